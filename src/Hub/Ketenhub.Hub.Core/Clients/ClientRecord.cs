@@ -1,0 +1,38 @@
+using Ketenhub.Hub.Common;
+
+namespace Ketenhub.Hub.Clients;
+
+/// <summary>
+/// A client inside the hub: a stable id; the BSN travels only as a keyed hash (for lookup) and in the
+/// protected field <see cref="Bsn"/>, released only to parties with a legal need.
+/// </summary>
+public sealed record ClientRecord(
+    string Id,
+    string BsnHash,
+    string Bsn,
+    DateOnly BirthDate,
+    string MunicipalityCode,
+    DateTimeOffset CreateTime)
+{
+    /// <summary>Set once the hub has handled the client's 18th birthday (coach task, consent hold).</summary>
+    public bool ComingOfAgeHandled { get; init; }
+
+    public string Name => "clients/" + Id;
+
+    public DateOnly EighteenthBirthday => BirthDate.AddYears(18);
+
+    public int AgeOn(DateOnly date) => DutchTime.AgeOn(BirthDate, date);
+}
+
+/// <summary>A party's role for a client over a period: school of record, provider, social service, coach's employer.</summary>
+public sealed record ClientRole(
+    string Id,
+    string ClientId,
+    string PartyId,
+    RoleKind Kind,
+    DateTimeOffset From,
+    DateTimeOffset? Until,
+    string Source)
+{
+    public bool IsCurrentAt(DateTimeOffset now) => From <= now && (Until is null || now < Until);
+}

@@ -1,0 +1,51 @@
+namespace Ketenhub.Hub.Common;
+
+// The domain's own enumerations. Their names and numbers equal the contract's (ketenhub.v1) so the host
+// can map them one to one; a test guards that they stay aligned.
+
+public enum LifeDomain { Unspecified = 0, Care = 1, Housing = 2, Finances = 3, Safety = 4, Parenting = 5, Work = 6, Education = 7 }
+
+public enum Purpose { Unspecified = 0, Coaching = 1, CareDelivery = 2, Transition = 3, SignalFollowUp = 4, IncomeAndParticipation = 5 }
+
+public enum DataCategory { Unspecified = 0, ContactDetails = 1, SupportPlan = 2, Finances = 3, Housing = 4, Health = 5, Education = 6, Work = 7, Safety = 8, Family = 9 }
+
+public enum ServiceKind { Unspecified = 0, WaakvlamSupport = 1, IndividualGuidance = 2, DayActivities = 3, ShelteredHousing = 4, HouseholdHelp = 5, DebtCounselling = 6, ParticipationWork = 7, YouthCare = 8 }
+
+public enum MessageType { Unspecified = 0, Referral = 1, Transition = 2, Signal = 3, ReferralUpdate = 4 }
+
+public enum PartyKind { Unspecified = 0, School = 1, SocialService = 2, Municipality = 3, CareProvider = 4, Wijkteam = 5 }
+
+public enum DeliveryChannel { Unspecified = 0, Stream = 1, Fhir = 2, Iwmo = 3, Webhook = 4 }
+
+public enum GrantorRole { Unspecified = 0, Client = 1, Parent = 2, Mentor = 3, Curator = 4 }
+
+public enum ConsentState { Unspecified = 0, Active = 1, NotYetValid = 2, Expired = 3, Withdrawn = 4, AwaitingConfirmation = 5 }
+
+public enum SignalKind { Unspecified = 0, PaymentArrears = 1, RentArrears = 2, EvictionRisk = 3, MissedContacts = 4, SchoolAbsence = 5, IncomeStopped = 6, HealthCrisis = 7, SafetyConcern = 8, SocialIsolation = 9 }
+
+public enum SignalSeverity { Unspecified = 0, Info = 1, Concern = 2, Urgent = 3, Crisis = 4 }
+
+public enum TransitionKind { Unspecified = 0, SchoolLeaver18 = 1, ScaleUp = 2, ScaleDown = 3, ProviderChange = 4, Relocation = 5, SupportEnded = 6 }
+
+public enum ReferralUrgency { Unspecified = 0, Routine = 1, Urgent = 2, Crisis = 3 }
+
+public enum PerformerStatus { Unspecified = 0, Requested = 1, Accepted = 2, Declined = 3, Started = 4, Ended = 5 }
+
+public enum DeliveryStatus { Unspecified = 0, Pending = 1, Acknowledged = 2, AwaitingConsent = 3, Withheld = 4, SetAside = 5, Expired = 6 }
+
+public enum TaskKind { Unspecified = 0, ConfirmConsents = 1, Handover = 2 }
+
+public enum RecipientOutcome { Unspecified = 0, Content = 1, ThinNotice = 2, AwaitingConsent = 3, Blocked = 4 }
+
+public enum JourneyEventType
+{
+    Unspecified = 0, ClientRegistered = 1, CoachAssigned = 2, ConsentGranted = 3, ConsentWithdrawn = 4, ConsentConfirmed = 5,
+    CameOfAge = 6, ReferralRequested = 7, ReferralAccepted = 8, ReferralDeclined = 9, ReferralStarted = 10, ReferralEnded = 11,
+    TransitionAnnounced = 12, SignalRaised = 13, SignalAcknowledged = 14, SignalEscalated = 15, RoleEnded = 16,
+}
+
+/// <summary>What a delivery carries.</summary>
+public enum PayloadKind { Referral = 1, Transition = 2, Signal = 3, ThinNotice = 4, Task = 5, ReferralUpdate = 6 }
+
+/// <summary>The role a party has for a client.</summary>
+public enum RoleKind { School = 1, Provider = 2, SocialService = 3, Coach = 4 }

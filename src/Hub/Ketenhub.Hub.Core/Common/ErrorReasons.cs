@@ -1,0 +1,72 @@
+namespace Ketenhub.Hub.Common;
+
+/// <summary>
+/// The catalogue of <c>ErrorInfo.reason</c> values the hub returns, published in docs/errors.md.
+/// A test checks that every constant here is documented there.
+/// </summary>
+public static class ErrorReasons
+{
+    /// <summary>The error domain in every <c>ErrorInfo</c>.</summary>
+    public const string Domain = "ketenhub.nl";
+
+    // Request shape
+    public const string InvalidRequest = "INVALID_REQUEST";
+    public const string RequestIdMissing = "REQUEST_ID_MISSING";
+    public const string RequestIdReused = "REQUEST_ID_REUSED";
+    public const string FieldRequired = "FIELD_REQUIRED";
+    public const string FieldTooLong = "FIELD_TOO_LONG";
+    public const string InvalidCharacters = "INVALID_CHARACTERS";
+    public const string UnknownEnumValue = "UNKNOWN_ENUM_VALUE";
+    public const string InvalidResourceName = "INVALID_RESOURCE_NAME";
+
+    // Dutch identifiers and dates
+    public const string InvalidBsn = "INVALID_BSN";
+    public const string InvalidBirthDate = "INVALID_BIRTH_DATE";
+    public const string InvalidDate = "INVALID_DATE";
+    public const string InvalidMunicipalityCode = "INVALID_MUNICIPALITY_CODE";
+    public const string InvalidReasonCode = "INVALID_REASON_CODE";
+
+    // Things that must exist
+    public const string UnknownParty = "UNKNOWN_PARTY";
+    public const string ClientNotFound = "CLIENT_NOT_FOUND";
+    public const string ConsentNotFound = "CONSENT_NOT_FOUND";
+    public const string ReferralNotFound = "REFERRAL_NOT_FOUND";
+    public const string TransitionNotFound = "TRANSITION_NOT_FOUND";
+    public const string SignalNotFound = "SIGNAL_NOT_FOUND";
+    public const string DeliveryNotFound = "DELIVERY_NOT_FOUND";
+
+    // State and permission
+    public const string IllegalReferralStep = "ILLEGAL_REFERRAL_STEP";
+    public const string NotAPerformer = "NOT_A_PERFORMER";
+    public const string NotTheRecipient = "NOT_THE_RECIPIENT";
+    public const string NoRoleForClient = "NO_ROLE_FOR_CLIENT";
+    public const string ConsentRequired = "CONSENT_REQUIRED";
+    public const string ConsentNotWithdrawable = "CONSENT_ALREADY_WITHDRAWN";
+    public const string ConsentNotConfirmable = "CONSENT_NOT_CONFIRMABLE";
+    public const string DeliveryNotSetAside = "DELIVERY_NOT_SET_ASIDE";
+    public const string DeliveryClosed = "DELIVERY_CLOSED";
+    public const string NotASignalRecipient = "NOT_A_SIGNAL_RECIPIENT";
+    public const string CoachPartyNotProvider = "COACH_PARTY_NOT_A_PROVIDER";
+    public const string CallerUnknown = "CALLER_UNKNOWN";
+
+    // Capacity
+    public const string MessageTooLarge = "MESSAGE_TOO_LARGE";
+    public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
+    public const string Internal = "INTERNAL";
+}
+
+/// <summary>
+/// The coded reasons of routing decisions (<c>RecipientDecision.reason</c>), also published in docs/errors.md.
+/// </summary>
+public static class DecisionReasons
+{
+    public const string ConsentActive = "CONSENT_ACTIVE";
+    public const string LegalBasis = "LEGAL_BASIS";
+    public const string NoConsent = "NO_CONSENT";
+    public const string ConsentWithdrawn = "CONSENT_WITHDRAWN";
+    public const string ParentConsentUnconfirmed = "PARENT_CONSENT_UNCONFIRMED";
+    public const string ThinNoticeRule = "THIN_NOTICE_RULE";
+    public const string HubTask = "HUB_TASK";
+    public const string RecipientHasNoRole = "RECIPIENT_ROLE_ENDED";
+    public const string ConsentExpired = "CONSENT_WAIT_EXPIRED";
+}

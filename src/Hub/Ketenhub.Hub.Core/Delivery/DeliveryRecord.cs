@@ -1,0 +1,66 @@
+using Ketenhub.Hub.Common;
+
+namespace Ketenhub.Hub.Delivery;
+
+/// <summary>The hub's decision for one recipient of one message, and why. Stored with the delivery.</summary>
+public sealed record Decision(
+    string Recipient,
+    RecipientOutcome Outcome,
+    IReadOnlyList<string> RuleIds,
+    Purpose Purpose,
+    IReadOnlyList<DataCategory> Categories,
+    string? ConsentId,
+    string? LegalBasisRuleId,
+    string Reason,
+    string Explanation,
+    DateTimeOffset? AckDeadline = null,
+    string? EscalationTarget = null);
+
+/// <summary>
+/// One message to one recipient. <see cref="Sequence"/> is assigned by the store at insert and increases
+/// with every delivery. Payload is either a message (<see cref="MessageId"/>) or an inline JSON payload
+/// (thin notice, task, referral update).
+/// </summary>
+public sealed record DeliveryRecord
+{
+    public required string Id { get; init; }
+    public long Sequence { get; init; }
+    public required string Recipient { get; init; }
+    public required string ClientId { get; init; }
+    public required string Sender { get; init; }
+    public required PayloadKind PayloadKind { get; init; }
+    public string? MessageId { get; init; }
+    public string? PayloadJson { get; init; }
+    public required DeliveryStatus Status { get; init; }
+    public required Decision Decision { get; init; }
+    public int AttemptCount { get; init; }
+    public required DateTimeOffset CreateTime { get; init; }
+    public required DateTimeOffset UpdateTime { get; init; }
+
+    /// <summary>Why the status is what it is (a decision reason or a rejection code).</summary>
+    public string? StatusReason { get; init; }
+
+    /// <summary>When a person must have acknowledged the signal (not the delivery) before it escalates.</summary>
+    public DateTimeOffset? AckDeadline { get; init; }
+
+    /// <summary>The escalation target: a party id, or <c>coach</c>.</summary>
+    public string? EscalationTarget { get; init; }
+
+    public bool Escalated { get; init; }
+
+    /// <summary>The delivery this one escalates, if it is an escalation.</summary>
+    public string? EscalationOf { get; init; }
+
+    /// <summary>Until when an AWAITING_CONSENT delivery waits before it expires.</summary>
+    public DateTimeOffset? AwaitUntil { get; init; }
+
+    /// <summary>When the recipient acknowledged the delivery (technical receipt).</summary>
+    public DateTimeOffset? AckTime { get; init; }
+
+    /// <summary>When a person at the recipient acknowledged the signal it carries.</summary>
+    public DateTimeOffset? SignalAckTime { get; init; }
+
+    public string Name => "deliveries/" + Id;
+
+    public bool IsOpen => Status is DeliveryStatus.Pending or DeliveryStatus.AwaitingConsent or DeliveryStatus.SetAside;
+}

@@ -1,0 +1,71 @@
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Journeys;
+
+namespace Ketenhub.Hub.Messages;
+
+/// <summary>Where one performer of a referral stands.</summary>
+public sealed record PerformerState(
+    string PartyId,
+    PerformerStatus Status,
+    string? ReasonCode,
+    DateTimeOffset UpdateTime,
+    DateOnly? StartDate = null,
+    DateOnly? EndDate = null);
+
+/// <summary>A referral (verwijzing). Reason and strengths are free text about the client.</summary>
+public sealed record ReferralRecord(
+    string Id,
+    string ClientId,
+    string Requester,
+    ServiceKind Service,
+    string Reason,
+    IReadOnlyList<LifeDomain> LifeDomains,
+    ReferralUrgency Urgency,
+    string Strengths,
+    IReadOnlyList<PerformerState> Performers,
+    CoachInfo? Coach,
+    DateTimeOffset CreateTime,
+    string? TransitionId)
+{
+    public string Name => "referrals/" + Id;
+}
+
+/// <summary>A transition (overgang). The handover summary is free text about the client.</summary>
+public sealed record TransitionRecord(
+    string Id,
+    string ClientId,
+    string Sender,
+    TransitionKind Kind,
+    string? FromParty,
+    string? ToParty,
+    DateOnly EffectiveDate,
+    string HandoverSummary,
+    CoachInfo? Coach,
+    IReadOnlyList<string> ReferralIds,
+    DateTimeOffset CreateTime)
+{
+    public string Name => "transitions/" + Id;
+}
+
+/// <summary>A signal (signaal). The description is free text about the client.</summary>
+public sealed record SignalRecord(
+    string Id,
+    string ClientId,
+    string Sender,
+    SignalKind Kind,
+    LifeDomain Domain,
+    SignalSeverity Severity,
+    string Description,
+    DateTimeOffset CreateTime)
+{
+    public string Name => "signals/" + Id;
+}
+
+/// <summary>A content-free notice: who to contact about which domain.</summary>
+public sealed record ThinNoticePayload(MessageType MessageType, string ContactParty, LifeDomain Domain, SignalSeverity Severity);
+
+/// <summary>A task for a coach's organisation.</summary>
+public sealed record CoachTaskPayload(TaskKind Kind, CoachInfo Coach, IReadOnlyList<string> Resources, CoachInfo? NewCoach);
+
+/// <summary>A step in a referral's lifecycle.</summary>
+public sealed record ReferralUpdatePayload(string ReferralId, string Performer, PerformerStatus Status, string? ReasonCode, ServiceKind Service);

@@ -1,0 +1,45 @@
+using Ketenhub.Hub.Common;
+
+namespace Ketenhub.Hub.Parties;
+
+/// <summary>An organisation connected to the hub, with its Dutch identifiers.</summary>
+public sealed record Party(
+    string Id,
+    PartyKind Kind,
+    string DisplayName,
+    DeliveryChannel Channel,
+    IReadOnlyList<string> MunicipalityCodes,
+    string? Brin = null,
+    string? Agb = null,
+    string? Oin = null,
+    string? Kvk = null)
+{
+    public string Name => "parties/" + Id;
+}
+
+/// <summary>The configured parties. Read-only at run time.</summary>
+public sealed class PartyDirectory
+{
+    private readonly Dictionary<string, Party> _byId;
+
+    public PartyDirectory(IEnumerable<Party> parties)
+    {
+        _byId = parties.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        All = [.. _byId.Values.OrderBy(p => p.Id, StringComparer.Ordinal)];
+    }
+
+    public IReadOnlyList<Party> All { get; }
+
+    public Party? Find(string? id) => id is not null && _byId.TryGetValue(id, out var p) ? p : null;
+
+    /// <summary>Resolves a <c>parties/{id}</c> name of an existing party, or throws UNKNOWN_PARTY for the field.</summary>
+    public Party Require(string? name, string field)
+    {
+        var id = Ids.Require(name, "parties", field);
+        return Find(id) ?? throw HubException.Invalid(ErrorReasons.UnknownParty, field, $"{field} names a party the hub does not know.");
+    }
+
+    /// <summary>The social service that serves a municipality, if one is configured.</summary>
+    public Party? SocialServiceFor(string municipalityCode) =>
+        All.FirstOrDefault(p => p.Kind == PartyKind.SocialService && p.MunicipalityCodes.Contains(municipalityCode));
+}

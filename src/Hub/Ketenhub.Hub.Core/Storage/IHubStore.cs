@@ -1,0 +1,98 @@
+using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Consent;
+using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Journeys;
+using Ketenhub.Hub.Messages;
+
+namespace Ketenhub.Hub.Storage;
+
+/// <summary>
+/// The hub's one storage seam. Implementations: embedded SQLite (default) and PostgreSQL.
+/// <para>
+/// <see cref="WriteAsync{T}"/> runs <c>work</c> serialised with every other write, inside a transaction;
+/// the returned task completes only after that transaction is durably committed. Concurrent writes may
+/// share one commit (group commit). If <c>work</c> throws, its changes are rolled back and the exception
+/// is rethrown to its caller alone; the other writes in the same group are unaffected.
+/// </para>
+/// <para><see cref="ReadAsync{T}"/> runs <c>work</c> on a consistent read snapshot; writes through it throw.</para>
+/// </summary>
+public interface IHubStore
+{
+    Task<T> WriteAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default);
+
+    Task<T> ReadAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A stored answer to an idempotent request.</summary>
+public sealed record StoredRequest(string BodyHash, string ResultJson);
+
+/// <summary>Filter for listing deliveries.</summary>
+public sealed record DeliveryQuery(
+    string? Recipient = null,
+    DeliveryStatus? Status = null,
+    string? ClientId = null,
+    long AfterSequence = 0,
+    int Limit = 100);
+
+/// <summary>
+/// Operations inside one read or write. Synchronous on purpose: a write runs on the store's writer and
+/// must not wait on anything else.
+/// </summary>
+public interface IHubSession
+{
+    // Idempotency
+    StoredRequest? FindRequest(string caller, string operation, string requestId);
+    void SaveRequest(string caller, string operation, string requestId, StoredRequest request, DateTimeOffset time);
+
+    // Clients and roles
+    ClientRecord? FindClient(string clientId);
+    ClientRecord? FindClientByBsnHash(string bsnHash);
+    void InsertClient(ClientRecord client);
+    void UpdateClient(ClientRecord client);
+    /// <summary>Clients whose 18th birthday is on or before <paramref name="onOrBefore"/> and not yet handled.</summary>
+    IReadOnlyList<ClientRecord> ListClientsComingOfAge(DateOnly onOrBefore, int limit);
+    IReadOnlyList<ClientRole> GetRoles(string clientId);
+    void InsertRole(ClientRole role);
+    void UpdateRole(ClientRole role);
+
+    // Coach
+    IReadOnlyList<CoachAssignment> GetCoachAssignments(string clientId);
+    void InsertCoachAssignment(CoachAssignment assignment);
+    void UpdateCoachAssignment(CoachAssignment assignment);
+
+    // Consents
+    IReadOnlyList<ConsentRecord> GetConsents(string clientId);
+    ConsentRecord? FindConsent(string consentId);
+    void InsertConsent(ConsentRecord consent);
+    void UpdateConsent(ConsentRecord consent);
+
+    // Messages
+    ReferralRecord? FindReferral(string id);
+    void InsertReferral(ReferralRecord referral);
+    void UpdateReferral(ReferralRecord referral);
+    TransitionRecord? FindTransition(string id);
+    void InsertTransition(TransitionRecord transition);
+    SignalRecord? FindSignal(string id);
+    void InsertSignal(SignalRecord signal);
+    IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId);
+    IReadOnlyList<SignalRecord> GetSignalsForClient(string clientId);
+
+    // Deliveries
+    /// <summary>Inserts a delivery and returns it with its assigned sequence.</summary>
+    DeliveryRecord InsertDelivery(DeliveryRecord delivery);
+    DeliveryRecord? FindDelivery(string id);
+    void UpdateDelivery(DeliveryRecord delivery);
+    IReadOnlyList<DeliveryRecord> ListDeliveries(DeliveryQuery query);
+    /// <summary>Open deliveries (pending or awaiting consent) about a client, by sequence.</summary>
+    IReadOnlyList<DeliveryRecord> GetOpenDeliveriesForClient(string clientId);
+    IReadOnlyList<DeliveryRecord> GetDeliveriesForMessage(string messageId);
+    /// <summary>Deliveries whose acknowledgement deadline passed without a signal acknowledgement and that were not escalated.</summary>
+    IReadOnlyList<DeliveryRecord> GetDueEscalations(DateTimeOffset now, int limit);
+    /// <summary>AWAITING_CONSENT deliveries whose wait ended.</summary>
+    IReadOnlyList<DeliveryRecord> GetExpiredAwaiting(DateTimeOffset now, int limit);
+
+    // Journey
+    void AppendJourneyEvent(JourneyEvent journeyEvent);
+    IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit);
+}
