@@ -14,7 +14,8 @@ public sealed record Decision(
     string Reason,
     string Explanation,
     DateTimeOffset? AckDeadline = null,
-    string? EscalationTarget = null);
+    string? EscalationTarget = null,
+    DateTimeOffset? AwaitUntil = null);
 
 /// <summary>
 /// One message to one recipient. <see cref="Sequence"/> is assigned by the store at insert and increases

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Routing;
+
+namespace Ketenhub.Hub.Parties;
+
+/// <summary>
+/// Loads the parties from a JSON file and validates their Dutch identifiers: BRIN for schools, AGB for
+/// care providers, OIN for government parties, CBS codes for the municipalities a party serves.
+/// </summary>
+public static class PartyConfigLoader
+{
+    private static readonly string[] Fields = ["id", "kind", "displayName", "deliveryChannel", "municipalityCodes", "brin", "agb", "oin", "kvk"];
+
+    public static PartyDirectory LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (IOException ex)
+        {
+            throw new ConfigFileException(path, [$"{path}: cannot be read ({ex.GetType().Name})"]);
+        }
+
+        return Parse(text, path);
+    }
+
+    public static PartyDirectory Parse(string json, string file)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            throw new ConfigFileException(file, [$"{file}: not valid JSON at line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}"]);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("parties", out var list) || list.ValueKind != JsonValueKind.Array)
+            {
+                throw new ConfigFileException(file, [$"{file}: field 'parties': is required and must be a list"]);
+            }
+
+            var reader = new JsonConfigReader(file);
+            var parties = new List<Party>();
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            var index = 0;
+            foreach (var element in list.EnumerateArray())
+            {
+                var where = $"parties[{index}]";
+                index++;
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    reader.Error(where, "(party)", "must be an object");
+                    continue;
+                }
+
+                if (element.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String)
+                {
+                    where = $"party '{idElement.GetString()}' ({where})";
+                }
+
+                var before = reader.Errors.Count;
+                reader.RejectUnknown(element, where, Fields);
+                var id = reader.String(element, where, "id", required: true);
+                if (id is not null && (Ids.Parse("parties/" + id, "parties") is null || id.Any(char.IsUpper)))
+                {
+                    reader.Error(where, "id", "must be lower-case letters, digits, '-' or '_'");
+                }
+                else if (id is not null && !ids.Add(id))
+                {
+                    reader.Error(where, "id", "is used by another party");
+                }
+
+                var kind = reader.Enum<PartyKind>(element, where, "kind", required: true);
+                var name = reader.String(element, where, "displayName", required: true);
+                var channel = reader.Enum<DeliveryChannel>(element, where, "deliveryChannel", required: false) ?? DeliveryChannel.Stream;
+                var codes = new List<string>();
+                foreach (var (code, i) in reader.Strings(element, where, "municipalityCodes"))
+                {
+                    if (!Municipality.IsValidCode(code))
+                    {
+                        reader.Error(where, $"municipalityCodes[{i}]", "must be a four-digit CBS municipality code");
+                    }
+
+                    codes.Add(code);
+                }
+
+                var brin = Identifier(reader, element, where, "brin", IsBrin, "must be a BRIN code: two digits and two letters or digits");
+                var agb = Identifier(reader, element, where, "agb", v => v.Length == 8 && v.All(char.IsAsciiDigit), "must be an AGB code of eight digits");
+                var oin = Identifier(reader, element, where, "oin", v => v.Length == 20 && v.All(char.IsAsciiDigit), "must be an OIN of twenty digits");
+                var kvk = Identifier(reader, element, where, "kvk", v => v.Length == 8 && v.All(char.IsAsciiDigit), "must be a KvK number of eight digits");
+                switch (kind)
+                {
+                    case PartyKind.School when brin is null:
+                        reader.Error(where, "brin", "is required for a school");
+                        break;
+                    case PartyKind.CareProvider when agb is null:
+                        reader.Error(where, "agb", "is required for a care provider");
+                        break;
+                    case PartyKind.SocialService or PartyKind.Municipality or PartyKind.Wijkteam when oin is null:
+                        reader.Error(where, "oin", "is required for a government party");
+                        break;
+                    case PartyKind.SocialService or PartyKind.Municipality when codes.Count == 0:
+                        reader.Error(where, "municipalityCodes", "must name the municipalities served");
+                        break;
+                }
+
+                if (reader.Errors.Count == before && id is not null && kind is not null && name is not null)
+                {
+                    parties.Add(new Party(id, kind.Value, name, channel, codes, brin, agb, oin, kvk));
+                }
+            }
+
+            reader.ThrowIfAny();
+            return new PartyDirectory(parties);
+        }
+    }
+
+    private static string? Identifier(JsonConfigReader reader, JsonElement element, string where, string field, Func<string, bool> valid, string message)
+    {
+        var value = reader.String(element, where, field, required: false);
+        if (value is not null && !valid(value))
+        {
+            reader.Error(where, field, message);
+            return null;
+        }
+
+        return value;
+    }
+
+    private static bool IsBrin(string value) =>
+        value.Length == 4 && char.IsAsciiDigit(value[0]) && char.IsAsciiDigit(value[1])
+        && char.IsAsciiLetterOrDigit(value[2]) && char.IsAsciiLetterOrDigit(value[3]);
+}
