@@ -36,3 +36,11 @@ public sealed record ClientRole(
 {
     public bool IsCurrentAt(DateTimeOffset now) => From <= now && (Until is null || now < Until);
 }
+
+/// <summary>A client without the BSN: what answers and stored request results carry.</summary>
+public sealed record ClientSummary(string Id, DateOnly BirthDate, string MunicipalityCode, DateTimeOffset CreateTime)
+{
+    public string Name => "clients/" + Id;
+
+    public static ClientSummary From(ClientRecord client) => new(client.Id, client.BirthDate, client.MunicipalityCode, client.CreateTime);
+}

@@ -15,7 +15,8 @@ public sealed record Decision(
     string Explanation,
     DateTimeOffset? AckDeadline = null,
     string? EscalationTarget = null,
-    DateTimeOffset? AwaitUntil = null);
+    DateTimeOffset? AwaitUntil = null,
+    string? DeliveryId = null);
 
 /// <summary>
 /// One message to one recipient. <see cref="Sequence"/> is assigned by the store at insert and increases

@@ -1,0 +1,250 @@
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Consent;
+using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Journeys;
+using Ketenhub.Hub.Messages;
+using Ketenhub.Hub.Parties;
+using Ketenhub.Hub.Routing;
+using Ketenhub.Hub.Storage;
+
+namespace Ketenhub.Hub.Clients;
+
+/// <summary>The answer to a registration.</summary>
+public sealed record Registration(ClientSummary Client, string? SchoolId, bool AlreadyRegistered);
+
+/// <summary>A client's current care team.</summary>
+public sealed record CareTeamView(ClientSummary Client, CoachAssignment? Coach, IReadOnlyList<string> Parties);
+
+/// <summary>The answer to a coach assignment.</summary>
+public sealed record CoachAssignmentResult(CareTeamView CareTeam, bool HandoverTaskCreated, IReadOnlyList<string> Wake);
+
+/// <summary>A client as a party with a role sees it.</summary>
+public sealed record ClientView(ClientSummary Client, string? SchoolId, CoachInfo? Coach);
+
+/// <summary>How quickly a signal was picked up.</summary>
+public sealed record SignalFigure(string SignalId, DateTimeOffset RaiseTime, TimeSpan? TimeToAcknowledgement, bool Escalated);
+
+/// <summary>How quickly a referral led to care.</summary>
+public sealed record ReferralFigure(string ReferralId, ServiceKind Service, DateTimeOffset RequestTime, TimeSpan? TimeToStart, TimeSpan? TimeFromSignalToStart);
+
+/// <summary>Figures about a client's path through the chain.</summary>
+public sealed record ClientReport(ClientSummary Client, IReadOnlyList<SignalFigure> Signals, IReadOnlyList<ReferralFigure> Referrals, IReadOnlyList<CoachInfo> Coaches);
+
+/// <summary>Registers clients, keeps the coach thread and serves the journey to those who may read it.</summary>
+public sealed class ClientRegistry(
+    IHubStore store,
+    PartyDirectory parties,
+    BsnHasher hasher,
+    ConsentEvaluator consent,
+    Dispatcher dispatcher,
+    DeliveryNotifier notifier,
+    TimeProvider time)
+{
+    public Task<Registration> RegisterAsync(Party caller, string? bsn, DateOnly? birthDate, string? municipalityCode, string? schoolName, RequestKey key, CancellationToken cancellationToken)
+    {
+        var v = new Validator();
+        if (string.IsNullOrEmpty(bsn))
+        {
+            v.Add(ErrorReasons.FieldRequired, "bsn", "bsn is required.");
+        }
+        else if (!Bsn.IsValid(bsn))
+        {
+            v.Add(ErrorReasons.InvalidBsn, "bsn", "bsn is not a valid burgerservicenummer (elfproef).");
+        }
+
+        var today = DutchTime.Today(time);
+        if (birthDate is null)
+        {
+            v.Add(ErrorReasons.FieldRequired, "birth_date", "birth_date is required.");
+        }
+        else if (birthDate.Value > today || birthDate.Value.Year < 1900)
+        {
+            v.Add(ErrorReasons.InvalidBirthDate, "birth_date", "birth_date must be a real date from 1900 up to today.");
+        }
+
+        if (!Municipality.IsValidCode(municipalityCode))
+        {
+            v.Add(string.IsNullOrEmpty(municipalityCode) ? ErrorReasons.FieldRequired : ErrorReasons.InvalidMunicipalityCode, "municipality_code", "municipality_code must be a four-digit CBS municipality code.");
+        }
+
+        Party? school = null;
+        if (!string.IsNullOrEmpty(schoolName))
+        {
+            var id = Ids.Parse(schoolName, "parties");
+            school = parties.Find(id);
+            if (id is null)
+            {
+                v.Add(ErrorReasons.InvalidResourceName, "school", "school must have the form parties/{id}.");
+            }
+            else if (school is null || school.Kind != PartyKind.School)
+            {
+                v.Add(ErrorReasons.UnknownParty, "school", "school must name a school the hub knows.");
+                school = null;
+            }
+        }
+
+        v.ThrowIfAny();
+        var hash = hasher.Hash(bsn!);
+        return store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "RegisterClient", key, now, () =>
+                {
+                    var existing = session.FindClientByBsnHash(hash);
+                    if (existing is not null)
+                    {
+                        return new Registration(ClientSummary.From(existing), CurrentSchool(session, existing.Id, now), true);
+                    }
+
+                    var client = new ClientRecord(Ids.New("cli", time), hash, Bsn.Normalize(bsn!), birthDate!.Value, municipalityCode!, now);
+                    session.InsertClient(client);
+                    if (school is not null)
+                    {
+                        session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, school.Id, RoleKind.School, now, null, "registration"));
+                    }
+
+                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ClientRegistered, caller.Id, client.Name, string.Empty));
+                    return new Registration(ClientSummary.From(client), school?.Id, false);
+                });
+            },
+            cancellationToken);
+    }
+
+    public Task<ClientView> GetAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
+        store.ReadAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var client = ClientContexts.RequireClient(session, clientName, "name");
+                var context = ClientContexts.Load(session, client, now);
+                RequireRole(context, caller, now);
+                return new ClientView(ClientSummary.From(client), CurrentSchool(session, client.Id, now), context.Coach?.Coach);
+            },
+            cancellationToken);
+
+    public async Task<CoachAssignmentResult> AssignCoachAsync(Party caller, string? clientName, CoachDraft? coachDraft, RequestKey key, CancellationToken cancellationToken)
+    {
+        var v = new Validator();
+        if (coachDraft is null)
+        {
+            v.Add(ErrorReasons.FieldRequired, "coach", "coach is required.");
+        }
+
+        var coach = CoachRules.Validate(v, coachDraft, "coach", parties);
+        v.ThrowIfAny();
+        var result = await store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "AssignCoach", key, now, () =>
+                {
+                    var client = ClientContexts.RequireClient(session, clientName, "client");
+                    var context = ClientContexts.Load(session, client, now);
+                    if (context.Coach is not null && !ClientContexts.HasCurrentRole(context, caller.Id, now))
+                    {
+                        throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a current role for the client may change its coach.");
+                    }
+
+                    if (context.Coach?.Coach == coach)
+                    {
+                        return new CoachAssignmentResult(CareTeam(context, now), false, []);
+                    }
+
+                    var wake = CoachChanges.Change(session, dispatcher, time, client, context.Coach, coach!, caller.Id, now);
+                    return new CoachAssignmentResult(CareTeam(ClientContexts.Load(session, client, now), now), context.Coach is not null, wake);
+                });
+            },
+            cancellationToken).ConfigureAwait(false);
+        notifier.Notify(result.Wake);
+        return result;
+    }
+
+    public Task<CareTeamView> GetCareTeamAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
+        store.ReadAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var client = ClientContexts.RequireClient(session, clientName, "client");
+                var context = ClientContexts.Load(session, client, now);
+                RequireRole(context, caller, now);
+                return CareTeam(context, now);
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// The client's journey, ordered by when each step happened. Readable only by a party with a current role
+    /// for the client and a consent for coaching. Steps dated in the future (a role that ends on a coming
+    /// effective date) appear once their date has come.
+    /// </summary>
+    public Task<(IReadOnlyList<JourneyEvent> Events, int? NextOffset)> GetJourneyAsync(Party caller, string? clientName, int pageSize, int offset, CancellationToken cancellationToken) =>
+        store.ReadAsync<(IReadOnlyList<JourneyEvent>, int?)>(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var client = ClientContexts.RequireClient(session, clientName, "client");
+                var context = ClientContexts.Load(session, client, now);
+                RequireRole(context, caller, now);
+                var requirement = new ConsentRequirement(caller, Purpose.Coaching, []);
+                if (consent.Evaluate(context.Consents, client, requirement, now).Verdict != ConsentVerdict.Covered)
+                {
+                    throw HubException.Denied(ErrorReasons.ConsentRequired, "No active consent lets the caller read this client's journey (purpose COACHING).");
+                }
+
+                var events = session.GetJourney(client.Id, 0, 100_000)
+                    .Where(e => e.Time <= now)
+                    .OrderBy(e => e.Time)
+                    .ThenBy(e => e.Sequence)
+                    .ToList();
+                var size = pageSize <= 0 ? 100 : Math.Min(pageSize, 1000);
+                var page = events.Skip(offset).Take(size).ToList();
+                int? next = offset + page.Count < events.Count ? offset + page.Count : null;
+                return (page, next);
+            },
+            cancellationToken);
+
+    public Task<ClientReport> GetReportAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
+        store.ReadAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var client = ClientContexts.RequireClient(session, clientName, "client");
+                var context = ClientContexts.Load(session, client, now);
+                RequireRole(context, caller, now);
+                var signals = session.GetSignalsForClient(client.Id).OrderBy(s => s.CreateTime).ToList();
+                var signalFigures = signals.Select(s =>
+                {
+                    var deliveries = session.GetDeliveriesForMessage(s.Id);
+                    var firstAck = deliveries.Where(d => d.SignalAckTime is not null).Select(d => d.SignalAckTime!.Value).DefaultIfEmpty().Min();
+                    return new SignalFigure(s.Id, s.CreateTime, firstAck == default ? null : firstAck - s.CreateTime, deliveries.Any(d => d.Escalated));
+                }).ToList();
+                var referralFigures = session.GetReferralsForClient(client.Id).OrderBy(r => r.CreateTime).Select(r =>
+                {
+                    var start = r.Performers.Where(p => p.StartDate is not null && p.Status is PerformerStatus.Started or PerformerStatus.Ended)
+                        .Select(p => DutchTime.StartOf(p.StartDate!.Value)).DefaultIfEmpty().Min();
+                    TimeSpan? toStart = start == default ? null : Max(start - r.CreateTime, TimeSpan.Zero);
+                    var signalBefore = signals.LastOrDefault(s => s.CreateTime <= r.CreateTime);
+                    TimeSpan? fromSignal = start == default || signalBefore is null ? null : Max(start - signalBefore.CreateTime, TimeSpan.Zero);
+                    return new ReferralFigure(r.Id, r.Service, r.CreateTime, toStart, fromSignal);
+                }).ToList();
+                var coaches = session.GetCoachAssignments(client.Id).OrderBy(a => a.From).Select(a => a.Coach).ToList();
+                return new ClientReport(ClientSummary.From(client), signalFigures, referralFigures, coaches);
+            },
+            cancellationToken);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static void RequireRole(ClientContext context, Party caller, DateTimeOffset now)
+    {
+        if (!ClientContexts.HasCurrentRole(context, caller.Id, now))
+        {
+            throw HubException.Denied(ErrorReasons.NoRoleForClient, "The caller has no current role for this client.");
+        }
+    }
+
+    private static string? CurrentSchool(IHubSession session, string clientId, DateTimeOffset now) =>
+        session.GetRoles(clientId).FirstOrDefault(r => r.Kind == RoleKind.School && r.IsCurrentAt(now))?.PartyId;
+
+    private static CareTeamView CareTeam(ClientContext context, DateTimeOffset now) =>
+        new(ClientSummary.From(context.Client), context.Coach, [.. context.Roles.Where(r => r.IsCurrentAt(now)).Select(r => r.PartyId).Distinct().Order(StringComparer.Ordinal)]);
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Messages;
+using Ketenhub.Hub.Storage;
+
+namespace Ketenhub.Hub.Delivery;
+
+/// <summary>What a write did for delivery: the decisions (with delivery ids) and whom to wake up after commit.</summary>
+public sealed record Dispatched(IReadOnlyList<Decision> Decisions, IReadOnlyList<string> Wake);
+
+/// <summary>The message a set of deliveries carries.</summary>
+public sealed record MessageRef(PayloadKind Kind, string Id, string ClientId, string Sender, ThinNoticePayload? ThinNotice);
+
+/// <summary>
+/// Turns routing decisions into delivery records inside the submit's transaction, so an OK reply means the
+/// message and all its deliveries are committed together (DESIGN rule 8).
+/// </summary>
+public sealed class Dispatcher(TimeProvider time)
+{
+    public Dispatched Dispatch(IHubSession session, MessageRef message, IReadOnlyList<Decision> decisions, DateTimeOffset now)
+    {
+        var result = new List<Decision>(decisions.Count);
+        var wake = new List<string>();
+        foreach (var decision in decisions)
+        {
+            var (kind, payload) = decision.Outcome == RecipientOutcome.ThinNotice && message.ThinNotice is not null
+                ? (PayloadKind.ThinNotice, JsonSerializer.Serialize(message.ThinNotice, Idempotency.Json))
+                : (message.Kind, (string?)null);
+            var status = decision.Outcome switch
+            {
+                RecipientOutcome.Content or RecipientOutcome.ThinNotice => DeliveryStatus.Pending,
+                RecipientOutcome.AwaitingConsent => DeliveryStatus.AwaitingConsent,
+                _ => DeliveryStatus.Withheld,
+            };
+            var record = session.InsertDelivery(new DeliveryRecord
+            {
+                Id = Ids.New("dlv", time),
+                Recipient = decision.Recipient,
+                ClientId = message.ClientId,
+                Sender = message.Sender,
+                PayloadKind = kind,
+                MessageId = message.Id,
+                PayloadJson = payload,
+                Status = status,
+                Decision = decision,
+                CreateTime = now,
+                UpdateTime = now,
+                StatusReason = decision.Reason,
+                AckDeadline = decision.AckDeadline,
+                EscalationTarget = decision.EscalationTarget,
+                AwaitUntil = decision.AwaitUntil,
+            });
+            result.Add(Annotate(decision, record));
+            if (status == DeliveryStatus.Pending)
+            {
+                wake.Add(decision.Recipient);
+            }
+        }
+
+        return new Dispatched(result, wake);
+    }
+
+    /// <summary>Creates one delivery that no routing rule decided: a hub task, a referral update to a fixed party, an escalation.</summary>
+    public DeliveryRecord Direct(IHubSession session, string recipient, string clientId, string sender, PayloadKind kind, string? messageId, object? payload, Decision decision, DateTimeOffset now, string? escalationOf = null)
+    {
+        var status = decision.Outcome switch
+        {
+            RecipientOutcome.Content or RecipientOutcome.ThinNotice => DeliveryStatus.Pending,
+            RecipientOutcome.AwaitingConsent => DeliveryStatus.AwaitingConsent,
+            _ => DeliveryStatus.Withheld,
+        };
+        return session.InsertDelivery(new DeliveryRecord
+        {
+            Id = Ids.New("dlv", time),
+            Recipient = recipient,
+            ClientId = clientId,
+            Sender = sender,
+            PayloadKind = kind,
+            MessageId = messageId,
+            PayloadJson = payload is null ? null : JsonSerializer.Serialize(payload, payload.GetType(), Idempotency.Json),
+            Status = status,
+            Decision = decision,
+            CreateTime = now,
+            UpdateTime = now,
+            StatusReason = decision.Reason,
+            AwaitUntil = decision.AwaitUntil,
+            EscalationOf = escalationOf,
+        });
+    }
+
+    // The decision as returned to the sender carries the delivery's name.
+    private static Decision Annotate(Decision decision, DeliveryRecord record) => decision with { DeliveryId = record.Id };
+}

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Ketenhub.Hub;
+
+/// <summary>The hub's settings (section <c>Hub</c>). Validated at start-up; a bad value stops the hub with its key.</summary>
+public sealed class HubOptions
+{
+    public const string Section = "Hub";
+
+    /// <summary>Path of the parties file. <value>The default value is the demo parties shipped with the hub.</value></summary>
+    [Required]
+    public string PartiesFile { get; set; } = "config/parties.json";
+
+    /// <summary>Path of the routing rules file. <value>The default value is the Drechtsteden demo rules.</value></summary>
+    [Required]
+    public string RoutingFile { get; set; } = "config/routing.json";
+
+    /// <summary>
+    /// How many times a delivery is sent without an acknowledgement before it is set aside.
+    /// <value>The default value is 5.</value>
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxDeliveryAttempts { get; set; } = 5;
+
+    /// <summary>How often deadlines (escalation, coming of age, consent waits) are checked. <value>The default value is one minute.</value></summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ScheduledWorkInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Key (base64, at least 16 bytes) for the keyed hash by which clients are found by BSN. Keep it
+    /// secret and stable: changing it makes known clients unfindable by BSN.
+    /// </summary>
+    [Required]
+    [MinLength(24)]
+    public string BsnLookupKey { get; set; } = string.Empty;
+
+    /// <summary>How many deliveries a stream claims per read. <value>The default value is 64.</value></summary>
+    [Range(1, 1000)]
+    public int StreamBatchSize { get; set; } = 64;
+}

@@ -1,0 +1,428 @@
+using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Journeys;
+using Ketenhub.Hub.Parties;
+using Ketenhub.Hub.Routing;
+using Ketenhub.Hub.Storage;
+
+namespace Ketenhub.Hub.Messages;
+
+/// <summary>The answer to a submitted referral.</summary>
+public sealed record ReferralResult(ReferralRecord Referral, IReadOnlyList<Decision> Decisions, IReadOnlyList<string> Wake);
+
+/// <summary>The answer to a submitted transition, with the decisions for each referral created with it.</summary>
+public sealed record TransitionResult(TransitionRecord Transition, IReadOnlyList<Decision> Decisions, IReadOnlyList<ReferralResult> Referrals, IReadOnlyList<string> Wake);
+
+/// <summary>The answer to a submitted signal.</summary>
+public sealed record SignalResult(SignalRecord Signal, IReadOnlyList<Decision> Decisions, IReadOnlyList<string> Wake);
+
+/// <summary>The answer to a referral lifecycle step.</summary>
+public sealed record ReferralStepResult(ReferralRecord Referral, IReadOnlyList<string> Wake);
+
+/// <summary>A step in the referral lifecycle, per performer.</summary>
+public enum ReferralStep { Accept, Decline, Start, End }
+
+/// <summary>
+/// Referrals, transitions and signals: validates drafts, routes them under consent and commits the message
+/// with its deliveries and journey events in one write.
+/// </summary>
+public sealed class Messaging(
+    IHubStore store,
+    PartyDirectory parties,
+    Router router,
+    Dispatcher dispatcher,
+    DeliveryNotifier notifier,
+    TimeProvider time)
+{
+    public async Task<ReferralResult> CreateReferralAsync(Party caller, ReferralDraft draft, RequestKey key, CancellationToken cancellationToken)
+    {
+        var performers = ValidateReferral(draft, "referral");
+        var result = await store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "CreateReferral", key, now, () =>
+                {
+                    var client = ClientContexts.RequireClient(session, draft.ClientName, "referral.client");
+                    var context = ClientContexts.Load(session, client, now);
+                    return SubmitReferral(session, caller, draft, performers, context, null, now);
+                });
+            },
+            cancellationToken).ConfigureAwait(false);
+        notifier.Notify(result.Wake);
+        return result;
+    }
+
+    public async Task<TransitionResult> CreateTransitionAsync(Party caller, TransitionDraft draft, RequestKey key, CancellationToken cancellationToken)
+    {
+        var v = new Validator();
+        TextRules.CheckEnum(v, draft.Kind, "transition.kind");
+        var from = OptionalParty(v, draft.FromPartyName, "transition.from_party");
+        var to = OptionalParty(v, draft.ToPartyName, "transition.to_party");
+        if (draft.EffectiveDate is null)
+        {
+            v.Add(ErrorReasons.FieldRequired, "transition.effective_date", "transition.effective_date is required.");
+        }
+        else if (draft.EffectiveDate.Value.Year is < 1900 or > 2200)
+        {
+            v.Add(ErrorReasons.InvalidDate, "transition.effective_date", "transition.effective_date is out of range.");
+        }
+
+        if (draft.Kind == TransitionKind.ProviderChange && to is null)
+        {
+            v.Add(ErrorReasons.FieldRequired, "transition.to_party", "transition.to_party is required for a provider change.");
+        }
+
+        TextRules.Check(v, draft.HandoverSummary, "transition.handover_summary", TextRules.FreeTextMax, multiline: true);
+        var coachAfter = CoachRules.Validate(v, draft.CoachAfter, "transition.coach_after", parties);
+        if (draft.Referrals.Count > 10)
+        {
+            v.Add(ErrorReasons.InvalidRequest, "transition.referrals", "transition.referrals holds at most 10 referrals.");
+        }
+
+        v.ThrowIfAny();
+        var referralPerformers = draft.Referrals.Select((r, i) => ValidateReferral(r with { ClientName = draft.ClientName }, $"transition.referrals[{i}]")).ToList();
+
+        var result = await store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "CreateTransition", key, now, () =>
+                {
+                    var client = ClientContexts.RequireClient(session, draft.ClientName, "transition.client");
+                    var context = ClientContexts.Load(session, client, now);
+                    var wake = new List<string>();
+                    var effective = draft.EffectiveDate!.Value;
+                    var effectiveStart = DutchTime.StartOf(effective);
+                    var id = Ids.New("trn", time);
+
+                    // The coach survives the transition unless the transition names another one explicitly.
+                    var coach = context.Coach?.Coach;
+                    if (coachAfter is not null && coachAfter != coach)
+                    {
+                        wake.AddRange(CoachChanges.Change(session, dispatcher, time, client, context.Coach, coachAfter, caller.Id, now));
+                        context = ClientContexts.Load(session, client, now);
+                        coach = coachAfter;
+                    }
+
+                    ApplyRoleChanges(session, client, context, draft.Kind, from, to, effectiveStart, id);
+                    context = ClientContexts.Load(session, client, now);
+
+                    var referrals = new List<ReferralResult>();
+                    for (var i = 0; i < draft.Referrals.Count; i++)
+                    {
+                        referrals.Add(SubmitReferral(session, caller, draft.Referrals[i], referralPerformers[i], context, id, now));
+                        wake.AddRange(referrals[^1].Wake);
+                    }
+
+                    var transition = new TransitionRecord(id, client.Id, caller.Id, draft.Kind, from?.Id, to?.Id, effective, draft.HandoverSummary ?? string.Empty, coach, [.. referrals.Select(r => r.Referral.Id)], now);
+                    session.InsertTransition(transition);
+                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.TransitionAnnounced, caller.Id, transition.Name, Explain.Code(draft.Kind)));
+                    if (draft.Kind == TransitionKind.SchoolLeaver18 || from is not null)
+                    {
+                        foreach (var role in context.Roles.Where(r => r.Until == effectiveStart && r.Source == id))
+                        {
+                            session.AppendJourneyEvent(new JourneyEvent(0, client.Id, effectiveStart, JourneyEventType.RoleEnded, role.PartyId, transition.Name, Explain.Code(role.Kind)));
+                        }
+                    }
+
+                    var facts = new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id);
+                    var routed = router.Route(facts, context, now);
+                    var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Transition, id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Transition, caller.Id, LifeDomain.Unspecified, SignalSeverity.Unspecified)), routed.Decisions, now);
+                    wake.AddRange(dispatched.Wake);
+                    return new TransitionResult(transition, dispatched.Decisions, referrals, wake.Distinct().ToList());
+                });
+            },
+            cancellationToken).ConfigureAwait(false);
+        notifier.Notify(result.Wake);
+        return result;
+    }
+
+    public async Task<SignalResult> CreateSignalAsync(Party caller, SignalDraft draft, RequestKey key, CancellationToken cancellationToken)
+    {
+        var v = new Validator();
+        TextRules.CheckEnum(v, draft.Kind, "signal.kind");
+        TextRules.CheckEnum(v, draft.Domain, "signal.life_domain");
+        TextRules.CheckEnum(v, draft.Severity, "signal.severity");
+        TextRules.Check(v, draft.Description, "signal.description", TextRules.FreeTextMax, multiline: true);
+        v.ThrowIfAny();
+        var result = await store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "CreateSignal", key, now, () =>
+                {
+                    var client = ClientContexts.RequireClient(session, draft.ClientName, "signal.client");
+                    var context = ClientContexts.Load(session, client, now);
+                    var signal = new SignalRecord(Ids.New("sig", time), client.Id, caller.Id, draft.Kind, draft.Domain, draft.Severity, draft.Description ?? string.Empty, now);
+                    session.InsertSignal(signal);
+                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.SignalRaised, caller.Id, signal.Name, $"{Explain.Code(draft.Kind)} {Explain.Code(draft.Domain)} {Explain.Code(draft.Severity)}"));
+                    var facts = new RoutingFacts(MessageType.Signal, caller.Id, MessageCategories.ForSignal(draft.Domain), SignalKind: draft.Kind, Severity: draft.Severity, Domain: draft.Domain);
+                    var routed = router.Route(facts, context, now);
+                    var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Signal, signal.Id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Signal, caller.Id, draft.Domain, draft.Severity)), routed.Decisions, now);
+                    return new SignalResult(signal, dispatched.Decisions, dispatched.Wake);
+                });
+            },
+            cancellationToken).ConfigureAwait(false);
+        notifier.Notify(result.Wake);
+        return result;
+    }
+
+    /// <summary>A person at the caller has picked up the signal: stops its escalation and is recorded in the journey.</summary>
+    public Task<DateTimeOffset> AcknowledgeSignalAsync(Party caller, string? signalName, RequestKey key, CancellationToken cancellationToken)
+    {
+        var signalId = Ids.Require(signalName, "signals", "name");
+        return store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "AcknowledgeSignal", key, now, () =>
+                {
+                    var signal = session.FindSignal(signalId) ?? throw HubException.NotFound(ErrorReasons.SignalNotFound, "The signal");
+                    var mine = session.GetDeliveriesForMessage(signal.Id)
+                        .Where(d => d.Recipient == caller.Id && d.Status is DeliveryStatus.Pending or DeliveryStatus.Acknowledged or DeliveryStatus.SetAside)
+                        .ToList();
+                    if (mine.Count == 0)
+                    {
+                        throw HubException.Denied(ErrorReasons.NotASignalRecipient, "The caller did not receive this signal.");
+                    }
+
+                    foreach (var delivery in mine.Where(d => d.SignalAckTime is null))
+                    {
+                        session.UpdateDelivery(delivery with { SignalAckTime = now, UpdateTime = now });
+                    }
+
+                    session.AppendJourneyEvent(new JourneyEvent(0, signal.ClientId, now, JourneyEventType.SignalAcknowledged, caller.Id, signal.Name, Explain.Code(signal.Kind)));
+                    return now;
+                });
+            },
+            cancellationToken);
+    }
+
+    public async Task<ReferralStepResult> StepAsync(Party caller, string? referralName, ReferralStep step, string? reasonCode, DateOnly? date, RequestKey key, CancellationToken cancellationToken)
+    {
+        var referralId = Ids.Require(referralName, "referrals", "name");
+        var v = new Validator();
+        if (step is ReferralStep.Decline or ReferralStep.End)
+        {
+            if (string.IsNullOrEmpty(reasonCode))
+            {
+                v.Add(ErrorReasons.FieldRequired, "reason_code", "reason_code is required.");
+            }
+            else if (reasonCode.Length != 2 || !reasonCode.All(char.IsAsciiDigit))
+            {
+                v.Add(ErrorReasons.InvalidReasonCode, "reason_code", "reason_code must be a two-digit code.");
+            }
+        }
+
+        if (step is ReferralStep.Start or ReferralStep.End && date is { Year: < 1900 or > 2200 })
+        {
+            v.Add(ErrorReasons.InvalidDate, step == ReferralStep.Start ? "start_date" : "end_date", "The date is out of range.");
+        }
+
+        v.ThrowIfAny();
+        var result = await store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "Referral" + step, key, now, () =>
+                {
+                    var referral = session.FindReferral(referralId) ?? throw HubException.NotFound(ErrorReasons.ReferralNotFound, "The referral");
+                    var index = referral.Performers.ToList().FindIndex(p => p.PartyId == caller.Id);
+                    if (index < 0)
+                    {
+                        throw HubException.Denied(ErrorReasons.NotAPerformer, "The caller is not a performer of this referral.");
+                    }
+
+                    var current = referral.Performers[index];
+                    var next = ReferralLifecycle.Next(current.Status, step)
+                        ?? throw HubException.Precondition(ErrorReasons.IllegalReferralStep, $"A performer in status {Explain.Code(current.Status)} cannot {step.ToString().ToLowerInvariant()} the referral.");
+                    var today = DutchTime.DateOf(now);
+                    var updated = current with
+                    {
+                        Status = next,
+                        ReasonCode = reasonCode ?? current.ReasonCode,
+                        UpdateTime = now,
+                        StartDate = step == ReferralStep.Start ? date ?? today : current.StartDate,
+                        EndDate = step == ReferralStep.End ? date ?? today : current.EndDate,
+                    };
+                    var performers = referral.Performers.ToList();
+                    performers[index] = updated;
+                    referral = referral with { Performers = performers };
+                    session.UpdateReferral(referral);
+
+                    var client = session.FindClient(referral.ClientId)!;
+                    if (step == ReferralStep.Start)
+                    {
+                        session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, caller.Id, RoleKind.Provider, DutchTime.StartOf(updated.StartDate!.Value), null, referral.Id));
+                    }
+                    else if (step == ReferralStep.End)
+                    {
+                        var until = DutchTime.StartOf(updated.EndDate!.Value);
+                        foreach (var role in session.GetRoles(client.Id).Where(r => r.PartyId == caller.Id && r.Kind == RoleKind.Provider && r.Source == referral.Id && r.Until is null))
+                        {
+                            session.UpdateRole(role with { Until = until < role.From ? role.From : until });
+                        }
+                    }
+
+                    var eventType = step switch
+                    {
+                        ReferralStep.Accept => JourneyEventType.ReferralAccepted,
+                        ReferralStep.Decline => JourneyEventType.ReferralDeclined,
+                        ReferralStep.Start => JourneyEventType.ReferralStarted,
+                        _ => JourneyEventType.ReferralEnded,
+                    };
+                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, eventType, caller.Id, referral.Name, Explain.Code(referral.Service)));
+
+                    var context = ClientContexts.Load(session, client, now);
+                    var facts = new RoutingFacts(MessageType.ReferralUpdate, caller.Id, MessageCategories.ForReferralUpdate(), Service: referral.Service, Requester: referral.Requester, Performers: [.. referral.Performers.Select(p => p.PartyId)]);
+                    var routed = router.Route(facts, context, now);
+                    var update = new ReferralUpdatePayload(referral.Id, caller.Id, next, updated.ReasonCode, referral.Service);
+                    var wake = new List<string>();
+                    foreach (var decision in routed.Decisions)
+                    {
+                        var record = dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ReferralUpdate, referral.Id, update, decision, now);
+                        if (record.Status == DeliveryStatus.Pending)
+                        {
+                            wake.Add(record.Recipient);
+                        }
+                    }
+
+                    return new ReferralStepResult(referral, wake);
+                });
+            },
+            cancellationToken).ConfigureAwait(false);
+        notifier.Notify(result.Wake);
+        return result;
+    }
+
+    private ReferralResult SubmitReferral(IHubSession session, Party caller, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, DateTimeOffset now)
+    {
+        var referral = new ReferralRecord(
+            Ids.New("ref", time),
+            context.Client.Id,
+            caller.Id,
+            draft.Service,
+            draft.Reason ?? string.Empty,
+            [.. draft.LifeDomains.Distinct()],
+            draft.Urgency == ReferralUrgency.Unspecified ? ReferralUrgency.Routine : draft.Urgency,
+            draft.Strengths ?? string.Empty,
+            [.. performers.Select(p => new PerformerState(p.Id, PerformerStatus.Requested, null, now))],
+            context.Coach?.Coach,
+            now,
+            transitionId);
+        session.InsertReferral(referral);
+        session.AppendJourneyEvent(new JourneyEvent(0, context.Client.Id, now, JourneyEventType.ReferralRequested, caller.Id, referral.Name, Explain.Code(draft.Service)));
+        var facts = new RoutingFacts(MessageType.Referral, caller.Id, MessageCategories.ForReferral(referral.LifeDomains), Service: draft.Service, Performers: [.. performers.Select(p => p.Id)], Requester: caller.Id);
+        var routed = router.Route(facts, context, now);
+        var thin = new ThinNoticePayload(MessageType.Referral, caller.Id, referral.LifeDomains.Count > 0 ? referral.LifeDomains[0] : LifeDomain.Unspecified, SignalSeverity.Unspecified);
+        var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Referral, referral.Id, context.Client.Id, caller.Id, thin), routed.Decisions, now);
+        return new ReferralResult(referral, dispatched.Decisions, dispatched.Wake);
+    }
+
+    private List<Party> ValidateReferral(ReferralDraft draft, string field)
+    {
+        var v = new Validator();
+        TextRules.CheckEnum(v, draft.Service, field + ".service");
+        TextRules.CheckEnum(v, draft.Urgency, field + ".urgency", required: false);
+        for (var i = 0; i < draft.LifeDomains.Count; i++)
+        {
+            TextRules.CheckEnum(v, draft.LifeDomains[i], $"{field}.life_domains[{i}]");
+        }
+
+        TextRules.Check(v, draft.Reason, field + ".reason", TextRules.FreeTextMax, multiline: true);
+        TextRules.Check(v, draft.Strengths, field + ".strengths", TextRules.FreeTextMax, multiline: true);
+        var performers = new List<Party>();
+        if (draft.PerformerNames.Count == 0)
+        {
+            v.Add(ErrorReasons.FieldRequired, field + ".performers", $"{field}.performers needs at least one performer.");
+        }
+        else if (draft.PerformerNames.Count > 10)
+        {
+            v.Add(ErrorReasons.InvalidRequest, field + ".performers", $"{field}.performers holds at most 10 performers.");
+        }
+
+        for (var i = 0; i < Math.Min(draft.PerformerNames.Count, 10); i++)
+        {
+            if (OptionalParty(v, draft.PerformerNames[i], $"{field}.performers[{i}].party", required: true) is { } party && performers.All(p => p.Id != party.Id))
+            {
+                performers.Add(party);
+            }
+        }
+
+        v.ThrowIfAny();
+        return performers;
+    }
+
+    private Party? OptionalParty(Validator v, string? name, string field, bool required = false)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            if (required)
+            {
+                v.Add(ErrorReasons.FieldRequired, field, $"{field} is required.");
+            }
+
+            return null;
+        }
+
+        var id = Ids.Parse(name, "parties");
+        if (id is null)
+        {
+            v.Add(ErrorReasons.InvalidResourceName, field, $"{field} must have the form parties/{{id}}.");
+            return null;
+        }
+
+        var party = parties.Find(id);
+        if (party is null)
+        {
+            v.Add(ErrorReasons.UnknownParty, field, $"{field} names a party the hub does not know.");
+        }
+
+        return party;
+    }
+
+    private void ApplyRoleChanges(IHubSession session, ClientRecord client, ClientContext context, TransitionKind kind, Party? from, Party? to, DateTimeOffset effective, string transitionId)
+    {
+        IEnumerable<ClientRole> ending = kind switch
+        {
+            // The school's role ends on the effective date, whichever school announced it.
+            TransitionKind.SchoolLeaver18 => context.Roles.Where(r => r.Kind == RoleKind.School && (r.Until is null || r.Until > effective)),
+            TransitionKind.ProviderChange or TransitionKind.SupportEnded or TransitionKind.Relocation when from is not null =>
+                context.Roles.Where(r => r.PartyId == from.Id && r.Kind != RoleKind.Coach && (r.Until is null || r.Until > effective)),
+            _ => [],
+        };
+        foreach (var role in ending.ToList())
+        {
+            session.UpdateRole(role with { Until = effective < role.From ? role.From : effective, Source = transitionId });
+        }
+
+        if (kind == TransitionKind.ProviderChange && to is not null && to.Kind == PartyKind.CareProvider)
+        {
+            session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, to.Id, RoleKind.Provider, effective, null, transitionId));
+        }
+
+        if (kind == TransitionKind.SchoolLeaver18 && to is not null && to.Kind == PartyKind.SocialService)
+        {
+            session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, to.Id, RoleKind.SocialService, effective, null, transitionId));
+        }
+    }
+}
+
+/// <summary>
+/// The referral lifecycle per performer: requested → accepted | declined → started → ended. Mirrors iWmo
+/// 315 → 301 → 305 → 307.
+/// </summary>
+public static class ReferralLifecycle
+{
+    /// <summary>The status after the step, or null when the step is not allowed from <paramref name="current"/>.</summary>
+    public static PerformerStatus? Next(PerformerStatus current, ReferralStep step) => (current, step) switch
+    {
+        (PerformerStatus.Requested, ReferralStep.Accept) => PerformerStatus.Accepted,
+        (PerformerStatus.Requested, ReferralStep.Decline) => PerformerStatus.Declined,
+        (PerformerStatus.Accepted, ReferralStep.Start) => PerformerStatus.Started,
+        (PerformerStatus.Started, ReferralStep.End) => PerformerStatus.Ended,
+        _ => null,
+    };
+}
