@@ -33,6 +33,7 @@ public static class Idempotency
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
     {
+        IncludeFields = true,
         Converters = { new JsonStringEnumConverter() },
     };
 

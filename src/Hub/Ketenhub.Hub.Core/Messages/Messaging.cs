@@ -27,7 +27,7 @@ public enum ReferralStep { Accept, Decline, Start, End }
 /// Referrals, transitions and signals: validates drafts, routes them under consent and commits the message
 /// with its deliveries and journey events in one write.
 /// </summary>
-public sealed class Messaging(
+public sealed partial class Messaging(
     IHubStore store,
     PartyDirectory parties,
     Router router,
@@ -56,34 +56,7 @@ public sealed class Messaging(
 
     public async Task<TransitionResult> CreateTransitionAsync(Party caller, TransitionDraft draft, RequestKey key, CancellationToken cancellationToken)
     {
-        var v = new Validator();
-        TextRules.CheckEnum(v, draft.Kind, "transition.kind");
-        var from = OptionalParty(v, draft.FromPartyName, "transition.from_party");
-        var to = OptionalParty(v, draft.ToPartyName, "transition.to_party");
-        if (draft.EffectiveDate is null)
-        {
-            v.Add(ErrorReasons.FieldRequired, "transition.effective_date", "transition.effective_date is required.");
-        }
-        else if (draft.EffectiveDate.Value.Year is < 1900 or > 2200)
-        {
-            v.Add(ErrorReasons.InvalidDate, "transition.effective_date", "transition.effective_date is out of range.");
-        }
-
-        if (draft.Kind == TransitionKind.ProviderChange && to is null)
-        {
-            v.Add(ErrorReasons.FieldRequired, "transition.to_party", "transition.to_party is required for a provider change.");
-        }
-
-        TextRules.Check(v, draft.HandoverSummary, "transition.handover_summary", TextRules.FreeTextMax, multiline: true);
-        var coachAfter = CoachRules.Validate(v, draft.CoachAfter, "transition.coach_after", parties);
-        if (draft.Referrals.Count > 10)
-        {
-            v.Add(ErrorReasons.InvalidRequest, "transition.referrals", "transition.referrals holds at most 10 referrals.");
-        }
-
-        v.ThrowIfAny();
-        var referralPerformers = draft.Referrals.Select((r, i) => ValidateReferral(r with { ClientName = draft.ClientName }, $"transition.referrals[{i}]")).ToList();
-
+        var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft);
         var result = await store.WriteAsync(
             session =>
             {
@@ -141,12 +114,7 @@ public sealed class Messaging(
 
     public async Task<SignalResult> CreateSignalAsync(Party caller, SignalDraft draft, RequestKey key, CancellationToken cancellationToken)
     {
-        var v = new Validator();
-        TextRules.CheckEnum(v, draft.Kind, "signal.kind");
-        TextRules.CheckEnum(v, draft.Domain, "signal.life_domain");
-        TextRules.CheckEnum(v, draft.Severity, "signal.severity");
-        TextRules.Check(v, draft.Description, "signal.description", TextRules.FreeTextMax, multiline: true);
-        v.ThrowIfAny();
+        ValidateSignal(draft);
         var result = await store.WriteAsync(
             session =>
             {
@@ -295,6 +263,49 @@ public sealed class Messaging(
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
         return result;
+    }
+
+    private (Party? From, Party? To, CoachInfo? CoachAfter, List<List<Party>> ReferralPerformers) ValidateTransition(TransitionDraft draft)
+    {
+        var v = new Validator();
+        TextRules.CheckEnum(v, draft.Kind, "transition.kind");
+        var from = OptionalParty(v, draft.FromPartyName, "transition.from_party");
+        var to = OptionalParty(v, draft.ToPartyName, "transition.to_party");
+        if (draft.EffectiveDate is null)
+        {
+            v.Add(ErrorReasons.FieldRequired, "transition.effective_date", "transition.effective_date is required.");
+        }
+        else if (draft.EffectiveDate.Value.Year is < 1900 or > 2200)
+        {
+            v.Add(ErrorReasons.InvalidDate, "transition.effective_date", "transition.effective_date is out of range.");
+        }
+
+        if (draft.Kind == TransitionKind.ProviderChange && to is null)
+        {
+            v.Add(ErrorReasons.FieldRequired, "transition.to_party", "transition.to_party is required for a provider change.");
+        }
+
+        TextRules.Check(v, draft.HandoverSummary, "transition.handover_summary", TextRules.FreeTextMax, multiline: true);
+        var coachAfter = CoachRules.Validate(v, draft.CoachAfter, "transition.coach_after", parties);
+        if (draft.Referrals.Count > 10)
+        {
+            v.Add(ErrorReasons.InvalidRequest, "transition.referrals", "transition.referrals holds at most 10 referrals.");
+        }
+
+        v.ThrowIfAny();
+        var referralPerformers = draft.Referrals.Select((r, i) => ValidateReferral(r with { ClientName = draft.ClientName }, $"transition.referrals[{i}]")).ToList();
+
+        return (from, to, coachAfter, referralPerformers);
+    }
+
+    private static void ValidateSignal(SignalDraft draft)
+    {
+        var v = new Validator();
+        TextRules.CheckEnum(v, draft.Kind, "signal.kind");
+        TextRules.CheckEnum(v, draft.Domain, "signal.life_domain");
+        TextRules.CheckEnum(v, draft.Severity, "signal.severity");
+        TextRules.Check(v, draft.Description, "signal.description", TextRules.FreeTextMax, multiline: true);
+        v.ThrowIfAny();
     }
 
     private ReferralResult SubmitReferral(IHubSession session, Party caller, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, DateTimeOffset now)

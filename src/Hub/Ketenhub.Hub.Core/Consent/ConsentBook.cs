@@ -1,0 +1,202 @@
+using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Journeys;
+using Ketenhub.Hub.Parties;
+using Ketenhub.Hub.Routing;
+using Ketenhub.Hub.Storage;
+
+namespace Ketenhub.Hub.Consent;
+
+/// <summary>A consent as submitted.</summary>
+public sealed record ConsentDraft(
+    string? ClientName,
+    GrantorRole Grantor,
+    string? RecipientPartyName,
+    PartyKind RecipientKind,
+    IReadOnlyList<Purpose> Purposes,
+    IReadOnlyList<DataCategory> Categories,
+    DateTimeOffset? Start,
+    DateTimeOffset? End);
+
+/// <summary>A consent with its state at the time of the answer.</summary>
+public sealed record ConsentView(ConsentRecord Consent, ConsentState State);
+
+/// <summary>The answer to a grant, withdrawal or confirmation: how many open deliveries changed.</summary>
+public sealed record ConsentChange(ConsentView Consent, int Released, int Withheld, IReadOnlyList<string> Wake);
+
+/// <summary>
+/// Records consents and applies them at once to open deliveries: a grant or confirmation releases what
+/// waited for it; a withdrawal withholds what it covered (DESIGN rules 1–3).
+/// </summary>
+public sealed class ConsentBook(
+    IHubStore store,
+    PartyDirectory parties,
+    ConsentEvaluator evaluator,
+    Router router,
+    DeliveryNotifier notifier,
+    TimeProvider time)
+{
+    public async Task<ConsentChange> GrantAsync(Party caller, ConsentDraft draft, RequestKey key, CancellationToken cancellationToken)
+    {
+        var v = new Validator();
+        TextRules.CheckEnum(v, draft.Grantor, "consent.grantor_role");
+        Party? recipient = null;
+        if (!string.IsNullOrEmpty(draft.RecipientPartyName))
+        {
+            if (draft.RecipientKind != PartyKind.Unspecified)
+            {
+                v.Add(ErrorReasons.InvalidRequest, "consent.recipient_kind", "Set either consent.recipient_party or consent.recipient_kind, not both.");
+            }
+
+            var id = Ids.Parse(draft.RecipientPartyName, "parties");
+            recipient = parties.Find(id);
+            if (recipient is null)
+            {
+                v.Add(id is null ? ErrorReasons.InvalidResourceName : ErrorReasons.UnknownParty, "consent.recipient_party", "consent.recipient_party must name a party the hub knows.");
+            }
+        }
+        else
+        {
+            TextRules.CheckEnum(v, draft.RecipientKind, "consent.recipient_kind");
+        }
+
+        if (draft.Purposes.Count == 0)
+        {
+            v.Add(ErrorReasons.FieldRequired, "consent.purposes", "consent.purposes needs at least one purpose.");
+        }
+
+        for (var i = 0; i < draft.Purposes.Count; i++)
+        {
+            TextRules.CheckEnum(v, draft.Purposes[i], $"consent.purposes[{i}]");
+        }
+
+        if (draft.Categories.Count == 0)
+        {
+            v.Add(ErrorReasons.FieldRequired, "consent.data_categories", "consent.data_categories needs at least one category.");
+        }
+
+        for (var i = 0; i < draft.Categories.Count; i++)
+        {
+            TextRules.CheckEnum(v, draft.Categories[i], $"consent.data_categories[{i}]");
+        }
+
+        if (draft.Start is { } s && (s.Year < 1900 || s.Year > 2200))
+        {
+            v.Add(ErrorReasons.InvalidDate, "consent.start_time", "consent.start_time is out of range.");
+        }
+
+        if (draft.End is { } e && (e.Year > 2200 || (draft.Start is { } st && e <= st)))
+        {
+            v.Add(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after consent.start_time.");
+        }
+
+        v.ThrowIfAny();
+        var result = await store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "GrantConsent", key, now, () =>
+                {
+                    var client = ClientContexts.RequireClient(session, draft.ClientName, "consent.client");
+                    var start = draft.Start ?? now;
+                    if (draft.Grantor == GrantorRole.Parent && client.AgeOn(DutchTime.DateOf(start)) >= 18)
+                    {
+                        throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "A parent cannot grant consent for a client who is 18 or older; the client, a mentor or a curator can.");
+                    }
+
+                    if (draft.End is { } end && end <= start)
+                    {
+                        throw HubException.Invalid(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after the start.");
+                    }
+
+                    var consent = new ConsentRecord(
+                        Ids.New("cns", time), client.Id, draft.Grantor, recipient?.Id, recipient is null ? draft.RecipientKind : PartyKind.Unspecified,
+                        [.. draft.Purposes.Distinct()], [.. draft.Categories.Distinct()], start, draft.End, null, null, caller.Id, now);
+                    session.InsertConsent(consent);
+                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentGranted, caller.Id, consent.Name, Explain.Code(draft.Grantor)));
+                    var (released, withheld, wake) = Reconsider(session, client, now);
+                    return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
+                });
+            },
+            cancellationToken).ConfigureAwait(false);
+        notifier.Notify(result.Wake);
+        return result;
+    }
+
+    public async Task<ConsentChange> WithdrawAsync(Party caller, string? consentName, RequestKey key, CancellationToken cancellationToken)
+    {
+        var consentId = Ids.Require(consentName, "consents", "name");
+        var result = await store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "WithdrawConsent", key, now, () =>
+                {
+                    var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+                    if (consent.WithdrawTime is not null)
+                    {
+                        throw HubException.Precondition(ErrorReasons.ConsentNotWithdrawable, "The consent was already withdrawn.");
+                    }
+
+                    var client = session.FindClient(consent.ClientId)!;
+                    consent = consent with { WithdrawTime = now };
+                    session.UpdateConsent(consent);
+                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentWithdrawn, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
+                    var (released, withheld, wake) = Reconsider(session, client, now);
+                    return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
+                });
+            },
+            cancellationToken).ConfigureAwait(false);
+        notifier.Notify(result.Wake);
+        return result;
+    }
+
+    public async Task<ConsentChange> ConfirmAsync(Party caller, string? consentName, RequestKey key, CancellationToken cancellationToken)
+    {
+        var consentId = Ids.Require(consentName, "consents", "name");
+        var result = await store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                return Idempotency.Run(session, caller.Id, "ConfirmConsent", key, now, () =>
+                {
+                    var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+                    var client = session.FindClient(consent.ClientId)!;
+                    if (consent.Grantor != GrantorRole.Parent || consent.ConfirmTime is not null || consent.WithdrawTime is not null
+                        || client.AgeOn(DutchTime.DateOf(now)) < 18)
+                    {
+                        throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "Only an unconfirmed, not withdrawn parent's consent of a client aged 18 or older can be confirmed.");
+                    }
+
+                    consent = consent with { ConfirmTime = now };
+                    session.UpdateConsent(consent);
+                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentConfirmed, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
+                    var (released, withheld, wake) = Reconsider(session, client, now);
+                    return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
+                });
+            },
+            cancellationToken).ConfigureAwait(false);
+        notifier.Notify(result.Wake);
+        return result;
+    }
+
+    public Task<IReadOnlyList<ConsentView>> ListAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
+        store.ReadAsync<IReadOnlyList<ConsentView>>(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var client = ClientContexts.RequireClient(session, clientName, "client");
+                var context = ClientContexts.Load(session, client, now);
+                if (!ClientContexts.HasCurrentRole(context, caller.Id, now))
+                {
+                    throw HubException.Denied(ErrorReasons.NoRoleForClient, "The caller has no current role for this client.");
+                }
+
+                return [.. context.Consents.OrderBy(c => c.CreateTime).Select(c => new ConsentView(c, evaluator.StateOf(c, client, now)))];
+            },
+            cancellationToken);
+
+    private (int Released, int Withheld, IReadOnlyList<string> Wake) Reconsider(IHubSession session, ClientRecord client, DateTimeOffset now) =>
+        DeliveryDecisions.ReconsiderClient(session, router, parties, client, now);
+}

@@ -1,0 +1,55 @@
+using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Consent;
+using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Messages;
+using Ketenhub.Hub.Parties;
+using Ketenhub.Hub.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Ketenhub.Hub;
+
+/// <summary>Registers the hub's domain. The host adds a store (<c>IHubStore</c>) and the transport.</summary>
+public static class HubCoreRegistration
+{
+    public static IServiceCollection AddKetenhubCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<HubOptions>()
+            .Bind(configuration.GetSection(HubOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => IsBase64Key(o.BsnLookupKey), $"{HubOptions.Section}:{nameof(HubOptions.BsnLookupKey)} must be base64 of at least 16 bytes.")
+            .ValidateOnStart();
+        services.AddOptions<ConsentOptions>()
+            .Bind(configuration.GetSection(HubOptions.Section + ":Consent"))
+            .Validate(o => o.ComingOfAgeGracePeriod >= TimeSpan.Zero && o.DefaultAwaitConsent > TimeSpan.Zero, $"{HubOptions.Section}:Consent has a negative grace period or a non-positive wait.")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => PartyConfigLoader.LoadFile(Resolve(sp.GetRequiredService<IOptions<HubOptions>>().Value.PartiesFile)));
+        services.AddSingleton(sp => RoutingConfigLoader.LoadFile(Resolve(sp.GetRequiredService<IOptions<HubOptions>>().Value.RoutingFile), sp.GetRequiredService<PartyDirectory>()));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsentOptions>>().Value);
+        services.AddSingleton(sp => new BsnHasher(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.BsnLookupKey)));
+        services.AddSingleton<ConsentEvaluator>();
+        services.AddSingleton<Router>();
+        services.AddSingleton<Dispatcher>();
+        services.AddSingleton<DeliveryNotifier>();
+        services.AddSingleton<Messaging>();
+        services.AddSingleton<ClientRegistry>();
+        services.AddSingleton<ConsentBook>();
+        services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<ScheduledWork>();
+        services.AddHostedService<ScheduledWorkService>();
+        return services;
+    }
+
+    /// <summary>Relative configuration paths are relative to the application's folder.</summary>
+    public static string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path);
+
+    private static bool IsBase64Key(string value)
+    {
+        var buffer = new byte[value.Length];
+        return Convert.TryFromBase64String(value, buffer, out var length) && length >= 16;
+    }
+}
