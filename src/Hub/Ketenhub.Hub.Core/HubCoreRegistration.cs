@@ -36,6 +36,7 @@ public static class HubCoreRegistration
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<DeliveryNotifier>();
         services.AddSingleton<Messaging>();
+        services.AddSingleton<MessageReader>();
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<ConsentBook>();
         services.AddSingleton<DeliveryQueue>();

@@ -1,0 +1,75 @@
+using Grpc.Core;
+using Ketenhub.Contracts.V1;
+using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Host.Transport;
+
+namespace Ketenhub.Hub.Host.Clients;
+
+/// <summary>Registers clients, assigns coaches, reads care teams, journeys and reports.</summary>
+public sealed class ClientGrpcService(ClientRegistry registry, Callers callers) : ClientService.ClientServiceBase
+{
+    public override async Task<RegisterClientResponse> RegisterClient(RegisterClientRequest request, ServerCallContext context)
+    {
+        var caller = callers.Resolve(context);
+        var key = Wire.Key(request.RequestId, request);
+        var birthDate = Wire.Date(request.BirthDate, "birth_date", Common.ErrorReasons.InvalidBirthDate);
+        var result = await registry.RegisterAsync(caller, request.Bsn, birthDate, request.MunicipalityCode, request.School, key, context.CancellationToken);
+        return new RegisterClientResponse { Client = ContractMapping.ToContract(result.Client, result.SchoolId), AlreadyRegistered = result.AlreadyRegistered };
+    }
+
+    public override async Task<GetClientResponse> GetClient(GetClientRequest request, ServerCallContext context)
+    {
+        var view = await registry.GetAsync(callers.Resolve(context), request.Name, context.CancellationToken);
+        return new GetClientResponse { Client = ContractMapping.ToContract(view.Client, view.SchoolId), Coach = ContractMapping.ToContract(view.Coach) };
+    }
+
+    public override async Task<AssignCoachResponse> AssignCoach(AssignCoachRequest request, ServerCallContext context)
+    {
+        var caller = callers.Resolve(context);
+        var key = Wire.Key(request.RequestId, request);
+        var result = await registry.AssignCoachAsync(caller, request.Client, ContractMapping.ToDraft(request.Coach), key, context.CancellationToken);
+        return new AssignCoachResponse { CareTeam = ContractMapping.ToContract(result.CareTeam), HandoverTaskCreated = result.HandoverTaskCreated };
+    }
+
+    public override async Task<GetCareTeamResponse> GetCareTeam(GetCareTeamRequest request, ServerCallContext context)
+    {
+        var view = await registry.GetCareTeamAsync(callers.Resolve(context), request.Client, context.CancellationToken);
+        return new GetCareTeamResponse { CareTeam = ContractMapping.ToContract(view) };
+    }
+
+    public override async Task<ListJourneyEventsResponse> ListJourneyEvents(ListJourneyEventsRequest request, ServerCallContext context)
+    {
+        var offset = PageTokens.Decode(request.PageToken);
+        var (events, next) = await registry.GetJourneyAsync(callers.Resolve(context), request.Client, request.PageSize, offset, context.CancellationToken);
+        var response = new ListJourneyEventsResponse { NextPageToken = next is null ? string.Empty : PageTokens.Encode(next.Value) };
+        response.Events.Add(events.Select(ContractMapping.ToContract));
+        return response;
+    }
+
+    public override async Task<GetClientReportResponse> GetClientReport(GetClientReportRequest request, ServerCallContext context)
+    {
+        var report = await registry.GetReportAsync(callers.Resolve(context), request.Client, context.CancellationToken);
+        var response = new GetClientReportResponse
+        {
+            Client = report.Client.Name,
+            CoachChanges = Math.Max(0, report.Coaches.Count - 1),
+        };
+        response.Signals.Add(report.Signals.Select(s => new Contracts.V1.SignalFigure
+        {
+            Signal = "signals/" + s.SignalId,
+            RaiseTime = Wire.Time(s.RaiseTime),
+            TimeToAcknowledgement = Wire.Span(s.TimeToAcknowledgement),
+            Escalated = s.Escalated,
+        }));
+        response.Referrals.Add(report.Referrals.Select(r => new Contracts.V1.ReferralFigure
+        {
+            Referral = "referrals/" + r.ReferralId,
+            Service = Wire.From<Contracts.V1.ServiceKind>(r.Service),
+            RequestTime = Wire.Time(r.RequestTime),
+            TimeToStart = Wire.Span(r.TimeToStart),
+            TimeFromSignalToStart = Wire.Span(r.TimeFromSignalToStart),
+        }));
+        response.Coaches.Add(report.Coaches.Select(c => ContractMapping.ToContract(c)!));
+        return response;
+    }
+}

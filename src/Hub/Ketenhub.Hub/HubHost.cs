@@ -1,0 +1,106 @@
+using System.ComponentModel.DataAnnotations;
+using Grpc.HealthCheck;
+using Ketenhub.Hub.Host.Clients;
+using Ketenhub.Hub.Host.Consent;
+using Ketenhub.Hub.Host.Delivery;
+using Ketenhub.Hub.Host.Messages;
+using Ketenhub.Hub.Host.Parties;
+using Ketenhub.Hub.Host.Routing;
+using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Hub.Parties;
+using Ketenhub.Hub.Routing;
+using Ketenhub.Hub.Storage;
+using Ketenhub.Hub.Storage.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Ketenhub.Hub.Host;
+
+/// <summary>Storage settings (section <c>Storage</c>).</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>The store: <c>Sqlite</c> (embedded, the default). <value>The default value is Sqlite.</value></summary>
+    [Required]
+    [RegularExpression("^Sqlite$", ErrorMessage = "Storage:Provider must be 'Sqlite'.")]
+    public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>Folder of the SQLite database file, relative to the working directory. <value>The default value is <c>data</c>.</value></summary>
+    [Required]
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>How many writes may share one commit. <value>The default value is 256.</value></summary>
+    [Range(1, 10_000)]
+    public int MaxBatchSize { get; set; } = 256;
+}
+
+/// <summary>Wires the hub: domain, storage, gRPC with its interceptors, health and reflection.</summary>
+public static partial class HubHost
+{
+    /// <summary>Largest request accepted. Big enough that an oversize text field gets a coded FIELD_TOO_LONG, not a transport error.</summary>
+    public const int MaxReceiveMessageSize = 6 * 1024 * 1024;
+
+    public static WebApplicationBuilder AddKetenhub(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddKetenhubCore(builder.Configuration);
+        services.AddOptions<StorageOptions>()
+            .Bind(builder.Configuration.GetSection(StorageOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IHubStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return new SqliteHubStore(
+                new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize },
+                sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton<Callers>();
+        services.AddHostedService<StartupCheck>();
+        services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorInterceptor>();
+            o.MaxReceiveMessageSize = MaxReceiveMessageSize;
+            o.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck("store", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        return builder;
+    }
+
+    public static WebApplication MapKetenhub(this WebApplication app)
+    {
+        app.MapGrpcService<PartyGrpcService>();
+        app.MapGrpcService<ClientGrpcService>();
+        app.MapGrpcService<ConsentGrpcService>();
+        app.MapGrpcService<ReferralGrpcService>();
+        app.MapGrpcService<TransitionGrpcService>();
+        app.MapGrpcService<SignalGrpcService>();
+        app.MapGrpcService<DeliveryGrpcService>();
+        app.MapGrpcService<ExplainGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+
+    /// <summary>
+    /// Loads and validates the configuration files and opens the store before the hub takes calls, so a
+    /// broken rule file or an unusable data folder stops the start with a message that names it.
+    /// </summary>
+    private sealed partial class StartupCheck(IServiceProvider services, ILogger<StartupCheck> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var parties = services.GetRequiredService<PartyDirectory>();
+            var rules = services.GetRequiredService<RoutingRuleSet>();
+            services.GetRequiredService<IHubStore>();
+            LogReady(parties.All.Count, rules.Rules.Count);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Ketenhub ready: {Parties} parties, {Rules} routing rules")]
+        private partial void LogReady(int parties, int rules);
+    }
+}

@@ -1,0 +1,31 @@
+using Grpc.Core;
+using Ketenhub.Contracts.V1;
+using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Hub.Messages;
+
+namespace Ketenhub.Hub.Host.Messages;
+
+/// <summary>Announces transitions.</summary>
+public sealed class TransitionGrpcService(Messaging messaging, MessageReader reader, Callers callers) : TransitionService.TransitionServiceBase
+{
+    public override async Task<CreateTransitionResponse> CreateTransition(CreateTransitionRequest request, ServerCallContext context)
+    {
+        var caller = callers.Resolve(context);
+        var key = Wire.Key(request.RequestId, request);
+        var result = await messaging.CreateTransitionAsync(caller, ContractMapping.ToDraft(request.Transition), key, context.CancellationToken);
+        var response = new CreateTransitionResponse { Transition = ContractMapping.ToContract(result.Transition) };
+        response.Decisions.Add(result.Decisions.Select(ContractMapping.ToContract));
+        response.ReferralDecisions.Add(result.Referrals.Select(r => new ReferralDecisions
+        {
+            Referral = r.Referral.Name,
+            Decisions = { r.Decisions.Select(ContractMapping.ToContract) },
+        }));
+        return response;
+    }
+
+    public override async Task<GetTransitionResponse> GetTransition(GetTransitionRequest request, ServerCallContext context)
+    {
+        var transition = await reader.GetTransitionAsync(callers.Resolve(context), request.Name, context.CancellationToken);
+        return new GetTransitionResponse { Transition = ContractMapping.ToContract(transition) };
+    }
+}

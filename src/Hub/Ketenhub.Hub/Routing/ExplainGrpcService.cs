@@ -1,0 +1,27 @@
+using Grpc.Core;
+using Ketenhub.Contracts.V1;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Hub.Messages;
+
+namespace Ketenhub.Hub.Host.Routing;
+
+/// <summary>Explains what the hub would do with a draft, without sending.</summary>
+public sealed class ExplainGrpcService(Messaging messaging, Callers callers) : ExplainService.ExplainServiceBase
+{
+    public override async Task<ExplainMessageResponse> ExplainMessage(ExplainMessageRequest request, ServerCallContext context)
+    {
+        var caller = callers.Resolve(context);
+        var explanation = request.DraftCase switch
+        {
+            ExplainMessageRequest.DraftOneofCase.Referral => await messaging.ExplainReferralAsync(caller, ContractMapping.ToDraft(request.Referral), context.CancellationToken),
+            ExplainMessageRequest.DraftOneofCase.Transition => await messaging.ExplainTransitionAsync(caller, ContractMapping.ToDraft(request.Transition), context.CancellationToken),
+            ExplainMessageRequest.DraftOneofCase.Signal => await messaging.ExplainSignalAsync(caller, ContractMapping.ToDraft(request.Signal), context.CancellationToken),
+            _ => throw HubException.Invalid(ErrorReasons.FieldRequired, "draft", "draft needs a referral, a transition or a signal."),
+        };
+        var response = new ExplainMessageResponse { MessageType = Wire.From<Contracts.V1.MessageType>(explanation.MessageType) };
+        response.MatchedRules.Add(explanation.MatchedRules.Select(r => new MatchedRule { RuleId = r.Id, Description = r.Description }));
+        response.Decisions.Add(explanation.Decisions.Select(ContractMapping.ToContract));
+        return response;
+    }
+}

@@ -1,0 +1,257 @@
+using Ketenhub.Contracts.V1;
+using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Consent;
+using Ketenhub.Hub.Journeys;
+using Ketenhub.Hub.Messages;
+using ContractConsent = Ketenhub.Contracts.V1.Consent;
+using ContractDelivery = Ketenhub.Contracts.V1.Delivery;
+using ContractJourneyEvent = Ketenhub.Contracts.V1.JourneyEvent;
+using D = Ketenhub.Hub.Common;
+using Decision = Ketenhub.Hub.Delivery.Decision;
+using DeliveryRecord = Ketenhub.Hub.Delivery.DeliveryRecord;
+using DomainJourneyEvent = Ketenhub.Hub.Journeys.JourneyEvent;
+
+namespace Ketenhub.Hub.Host.Transport;
+
+/// <summary>Domain records to contract messages. The BSN never leaves through here.</summary>
+public static class ContractMapping
+{
+    public static Client ToContract(ClientSummary client, string? schoolId) => new()
+    {
+        Name = client.Name,
+        BirthDate = Wire.Date(client.BirthDate),
+        MunicipalityCode = client.MunicipalityCode,
+        School = Wire.PartyName(schoolId),
+        CreateTime = Wire.Time(client.CreateTime),
+    };
+
+    public static Coach? ToContract(CoachInfo? coach) => coach is null ? null : new Coach
+    {
+        Party = Wire.PartyName(coach.PartyId),
+        CoachId = coach.CoachId,
+        DisplayName = coach.DisplayName,
+        Phone = coach.Phone,
+        Email = coach.Email,
+    };
+
+    public static CoachDraft? ToDraft(Coach? coach) =>
+        coach is null ? null : new CoachDraft(coach.Party, coach.CoachId, coach.DisplayName, coach.Phone, coach.Email);
+
+    public static CareTeam ToContract(CareTeamView view) => new()
+    {
+        Client = view.Client.Name,
+        Coach = ToContract(view.Coach?.Coach),
+        CoachSinceTime = Wire.Time(view.Coach?.From),
+        Parties = { view.Parties.Select(Wire.PartyName) },
+    };
+
+    public static Referral ToContract(ReferralRecord referral) => new()
+    {
+        Name = referral.Name,
+        Client = "clients/" + referral.ClientId,
+        Requester = Wire.PartyName(referral.Requester),
+        Service = Wire.From<ServiceKind>(referral.Service),
+        Reason = referral.Reason,
+        LifeDomains = { referral.LifeDomains.Select(x => Wire.From<LifeDomain>(x)) },
+        Urgency = Wire.From<ReferralUrgency>(referral.Urgency),
+        Strengths = referral.Strengths,
+        Performers =
+        {
+            referral.Performers.Select(p => new ReferralPerformer
+            {
+                Party = Wire.PartyName(p.PartyId),
+                Status = Wire.From<PerformerStatus>(p.Status),
+                ReasonCode = p.ReasonCode ?? string.Empty,
+                UpdateTime = Wire.Time(p.UpdateTime),
+                StartDate = Wire.Date(p.StartDate),
+                EndDate = Wire.Date(p.EndDate),
+            }),
+        },
+        Coach = ToContract(referral.Coach),
+        CreateTime = Wire.Time(referral.CreateTime),
+    };
+
+    public static ReferralDraft ToDraft(Referral? referral, string? clientOverride = null)
+    {
+        referral ??= new Referral();
+        return new ReferralDraft(
+            clientOverride ?? referral.Client,
+            Wire.To<D.ServiceKind>(referral.Service),
+            referral.Reason,
+            [.. referral.LifeDomains.Select(d => Wire.To<D.LifeDomain>(d))],
+            Wire.To<D.ReferralUrgency>(referral.Urgency),
+            referral.Strengths,
+            [.. referral.Performers.Select(p => p.Party)]);
+    }
+
+    public static Transition ToContract(TransitionRecord transition) => new()
+    {
+        Name = transition.Name,
+        Client = "clients/" + transition.ClientId,
+        Sender = Wire.PartyName(transition.Sender),
+        Kind = Wire.From<TransitionKind>(transition.Kind),
+        FromParty = Wire.PartyName(transition.FromParty),
+        ToParty = Wire.PartyName(transition.ToParty),
+        EffectiveDate = Wire.Date(transition.EffectiveDate),
+        HandoverSummary = transition.HandoverSummary,
+        Coach = ToContract(transition.Coach),
+        CreateTime = Wire.Time(transition.CreateTime),
+        Referrals = { transition.ReferralIds.Select(id => new Referral { Name = "referrals/" + id }) },
+    };
+
+    public static TransitionDraft ToDraft(Transition? transition)
+    {
+        transition ??= new Transition();
+        return new TransitionDraft(
+            transition.Client,
+            Wire.To<D.TransitionKind>(transition.Kind),
+            transition.FromParty,
+            transition.ToParty,
+            Wire.Date(transition.EffectiveDate, "transition.effective_date"),
+            transition.HandoverSummary,
+            ToDraft(transition.CoachAfter),
+            [.. transition.Referrals.Select(r => ToDraft(r, transition.Client))]);
+    }
+
+    public static Signal ToContract(SignalRecord signal) => new()
+    {
+        Name = signal.Name,
+        Client = "clients/" + signal.ClientId,
+        Sender = Wire.PartyName(signal.Sender),
+        Kind = Wire.From<SignalKind>(signal.Kind),
+        LifeDomain = Wire.From<LifeDomain>(signal.Domain),
+        Severity = Wire.From<SignalSeverity>(signal.Severity),
+        Description = signal.Description,
+        CreateTime = Wire.Time(signal.CreateTime),
+    };
+
+    public static SignalDraft ToDraft(Signal? signal)
+    {
+        signal ??= new Signal();
+        return new SignalDraft(signal.Client, Wire.To<D.SignalKind>(signal.Kind), Wire.To<D.LifeDomain>(signal.LifeDomain), Wire.To<D.SignalSeverity>(signal.Severity), signal.Description);
+    }
+
+    public static ContractConsent ToContract(ConsentView view)
+    {
+        var c = view.Consent;
+        return new ContractConsent
+        {
+            Name = c.Name,
+            Client = "clients/" + c.ClientId,
+            GrantorRole = Wire.From<GrantorRole>(c.Grantor),
+            RecipientParty = Wire.PartyName(c.RecipientParty),
+            RecipientKind = Wire.From<PartyKind>(c.RecipientKind),
+            Purposes = { c.Purposes.Select(x => Wire.From<Purpose>(x)) },
+            DataCategories = { c.Categories.Select(x => Wire.From<DataCategory>(x)) },
+            StartTime = Wire.Time(c.Start),
+            EndTime = Wire.Time(c.End),
+            WithdrawTime = Wire.Time(c.WithdrawTime),
+            ConfirmTime = Wire.Time(c.ConfirmTime),
+            State = Wire.From<ConsentState>(view.State),
+            RecordedBy = Wire.PartyName(c.RecordedBy),
+        };
+    }
+
+    public static ConsentDraft ToDraft(ContractConsent? consent)
+    {
+        consent ??= new ContractConsent();
+        return new ConsentDraft(
+            consent.Client,
+            Wire.To<D.GrantorRole>(consent.GrantorRole),
+            consent.RecipientParty,
+            Wire.To<D.PartyKind>(consent.RecipientKind),
+            [.. consent.Purposes.Select(p => Wire.To<D.Purpose>(p))],
+            [.. consent.DataCategories.Select(c => Wire.To<D.DataCategory>(c))],
+            Wire.Time(consent.StartTime, "consent.start_time"),
+            Wire.Time(consent.EndTime, "consent.end_time"));
+    }
+
+    public static RecipientDecision ToContract(Decision decision) => new()
+    {
+        Recipient = Wire.PartyName(decision.Recipient),
+        Outcome = Wire.From<RecipientOutcome>(decision.Outcome),
+        RuleIds = { decision.RuleIds },
+        Purpose = Wire.From<Purpose>(decision.Purpose),
+        DataCategories = { decision.Categories.Select(x => Wire.From<DataCategory>(x)) },
+        Consent = decision.ConsentId is null ? string.Empty : "consents/" + decision.ConsentId,
+        LegalBasisRuleId = decision.LegalBasisRuleId ?? string.Empty,
+        Reason = decision.Reason,
+        Explanation = decision.Explanation,
+        Delivery = decision.DeliveryId is null ? string.Empty : "deliveries/" + decision.DeliveryId,
+        AcknowledgeDeadlineTime = Wire.Time(decision.AckDeadline),
+        EscalationTarget = decision.EscalationTarget is null or "coach" ? decision.EscalationTarget ?? string.Empty : Wire.PartyName(decision.EscalationTarget),
+    };
+
+    public static ContractJourneyEvent ToContract(DomainJourneyEvent e) => new()
+    {
+        Sequence = e.Sequence,
+        EventTime = Wire.Time(e.Time),
+        Type = Wire.From<JourneyEventType>(e.Type),
+        Party = Wire.PartyName(e.PartyId),
+        Resource = e.Resource ?? string.Empty,
+        Detail = e.Detail,
+    };
+
+    public static ContractDelivery ToContract(DeliveryRecord record, object? payload, CoachInfo? coach)
+    {
+        var delivery = new ContractDelivery
+        {
+            Name = record.Name,
+            Sequence = record.Sequence,
+            Recipient = Wire.PartyName(record.Recipient),
+            Client = "clients/" + record.ClientId,
+            Sender = Wire.PartyName(record.Sender),
+            Status = Wire.From<DeliveryStatus>(record.Status),
+            Decision = ToContract(record.Decision with { DeliveryId = record.Id }),
+            AttemptCount = record.AttemptCount,
+            CreateTime = Wire.Time(record.CreateTime),
+            EscalationOf = record.EscalationOf is null ? string.Empty : "deliveries/" + record.EscalationOf,
+        };
+        switch (payload)
+        {
+            case ReferralRecord referral:
+                delivery.Referral = ToContract(referral);
+                delivery.Coach = ToContract(coach);
+                break;
+            case TransitionRecord transition:
+                delivery.Transition = ToContract(transition);
+                delivery.Coach = ToContract(coach);
+                break;
+            case SignalRecord signal:
+                delivery.Signal = ToContract(signal);
+                delivery.Coach = ToContract(coach);
+                break;
+            case ThinNoticePayload thin:
+                delivery.ThinNotice = new ThinNotice
+                {
+                    MessageType = Wire.From<MessageType>(thin.MessageType),
+                    ContactParty = Wire.PartyName(thin.ContactParty),
+                    LifeDomain = Wire.From<LifeDomain>(thin.Domain),
+                    Severity = Wire.From<SignalSeverity>(thin.Severity),
+                };
+                break;
+            case CoachTaskPayload task:
+                delivery.Task = new CoachTask
+                {
+                    Kind = Wire.From<TaskKind>(task.Kind),
+                    Coach = ToContract(task.Coach),
+                    Resources = { task.Resources },
+                    NewCoach = ToContract(task.NewCoach),
+                };
+                break;
+            case ReferralUpdatePayload update:
+                delivery.ReferralUpdate = new ReferralUpdate
+                {
+                    Referral = "referrals/" + update.ReferralId,
+                    Performer = Wire.PartyName(update.Performer),
+                    Status = Wire.From<PerformerStatus>(update.Status),
+                    ReasonCode = update.ReasonCode ?? string.Empty,
+                    Service = Wire.From<ServiceKind>(update.Service),
+                };
+                delivery.Coach = ToContract(coach);
+                break;
+        }
+
+        return delivery;
+    }
+}

@@ -1,0 +1,98 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Ketenhub.Hub.Common;
+
+namespace Ketenhub.Hub.Host.Transport;
+
+/// <summary>
+/// Turns domain errors into <c>google.rpc.Status</c> with an <c>ErrorInfo</c> reason from the catalogue
+/// (docs/errors.md) and <c>BadRequest</c> field violations. Anything unexpected becomes INTERNAL without
+/// its message, which could carry data; the log names only the exception type and the method.
+/// </summary>
+public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
+    private RpcException Translate(Exception exception, ServerCallContext context)
+    {
+        switch (exception)
+        {
+            case HubException hub:
+                LogRejected(context.Method, hub.Reason);
+                return ToRpc(hub);
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled."));
+            default:
+                LogFailed(context.Method, exception.GetType().Name);
+                return ToRpc(new HubException(ErrorCategory.Internal, ErrorReasons.Internal, "The hub could not complete the call."));
+        }
+    }
+
+    public static RpcException ToRpc(HubException exception)
+    {
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)CodeOf(exception.Category),
+            Message = exception.Message,
+            Details =
+            {
+                Any.Pack(new ErrorInfo { Domain = ErrorReasons.Domain, Reason = exception.Reason }),
+            },
+        };
+        if (exception.Violations.Count > 0)
+        {
+            var badRequest = new BadRequest();
+            foreach (var violation in exception.Violations)
+            {
+                badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = violation.Field, Description = violation.Description });
+            }
+
+            status.Details.Add(Any.Pack(badRequest));
+        }
+
+        return status.ToRpcException();
+    }
+
+    public static StatusCode CodeOf(ErrorCategory category) => category switch
+    {
+        ErrorCategory.InvalidArgument => StatusCode.InvalidArgument,
+        ErrorCategory.NotFound => StatusCode.NotFound,
+        ErrorCategory.FailedPrecondition => StatusCode.FailedPrecondition,
+        ErrorCategory.AlreadyExists => StatusCode.AlreadyExists,
+        ErrorCategory.PermissionDenied => StatusCode.PermissionDenied,
+        ErrorCategory.Unauthenticated => StatusCode.Unauthenticated,
+        ErrorCategory.ResourceExhausted => StatusCode.ResourceExhausted,
+        ErrorCategory.Unavailable => StatusCode.Unavailable,
+        _ => StatusCode.Internal,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} refused: {Reason}")]
+    private partial void LogRejected(string method, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} failed with {ExceptionType}")]
+    private partial void LogFailed(string method, string exceptionType);
+}
