@@ -1,0 +1,170 @@
+using System.Threading.Channels;
+using Grpc.Core;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.HubTests.Infrastructure;
+
+/// <summary>Every service client of the contract, calling as one party, plus small helpers for tests.</summary>
+public sealed class PartyClient(string partyId, CallInvoker invoker)
+{
+    private static int _counter;
+
+    public string PartyId { get; } = partyId;
+
+    public string PartyName => "parties/" + PartyId;
+
+    public ClientService.ClientServiceClient Clients { get; } = new(invoker);
+
+    public ConsentService.ConsentServiceClient Consents { get; } = new(invoker);
+
+    public ReferralService.ReferralServiceClient Referrals { get; } = new(invoker);
+
+    public TransitionService.TransitionServiceClient Transitions { get; } = new(invoker);
+
+    public SignalService.SignalServiceClient Signals { get; } = new(invoker);
+
+    public DeliveryService.DeliveryServiceClient Deliveries { get; } = new(invoker);
+
+    public ExplainService.ExplainServiceClient Explain { get; } = new(invoker);
+
+    public PartyService.PartyServiceClient Parties { get; } = new(invoker);
+
+    public static string NewRequestId() => "req-" + Interlocked.Increment(ref _counter) + "-" + Guid.NewGuid().ToString("N")[..8];
+
+    public static Google.Type.Date Date(int year, int month, int day) => new() { Year = year, Month = month, Day = day };
+
+    public async Task<Client> RegisterAsync(string bsn, Google.Type.Date birthDate, string municipality, string? school = null)
+    {
+        var response = await Clients.RegisterClientAsync(new RegisterClientRequest
+        {
+            RequestId = NewRequestId(),
+            Bsn = bsn,
+            BirthDate = birthDate,
+            MunicipalityCode = municipality,
+            School = school ?? string.Empty,
+        });
+        return response.Client;
+    }
+
+    public async Task<Consent> GrantAsync(string client, GrantorRole grantor, string recipientParty, Purpose[] purposes, DataCategory[] categories)
+    {
+        var consent = new Consent { Client = client, GrantorRole = grantor, RecipientParty = "parties/" + recipientParty };
+        consent.Purposes.Add(purposes);
+        consent.DataCategories.Add(categories);
+        var response = await Consents.GrantConsentAsync(new GrantConsentRequest { RequestId = NewRequestId(), Consent = consent });
+        return response.Consent;
+    }
+
+    public async Task AssignCoachAsync(string client, string coachId, string displayName)
+    {
+        await Clients.AssignCoachAsync(new AssignCoachRequest
+        {
+            RequestId = NewRequestId(),
+            Client = client,
+            Coach = new Coach { Party = PartyName, CoachId = coachId, DisplayName = displayName, Phone = "078-0000000", Email = coachId + "@example.org" },
+        });
+    }
+
+    public async Task AcknowledgeAsync(Delivery delivery) =>
+        await Deliveries.AcknowledgeDeliveryAsync(new AcknowledgeDeliveryRequest { RequestId = NewRequestId(), Name = delivery.Name });
+
+    /// <summary>Opens the party's delivery stream and collects what arrives.</summary>
+    public DeliveryTail Tail(long afterSequence = 0) => new(Deliveries.StreamDeliveries(new StreamDeliveriesRequest { AfterSequence = afterSequence }));
+
+    /// <summary>Everything currently pending for the party: opens a stream, drains it until quiet, closes it.</summary>
+    public async Task<IReadOnlyList<Delivery>> DrainAsync(TimeSpan? quiet = null, bool acknowledge = false)
+    {
+        using var tail = Tail();
+        var received = await tail.CollectUntilQuietAsync(quiet ?? TimeSpan.FromMilliseconds(700));
+        if (acknowledge)
+        {
+            foreach (var delivery in received)
+            {
+                await AcknowledgeAsync(delivery);
+            }
+        }
+
+        return received;
+    }
+}
+
+/// <summary>A running delivery stream and the deliveries it has produced so far.</summary>
+public sealed class DeliveryTail : IDisposable
+{
+    private readonly AsyncServerStreamingCall<StreamDeliveriesResponse> _call;
+    private readonly Channel<Delivery> _received = Channel.CreateUnbounded<Delivery>();
+    private readonly Task _pump;
+
+    public DeliveryTail(AsyncServerStreamingCall<StreamDeliveriesResponse> call)
+    {
+        _call = call;
+        _pump = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var item in call.ResponseStream.ReadAllAsync())
+                {
+                    await _received.Writer.WriteAsync(item.Delivery);
+                }
+            }
+            catch (RpcException)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                _received.Writer.TryComplete();
+            }
+        });
+    }
+
+    /// <summary>The next delivery, or a failed test if none arrives in time (real time: the hub works asynchronously).</summary>
+    public async Task<Delivery> NextAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            return await _received.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new Xunit.Sdk.XunitException("No delivery arrived in time.");
+        }
+    }
+
+    /// <summary>Deliveries that arrive until none has come for <paramref name="quiet"/>.</summary>
+    public async Task<IReadOnlyList<Delivery>> CollectUntilQuietAsync(TimeSpan quiet)
+    {
+        var list = new List<Delivery>();
+        while (true)
+        {
+            using var cts = new CancellationTokenSource(quiet);
+            try
+            {
+                list.Add(await _received.Reader.ReadAsync(cts.Token));
+            }
+            catch (OperationCanceledException)
+            {
+                return list;
+            }
+            catch (ChannelClosedException)
+            {
+                return list;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _call.Dispose();
+        try
+        {
+            _pump.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+}
