@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Host.Transport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -71,6 +72,10 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         });
         return new PartyClient(partyId, invoker);
     }
+
+    /// <summary>Runs the clock-driven work (escalations, coming of age, consent waits) once, now.</summary>
+    public Task<ScheduledWorkResult> RunScheduledWorkAsync() =>
+        Services.GetRequiredService<ScheduledWork>().RunOnceAsync(CancellationToken.None);
 
     /// <summary>A channel that names no party.</summary>
     public GrpcChannel AnonymousChannel()
