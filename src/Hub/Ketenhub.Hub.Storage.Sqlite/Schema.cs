@@ -1,0 +1,176 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Ketenhub.Hub.Storage.Sqlite;
+
+/// <summary>
+/// The versioned schema. Migrations are applied in order at start, each in its own transaction together
+/// with its row in <c>schema_migrations</c>; a migration that is recorded there is never run again.
+/// Never edit a released migration: add the next one.
+/// </summary>
+/// <remarks>
+/// Entity bodies are JSON (<see cref="StoreJson"/>); the other columns exist only for lookups and indexes.
+/// Instants in query columns are <see cref="DateTimeOffset.UtcTicks"/> (exact, so comparisons at a given
+/// instant are exact); calendar dates are <c>yyyy-MM-dd</c> text, which sorts as dates do.
+/// Enumerations in query columns are their numbers (equal to the contract's).
+/// </remarks>
+internal static class Schema
+{
+    internal sealed record Migration(int Version, string Sql);
+
+    internal static readonly IReadOnlyList<Migration> Migrations =
+    [
+        new(1, """
+            CREATE TABLE requests (
+                caller      TEXT NOT NULL,
+                operation   TEXT NOT NULL,
+                request_id  TEXT NOT NULL,
+                body_hash   TEXT NOT NULL,
+                result_json TEXT NOT NULL,
+                create_time INTEGER NOT NULL,
+                PRIMARY KEY (caller, operation, request_id)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE clients (
+                id                    TEXT PRIMARY KEY NOT NULL,
+                bsn_hash              TEXT NOT NULL UNIQUE,
+                birth_date            TEXT NOT NULL,
+                eighteenth_birthday   TEXT NOT NULL,
+                coming_of_age_handled INTEGER NOT NULL,
+                json                  TEXT NOT NULL
+            );
+            CREATE INDEX ix_clients_coming_of_age ON clients (coming_of_age_handled, eighteenth_birthday, id);
+
+            CREATE TABLE roles (
+                id        TEXT PRIMARY KEY NOT NULL,
+                client_id TEXT NOT NULL,
+                json      TEXT NOT NULL
+            );
+            CREATE INDEX ix_roles_client ON roles (client_id);
+
+            CREATE TABLE coach_assignments (
+                id        TEXT PRIMARY KEY NOT NULL,
+                client_id TEXT NOT NULL,
+                json      TEXT NOT NULL
+            );
+            CREATE INDEX ix_coach_assignments_client ON coach_assignments (client_id);
+
+            CREATE TABLE consents (
+                id        TEXT PRIMARY KEY NOT NULL,
+                client_id TEXT NOT NULL,
+                json      TEXT NOT NULL
+            );
+            CREATE INDEX ix_consents_client ON consents (client_id);
+
+            CREATE TABLE referrals (
+                id        TEXT PRIMARY KEY NOT NULL,
+                client_id TEXT NOT NULL,
+                json      TEXT NOT NULL
+            );
+            CREATE INDEX ix_referrals_client ON referrals (client_id);
+
+            CREATE TABLE transitions (
+                id        TEXT PRIMARY KEY NOT NULL,
+                client_id TEXT NOT NULL,
+                json      TEXT NOT NULL
+            );
+            CREATE INDEX ix_transitions_client ON transitions (client_id);
+
+            CREATE TABLE signals (
+                id        TEXT PRIMARY KEY NOT NULL,
+                client_id TEXT NOT NULL,
+                json      TEXT NOT NULL
+            );
+            CREATE INDEX ix_signals_client ON signals (client_id);
+
+            CREATE TABLE deliveries (
+                sequence        INTEGER PRIMARY KEY AUTOINCREMENT,
+                id              TEXT NOT NULL UNIQUE,
+                recipient       TEXT NOT NULL,
+                client_id       TEXT NOT NULL,
+                message_id      TEXT,
+                status          INTEGER NOT NULL,
+                ack_deadline    INTEGER,
+                signal_ack_time INTEGER,
+                escalated       INTEGER NOT NULL,
+                await_until     INTEGER,
+                json            TEXT NOT NULL
+            );
+            CREATE INDEX ix_deliveries_recipient ON deliveries (recipient, status, sequence);
+            CREATE INDEX ix_deliveries_recipient_sequence ON deliveries (recipient, sequence);
+            CREATE INDEX ix_deliveries_client ON deliveries (client_id, status);
+            CREATE INDEX ix_deliveries_message ON deliveries (message_id) WHERE message_id IS NOT NULL;
+            CREATE INDEX ix_deliveries_due_escalation ON deliveries (ack_deadline)
+                WHERE ack_deadline IS NOT NULL AND signal_ack_time IS NULL AND escalated = 0;
+            CREATE INDEX ix_deliveries_awaiting ON deliveries (status, await_until) WHERE status = 3; -- 3: AWAITING_CONSENT
+
+            CREATE TABLE journey (
+                sequence  INTEGER PRIMARY KEY AUTOINCREMENT,
+                client_id TEXT NOT NULL,
+                json      TEXT NOT NULL
+            );
+            CREATE INDEX ix_journey_client ON journey (client_id, sequence);
+            """),
+    ];
+
+    /// <summary>The newest schema version this build knows.</summary>
+    internal static int LatestVersion => Migrations[^1].Version;
+
+    /// <summary>Brings the database up to <see cref="LatestVersion"/>. Safe to run on every start and from several processes.</summary>
+    internal static void Migrate(SqliteConnection connection, TimeProvider time)
+    {
+        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_time TEXT NOT NULL);");
+
+        var current = CurrentVersion(connection);
+        if (current > LatestVersion)
+        {
+            throw new InvalidOperationException(
+                $"The database has schema version {current}; this build knows versions up to {LatestVersion}.");
+        }
+
+        foreach (var migration in Migrations)
+        {
+            if (migration.Version <= current)
+            {
+                continue;
+            }
+
+            // IMMEDIATE takes the write lock first, so a second process starting at the same time waits and
+            // then sees the migration as applied.
+            Execute(connection, "BEGIN IMMEDIATE;");
+            try
+            {
+                if (CurrentVersion(connection) < migration.Version)
+                {
+                    Execute(connection, migration.Sql);
+                    using var record = connection.CreateCommand();
+                    record.CommandText = "INSERT INTO schema_migrations (version, applied_time) VALUES ($version, $time);";
+                    record.Parameters.AddWithValue("$version", migration.Version);
+                    record.Parameters.AddWithValue("$time", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+                    record.ExecuteNonQuery();
+                }
+
+                Execute(connection, "COMMIT;");
+            }
+            catch
+            {
+                Execute(connection, "ROLLBACK;");
+                throw;
+            }
+        }
+    }
+
+    internal static int CurrentVersion(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations;";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

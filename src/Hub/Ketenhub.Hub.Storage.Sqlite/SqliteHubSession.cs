@@ -1,0 +1,406 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Consent;
+using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Journeys;
+using Ketenhub.Hub.Messages;
+
+namespace Ketenhub.Hub.Storage.Sqlite;
+
+/// <summary>
+/// The operations of one read or one write, on the connection of that read or of the writer. Valid only
+/// while the work it was handed to runs; afterwards every call throws.
+/// </summary>
+internal sealed class SqliteHubSession : IHubSession
+{
+    private readonly ConnectionContext _db;
+    private readonly bool _readOnly;
+    private bool _closed;
+
+    internal SqliteHubSession(ConnectionContext db, bool readOnly)
+    {
+        _db = db;
+        _readOnly = readOnly;
+    }
+
+    /// <summary>Ends the session: the work it was given has returned.</summary>
+    internal void Close() => _closed = true;
+
+    // ----- Idempotency
+
+    public StoredRequest? FindRequest(string caller, string operation, string requestId)
+    {
+        using var reader = Read().Command(
+            "SELECT body_hash, result_json FROM requests WHERE caller = $caller AND operation = $operation AND request_id = $request_id;",
+            caller, operation, requestId).ExecuteReader();
+        return reader.Read() ? new StoredRequest(reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    public void SaveRequest(string caller, string operation, string requestId, StoredRequest request, DateTimeOffset time)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Write().Execute(
+            """
+            INSERT INTO requests (caller, operation, request_id, body_hash, result_json, create_time)
+            VALUES ($caller, $operation, $request_id, $body_hash, $result_json, $create_time)
+            ON CONFLICT (caller, operation, request_id) DO UPDATE SET
+                body_hash = excluded.body_hash, result_json = excluded.result_json, create_time = excluded.create_time;
+            """,
+            caller, operation, requestId, request.BodyHash, request.ResultJson, time.UtcTicks);
+    }
+
+    // ----- Clients and roles
+
+    public ClientRecord? FindClient(string clientId) =>
+        Read().QueryOne(StoreJson.Default.ClientRecord, "SELECT json FROM clients WHERE id = $id;", clientId);
+
+    public ClientRecord? FindClientByBsnHash(string bsnHash) =>
+        Read().QueryOne(StoreJson.Default.ClientRecord, "SELECT json FROM clients WHERE bsn_hash = $bsn_hash;", bsnHash);
+
+    public void InsertClient(ClientRecord client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        Write().Execute(
+            """
+            INSERT INTO clients (id, bsn_hash, birth_date, eighteenth_birthday, coming_of_age_handled, json)
+            VALUES ($id, $bsn_hash, $birth_date, $eighteenth_birthday, $handled, $json);
+            """,
+            client.Id, client.BsnHash, Date(client.BirthDate), Date(client.EighteenthBirthday), Flag(client.ComingOfAgeHandled),
+            JsonSerializer.Serialize(client, StoreJson.Default.ClientRecord));
+    }
+
+    public void UpdateClient(ClientRecord client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var changed = Write().Execute(
+            """
+            UPDATE clients SET bsn_hash = $bsn_hash, birth_date = $birth_date, eighteenth_birthday = $eighteenth_birthday,
+                coming_of_age_handled = $handled, json = $json
+            WHERE id = $id;
+            """,
+            client.BsnHash, Date(client.BirthDate), Date(client.EighteenthBirthday), Flag(client.ComingOfAgeHandled),
+            JsonSerializer.Serialize(client, StoreJson.Default.ClientRecord), client.Id);
+        EnsureUpdated(changed, "client", client.Id);
+    }
+
+    public IReadOnlyList<ClientRecord> ListClientsComingOfAge(DateOnly onOrBefore, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Read().QueryList(
+            StoreJson.Default.ClientRecord,
+            """
+            SELECT json FROM clients
+            WHERE coming_of_age_handled = 0 AND eighteenth_birthday <= $on_or_before
+            ORDER BY eighteenth_birthday, id
+            LIMIT $limit;
+            """,
+            Date(onOrBefore), limit);
+    }
+
+    public IReadOnlyList<ClientRole> GetRoles(string clientId) =>
+        Read().QueryList(StoreJson.Default.ClientRole, "SELECT json FROM roles WHERE client_id = $client_id ORDER BY rowid;", clientId);
+
+    public void InsertRole(ClientRole role)
+    {
+        ArgumentNullException.ThrowIfNull(role);
+        Write().Execute(
+            "INSERT INTO roles (id, client_id, json) VALUES ($id, $client_id, $json);",
+            role.Id, role.ClientId, JsonSerializer.Serialize(role, StoreJson.Default.ClientRole));
+    }
+
+    public void UpdateRole(ClientRole role)
+    {
+        ArgumentNullException.ThrowIfNull(role);
+        var changed = Write().Execute(
+            "UPDATE roles SET client_id = $client_id, json = $json WHERE id = $id;",
+            role.ClientId, JsonSerializer.Serialize(role, StoreJson.Default.ClientRole), role.Id);
+        EnsureUpdated(changed, "role", role.Id);
+    }
+
+    // ----- Coach
+
+    public IReadOnlyList<CoachAssignment> GetCoachAssignments(string clientId) =>
+        Read().QueryList(StoreJson.Default.CoachAssignment, "SELECT json FROM coach_assignments WHERE client_id = $client_id ORDER BY rowid;", clientId);
+
+    public void InsertCoachAssignment(CoachAssignment assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        Write().Execute(
+            "INSERT INTO coach_assignments (id, client_id, json) VALUES ($id, $client_id, $json);",
+            assignment.Id, assignment.ClientId, JsonSerializer.Serialize(assignment, StoreJson.Default.CoachAssignment));
+    }
+
+    public void UpdateCoachAssignment(CoachAssignment assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        var changed = Write().Execute(
+            "UPDATE coach_assignments SET client_id = $client_id, json = $json WHERE id = $id;",
+            assignment.ClientId, JsonSerializer.Serialize(assignment, StoreJson.Default.CoachAssignment), assignment.Id);
+        EnsureUpdated(changed, "coach assignment", assignment.Id);
+    }
+
+    // ----- Consents
+
+    public IReadOnlyList<ConsentRecord> GetConsents(string clientId) =>
+        Read().QueryList(StoreJson.Default.ConsentRecord, "SELECT json FROM consents WHERE client_id = $client_id ORDER BY rowid;", clientId);
+
+    public ConsentRecord? FindConsent(string consentId) =>
+        Read().QueryOne(StoreJson.Default.ConsentRecord, "SELECT json FROM consents WHERE id = $id;", consentId);
+
+    public void InsertConsent(ConsentRecord consent)
+    {
+        ArgumentNullException.ThrowIfNull(consent);
+        Write().Execute(
+            "INSERT INTO consents (id, client_id, json) VALUES ($id, $client_id, $json);",
+            consent.Id, consent.ClientId, JsonSerializer.Serialize(consent, StoreJson.Default.ConsentRecord));
+    }
+
+    public void UpdateConsent(ConsentRecord consent)
+    {
+        ArgumentNullException.ThrowIfNull(consent);
+        var changed = Write().Execute(
+            "UPDATE consents SET client_id = $client_id, json = $json WHERE id = $id;",
+            consent.ClientId, JsonSerializer.Serialize(consent, StoreJson.Default.ConsentRecord), consent.Id);
+        EnsureUpdated(changed, "consent", consent.Id);
+    }
+
+    // ----- Messages
+
+    public ReferralRecord? FindReferral(string id) =>
+        Read().QueryOne(StoreJson.Default.ReferralRecord, "SELECT json FROM referrals WHERE id = $id;", id);
+
+    public void InsertReferral(ReferralRecord referral)
+    {
+        ArgumentNullException.ThrowIfNull(referral);
+        Write().Execute(
+            "INSERT INTO referrals (id, client_id, json) VALUES ($id, $client_id, $json);",
+            referral.Id, referral.ClientId, JsonSerializer.Serialize(referral, StoreJson.Default.ReferralRecord));
+    }
+
+    public void UpdateReferral(ReferralRecord referral)
+    {
+        ArgumentNullException.ThrowIfNull(referral);
+        var changed = Write().Execute(
+            "UPDATE referrals SET client_id = $client_id, json = $json WHERE id = $id;",
+            referral.ClientId, JsonSerializer.Serialize(referral, StoreJson.Default.ReferralRecord), referral.Id);
+        EnsureUpdated(changed, "referral", referral.Id);
+    }
+
+    public TransitionRecord? FindTransition(string id) =>
+        Read().QueryOne(StoreJson.Default.TransitionRecord, "SELECT json FROM transitions WHERE id = $id;", id);
+
+    public void InsertTransition(TransitionRecord transition)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        Write().Execute(
+            "INSERT INTO transitions (id, client_id, json) VALUES ($id, $client_id, $json);",
+            transition.Id, transition.ClientId, JsonSerializer.Serialize(transition, StoreJson.Default.TransitionRecord));
+    }
+
+    public SignalRecord? FindSignal(string id) =>
+        Read().QueryOne(StoreJson.Default.SignalRecord, "SELECT json FROM signals WHERE id = $id;", id);
+
+    public void InsertSignal(SignalRecord signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        Write().Execute(
+            "INSERT INTO signals (id, client_id, json) VALUES ($id, $client_id, $json);",
+            signal.Id, signal.ClientId, JsonSerializer.Serialize(signal, StoreJson.Default.SignalRecord));
+    }
+
+    public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) =>
+        Read().QueryList(StoreJson.Default.ReferralRecord, "SELECT json FROM referrals WHERE client_id = $client_id ORDER BY rowid;", clientId);
+
+    public IReadOnlyList<SignalRecord> GetSignalsForClient(string clientId) =>
+        Read().QueryList(StoreJson.Default.SignalRecord, "SELECT json FROM signals WHERE client_id = $client_id ORDER BY rowid;", clientId);
+
+    // ----- Deliveries
+
+    public DeliveryRecord InsertDelivery(DeliveryRecord delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var db = Write();
+        db.Execute(
+            """
+            INSERT INTO deliveries (id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, json)
+            VALUES ($id, $recipient, $client_id, $message_id, $status, $ack_deadline, $signal_ack_time, $escalated, $await_until, $json);
+            """,
+            delivery.Id, delivery.Recipient, delivery.ClientId, delivery.MessageId, (long)delivery.Status,
+            Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), Flag(delivery.Escalated), Ticks(delivery.AwaitUntil),
+            JsonSerializer.Serialize(delivery, StoreJson.Default.DeliveryRecord));
+        return delivery with { Sequence = db.LastInsertRowId };
+    }
+
+    public DeliveryRecord? FindDelivery(string id)
+    {
+        var found = Read().QuerySequenced(
+            StoreJson.Default.DeliveryRecord, WithSequence, "SELECT sequence, json FROM deliveries WHERE id = $id;", id);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public void UpdateDelivery(DeliveryRecord delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var changed = Write().Execute(
+            """
+            UPDATE deliveries SET recipient = $recipient, client_id = $client_id, message_id = $message_id, status = $status,
+                ack_deadline = $ack_deadline, signal_ack_time = $signal_ack_time, escalated = $escalated, await_until = $await_until,
+                json = $json
+            WHERE id = $id;
+            """,
+            delivery.Recipient, delivery.ClientId, delivery.MessageId, (long)delivery.Status,
+            Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), Flag(delivery.Escalated), Ticks(delivery.AwaitUntil),
+            JsonSerializer.Serialize(delivery, StoreJson.Default.DeliveryRecord), delivery.Id);
+        EnsureUpdated(changed, "delivery", delivery.Id);
+    }
+
+    public IReadOnlyList<DeliveryRecord> ListDeliveries(DeliveryQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
+
+        // One statement per combination of filters (eight at most), each cached as its own prepared command.
+        var sql = new StringBuilder("SELECT sequence, json FROM deliveries WHERE sequence > $after");
+        var args = new List<object?>(5) { query.AfterSequence };
+        if (query.Recipient is not null)
+        {
+            sql.Append(" AND recipient = $recipient");
+            args.Add(query.Recipient);
+        }
+
+        if (query.Status is { } status)
+        {
+            sql.Append(" AND status = $status");
+            args.Add((long)status);
+        }
+
+        if (query.ClientId is not null)
+        {
+            sql.Append(" AND client_id = $client_id");
+            args.Add(query.ClientId);
+        }
+
+        sql.Append(" ORDER BY sequence LIMIT $limit;");
+        args.Add(query.Limit);
+        return Read().QuerySequenced(StoreJson.Default.DeliveryRecord, WithSequence, sql.ToString(), [.. args]);
+    }
+
+    public IReadOnlyList<DeliveryRecord> GetOpenDeliveriesForClient(string clientId) =>
+        Read().QuerySequenced(
+            StoreJson.Default.DeliveryRecord,
+            WithSequence,
+            OpenDeliveriesForClientSql,
+            clientId);
+
+    public IReadOnlyList<DeliveryRecord> GetDeliveriesForMessage(string messageId) =>
+        Read().QuerySequenced(
+            StoreJson.Default.DeliveryRecord,
+            WithSequence,
+            "SELECT sequence, json FROM deliveries WHERE message_id = $message_id ORDER BY sequence;",
+            messageId);
+
+    public IReadOnlyList<DeliveryRecord> GetDueEscalations(DateTimeOffset now, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+
+        // The conditions on ack_deadline, signal_ack_time and escalated repeat the partial index's, so it is used.
+        return Read().QuerySequenced(StoreJson.Default.DeliveryRecord, WithSequence, DueEscalationsSql, now.UtcTicks, limit);
+    }
+
+    public IReadOnlyList<DeliveryRecord> GetExpiredAwaiting(DateTimeOffset now, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Read().QuerySequenced(StoreJson.Default.DeliveryRecord, WithSequence, ExpiredAwaitingSql, now.UtcTicks, limit);
+    }
+
+    // ----- Journey
+
+    public void AppendJourneyEvent(JourneyEvent journeyEvent)
+    {
+        ArgumentNullException.ThrowIfNull(journeyEvent);
+        Write().Execute(
+            "INSERT INTO journey (client_id, json) VALUES ($client_id, $json);",
+            journeyEvent.ClientId, JsonSerializer.Serialize(journeyEvent, StoreJson.Default.JourneyEvent));
+    }
+
+    public IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Read().QuerySequenced(
+            StoreJson.Default.JourneyEvent,
+            static (e, sequence) => e.Sequence == sequence ? e : e with { Sequence = sequence },
+            "SELECT sequence, json FROM journey WHERE client_id = $client_id AND sequence > $after ORDER BY sequence LIMIT $limit;",
+            clientId, afterSequence, limit);
+    }
+
+    // ----- Statements built from enum numbers (constant per process, so each is prepared once)
+
+    private static readonly string OpenDeliveriesForClientSql =
+        $"""
+        SELECT sequence, json FROM deliveries
+        WHERE client_id = $client_id AND status IN ({(int)DeliveryStatus.Pending}, {(int)DeliveryStatus.AwaitingConsent})
+        ORDER BY sequence;
+        """;
+
+    private static readonly string DueEscalationsSql =
+        $"""
+        SELECT sequence, json FROM deliveries
+        WHERE ack_deadline IS NOT NULL AND signal_ack_time IS NULL AND escalated = 0
+          AND ack_deadline <= $now
+          AND status NOT IN ({(int)DeliveryStatus.Withheld}, {(int)DeliveryStatus.Expired})
+        ORDER BY ack_deadline, sequence
+        LIMIT $limit;
+        """;
+
+    // The status term repeats the partial index's condition (status = AwaitingConsent = 3), so it is used.
+    private static readonly string ExpiredAwaitingSql =
+        $"""
+        SELECT sequence, json FROM deliveries
+        WHERE status = {(int)DeliveryStatus.AwaitingConsent} AND await_until <= $now
+        ORDER BY await_until, sequence
+        LIMIT $limit;
+        """;
+
+    // ----- Helpers
+
+    private static readonly Func<DeliveryRecord, long, DeliveryRecord> WithSequence =
+        static (d, sequence) => d.Sequence == sequence ? d : d with { Sequence = sequence };
+
+    private ConnectionContext Read()
+    {
+        if (_closed)
+        {
+            throw new InvalidOperationException("The storage session has ended; use it only inside the work it was given to.");
+        }
+
+        return _db;
+    }
+
+    private ConnectionContext Write()
+    {
+        if (_readOnly)
+        {
+            throw new InvalidOperationException("A read session cannot write; use IHubStore.WriteAsync.");
+        }
+
+        return Read();
+    }
+
+    private static void EnsureUpdated(int changed, string what, string id)
+    {
+        if (changed == 0)
+        {
+            // Ids are generated by the hub and carry no personal data.
+            throw new InvalidOperationException($"Cannot update {what} {id}: it is not stored.");
+        }
+    }
+
+    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static long Flag(bool value) => value ? 1L : 0L;
+
+    private static object? Ticks(DateTimeOffset? time) => time?.UtcTicks;
+}

@@ -1,0 +1,371 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Ketenhub.Hub.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Ketenhub.Hub.Storage.Sqlite;
+
+/// <summary>
+/// The hub's embedded store: one SQLite file in WAL mode with <c>synchronous=FULL</c>.
+/// <para>
+/// Writes are queued to one writer thread that owns the only write connection. It takes whatever is queued
+/// (up to <see cref="SqliteStoreOptions.MaxBatchSize"/>), runs each write in its own savepoint inside one
+/// transaction and commits once (group commit); callers hear back only after that commit is durable. A
+/// write that throws is rolled back to its savepoint and fails alone.
+/// </para>
+/// <para>
+/// Reads run on the thread pool on a small pool of read-only connections, each inside a transaction so
+/// every query of one read sees the same snapshot.
+/// </para>
+/// <para>
+/// Work must be synchronous and must not wait for the store (a write waiting for another write deadlocks
+/// the writer). The store keeps no cache, so a rolled-back write leaves nothing behind.
+/// </para>
+/// </summary>
+public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
+{
+    private const string UnavailableMessage = "The store could not complete the operation.";
+
+    private readonly SqliteStoreOptions _options;
+    private readonly string _path;
+    private readonly Channel<WriteItem> _queue;
+    private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentBag<ConnectionContext> _readers = [];
+    private readonly SemaphoreSlim _readerSlots;
+    private readonly int _maxReaders;
+    private ConnectionContext? _writer;
+    private int _disposed;
+
+    /// <summary>Opens (or creates) the database, brings its schema up to date and starts the writer.</summary>
+    /// <param name="options">Where the database lives and how large a commit group may be.</param>
+    /// <param name="timeProvider">The clock for bookkeeping times (when a migration was applied); the system clock when null.</param>
+    public SqliteHubStore(SqliteStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+
+        Directory.CreateDirectory(options.DataDirectory);
+        _path = Path.GetFullPath(options.DatabasePath);
+
+        _writer = ConnectionContext.Open(_path, writer: true);
+        try
+        {
+            Schema.Migrate(_writer.Connection, timeProvider ?? TimeProvider.System);
+        }
+        catch
+        {
+            _writer.Dispose();
+            throw;
+        }
+
+        _maxReaders = Math.Max(2, Environment.ProcessorCount * 2);
+        _readerSlots = new SemaphoreSlim(_maxReaders, _maxReaders);
+        _queue = Channel.CreateUnbounded<WriteItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+
+        var thread = new Thread(WriterLoop)
+        {
+            IsBackground = true,
+            Name = "Ketenhub SQLite writer",
+        };
+        thread.Start();
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string DatabasePath => _path;
+
+    /// <inheritdoc />
+    public Task<T> WriteAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        var item = new WriteItem<T>(work, cancellationToken);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            item.Skip();
+            return Task.FromException<T>(new ObjectDisposedException(nameof(SqliteHubStore)));
+        }
+
+        return item.Task;
+    }
+
+    /// <inheritdoc />
+    public async Task<T> ReadAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+        await _readerSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return await Task.Run(() => Read(work), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _readerSlots.Release();
+        }
+    }
+
+    /// <summary>Finishes every queued write, then closes the database.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _writerStopped.Task.ConfigureAwait(false);
+            return;
+        }
+
+        _queue.Writer.TryComplete();
+        await _writerStopped.Task.ConfigureAwait(false);
+
+        // Wait for running reads, close their connections, then let any late reader in to see the store is closed.
+        for (var i = 0; i < _maxReaders; i++)
+        {
+            await _readerSlots.WaitAsync().ConfigureAwait(false);
+        }
+
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+
+        _readerSlots.Release(_maxReaders);
+    }
+
+    // ----- Reads
+
+    private T Read<T>(Func<IHubSession, T> work)
+    {
+        if (!_readers.TryTake(out var context))
+        {
+            context = Translate(() => ConnectionContext.Open(_path, writer: false));
+        }
+
+        var healthy = false;
+        try
+        {
+            Translate(() => context.Execute("BEGIN DEFERRED;"));
+            var session = new SqliteHubSession(context, readOnly: true);
+            T result;
+            try
+            {
+                result = work(session);
+            }
+            catch (Exception error)
+            {
+                session.Close();
+                healthy = TryExecute(context, "ROLLBACK;");
+                if (IsUnavailable(error))
+                {
+                    throw Unavailable();
+                }
+
+                throw;
+            }
+
+            session.Close();
+            Translate(() => context.Execute("COMMIT;"));
+            healthy = true;
+            return result;
+        }
+        finally
+        {
+            if (healthy)
+            {
+                _readers.Add(context);
+            }
+            else
+            {
+                context.Dispose();
+            }
+        }
+    }
+
+    // ----- The writer
+
+    private void WriterLoop()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<WriteItem>(Math.Min(_options.MaxBatchSize, 1024));
+        try
+        {
+            while (true)
+            {
+                if (!reader.TryRead(out var first))
+                {
+                    if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                if (first.TryStart())
+                {
+                    batch.Add(first);
+                }
+                else
+                {
+                    first.Skip();
+                }
+
+                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var next))
+                {
+                    if (next.TryStart())
+                    {
+                        batch.Add(next);
+                    }
+                    else
+                    {
+                        next.Skip();
+                    }
+                }
+
+                if (batch.Count > 0)
+                {
+                    RunBatch(batch);
+                    batch.Clear();
+                }
+            }
+        }
+        finally
+        {
+            _writer?.Dispose();
+            _writer = null;
+            _writerStopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Runs every item in one transaction, each in its own savepoint; commits once; then answers every caller.</summary>
+    private void RunBatch(List<WriteItem> batch)
+    {
+        try
+        {
+            var db = _writer ?? throw Unavailable();
+            if (!TryExecute(db, "BEGIN IMMEDIATE;"))
+            {
+                FailAll(batch);
+                return;
+            }
+
+            foreach (var item in batch)
+            {
+                if (!RunInSavepoint(db, item))
+                {
+                    // The transaction itself is gone (an I/O error rolled it back): nothing of this batch is stored.
+                    TryExecute(db, "ROLLBACK;");
+                    FailAll(batch);
+                    return;
+                }
+            }
+
+            if (!TryExecute(db, "COMMIT;"))
+            {
+                TryExecute(db, "ROLLBACK;");
+                FailAll(batch);
+            }
+        }
+#pragma warning disable CA1031 // The writer must answer every caller whatever happens.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            FailAll(batch);
+        }
+        finally
+        {
+            foreach (var item in batch)
+            {
+                item.Complete();
+            }
+        }
+    }
+
+    /// <summary>Runs one item in a savepoint. False when the enclosing transaction can no longer be trusted.</summary>
+    private static bool RunInSavepoint(ConnectionContext db, WriteItem item)
+    {
+        db.Execute("SAVEPOINT item;");
+        var session = new SqliteHubSession(db, readOnly: false);
+        try
+        {
+            item.Run(session);
+            session.Close();
+            db.Execute("RELEASE item;");
+            return true;
+        }
+#pragma warning disable CA1031 // The item's exception belongs to its caller.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            session.Close();
+            item.Fail(IsUnavailable(error) ? Unavailable() : error);
+            return TryExecute(db, "ROLLBACK TO item;") && TryExecute(db, "RELEASE item;");
+        }
+    }
+
+    /// <summary>Fails every item that has not failed on its own: none of the batch was committed.</summary>
+    private static void FailAll(List<WriteItem> batch)
+    {
+        foreach (var item in batch)
+        {
+            item.Fail(Unavailable());
+        }
+    }
+
+    private static bool TryExecute(ConnectionContext db, string sql)
+    {
+        try
+        {
+            db.Execute(sql);
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    // ----- Errors
+
+    private static HubException Unavailable() =>
+        new(ErrorCategory.Unavailable, ErrorReasons.StorageUnavailable, UnavailableMessage);
+
+    /// <summary>SQLite errors that mean the storage, not the request, is at fault.</summary>
+    private static bool IsUnavailable(Exception error) =>
+        error is SqliteException sqlite && (sqlite.SqliteErrorCode & 0xFF) is
+            5 /* BUSY */ or 6 /* LOCKED */ or 7 /* NOMEM */ or 8 /* READONLY */ or 10 /* IOERR */ or 11 /* CORRUPT */
+            or 13 /* FULL */ or 14 /* CANTOPEN */ or 15 /* PROTOCOL */ or 26 /* NOTADB */;
+
+    private static T Translate<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (SqliteException error) when (IsUnavailable(error))
+        {
+            throw Unavailable();
+        }
+    }
+
+    private static void Translate(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (SqliteException error) when (IsUnavailable(error))
+        {
+            throw Unavailable();
+        }
+    }
+}

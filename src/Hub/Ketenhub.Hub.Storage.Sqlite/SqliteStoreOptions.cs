@@ -1,0 +1,36 @@
+namespace Ketenhub.Hub.Storage.Sqlite;
+
+/// <summary>Where and how the embedded SQLite store keeps its one database file.</summary>
+public sealed record SqliteStoreOptions
+{
+    /// <summary>The directory that holds the database file (and its <c>-wal</c> and <c>-shm</c> files). Created if missing.</summary>
+    public string DataDirectory { get; init; } = "";
+
+    /// <summary>The database file's name inside <see cref="DataDirectory"/>.</summary>
+    public string FileName { get; init; } = "ketenhub.db";
+
+    /// <summary>The most writes that share one transaction and one commit.</summary>
+    public int MaxBatchSize { get; init; } = 256;
+
+    /// <summary>The full path of the database file.</summary>
+    public string DatabasePath => Path.Combine(DataDirectory, FileName);
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a setting is unusable.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new ArgumentException("The SQLite store needs a data directory.", nameof(DataDirectory));
+        }
+
+        if (string.IsNullOrWhiteSpace(FileName) || FileName.IndexOfAny(['/', '\\']) >= 0 || FileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+        {
+            throw new ArgumentException("The SQLite store's file name must be a plain file name.", nameof(FileName));
+        }
+
+        if (MaxBatchSize < 1)
+        {
+            throw new ArgumentException("The SQLite store's maximum batch size must be at least 1.", nameof(MaxBatchSize));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using Ketenhub.Hub.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using static Ketenhub.Hub.Storage.Tests.TestData;
+
+namespace Ketenhub.Hub.Storage.Tests;
+
+/// <summary>The storage contract against the embedded SQLite store, plus what is particular to SQLite.</summary>
+public sealed class SqliteHubStoreTests : HubStoreContractTests
+{
+    protected override IHubStore CreateStore(string directory) =>
+        new SqliteHubStore(new SqliteStoreOptions { DataDirectory = directory });
+
+    [Fact]
+    public async Task ReopeningTheStore_AppliesEachMigrationOnce()
+    {
+        await using (var first = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory }))
+        {
+            await first.WriteAsync(s => { s.InsertClient(Client()); return 0; });
+        }
+
+        await using (new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory }))
+        {
+        }
+
+        await using var third = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
+        var versions = Query(third.DatabasePath, "SELECT version FROM schema_migrations ORDER BY version;");
+        Assert.Equal([1L], versions);
+        Assert.Equal(1L, Query(third.DatabasePath, "SELECT COUNT(*) FROM clients;").Single());
+    }
+
+    [Fact]
+    public async Task NewStore_CreatesItsDirectoryAndUsesWal()
+    {
+        var nested = Path.Combine(DataDirectory, "a", "b");
+
+        await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = nested, FileName = "hub.sqlite" });
+        await store.WriteAsync(s => s.InsertDelivery(NewDelivery("cli_a")));
+
+        Assert.Equal(Path.Combine(Path.GetFullPath(nested), "hub.sqlite"), store.DatabasePath);
+        Assert.True(File.Exists(store.DatabasePath));
+        Assert.Equal(["wal"], Query(store.DatabasePath, "PRAGMA journal_mode;"));
+    }
+
+    [Fact]
+    public void Options_WithoutDirectory_AreRejected()
+    {
+        Assert.Throws<ArgumentException>(() => new SqliteHubStore(new SqliteStoreOptions { DataDirectory = " " }));
+        Assert.Throws<ArgumentException>(() => new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory, MaxBatchSize = 0 }));
+        Assert.Throws<ArgumentException>(() => new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory, FileName = "../x.db" }));
+        Assert.False(Directory.Exists(DataDirectory));
+    }
+
+    [Fact]
+    public async Task DatabaseFromANewerBuild_IsRefused()
+    {
+        string path;
+        await using (var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory }))
+        {
+            path = store.DatabasePath;
+        }
+
+        Query(path, "INSERT INTO schema_migrations (version, applied_time) VALUES (99, '2030-01-01T00:00:00Z');");
+
+        Assert.Throws<InvalidOperationException>(() => new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory }));
+    }
+
+    [Fact]
+    public async Task WriteAfterDispose_FailsWithObjectDisposed()
+    {
+        var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
+        await store.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.WriteAsync(s => 0));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.ReadAsync(s => 0));
+        await store.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task SmallBatchSize_StillCommitsEveryWrite()
+    {
+        await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory, MaxBatchSize = 1 });
+
+        var written = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => store.WriteAsync(s => s.InsertDelivery(NewDelivery("cli_a")))));
+
+        Assert.Equal(50, written.Select(d => d.Sequence).Distinct().Count());
+        Assert.Equal(50, (await store.ReadAsync(s => s.ListDeliveries(new DeliveryQuery(Limit: 100)))).Count);
+    }
+
+    private static List<object?> Query(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<object?>();
+        while (reader.Read())
+        {
+            values.Add(reader.GetValue(0));
+        }
+
+        return values;
+    }
+}
