@@ -183,7 +183,7 @@ public class DeliveryDecisionsTests
         Assert.Null(DeliveryDecisions.Reconsider(router, AllParties(), delivery, Context(consents: [SignalConsent("con_1", withdrawn: Now)]), Later));
     }
 
-    [Fact(Skip = "bug: a THIN_NOTICE decision on a referral update is stored as PayloadKind.ReferralUpdate (Messaging.cs:253) and DependsOnConsent (DeliveryDecisions.cs:14) checks only PayloadKind, so it is re-decided to AWAITING_CONSENT")]
+    [Fact]
     public void ThinNoticeDecision_CarriedAsReferralUpdate_IsNeverChanged()
     {
         var router = MakeRouter(Rules(Rule("updates", """ "messageTypes": ["REFERRAL_UPDATE"] """, """{ "target": "REQUESTER", "purpose": "CARE_DELIVERY", "thinNotice": true }""")));

@@ -27,15 +27,18 @@ public static class TextRules
             return;
         }
 
-        foreach (var c in value)
+        for (var i = 0; i < value.Length; i++)
         {
+            var c = value[i];
             if (char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t'))
             {
                 validator.Add(ErrorReasons.InvalidCharacters, field, $"{field} contains control characters.");
                 return;
             }
 
-            if (char.IsSurrogate(c) && !char.IsHighSurrogate(c) && !char.IsLowSurrogate(c))
+            // Unpaired surrogates are not text; bidirectional overrides make text display other than it reads.
+            var unpaired = char.IsHighSurrogate(c) ? i + 1 >= value.Length || !char.IsLowSurrogate(value[++i]) : char.IsLowSurrogate(c);
+            if (unpaired || c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'))
             {
                 validator.Add(ErrorReasons.InvalidCharacters, field, $"{field} contains invalid characters.");
                 return;

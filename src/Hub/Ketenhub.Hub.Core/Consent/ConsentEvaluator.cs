@@ -120,12 +120,13 @@ public sealed class ConsentEvaluator(ConsentOptions options)
             return new ConsentEvaluation(ConsentVerdict.Covered, best);
         }
 
-        if (sawUnconfirmed)
+        // A withdrawal is a "no" and outweighs a parent's consent the client has not confirmed.
+        if (sawWithdrawn)
         {
-            return new ConsentEvaluation(ConsentVerdict.ParentUnconfirmed, null);
+            return new ConsentEvaluation(ConsentVerdict.Withdrawn, null);
         }
 
-        return new ConsentEvaluation(sawWithdrawn ? ConsentVerdict.Withdrawn : ConsentVerdict.NotCovered, null);
+        return new ConsentEvaluation(sawUnconfirmed ? ConsentVerdict.ParentUnconfirmed : ConsentVerdict.NotCovered, null);
     }
 
     // The client's own word counts most; a representative's next; a parent's last.

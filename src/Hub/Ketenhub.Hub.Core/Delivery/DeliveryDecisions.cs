@@ -14,6 +14,7 @@ public static class DeliveryDecisions
         delivery.PayloadKind is PayloadKind.Referral or PayloadKind.Transition or PayloadKind.Signal or PayloadKind.ReferralUpdate
         && delivery.Decision.Reason != DecisionReasons.HubTask
         && delivery.Decision.LegalBasisRuleId is null
+        && delivery.Decision.Outcome != RecipientOutcome.ThinNotice
         && delivery.Status is DeliveryStatus.Pending or DeliveryStatus.AwaitingConsent;
 
     /// <summary>The delivery with its new status and decision, or null when nothing changes.</summary>

@@ -248,9 +248,12 @@ public sealed partial class Messaging(
                     var routed = router.Route(facts, context, now);
                     var update = new ReferralUpdatePayload(referral.Id, caller.Id, next, updated.ReasonCode, referral.Service);
                     var wake = new List<string>();
+                    var thin = new ThinNoticePayload(MessageType.ReferralUpdate, caller.Id, referral.LifeDomains.Count > 0 ? referral.LifeDomains[0] : LifeDomain.Unspecified, SignalSeverity.Unspecified);
                     foreach (var decision in routed.Decisions)
                     {
-                        var record = dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ReferralUpdate, referral.Id, update, decision, now);
+                        var record = decision.Outcome == RecipientOutcome.ThinNotice
+                            ? dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ThinNotice, referral.Id, thin, decision, now)
+                            : dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ReferralUpdate, referral.Id, update, decision, now);
                         if (record.Status == DeliveryStatus.Pending)
                         {
                             wake.Add(record.Recipient);
