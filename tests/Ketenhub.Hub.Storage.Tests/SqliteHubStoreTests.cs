@@ -76,6 +76,22 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
     }
 
     [Fact]
+    public async Task WriteStartedFromInsideAWrite_IsRefused()
+    {
+        await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
+        var client = Client();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteAsync(s =>
+        {
+            s.InsertClient(client);
+            return store.WriteAsync(inner => 0).GetAwaiter().GetResult();
+        }));
+
+        Assert.Null(await store.ReadAsync(s => s.FindClient(client.Id)));
+        Assert.Equal(1, await store.WriteAsync(s => 1));
+    }
+
+    [Fact]
     public async Task SmallBatchSize_StillCommitsEveryWrite()
     {
         await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory, MaxBatchSize = 1 });

@@ -82,6 +82,9 @@ internal sealed partial class ConnectionContext : IDisposable
         return command;
     }
 
+    /// <summary>Whether a transaction is open on the connection (SQLite may end one by itself after an I/O error).</summary>
+    public bool InTransaction => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0;
+
     /// <summary>The rowid (for deliveries and journey: the sequence) of the last row this connection inserted.</summary>
     public long LastInsertRowId => SQLitePCL.raw.sqlite3_last_insert_rowid(Connection.Handle);
 

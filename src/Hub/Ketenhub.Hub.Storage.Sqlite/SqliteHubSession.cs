@@ -376,6 +376,13 @@ internal sealed class SqliteHubSession : IHubSession
             throw new InvalidOperationException("The storage session has ended; use it only inside the work it was given to.");
         }
 
+        if (!_db.InTransaction)
+        {
+            // SQLite rolled the transaction back after an error the work caught; without this, later statements
+            // would each commit on their own.
+            throw StoreErrors.Unavailable();
+        }
+
         return _db;
     }
 

@@ -24,8 +24,6 @@ namespace Ketenhub.Hub.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
 {
-    private const string UnavailableMessage = "The store could not complete the operation.";
-
     private readonly SqliteStoreOptions _options;
     private readonly string _path;
     private readonly Channel<WriteItem> _queue;
@@ -33,6 +31,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     private readonly ConcurrentBag<ConnectionContext> _readers = [];
     private readonly SemaphoreSlim _readerSlots;
     private readonly int _maxReaders;
+    private readonly Thread _writerThread;
     private ConnectionContext? _writer;
     private int _disposed;
 
@@ -63,12 +62,12 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         _readerSlots = new SemaphoreSlim(_maxReaders, _maxReaders);
         _queue = Channel.CreateUnbounded<WriteItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
-        var thread = new Thread(WriterLoop)
+        _writerThread = new Thread(WriterLoop)
         {
             IsBackground = true,
             Name = "Ketenhub SQLite writer",
         };
-        thread.Start();
+        _writerThread.Start();
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -78,6 +77,12 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     public Task<T> WriteAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
+        if (Thread.CurrentThread == _writerThread)
+        {
+            // Work runs on the writer; a write that waited for another write would stop the writer for good.
+            throw new InvalidOperationException("A write cannot start another write; do both in one write.");
+        }
+
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<T>(cancellationToken);
@@ -143,13 +148,13 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     {
         if (!_readers.TryTake(out var context))
         {
-            context = Translate(() => ConnectionContext.Open(_path, writer: false));
+            context = StoreErrors.Translate(() => ConnectionContext.Open(_path, writer: false));
         }
 
         var healthy = false;
         try
         {
-            Translate(() => context.Execute("BEGIN DEFERRED;"));
+            StoreErrors.Translate(() => context.Execute("BEGIN DEFERRED;"));
             var session = new SqliteHubSession(context, readOnly: true);
             T result;
             try
@@ -160,16 +165,16 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             {
                 session.Close();
                 healthy = TryExecute(context, "ROLLBACK;");
-                if (IsUnavailable(error))
+                if (StoreErrors.IsUnavailable(error))
                 {
-                    throw Unavailable();
+                    throw StoreErrors.Unavailable();
                 }
 
                 throw;
             }
 
             session.Close();
-            Translate(() => context.Execute("COMMIT;"));
+            StoreErrors.Translate(() => context.Execute("COMMIT;"));
             healthy = true;
             return result;
         }
@@ -206,25 +211,10 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
                     continue;
                 }
 
-                if (first.TryStart())
-                {
-                    batch.Add(first);
-                }
-                else
-                {
-                    first.Skip();
-                }
-
+                Take(first, batch);
                 while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var next))
                 {
-                    if (next.TryStart())
-                    {
-                        batch.Add(next);
-                    }
-                    else
-                    {
-                        next.Skip();
-                    }
+                    Take(next, batch);
                 }
 
                 if (batch.Count > 0)
@@ -236,54 +226,105 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         }
         finally
         {
+            // Only reached when the queue is closed, or after a fault in the loop itself: answer whatever is left.
+            _queue.Writer.TryComplete();
+            foreach (var item in batch)
+            {
+                item.Fail(StoreErrors.Unavailable());
+                item.Complete();
+            }
+
+            while (reader.TryRead(out var left))
+            {
+                if (left.TryStart())
+                {
+                    left.Fail(StoreErrors.Unavailable());
+                    left.Complete();
+                }
+                else
+                {
+                    left.Skip();
+                }
+            }
+
             _writer?.Dispose();
             _writer = null;
             _writerStopped.TrySetResult();
         }
     }
 
+    private static void Take(WriteItem item, List<WriteItem> batch)
+    {
+        if (item.TryStart())
+        {
+            batch.Add(item);
+        }
+        else
+        {
+            item.Skip(); // cancelled while queued
+        }
+    }
+
     /// <summary>Runs every item in one transaction, each in its own savepoint; commits once; then answers every caller.</summary>
     private void RunBatch(List<WriteItem> batch)
     {
+        var committed = false;
         try
         {
-            var db = _writer ?? throw Unavailable();
-            if (!TryExecute(db, "BEGIN IMMEDIATE;"))
-            {
-                FailAll(batch);
-                return;
-            }
-
+            _writer ??= StoreErrors.Translate(() => ConnectionContext.Open(_path, writer: true));
+            var db = _writer;
+            db.Execute("BEGIN IMMEDIATE;");
             foreach (var item in batch)
             {
                 if (!RunInSavepoint(db, item))
                 {
                     // The transaction itself is gone (an I/O error rolled it back): nothing of this batch is stored.
-                    TryExecute(db, "ROLLBACK;");
-                    FailAll(batch);
-                    return;
+                    break;
                 }
             }
 
-            if (!TryExecute(db, "COMMIT;"))
+            if (db.InTransaction)
             {
-                TryExecute(db, "ROLLBACK;");
-                FailAll(batch);
+                db.Execute("COMMIT;");
+                committed = true;
             }
         }
-#pragma warning disable CA1031 // The writer must answer every caller whatever happens.
+#pragma warning disable CA1031 // The writer must answer every caller whatever happens; the callers get STORAGE_UNAVAILABLE.
         catch (Exception)
 #pragma warning restore CA1031
         {
-            FailAll(batch);
+            committed = false;
         }
         finally
         {
+            if (!committed)
+            {
+                FailAll(batch);
+                RecoverWriter();
+            }
+
             foreach (var item in batch)
             {
                 item.Complete();
             }
         }
+    }
+
+    /// <summary>After a failed batch: roll back what is left of its transaction, or drop a connection that cannot; the next batch reopens it.</summary>
+    private void RecoverWriter()
+    {
+        if (_writer is null || !_writer.InTransaction)
+        {
+            return;
+        }
+
+        if (TryExecute(_writer, "ROLLBACK;") && !_writer.InTransaction)
+        {
+            return;
+        }
+
+        _writer.Dispose();
+        _writer = null;
     }
 
     /// <summary>Runs one item in a savepoint. False when the enclosing transaction can no longer be trusted.</summary>
@@ -303,7 +344,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
 #pragma warning restore CA1031
         {
             session.Close();
-            item.Fail(IsUnavailable(error) ? Unavailable() : error);
+            item.Fail(StoreErrors.IsUnavailable(error) ? StoreErrors.Unavailable() : error);
             return TryExecute(db, "ROLLBACK TO item;") && TryExecute(db, "RELEASE item;");
         }
     }
@@ -313,7 +354,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     {
         foreach (var item in batch)
         {
-            item.Fail(Unavailable());
+            item.Fail(StoreErrors.Unavailable());
         }
     }
 
@@ -331,41 +372,6 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         catch (InvalidOperationException)
         {
             return false;
-        }
-    }
-
-    // ----- Errors
-
-    private static HubException Unavailable() =>
-        new(ErrorCategory.Unavailable, ErrorReasons.StorageUnavailable, UnavailableMessage);
-
-    /// <summary>SQLite errors that mean the storage, not the request, is at fault.</summary>
-    private static bool IsUnavailable(Exception error) =>
-        error is SqliteException sqlite && (sqlite.SqliteErrorCode & 0xFF) is
-            5 /* BUSY */ or 6 /* LOCKED */ or 7 /* NOMEM */ or 8 /* READONLY */ or 10 /* IOERR */ or 11 /* CORRUPT */
-            or 13 /* FULL */ or 14 /* CANTOPEN */ or 15 /* PROTOCOL */ or 26 /* NOTADB */;
-
-    private static T Translate<T>(Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (SqliteException error) when (IsUnavailable(error))
-        {
-            throw Unavailable();
-        }
-    }
-
-    private static void Translate(Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (SqliteException error) when (IsUnavailable(error))
-        {
-            throw Unavailable();
         }
     }
 }
