@@ -91,7 +91,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         var item = new WriteItem<T>(work, cancellationToken);
         if (!_queue.Writer.TryWrite(item))
         {
-            item.Skip();
+            item.Complete();
             return Task.FromException<T>(new ObjectDisposedException(nameof(SqliteHubStore)));
         }
 
@@ -211,57 +211,34 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
                     continue;
                 }
 
-                Take(first, batch);
+                batch.Add(first);
                 while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var next))
                 {
-                    Take(next, batch);
+                    batch.Add(next);
                 }
 
-                if (batch.Count > 0)
-                {
-                    RunBatch(batch);
-                    batch.Clear();
-                }
+                RunBatch(batch);
+                batch.Clear();
             }
         }
         finally
         {
             // Only reached when the queue is closed, or after a fault in the loop itself: answer whatever is left.
             _queue.Writer.TryComplete();
-            foreach (var item in batch)
-            {
-                item.Fail(StoreErrors.Unavailable());
-                item.Complete();
-            }
-
             while (reader.TryRead(out var left))
             {
-                if (left.TryStart())
-                {
-                    left.Fail(StoreErrors.Unavailable());
-                    left.Complete();
-                }
-                else
-                {
-                    left.Skip();
-                }
+                batch.Add(left);
+            }
+
+            FailAll(batch);
+            foreach (var item in batch)
+            {
+                item.Complete();
             }
 
             _writer?.Dispose();
             _writer = null;
             _writerStopped.TrySetResult();
-        }
-    }
-
-    private static void Take(WriteItem item, List<WriteItem> batch)
-    {
-        if (item.TryStart())
-        {
-            batch.Add(item);
-        }
-        else
-        {
-            item.Skip(); // cancelled while queued
         }
     }
 
@@ -274,16 +251,23 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             _writer ??= StoreErrors.Translate(() => ConnectionContext.Open(_path, writer: true));
             var db = _writer;
             db.Execute("BEGIN IMMEDIATE;");
+            var intact = true;
             foreach (var item in batch)
             {
+                if (!item.TryStart())
+                {
+                    continue; // cancelled while queued
+                }
+
                 if (!RunInSavepoint(db, item))
                 {
                     // The transaction itself is gone (an I/O error rolled it back): nothing of this batch is stored.
+                    intact = false;
                     break;
                 }
             }
 
-            if (db.InTransaction)
+            if (intact)
             {
                 db.Execute("COMMIT;");
                 committed = true;
@@ -349,11 +333,15 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Fails every item that has not failed on its own: none of the batch was committed.</summary>
+    /// <summary>
+    /// Nothing of the batch was committed: fails every item that did not fail on its own, including those
+    /// that never ran (unless they were cancelled while queued).
+    /// </summary>
     private static void FailAll(List<WriteItem> batch)
     {
         foreach (var item in batch)
         {
+            item.TryStart();
             item.Fail(StoreErrors.Unavailable());
         }
     }

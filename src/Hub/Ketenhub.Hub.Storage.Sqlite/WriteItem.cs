@@ -15,8 +15,11 @@ internal abstract class WriteItem
     /// <summary>The failure to report instead of a result; null while the item succeeds.</summary>
     public Exception? Error { get; private set; }
 
-    /// <summary>Claims the item for the writer; false when it was cancelled while queued.</summary>
+    /// <summary>Claims the item for the writer, right before it runs; false when it was cancelled while queued.</summary>
     public bool TryStart() => Interlocked.CompareExchange(ref _state, Started, Queued) == Queued;
+
+    /// <summary>Whether the writer claimed the item (so it is answered by <see cref="Complete"/>, not by its cancellation).</summary>
+    protected bool IsStarted => Volatile.Read(ref _state) == Started;
 
     /// <summary>Runs the caller's work and keeps its result for <see cref="Complete"/>.</summary>
     public abstract void Run(SqliteHubSession session);
@@ -24,11 +27,11 @@ internal abstract class WriteItem
     /// <summary>Marks the item failed; the first failure wins.</summary>
     public void Fail(Exception error) => Error ??= error;
 
-    /// <summary>Hands the result (or <see cref="Error"/>) to the caller. Called after the commit.</summary>
+    /// <summary>
+    /// Hands the result (or <see cref="Error"/>) to the caller of a claimed item; called after the commit (or
+    /// its failure). For an item never claimed it only releases the cancellation registration.
+    /// </summary>
     public abstract void Complete();
-
-    /// <summary>Releases the cancellation registration of an item that was skipped.</summary>
-    public abstract void Skip();
 
     protected bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued;
 }
@@ -58,6 +61,11 @@ internal sealed class WriteItem<T> : WriteItem
     public override void Complete()
     {
         _registration.Dispose();
+        if (!IsStarted)
+        {
+            return;
+        }
+
         switch (Error)
         {
             case null:
@@ -71,8 +79,6 @@ internal sealed class WriteItem<T> : WriteItem
                 break;
         }
     }
-
-    public override void Skip() => _registration.Dispose();
 
     private void OnCancelled()
     {
