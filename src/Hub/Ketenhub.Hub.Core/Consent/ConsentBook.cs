@@ -120,7 +120,7 @@ public sealed class ConsentBook(
                 });
             },
             cancellationToken).ConfigureAwait(false);
-        notifier.Notify(result.Wake);
+        notifier.NotifyReleased(result.Wake);
         return result;
     }
 
@@ -148,7 +148,7 @@ public sealed class ConsentBook(
                 });
             },
             cancellationToken).ConfigureAwait(false);
-        notifier.Notify(result.Wake);
+        notifier.NotifyReleased(result.Wake);
         return result;
     }
 
@@ -177,7 +177,7 @@ public sealed class ConsentBook(
                 });
             },
             cancellationToken).ConfigureAwait(false);
-        notifier.Notify(result.Wake);
+        notifier.NotifyReleased(result.Wake);
         return result;
     }
 

@@ -34,15 +34,17 @@ public sealed class DeliveryQueue(
 {
     /// <summary>
     /// Claims up to <paramref name="max"/> pending deliveries of the caller with a sequence above
-    /// <paramref name="afterSequence"/>, in sequence order, counting an attempt for each. A delivery that
-    /// reached the attempt limit is set aside instead; one that consent no longer covers is held or withheld.
+    /// <paramref name="afterSequence"/>, in sequence order, counting an attempt for each, and leaving out
+    /// those in <paramref name="skip"/> (already sent on this connection). A delivery that reached the attempt
+    /// limit is set aside instead; one that consent no longer covers is held or withheld.
     /// </summary>
-    public async Task<IReadOnlyList<OutboundDelivery>> ClaimAsync(Party caller, long afterSequence, int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<OutboundDelivery>> ClaimAsync(Party caller, long afterSequence, int max, IReadOnlySet<string>? skip, CancellationToken cancellationToken)
     {
-        var query = new DeliveryQuery(caller.Id, DeliveryStatus.Pending, null, afterSequence, max);
+        var skipCount = skip?.Count ?? 0;
+        var query = new DeliveryQuery(caller.Id, DeliveryStatus.Pending, null, afterSequence, (int)Math.Min(max + (long)skipCount, 10_000));
 
         // Most reads find nothing; only take the writer when there is something to claim.
-        var any = await store.ReadAsync(s => s.ListDeliveries(query with { Limit = 1 }).Count > 0, cancellationToken).ConfigureAwait(false);
+        var any = await store.ReadAsync(s => s.ListDeliveries(query with { Limit = skipCount + 1 }).Any(d => skip is null || !skip.Contains(d.Id)), cancellationToken).ConfigureAwait(false);
         if (!any)
         {
             return [];
@@ -58,6 +60,16 @@ public sealed class DeliveryQueue(
                 var result = new List<OutboundDelivery>();
                 foreach (var delivery in session.ListDeliveries(query))
                 {
+                    if (result.Count == max)
+                    {
+                        break;
+                    }
+
+                    if (skip is not null && skip.Contains(delivery.Id))
+                    {
+                        continue;
+                    }
+
                     if (delivery.AttemptCount >= maxAttempts)
                     {
                         session.UpdateDelivery(delivery with { Status = DeliveryStatus.SetAside, StatusReason = "MAX_ATTEMPTS", UpdateTime = now });
@@ -86,6 +98,9 @@ public sealed class DeliveryQueue(
             },
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>See <see cref="DeliveryNotifier.ReleaseVersion"/>.</summary>
+    public long ReleaseVersion(Party caller) => notifier.ReleaseVersion(caller.Id);
 
     /// <summary>Waits until the caller may have new deliveries. Take the task before reading, so no wake-up is lost.</summary>
     public Task WaitForNewAsync(Party caller, CancellationToken cancellationToken) => notifier.WaitAsync(caller.Id, cancellationToken);
@@ -169,7 +184,7 @@ public sealed class DeliveryQueue(
                 });
             },
             cancellationToken).ConfigureAwait(false);
-        notifier.Notify([caller.Id]);
+        notifier.NotifyReleased([caller.Id]);
         return status;
     }
 

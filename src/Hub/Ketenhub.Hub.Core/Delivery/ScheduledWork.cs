@@ -58,7 +58,7 @@ public sealed partial class ScheduledWork(
         while (true)
         {
             var (count, wake) = await store.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
-            notifier.Notify(wake.Distinct());
+            notifier.NotifyReleased(wake.Distinct());
             total += count;
             if (count < BatchSize)
             {

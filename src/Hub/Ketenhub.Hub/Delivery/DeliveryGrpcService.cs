@@ -9,33 +9,57 @@ namespace Ketenhub.Hub.Host.Delivery;
 /// <summary>Streams deliveries to their recipient and takes acknowledgements.</summary>
 public sealed class DeliveryGrpcService(DeliveryQueue queue, Callers callers, IOptions<HubOptions> options) : DeliveryService.DeliveryServiceBase
 {
+    private const int MaxRemembered = 100_000;
+
     public override async Task StreamDeliveries(StreamDeliveriesRequest request, IServerStreamWriter<StreamDeliveriesResponse> responseStream, ServerCallContext context)
     {
         var caller = callers.Resolve(context);
-        var cursor = Math.Max(0, request.AfterSequence);
+        var start = Math.Max(0, request.AfterSequence);
+        var cursor = start;
         var batch = options.Value.StreamBatchSize;
         var cancellationToken = context.CancellationToken;
+
+        // Deliveries sent on this connection and not yet acknowledged stay pending; when the stream looks back
+        // for released ones it skips these, so one connection does not send a delivery twice.
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        var seenRelease = queue.ReleaseVersion(caller);
+        var lookBack = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             // Take the wake-up before reading, so a commit between the read and the wait is not missed.
             var wake = queue.WaitForNewAsync(caller, cancellationToken);
-            var claimed = await queue.ClaimAsync(caller, cursor, batch, cancellationToken);
+            var release = queue.ReleaseVersion(caller);
+            lookBack |= release != seenRelease;
+            seenRelease = release;
+            var claimed = lookBack
+                ? await queue.ClaimAsync(caller, start, batch, sent, cancellationToken)
+                : await queue.ClaimAsync(caller, cursor, batch, null, cancellationToken);
             foreach (var outbound in claimed)
             {
                 await responseStream.WriteAsync(new StreamDeliveriesResponse { Delivery = ContractMapping.ToContract(outbound.Delivery, outbound.Payload, outbound.Coach) }, cancellationToken);
-                cursor = outbound.Delivery.Sequence;
+                cursor = Math.Max(cursor, outbound.Delivery.Sequence);
+                if (sent.Count >= MaxRemembered)
+                {
+                    // Forgetting only risks a redelivery with the same name, which recipients must accept anyway.
+                    sent.Clear();
+                }
+
+                sent.Add(outbound.Delivery.Id);
             }
 
-            if (claimed.Count < batch)
+            if (claimed.Count == batch)
             {
-                try
-                {
-                    await wake;
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                continue;
+            }
+
+            lookBack = false;
+            try
+            {
+                await wake;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }
