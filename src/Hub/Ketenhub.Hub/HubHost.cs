@@ -11,6 +11,7 @@ using Ketenhub.Hub.Parties;
 using Ketenhub.Hub.Routing;
 using Ketenhub.Hub.Storage;
 using Ketenhub.Hub.Storage.Sqlite;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Host;
@@ -64,7 +65,7 @@ public static partial class HubHost
             o.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck("store", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return builder;
     }
 
@@ -81,6 +82,25 @@ public static partial class HubHost
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
+    }
+
+    /// <summary>The hub serves only while its store answers a read.</summary>
+    private sealed class StoreHealthCheck(IHubStore store) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                await store.ReadAsync(session => session.FindRequest("health", "health", "health"), timeout.Token).ConfigureAwait(false);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy("The store does not answer.");
+            }
+        }
     }
 
     /// <summary>

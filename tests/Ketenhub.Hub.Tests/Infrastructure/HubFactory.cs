@@ -20,6 +20,7 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "ketenhub-tests", Guid.NewGuid().ToString("N"));
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
     private readonly List<GrpcChannel> _channels = [];
+    private readonly List<Action<IServiceCollection>> _services = [];
 
     public HubFactory(DateTimeOffset? start = null)
     {
@@ -38,6 +39,13 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>Changes the host's services before it starts (for fault injection).</summary>
+    public HubFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
+        return this;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -52,6 +60,10 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            foreach (var configure in _services)
+            {
+                configure(services);
+            }
         });
     }
 
