@@ -58,7 +58,7 @@ public sealed class DeliveryQueue(
                 var contexts = new Dictionary<string, ClientContext>(StringComparer.Ordinal);
                 var messages = new Dictionary<string, object?>(StringComparer.Ordinal);
                 var result = new List<OutboundDelivery>();
-                foreach (var delivery in session.ListDeliveries(query))
+                foreach (var delivery in PendingFrom(session, query))
                 {
                     if (result.Count == max)
                     {
@@ -205,6 +205,29 @@ public sealed class DeliveryQueue(
                 return new DeliveryPage(items, page.Count > size ? items[^1].Sequence : null);
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// The query's pending deliveries, page after page: deliveries set aside, held or skipped on the way do not
+    /// fill the claim's window and hold back those behind them.
+    /// </summary>
+    private static IEnumerable<DeliveryRecord> PendingFrom(IHubSession session, DeliveryQuery query)
+    {
+        while (true)
+        {
+            var page = session.ListDeliveries(query);
+            foreach (var delivery in page)
+            {
+                yield return delivery;
+            }
+
+            if (page.Count < query.Limit)
+            {
+                yield break;
+            }
+
+            query = query with { AfterSequence = page[^1].Sequence };
+        }
     }
 
     private static DeliveryRecord Mine(IHubSession session, Party caller, string id)
