@@ -1,0 +1,399 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace Ketenhub.ProcessTests.Infrastructure;
+
+/// <summary>
+/// The built hub (<c>Ketenhub.Hub.dll</c>) running as its own process on a free loopback port, with its own
+/// temporary data folder. Stdout and stderr of every run are kept for diagnostics. <see cref="Kill"/> ends
+/// the process hard (SIGKILL on Linux: no shutdown code runs); <see cref="StartAsync"/> starts it again on the
+/// same port and data folder. Disposing kills a running hub and deletes the data folder.
+/// </summary>
+public sealed class HubProcess : IDisposable
+{
+    /// <summary>The exit code of a process ended by SIGKILL, as .NET reports it (128 + 9).</summary>
+    public const int SigKillExitCode = 128 + 9;
+
+    /// <summary>Logged by the ASP.NET Core host on a graceful shutdown (SIGTERM, Ctrl+C); never after SIGKILL.</summary>
+    public const string GracefulShutdownLine = "Application is shutting down";
+
+    private static readonly Lazy<string> HubDll = new(LocateHubDll);
+
+    // Inherited settings that would change which endpoint, folder or environment the hub uses.
+    private static readonly string[] IsolatedPrefixes =
+    [
+        "ASPNETCORE_", "DOTNET_ENVIRONMENT", "DOTNET_URLS", "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS",
+        "URLS", "HTTP_PORTS", "HTTPS_PORTS", "Hub__", "Storage__", "Kestrel__", "Logging__",
+    ];
+
+    private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
+    private readonly StringBuilder _output = new();
+    private readonly List<GrpcChannel> _channels = [];
+    private readonly string _environment;
+    private Process? _process;
+    private int _runs;
+
+    /// <param name="environment">The ASP.NET Core environment; Development supplies the demo BSN lookup key.</param>
+    /// <param name="settings">Configuration overrides, e.g. <c>Hub:RoutingFile</c>; a null value removes the key.</param>
+    public HubProcess(string environment = "Development", IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _environment = environment;
+        DataDirectory = Path.Combine(Path.GetTempPath(), "ketenhub-process-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(DataDirectory);
+        Port = FreeLoopbackPort();
+        if (settings is not null)
+        {
+            foreach (var (key, value) in settings)
+            {
+                _settings[key] = value;
+            }
+        }
+    }
+
+    /// <summary>The hub's assembly that is started.</summary>
+    public static string HubDllPath => HubDll.Value;
+
+    public int Port { get; }
+
+    public string DataDirectory { get; }
+
+    public Uri Address => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>The current run's process id, or null before the first start.</summary>
+    public int? ProcessId => _process?.Id;
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Everything the hub wrote to stdout and stderr, over all runs, each line tagged with run and stream.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Output of the given run only (1 = first start).</summary>
+    public string OutputOfRun(int run)
+    {
+        var tag = $"[{run} ";
+        return string.Join('\n', Output.Split('\n').Where(line => line.StartsWith(tag, StringComparison.Ordinal)));
+    }
+
+    /// <summary>How many times the process was started.</summary>
+    public int Runs => _runs;
+
+    /// <summary>Starts the process without waiting for it to serve.</summary>
+    public void Start()
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException("The hub is already running.");
+        }
+
+        _process?.Dispose();
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = Path.GetDirectoryName(HubDllPath)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(HubDllPath);
+        foreach (var key in start.Environment.Keys.ToList())
+        {
+            if (IsolatedPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
+            {
+                start.Environment.Remove(key);
+            }
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = _environment;
+        start.Environment["Kestrel__Endpoints__Grpc__Url"] = Address.ToString().TrimEnd('/');
+        start.Environment["Storage__DataDirectory"] = DataDirectory;
+        start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
+        start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+        foreach (var (key, value) in _settings)
+        {
+            var name = key.Replace(":", "__", StringComparison.Ordinal);
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        var run = Interlocked.Increment(ref _runs);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Append(run, "out", e.Data);
+        process.ErrorDataReceived += (_, e) => Append(run, "err", e.Data);
+        Append(run, "test", $"starting {start.FileName} {HubDllPath} (environment {_environment}, port {Port}, data {DataDirectory})");
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+    }
+
+    /// <summary>Starts the process and waits until its gRPC health service reports SERVING.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Start();
+        await WaitUntilServingAsync(StartupTimeout, cancellationToken);
+    }
+
+    /// <summary>How long <see cref="StartAsync"/> waits for SERVING. <value>The default value is 45 s.</value></summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>Polls <c>grpc.health.v1.Health/Check</c> until SERVING; fails at once when the process exits.</summary>
+    public async Task WaitUntilServingAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var process = _process ?? throw new InvalidOperationException("The hub was not started.");
+        var clock = Stopwatch.StartNew();
+        using var channel = GrpcChannel.ForAddress(Address);
+        var health = new Health.HealthClient(channel);
+        var last = "no answer yet";
+        while (clock.Elapsed < timeout)
+        {
+            if (process.HasExited)
+            {
+                process.WaitForExit();
+                throw new HubProcessException($"The hub exited with code {process.ExitCode} before it served.", Output);
+            }
+
+            try
+            {
+                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
+                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    Append(_runs, "test", $"serving after {clock.ElapsedMilliseconds} ms");
+                    return;
+                }
+
+                last = reply.Status.ToString();
+            }
+            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = ex.Status.ToString();
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new HubProcessException($"The hub did not report SERVING within {timeout} (last: {last}).", Output);
+    }
+
+    /// <summary>Waits for the process to exit by itself (e.g. a refused start) and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var process = _process ?? throw new InvalidOperationException("The hub was not started.");
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new HubProcessException($"The hub did not exit within {timeout}.", Output);
+        }
+
+        return process.ExitCode;
+    }
+
+    /// <summary>
+    /// Kills the process hard: <see cref="Process.Kill()"/> sends SIGKILL on Linux, so no shutdown hook, hosted
+    /// service stop or store dispose runs. Waits for the exit and returns the exit code (<see cref="SigKillExitCode"/>
+    /// for a SIGKILL). Open channels are left alone: their calls fail as the connection drops, as with a crash.
+    /// </summary>
+    public int Kill()
+    {
+        var process = _process ?? throw new InvalidOperationException("The hub was not started.");
+        if (process.HasExited)
+        {
+            throw new HubProcessException($"The hub had already exited with code {process.ExitCode}.", Output);
+        }
+
+        process.Kill(entireProcessTree: false);
+        if (!process.WaitForExit(TimeSpan.FromSeconds(15)))
+        {
+            throw new HubProcessException("The hub did not die within 15 s of SIGKILL.", Output);
+        }
+
+        process.WaitForExit(); // drains the redirected output
+        Append(_runs, "test", $"killed, exit code {process.ExitCode}");
+        return process.ExitCode;
+    }
+
+    /// <summary>A new channel to the hub over a real socket; closed by <see cref="Dispose"/>.</summary>
+    public GrpcChannel Channel()
+    {
+        var channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+            },
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+            MaxSendMessageSize = 16 * 1024 * 1024,
+        });
+        lock (_channels)
+        {
+            _channels.Add(channel);
+        }
+
+        return channel;
+    }
+
+    /// <summary>Every service client, calling as <paramref name="partyId"/> (the <c>ketenhub-party</c> header).</summary>
+    public PartyClient As(string partyId)
+    {
+        var invoker = Channel().Intercept(metadata =>
+        {
+            metadata.Add(PartyClient.PartyHeader, partyId);
+            return metadata;
+        });
+        return new PartyClient(partyId, invoker);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (IsRunning)
+            {
+                _process!.Kill(entireProcessTree: true);
+                _process.WaitForExit(TimeSpan.FromSeconds(15));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process?.Dispose();
+        DisposeChannels();
+        for (var attempt = 0; attempt < 5 && Directory.Exists(DataDirectory); attempt++)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(100);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    private void DisposeChannels()
+    {
+        lock (_channels)
+        {
+            foreach (var channel in _channels)
+            {
+                channel.Dispose();
+            }
+
+            _channels.Clear();
+        }
+    }
+
+    private void Append(int run, string stream, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Append('[').Append(run).Append(' ').Append(stream).Append("] ").Append(line).Append('\n');
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>The dotnet host that runs this test (set by <c>dotnet test</c>), else <c>dotnet</c> on the PATH.</summary>
+    private static string DotnetHost()
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        return !string.IsNullOrEmpty(host) && File.Exists(host) ? host : "dotnet";
+    }
+
+    /// <summary>
+    /// The hub built with the configuration and target framework of this test assembly (the project reference
+    /// builds it first): <c>src/Hub/Ketenhub.Hub/bin/{Configuration}/{TargetFramework}/Ketenhub.Hub.dll</c>, or,
+    /// when built with <c>--artifacts-path</c>, <c>{artifacts}/bin/Ketenhub.Hub/{pivot}/Ketenhub.Hub.dll</c>.
+    /// <c>KETENHUB_HUB_DLL</c> overrides both.
+    /// </summary>
+    private static string LocateHubDll()
+    {
+        var overridden = Environment.GetEnvironmentVariable("KETENHUB_HUB_DLL");
+        if (!string.IsNullOrEmpty(overridden))
+        {
+            return File.Exists(overridden) ? Path.GetFullPath(overridden) : throw new FileNotFoundException("KETENHUB_HUB_DLL names no file.", overridden);
+        }
+
+        var configuration = typeof(HubProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
+        if (string.IsNullOrEmpty(configuration))
+        {
+            throw new InvalidOperationException("The test assembly carries no AssemblyConfiguration attribute.");
+        }
+
+        var output = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
+        var candidates = new List<string>();
+
+        // Artifacts layout: {artifacts}/bin/{project}/{pivot}/.
+        if (output.Parent is { } project && string.Equals(project.Name, typeof(HubProcess).Assembly.GetName().Name, StringComparison.Ordinal) && project.Parent is { } artifactsBin)
+        {
+            candidates.Add(Path.Combine(artifactsBin.FullName, "Ketenhub.Hub", output.Name, "Ketenhub.Hub.dll"));
+        }
+
+        // Project layout: {repo}/tests/{project}/bin/{Configuration}/{TargetFramework}/.
+        var root = output;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Hub.sln")))
+        {
+            root = root.Parent;
+        }
+
+        if (root is not null)
+        {
+            candidates.Add(Path.Combine(root.FullName, "src", "Hub", "Ketenhub.Hub", "bin", configuration, output.Name, "Ketenhub.Hub.dll"));
+        }
+
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new FileNotFoundException(
+                $"The hub is not built for {configuration}/{output.Name}; build tests/Ketenhub.Hub.ProcessTests (it builds the hub). Looked at: {string.Join(", ", candidates)}.");
+    }
+}
+
+/// <summary>The hub process misbehaved; the message carries its captured output.</summary>
+public sealed class HubProcessException(string message, string output)
+    : Exception(message + Environment.NewLine + "--- hub output ---" + Environment.NewLine + output)
+{
+}

@@ -1,0 +1,147 @@
+using System.Threading.Channels;
+using Grpc.Core;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.ProcessTests.Infrastructure;
+
+/// <summary>The contract's service clients, calling as one party, plus the few helpers the process tests need.</summary>
+public sealed class PartyClient(string partyId, CallInvoker invoker)
+{
+    /// <summary>The header that names the calling party (the development identity).</summary>
+    public const string PartyHeader = "ketenhub-party";
+
+    /// <summary>Deadline of a unary call: generous, so a busy machine does not fail a call that would succeed.</summary>
+    public static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(20);
+
+    private static int _counter;
+
+    public string PartyId { get; } = partyId;
+
+    public string PartyName => "parties/" + PartyId;
+
+    public ClientService.ClientServiceClient Clients { get; } = new(invoker);
+
+    public ConsentService.ConsentServiceClient Consents { get; } = new(invoker);
+
+    public SignalService.SignalServiceClient Signals { get; } = new(invoker);
+
+    public DeliveryService.DeliveryServiceClient Deliveries { get; } = new(invoker);
+
+    public PartyService.PartyServiceClient Parties { get; } = new(invoker);
+
+    public static string NewRequestId() => "req-" + Interlocked.Increment(ref _counter) + "-" + Guid.NewGuid().ToString("N")[..8];
+
+    public static DateTime Deadline() => DateTime.UtcNow.Add(CallDeadline);
+
+    public static Google.Type.Date Date(int year, int month, int day) => new() { Year = year, Month = month, Day = day };
+
+    public async Task<Client> RegisterAsync(string bsn, Google.Type.Date birthDate, string municipality, CancellationToken cancellationToken)
+    {
+        var response = await Clients.RegisterClientAsync(
+            new RegisterClientRequest { RequestId = NewRequestId(), Bsn = bsn, BirthDate = birthDate, MunicipalityCode = municipality },
+            deadline: Deadline(),
+            cancellationToken: cancellationToken);
+        return response.Client;
+    }
+
+    public async Task AssignCoachAsync(string client, string coachId, string displayName, CancellationToken cancellationToken) =>
+        await Clients.AssignCoachAsync(
+            new AssignCoachRequest
+            {
+                RequestId = NewRequestId(),
+                Client = client,
+                Coach = new Coach { Party = PartyName, CoachId = coachId, DisplayName = displayName, Phone = "078-0000000", Email = coachId + "@example.org" },
+            },
+            deadline: Deadline(),
+            cancellationToken: cancellationToken);
+
+    public async Task<Consent> GrantAsync(string client, GrantorRole grantor, string recipientParty, Purpose purpose, DataCategory category, CancellationToken cancellationToken)
+    {
+        var consent = new Consent { Client = client, GrantorRole = grantor, RecipientParty = "parties/" + recipientParty };
+        consent.Purposes.Add(purpose);
+        consent.DataCategories.Add(category);
+        var response = await Consents.GrantConsentAsync(new GrantConsentRequest { RequestId = NewRequestId(), Consent = consent }, deadline: Deadline(), cancellationToken: cancellationToken);
+        return response.Consent;
+    }
+
+    public async Task AcknowledgeAsync(Delivery delivery, CancellationToken cancellationToken) =>
+        await Deliveries.AcknowledgeDeliveryAsync(
+            new AcknowledgeDeliveryRequest { RequestId = NewRequestId(), Name = delivery.Name },
+            deadline: Deadline(),
+            cancellationToken: cancellationToken);
+
+    /// <summary>Opens the party's delivery stream from <paramref name="afterSequence"/> and collects what arrives.</summary>
+    public DeliveryTail Tail(CancellationToken cancellationToken, long afterSequence = 0) =>
+        new(Deliveries.StreamDeliveries(new StreamDeliveriesRequest { AfterSequence = afterSequence }, cancellationToken: cancellationToken));
+}
+
+/// <summary>A running delivery stream and the deliveries it has produced so far.</summary>
+public sealed class DeliveryTail : IDisposable
+{
+    private readonly AsyncServerStreamingCall<StreamDeliveriesResponse> _call;
+    private readonly Channel<Delivery> _received = Channel.CreateUnbounded<Delivery>();
+    private readonly Task _pump;
+
+    public DeliveryTail(AsyncServerStreamingCall<StreamDeliveriesResponse> call)
+    {
+        _call = call;
+        _pump = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var item in call.ResponseStream.ReadAllAsync())
+                {
+                    await _received.Writer.WriteAsync(item.Delivery);
+                }
+
+                _received.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                _received.Writer.TryComplete(ex);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Deliveries that arrive until at least <paramref name="atLeast"/> have come (however slowly) and then none
+    /// has come for <paramref name="quiet"/>. A stream that fails fails the collection.
+    /// </summary>
+    public async Task<List<Delivery>> CollectUntilQuietAsync(TimeSpan quiet, CancellationToken cancellationToken, int atLeast = 0)
+    {
+        var list = new List<Delivery>();
+        while (true)
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (list.Count >= atLeast)
+            {
+                cts.CancelAfter(quiet);
+            }
+
+            try
+            {
+                list.Add(await _received.Reader.ReadAsync(cts.Token));
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return list;
+            }
+            catch (ChannelClosedException ex) when (ex.InnerException is null)
+            {
+                return list;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _call.Dispose();
+        try
+        {
+            _pump.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+}
