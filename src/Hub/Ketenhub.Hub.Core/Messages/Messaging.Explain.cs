@@ -1,5 +1,6 @@
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Journeys;
 using Ketenhub.Hub.Parties;
 using Ketenhub.Hub.Routing;
 
@@ -24,10 +25,21 @@ public sealed partial class Messaging
 
     public Task<Explanation> ExplainTransitionAsync(Party caller, TransitionDraft draft, CancellationToken cancellationToken)
     {
-        var (from, to, _, _) = ValidateTransition(draft);
+        var (from, to, coachAfter, _) = ValidateTransition(draft);
         return ExplainAsync(draft.ClientName, "transition.client", _ =>
             new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id),
-            cancellationToken);
+            cancellationToken,
+            (context, now) =>
+            {
+                // The submit routes on the client as the transition leaves it: with the coach it names and with the
+                // roles it ends or begins (at once when the effective date has come). So does the explanation.
+                var coach = coachAfter is not null && coachAfter != context.Coach?.Coach
+                    ? new CoachAssignment("explain", context.Client.Id, coachAfter, now, null)
+                    : context.Coach;
+                var (ended, begun) = RoleChanges(context.Client, context, draft.Kind, from, to, DutchTime.StartOf(draft.EffectiveDate!.Value), "explain");
+                var roles = context.Roles.Select(r => ended.Find(e => e.Id == r.Id) ?? r).Concat(begun).ToList();
+                return context with { Coach = coach, Roles = roles };
+            });
     }
 
     public Task<Explanation> ExplainSignalAsync(Party caller, SignalDraft draft, CancellationToken cancellationToken)
@@ -38,13 +50,14 @@ public sealed partial class Messaging
             cancellationToken);
     }
 
-    private Task<Explanation> ExplainAsync(string? clientName, string field, Func<ClientContext, RoutingFacts> facts, CancellationToken cancellationToken) =>
+    private Task<Explanation> ExplainAsync(string? clientName, string field, Func<ClientContext, RoutingFacts> facts, CancellationToken cancellationToken, Func<ClientContext, DateTimeOffset, ClientContext>? asSubmitted = null) =>
         store.ReadAsync(
             session =>
             {
                 var now = time.GetUtcNow();
                 var client = ClientContexts.RequireClient(session, clientName, field);
                 var context = ClientContexts.Load(session, client, now);
+                context = asSubmitted?.Invoke(context, now) ?? context;
                 var f = facts(context);
                 var routed = router.Route(f, context, now);
                 return new Explanation(f.Type, routed.MatchedRules, routed.Decisions);

@@ -399,6 +399,21 @@ public sealed partial class Messaging(
 
     private void ApplyRoleChanges(IHubSession session, ClientRecord client, ClientContext context, TransitionKind kind, Party? from, Party? to, DateTimeOffset effective, string transitionId)
     {
+        var (ended, begun) = RoleChanges(client, context, kind, from, to, effective, transitionId);
+        foreach (var role in ended)
+        {
+            session.UpdateRole(role);
+        }
+
+        foreach (var role in begun)
+        {
+            session.InsertRole(role);
+        }
+    }
+
+    /// <summary>The roles a transition ends (as they will read) and begins. Stores nothing, so explain can route on them too.</summary>
+    private (List<ClientRole> Ended, List<ClientRole> Begun) RoleChanges(ClientRecord client, ClientContext context, TransitionKind kind, Party? from, Party? to, DateTimeOffset effective, string transitionId)
+    {
         IEnumerable<ClientRole> ending = kind switch
         {
             // The school's role ends on the effective date, whichever school announced it.
@@ -407,20 +422,19 @@ public sealed partial class Messaging(
                 context.Roles.Where(r => r.PartyId == from.Id && r.Kind != RoleKind.Coach && (r.Until is null || r.Until > effective)),
             _ => [],
         };
-        foreach (var role in ending.ToList())
-        {
-            session.UpdateRole(role with { Until = effective < role.From ? role.From : effective, Source = transitionId });
-        }
-
+        var ended = ending.Select(role => role with { Until = effective < role.From ? role.From : effective, Source = transitionId }).ToList();
+        var begun = new List<ClientRole>();
         if (kind == TransitionKind.ProviderChange && to is not null && to.Kind == PartyKind.CareProvider)
         {
-            session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, to.Id, RoleKind.Provider, effective, null, transitionId));
+            begun.Add(new ClientRole(Ids.New("rol", time), client.Id, to.Id, RoleKind.Provider, effective, null, transitionId));
         }
 
         if (kind == TransitionKind.SchoolLeaver18 && to is not null && to.Kind == PartyKind.SocialService)
         {
-            session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, to.Id, RoleKind.SocialService, effective, null, transitionId));
+            begun.Add(new ClientRole(Ids.New("rol", time), client.Id, to.Id, RoleKind.SocialService, effective, null, transitionId));
         }
+
+        return (ended, begun);
     }
 }
 
