@@ -102,6 +102,50 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         Assert.Equal(50, (await store.ReadAsync(s => s.ListDeliveries(new DeliveryQuery(Limit: 100)))).Count);
     }
 
+    [Fact]
+    public async Task ListDeliveriesStatements_NeverScanTheWholeTable()
+    {
+        string path;
+        await using (var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory }))
+        {
+            path = store.DatabasePath;
+        }
+
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        foreach (var sql in SqliteHubSession.ListDeliveriesSql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+            foreach (var name in new[] { "$recipient", "$status", "$client_id", "$after", "$limit" }.Where(sql.Contains))
+            {
+                command.Parameters.AddWithValue(name, 1);
+            }
+
+            using var reader = command.ExecuteReader();
+            var plan = new List<string>();
+            while (reader.Read())
+            {
+                plan.Add(reader.GetString(3));
+            }
+
+            Assert.DoesNotContain(plan, step => step.StartsWith("SCAN deliveries", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task DisposedStore_LeavesNoWalBehind()
+    {
+        var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => store.WriteAsync(s => s.InsertDelivery(NewDelivery("cli_a")))));
+        await store.ReadAsync(s => s.ListDeliveries(new DeliveryQuery()));
+
+        await store.DisposeAsync();
+
+        Assert.False(File.Exists(store.DatabasePath + "-wal"));
+        Assert.Equal(200L, Query(store.DatabasePath, "SELECT COUNT(*) FROM deliveries;").Single());
+    }
+
     private static List<object?> Query(string path, string sql)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());

@@ -97,7 +97,6 @@ internal static class Schema
                 json            TEXT NOT NULL
             );
             CREATE INDEX ix_deliveries_recipient ON deliveries (recipient, status, sequence);
-            CREATE INDEX ix_deliveries_recipient_sequence ON deliveries (recipient, sequence);
             CREATE INDEX ix_deliveries_client ON deliveries (client_id, status);
             CREATE INDEX ix_deliveries_message ON deliveries (message_id) WHERE message_id IS NOT NULL;
             CREATE INDEX ix_deliveries_due_escalation ON deliveries (ack_deadline)

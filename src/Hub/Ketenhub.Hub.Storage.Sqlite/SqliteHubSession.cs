@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Consent;
@@ -33,16 +31,17 @@ internal sealed class SqliteHubSession : IHubSession
 
     public StoredRequest? FindRequest(string caller, string operation, string requestId)
     {
-        using var reader = Read().Command(
+        using var rows = Read().Query(
             "SELECT body_hash, result_json FROM requests WHERE caller = $caller AND operation = $operation AND request_id = $request_id;",
-            caller, operation, requestId).ExecuteReader();
-        return reader.Read() ? new StoredRequest(reader.GetString(0), reader.GetString(1)) : null;
+            caller, operation, requestId);
+        return rows.Next() ? new StoredRequest(rows.Text(0), rows.Text(1)) : null;
     }
 
     public void SaveRequest(string caller, string operation, string requestId, StoredRequest request, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Write().Execute(
+        var db = Write();
+        db.Execute(
             """
             INSERT INTO requests (caller, operation, request_id, body_hash, result_json, create_time)
             VALUES ($caller, $operation, $request_id, $body_hash, $result_json, $create_time)
@@ -63,26 +62,28 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertClient(ClientRecord client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        Write().Execute(
+        var db = Write();
+        db.Execute(
             """
             INSERT INTO clients (id, bsn_hash, birth_date, eighteenth_birthday, coming_of_age_handled, json)
             VALUES ($id, $bsn_hash, $birth_date, $eighteenth_birthday, $handled, $json);
             """,
             client.Id, client.BsnHash, Date(client.BirthDate), Date(client.EighteenthBirthday), Flag(client.ComingOfAgeHandled),
-            JsonSerializer.Serialize(client, StoreJson.Default.ClientRecord));
+            db.Json(client, StoreJson.Default.ClientRecord));
     }
 
     public void UpdateClient(ClientRecord client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var changed = Write().Execute(
+        var db = Write();
+        var changed = db.Execute(
             """
             UPDATE clients SET bsn_hash = $bsn_hash, birth_date = $birth_date, eighteenth_birthday = $eighteenth_birthday,
                 coming_of_age_handled = $handled, json = $json
             WHERE id = $id;
             """,
             client.BsnHash, Date(client.BirthDate), Date(client.EighteenthBirthday), Flag(client.ComingOfAgeHandled),
-            JsonSerializer.Serialize(client, StoreJson.Default.ClientRecord), client.Id);
+            db.Json(client, StoreJson.Default.ClientRecord), client.Id);
         EnsureUpdated(changed, "client", client.Id);
     }
 
@@ -106,17 +107,19 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertRole(ClientRole role)
     {
         ArgumentNullException.ThrowIfNull(role);
-        Write().Execute(
+        var db = Write();
+        db.Execute(
             "INSERT INTO roles (id, client_id, json) VALUES ($id, $client_id, $json);",
-            role.Id, role.ClientId, JsonSerializer.Serialize(role, StoreJson.Default.ClientRole));
+            role.Id, role.ClientId, db.Json(role, StoreJson.Default.ClientRole));
     }
 
     public void UpdateRole(ClientRole role)
     {
         ArgumentNullException.ThrowIfNull(role);
-        var changed = Write().Execute(
+        var db = Write();
+        var changed = db.Execute(
             "UPDATE roles SET client_id = $client_id, json = $json WHERE id = $id;",
-            role.ClientId, JsonSerializer.Serialize(role, StoreJson.Default.ClientRole), role.Id);
+            role.ClientId, db.Json(role, StoreJson.Default.ClientRole), role.Id);
         EnsureUpdated(changed, "role", role.Id);
     }
 
@@ -128,17 +131,19 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertCoachAssignment(CoachAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
-        Write().Execute(
+        var db = Write();
+        db.Execute(
             "INSERT INTO coach_assignments (id, client_id, json) VALUES ($id, $client_id, $json);",
-            assignment.Id, assignment.ClientId, JsonSerializer.Serialize(assignment, StoreJson.Default.CoachAssignment));
+            assignment.Id, assignment.ClientId, db.Json(assignment, StoreJson.Default.CoachAssignment));
     }
 
     public void UpdateCoachAssignment(CoachAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
-        var changed = Write().Execute(
+        var db = Write();
+        var changed = db.Execute(
             "UPDATE coach_assignments SET client_id = $client_id, json = $json WHERE id = $id;",
-            assignment.ClientId, JsonSerializer.Serialize(assignment, StoreJson.Default.CoachAssignment), assignment.Id);
+            assignment.ClientId, db.Json(assignment, StoreJson.Default.CoachAssignment), assignment.Id);
         EnsureUpdated(changed, "coach assignment", assignment.Id);
     }
 
@@ -153,17 +158,19 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertConsent(ConsentRecord consent)
     {
         ArgumentNullException.ThrowIfNull(consent);
-        Write().Execute(
+        var db = Write();
+        db.Execute(
             "INSERT INTO consents (id, client_id, json) VALUES ($id, $client_id, $json);",
-            consent.Id, consent.ClientId, JsonSerializer.Serialize(consent, StoreJson.Default.ConsentRecord));
+            consent.Id, consent.ClientId, db.Json(consent, StoreJson.Default.ConsentRecord));
     }
 
     public void UpdateConsent(ConsentRecord consent)
     {
         ArgumentNullException.ThrowIfNull(consent);
-        var changed = Write().Execute(
+        var db = Write();
+        var changed = db.Execute(
             "UPDATE consents SET client_id = $client_id, json = $json WHERE id = $id;",
-            consent.ClientId, JsonSerializer.Serialize(consent, StoreJson.Default.ConsentRecord), consent.Id);
+            consent.ClientId, db.Json(consent, StoreJson.Default.ConsentRecord), consent.Id);
         EnsureUpdated(changed, "consent", consent.Id);
     }
 
@@ -175,17 +182,19 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        Write().Execute(
+        var db = Write();
+        db.Execute(
             "INSERT INTO referrals (id, client_id, json) VALUES ($id, $client_id, $json);",
-            referral.Id, referral.ClientId, JsonSerializer.Serialize(referral, StoreJson.Default.ReferralRecord));
+            referral.Id, referral.ClientId, db.Json(referral, StoreJson.Default.ReferralRecord));
     }
 
     public void UpdateReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        var changed = Write().Execute(
+        var db = Write();
+        var changed = db.Execute(
             "UPDATE referrals SET client_id = $client_id, json = $json WHERE id = $id;",
-            referral.ClientId, JsonSerializer.Serialize(referral, StoreJson.Default.ReferralRecord), referral.Id);
+            referral.ClientId, db.Json(referral, StoreJson.Default.ReferralRecord), referral.Id);
         EnsureUpdated(changed, "referral", referral.Id);
     }
 
@@ -195,9 +204,10 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertTransition(TransitionRecord transition)
     {
         ArgumentNullException.ThrowIfNull(transition);
-        Write().Execute(
+        var db = Write();
+        db.Execute(
             "INSERT INTO transitions (id, client_id, json) VALUES ($id, $client_id, $json);",
-            transition.Id, transition.ClientId, JsonSerializer.Serialize(transition, StoreJson.Default.TransitionRecord));
+            transition.Id, transition.ClientId, db.Json(transition, StoreJson.Default.TransitionRecord));
     }
 
     public SignalRecord? FindSignal(string id) =>
@@ -206,9 +216,10 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertSignal(SignalRecord signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        Write().Execute(
+        var db = Write();
+        db.Execute(
             "INSERT INTO signals (id, client_id, json) VALUES ($id, $client_id, $json);",
-            signal.Id, signal.ClientId, JsonSerializer.Serialize(signal, StoreJson.Default.SignalRecord));
+            signal.Id, signal.ClientId, db.Json(signal, StoreJson.Default.SignalRecord));
     }
 
     public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) =>
@@ -230,7 +241,7 @@ internal sealed class SqliteHubSession : IHubSession
             """,
             delivery.Id, delivery.Recipient, delivery.ClientId, delivery.MessageId, (long)delivery.Status,
             Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), Flag(delivery.Escalated), Ticks(delivery.AwaitUntil),
-            JsonSerializer.Serialize(delivery, StoreJson.Default.DeliveryRecord));
+            db.Json(delivery, StoreJson.Default.DeliveryRecord));
         return delivery with { Sequence = db.LastInsertRowId };
     }
 
@@ -244,7 +255,8 @@ internal sealed class SqliteHubSession : IHubSession
     public void UpdateDelivery(DeliveryRecord delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var changed = Write().Execute(
+        var db = Write();
+        var changed = db.Execute(
             """
             UPDATE deliveries SET recipient = $recipient, client_id = $client_id, message_id = $message_id, status = $status,
                 ack_deadline = $ack_deadline, signal_ack_time = $signal_ack_time, escalated = $escalated, await_until = $await_until,
@@ -253,7 +265,7 @@ internal sealed class SqliteHubSession : IHubSession
             """,
             delivery.Recipient, delivery.ClientId, delivery.MessageId, (long)delivery.Status,
             Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), Flag(delivery.Escalated), Ticks(delivery.AwaitUntil),
-            JsonSerializer.Serialize(delivery, StoreJson.Default.DeliveryRecord), delivery.Id);
+            db.Json(delivery, StoreJson.Default.DeliveryRecord), delivery.Id);
         EnsureUpdated(changed, "delivery", delivery.Id);
     }
 
@@ -262,30 +274,31 @@ internal sealed class SqliteHubSession : IHubSession
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
 
-        // One statement per combination of filters (eight at most), each cached as its own prepared command.
-        var sql = new StringBuilder("SELECT sequence, json FROM deliveries WHERE sequence > $after");
-        var args = new List<object?>(5) { query.AfterSequence };
+        // Values in the order the statement names them: recipient, status, client, after, limit.
+        Span<object?> args = new object?[5];
+        var count = 0;
+        var variant = 0;
         if (query.Recipient is not null)
         {
-            sql.Append(" AND recipient = $recipient");
-            args.Add(query.Recipient);
+            args[count++] = query.Recipient;
+            variant |= ListByRecipient;
         }
 
         if (query.Status is { } status)
         {
-            sql.Append(" AND status = $status");
-            args.Add((long)status);
+            args[count++] = (long)status;
+            variant |= ListByStatus;
         }
 
         if (query.ClientId is not null)
         {
-            sql.Append(" AND client_id = $client_id");
-            args.Add(query.ClientId);
+            args[count++] = query.ClientId;
+            variant |= ListByClient;
         }
 
-        sql.Append(" ORDER BY sequence LIMIT $limit;");
-        args.Add(query.Limit);
-        return Read().QuerySequenced(StoreJson.Default.DeliveryRecord, WithSequence, sql.ToString(), [.. args]);
+        args[count++] = query.AfterSequence;
+        args[count++] = query.Limit;
+        return Read().QuerySequenced(StoreJson.Default.DeliveryRecord, WithSequence, ListDeliveriesSql[variant], args[..count]);
     }
 
     public IReadOnlyList<DeliveryRecord> GetOpenDeliveriesForClient(string clientId) =>
@@ -321,9 +334,10 @@ internal sealed class SqliteHubSession : IHubSession
     public void AppendJourneyEvent(JourneyEvent journeyEvent)
     {
         ArgumentNullException.ThrowIfNull(journeyEvent);
-        Write().Execute(
+        var db = Write();
+        db.Execute(
             "INSERT INTO journey (client_id, json) VALUES ($client_id, $json);",
-            journeyEvent.ClientId, JsonSerializer.Serialize(journeyEvent, StoreJson.Default.JourneyEvent));
+            journeyEvent.ClientId, db.Json(journeyEvent, StoreJson.Default.JourneyEvent));
     }
 
     public IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit)
@@ -363,6 +377,42 @@ internal sealed class SqliteHubSession : IHubSession
         ORDER BY await_until, sequence
         LIMIT $limit;
         """;
+
+    private const int ListByRecipient = 1;
+    private const int ListByStatus = 2;
+    private const int ListByClient = 4;
+
+    /// <summary>
+    /// One statement per combination of <see cref="DeliveryQuery"/> filters, so each is prepared once and each
+    /// uses the index that fits it. Parameters appear in the order recipient, status, client, after, limit.
+    /// </summary>
+    internal static readonly string[] ListDeliveriesSql = BuildListDeliveriesSql();
+
+    private static string[] BuildListDeliveriesSql()
+    {
+        const string Select = "SELECT sequence, json FROM deliveries WHERE ";
+        const string Page = "sequence > $after ORDER BY sequence LIMIT $limit";
+        var sql = new string[8];
+        sql[0] = Select + Page + ";";
+        sql[ListByStatus] = Select + "status = $status AND " + Page + ";";
+
+        // By client: the client index; a client has few deliveries. The unary + keeps SQLite off the recipient index.
+        sql[ListByClient] = Select + "client_id = $client_id AND " + Page + ";";
+        sql[ListByStatus | ListByClient] = Select + "status = $status AND client_id = $client_id AND " + Page + ";";
+        sql[ListByRecipient | ListByClient] = Select + "+recipient = $recipient AND client_id = $client_id AND " + Page + ";";
+        sql[ListByRecipient | ListByStatus | ListByClient] =
+            Select + "+recipient = $recipient AND status = $status AND client_id = $client_id AND " + Page + ";";
+
+        // By recipient and status: the (recipient, status, sequence) index, read in order.
+        sql[ListByRecipient | ListByStatus] = Select + "recipient = $recipient AND status = $status AND " + Page + ";";
+
+        // By recipient alone: the same index read once per status and merged, instead of sorting every delivery
+        // the recipient ever had.
+        var perStatus = Enum.GetValues<DeliveryStatus>().Select(status =>
+            $"SELECT * FROM ({Select}recipient = $recipient AND status = {(int)status} AND {Page})");
+        sql[ListByRecipient] = $"SELECT sequence, json FROM ({string.Join(" UNION ALL ", perStatus)}) ORDER BY sequence LIMIT $limit;";
+        return sql;
+    }
 
     // ----- Helpers
 

@@ -32,6 +32,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     private readonly SemaphoreSlim _readerSlots;
     private readonly int _maxReaders;
     private readonly Thread _writerThread;
+    private readonly Checkpointer _checkpointer;
     private ConnectionContext? _writer;
     private int _disposed;
 
@@ -47,10 +48,20 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         _path = Path.GetFullPath(options.DatabasePath);
 
-        _writer = ConnectionContext.Open(_path, writer: true);
+        _writer = ConnectionContext.Open(_path, ConnectionRole.Writer);
         try
         {
             Schema.Migrate(_writer.Connection, timeProvider ?? TimeProvider.System);
+        }
+        catch
+        {
+            _writer.Dispose();
+            throw;
+        }
+
+        try
+        {
+            _checkpointer = new Checkpointer(_path);
         }
         catch
         {
@@ -65,7 +76,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         _writerThread = new Thread(WriterLoop)
         {
             IsBackground = true,
-            Name = "Ketenhub SQLite writer",
+            Name = "Hub store writer",
         };
         _writerThread.Start();
     }
@@ -140,6 +151,11 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         }
 
         _readerSlots.Release(_maxReaders);
+
+        // The writer's connection closes last: closing the last connection checkpoints the WAL and removes it.
+        _checkpointer.Dispose();
+        _writer?.Dispose();
+        _writer = null;
     }
 
     // ----- Reads
@@ -148,7 +164,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     {
         if (!_readers.TryTake(out var context))
         {
-            context = StoreErrors.Translate(() => ConnectionContext.Open(_path, writer: false));
+            context = StoreErrors.Translate(() => ConnectionContext.Open(_path, ConnectionRole.Reader));
         }
 
         var healthy = false;
@@ -236,8 +252,6 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
                 item.Complete();
             }
 
-            _writer?.Dispose();
-            _writer = null;
             _writerStopped.TrySetResult();
         }
     }
@@ -248,7 +262,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         var committed = false;
         try
         {
-            _writer ??= StoreErrors.Translate(() => ConnectionContext.Open(_path, writer: true));
+            _writer ??= StoreErrors.Translate(() => ConnectionContext.Open(_path, ConnectionRole.Writer));
             var db = _writer;
             db.Execute("BEGIN IMMEDIATE;");
             var intact = true;
@@ -271,6 +285,11 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             {
                 db.Execute("COMMIT;");
                 committed = true;
+                _checkpointer.Committed();
+                if (_checkpointer.WalTooLarge)
+                {
+                    _checkpointer.CheckpointOn(db);
+                }
             }
         }
 #pragma warning disable CA1031 // The writer must answer every caller whatever happens; the callers get STORAGE_UNAVAILABLE.
