@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using Grpc.Core;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.Cli.Commands;
+
+/// <summary><c>deliveries tail</c>: the calling party's delivery stream.</summary>
+public static class DeliveryCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var after = new Option<long>("--after")
+        {
+            Description = "Only deliveries with a higher sequence; 0 (the default) gives every unacknowledged delivery first.",
+            HelpName = "sequence",
+        };
+        var ack = new Option<bool>("--ack") { Description = "Acknowledge each delivery once printed." };
+        var count = CliOptions.Number("--count", "Stop after this many deliveries.", minimum: 1);
+        var timeout = CliOptions.Number("--timeout", "Stop when no delivery arrived for this many seconds. Without it (and without --count) the tail runs until Ctrl+C.", minimum: 1, helpName: "seconds");
+        var tail = new Command("tail", "Prints the calling party's deliveries as they arrive: first the unacknowledged ones, then new ones.")
+        {
+            after, ack, count, timeout,
+        };
+        context.SetAction(tail, (call, parse, cancellationToken) =>
+            TailAsync(call, parse.GetValue(after), parse.GetValue(ack), parse.GetValue(count), parse.GetValue(timeout), cancellationToken));
+        return new Command("deliveries", "The calling party's deliveries.") { tail };
+    }
+
+    private static async Task<int> TailAsync(Invocation call, long after, bool acknowledge, int? count, int? idleSeconds, CancellationToken cancellationToken)
+    {
+        var service = new DeliveryService.DeliveryServiceClient(call.Invoker);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stream = service.StreamDeliveries(new StreamDeliveriesRequest { AfterSequence = after }, cancellationToken: stop.Token);
+        var received = 0;
+        var idle = false;
+        if (!call.Json)
+        {
+            call.Host.Output.WriteLine(Row("DELIVERY", "SEQ", "KIND", "CLIENT", "OUTCOME", "DETAIL"));
+        }
+
+        while (count is null || received < count)
+        {
+            var next = stream.ResponseStream.MoveNext(CancellationToken.None);
+            if (idleSeconds is { } seconds)
+            {
+                var finished = await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken)).ConfigureAwait(false);
+                if (finished != next)
+                {
+                    // The pending read ends with the call below; observe it so its cancellation is not reported as unobserved.
+                    _ = next.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    idle = !cancellationToken.IsCancellationRequested;
+                    break;
+                }
+            }
+
+            bool more;
+            try
+            {
+                more = await next.ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (!more)
+            {
+                break;
+            }
+
+            var response = stream.ResponseStream.Current;
+            var delivery = response.Delivery;
+            received++;
+            var acknowledged = string.Empty;
+            if (acknowledge)
+            {
+                var ackResponse = await service.AcknowledgeDeliveryAsync(
+                    new AcknowledgeDeliveryRequest { RequestId = call.NextRequestId(), Name = delivery.Name },
+                    call.Unary(cancellationToken));
+                acknowledged = EnumNames<DeliveryStatus>.Format(ackResponse.Status);
+            }
+
+            if (call.Json)
+            {
+                call.WriteJsonLine(response);
+            }
+            else
+            {
+                call.Host.Output.WriteLine(Row(
+                    delivery.Name,
+                    delivery.Sequence.ToString(CultureInfo.InvariantCulture),
+                    Kind(delivery),
+                    delivery.Client,
+                    EnumNames<RecipientOutcome>.Format(delivery.Decision?.Outcome ?? RecipientOutcome.Unspecified),
+                    Detail(delivery) + (acknowledged.Length > 0 ? $" [{acknowledged}]" : string.Empty)));
+            }
+
+            await call.Host.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        var why = count is not null && received >= count ? "count reached"
+            : idle ? $"idle for {idleSeconds} s"
+            : cancellationToken.IsCancellationRequested ? "cancelled"
+            : "stream ended";
+        call.Note($"{received} deliveries{(acknowledge ? " received and acknowledged" : " received")} ({why}).");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>What the delivery carries, as output shows it.</summary>
+    public static string Kind(Delivery delivery) => delivery.PayloadCase switch
+    {
+        Delivery.PayloadOneofCase.Transition => "TRANSITION",
+        Delivery.PayloadOneofCase.Referral => "REFERRAL",
+        Delivery.PayloadOneofCase.Signal => "SIGNAL",
+        Delivery.PayloadOneofCase.ThinNotice => "THIN_NOTICE",
+        Delivery.PayloadOneofCase.Task => "TASK",
+        Delivery.PayloadOneofCase.ReferralUpdate => "REFERRAL_UPDATE",
+        _ => "NONE",
+    };
+
+    /// <summary>A short, coded summary of the payload; free text (summaries, reasons, descriptions) is left out.</summary>
+    public static string Detail(Delivery delivery) => delivery.PayloadCase switch
+    {
+        Delivery.PayloadOneofCase.Transition => $"{delivery.Transition.Name} {EnumNames<TransitionKind>.Format(delivery.Transition.Kind)} effective {Render.Date(delivery.Transition.EffectiveDate)}{CoachOf(delivery)}",
+        Delivery.PayloadOneofCase.Referral => $"{delivery.Referral.Name} {EnumNames<ServiceKind>.Format(delivery.Referral.Service)}{CoachOf(delivery)}",
+        Delivery.PayloadOneofCase.Signal => $"{delivery.Signal.Name} {EnumNames<SignalKind>.Format(delivery.Signal.Kind)} {EnumNames<LifeDomain>.Format(delivery.Signal.LifeDomain)} {EnumNames<SignalSeverity>.Format(delivery.Signal.Severity)}",
+        Delivery.PayloadOneofCase.ThinNotice => $"contact {Names.ShortParty(delivery.ThinNotice.ContactParty)} about {EnumNames<LifeDomain>.Format(delivery.ThinNotice.LifeDomain)}",
+        Delivery.PayloadOneofCase.Task => $"{EnumNames<TaskKind>.Format(delivery.Task.Kind)} {string.Join(" ", delivery.Task.Resources)}",
+        Delivery.PayloadOneofCase.ReferralUpdate => $"{delivery.ReferralUpdate.Referral} {EnumNames<PerformerStatus>.Format(delivery.ReferralUpdate.Status)} by {Names.ShortParty(delivery.ReferralUpdate.Performer)}",
+        _ => string.Empty,
+    };
+
+    private static string CoachOf(Delivery delivery) =>
+        delivery.Coach is { } coach ? $", coach {coach.DisplayName} ({Names.ShortParty(coach.Party)})" : string.Empty;
+
+    private static string Row(string name, string sequence, string kind, string client, string outcome, string detail) =>
+        $"{name,-47} {sequence,4} {kind,-15} {client,-44} {outcome,-16} {detail}".TrimEnd();
+}

@@ -1,0 +1,190 @@
+using System.CommandLine;
+using Google.Protobuf;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.Cli.Commands;
+
+/// <summary>The options that describe a transition, shared by <c>transition send</c> and <c>explain transition</c>.</summary>
+public sealed class TransitionOptions
+{
+    public Option<string> Client { get; } = ClientCommands.ClientOption(required: false);
+
+    public Option<TransitionKind?> Kind { get; } = CliOptions.Enum<TransitionKind>("--kind", "The kind of move.");
+
+    public Option<string> From { get; } = CliOptions.Text("--from", "The party the client leaves, for example hans-petrischool.", helpName: "party");
+
+    public Option<string> To { get; } = CliOptions.Text("--to", "The party the client moves to, for example sdd.", helpName: "party");
+
+    public Option<DateOnly?> Effective { get; } = CliOptions.Date("--effective", "The date the transition takes effect.");
+
+    public Option<string> Summary { get; } = CliOptions.Text("--summary", "Handover summary: what the client can do and needs.", helpName: "text");
+
+    public Option<ServiceKind?> ReferralService { get; } = CliOptions.Enum<ServiceKind>("--referral-service", "Create a referral for this service together with the transition.", helpName: "service");
+
+    public Option<string[]> ReferralPerformers { get; } = CliOptions.TextList("--referral-performer", "The referral's performer(s), party ids, for example sdd.", helpName: "party");
+
+    public Option<string> ReferralReason { get; } = CliOptions.Text("--referral-reason", "Why the referred service is needed.", helpName: "text");
+
+    public Option<LifeDomain[]> ReferralDomains { get; } = CliOptions.Enums<LifeDomain>("--referral-domain", "The life domains the referral is about.", helpName: "domain");
+
+    public Option<string> File { get; } = CliOptions.Text("--file", "A draft Transition in protobuf JSON (fields as in transition.proto); the other options override its fields.", helpName: "draft.json");
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Client);
+        command.Options.Add(Kind);
+        command.Options.Add(From);
+        command.Options.Add(To);
+        command.Options.Add(Effective);
+        command.Options.Add(Summary);
+        command.Options.Add(ReferralService);
+        command.Options.Add(ReferralPerformers);
+        command.Options.Add(ReferralReason);
+        command.Options.Add(ReferralDomains);
+        command.Options.Add(File);
+    }
+
+    /// <summary>
+    /// The transition: the draft file if given, with every option that is set written over it. A usage
+    /// error when the client, kind or effective date is missing, or a referral option comes without the others it needs.
+    /// </summary>
+    public Transition Build(ParseResult parse)
+    {
+        var transition = parse.GetValue(File) is { Length: > 0 } path ? Drafts.Read<Transition>(path) : new Transition();
+        if (parse.GetValue(Client) is { Length: > 0 } client)
+        {
+            transition.Client = Names.Client(client);
+        }
+
+        if (parse.GetValue(Kind) is { } kind)
+        {
+            transition.Kind = kind;
+        }
+
+        if (parse.GetValue(From) is { Length: > 0 } from)
+        {
+            transition.FromParty = Names.Party(from);
+        }
+
+        if (parse.GetValue(To) is { Length: > 0 } to)
+        {
+            transition.ToParty = Names.Party(to);
+        }
+
+        if (parse.GetValue(Effective) is { } effective)
+        {
+            transition.EffectiveDate = Render.ToDate(effective);
+        }
+
+        if (parse.GetValue(Summary) is { } summary)
+        {
+            transition.HandoverSummary = summary;
+        }
+
+        var service = parse.GetValue(ReferralService);
+        var performers = parse.GetValue(ReferralPerformers) ?? [];
+        var reason = parse.GetValue(ReferralReason);
+        var domains = parse.GetValue(ReferralDomains) ?? [];
+        if (service is null && (performers.Length > 0 || reason is not null || domains.Length > 0))
+        {
+            throw new CliUsageException("--referral-performer, --referral-reason and --referral-domain need --referral-service.");
+        }
+
+        if (service is { } referralService)
+        {
+            if (performers.Length == 0)
+            {
+                throw new CliUsageException("--referral-service needs at least one --referral-performer.");
+            }
+
+            var referral = new Referral { Service = referralService, Reason = reason ?? string.Empty };
+            referral.LifeDomains.Add(domains);
+            referral.Performers.Add(performers.Select(p => new ReferralPerformer { Party = Names.Party(p) }));
+            transition.Referrals.Add(referral);
+        }
+
+        var missing = new List<string>();
+        if (transition.Client.Length == 0)
+        {
+            missing.Add("--client");
+        }
+
+        if (transition.Kind == TransitionKind.Unspecified)
+        {
+            missing.Add("--kind");
+        }
+
+        if (transition.EffectiveDate is null)
+        {
+            missing.Add("--effective");
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new CliUsageException($"The transition needs {string.Join(", ", missing)} (as options or in --file).");
+        }
+
+        return transition;
+    }
+}
+
+/// <summary>The options that describe a signal, shared by <c>signal send</c> and <c>explain signal</c>.</summary>
+public sealed class SignalOptions
+{
+    public Option<string> Client { get; } = ClientCommands.ClientOption();
+
+    public Option<SignalKind?> Kind { get; } = CliOptions.Enum<SignalKind>("--kind", "The kind of early warning.", required: true);
+
+    public Option<LifeDomain?> Domain { get; } = CliOptions.Enum<LifeDomain>("--domain", "The life domain it concerns.", required: true);
+
+    public Option<SignalSeverity?> Severity { get; } = CliOptions.Enum<SignalSeverity>("--severity", "How serious it is.", required: true);
+
+    public Option<string> Description { get; } = CliOptions.Text("--description", "What is going on (free text; delivered only under consent).", helpName: "text");
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Client);
+        command.Options.Add(Kind);
+        command.Options.Add(Domain);
+        command.Options.Add(Severity);
+        command.Options.Add(Description);
+    }
+
+    public Signal Build(ParseResult parse) => new()
+    {
+        Client = Names.Client(parse.GetValue(Client)),
+        Kind = parse.GetValue(Kind) ?? SignalKind.Unspecified,
+        LifeDomain = parse.GetValue(Domain) ?? LifeDomain.Unspecified,
+        Severity = parse.GetValue(Severity) ?? SignalSeverity.Unspecified,
+        Description = parse.GetValue(Description) ?? string.Empty,
+    };
+}
+
+/// <summary>Reads draft messages from protobuf JSON files.</summary>
+public static class Drafts
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default);
+
+    public static T Read<T>(string path)
+        where T : IMessage<T>, new()
+    {
+        string text;
+        try
+        {
+            text = System.IO.File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new CliUsageException($"--file: cannot read '{path}': {ex.Message}");
+        }
+
+        try
+        {
+            return Parser.Parse<T>(text);
+        }
+        catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+        {
+            throw new CliUsageException($"--file: '{path}' is not a {typeof(T).Name} in protobuf JSON: {ex.Message}");
+        }
+    }
+}

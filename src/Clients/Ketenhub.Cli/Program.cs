@@ -1,0 +1,3 @@
+using Ketenhub.Cli;
+
+return await KetenhubCli.RunAsync(args, CliHost.FromProcess()).ConfigureAwait(false);
