@@ -285,11 +285,6 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             {
                 db.Execute("COMMIT;");
                 committed = true;
-                _checkpointer.Committed();
-                if (_checkpointer.WalTooLarge)
-                {
-                    _checkpointer.CheckpointOn(db);
-                }
             }
         }
 #pragma warning disable CA1031 // The writer must answer every caller whatever happens; the callers get STORAGE_UNAVAILABLE.
@@ -309,6 +304,16 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             foreach (var item in batch)
             {
                 item.Complete();
+            }
+        }
+
+        // After the callers have their answers: let the checkpointer copy the new pages, or (rarely) do it here.
+        if (committed && _writer is { } writer)
+        {
+            _checkpointer.Committed();
+            if (_checkpointer.WalTooLarge)
+            {
+                _checkpointer.CheckpointOn(writer);
             }
         }
     }
