@@ -1,6 +1,7 @@
 using Ketenhub.Hub.Host;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings and the demo configuration sit next to the binary, so the hub starts the same from any folder.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddKetenhub();
 
 var app = builder.Build();

@@ -49,6 +49,8 @@ public sealed class S1_SanneTurns18Tests : IDisposable
         Assert.Equal("NO_CONSENT", sddExplained.Reason);
         Assert.Contains("parties/sdd", sddExplained.Explanation, StringComparison.Ordinal);
         Assert.Contains("TRANSITION", sddExplained.Explanation, StringComparison.Ordinal);
+        var referralExplained = Assert.Single(explained.ReferralDecisions);
+        Assert.Equal(RecipientOutcome.AwaitingConsent, Assert.Single(referralExplained.Decisions, d => d.Recipient == "parties/sdd").Outcome);
 
         using var ahmedStream = waakvlam.Tail();
         var sent = await school.Transitions.CreateTransitionAsync(new CreateTransitionRequest { RequestId = NewRequestId(), Transition = transition });
@@ -138,8 +140,8 @@ public sealed class S1_SanneTurns18Tests : IDisposable
                 (JourneyEventType.ClientRegistered, "parties/hans-petrischool"),
                 (JourneyEventType.ConsentGranted, "parties/hans-petrischool"),
                 (JourneyEventType.CoachAssigned, "parties/waakvlam-zorg"),
-                (JourneyEventType.ReferralRequested, "parties/hans-petrischool"),
                 (JourneyEventType.TransitionAnnounced, "parties/hans-petrischool"),
+                (JourneyEventType.ReferralRequested, "parties/hans-petrischool"),
                 (JourneyEventType.ConsentGranted, "parties/waakvlam-zorg"),
                 (JourneyEventType.TransitionAnnounced, "parties/hans-petrischool"),
                 (JourneyEventType.CameOfAge, "parties/ketenhub"),

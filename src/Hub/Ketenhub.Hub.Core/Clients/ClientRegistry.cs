@@ -246,5 +246,5 @@ public sealed class ClientRegistry(
         session.GetRoles(clientId).FirstOrDefault(r => r.Kind == RoleKind.School && r.IsCurrentAt(now))?.PartyId;
 
     private static CareTeamView CareTeam(ClientContext context, DateTimeOffset now) =>
-        new(ClientSummary.From(context.Client), context.Coach, [.. context.Roles.Where(r => r.IsCurrentAt(now)).Select(r => r.PartyId).Distinct().Order(StringComparer.Ordinal)]);
+        new(ClientSummary.From(context.Client), context.Coach, [.. context.Roles.Where(r => r.IsCurrentAt(now)).Select(r => r.PartyId).Concat(context.Coach is { } c ? [c.Coach.PartyId] : []).Distinct().Order(StringComparer.Ordinal)]);
 }

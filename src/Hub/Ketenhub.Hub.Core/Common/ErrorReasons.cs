@@ -43,6 +43,7 @@ public static class ErrorReasons
     public const string ConsentRequired = "CONSENT_REQUIRED";
     public const string ConsentNotWithdrawable = "CONSENT_ALREADY_WITHDRAWN";
     public const string ConsentNotConfirmable = "CONSENT_NOT_CONFIRMABLE";
+    public const string GrantorNotAllowed = "GRANTOR_NOT_ALLOWED";
     public const string DeliveryNotSetAside = "DELIVERY_NOT_SET_ASIDE";
     public const string DeliveryClosed = "DELIVERY_CLOSED";
     public const string NotASignalRecipient = "NOT_A_SIGNAL_RECIPIENT";

@@ -102,7 +102,7 @@ public sealed class ConsentBook(
                     var start = draft.Start ?? now;
                     if (draft.Grantor == GrantorRole.Parent && client.AgeOn(DutchTime.DateOf(start)) >= 18)
                     {
-                        throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "A parent cannot grant consent for a client who is 18 or older; the client, a mentor or a curator can.");
+                        throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent cannot grant consent for a client who is 18 or older; the client, a mentor or a curator can.");
                     }
 
                     if (draft.End is { } end && end <= start)

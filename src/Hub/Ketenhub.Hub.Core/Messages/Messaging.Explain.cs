@@ -7,7 +7,11 @@ using Ketenhub.Hub.Routing;
 namespace Ketenhub.Hub.Messages;
 
 /// <summary>What the hub would do with a draft.</summary>
-public sealed record Explanation(MessageType MessageType, IReadOnlyList<RoutingRule> MatchedRules, IReadOnlyList<Delivery.Decision> Decisions);
+public sealed record Explanation(MessageType MessageType, IReadOnlyList<RoutingRule> MatchedRules, IReadOnlyList<Delivery.Decision> Decisions)
+{
+    /// <summary>For a transition: the decisions for each referral it carries, in order.</summary>
+    public IReadOnlyList<IReadOnlyList<Delivery.Decision>> ReferralDecisions { get; init; } = [];
+}
 
 // Explain before send (DESIGN rule 6): the same validation and the same router as a submit, on a read
 // snapshot, storing nothing.
@@ -16,16 +20,16 @@ public sealed partial class Messaging
     public Task<Explanation> ExplainReferralAsync(Party caller, ReferralDraft draft, CancellationToken cancellationToken)
     {
         var performers = ValidateReferral(draft, "referral");
-        return ExplainAsync(draft.ClientName, "referral.client", context =>
-        {
-            var domains = draft.LifeDomains.Distinct().ToList();
-            return new RoutingFacts(MessageType.Referral, caller.Id, MessageCategories.ForReferral(domains), Service: draft.Service, Performers: [.. performers.Select(p => p.Id)], Requester: caller.Id);
-        }, cancellationToken);
+        return ExplainAsync(draft.ClientName, "referral.client", _ => ReferralFacts(caller, draft, performers), cancellationToken);
     }
+
+    private static RoutingFacts ReferralFacts(Party caller, ReferralDraft draft, IReadOnlyList<Party> performers) =>
+        new(MessageType.Referral, caller.Id, MessageCategories.ForReferral(draft.LifeDomains.Distinct()), Service: draft.Service, Performers: [.. performers.Select(p => p.Id)], Requester: caller.Id);
 
     public Task<Explanation> ExplainTransitionAsync(Party caller, TransitionDraft draft, CancellationToken cancellationToken)
     {
-        var (from, to, coachAfter, _) = ValidateTransition(draft);
+        var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft);
+        var referralFacts = draft.Referrals.Select((r, i) => ReferralFacts(caller, r, referralPerformers[i])).ToList();
         return ExplainAsync(draft.ClientName, "transition.client", _ =>
             new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id),
             cancellationToken,
@@ -39,7 +43,8 @@ public sealed partial class Messaging
                 var (ended, begun) = RoleChanges(context.Client, context, draft.Kind, from, to, DutchTime.StartOf(draft.EffectiveDate!.Value), "explain");
                 var roles = context.Roles.Select(r => ended.Find(e => e.Id == r.Id) ?? r).Concat(begun).ToList();
                 return context with { Coach = coach, Roles = roles };
-            });
+            },
+            referralFacts);
     }
 
     public Task<Explanation> ExplainSignalAsync(Party caller, SignalDraft draft, CancellationToken cancellationToken)
@@ -50,7 +55,7 @@ public sealed partial class Messaging
             cancellationToken);
     }
 
-    private Task<Explanation> ExplainAsync(string? clientName, string field, Func<ClientContext, RoutingFacts> facts, CancellationToken cancellationToken, Func<ClientContext, DateTimeOffset, ClientContext>? asSubmitted = null) =>
+    private Task<Explanation> ExplainAsync(string? clientName, string field, Func<ClientContext, RoutingFacts> facts, CancellationToken cancellationToken, Func<ClientContext, DateTimeOffset, ClientContext>? asSubmitted = null, IReadOnlyList<RoutingFacts>? referrals = null) =>
         store.ReadAsync(
             session =>
             {
@@ -60,7 +65,10 @@ public sealed partial class Messaging
                 context = asSubmitted?.Invoke(context, now) ?? context;
                 var f = facts(context);
                 var routed = router.Route(f, context, now);
-                return new Explanation(f.Type, routed.MatchedRules, routed.Decisions);
+                return new Explanation(f.Type, routed.MatchedRules, routed.Decisions)
+                {
+                    ReferralDecisions = [.. (referrals ?? []).Select(r => router.Route(r, context, now).Decisions)],
+                };
             },
             cancellationToken);
 }

@@ -46,7 +46,7 @@ public sealed partial class Messaging(
                 {
                     var client = ClientContexts.RequireClient(session, draft.ClientName, "referral.client");
                     var context = ClientContexts.Load(session, client, now);
-                    return SubmitReferral(session, caller, draft, performers, context, null, now);
+                    return SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, now);
                 });
             },
             cancellationToken).ConfigureAwait(false);
@@ -82,28 +82,28 @@ public sealed partial class Messaging(
                     ApplyRoleChanges(session, client, context, draft.Kind, from, to, effectiveStart, id);
                     context = ClientContexts.Load(session, client, now);
 
-                    var referrals = new List<ReferralResult>();
-                    for (var i = 0; i < draft.Referrals.Count; i++)
-                    {
-                        referrals.Add(SubmitReferral(session, caller, draft.Referrals[i], referralPerformers[i], context, id, now));
-                        wake.AddRange(referrals[^1].Wake);
-                    }
-
-                    var transition = new TransitionRecord(id, client.Id, caller.Id, draft.Kind, from?.Id, to?.Id, effective, draft.HandoverSummary ?? string.Empty, coach, [.. referrals.Select(r => r.Referral.Id)], now);
+                    // The transition goes out before the referrals it carries, so a recipient reads them in that order.
+                    var referralIds = draft.Referrals.Select(_ => Ids.New("ref", time)).ToList();
+                    var transition = new TransitionRecord(id, client.Id, caller.Id, draft.Kind, from?.Id, to?.Id, effective, draft.HandoverSummary ?? string.Empty, coach, referralIds, now);
                     session.InsertTransition(transition);
                     session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.TransitionAnnounced, caller.Id, transition.Name, Explain.Code(draft.Kind)));
-                    if (draft.Kind == TransitionKind.SchoolLeaver18 || from is not null)
+                    foreach (var role in context.Roles.Where(r => r.Source == id && r.Until is not null))
                     {
-                        foreach (var role in context.Roles.Where(r => r.Until == effectiveStart && r.Source == id))
-                        {
-                            session.AppendJourneyEvent(new JourneyEvent(0, client.Id, effectiveStart, JourneyEventType.RoleEnded, role.PartyId, transition.Name, Explain.Code(role.Kind)));
-                        }
+                        session.AppendJourneyEvent(new JourneyEvent(0, client.Id, role.Until!.Value, JourneyEventType.RoleEnded, role.PartyId, transition.Name, Explain.Code(role.Kind)));
                     }
 
                     var facts = new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id);
                     var routed = router.Route(facts, context, now);
                     var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Transition, id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Transition, caller.Id, LifeDomain.Unspecified, SignalSeverity.Unspecified)), routed.Decisions, now);
                     wake.AddRange(dispatched.Wake);
+
+                    var referrals = new List<ReferralResult>();
+                    for (var i = 0; i < draft.Referrals.Count; i++)
+                    {
+                        referrals.Add(SubmitReferral(session, caller, referralIds[i], draft.Referrals[i], referralPerformers[i], context, id, now));
+                        wake.AddRange(referrals[^1].Wake);
+                    }
+
                     return new TransitionResult(transition, dispatched.Decisions, referrals, wake.Distinct().ToList());
                 });
             },
@@ -311,10 +311,10 @@ public sealed partial class Messaging(
         v.ThrowIfAny();
     }
 
-    private ReferralResult SubmitReferral(IHubSession session, Party caller, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, DateTimeOffset now)
+    private ReferralResult SubmitReferral(IHubSession session, Party caller, string referralId, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, DateTimeOffset now)
     {
         var referral = new ReferralRecord(
-            Ids.New("ref", time),
+            referralId,
             context.Client.Id,
             caller.Id,
             draft.Service,

@@ -22,6 +22,7 @@ public sealed class ExplainGrpcService(Messaging messaging, Callers callers) : E
         var response = new ExplainMessageResponse { MessageType = Wire.From<Contracts.V1.MessageType>(explanation.MessageType) };
         response.MatchedRules.Add(explanation.MatchedRules.Select(r => new MatchedRule { RuleId = r.Id, Description = r.Description }));
         response.Decisions.Add(explanation.Decisions.Select(ContractMapping.ToContract));
+        response.ReferralDecisions.Add(explanation.ReferralDecisions.Select(d => new ReferralDecisions { Decisions = { d.Select(ContractMapping.ToContract) } }));
         return response;
     }
 }
