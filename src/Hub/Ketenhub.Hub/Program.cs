@@ -1,4 +1,6 @@
 using Ketenhub.Hub.Host;
+using Ketenhub.Hub.Routing;
+using Microsoft.Extensions.Options;
 
 // Settings and the demo configuration sit next to the binary, so the hub starts the same from any folder.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -6,7 +8,24 @@ builder.AddKetenhub();
 
 var app = builder.Build();
 app.MapKetenhub();
-app.Run();
+try
+{
+    app.Run();
+    return 0;
+}
+catch (Exception ex) when (ex is ConfigFileException or OptionsValidationException)
+{
+    // A misconfigured hub refuses to start with one clear message that names the file or setting.
+    StartupLog.CannotStart(app.Logger, ex.Message);
+    return 1;
+}
 
 /// <summary>The host's entry point; public so integration tests can start it with WebApplicationFactory.</summary>
 public partial class Program;
+
+/// <summary>Start-up messages.</summary>
+internal static partial class StartupLog
+{
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Ketenhub cannot start: {Problem}")]
+    public static partial void CannotStart(ILogger logger, string problem);
+}
