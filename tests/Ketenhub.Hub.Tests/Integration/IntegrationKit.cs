@@ -1,0 +1,96 @@
+using Ketenhub.Contracts.V1;
+using Ketenhub.HubTests.Infrastructure;
+using static Ketenhub.HubTests.Infrastructure.PartyClient;
+
+namespace Ketenhub.HubTests.Integration;
+
+/// <summary>Small helpers the integration tests share: valid BSNs, drafts, journey and delivery reads.</summary>
+internal static class Kit
+{
+    private static int _bsnSeed = 10_000_000;
+
+    /// <summary>A fresh nine-digit number that passes the elfproef.</summary>
+    public static string NewBsn()
+    {
+        while (true)
+        {
+            var seed = Interlocked.Increment(ref _bsnSeed).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
+            var sum = 0;
+            for (var i = 0; i < 8; i++)
+            {
+                sum += (9 - i) * (seed[i] - '0');
+            }
+
+            var check = sum % 11;
+            if (check < 10)
+            {
+                return seed + (char)('0' + check);
+            }
+        }
+    }
+
+    public static CreateSignalRequest Signal(string client, string description = "Two months of arrears on rent.", SignalKind kind = SignalKind.PaymentArrears, LifeDomain domain = LifeDomain.Finances, SignalSeverity severity = SignalSeverity.Concern) => new()
+    {
+        RequestId = NewRequestId(),
+        Signal = new Signal { Client = client, Kind = kind, LifeDomain = domain, Severity = severity, Description = description },
+    };
+
+    public static Referral CareReferral(string client, string performer, ServiceKind service = ServiceKind.IndividualGuidance) => new()
+    {
+        Client = client,
+        Service = service,
+        Reason = "Needs help with the household administration.",
+        LifeDomains = { LifeDomain.Finances },
+        Strengths = "Keeps appointments.",
+        Performers = { new ReferralPerformer { Party = "parties/" + performer } },
+    };
+
+    public static Coach Coach(string party, string coachId, string displayName) => new()
+    {
+        Party = "parties/" + party,
+        CoachId = coachId,
+        DisplayName = displayName,
+        Phone = "078-1234567",
+        Email = coachId + "@example.org",
+    };
+
+    /// <summary>A registered client with a coach at <paramref name="coachParty"/>, and whatever consents the test grants.</summary>
+    public static async Task<Client> ClientWithCoachAsync(PartyClient coachParty, string coachId = "lisa", string displayName = "Lisa", string municipality = "0505", Google.Type.Date? birthDate = null)
+    {
+        var client = await coachParty.RegisterAsync(NewBsn(), birthDate ?? Date(1994, 11, 2), municipality);
+        await coachParty.AssignCoachAsync(client.Name, coachId, displayName);
+        return client;
+    }
+
+    public static async Task<IReadOnlyList<JourneyEvent>> JourneyAsync(PartyClient reader, string client)
+    {
+        var response = await reader.Clients.ListJourneyEventsAsync(new ListJourneyEventsRequest { Client = client, PageSize = 1000 });
+        return response.Events;
+    }
+
+    public static async Task<IReadOnlyList<Delivery>> DeliveriesAsync(PartyClient party, DeliveryStatus status = DeliveryStatus.Unspecified)
+    {
+        var response = await party.Deliveries.ListDeliveriesAsync(new ListDeliveriesRequest { Status = status, PageSize = 1000 });
+        return response.Deliveries;
+    }
+
+    public static async Task<Delivery> NextOfKind(DeliveryTail tail, Delivery.PayloadOneofCase kind)
+    {
+        while (true)
+        {
+            var delivery = await tail.NextAsync();
+            if (delivery.PayloadCase == kind)
+            {
+                return delivery;
+            }
+        }
+    }
+
+    /// <summary>A decision as the router made it, without the delivery it created (an explanation creates none).</summary>
+    public static RecipientDecision WithoutDelivery(RecipientDecision decision)
+    {
+        var copy = decision.Clone();
+        copy.Delivery = string.Empty;
+        return copy;
+    }
+}
