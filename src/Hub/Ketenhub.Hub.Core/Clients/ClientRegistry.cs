@@ -97,7 +97,11 @@ public sealed class ClientRegistry(
                         return new Registration(ClientSummary.From(existing), CurrentSchool(session, existing.Id, now), true);
                     }
 
-                    var client = new ClientRecord(Ids.New("cli", time), hash, Bsn.Normalize(bsn!), birthDate!.Value, municipalityCode!, now);
+                    // A client who is already an adult came of age before the hub knew them: nothing to do at 18.
+                    var client = new ClientRecord(Ids.New("cli", time), hash, Bsn.Normalize(bsn!), birthDate!.Value, municipalityCode!, now)
+                    {
+                        ComingOfAgeHandled = DutchTime.AgeOn(birthDate.Value, DutchTime.DateOf(now)) >= 18,
+                    };
                     session.InsertClient(client);
                     if (school is not null)
                     {
