@@ -109,7 +109,7 @@ public sealed class Invocation : IDisposable
 
     /// <summary>Options for a unary call: a deadline and the command's cancellation.</summary>
     public CallOptions Unary(CancellationToken cancellationToken) =>
-        new(deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken);
+        new(deadline: TimeProvider.System.GetUtcNow().UtcDateTime + CallTimeout, cancellationToken: cancellationToken);
 
     /// <summary>Writes a response as indented protobuf JSON.</summary>
     public void WriteJson(IMessage message) => Host.Output.WriteLine(IndentedJson.Format(message));

@@ -19,7 +19,7 @@ public static class HealthCommand
             {
                 var response = await new Health.HealthClient(call.Invoker).CheckAsync(
                     new HealthCheckRequest { Service = parse.GetValue(service) ?? string.Empty },
-                    deadline: DateTime.UtcNow.AddSeconds(10),
+                    deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(10),
                     cancellationToken: cancellationToken);
                 if (call.Json)
                 {
