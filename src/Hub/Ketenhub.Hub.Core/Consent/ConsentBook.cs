@@ -124,54 +124,51 @@ public sealed class ConsentBook(
         return result;
     }
 
-    public async Task<ConsentChange> WithdrawAsync(Party caller, string? consentName, RequestKey key, CancellationToken cancellationToken)
+    public Task<ConsentChange> WithdrawAsync(Party caller, string? consentName, RequestKey key, CancellationToken cancellationToken) =>
+        ChangeAsync(caller, consentName, "WithdrawConsent", JourneyEventType.ConsentWithdrawn, key, (consent, _, now) =>
+        {
+            if (consent.WithdrawTime is not null)
+            {
+                throw HubException.Precondition(ErrorReasons.ConsentNotWithdrawable, "The consent was already withdrawn.");
+            }
+
+            return consent with { WithdrawTime = now };
+        }, cancellationToken);
+
+    public Task<ConsentChange> ConfirmAsync(Party caller, string? consentName, RequestKey key, CancellationToken cancellationToken) =>
+        ChangeAsync(caller, consentName, "ConfirmConsent", JourneyEventType.ConsentConfirmed, key, (consent, client, now) =>
+        {
+            if (consent.Grantor != GrantorRole.Parent || consent.ConfirmTime is not null || consent.WithdrawTime is not null
+                || client.AgeOn(DutchTime.DateOf(now)) < 18)
+            {
+                throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "Only an unconfirmed, not withdrawn parent's consent of a client aged 18 or older can be confirmed.");
+            }
+
+            return consent with { ConfirmTime = now };
+        }, cancellationToken);
+
+    /// <summary>Changes a recorded consent and, in the same write, applies the change to the client's open deliveries.</summary>
+    private async Task<ConsentChange> ChangeAsync(
+        Party caller,
+        string? consentName,
+        string operation,
+        JourneyEventType journeyEvent,
+        RequestKey key,
+        Func<ConsentRecord, ClientRecord, DateTimeOffset, ConsentRecord> change,
+        CancellationToken cancellationToken)
     {
         var consentId = Ids.Require(consentName, "consents", "name");
         var result = await store.WriteAsync(
             session =>
             {
                 var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "WithdrawConsent", key, now, () =>
-                {
-                    var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
-                    if (consent.WithdrawTime is not null)
-                    {
-                        throw HubException.Precondition(ErrorReasons.ConsentNotWithdrawable, "The consent was already withdrawn.");
-                    }
-
-                    var client = session.FindClient(consent.ClientId)!;
-                    consent = consent with { WithdrawTime = now };
-                    session.UpdateConsent(consent);
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentWithdrawn, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
-                    var (released, withheld, wake) = Reconsider(session, client, now);
-                    return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
-                });
-            },
-            cancellationToken).ConfigureAwait(false);
-        notifier.NotifyReleased(result.Wake);
-        return result;
-    }
-
-    public async Task<ConsentChange> ConfirmAsync(Party caller, string? consentName, RequestKey key, CancellationToken cancellationToken)
-    {
-        var consentId = Ids.Require(consentName, "consents", "name");
-        var result = await store.WriteAsync(
-            session =>
-            {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "ConfirmConsent", key, now, () =>
+                return Idempotency.Run(session, caller.Id, operation, key, now, () =>
                 {
                     var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
                     var client = session.FindClient(consent.ClientId)!;
-                    if (consent.Grantor != GrantorRole.Parent || consent.ConfirmTime is not null || consent.WithdrawTime is not null
-                        || client.AgeOn(DutchTime.DateOf(now)) < 18)
-                    {
-                        throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "Only an unconfirmed, not withdrawn parent's consent of a client aged 18 or older can be confirmed.");
-                    }
-
-                    consent = consent with { ConfirmTime = now };
+                    consent = change(consent, client, now);
                     session.UpdateConsent(consent);
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentConfirmed, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
+                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, journeyEvent, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
                     var (released, withheld, wake) = Reconsider(session, client, now);
                     return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
                 });
