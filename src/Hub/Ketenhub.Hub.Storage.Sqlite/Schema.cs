@@ -20,6 +20,8 @@ internal static class Schema
 
     internal static readonly IReadOnlyList<Migration> Migrations =
     [
+        // requests is a rowid table: its rows (~1 KB with the stored answer) are too large for a WITHOUT ROWID
+        // b-tree cell, where each one spilled to a 4 KB overflow page of its own (docs/performance.md).
         new(1, """
             CREATE TABLE requests (
                 caller      TEXT NOT NULL,
@@ -29,7 +31,7 @@ internal static class Schema
                 result_json TEXT NOT NULL,
                 create_time INTEGER NOT NULL,
                 PRIMARY KEY (caller, operation, request_id)
-            ) WITHOUT ROWID;
+            );
 
             CREATE TABLE clients (
                 id                    TEXT PRIMARY KEY NOT NULL,
