@@ -116,13 +116,12 @@ public sealed class ClientRegistry(
     }
 
     public Task<ClientView> GetAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
-        store.ReadAsync(
-            session =>
+        ReadWithRoleAsync(
+            caller,
+            clientName,
+            "name",
+            (session, client, context, now) =>
             {
-                var now = time.GetUtcNow();
-                var client = ClientContexts.RequireClient(session, clientName, "name");
-                var context = ClientContexts.Load(session, client, now);
-                RequireRole(context, caller, now);
                 return new ClientView(ClientSummary.From(client), CurrentSchool(session, client.Id, now), context.Coach?.Coach);
             },
             cancellationToken);
@@ -165,13 +164,12 @@ public sealed class ClientRegistry(
     }
 
     public Task<CareTeamView> GetCareTeamAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
-        store.ReadAsync(
-            session =>
+        ReadWithRoleAsync(
+            caller,
+            clientName,
+            "client",
+            (session, client, context, now) =>
             {
-                var now = time.GetUtcNow();
-                var client = ClientContexts.RequireClient(session, clientName, "client");
-                var context = ClientContexts.Load(session, client, now);
-                RequireRole(context, caller, now);
                 return CareTeam(context, now);
             },
             cancellationToken);
@@ -182,13 +180,12 @@ public sealed class ClientRegistry(
     /// effective date) appear once their date has come.
     /// </summary>
     public Task<(IReadOnlyList<JourneyEvent> Events, int? NextOffset)> GetJourneyAsync(Party caller, string? clientName, int pageSize, int offset, CancellationToken cancellationToken) =>
-        store.ReadAsync<(IReadOnlyList<JourneyEvent>, int?)>(
-            session =>
+        ReadWithRoleAsync<(IReadOnlyList<JourneyEvent>, int?)>(
+            caller,
+            clientName,
+            "client",
+            (session, client, context, now) =>
             {
-                var now = time.GetUtcNow();
-                var client = ClientContexts.RequireClient(session, clientName, "client");
-                var context = ClientContexts.Load(session, client, now);
-                RequireRole(context, caller, now);
                 var requirement = new ConsentRequirement(caller, Purpose.Coaching, []);
                 if (consent.Evaluate(context.Consents, client, requirement, now).Verdict != ConsentVerdict.Covered)
                 {
@@ -208,13 +205,12 @@ public sealed class ClientRegistry(
             cancellationToken);
 
     public Task<ClientReport> GetReportAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
-        store.ReadAsync(
-            session =>
+        ReadWithRoleAsync(
+            caller,
+            clientName,
+            "client",
+            (session, client, context, now) =>
             {
-                var now = time.GetUtcNow();
-                var client = ClientContexts.RequireClient(session, clientName, "client");
-                var context = ClientContexts.Load(session, client, now);
-                RequireRole(context, caller, now);
                 var signals = session.GetSignalsForClient(client.Id).OrderBy(s => s.CreateTime).ToList();
                 var signalFigures = signals.Select(s =>
                 {
@@ -237,6 +233,19 @@ public sealed class ClientRegistry(
             cancellationToken);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>Reads about a client for a caller that has a current role for them; others are refused.</summary>
+    private Task<T> ReadWithRoleAsync<T>(Party caller, string? clientName, string field, Func<IHubSession, ClientRecord, ClientContext, DateTimeOffset, T> read, CancellationToken cancellationToken) =>
+        store.ReadAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var client = ClientContexts.RequireClient(session, clientName, field);
+                var context = ClientContexts.Load(session, client, now);
+                RequireRole(context, caller, now);
+                return read(session, client, context, now);
+            },
+            cancellationToken);
 
     private static void RequireRole(ClientContext context, Party caller, DateTimeOffset now)
     {
