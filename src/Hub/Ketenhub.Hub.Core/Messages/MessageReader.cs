@@ -11,58 +11,37 @@ namespace Ketenhub.Hub.Messages;
 /// </summary>
 public sealed class MessageReader(IHubStore store)
 {
-    public Task<ReferralRecord> GetReferralAsync(Party caller, string? name, CancellationToken cancellationToken)
-    {
-        var id = Ids.Require(name, "referrals", "name");
-        return store.ReadAsync(
-            session =>
-            {
-                var referral = session.FindReferral(id) ?? throw HubException.NotFound(ErrorReasons.ReferralNotFound, "The referral");
-                if (referral.Requester != caller.Id && referral.Performers.All(p => p.PartyId != caller.Id) && !ReceivedContent(session, caller, id))
-                {
-                    throw HubException.NotFound(ErrorReasons.ReferralNotFound, "The referral");
-                }
+    public Task<ReferralRecord> GetReferralAsync(Party caller, string? name, CancellationToken cancellationToken) =>
+        ReadAsync(caller, name, "referrals", ErrorReasons.ReferralNotFound, "The referral", (s, id) => s.FindReferral(id),
+            r => r.Requester == caller.Id || r.Performers.Any(p => p.PartyId == caller.Id), cancellationToken);
 
-                return referral;
-            },
-            cancellationToken);
-    }
+    public Task<TransitionRecord> GetTransitionAsync(Party caller, string? name, CancellationToken cancellationToken) =>
+        ReadAsync(caller, name, "transitions", ErrorReasons.TransitionNotFound, "The transition", (s, id) => s.FindTransition(id),
+            t => t.Sender == caller.Id, cancellationToken);
 
-    public Task<TransitionRecord> GetTransitionAsync(Party caller, string? name, CancellationToken cancellationToken)
-    {
-        var id = Ids.Require(name, "transitions", "name");
-        return store.ReadAsync(
-            session =>
-            {
-                var transition = session.FindTransition(id) ?? throw HubException.NotFound(ErrorReasons.TransitionNotFound, "The transition");
-                if (transition.Sender != caller.Id && !ReceivedContent(session, caller, id))
-                {
-                    throw HubException.NotFound(ErrorReasons.TransitionNotFound, "The transition");
-                }
-
-                return transition;
-            },
-            cancellationToken);
-    }
-
-    public Task<SignalRecord> GetSignalAsync(Party caller, string? name, CancellationToken cancellationToken)
-    {
-        var id = Ids.Require(name, "signals", "name");
-        return store.ReadAsync(
-            session =>
-            {
-                var signal = session.FindSignal(id) ?? throw HubException.NotFound(ErrorReasons.SignalNotFound, "The signal");
-                if (signal.Sender != caller.Id && !ReceivedContent(session, caller, id))
-                {
-                    throw HubException.NotFound(ErrorReasons.SignalNotFound, "The signal");
-                }
-
-                return signal;
-            },
-            cancellationToken);
-    }
+    public Task<SignalRecord> GetSignalAsync(Party caller, string? name, CancellationToken cancellationToken) =>
+        ReadAsync(caller, name, "signals", ErrorReasons.SignalNotFound, "The signal", (s, id) => s.FindSignal(id),
+            s => s.Sender == caller.Id, cancellationToken);
 
     // Someone who may not see the message is told it does not exist, so names cannot be probed.
+    private Task<T> ReadAsync<T>(Party caller, string? name, string collection, string notFound, string what, Func<IHubSession, string, T?> find, Func<T, bool> isParty, CancellationToken cancellationToken)
+        where T : class
+    {
+        var id = Ids.Require(name, collection, "name");
+        return store.ReadAsync(
+            session =>
+            {
+                var message = find(session, id);
+                if (message is null || !(isParty(message) || ReceivedContent(session, caller, id)))
+                {
+                    throw HubException.NotFound(notFound, what);
+                }
+
+                return message;
+            },
+            cancellationToken);
+    }
+
     private static bool ReceivedContent(IHubSession session, Party caller, string messageId) =>
         session.GetDeliveriesForMessage(messageId).Any(d =>
             d.Recipient == caller.Id
