@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization.Metadata;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Consent;
@@ -107,20 +108,13 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertRole(ClientRole role)
     {
         ArgumentNullException.ThrowIfNull(role);
-        var db = Write();
-        db.Execute(
-            "INSERT INTO roles (id, client_id, json) VALUES ($id, $client_id, $json);",
-            role.Id, role.ClientId, db.Json(role, StoreJson.Default.ClientRole));
+        InsertDocument("roles", role.Id, role.ClientId, role, StoreJson.Default.ClientRole);
     }
 
     public void UpdateRole(ClientRole role)
     {
         ArgumentNullException.ThrowIfNull(role);
-        var db = Write();
-        var changed = db.Execute(
-            "UPDATE roles SET client_id = $client_id, json = $json WHERE id = $id;",
-            role.ClientId, db.Json(role, StoreJson.Default.ClientRole), role.Id);
-        EnsureUpdated(changed, "role", role.Id);
+        UpdateDocument("roles", "role", role.Id, role.ClientId, role, StoreJson.Default.ClientRole);
     }
 
     // ----- Coach
@@ -131,20 +125,13 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertCoachAssignment(CoachAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
-        var db = Write();
-        db.Execute(
-            "INSERT INTO coach_assignments (id, client_id, json) VALUES ($id, $client_id, $json);",
-            assignment.Id, assignment.ClientId, db.Json(assignment, StoreJson.Default.CoachAssignment));
+        InsertDocument("coach_assignments", assignment.Id, assignment.ClientId, assignment, StoreJson.Default.CoachAssignment);
     }
 
     public void UpdateCoachAssignment(CoachAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
-        var db = Write();
-        var changed = db.Execute(
-            "UPDATE coach_assignments SET client_id = $client_id, json = $json WHERE id = $id;",
-            assignment.ClientId, db.Json(assignment, StoreJson.Default.CoachAssignment), assignment.Id);
-        EnsureUpdated(changed, "coach assignment", assignment.Id);
+        UpdateDocument("coach_assignments", "coach assignment", assignment.Id, assignment.ClientId, assignment, StoreJson.Default.CoachAssignment);
     }
 
     // ----- Consents
@@ -158,20 +145,13 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertConsent(ConsentRecord consent)
     {
         ArgumentNullException.ThrowIfNull(consent);
-        var db = Write();
-        db.Execute(
-            "INSERT INTO consents (id, client_id, json) VALUES ($id, $client_id, $json);",
-            consent.Id, consent.ClientId, db.Json(consent, StoreJson.Default.ConsentRecord));
+        InsertDocument("consents", consent.Id, consent.ClientId, consent, StoreJson.Default.ConsentRecord);
     }
 
     public void UpdateConsent(ConsentRecord consent)
     {
         ArgumentNullException.ThrowIfNull(consent);
-        var db = Write();
-        var changed = db.Execute(
-            "UPDATE consents SET client_id = $client_id, json = $json WHERE id = $id;",
-            consent.ClientId, db.Json(consent, StoreJson.Default.ConsentRecord), consent.Id);
-        EnsureUpdated(changed, "consent", consent.Id);
+        UpdateDocument("consents", "consent", consent.Id, consent.ClientId, consent, StoreJson.Default.ConsentRecord);
     }
 
     // ----- Messages
@@ -182,20 +162,13 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        var db = Write();
-        db.Execute(
-            "INSERT INTO referrals (id, client_id, json) VALUES ($id, $client_id, $json);",
-            referral.Id, referral.ClientId, db.Json(referral, StoreJson.Default.ReferralRecord));
+        InsertDocument("referrals", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord);
     }
 
     public void UpdateReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        var db = Write();
-        var changed = db.Execute(
-            "UPDATE referrals SET client_id = $client_id, json = $json WHERE id = $id;",
-            referral.ClientId, db.Json(referral, StoreJson.Default.ReferralRecord), referral.Id);
-        EnsureUpdated(changed, "referral", referral.Id);
+        UpdateDocument("referrals", "referral", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord);
     }
 
     public TransitionRecord? FindTransition(string id) =>
@@ -204,10 +177,7 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertTransition(TransitionRecord transition)
     {
         ArgumentNullException.ThrowIfNull(transition);
-        var db = Write();
-        db.Execute(
-            "INSERT INTO transitions (id, client_id, json) VALUES ($id, $client_id, $json);",
-            transition.Id, transition.ClientId, db.Json(transition, StoreJson.Default.TransitionRecord));
+        InsertDocument("transitions", transition.Id, transition.ClientId, transition, StoreJson.Default.TransitionRecord);
     }
 
     public SignalRecord? FindSignal(string id) =>
@@ -216,10 +186,7 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertSignal(SignalRecord signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        var db = Write();
-        db.Execute(
-            "INSERT INTO signals (id, client_id, json) VALUES ($id, $client_id, $json);",
-            signal.Id, signal.ClientId, db.Json(signal, StoreJson.Default.SignalRecord));
+        InsertDocument("signals", signal.Id, signal.ClientId, signal, StoreJson.Default.SignalRecord);
     }
 
     public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) =>
@@ -444,6 +411,20 @@ internal sealed class SqliteHubSession : IHubSession
         }
 
         return Read();
+    }
+
+    // Roles, coach assignments, consents and messages are documents: (id, client_id, json).
+    private void InsertDocument<T>(string table, string id, string clientId, T value, JsonTypeInfo<T> type)
+    {
+        var db = Write();
+        db.Execute($"INSERT INTO {table} (id, client_id, json) VALUES ($id, $client_id, $json);", id, clientId, db.Json(value, type));
+    }
+
+    private void UpdateDocument<T>(string table, string what, string id, string clientId, T value, JsonTypeInfo<T> type)
+    {
+        var db = Write();
+        var changed = db.Execute($"UPDATE {table} SET client_id = $client_id, json = $json WHERE id = $id;", clientId, db.Json(value, type), id);
+        EnsureUpdated(changed, what, id);
     }
 
     private static void EnsureUpdated(int changed, string what, string id)
