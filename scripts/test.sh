@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command: lint the protos, build everything, run every test project, and print
-# the totals as the last line: `N passed, N failed, N skipped`.
+# The project's test command: lint the protos, check them against the last contract release and the API
+# reference (docs/contracts.md), build everything, run every test project and the Node test suites, and
+# print the totals as the last line: `N passed, N failed, N skipped`.
 #
 # Needs only the .NET SDK and Node/npm on the machine; everything else is installed under .build/.
 set -euo pipefail
@@ -11,36 +12,19 @@ repo_root="$(pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
-BUF_VERSION=1.75.0
-COMMON_PROTOS_VERSION=2.17.0
-tools_dir="$repo_root/.build/tools"
-buf="$tools_dir/node_modules/.bin/buf"
-third_party_dir="$repo_root/.build/third_party"
+# BUF_VERSION, COMMON_PROTOS_VERSION, $buf, $third_party_dir, ensure_buf, stage_third_party_protos.
+# shellcheck source=proto-tools.sh
+source "$repo_root/scripts/proto-tools.sh"
 results_dir="$repo_root/.build/test-results"
 
 # --- buf, installed locally from npm -------------------------------------------------------------
-if [[ ! -x "$buf" ]]; then
-  echo "==> Installing buf $BUF_VERSION into .build/tools"
-  mkdir -p "$tools_dir"
-  npm install --no-save --prefix "$tools_dir" --no-audit --no-fund --loglevel=error \
-    "@bufbuild/buf@$BUF_VERSION" >/dev/null
-fi
+ensure_buf
 
 # --- restore, then stage the google/* protos that buf needs ----------------------------------------
 echo "==> dotnet restore"
 dotnet restore Hub.sln
 
-# `dotnet nuget locals global-packages --list` prints `global-packages: /path/to/packages/`.
-packages_root="$(dotnet nuget locals global-packages --list | sed -n 's/^[[:space:]]*global-packages:[[:space:]]*//p' | head -n 1)"
-packages_root="${packages_root%/}"
-common_protos="$packages_root/google.api.commonprotos/$COMMON_PROTOS_VERSION/content/protos/google"
-if [[ ! -d "$common_protos" ]]; then
-  echo "error: $common_protos not found; is Google.Api.CommonProtos $COMMON_PROTOS_VERSION restored?" >&2
-  exit 1
-fi
-rm -rf "$third_party_dir/google"
-mkdir -p "$third_party_dir"
-cp -R "$common_protos" "$third_party_dir/google"
+stage_third_party_protos
 
 # --- proto lint ----------------------------------------------------------------------------------
 echo "==> buf lint"
@@ -48,6 +32,23 @@ if ! "$buf" lint; then
   echo "error: buf lint failed (see the findings above); fix the protos under protos/." >&2
   exit 1
 fi
+
+# --- contract checks: compatibility with the last release, API reference current (docs/contracts.md) ----
+if ! bash scripts/check-contract-compat.sh; then
+  echo "error: buf breaking failed (see above and docs/contracts.md)." >&2
+  exit 1
+fi
+
+echo "==> docs/api.md is current"
+api_doc_fresh="$(mktemp)"
+bash scripts/gen-api-docs.sh "$api_doc_fresh"
+if ! diff -u docs/api.md "$api_doc_fresh" >"$api_doc_fresh.diff" 2>&1; then
+  head -n 40 "$api_doc_fresh.diff"
+  rm -f "$api_doc_fresh" "$api_doc_fresh.diff"
+  echo "error: docs/api.md is out of date with protos/. Run: bash scripts/gen-api-docs.sh   and commit docs/api.md." >&2
+  exit 1
+fi
+rm -f "$api_doc_fresh" "$api_doc_fresh.diff"
 
 # --- build and test ------------------------------------------------------------------------------
 echo "==> dotnet build (Release)"
@@ -113,13 +114,53 @@ else
 fi
 read -r total passed failed skipped <<<"$counts"
 
+# --- node:test suites (TAP), added to the totals ---------------------------------------------------
+# Each runs with the TAP reporter into .build/test-results/NAME.tap; its `# pass`, `# fail`,
+# `# cancelled`, `# skipped` and `# todo` summary lines are added to the counts. A suite that ends
+# without a summary (it crashed or did not build) counts as one failed test.
+node_rc=0
+run_node_tests() {
+  local name="$1"
+  shift
+  local tap="$results_dir/$name.tap" rc=0
+  echo "==> $name"
+  "$@" >"$tap" 2>&1 || rc=$?
+  local summary
+  summary="$(awk '
+    /^# (pass|fail|cancelled|skipped|todo) [0-9]+$/ { n[$2] = $3; seen = 1 }
+    END { if (seen) print n["pass"] + 0, n["fail"] + n["cancelled"], n["skipped"] + n["todo"]; else print "none" }' "$tap")"
+  local suite_passed=0 suite_failed=1 suite_skipped=0
+  if [[ "$summary" != "none" ]]; then
+    read -r suite_passed suite_failed suite_skipped <<<"$summary"
+  fi
+  if [[ "$rc" -ne 0 && "$suite_failed" -eq 0 ]]; then
+    suite_failed=1
+  fi
+  echo "    $name: $suite_passed passed, $suite_failed failed, $suite_skipped skipped ($tap)"
+  if [[ "$suite_failed" -gt 0 ]]; then
+    { grep -E '^[[:space:]]*not ok ' "$tap" || true; } | head -n 20
+    tail -n 40 "$tap"
+    echo "error: $name failed (exit code $rc); its full output is in $tap." >&2
+    node_rc=1
+  fi
+  total=$((total + suite_passed + suite_failed + suite_skipped))
+  passed=$((passed + suite_passed))
+  failed=$((failed + suite_failed))
+  skipped=$((skipped + suite_skipped))
+}
+
+run_node_tests contract-tooling-tests env BUF="$buf" node --test --test-reporter=tap scripts/tests/
+
 status=0
 if [[ "$test_rc" -ne 0 ]]; then
   echo "error: dotnet test exited with $test_rc." >&2
   status=1
 fi
+if [[ "$node_rc" -ne 0 ]]; then
+  status=1
+fi
 if [[ "$failed" -gt 0 ]]; then
-  echo "error: $failed test(s) failed; see the trx files in .build/test-results." >&2
+  echo "error: $failed test(s) failed; see the trx and tap files in .build/test-results." >&2
   status=1
 fi
 if [[ "$total" -eq 0 || $((passed + failed)) -eq 0 ]]; then
