@@ -1,0 +1,179 @@
+using System.Net;
+using Google.Protobuf;
+using Google.Rpc;
+using Hl7.Fhir.Model;
+using Ketenhub.Contracts.V1;
+using StatusCode = Grpc.Core.StatusCode;
+
+namespace Ketenhub.Adapters.Fhir;
+
+/// <summary>
+/// The FHIR R4 adapter (format <c>fhir-r4</c>): deliveries go out as transaction Bundles POSTed to the partner's FHIR
+/// base; partners post ServiceRequests (referrals) and Task updates (accept, decline, start, end) to the hub.
+/// </summary>
+/// <param name="http">The client <see cref="DeliverAsync"/> posts with (from <c>IHttpClientFactory</c>; its timeout and
+/// resilience belong to the caller).</param>
+/// <param name="time">The clock that turns a <c>Retry-After</c> date into a wait.</param>
+public sealed class FhirAdapter(HttpClient http, TimeProvider time) : IPartyAdapter
+{
+    /// <summary>The format name parties use in configuration.</summary>
+    public const string FormatName = "fhir-r4";
+
+    /// <inheritdoc/>
+    public string Format => FormatName;
+
+    /// <inheritdoc/>
+    public AdapterPayload TranslateOutbound(Delivery delivery, AdapterContext context) =>
+        new(FhirFormat.ContentType, FhirFormat.Serialize(FhirBundleWriter.Write(delivery, context)));
+
+    /// <inheritdoc/>
+    public async Task<AdapterDeliveryResult> DeliverAsync(OutboundDelivery delivery, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Endpoint)
+        {
+            Content = new ReadOnlyMemoryContent(delivery.Payload.Body),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(delivery.Payload.ContentType);
+        request.Headers.Accept.ParseAdd(FhirFormat.ContentType);
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return new AdapterDeliveryResult.Delivered();
+            }
+
+            if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or HttpStatusCode.RequestTimeout || status >= 500)
+            {
+                var after = response.Headers.RetryAfter switch
+                {
+                    { Delta: { } delta } => delta,
+                    { Date: { } date } => date - time.GetUtcNow() > TimeSpan.Zero ? date - time.GetUtcNow() : TimeSpan.Zero,
+                    _ => (TimeSpan?)null,
+                };
+                return new AdapterDeliveryResult.RetryLater(after);
+            }
+
+            return new AdapterDeliveryResult.Rejected("HTTP_" + status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (HttpRequestException)
+        {
+            return new AdapterDeliveryResult.RetryLater(null);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The client's own timeout.
+            return new AdapterDeliveryResult.RetryLater(null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public InboundTranslation TranslateInbound(InboundMessage message, AdapterContext context) =>
+        new FhirInboundTranslator(context).Translate(message);
+
+    /// <inheritdoc/>
+    public AdapterReply RenderReply(InboundMessage message, InboundOutcome outcome, AdapterContext context)
+    {
+        if (outcome.Error is { } error)
+        {
+            return new AdapterReply(HttpStatusOf((StatusCode)error.Code), Payload(OperationOutcomeOf(error)));
+        }
+
+        var bundle = new Bundle { Type = Bundle.BundleType.TransactionResponse };
+        foreach (var response in outcome.Responses)
+        {
+            var (status, text) = response switch
+            {
+                CreateReferralResponse r => ("201 Created", r.Referral?.Name ?? string.Empty),
+                AcceptReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
+                DeclineReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
+                StartReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
+                EndReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
+                _ => ("200 OK", string.Empty),
+            };
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                Response = new Bundle.ResponseComponent
+                {
+                    Status = status,
+                    Outcome = new OperationOutcome
+                    {
+                        Issue =
+                        [
+                            new OperationOutcome.IssueComponent
+                            {
+                                Severity = OperationOutcome.IssueSeverity.Information,
+                                Code = OperationOutcome.IssueType.Informational,
+                                Details = new CodeableConcept { Text = text },
+                            },
+                        ],
+                    },
+                },
+            });
+        }
+
+        var created = outcome.Responses.Any(r => r is CreateReferralResponse);
+        return new AdapterReply(created ? 201 : 200, Payload(bundle));
+    }
+
+    /// <summary>Renders a hub error as an OperationOutcome: one issue with the ErrorInfo reason as its code, one per invalid field.</summary>
+    /// <param name="error">The error.</param>
+    /// <returns>The OperationOutcome.</returns>
+    public static OperationOutcome OperationOutcomeOf(Google.Rpc.Status error)
+    {
+        var reason = HubErrors.ReasonOf(error);
+        var code = (StatusCode)error.Code;
+        var outcome = new OperationOutcome();
+        outcome.Issue.Add(new OperationOutcome.IssueComponent
+        {
+            Severity = OperationOutcome.IssueSeverity.Error,
+            Code = IssueTypeOf(code, reason),
+            Details = new CodeableConcept(FhirVocabulary.ErrorReasons, reason) { Text = error.Message },
+        });
+        foreach (var violation in HubErrors.ViolationsOf(error))
+        {
+            outcome.Issue.Add(new OperationOutcome.IssueComponent
+            {
+                Severity = OperationOutcome.IssueSeverity.Error,
+                Code = IssueTypeOf(code, reason),
+                Details = new CodeableConcept(FhirVocabulary.ErrorReasons, reason) { Text = violation.Description },
+                Expression = [violation.Field],
+            });
+        }
+
+        return outcome;
+    }
+
+    private static AdapterPayload Payload(Resource resource) => new(FhirFormat.ContentType, FhirFormat.Serialize(resource));
+
+    private static OperationOutcome.IssueType IssueTypeOf(StatusCode code, string reason) => reason switch
+    {
+        "FIELD_REQUIRED" => OperationOutcome.IssueType.Required,
+        "FIELD_TOO_LONG" => OperationOutcome.IssueType.TooLong,
+        "UNKNOWN_ENUM_VALUE" or "INVALID_REASON_CODE" => OperationOutcome.IssueType.CodeInvalid,
+        _ => code switch
+        {
+            StatusCode.InvalidArgument => OperationOutcome.IssueType.Invalid,
+            StatusCode.NotFound => OperationOutcome.IssueType.NotFound,
+            StatusCode.FailedPrecondition => OperationOutcome.IssueType.BusinessRule,
+            StatusCode.PermissionDenied => OperationOutcome.IssueType.Forbidden,
+            StatusCode.Unauthenticated => OperationOutcome.IssueType.Login,
+            StatusCode.ResourceExhausted => OperationOutcome.IssueType.TooCostly,
+            StatusCode.Unavailable => OperationOutcome.IssueType.Transient,
+            _ => OperationOutcome.IssueType.Exception,
+        },
+    };
+
+    private static int HttpStatusOf(StatusCode code) => code switch
+    {
+        StatusCode.InvalidArgument => 400,
+        StatusCode.Unauthenticated => 401,
+        StatusCode.PermissionDenied => 403,
+        StatusCode.NotFound => 404,
+        StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.Aborted => 409,
+        StatusCode.ResourceExhausted => 413,
+        StatusCode.Unavailable => 503,
+        _ => 500,
+    };
+}
