@@ -17,12 +17,17 @@ internal sealed class SqliteHubSession : IHubSession
 {
     private readonly ConnectionContext _db;
     private readonly bool _readOnly;
+    private readonly ClientCache? _cache;
     private bool _closed;
 
-    internal SqliteHubSession(ConnectionContext db, bool readOnly)
+    /// <param name="db">The connection of this read or of the writer.</param>
+    /// <param name="readOnly">A read session: writes throw.</param>
+    /// <param name="cache">The writer's client cache; null for reads.</param>
+    internal SqliteHubSession(ConnectionContext db, bool readOnly, ClientCache? cache = null)
     {
         _db = db;
         _readOnly = readOnly;
+        _cache = cache;
     }
 
     /// <summary>Ends the session: the work it was given has returned.</summary>
@@ -55,6 +60,9 @@ internal sealed class SqliteHubSession : IHubSession
     // ----- Clients and roles
 
     public ClientRecord? FindClient(string clientId) =>
+        _cache is null ? LoadClient(clientId) : _cache.Client(clientId, LoadClient);
+
+    private ClientRecord? LoadClient(string clientId) =>
         Read().QueryOne(StoreJson.Default.ClientRecord, "SELECT json FROM clients WHERE id = $id;", clientId);
 
     public ClientRecord? FindClientByBsnHash(string bsnHash) =>
@@ -64,6 +72,7 @@ internal sealed class SqliteHubSession : IHubSession
     {
         ArgumentNullException.ThrowIfNull(client);
         var db = Write();
+        _cache?.Forget(client.Id);
         db.Execute(
             """
             INSERT INTO clients (id, bsn_hash, birth_date, eighteenth_birthday, coming_of_age_handled, json)
@@ -77,6 +86,7 @@ internal sealed class SqliteHubSession : IHubSession
     {
         ArgumentNullException.ThrowIfNull(client);
         var db = Write();
+        _cache?.Forget(client.Id);
         var changed = db.Execute(
             """
             UPDATE clients SET bsn_hash = $bsn_hash, birth_date = $birth_date, eighteenth_birthday = $eighteenth_birthday,
@@ -103,40 +113,53 @@ internal sealed class SqliteHubSession : IHubSession
     }
 
     public IReadOnlyList<ClientRole> GetRoles(string clientId) =>
+        _cache is null ? LoadRoles(clientId) : _cache.Roles(clientId, LoadRoles);
+
+    private IReadOnlyList<ClientRole> LoadRoles(string clientId) =>
         Read().QueryList(StoreJson.Default.ClientRole, "SELECT json FROM roles WHERE client_id = $client_id ORDER BY rowid;", clientId);
 
     public void InsertRole(ClientRole role)
     {
         ArgumentNullException.ThrowIfNull(role);
+        _cache?.Forget(role.ClientId);
         InsertDocument("roles", role.Id, role.ClientId, role, StoreJson.Default.ClientRole);
     }
 
     public void UpdateRole(ClientRole role)
     {
         ArgumentNullException.ThrowIfNull(role);
+        _cache?.Forget(role.ClientId);
         UpdateDocument("roles", "role", role.Id, role.ClientId, role, StoreJson.Default.ClientRole);
     }
 
     // ----- Coach
 
     public IReadOnlyList<CoachAssignment> GetCoachAssignments(string clientId) =>
+        _cache is null ? LoadCoachAssignments(clientId) : _cache.CoachAssignments(clientId, LoadCoachAssignments);
+
+    private IReadOnlyList<CoachAssignment> LoadCoachAssignments(string clientId) =>
         Read().QueryList(StoreJson.Default.CoachAssignment, "SELECT json FROM coach_assignments WHERE client_id = $client_id ORDER BY rowid;", clientId);
 
     public void InsertCoachAssignment(CoachAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
+        _cache?.Forget(assignment.ClientId);
         InsertDocument("coach_assignments", assignment.Id, assignment.ClientId, assignment, StoreJson.Default.CoachAssignment);
     }
 
     public void UpdateCoachAssignment(CoachAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
+        _cache?.Forget(assignment.ClientId);
         UpdateDocument("coach_assignments", "coach assignment", assignment.Id, assignment.ClientId, assignment, StoreJson.Default.CoachAssignment);
     }
 
     // ----- Consents
 
     public IReadOnlyList<ConsentRecord> GetConsents(string clientId) =>
+        _cache is null ? LoadConsents(clientId) : _cache.Consents(clientId, LoadConsents);
+
+    private IReadOnlyList<ConsentRecord> LoadConsents(string clientId) =>
         Read().QueryList(StoreJson.Default.ConsentRecord, "SELECT json FROM consents WHERE client_id = $client_id ORDER BY rowid;", clientId);
 
     public ConsentRecord? FindConsent(string consentId) =>
@@ -145,12 +168,14 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertConsent(ConsentRecord consent)
     {
         ArgumentNullException.ThrowIfNull(consent);
+        _cache?.Forget(consent.ClientId);
         InsertDocument("consents", consent.Id, consent.ClientId, consent, StoreJson.Default.ConsentRecord);
     }
 
     public void UpdateConsent(ConsentRecord consent)
     {
         ArgumentNullException.ThrowIfNull(consent);
+        _cache?.Forget(consent.ClientId);
         UpdateDocument("consents", "consent", consent.Id, consent.ClientId, consent, StoreJson.Default.ConsentRecord);
     }
 

@@ -19,7 +19,9 @@ namespace Ketenhub.Hub.Storage.Sqlite;
 /// </para>
 /// <para>
 /// Work must be synchronous and must not wait for the store (a write waiting for another write deadlocks
-/// the writer). The store keeps no cache, so a rolled-back write leaves nothing behind.
+/// the writer). The writer keeps what it read about recently seen clients (<see cref="ClientCache"/>); any
+/// write of a client's data drops that client's entry and any rollback clears it, so a rolled-back write
+/// leaves nothing behind.
 /// </para>
 /// </summary>
 public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
@@ -33,6 +35,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     private readonly int _maxReaders;
     private readonly Thread _writerThread;
     private readonly Checkpointer _checkpointer;
+    private readonly ClientCache? _clientCache;
     private ConnectionContext? _writer;
     private int _disposed;
 
@@ -69,6 +72,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             throw;
         }
 
+        _clientCache = options.ClientCacheCapacity > 0 ? new ClientCache(options.ClientCacheCapacity) : null;
         _maxReaders = Math.Max(2, Environment.ProcessorCount * 2);
         _readerSlots = new SemaphoreSlim(_maxReaders, _maxReaders);
         _queue = Channel.CreateUnbounded<WriteItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
@@ -297,6 +301,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         {
             if (!committed)
             {
+                _clientCache?.Clear();
                 FailAll(batch);
                 RecoverWriter();
             }
@@ -336,10 +341,10 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     }
 
     /// <summary>Runs one item in a savepoint. False when the enclosing transaction can no longer be trusted.</summary>
-    private static bool RunInSavepoint(ConnectionContext db, WriteItem item)
+    private bool RunInSavepoint(ConnectionContext db, WriteItem item)
     {
         db.Execute("SAVEPOINT item;");
-        var session = new SqliteHubSession(db, readOnly: false);
+        var session = new SqliteHubSession(db, readOnly: false, _clientCache);
         try
         {
             item.Run(session);
@@ -352,6 +357,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
 #pragma warning restore CA1031
         {
             session.Close();
+            _clientCache?.Clear();
             item.Fail(StoreErrors.IsUnavailable(error) ? StoreErrors.Unavailable() : error);
             return TryExecute(db, "ROLLBACK TO item;") && TryExecute(db, "RELEASE item;");
         }

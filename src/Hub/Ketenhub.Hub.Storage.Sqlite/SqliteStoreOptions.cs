@@ -12,6 +12,12 @@ public sealed record SqliteStoreOptions
     /// <summary>The most writes that share one transaction and one commit.</summary>
     public int MaxBatchSize { get; init; } = 256;
 
+    /// <summary>
+    /// How many clients the writer keeps in memory (client row, roles, coach assignments, consents) so a
+    /// submit about a recently seen client does not read them again. 0 turns the cache off.
+    /// </summary>
+    public int ClientCacheCapacity { get; init; } = 50_000;
+
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath => Path.Combine(DataDirectory, FileName);
 
@@ -31,6 +37,11 @@ public sealed record SqliteStoreOptions
         if (MaxBatchSize < 1)
         {
             throw new ArgumentException("The SQLite store's maximum batch size must be at least 1.", nameof(MaxBatchSize));
+        }
+
+        if (ClientCacheCapacity < 0)
+        {
+            throw new ArgumentException("The SQLite store's client cache capacity cannot be negative.", nameof(ClientCacheCapacity));
         }
     }
 }
