@@ -32,32 +32,37 @@ public sealed class DeliveryQueue(
     IOptions<HubOptions> options,
     TimeProvider time)
 {
+    // The attempt-count write of each recipient's last claim (see ClaimAsync).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<int>> _attempts = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Claims up to <paramref name="max"/> pending deliveries of the caller with a sequence above
     /// <paramref name="afterSequence"/>, in sequence order, counting an attempt for each, and leaving out
     /// those in <paramref name="skip"/> (already sent on this connection). A delivery that reached the attempt
     /// limit is set aside instead; one that consent no longer covers is held or withheld.
     /// </summary>
+    /// <remarks>
+    /// The deliveries are chosen on a read snapshot, so sending does not wait for a commit of its own: every
+    /// snapshot holds only durably committed writes, and consent is decided again on it. The attempt count is
+    /// written afterwards, in the background; the next claim for the same recipient waits for that write first,
+    /// so attempts are never undercounted across claims. Status changes found on the way (set aside, held,
+    /// withheld) are committed before the claim returns, and only if the delivery is still as it was read.
+    /// </remarks>
     public async Task<IReadOnlyList<OutboundDelivery>> ClaimAsync(Party caller, long afterSequence, int max, IReadOnlySet<string>? skip, CancellationToken cancellationToken)
     {
+        await PreviousAttemptsAsync(caller.Id).ConfigureAwait(false);
+
         var skipCount = skip?.Count ?? 0;
         var query = new DeliveryQuery(caller.Id, DeliveryStatus.Pending, null, afterSequence, (int)Math.Min(max + (long)skipCount, 10_000));
-
-        // Most reads find nothing; only take the writer when there is something to claim.
-        var any = await store.ReadAsync(s => s.ListDeliveries(query with { Limit = skipCount + 1 }).Any(d => skip is null || !skip.Contains(d.Id)), cancellationToken).ConfigureAwait(false);
-        if (!any)
-        {
-            return [];
-        }
-
         var maxAttempts = options.Value.MaxDeliveryAttempts;
-        return await store.WriteAsync<IReadOnlyList<OutboundDelivery>>(
+        var now = time.GetUtcNow();
+        var (sending, changes) = await store.ReadAsync(
             session =>
             {
-                var now = time.GetUtcNow();
                 var contexts = new Dictionary<string, ClientContext>(StringComparer.Ordinal);
                 var messages = new Dictionary<string, object?>(StringComparer.Ordinal);
-                var result = new List<OutboundDelivery>();
+                var result = new List<(DeliveryRecord Read, OutboundDelivery Outbound)>();
+                var changed = new List<(DeliveryRecord Read, DeliveryRecord Change)>();
                 foreach (var delivery in PendingFrom(session, query))
                 {
                     if (result.Count == max)
@@ -72,7 +77,7 @@ public sealed class DeliveryQueue(
 
                     if (delivery.AttemptCount >= maxAttempts)
                     {
-                        session.UpdateDelivery(delivery with { Status = DeliveryStatus.SetAside, StatusReason = "MAX_ATTEMPTS", UpdateTime = now });
+                        changed.Add((delivery, delivery with { Status = DeliveryStatus.SetAside, StatusReason = "MAX_ATTEMPTS", UpdateTime = now }));
                         continue;
                     }
 
@@ -85,20 +90,43 @@ public sealed class DeliveryQueue(
                     var change = DeliveryDecisions.Reconsider(router, parties, delivery, context, now);
                     if (change is not null && change.Status != DeliveryStatus.Pending)
                     {
-                        session.UpdateDelivery(change);
+                        changed.Add((delivery, change));
                         continue;
                     }
 
-                    var sending = (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
-                    session.UpdateDelivery(sending);
-                    result.Add(new OutboundDelivery(sending, LoadPayload(session, sending, messages), context.Coach?.Coach));
+                    var sent = (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
+                    result.Add((delivery, new OutboundDelivery(sent, LoadPayload(session, sent, messages), context.Coach?.Coach)));
                 }
 
-                return result;
+                return (result, changed);
             },
             cancellationToken).ConfigureAwait(false);
-    }
 
+        if (changes.Count > 0)
+        {
+            await store.WriteAsync(
+                session =>
+                {
+                    foreach (var (read, change) in changes)
+                    {
+                        if (Unchanged(session.FindDelivery(read.Id), read))
+                        {
+                            session.UpdateDelivery(change);
+                        }
+                    }
+
+                    return 0;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        if (sending.Count > 0)
+        {
+            RecordAttempts(caller.Id, sending);
+        }
+
+        return sending.Select(s => s.Outbound).ToList();
+    }
     /// <summary>See <see cref="DeliveryNotifier.ReleaseVersion"/>.</summary>
     public long ReleaseVersion(Party caller) => notifier.ReleaseVersion(caller.Id);
 
@@ -206,6 +234,60 @@ public sealed class DeliveryQueue(
             },
             cancellationToken);
     }
+
+    /// <summary>
+    /// Counts one attempt for each sent delivery, as a write of its own that nobody waits for now. A delivery
+    /// that changed since it was read (acknowledged, rejected, withheld) keeps its new state; one still pending
+    /// gets its attempt counted either way.
+    /// </summary>
+    private void RecordAttempts(string recipient, List<(DeliveryRecord Read, OutboundDelivery Outbound)> sent)
+    {
+        var write = store.WriteAsync(
+            session =>
+            {
+                foreach (var (read, outbound) in sent)
+                {
+                    var stored = session.FindDelivery(read.Id);
+                    if (stored is null || stored.Status != DeliveryStatus.Pending)
+                    {
+                        continue;
+                    }
+
+                    session.UpdateDelivery(Unchanged(stored, read)
+                        ? outbound.Delivery
+                        : stored with { AttemptCount = stored.AttemptCount + 1, UpdateTime = outbound.Delivery.UpdateTime });
+                }
+
+                return 0;
+            },
+            CancellationToken.None);
+
+        // Observed here so a failure (the store shutting down) is never an unobserved task exception.
+        _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _attempts[recipient] = write;
+    }
+
+    /// <summary>Waits for the attempt counts of the recipient's previous claim; a failure there does not stop this one.</summary>
+    private async Task PreviousAttemptsAsync(string recipient)
+    {
+        if (_attempts.TryGetValue(recipient, out var previous))
+        {
+            try
+            {
+                await previous.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // A failed count only means the delivery may be tried once more than the limit; the store logs its own failures.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            _attempts.TryRemove(new KeyValuePair<string, Task<int>>(recipient, previous));
+        }
+    }
+
+    private static bool Unchanged(DeliveryRecord? stored, DeliveryRecord read) =>
+        stored is not null && stored.Status == read.Status && stored.AttemptCount == read.AttemptCount && stored.UpdateTime == read.UpdateTime;
 
     /// <summary>
     /// The query's pending deliveries, page after page: deliveries set aside, held or skipped on the way do not
