@@ -29,6 +29,9 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     private readonly SqliteStoreOptions _options;
     private readonly string _path;
     private readonly Channel<WriteItem> _queue;
+    // Wakes the writer when something is queued. Barely spins: on a busy machine a spinning writer takes CPU
+    // from the requests it is waiting for.
+    private readonly ManualResetEventSlim _queued = new(false, spinCount: 1);
     private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentBag<ConnectionContext> _readers = [];
     private readonly SemaphoreSlim _readerSlots;
@@ -110,6 +113,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             return Task.FromException<T>(new ObjectDisposedException(nameof(SqliteHubStore)));
         }
 
+        _queued.Set();
         return item.Task;
     }
 
@@ -141,6 +145,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         }
 
         _queue.Writer.TryComplete();
+        _queued.Set();
         await _writerStopped.Task.ConfigureAwait(false);
 
         // Wait for running reads, close their connections, then let any late reader in to see the store is closed.
@@ -160,6 +165,8 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         _checkpointer.Dispose();
         _writer?.Dispose();
         _writer = null;
+
+        // _queued is left to the collector: a write racing with this dispose may still set it.
     }
 
     // ----- Reads
@@ -223,11 +230,14 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             {
                 if (!reader.TryRead(out var first))
                 {
-                    if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                    if (reader.Completion.IsCompleted)
                     {
                         break;
                     }
 
+                    // Reset before reading again: a write queued after the reset sets the event once more.
+                    _queued.Wait();
+                    _queued.Reset();
                     continue;
                 }
 
