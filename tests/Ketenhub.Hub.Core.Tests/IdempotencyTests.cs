@@ -185,6 +185,7 @@ public class IdempotencyTests
         public void InsertClient(ClientRecord client) => throw new NotSupportedException();
         public void UpdateClient(ClientRecord client) => throw new NotSupportedException();
         public IReadOnlyList<ClientRecord> ListClientsComingOfAge(DateOnly onOrBefore, int limit) => throw new NotSupportedException();
+        public IReadOnlyList<ClientRecord> ListClients(string afterId, int limit) => throw new NotSupportedException();
         public IReadOnlyList<ClientRole> GetRoles(string clientId) => throw new NotSupportedException();
         public void InsertRole(ClientRole role) => throw new NotSupportedException();
         public void UpdateRole(ClientRole role) => throw new NotSupportedException();

@@ -182,9 +182,15 @@ public sealed class RealServerTests(RunningHub running, ITestOutputHelper output
             Assert.DoesNotContain("Now listening on", hub.Output, StringComparison.Ordinal);
         }
 
-        // The same start with a key serves: the key, not the environment, was missing.
-        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        using (var hub = new HubProcess(environment: "Production", settings: new Dictionary<string, string?> { ["Hub:BsnLookupKey"] = key }))
+        // The same start with the keys serves: the keys, not the environment, were missing.
+        var keys = new Dictionary<string, string?>
+        {
+            ["Hub:BsnLookupKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Hub:PseudonymKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Hub:BsnEncryption:ActiveKeyId"] = "prod-1",
+            ["Hub:BsnEncryption:Keys:prod-1"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        using (var hub = new HubProcess(environment: "Production", settings: keys))
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await hub.StartAsync(timeout.Token);

@@ -19,8 +19,13 @@ public static class HubCoreRegistration
         services.AddOptions<HubOptions>()
             .Bind(configuration.GetSection(HubOptions.Section))
             .ValidateDataAnnotations()
-            .Validate(o => IsBase64Key(o.BsnLookupKey), $"{HubOptions.Section}:{nameof(HubOptions.BsnLookupKey)} must be base64 of at least 16 bytes.")
+            .Validate(o => IsBase64Key(o.BsnLookupKey, 16), $"{HubOptions.Section}:{nameof(HubOptions.BsnLookupKey)} must be base64 of at least 16 bytes.")
+            .Validate(o => IsBase64Key(o.PseudonymKey, 32), $"{HubOptions.Section}:{nameof(HubOptions.PseudonymKey)} must be base64 of at least 32 bytes.")
             .ValidateOnStart();
+        services.AddOptions<BsnEncryptionOptions>()
+            .Bind(configuration.GetSection(BsnEncryptionOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BsnEncryptionOptions>, BsnEncryptionOptionsValidator>();
         services.AddOptions<ConsentOptions>()
             .Bind(configuration.GetSection(HubOptions.Section + ":Consent"))
             .Validate(o => o.ComingOfAgeGracePeriod >= TimeSpan.Zero && o.DefaultAwaitConsent > TimeSpan.Zero, $"{HubOptions.Section}:Consent has a negative grace period or a non-positive wait.")
@@ -31,6 +36,10 @@ public static class HubCoreRegistration
         services.AddSingleton(sp => RoutingConfigLoader.LoadFile(Resolve(sp.GetRequiredService<IOptions<HubOptions>>().Value.RoutingFile), sp.GetRequiredService<PartyDirectory>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsentOptions>>().Value);
         services.AddSingleton(sp => new BsnHasher(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.BsnLookupKey)));
+        services.AddSingleton(sp => BsnProtector.FromOptions(sp.GetRequiredService<IOptions<BsnEncryptionOptions>>().Value));
+        services.AddSingleton(sp => new ClientPseudonyms(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.PseudonymKey)));
+        services.AddSingleton<ClientDisclosure>();
+        services.AddSingleton<BsnKeyRotation>();
         services.AddSingleton<ConsentEvaluator>();
         services.AddSingleton<Router>();
         services.AddSingleton<Dispatcher>();
@@ -48,9 +57,19 @@ public static class HubCoreRegistration
     /// <summary>Relative configuration paths are relative to the application's folder.</summary>
     public static string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path);
 
-    private static bool IsBase64Key(string value)
+    private static bool IsBase64Key(string value, int minBytes)
     {
         var buffer = new byte[value.Length];
-        return Convert.TryFromBase64String(value, buffer, out var length) && length >= 16;
+        return Convert.TryFromBase64String(value, buffer, out var length) && length >= minBytes;
+    }
+
+    /// <summary>Reports every problem of the BSN encryption keys, each naming its setting.</summary>
+    private sealed class BsnEncryptionOptionsValidator : IValidateOptions<BsnEncryptionOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, BsnEncryptionOptions options)
+        {
+            var problems = options.Problems();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
     }
 }

@@ -34,6 +34,14 @@ public sealed class HubOptions
     [MinLength(24)]
     public string BsnLookupKey { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Key (base64, at least 32 bytes) from which each recipient's pseudonym of a client is derived. Keep it
+    /// secret and stable: changing it gives every client new pseudonyms at every party.
+    /// </summary>
+    [Required]
+    [MinLength(44)]
+    public string PseudonymKey { get; set; } = string.Empty;
+
     /// <summary>How many deliveries a stream claims per read. <value>The default value is 64.</value></summary>
     [Range(1, 1000)]
     public int StreamBatchSize { get; set; } = 64;

@@ -112,6 +112,12 @@ internal sealed class SqliteHubSession : IHubSession
             Date(onOrBefore), limit);
     }
 
+    public IReadOnlyList<ClientRecord> ListClients(string afterId, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Read().QueryList(StoreJson.Default.ClientRecord, "SELECT json FROM clients WHERE id > $after ORDER BY id LIMIT $limit;", afterId, limit);
+    }
+
     public IReadOnlyList<ClientRole> GetRoles(string clientId) =>
         _cache is null ? LoadRoles(clientId) : _cache.Roles(clientId, LoadRoles);
 

@@ -57,4 +57,15 @@ public sealed class BsnHasher
 
     public string Hash(string bsn) =>
         Convert.ToHexString(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(Bsn.Normalize(bsn))));
+
+    /// <summary>
+    /// The idempotency hash of a request body that holds a BSN. A plain hash of such a body could be reversed
+    /// by trying every BSN, so it is keyed (with a key derived from the lookup key, never the lookup key itself).
+    /// </summary>
+    public string RequestBodyHash(ReadOnlySpan<byte> body)
+    {
+        Span<byte> bodyKey = stackalloc byte[32];
+        HMACSHA256.HashData(_key, "ketenhub/request-body/v1"u8, bodyKey);
+        return Convert.ToHexString(HMACSHA256.HashData(bodyKey, body));
+    }
 }

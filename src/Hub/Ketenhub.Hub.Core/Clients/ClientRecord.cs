@@ -3,13 +3,14 @@ using Ketenhub.Hub.Common;
 namespace Ketenhub.Hub.Clients;
 
 /// <summary>
-/// A client inside the hub: a stable id; the BSN travels only as a keyed hash (for lookup) and in the
-/// protected field <see cref="Bsn"/>, released only to parties with a legal need.
+/// A client inside the hub: a stable id; the BSN is kept only as a keyed hash (for lookup) and encrypted in
+/// <see cref="ProtectedBsn"/> (see <see cref="BsnProtector"/>), decrypted only for a delivery to a party with a
+/// legal need (<see cref="ClientDisclosure"/>).
 /// </summary>
 public sealed record ClientRecord(
     string Id,
     string BsnHash,
-    string Bsn,
+    string ProtectedBsn,
     DateOnly BirthDate,
     string MunicipalityCode,
     DateTimeOffset CreateTime)

@@ -35,6 +35,7 @@ public sealed class ClientRegistry(
     IHubStore store,
     PartyDirectory parties,
     BsnHasher hasher,
+    BsnProtector protector,
     ConsentEvaluator consent,
     Dispatcher dispatcher,
     DeliveryNotifier notifier,
@@ -98,7 +99,8 @@ public sealed class ClientRegistry(
                     }
 
                     // A client who is already an adult came of age before the hub knew them: nothing to do at 18.
-                    var client = new ClientRecord(Ids.New("cli", time), hash, Bsn.Normalize(bsn!), birthDate!.Value, municipalityCode!, now)
+                    var clientId = Ids.New("cli", time);
+                    var client = new ClientRecord(clientId, hash, protector.Protect(clientId, bsn!), birthDate!.Value, municipalityCode!, now)
                     {
                         ComingOfAgeHandled = DutchTime.AgeOn(birthDate.Value, DutchTime.DateOf(now)) >= 18,
                     };

@@ -52,6 +52,7 @@ public static class ErrorReasons
 
     // Capacity
     public const string MessageTooLarge = "MESSAGE_TOO_LARGE";
+    public const string BsnKeyUnavailable = "BSN_KEY_UNAVAILABLE";
     public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
     public const string Internal = "INTERNAL";
 }

@@ -13,9 +13,10 @@ namespace Ketenhub.Hub.Delivery;
 /// <summary>
 /// A delivery ready to send, with what it carries: a <see cref="ReferralRecord"/>, <see cref="TransitionRecord"/>,
 /// <see cref="SignalRecord"/>, <see cref="ThinNoticePayload"/>, <see cref="CoachTaskPayload"/> or
-/// <see cref="ReferralUpdatePayload"/>; and the client's coach at the time of sending.
+/// <see cref="ReferralUpdatePayload"/>; the client's coach at the time of sending; and what the recipient may
+/// know about the client (<see cref="ClientDisclosure"/>).
 /// </summary>
-public sealed record OutboundDelivery(DeliveryRecord Delivery, object? Payload, CoachInfo? Coach);
+public sealed record OutboundDelivery(DeliveryRecord Delivery, object? Payload, CoachInfo? Coach, DeliveredClient? Client = null);
 
 /// <summary>One page of deliveries.</summary>
 public sealed record DeliveryPage(IReadOnlyList<DeliveryRecord> Deliveries, long? NextAfterSequence);
@@ -29,6 +30,7 @@ public sealed class DeliveryQueue(
     PartyDirectory parties,
     Router router,
     DeliveryNotifier notifier,
+    ClientDisclosure disclosure,
     IOptions<HubOptions> options,
     TimeProvider time)
 {
@@ -95,7 +97,9 @@ public sealed class DeliveryQueue(
                     }
 
                     var sent = (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
-                    result.Add((delivery, new OutboundDelivery(sent, LoadPayload(session, sent, messages), context.Coach?.Coach)));
+                    var payload = LoadPayload(session, sent, messages);
+                    var client = disclosure.For(context.Client, caller, withDetails: payload is not ThinNoticePayload);
+                    result.Add((delivery, new OutboundDelivery(sent, payload, context.Coach?.Coach, client)));
                 }
 
                 return (result, changed);

@@ -2,7 +2,11 @@ using Ketenhub.Hub.Common;
 
 namespace Ketenhub.Hub.Parties;
 
-/// <summary>An organisation connected to the hub, with its Dutch identifiers.</summary>
+/// <summary>
+/// An organisation connected to the hub, with its Dutch identifiers. <paramref name="BsnLegalBasis"/> is set for
+/// a party with a legal need for the BSN (for example a care provider under the Wabvpz): only such a party
+/// receives the client's BSN in a delivery; every other party receives a pseudonym of its own.
+/// </summary>
 public sealed record Party(
     string Id,
     PartyKind Kind,
@@ -12,9 +16,13 @@ public sealed record Party(
     string? Brin = null,
     string? Agb = null,
     string? Oin = null,
-    string? Kvk = null)
+    string? Kvk = null,
+    string? BsnLegalBasis = null)
 {
     public string Name => "parties/" + Id;
+
+    /// <summary>Does the party receive the client's BSN in its deliveries?</summary>
+    public bool ReceivesBsn => BsnLegalBasis is not null;
 }
 
 /// <summary>The configured parties. Read-only at run time.</summary>

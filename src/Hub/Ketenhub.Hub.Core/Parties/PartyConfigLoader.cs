@@ -10,7 +10,7 @@ namespace Ketenhub.Hub.Parties;
 /// </summary>
 public static class PartyConfigLoader
 {
-    private static readonly string[] Fields = ["id", "kind", "displayName", "deliveryChannel", "municipalityCodes", "brin", "agb", "oin", "kvk"];
+    private static readonly string[] Fields = ["id", "kind", "displayName", "deliveryChannel", "municipalityCodes", "brin", "agb", "oin", "kvk", "receivesBsn", "bsnLegalBasis"];
 
     public static PartyDirectory LoadFile(string path)
     {
@@ -96,6 +96,22 @@ public static class PartyConfigLoader
                 var agb = Identifier(reader, element, where, "agb", v => v.Length == 8 && v.All(char.IsAsciiDigit), "must be an AGB code of eight digits");
                 var oin = Identifier(reader, element, where, "oin", v => v.Length == 20 && v.All(char.IsAsciiDigit), "must be an OIN of twenty digits");
                 var kvk = Identifier(reader, element, where, "kvk", v => v.Length == 8 && v.All(char.IsAsciiDigit), "must be a KvK number of eight digits");
+                var receivesBsn = reader.Bool(element, where, "receivesBsn");
+                var legalBasis = reader.String(element, where, "bsnLegalBasis", required: false);
+                if (receivesBsn && string.IsNullOrWhiteSpace(legalBasis))
+                {
+                    reader.Error(where, "bsnLegalBasis", "is required when receivesBsn is true: name the law that gives the party a need for the BSN");
+                }
+                else if (legalBasis is not null && !receivesBsn)
+                {
+                    reader.Error(where, "bsnLegalBasis", "is only allowed with \"receivesBsn\": true");
+                }
+                else if (legalBasis is not null && (legalBasis.Length > 200 || legalBasis.Any(char.IsControl)))
+                {
+                    reader.Error(where, "bsnLegalBasis", "must be at most 200 characters without control characters");
+                    legalBasis = null;
+                }
+
                 switch (kind)
                 {
                     case PartyKind.School when brin is null:
@@ -114,7 +130,7 @@ public static class PartyConfigLoader
 
                 if (reader.Errors.Count == before && id is not null && kind is not null && name is not null)
                 {
-                    parties.Add(new Party(id, kind.Value, name, channel, codes, brin, agb, oin, kvk));
+                    parties.Add(new Party(id, kind.Value, name, channel, codes, brin, agb, oin, kvk, receivesBsn ? legalBasis : null));
                 }
             }
 

@@ -52,6 +52,8 @@ public interface IHubSession
     void UpdateClient(ClientRecord client);
     /// <summary>Clients whose 18th birthday is on or before <paramref name="onOrBefore"/> and not yet handled.</summary>
     IReadOnlyList<ClientRecord> ListClientsComingOfAge(DateOnly onOrBefore, int limit);
+    /// <summary>Clients with an id after <paramref name="afterId"/> (empty: from the first), in id order.</summary>
+    IReadOnlyList<ClientRecord> ListClients(string afterId, int limit);
     IReadOnlyList<ClientRole> GetRoles(string clientId);
     void InsertRole(ClientRole role);
     void UpdateRole(ClientRole role);

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Clients;
@@ -6,12 +7,13 @@ using Ketenhub.Hub.Host.Transport;
 namespace Ketenhub.Hub.Host.Clients;
 
 /// <summary>Registers clients, assigns coaches, reads care teams, journeys and reports.</summary>
-public sealed class ClientGrpcService(ClientRegistry registry, Callers callers) : ClientService.ClientServiceBase
+public sealed class ClientGrpcService(ClientRegistry registry, Callers callers, BsnHasher hasher) : ClientService.ClientServiceBase
 {
     public override async Task<RegisterClientResponse> RegisterClient(RegisterClientRequest request, ServerCallContext context)
     {
         var caller = callers.Resolve(context);
-        var key = Wire.Key(request.RequestId, request);
+        // The body holds a BSN: its idempotency hash is keyed, so the stored hash cannot be reversed.
+        var key = Common.RequestKey.Create(request.RequestId, hasher.RequestBodyHash(request.ToByteArray()));
         var birthDate = Wire.Date(request.BirthDate, "birth_date", Common.ErrorReasons.InvalidBirthDate);
         var result = await registry.RegisterAsync(caller, request.Bsn, birthDate, request.MunicipalityCode, request.School, key, context.CancellationToken);
         return new RegisterClientResponse { Client = ContractMapping.ToContract(result.Client, result.SchoolId), AlreadyRegistered = result.AlreadyRegistered };

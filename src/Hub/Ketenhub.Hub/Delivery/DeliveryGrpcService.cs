@@ -36,7 +36,7 @@ public sealed class DeliveryGrpcService(DeliveryQueue queue, Callers callers, IO
                 : await queue.ClaimAsync(caller, cursor, batch, null, cancellationToken);
             foreach (var outbound in claimed)
             {
-                await responseStream.WriteAsync(new StreamDeliveriesResponse { Delivery = ContractMapping.ToContract(outbound.Delivery, outbound.Payload, outbound.Coach) }, cancellationToken);
+                await responseStream.WriteAsync(new StreamDeliveriesResponse { Delivery = ContractMapping.ToContract(outbound.Delivery, outbound.Payload, outbound.Coach, outbound.Client) }, cancellationToken);
                 cursor = Math.Max(cursor, outbound.Delivery.Sequence);
                 if (sent.Count >= MaxRemembered)
                 {

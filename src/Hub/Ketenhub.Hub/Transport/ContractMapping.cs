@@ -4,6 +4,7 @@ using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Journeys;
 using Ketenhub.Hub.Messages;
 using ContractConsent = Ketenhub.Contracts.V1.Consent;
+using ContractDeliveredClient = Ketenhub.Contracts.V1.DeliveredClient;
 using ContractDelivery = Ketenhub.Contracts.V1.Delivery;
 using ContractJourneyEvent = Ketenhub.Contracts.V1.JourneyEvent;
 using D = Ketenhub.Hub.Common;
@@ -192,7 +193,7 @@ public static class ContractMapping
         Detail = e.Detail,
     };
 
-    public static ContractDelivery ToContract(DeliveryRecord record, object? payload, CoachInfo? coach)
+    public static ContractDelivery ToContract(DeliveryRecord record, object? payload, CoachInfo? coach, Ketenhub.Hub.Clients.DeliveredClient? client = null)
     {
         var delivery = new ContractDelivery
         {
@@ -207,6 +208,17 @@ public static class ContractMapping
             CreateTime = Wire.Time(record.CreateTime),
             EscalationOf = record.EscalationOf is null ? string.Empty : "deliveries/" + record.EscalationOf,
         };
+        if (client is not null)
+        {
+            delivery.ClientDetails = new ContractDeliveredClient
+            {
+                Pseudonym = client.Pseudonym,
+                Bsn = client.Bsn ?? string.Empty,
+                BirthDate = Wire.Date(client.BirthDate),
+                MunicipalityCode = client.MunicipalityCode ?? string.Empty,
+            };
+        }
+
         switch (payload)
         {
             case ReferralRecord referral:

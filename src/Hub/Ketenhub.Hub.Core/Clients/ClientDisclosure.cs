@@ -1,0 +1,31 @@
+using Ketenhub.Hub.Parties;
+
+namespace Ketenhub.Hub.Clients;
+
+/// <summary>
+/// What a delivery tells its recipient about the client: the recipient's own pseudonym of the client, the
+/// BSN only for a recipient with a legal need, and (for deliveries with content) birth date and municipality.
+/// </summary>
+public sealed record DeliveredClient(string Pseudonym, string? Bsn, DateOnly? BirthDate, string? MunicipalityCode);
+
+/// <summary>
+/// Decides what a recipient learns about a client. The BSN is decrypted here and nowhere else, and only for a
+/// party whose configuration names a legal basis for it (<see cref="Party.BsnLegalBasis"/>).
+/// </summary>
+public sealed class ClientDisclosure(BsnProtector protector, ClientPseudonyms pseudonyms)
+{
+    /// <param name="client">The client.</param>
+    /// <param name="recipient">The party the delivery goes to.</param>
+    /// <param name="withDetails">False for content-free deliveries (thin notices): only the pseudonym.</param>
+    public DeliveredClient For(ClientRecord client, Party recipient, bool withDetails)
+    {
+        var pseudonym = pseudonyms.For(client.Id, recipient.Id);
+        if (!withDetails)
+        {
+            return new DeliveredClient(pseudonym, null, null, null);
+        }
+
+        var bsn = recipient.ReceivesBsn ? protector.Unprotect(client.Id, client.ProtectedBsn) : null;
+        return new DeliveredClient(pseudonym, bsn, client.BirthDate, client.MunicipalityCode);
+    }
+}
