@@ -158,6 +158,17 @@ run_node_tests() {
 
 run_node_tests contract-tooling-tests env BUF="$buf" node --test --test-reporter=tap scripts/tests/
 
+# The TypeScript SDK: install from package-lock.json, generate its code from protos/ and build it, then run
+# its tests, among them scenario S2 against the hub built above (started as a process by the tests).
+# (A subshell, chained with &&: `set -e` does not apply inside the `|| rc=$?` of run_node_tests.)
+typescript_sdk_tests() (
+  cd "$repo_root/src/Clients/typescript" &&
+    npm ci --no-audit --no-fund --loglevel=error &&
+    npm run --silent build &&
+    timeout 900 node --test --test-reporter=tap dist/test/*.test.js
+)
+run_node_tests typescript-sdk-tests typescript_sdk_tests
+
 status=0
 if [[ "$test_rc" -ne 0 ]]; then
   echo "error: dotnet test exited with $test_rc." >&2
