@@ -158,12 +158,15 @@ run_node_tests() {
 
 run_node_tests contract-tooling-tests env BUF="$buf" node --test --test-reporter=tap scripts/tests/
 
-# The TypeScript SDK: install from package-lock.json, generate its code from protos/ and build it, then run
-# its tests, among them scenario S2 against the hub built above (started as a process by the tests).
+# The TypeScript SDK: install from package-lock.json (npm ci, skipped when node_modules is newer than the
+# lock file), generate its code from protos/ and build it, then run its tests, among them scenario S2
+# against the hub built above (started as a process by the tests).
 # (A subshell, chained with &&: `set -e` does not apply inside the `|| rc=$?` of run_node_tests.)
 typescript_sdk_tests() (
   cd "$repo_root/src/Clients/typescript" &&
-    npm ci --no-audit --no-fund --loglevel=error &&
+    if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+      npm ci --no-audit --no-fund --loglevel=error
+    fi &&
     npm run --silent build &&
     timeout 900 node --test --test-reporter=tap dist/test/*.test.js
 )
