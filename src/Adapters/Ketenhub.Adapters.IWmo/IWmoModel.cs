@@ -1,0 +1,61 @@
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.Adapters.IWmo;
+
+/// <summary>
+/// What the adapter may know of the client for one recipient: the recipient's pseudonym always, the BSN only
+/// when the recipient has a legal need for it.
+/// </summary>
+/// <param name="Bsn">The BSN, or null when the recipient may not have it.</param>
+/// <param name="BirthDate">The birth date.</param>
+/// <param name="MunicipalityCode">The CBS code of the client's municipality.</param>
+/// <param name="Pseudonym">The client's pseudonym for this recipient. The hub holds no names; iStandaarden require one, so the name field carries this pseudonym (with NaamGebruik 5, pseudoniem, where the message has it).</param>
+public sealed record IWmoClient(string? Bsn, DateOnly BirthDate, string MunicipalityCode, string Pseudonym);
+
+/// <summary>A party as the adapter needs it.</summary>
+/// <param name="Name">Resource name, <c>parties/{party}</c>.</param>
+/// <param name="Kind">The party's kind.</param>
+/// <param name="DisplayName">The organisation's name.</param>
+/// <param name="Agb">AGB code (eight digits) of a care provider; empty otherwise.</param>
+/// <param name="MunicipalityCodes">CBS codes of the municipalities this party acts for.</param>
+/// <param name="Speaks">Which iStandaarden the party's system exchanges.</param>
+public sealed record IWmoParty(string Name, PartyKind Kind, string DisplayName, string Agb, IReadOnlyList<string> MunicipalityCodes, IStandaarden Speaks)
+{
+    /// <summary>Builds the adapter's view of a configured party.</summary>
+    public static IWmoParty From(Party party, IStandaarden speaks)
+    {
+        ArgumentNullException.ThrowIfNull(party);
+        return new(party.Name, party.Kind, party.DisplayName, party.Agb, [.. party.MunicipalityCodes], speaks);
+    }
+
+    /// <summary>Whether the party stands on the municipality's side of the iStandaarden (municipality, social service, wijkteam).</summary>
+    public bool IsMunicipalitySide => Kind is PartyKind.Municipality or PartyKind.SocialService or PartyKind.Wijkteam;
+}
+
+/// <summary>Coded reasons why the adapter cannot translate or accept something. Stable: partners and operators match on them.</summary>
+public static class IWmoErrors
+{
+    /// <summary>The delivery's payload has no iWmo/iJw counterpart (only referrals do).</summary>
+    public const string PayloadNotSupported = "IWMO_PAYLOAD_NOT_SUPPORTED";
+
+    /// <summary>The recipient is neither a performer of the referral nor a municipality-side party that decides on it.</summary>
+    public const string RecipientNotInvolved = "IWMO_RECIPIENT_NOT_INVOLVED";
+
+    /// <summary>The iStandaarden require the BSN, and the recipient may not have it (or it was not provided).</summary>
+    public const string BsnRequired = "IWMO_BSN_REQUIRED";
+
+    /// <summary>The BSN fails the elfproef.</summary>
+    public const string BsnInvalid = "IWMO_BSN_INVALID";
+
+    /// <summary>No standard the partner speaks covers the service at the client's age (for example debt counselling, or an adult for a partner that speaks only iJw).</summary>
+    public const string ServiceNotCovered = "IWMO_SERVICE_NOT_COVERED";
+
+    /// <summary>A provider in the exchange has no AGB code.</summary>
+    public const string AgbMissing = "IWMO_AGB_MISSING";
+
+    /// <summary>The client's municipality is not a CBS municipality code, or not one the municipality-side recipient acts for.</summary>
+    public const string MunicipalityInvalid = "IWMO_MUNICIPALITY_INVALID";
+
+    /// <summary>The delivery's sequence no longer fits a ToewijzingNummer (nine digits).</summary>
+    public const string NumberOutOfRange = "IWMO_TOEWIJZINGNUMMER_OUT_OF_RANGE";
+}

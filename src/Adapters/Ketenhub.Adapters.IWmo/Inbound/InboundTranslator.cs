@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+using Google.Protobuf;
+using Google.Type;
+using Ketenhub.Adapters.IWmo.Codes;
+using Ketenhub.Adapters.IWmo.Schemas;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.Adapters.IWmo.Inbound;
+
+/// <summary>
+/// Reads a partner's iWmo/iJw message. Order: well-formed XML, a message this adapter takes, valid against its
+/// official schema; only then the header (municipality code, dagtekening, BSN elfproef, parties) and the classes.
+/// A message that fails the first three is refused with a Fo01 code and nothing of it is kept.
+/// </summary>
+/// <remarks>
+/// What it takes: from a care provider 305 (start → <c>StartReferralRequest</c>) and 307 (stop →
+/// <c>EndReferralRequest</c>), each answered with 306/308; from a municipality 301 (toewijzing on the hub's
+/// 315 → <c>AcceptReferralRequest</c>), answered with 302; and the partner's retours 302 (on the hub's 301; without
+/// remarks it is the provider's acceptance → <c>AcceptReferralRequest</c>) and 316 (on the hub's 315).
+/// </remarks>
+public sealed class InboundTranslator(IIWmoDirectory directory)
+{
+    /// <summary>The largest message the adapter reads (the exchange's own limit is 25 MB; a single client's message is far smaller).</summary>
+    public const int MaxMessageBytes = 4 * 1024 * 1024;
+
+    /// <summary>Reads one message received on <paramref name="today"/> (the Dutch calendar date).</summary>
+    public async Task<InboundTranslation> TranslateAsync(ReadOnlyMemory<byte> message, DateOnly today, CancellationToken ct)
+    {
+        if (message.Length is 0 or > MaxMessageBytes || Parse(message) is not { Root: { } root } document)
+        {
+            return Refused(FoutCodes.VoldoetNietAanXsd, [], today);
+        }
+
+        if (!Berichten.TryIdentify(root.Name.NamespaceName, out var standaard, out var bericht) || root.Name.LocalName != "Bericht")
+        {
+            return Refused(FoutCodes.FunctieNietOndersteund, [], today);
+        }
+
+        var problems = SchemaCatalog.Validate(document, standaard);
+        if (problems.Count > 0)
+        {
+            return Refused(FoutCodes.VoldoetNietAanXsd, problems, today);
+        }
+
+        var ns = root.Name.Namespace;
+        XNamespace b = Berichten.BasisNamespace(standaard);
+        var header = root.Element(ns + "Header")!;
+        var afzender = header.Element(ns + "Afzender")!.Value;
+        var ontvanger = header.Element(ns + "Ontvanger")!.Value;
+
+        if (Berichten.IsRetour(bericht))
+        {
+            return bericht is Bericht.ToewijzingRetour or Bericht.VerzoekOmToewijzingRetour
+                ? await ReadRetourAsync(standaard, bericht, document, today, ct).ConfigureAwait(false)
+                : Refused(FoutCodes.FunctieNietOndersteund, [], today);
+        }
+
+        if (bericht == Bericht.VerzoekOmToewijzing)
+        {
+            // A provider's own request for a toewijzing has no hub command yet (see docs/adapters.md).
+            return Refused(FoutCodes.FunctieNietOndersteund, [], today);
+        }
+
+        var gemeente = bericht == Bericht.Toewijzing ? afzender : ontvanger;
+        var agb = bericht == Bericht.Toewijzing ? ontvanger : afzender;
+        var codes = new Dictionary<XElement, List<string>>();
+        var commands = new List<InboundCommand>();
+        InboundTranslation Answer() => new(null, [], standaard, bericht, document, commands, codes, null, today);
+
+        var provider = await directory.FindProviderAsync(agb, ct).ConfigureAwait(false);
+        if (provider is null)
+        {
+            return Refused(FoutCodes.PartijOnbekend, [], today, standaard, bericht);
+        }
+
+        // Header rules: each rejects the whole message (the client is then not assessed).
+        var dagtekening = ParseDate(header.Element(ns + "BerichtIdentificatie")!.Element(b + "Dagtekening")!.Value);
+        var headerCodes = new List<string>();
+        if (dagtekening is null)
+        {
+            headerCodes.Add(RetourCodes.TechnischAfgekeurd);
+        }
+        if (!CbsMunicipalities.IsKnown(gemeente))
+        {
+            headerCodes.Add(RetourCodes.GemeentecodeOngeldig);
+        }
+
+        if (dagtekening > today)
+        {
+            headerCodes.Add(RetourCodes.DagtekeningInToekomst);
+        }
+
+        var client = root.Element(ns + "Client")!;
+        if (!Elfproef.IsValidBsn(client.Element(ns + "Bsn")!.Value))
+        {
+            // The BSN constraint (elfproef) is a technical rule: the message is rejected as a whole.
+            headerCodes.Add(RetourCodes.TechnischAfgekeurd);
+        }
+
+        if (headerCodes.Count > 0)
+        {
+            codes[header] = headerCodes;
+            return Answer();
+        }
+
+        var identity = $"{standaard}|{(int)bericht}|{afzender}|{header.Element(ns + "BerichtIdentificatie")!.Element(b + "Identificatie")!.Value}|{IWmoXml.Date(dagtekening!.Value)}";
+        switch (bericht)
+        {
+            case Bericht.Start:
+                await ReadStartsAsync(ns, client, provider, identity, codes, commands, ct).ConfigureAwait(false);
+                break;
+            case Bericht.Stop:
+                await ReadStopsAsync(ns, client, provider, standaard, identity, codes, commands, ct).ConfigureAwait(false);
+                break;
+            default:
+                var municipality = await directory.FindMunicipalityPartyAsync(gemeente, ct).ConfigureAwait(false);
+                if (municipality is null)
+                {
+                    return Refused(FoutCodes.GemeentecodeOnbekend, [], today, standaard, bericht);
+                }
+
+                ReadToewijzingen(ns, client, municipality, identity, codes, commands);
+                break;
+        }
+
+        return Answer();
+    }
+
+    /// <summary>A request id for the hub, derived from the message and the class's position, so the same message read twice runs once.</summary>
+    public static string RequestId(string identity, int index) =>
+        "iwmo-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity + "|" + index.ToString(CultureInfo.InvariantCulture))))[..40].ToLowerInvariant();
+
+    private async Task ReadStartsAsync(XNamespace ns, XElement client, IWmoParty provider, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands, CancellationToken ct)
+    {
+        var index = 0;
+        foreach (var product in client.Element(ns + "StartProducten")!.Elements(ns + "StartProduct"))
+        {
+            index++;
+            if (product.Element(ns + "StatusAanlevering")!.Value != "1")
+            {
+                // Corrections and deletions of a start have no hub step: not assessed.
+                codes[product] = [RetourCodes.NietBeoordeeld];
+                continue;
+            }
+
+            var referral = await FindReferralAsync(ns, product, provider, ct).ConfigureAwait(false);
+            if (referral is null)
+            {
+                codes[product] = [RetourCodes.NietGekoppeldAanToewijzing];
+                continue;
+            }
+
+            if (ToDate(product.Element(ns + "Begindatum")!.Value) is not { } start)
+            {
+                codes[product] = [RetourCodes.TechnischAfgekeurd];
+                continue;
+            }
+
+            commands.Add(new InboundCommand(
+                provider.Name,
+                new StartReferralRequest { RequestId = RequestId(identity, index), Name = referral, StartDate = start },
+                product));
+        }
+    }
+
+    private async Task ReadStopsAsync(XNamespace ns, XElement client, IWmoParty provider, IStandaard standaard, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands, CancellationToken ct)
+    {
+        var index = 0;
+        foreach (var product in client.Element(ns + "StopProducten")!.Elements(ns + "StopProduct"))
+        {
+            index++;
+            if (product.Element(ns + "StatusAanlevering")!.Value != "1")
+            {
+                codes[product] = [RetourCodes.NietBeoordeeld];
+                continue;
+            }
+
+            var referral = await FindReferralAsync(ns, product, provider, ct).ConfigureAwait(false);
+            if (referral is null)
+            {
+                codes[product] = [RetourCodes.NietGekoppeldAanToewijzing];
+                continue;
+            }
+
+            var reason = EndReasons.ToHub(product.Element(ns + "RedenBeeindiging")!.Value, standaard);
+            if (reason is null || ToDate(product.Element(ns + "Einddatum")!.Value) is not { } end)
+            {
+                codes[product] = [RetourCodes.TechnischAfgekeurd];
+                continue;
+            }
+
+            commands.Add(new InboundCommand(
+                provider.Name,
+                new EndReferralRequest { RequestId = RequestId(identity, index), Name = referral, EndDate = end, ReasonCode = reason },
+                product));
+        }
+    }
+
+    private static void ReadToewijzingen(XNamespace ns, XElement client, IWmoParty municipality, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
+    {
+        var index = 0;
+        foreach (var product in client.Element(ns + "ToegewezenProducten")!.Elements(ns + "ToegewezenProduct"))
+        {
+            index++;
+            var reference = product.Element(ns + "ReferentieAanbieder")?.Value;
+            if (!IsReferralId(reference))
+            {
+                // A toewijzing that does not answer one of the hub's verzoeken has no referral to accept.
+                codes[product] = [RetourCodes.ReferentieOnbekend];
+                continue;
+            }
+
+            commands.Add(new InboundCommand(
+                municipality.Name,
+                new AcceptReferralRequest { RequestId = RequestId(identity, index), Name = "referrals/" + reference },
+                product));
+        }
+    }
+
+    private async Task<InboundTranslation> ReadRetourAsync(IStandaard standaard, Bericht bericht, XDocument document, DateOnly today, CancellationToken ct)
+    {
+        var root = document.Root!;
+        var ns = root.Name.Namespace;
+        XNamespace b = Berichten.BasisNamespace(standaard);
+        var header = root.Element(ns + "Header")!;
+        var identificatie = header.Element(ns + "BerichtIdentificatie")!.Element(b + "Identificatie")!.Value;
+        var all = root.Descendants(ns + "RetourCode").Select(c => c.Value).ToList();
+        var notOk = all.Where(c => c != RetourCodes.Geaccepteerd).ToList();
+        var received = new RetourReceived(identificatie, all.Count > 0 && notOk.Count == 0, notOk);
+        var commands = new List<InboundCommand>();
+        if (bericht == Bericht.ToewijzingRetour && received.Accepted && long.TryParse(identificatie, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            // iWmo has no accept message: a provider's retour without remarks on a toewijzing is its acceptance.
+            var provider = await directory.FindProviderAsync(header.Element(ns + "Ontvanger")!.Value, ct).ConfigureAwait(false);
+            if (provider is null)
+            {
+                return Refused(FoutCodes.PartijOnbekend, [], today, standaard, bericht);
+            }
+
+            var index = 0;
+            foreach (var product in root.Descendants(ns + "ToegewezenProduct"))
+            {
+                index++;
+                var nummer = long.Parse(product.Element(ns + "ToewijzingNummer")!.Value, CultureInfo.InvariantCulture);
+                var referral = await directory.FindReferralAsync(provider.Name, nummer, ct).ConfigureAwait(false);
+                if (referral is not null)
+                {
+                    var identity = $"{standaard}|{(int)bericht}|{header.Element(ns + "IdentificatieRetour")!.Value}";
+                    commands.Add(new InboundCommand(provider.Name, new AcceptReferralRequest { RequestId = RequestId(identity, index), Name = referral }, product));
+                }
+            }
+        }
+
+        return new InboundTranslation(null, [], standaard, bericht, document, commands, [], received, today);
+    }
+
+    private async Task<string?> FindReferralAsync(XNamespace ns, XElement product, IWmoParty provider, CancellationToken ct)
+    {
+        var text = product.Element(ns + "ToewijzingNummer")?.Value;
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var nummer)
+            ? await directory.FindReferralAsync(provider.Name, nummer, ct).ConfigureAwait(false)
+            : null;
+    }
+
+    private static bool IsReferralId(string? value) =>
+        value is { Length: > 4 and <= 36 } && value.StartsWith("ref_", StringComparison.Ordinal) && value.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    private static Date? ToDate(string value) => ParseDate(value) is { } d ? new Date { Year = d.Year, Month = d.Month, Day = d.Day } : null;
+
+    /// <summary>An xs:date as the schema allows it here (no zone); null for a year outside 1..9999.</summary>
+    private static DateOnly? ParseDate(string value) =>
+        DateOnly.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
+
+    private static XDocument? Parse(ReadOnlyMemory<byte> message)
+    {
+        try
+        {
+            using var stream = new MemoryStream(message.ToArray(), writable: false);
+            using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true, IgnoreProcessingInstructions = true });
+            return XDocument.Load(reader, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException)
+        {
+            return null;
+        }
+    }
+
+    private static InboundTranslation Refused(string code, IReadOnlyList<SchemaProblem> problems, DateOnly today, IStandaard? standaard = null, Bericht? bericht = null) =>
+        new(code, problems, standaard, bericht, null, [], [], null, today);
+}

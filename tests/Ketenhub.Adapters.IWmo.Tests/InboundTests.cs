@@ -1,0 +1,297 @@
+using System.Text;
+using System.Xml.Linq;
+using Ketenhub.Adapters.IWmo.Codes;
+using Ketenhub.Adapters.IWmo.Inbound;
+using Ketenhub.Adapters.IWmo.Outbound;
+using Ketenhub.Adapters.IWmo.Schemas;
+using Ketenhub.Contracts.V1;
+using static Ketenhub.Adapters.IWmo.Tests.Fixtures;
+
+namespace Ketenhub.Adapters.IWmo.Tests;
+
+public sealed class InboundTests
+{
+    private const long Nummer = 4711;
+    private readonly MemoryDirectory _directory = new();
+    private readonly InboundTranslator _inbound;
+
+    public InboundTests()
+    {
+        _inbound = new InboundTranslator(_directory);
+
+        // The hub delivered the referral to the provider as toewijzing 4711 (the delivery's sequence).
+        var delivered = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: Nummer), Adult(), Provider, Wijkteam, Now));
+        _directory.Delivered(Provider.Name, BerichtContent.Read(delivered.Document).Products[0].ToewijzingNummer!.Value, "referrals/" + ReferralId);
+        _directory.Delivered(YouthProvider.Name, 5150, "referrals/ref_youth");
+    }
+
+    private Task<InboundTranslation> Read(XDocument message) => _inbound.TranslateAsync(PartnerMessages.Bytes(message), Today, CancellationToken.None);
+
+    private static List<string> Codes(XDocument retour, string klasse) =>
+        [.. retour.Descendants().Single(e => e.Name.LocalName == klasse).Elements().Single(e => e.Name.LocalName == "RetourCodes").Elements().Select(e => e.Value)];
+
+    [Fact]
+    public async Task A_wmo305_becomes_a_start_for_the_referral_and_is_answered_with_a_valid_wmo306_without_remarks()
+    {
+        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, new DateOnly(2026, 11, 20)));
+
+        Assert.Null(read.Refusal);
+        var command = Assert.Single(read.Commands);
+        Assert.Equal(Provider.Name, command.Caller);
+        var start = Assert.IsType<StartReferralRequest>(command.Request);
+        Assert.Equal("referrals/" + ReferralId, start.Name);
+        Assert.Equal(new Google.Type.Date { Year = 2026, Month = 11, Day = 20 }, start.StartDate);
+        Assert.StartsWith("iwmo-", start.RequestId, StringComparison.Ordinal);
+
+        var retour = read.BuildRetour();
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
+        Assert.Equal("http://www.istandaarden.nl/iwmo/3_2/wmo306/schema", retour.Root!.Name.NamespaceName);
+        Assert.Equal("419", retour.Descendants().First(e => e.Name.LocalName == "BerichtCode").Value);
+        Assert.Equal([RetourCodes.Geaccepteerd], Codes(retour, "Header"));
+        Assert.Equal([RetourCodes.Geaccepteerd], Codes(retour, "Client"));
+        Assert.Equal([RetourCodes.Geaccepteerd], Codes(retour, "StartProduct"));
+        Assert.Equal("S-1001", retour.Descendants().First(e => e.Name.LocalName == "Identificatie").Value);
+    }
+
+    [Fact]
+    public async Task A_wmo307_becomes_an_end_with_its_wmo588_reason_and_a_valid_wmo308()
+    {
+        var read = await Read(PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, Nummer, new DateOnly(2026, 3, 1), new DateOnly(2026, 11, 21), "19"));
+
+        var end = Assert.IsType<EndReferralRequest>(Assert.Single(read.Commands).Request);
+        Assert.Equal("referrals/" + ReferralId, end.Name);
+        Assert.Equal("19", end.ReasonCode);
+        Assert.Equal(new Google.Type.Date { Year = 2026, Month = 11, Day = 21 }, end.EndDate);
+        var retour = read.BuildRetour();
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
+        Assert.Equal([RetourCodes.Geaccepteerd], Codes(retour, "StopProduct"));
+    }
+
+    [Fact]
+    public async Task A_jw307_reason_is_translated_to_the_hubs_wmo588_code_and_answered_with_a_valid_jw308()
+    {
+        var read = await Read(PartnerMessages.Stop(IStandaard.IJw, YouthProviderAgb, 5150, new DateOnly(2026, 1, 5), new DateOnly(2026, 11, 22), "31"));
+
+        var end = Assert.IsType<EndReferralRequest>(Assert.Single(read.Commands).Request);
+        Assert.Equal("referrals/ref_youth", end.Name);
+        Assert.Equal(EndReasons.VolgensPlan, end.ReasonCode);
+        var retour = read.BuildRetour();
+        Assert.Equal("http://www.istandaarden.nl/ijw/3_2/jw308/schema", retour.Root!.Name.NamespaceName);
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IJw));
+    }
+
+    [Fact]
+    public async Task A_jw305_from_a_youth_provider_starts_its_referral_with_a_valid_jw306()
+    {
+        var read = await Read(PartnerMessages.Start(IStandaard.IJw, YouthProviderAgb, 5150, Today));
+
+        Assert.IsType<StartReferralRequest>(Assert.Single(read.Commands).Request);
+        Assert.Equal(YouthProvider.Name, read.Commands[0].Caller);
+        Assert.Empty(SchemaCatalog.Validate(read.BuildRetour(), IStandaard.IJw));
+    }
+
+    [Fact]
+    public async Task A_municipalitys_wmo301_on_the_hubs_verzoek_accepts_the_referral_and_gets_a_valid_wmo302()
+    {
+        var read = await Read(PartnerMessages.Toewijzing(IStandaard.IWmo, Dordrecht, ProviderAgb, ReferralId));
+
+        var command = Assert.Single(read.Commands);
+        Assert.Equal(Sdd.Name, command.Caller);
+        Assert.Equal("referrals/" + ReferralId, Assert.IsType<AcceptReferralRequest>(command.Request).Name);
+        var retour = read.BuildRetour();
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
+        Assert.Equal("415", retour.Descendants().First(e => e.Name.LocalName == "BerichtCode").Value);
+        Assert.Equal([RetourCodes.Geaccepteerd], Codes(retour, "ToegewezenProduct"));
+        Assert.Equal([RetourCodes.Geaccepteerd], Codes(retour, "Contact"));
+    }
+
+    [Fact]
+    public async Task A_toewijzing_that_answers_no_verzoek_of_the_hub_gets_9379_and_no_command()
+    {
+        var read = await Read(PartnerMessages.Toewijzing(IStandaard.IWmo, Dordrecht, ProviderAgb, referentie: null));
+
+        Assert.Empty(read.Commands);
+        var retour = read.BuildRetour();
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
+        Assert.Equal([RetourCodes.ReferentieOnbekend], Codes(retour, "ToegewezenProduct"));
+        Assert.Equal([RetourCodes.Geaccepteerd], Codes(retour, "Client"));
+    }
+
+    [Fact]
+    public async Task A_providers_wmo302_without_remarks_on_the_hubs_toewijzing_is_its_acceptance()
+    {
+        var delivered = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: Nummer), Adult(), Provider, Wijkteam, Now));
+        var retour = RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, delivered.Document, new Dictionary<XElement, List<string>>(), Today);
+
+        var read = await Read(retour);
+
+        Assert.NotNull(read.RetourReceived);
+        Assert.True(read.RetourReceived.Accepted);
+        Assert.Equal("4711", read.RetourReceived.Identificatie);
+        var accept = Assert.IsType<AcceptReferralRequest>(Assert.Single(read.Commands).Request);
+        Assert.Equal("referrals/" + ReferralId, accept.Name);
+        Assert.Equal(Provider.Name, read.Commands[0].Caller);
+        Assert.False(read.HasRetour);
+    }
+
+    [Fact]
+    public async Task A_providers_wmo302_with_a_rejection_accepts_nothing_and_reports_the_codes()
+    {
+        var delivered = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: Nummer), Adult(), Provider, Wijkteam, Now));
+        var product = delivered.Document.Descendants().Single(e => e.Name.LocalName == "ToegewezenProduct");
+        var retour = RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, delivered.Document, new Dictionary<XElement, List<string>> { [product] = ["9332"] }, Today);
+
+        var read = await Read(retour);
+
+        Assert.False(read.RetourReceived!.Accepted);
+        Assert.Equal(["9332"], read.RetourReceived.Codes);
+        Assert.Empty(read.Commands);
+    }
+
+    [Fact]
+    public async Task A_municipalitys_wmo316_on_the_hubs_verzoek_is_read_as_a_retour()
+    {
+        var sent = Produce(new OutboundRequest(ReferralDelivery(Sdd, Provider), Adult(), Sdd, Provider, Now));
+        var retour = RetourWriter.Write(IStandaard.IWmo, Bericht.VerzoekOmToewijzing, sent.Document, new Dictionary<XElement, List<string>>(), Today);
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
+
+        var read = await Read(retour);
+
+        Assert.True(read.RetourReceived!.Accepted);
+        Assert.Equal(sent.Identificatie, read.RetourReceived.Identificatie);
+        Assert.Empty(read.Commands);
+    }
+
+    [Fact]
+    public async Task A_start_on_an_unknown_toewijzing_gets_9019_and_no_command()
+    {
+        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, 999, Today));
+
+        Assert.Empty(read.Commands);
+        var retour = read.BuildRetour();
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
+        Assert.Equal([RetourCodes.NietGekoppeldAanToewijzing], Codes(retour, "StartProduct"));
+        Assert.Equal([RetourCodes.Geaccepteerd], Codes(retour, "Header"));
+    }
+
+    [Fact]
+    public async Task A_toewijzing_of_another_provider_is_unknown_too()
+    {
+        // 4711 belongs to the waakvlam provider, not to the youth provider that sends it.
+        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, YouthProviderAgb, Nummer, Today));
+        Assert.Empty(read.Commands);
+        Assert.Equal([RetourCodes.NietGekoppeldAanToewijzing], Codes(read.BuildRetour(), "StartProduct"));
+    }
+
+    [Fact]
+    public async Task A_bsn_failing_the_elfproef_rejects_the_whole_message_with_0001()
+    {
+        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, bsn: "111222334"));
+
+        Assert.Null(read.Refusal);
+        Assert.Empty(read.Commands);
+        var retour = read.BuildRetour();
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
+        Assert.Equal([RetourCodes.TechnischAfgekeurd], Codes(retour, "Header"));
+        Assert.DoesNotContain(retour.Descendants(), e => e.Name.LocalName == "Client");
+        Assert.DoesNotContain("111222334", retour.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_municipality_code_gets_S300_and_a_future_dagtekening_8848()
+    {
+        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, gemeente: "0001", dagtekening: Today.AddDays(1)));
+
+        Assert.Empty(read.Commands);
+        var retour = read.BuildRetour();
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
+        Assert.Equal([RetourCodes.GemeentecodeOngeldig, RetourCodes.DagtekeningInToekomst], Codes(retour, "Header"));
+    }
+
+    [Fact]
+    public async Task A_correction_of_a_start_is_not_assessed()
+    {
+        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, status: "2"));
+        Assert.Empty(read.Commands);
+        Assert.Equal([RetourCodes.NietBeoordeeld], Codes(read.BuildRetour(), "StartProduct"));
+    }
+
+    [Fact]
+    public async Task A_hub_refusal_of_a_command_becomes_the_standards_code_in_the_retour()
+    {
+        var stop = await Read(PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, Nummer, Today, Today, "19"));
+        var start = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today));
+
+        var stopRetour = stop.BuildRetour(new Dictionary<InboundCommand, string> { [stop.Commands[0]] = "ILLEGAL_REFERRAL_STEP" });
+        var startRetour = start.BuildRetour(new Dictionary<InboundCommand, string> { [start.Commands[0]] = "NOT_A_PERFORMER" });
+
+        Assert.Equal([RetourCodes.GeenActueelStartbericht], Codes(stopRetour, "StopProduct"));
+        Assert.Equal([RetourCodes.NietGekoppeldAanToewijzing], Codes(startRetour, "StartProduct"));
+        Assert.Empty(SchemaCatalog.Validate(stopRetour, IStandaard.IWmo));
+        Assert.Empty(SchemaCatalog.Validate(startRetour, IStandaard.IWmo));
+    }
+
+    [Fact]
+    public async Task The_same_message_read_twice_gives_the_same_request_ids_and_the_same_retour()
+    {
+        var message = PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today);
+        var first = await Read(message);
+        var second = await Read(message);
+        var other = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, identificatie: "S-1002"));
+
+        Assert.Equal(((StartReferralRequest)first.Commands[0].Request).RequestId, ((StartReferralRequest)second.Commands[0].Request).RequestId);
+        Assert.NotEqual(((StartReferralRequest)first.Commands[0].Request).RequestId, ((StartReferralRequest)other.Commands[0].Request).RequestId);
+        Assert.Equal(first.BuildRetour().ToString(), second.BuildRetour().ToString());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not xml at all")]
+    [InlineData("<Bericht xmlns=\"http://www.istandaarden.nl/iwmo/3_2/wmo305/schema\"><Header>")]
+    [InlineData("<!DOCTYPE x [<!ENTITY e \"boom\">]><Bericht xmlns=\"http://www.istandaarden.nl/iwmo/3_2/wmo305/schema\">&e;</Bericht>")]
+    public async Task Malformed_xml_is_refused_with_IB001_and_nothing_else(string text)
+    {
+        var read = await _inbound.TranslateAsync(Encoding.UTF8.GetBytes(text), Today, CancellationToken.None);
+
+        Assert.Equal(FoutCodes.VoldoetNietAanXsd, read.Refusal);
+        Assert.Empty(read.Commands);
+        Assert.False(read.HasRetour);
+        Assert.Null(read.Document);
+    }
+
+    [Fact]
+    public async Task A_schema_invalid_message_is_refused_with_IB001_naming_places_not_values()
+    {
+        var message = PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, bsn: "12345");
+        message.Descendants().Single(e => e.Name.LocalName == "Begindatum").Remove();
+
+        var read = await Read(message);
+
+        Assert.Equal(FoutCodes.VoldoetNietAanXsd, read.Refusal);
+        Assert.Empty(read.Commands);
+        Assert.False(read.HasRetour);
+        Assert.Contains(read.Problems, p => p.Path == "Bericht/Client/Bsn");
+        Assert.Contains(read.Problems, p => p.Path.StartsWith("Bericht/Client/StartProducten/StartProduct", StringComparison.Ordinal));
+        Assert.DoesNotContain(read.Problems, p => p.Path.Contains("12345", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_message_in_a_foreign_namespace_or_one_the_adapter_does_not_take_is_refused_with_IB004()
+    {
+        var foreign = await _inbound.TranslateAsync(Encoding.UTF8.GetBytes("<Bericht xmlns=\"http://www.istandaarden.nl/iwmo/3_2/wmo323/schema\"/>"), Today, CancellationToken.None);
+        var verzoek = Produce(new OutboundRequest(ReferralDelivery(Sdd, Provider), Adult(), Sdd, Provider, Now));
+        var inbound315 = await Read(verzoek.Document);
+
+        Assert.Equal(FoutCodes.FunctieNietOndersteund, foreign.Refusal);
+        Assert.Equal(FoutCodes.FunctieNietOndersteund, inbound315.Refusal);
+        Assert.Empty(inbound315.Commands);
+    }
+
+    [Fact]
+    public async Task A_message_from_an_unknown_provider_is_refused()
+    {
+        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, "99999999", Nummer, Today));
+        Assert.Equal(FoutCodes.PartijOnbekend, read.Refusal);
+        Assert.Empty(read.Commands);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Xml.Linq;
+using Ketenhub.Adapters.IWmo.Codes;
+using Ketenhub.Adapters.IWmo.Outbound;
+using Ketenhub.Adapters.IWmo.Schemas;
+using Ketenhub.Contracts.V1;
+using static Ketenhub.Adapters.IWmo.Tests.Fixtures;
+
+namespace Ketenhub.Adapters.IWmo.Tests;
+
+public sealed class OutboundTests
+{
+    [Fact]
+    public void A_referral_to_an_iwmo_provider_becomes_a_valid_wmo301_from_the_clients_municipality()
+    {
+        var delivery = ReferralDelivery(Provider, Wijkteam);
+        var message = Produce(new OutboundRequest(delivery, Adult(), Provider, Wijkteam, Now));
+
+        Assert.Equal(IStandaard.IWmo, message.Standaard);
+        Assert.Equal(Bericht.Toewijzing, message.Bericht);
+        Assert.Empty(SchemaCatalog.Validate(message.Document, IStandaard.IWmo));
+        XNamespace ns = "http://www.istandaarden.nl/iwmo/3_2/wmo301/schema";
+        XNamespace b = "http://www.istandaarden.nl/iwmo/3_2/basisschema/schema";
+        var header = message.Document.Root!.Element(ns + "Header")!;
+        Assert.Equal("414", header.Element(ns + "BerichtCode")!.Value);
+        Assert.Equal("3", header.Element(ns + "BerichtVersie")!.Value);
+        Assert.Equal("2", header.Element(ns + "BerichtSubversie")!.Value);
+        Assert.Equal(Dordrecht, header.Element(ns + "Afzender")!.Value);
+        Assert.Equal(ProviderAgb, header.Element(ns + "Ontvanger")!.Value);
+        Assert.Equal("4711", header.Element(ns + "BerichtIdentificatie")!.Element(b + "Identificatie")!.Value);
+        Assert.Equal("2026-11-23", header.Element(ns + "BerichtIdentificatie")!.Element(b + "Dagtekening")!.Value);
+        var client = message.Document.Root!.Element(ns + "Client")!;
+        Assert.Equal(ValidBsn, client.Element(ns + "Bsn")!.Value);
+        Assert.Equal("5", client.Element(ns + "Naam")!.Element(b + "NaamGebruik")!.Value);
+        Assert.Equal("K7Q2M9", client.Descendants(b + "Achternaam").First().Value);
+        var coach = client.Element(ns + "Relaties")!.Element(ns + "Relatie")!;
+        Assert.Equal("07", coach.Element(ns + "Soort")!.Value);
+        Assert.Equal("0612345678", coach.Descendants(b + "Telefoonnummer").Single().Value);
+        Assert.Equal("12:00:00", client.Descendants(ns + "Toewijzingstijd").Single().Value);
+    }
+
+    [Fact]
+    public void A_wmo301_read_back_carries_the_mapped_fields_of_the_referral()
+    {
+        var delivery = ReferralDelivery(Provider, Wijkteam, ServiceKind.DayActivities, sequence: 918273);
+        var message = Produce(new OutboundRequest(delivery, Adult(), Provider, Wijkteam, Now));
+
+        var content = BerichtContent.Read(XDocument.Parse(System.Text.Encoding.UTF8.GetString(message.ToBytes())));
+
+        Assert.Equal(Bericht.Toewijzing, content.Bericht);
+        Assert.Equal(Dordrecht, content.Afzender);
+        Assert.Equal(ProviderAgb, content.Ontvanger);
+        Assert.Equal(ValidBsn, content.Bsn);
+        Assert.Equal(Adult().BirthDate, content.BirthDate);
+        Assert.Equal(Today, content.Dagtekening);
+        var product = Assert.Single(content.Products);
+        Assert.Equal(918273, product.ToewijzingNummer);
+        Assert.Equal(OutboundTranslator.ToewijzingNummer(delivery), product.ToewijzingNummer);
+        Assert.Null(product.ReferentieAanbieder);
+        Assert.Equal(ServiceKind.DayActivities, ProductCategories.ServiceOf(product.Categorie!, content.Standaard));
+        Assert.Equal(Today, product.Ingangsdatum);
+        Assert.Equal(delivery.Referral.Reason + "\n" + IWmoXml.StrengthsPrefix + delivery.Referral.Strengths, product.Commentaar);
+    }
+
+    [Fact]
+    public void A_providers_referral_to_the_social_service_becomes_its_wmo315_and_reads_back_equal()
+    {
+        var delivery = ReferralDelivery(Sdd, Provider, ServiceKind.IndividualGuidance);
+        var message = Produce(new OutboundRequest(delivery, Adult(), Sdd, Provider, Now));
+
+        Assert.Equal(Bericht.VerzoekOmToewijzing, message.Bericht);
+        Assert.Empty(SchemaCatalog.Validate(message.Document, IStandaard.IWmo));
+        var content = BerichtContent.Read(message.Document);
+        Assert.Equal("444", message.Document.Descendants().Single(e => e.Name.LocalName == "BerichtCode").Value);
+        Assert.Equal(ProviderAgb, content.Afzender);
+        Assert.Equal(Dordrecht, content.Ontvanger);
+        Assert.Equal(ValidBsn, content.Bsn);
+        var product = Assert.Single(content.Products);
+        Assert.Equal(ReferralId, product.ReferentieAanbieder);
+        Assert.Equal(ProductCategories.WmoBegeleiding, product.Categorie);
+        Assert.Equal(ServiceKind.IndividualGuidance, ProductCategories.ServiceOf(product.Categorie!, IStandaard.IWmo, ServiceKind.IndividualGuidance));
+        Assert.Equal(VerwijzerTypes.GeenVerwijzer, product.VerwijzerType);
+        Assert.Equal(Today, product.Ingangsdatum);
+    }
+
+    [Theory]
+    [InlineData(ServiceKind.WaakvlamSupport, "02")]
+    [InlineData(ServiceKind.IndividualGuidance, "02")]
+    [InlineData(ServiceKind.DayActivities, "07")]
+    [InlineData(ServiceKind.ShelteredHousing, "15")]
+    [InlineData(ServiceKind.HouseholdHelp, "01")]
+    public void Every_wmo_service_maps_to_its_wmo020_category_in_a_valid_message(ServiceKind service, string category)
+    {
+        var message = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, service), Adult(), Provider, Wijkteam, Now));
+
+        Assert.Empty(SchemaCatalog.Validate(message.Document, IStandaard.IWmo));
+        Assert.Equal(category, BerichtContent.Read(message.Document).Products[0].Categorie);
+    }
+
+    [Theory]
+    [InlineData(ServiceKind.DebtCounselling)]
+    [InlineData(ServiceKind.ParticipationWork)]
+    [InlineData(ServiceKind.YouthCare)]
+    [InlineData(ServiceKind.Unspecified)]
+    public void A_service_outside_the_wmo_is_a_coded_failure_for_an_adult(ServiceKind service) =>
+        Assert.Equal(IWmoErrors.ServiceNotCovered, Failure(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, service), Adult(), Provider, Wijkteam, Now)));
+
+    [Fact]
+    public void Without_the_bsn_the_referral_is_a_coded_failure_not_an_invalid_message() =>
+        Assert.Equal(IWmoErrors.BsnRequired, Failure(new OutboundRequest(ReferralDelivery(Provider, Wijkteam), Adult(bsn: null), Provider, Wijkteam, Now)));
+
+    [Fact]
+    public void A_bsn_failing_the_elfproef_is_a_coded_failure() =>
+        Assert.Equal(IWmoErrors.BsnInvalid, Failure(new OutboundRequest(ReferralDelivery(Provider, Wijkteam), Adult(bsn: "111222334"), Provider, Wijkteam, Now)));
+
+    [Fact]
+    public void Other_payloads_have_no_iwmo_message()
+    {
+        var delivery = ReferralDelivery(Provider, Wijkteam);
+        delivery.Signal = new Signal { Name = "signals/sig_1" };
+        Assert.Equal(IWmoErrors.PayloadNotSupported, Failure(new OutboundRequest(delivery, Adult(), Provider, Wijkteam, Now)));
+    }
+
+    [Fact]
+    public void A_recipient_that_does_not_perform_the_referral_gets_nothing() =>
+        Assert.Equal(IWmoErrors.RecipientNotInvolved, Failure(new OutboundRequest(ReferralDelivery(Provider, Wijkteam), Adult(), YouthProvider, Wijkteam, Now)));
+
+    [Fact]
+    public void A_client_municipality_that_is_no_cbs_code_or_not_served_by_the_recipient_is_a_coded_failure()
+    {
+        var delivery = ReferralDelivery(Provider, Wijkteam);
+        Assert.Equal(IWmoErrors.MunicipalityInvalid, Failure(new OutboundRequest(delivery, Adult() with { MunicipalityCode = "9999" }, Provider, Wijkteam, Now)));
+        var toSdd = ReferralDelivery(Sdd, Provider);
+        Assert.Equal(IWmoErrors.MunicipalityInvalid, Failure(new OutboundRequest(toSdd, Adult() with { MunicipalityCode = "0363" }, Sdd, Provider, Now)));
+    }
+
+    [Fact]
+    public void A_verzoek_needs_a_requester_with_an_agb_code() =>
+        Assert.Equal(IWmoErrors.AgbMissing, Failure(new OutboundRequest(ReferralDelivery(Sdd, School), Adult(), Sdd, School, Now)));
+
+    [Fact]
+    public void A_toewijzingnummer_must_fit_nine_digits() =>
+        Assert.Equal(IWmoErrors.NumberOutOfRange, Failure(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: 1_000_000_000), Adult(), Provider, Wijkteam, Now)));
+}
