@@ -75,19 +75,30 @@ internal static class Fixtures
 internal sealed class MemoryDirectory : IIWmoDirectory
 {
     private readonly ConcurrentDictionary<(string Party, long Nummer), string> _toewijzingen = new();
+    private readonly ConcurrentDictionary<(string Party, string Identificatie), string> _deliveries = new();
 
     public List<IWmoParty> Parties { get; } = [Fixtures.Provider, Fixtures.YouthProvider, Fixtures.Sdd, Fixtures.Wijkteam, Fixtures.School];
 
+    public Dictionary<string, IWmoClient> Clients { get; } = new() { ["clients/cli_0193c2a4b5d67e8f9a0b1c2d3e4f5a71"] = Fixtures.Adult() };
+
     public void Delivered(string performer, long nummer, string referral) => _toewijzingen[(performer, nummer)] = referral;
 
-    public ValueTask<IWmoParty?> FindProviderAsync(string agb, CancellationToken ct) =>
-        ValueTask.FromResult(Parties.FirstOrDefault(p => p.Kind == PartyKind.CareProvider && p.Agb == agb));
+    public void Sent(string recipient, string identificatie, string delivery) => _deliveries[(recipient, identificatie)] = delivery;
 
-    public ValueTask<IWmoParty?> FindMunicipalityPartyAsync(string cbsCode, CancellationToken ct) =>
-        ValueTask.FromResult(Parties.FirstOrDefault(p => p.IsMunicipalitySide && p.Speaks != IStandaarden.None && p.MunicipalityCodes.Contains(cbsCode)));
+    public IWmoParty? FindProvider(string agb) => Parties.FirstOrDefault(p => p.Kind == PartyKind.CareProvider && p.Agb == agb);
 
-    public ValueTask<string?> FindReferralAsync(string performerParty, long toewijzingNummer, CancellationToken ct) =>
-        ValueTask.FromResult(_toewijzingen.TryGetValue((performerParty, toewijzingNummer), out var r) ? r : null);
+    public IWmoParty? FindMunicipalityParty(string cbsCode) =>
+        Parties.FirstOrDefault(p => p.IsMunicipalitySide && p.Speaks != IStandaarden.None && p.MunicipalityCodes.Contains(cbsCode));
+
+    public IWmoParty? FindParty(string partyName) => Parties.FirstOrDefault(p => p.Name == partyName);
+
+    public string? FindReferral(string performerParty, long toewijzingNummer) =>
+        _toewijzingen.TryGetValue((performerParty, toewijzingNummer), out var r) ? r : null;
+
+    public string? FindDelivery(string recipientParty, string identificatie) =>
+        _deliveries.TryGetValue((recipientParty, identificatie), out var d) ? d : null;
+
+    public IWmoClient? ClientView(Delivery delivery, string recipientParty) => Clients.GetValueOrDefault(delivery.Client);
 }
 
 /// <summary>Builds partner messages the way a provider's or municipality's system writes them.</summary>

@@ -25,15 +25,15 @@ public sealed class InboundTests
         _directory.Delivered(YouthProvider.Name, 5150, "referrals/ref_youth");
     }
 
-    private Task<InboundTranslation> Read(XDocument message) => _inbound.TranslateAsync(PartnerMessages.Bytes(message), Today, CancellationToken.None);
+    private InboundReading Read(XDocument message) => _inbound.Translate(PartnerMessages.Bytes(message), Today);
 
     private static List<string> Codes(XDocument retour, string klasse) =>
         [.. retour.Descendants().Single(e => e.Name.LocalName == klasse).Elements().Single(e => e.Name.LocalName == "RetourCodes").Elements().Select(e => e.Value)];
 
     [Fact]
-    public async Task A_wmo305_becomes_a_start_for_the_referral_and_is_answered_with_a_valid_wmo306_without_remarks()
+    public void A_wmo305_becomes_a_start_for_the_referral_and_is_answered_with_a_valid_wmo306_without_remarks()
     {
-        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, new DateOnly(2026, 11, 20)));
+        var read = Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, new DateOnly(2026, 11, 20)));
 
         Assert.Null(read.Refusal);
         var command = Assert.Single(read.Commands);
@@ -54,9 +54,9 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_wmo307_becomes_an_end_with_its_wmo588_reason_and_a_valid_wmo308()
+    public void A_wmo307_becomes_an_end_with_its_wmo588_reason_and_a_valid_wmo308()
     {
-        var read = await Read(PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, Nummer, new DateOnly(2026, 3, 1), new DateOnly(2026, 11, 21), "19"));
+        var read = Read(PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, Nummer, new DateOnly(2026, 3, 1), new DateOnly(2026, 11, 21), "19"));
 
         var end = Assert.IsType<EndReferralRequest>(Assert.Single(read.Commands).Request);
         Assert.Equal("referrals/" + ReferralId, end.Name);
@@ -68,9 +68,9 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_jw307_reason_is_translated_to_the_hubs_wmo588_code_and_answered_with_a_valid_jw308()
+    public void A_jw307_reason_is_translated_to_the_hubs_wmo588_code_and_answered_with_a_valid_jw308()
     {
-        var read = await Read(PartnerMessages.Stop(IStandaard.IJw, YouthProviderAgb, 5150, new DateOnly(2026, 1, 5), new DateOnly(2026, 11, 22), "31"));
+        var read = Read(PartnerMessages.Stop(IStandaard.IJw, YouthProviderAgb, 5150, new DateOnly(2026, 1, 5), new DateOnly(2026, 11, 22), "31"));
 
         var end = Assert.IsType<EndReferralRequest>(Assert.Single(read.Commands).Request);
         Assert.Equal("referrals/ref_youth", end.Name);
@@ -81,9 +81,9 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_jw305_from_a_youth_provider_starts_its_referral_with_a_valid_jw306()
+    public void A_jw305_from_a_youth_provider_starts_its_referral_with_a_valid_jw306()
     {
-        var read = await Read(PartnerMessages.Start(IStandaard.IJw, YouthProviderAgb, 5150, Today));
+        var read = Read(PartnerMessages.Start(IStandaard.IJw, YouthProviderAgb, 5150, Today));
 
         Assert.IsType<StartReferralRequest>(Assert.Single(read.Commands).Request);
         Assert.Equal(YouthProvider.Name, read.Commands[0].Caller);
@@ -91,9 +91,9 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_municipalitys_wmo301_on_the_hubs_verzoek_accepts_the_referral_and_gets_a_valid_wmo302()
+    public void A_municipalitys_wmo301_on_the_hubs_verzoek_accepts_the_referral_and_gets_a_valid_wmo302()
     {
-        var read = await Read(PartnerMessages.Toewijzing(IStandaard.IWmo, Dordrecht, ProviderAgb, ReferralId));
+        var read = Read(PartnerMessages.Toewijzing(IStandaard.IWmo, Dordrecht, ProviderAgb, ReferralId));
 
         var command = Assert.Single(read.Commands);
         Assert.Equal(Sdd.Name, command.Caller);
@@ -106,9 +106,9 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_toewijzing_that_answers_no_verzoek_of_the_hub_gets_9379_and_no_command()
+    public void A_toewijzing_that_answers_no_verzoek_of_the_hub_gets_9379_and_no_command()
     {
-        var read = await Read(PartnerMessages.Toewijzing(IStandaard.IWmo, Dordrecht, ProviderAgb, referentie: null));
+        var read = Read(PartnerMessages.Toewijzing(IStandaard.IWmo, Dordrecht, ProviderAgb, referentie: null));
 
         Assert.Empty(read.Commands);
         var retour = read.BuildRetour();
@@ -118,54 +118,61 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_providers_wmo302_without_remarks_on_the_hubs_toewijzing_is_its_acceptance()
+    public void A_providers_wmo302_without_remarks_on_the_hubs_toewijzing_is_its_acceptance()
     {
         var delivered = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: Nummer), Adult(), Provider, Wijkteam, Now));
         var retour = RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, delivered.Document, new Dictionary<XElement, List<string>>(), Today);
+        _directory.Sent(Provider.Name, delivered.Identificatie, "deliveries/dlv_1");
 
-        var read = await Read(retour);
+        var read = Read(retour);
 
         Assert.NotNull(read.RetourReceived);
         Assert.True(read.RetourReceived.Accepted);
         Assert.Equal("4711", read.RetourReceived.Identificatie);
-        var accept = Assert.IsType<AcceptReferralRequest>(Assert.Single(read.Commands).Request);
+        Assert.Equal(2, read.Commands.Count);
+        Assert.Equal("deliveries/dlv_1", Assert.IsType<AcknowledgeDeliveryRequest>(read.Commands[0].Request).Name);
+        var accept = Assert.IsType<AcceptReferralRequest>(read.Commands[1].Request);
         Assert.Equal("referrals/" + ReferralId, accept.Name);
-        Assert.Equal(Provider.Name, read.Commands[0].Caller);
+        Assert.All(read.Commands, c => Assert.Equal(Provider.Name, c.Caller));
         Assert.False(read.HasRetour);
     }
 
     [Fact]
-    public async Task A_providers_wmo302_with_a_rejection_accepts_nothing_and_reports_the_codes()
+    public void A_providers_wmo302_with_a_rejection_accepts_nothing_and_reports_the_codes()
     {
         var delivered = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: Nummer), Adult(), Provider, Wijkteam, Now));
         var product = delivered.Document.Descendants().Single(e => e.Name.LocalName == "ToegewezenProduct");
         var retour = RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, delivered.Document, new Dictionary<XElement, List<string>> { [product] = ["9332"] }, Today);
+        _directory.Sent(Provider.Name, delivered.Identificatie, "deliveries/dlv_1");
 
-        var read = await Read(retour);
+        var read = Read(retour);
 
         Assert.False(read.RetourReceived!.Accepted);
         Assert.Equal(["9332"], read.RetourReceived.Codes);
-        Assert.Empty(read.Commands);
+        var reject = Assert.IsType<RejectDeliveryRequest>(Assert.Single(read.Commands).Request);
+        Assert.Equal(("deliveries/dlv_1", "WJ001_9332"), (reject.Name, reject.ReasonCode));
     }
 
     [Fact]
-    public async Task A_municipalitys_wmo316_on_the_hubs_verzoek_is_read_as_a_retour()
+    public void A_municipalitys_wmo316_on_the_hubs_verzoek_is_read_as_a_retour()
     {
         var sent = Produce(new OutboundRequest(ReferralDelivery(Sdd, Provider), Adult(), Sdd, Provider, Now));
         var retour = RetourWriter.Write(IStandaard.IWmo, Bericht.VerzoekOmToewijzing, sent.Document, new Dictionary<XElement, List<string>>(), Today);
         Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
 
-        var read = await Read(retour);
+        _directory.Sent(Sdd.Name, sent.Identificatie, "deliveries/dlv_2");
+        var read = Read(retour);
 
         Assert.True(read.RetourReceived!.Accepted);
         Assert.Equal(sent.Identificatie, read.RetourReceived.Identificatie);
-        Assert.Empty(read.Commands);
+        Assert.Equal("deliveries/dlv_2", Assert.IsType<AcknowledgeDeliveryRequest>(Assert.Single(read.Commands).Request).Name);
+        Assert.Equal(Sdd.Name, read.Commands[0].Caller);
     }
 
     [Fact]
-    public async Task A_start_on_an_unknown_toewijzing_gets_9019_and_no_command()
+    public void A_start_on_an_unknown_toewijzing_gets_9019_and_no_command()
     {
-        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, 999, Today));
+        var read = Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, 999, Today));
 
         Assert.Empty(read.Commands);
         var retour = read.BuildRetour();
@@ -175,18 +182,18 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_toewijzing_of_another_provider_is_unknown_too()
+    public void A_toewijzing_of_another_provider_is_unknown_too()
     {
         // 4711 belongs to the waakvlam provider, not to the youth provider that sends it.
-        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, YouthProviderAgb, Nummer, Today));
+        var read = Read(PartnerMessages.Start(IStandaard.IWmo, YouthProviderAgb, Nummer, Today));
         Assert.Empty(read.Commands);
         Assert.Equal([RetourCodes.NietGekoppeldAanToewijzing], Codes(read.BuildRetour(), "StartProduct"));
     }
 
     [Fact]
-    public async Task A_bsn_failing_the_elfproef_rejects_the_whole_message_with_0001()
+    public void A_bsn_failing_the_elfproef_rejects_the_whole_message_with_0001()
     {
-        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, bsn: "111222334"));
+        var read = Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, bsn: "111222334"));
 
         Assert.Null(read.Refusal);
         Assert.Empty(read.Commands);
@@ -198,9 +205,9 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task An_unknown_municipality_code_gets_S300_and_a_future_dagtekening_8848()
+    public void An_unknown_municipality_code_gets_S300_and_a_future_dagtekening_8848()
     {
-        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, gemeente: "0001", dagtekening: Today.AddDays(1)));
+        var read = Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, gemeente: "0001", dagtekening: Today.AddDays(1)));
 
         Assert.Empty(read.Commands);
         var retour = read.BuildRetour();
@@ -209,18 +216,18 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_correction_of_a_start_is_not_assessed()
+    public void A_correction_of_a_start_is_not_assessed()
     {
-        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, status: "2"));
+        var read = Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, status: "2"));
         Assert.Empty(read.Commands);
         Assert.Equal([RetourCodes.NietBeoordeeld], Codes(read.BuildRetour(), "StartProduct"));
     }
 
     [Fact]
-    public async Task A_hub_refusal_of_a_command_becomes_the_standards_code_in_the_retour()
+    public void A_hub_refusal_of_a_command_becomes_the_standards_code_in_the_retour()
     {
-        var stop = await Read(PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, Nummer, Today, Today, "19"));
-        var start = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today));
+        var stop = Read(PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, Nummer, Today, Today, "19"));
+        var start = Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today));
 
         var stopRetour = stop.BuildRetour(new Dictionary<InboundCommand, string> { [stop.Commands[0]] = "ILLEGAL_REFERRAL_STEP" });
         var startRetour = start.BuildRetour(new Dictionary<InboundCommand, string> { [start.Commands[0]] = "NOT_A_PERFORMER" });
@@ -232,12 +239,12 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task The_same_message_read_twice_gives_the_same_request_ids_and_the_same_retour()
+    public void The_same_message_read_twice_gives_the_same_request_ids_and_the_same_retour()
     {
         var message = PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today);
-        var first = await Read(message);
-        var second = await Read(message);
-        var other = await Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, identificatie: "S-1002"));
+        var first = Read(message);
+        var second = Read(message);
+        var other = Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, identificatie: "S-1002"));
 
         Assert.Equal(((StartReferralRequest)first.Commands[0].Request).RequestId, ((StartReferralRequest)second.Commands[0].Request).RequestId);
         Assert.NotEqual(((StartReferralRequest)first.Commands[0].Request).RequestId, ((StartReferralRequest)other.Commands[0].Request).RequestId);
@@ -249,9 +256,9 @@ public sealed class InboundTests
     [InlineData("not xml at all")]
     [InlineData("<Bericht xmlns=\"http://www.istandaarden.nl/iwmo/3_2/wmo305/schema\"><Header>")]
     [InlineData("<!DOCTYPE x [<!ENTITY e \"boom\">]><Bericht xmlns=\"http://www.istandaarden.nl/iwmo/3_2/wmo305/schema\">&e;</Bericht>")]
-    public async Task Malformed_xml_is_refused_with_IB001_and_nothing_else(string text)
+    public void Malformed_xml_is_refused_with_IB001_and_nothing_else(string text)
     {
-        var read = await _inbound.TranslateAsync(Encoding.UTF8.GetBytes(text), Today, CancellationToken.None);
+        var read = _inbound.Translate(Encoding.UTF8.GetBytes(text), Today);
 
         Assert.Equal(FoutCodes.VoldoetNietAanXsd, read.Refusal);
         Assert.Empty(read.Commands);
@@ -260,12 +267,12 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_schema_invalid_message_is_refused_with_IB001_naming_places_not_values()
+    public void A_schema_invalid_message_is_refused_with_IB001_naming_places_not_values()
     {
         var message = PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, bsn: "12345");
         message.Descendants().Single(e => e.Name.LocalName == "Begindatum").Remove();
 
-        var read = await Read(message);
+        var read = Read(message);
 
         Assert.Equal(FoutCodes.VoldoetNietAanXsd, read.Refusal);
         Assert.Empty(read.Commands);
@@ -276,11 +283,11 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_message_in_a_foreign_namespace_or_one_the_adapter_does_not_take_is_refused_with_IB004()
+    public void A_message_in_a_foreign_namespace_or_one_the_adapter_does_not_take_is_refused_with_IB004()
     {
-        var foreign = await _inbound.TranslateAsync(Encoding.UTF8.GetBytes("<Bericht xmlns=\"http://www.istandaarden.nl/iwmo/3_2/wmo323/schema\"/>"), Today, CancellationToken.None);
+        var foreign = _inbound.Translate(Encoding.UTF8.GetBytes("<Bericht xmlns=\"http://www.istandaarden.nl/iwmo/3_2/wmo323/schema\"/>"), Today);
         var verzoek = Produce(new OutboundRequest(ReferralDelivery(Sdd, Provider), Adult(), Sdd, Provider, Now));
-        var inbound315 = await Read(verzoek.Document);
+        var inbound315 = Read(verzoek.Document);
 
         Assert.Equal(FoutCodes.FunctieNietOndersteund, foreign.Refusal);
         Assert.Equal(FoutCodes.FunctieNietOndersteund, inbound315.Refusal);
@@ -288,9 +295,9 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public async Task A_message_from_an_unknown_provider_is_refused()
+    public void A_message_from_an_unknown_provider_is_refused()
     {
-        var read = await Read(PartnerMessages.Start(IStandaard.IWmo, "99999999", Nummer, Today));
+        var read = Read(PartnerMessages.Start(IStandaard.IWmo, "99999999", Nummer, Today));
         Assert.Equal(FoutCodes.PartijOnbekend, read.Refusal);
         Assert.Empty(read.Commands);
     }

@@ -52,7 +52,7 @@ public sealed class SchemaTests
         directory.Delivered(YouthProvider.Name, 5150, "referrals/ref_youth");
         var inbound = new InboundTranslator(directory);
         var minor = BornOn(new DateOnly(2010, 1, 1));
-        XDocument Retour(XDocument heen) => inbound.TranslateAsync(PartnerMessages.Bytes(heen), Today, CancellationToken.None).Result.BuildRetour();
+        XDocument Retour(XDocument heen) => inbound.Translate(PartnerMessages.Bytes(heen), Today).BuildRetour();
 
         return new()
         {

@@ -1,20 +1,37 @@
+using Ketenhub.Contracts.V1;
+
 namespace Ketenhub.Adapters.IWmo.Inbound;
 
 /// <summary>
-/// What the inbound side asks the hub while reading a partner's message. The host implements it over its
-/// configuration and store; it never creates anything.
+/// What the adapter asks the hub while translating (the adapter contract is synchronous, so these are too). The
+/// host implements it over its configuration and store; it never creates anything.
 /// </summary>
 public interface IIWmoDirectory
 {
     /// <summary>The care provider with this AGB code, or null.</summary>
-    ValueTask<IWmoParty?> FindProviderAsync(string agb, CancellationToken ct);
+    IWmoParty? FindProvider(string agb);
 
     /// <summary>The municipality-side party that exchanges iWmo/iJw for this CBS municipality, or null.</summary>
-    ValueTask<IWmoParty?> FindMunicipalityPartyAsync(string cbsCode, CancellationToken ct);
+    IWmoParty? FindMunicipalityParty(string cbsCode);
+
+    /// <summary>The adapter's view of a configured party (with the iStandaarden it speaks), or null.</summary>
+    IWmoParty? FindParty(string partyName);
 
     /// <summary>
     /// The referral (<c>referrals/{id}</c>) that was delivered to <paramref name="performerParty"/> as toewijzing
     /// <paramref name="toewijzingNummer"/> (see <see cref="Outbound.OutboundTranslator.ToewijzingNummer"/>), or null.
     /// </summary>
-    ValueTask<string?> FindReferralAsync(string performerParty, long toewijzingNummer, CancellationToken ct);
+    string? FindReferral(string performerParty, long toewijzingNummer);
+
+    /// <summary>
+    /// The delivery (<c>deliveries/{id}</c>) to <paramref name="recipientParty"/> whose message had BerichtIdentificatie
+    /// <paramref name="identificatie"/> (see <see cref="Outbound.OutboundTranslator.Identificatie"/>), or null.
+    /// </summary>
+    string? FindDelivery(string recipientParty, string identificatie);
+
+    /// <summary>
+    /// What <paramref name="recipientParty"/> may know of the delivery's client (BSN only with a legal need), or null
+    /// when the hub cannot say. Used until the delivery itself carries the recipient's client view.
+    /// </summary>
+    IWmoClient? ClientView(Delivery delivery, string recipientParty);
 }

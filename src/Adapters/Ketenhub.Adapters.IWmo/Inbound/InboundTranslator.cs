@@ -28,7 +28,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
     public const int MaxMessageBytes = 4 * 1024 * 1024;
 
     /// <summary>Reads one message received on <paramref name="today"/> (the Dutch calendar date).</summary>
-    public async Task<InboundTranslation> TranslateAsync(ReadOnlyMemory<byte> message, DateOnly today, CancellationToken ct)
+    public InboundReading Translate(ReadOnlyMemory<byte> message, DateOnly today)
     {
         if (message.Length is 0 or > MaxMessageBytes || Parse(message) is not { Root: { } root } document)
         {
@@ -55,7 +55,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         if (Berichten.IsRetour(bericht))
         {
             return bericht is Bericht.ToewijzingRetour or Bericht.VerzoekOmToewijzingRetour
-                ? await ReadRetourAsync(standaard, bericht, document, today, ct).ConfigureAwait(false)
+                ? ReadRetour(standaard, bericht, document, today)
                 : Refused(FoutCodes.FunctieNietOndersteund, [], today);
         }
 
@@ -69,9 +69,9 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         var agb = bericht == Bericht.Toewijzing ? ontvanger : afzender;
         var codes = new Dictionary<XElement, List<string>>();
         var commands = new List<InboundCommand>();
-        InboundTranslation Answer() => new(null, [], standaard, bericht, document, commands, codes, null, today);
+        InboundReading Answer() => new(null, [], standaard, bericht, document, commands, codes, null, today);
 
-        var provider = await directory.FindProviderAsync(agb, ct).ConfigureAwait(false);
+        var provider = directory.FindProvider(agb);
         if (provider is null)
         {
             return Refused(FoutCodes.PartijOnbekend, [], today, standaard, bericht);
@@ -111,13 +111,13 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         switch (bericht)
         {
             case Bericht.Start:
-                await ReadStartsAsync(ns, client, provider, identity, codes, commands, ct).ConfigureAwait(false);
+                ReadStarts(ns, client, provider, identity, codes, commands);
                 break;
             case Bericht.Stop:
-                await ReadStopsAsync(ns, client, provider, standaard, identity, codes, commands, ct).ConfigureAwait(false);
+                ReadStops(ns, client, provider, standaard, identity, codes, commands);
                 break;
             default:
-                var municipality = await directory.FindMunicipalityPartyAsync(gemeente, ct).ConfigureAwait(false);
+                var municipality = directory.FindMunicipalityParty(gemeente);
                 if (municipality is null)
                 {
                     return Refused(FoutCodes.GemeentecodeOnbekend, [], today, standaard, bericht);
@@ -134,7 +134,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
     public static string RequestId(string identity, int index) =>
         "iwmo-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity + "|" + index.ToString(CultureInfo.InvariantCulture))))[..40].ToLowerInvariant();
 
-    private async Task ReadStartsAsync(XNamespace ns, XElement client, IWmoParty provider, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands, CancellationToken ct)
+    private void ReadStarts(XNamespace ns, XElement client, IWmoParty provider, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
     {
         var index = 0;
         foreach (var product in client.Element(ns + "StartProducten")!.Elements(ns + "StartProduct"))
@@ -147,7 +147,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
                 continue;
             }
 
-            var referral = await FindReferralAsync(ns, product, provider, ct).ConfigureAwait(false);
+            var referral = FindReferral(ns, product, provider);
             if (referral is null)
             {
                 codes[product] = [RetourCodes.NietGekoppeldAanToewijzing];
@@ -167,7 +167,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         }
     }
 
-    private async Task ReadStopsAsync(XNamespace ns, XElement client, IWmoParty provider, IStandaard standaard, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands, CancellationToken ct)
+    private void ReadStops(XNamespace ns, XElement client, IWmoParty provider, IStandaard standaard, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
     {
         var index = 0;
         foreach (var product in client.Element(ns + "StopProducten")!.Elements(ns + "StopProduct"))
@@ -179,7 +179,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
                 continue;
             }
 
-            var referral = await FindReferralAsync(ns, product, provider, ct).ConfigureAwait(false);
+            var referral = FindReferral(ns, product, provider);
             if (referral is null)
             {
                 codes[product] = [RetourCodes.NietGekoppeldAanToewijzing];
@@ -221,7 +221,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         }
     }
 
-    private async Task<InboundTranslation> ReadRetourAsync(IStandaard standaard, Bericht bericht, XDocument document, DateOnly today, CancellationToken ct)
+    private InboundReading ReadRetour(IStandaard standaard, Bericht bericht, XDocument document, DateOnly today)
     {
         var root = document.Root!;
         var ns = root.Name.Namespace;
@@ -232,37 +232,47 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         var notOk = all.Where(c => c != RetourCodes.Geaccepteerd).ToList();
         var received = new RetourReceived(identificatie, all.Count > 0 && notOk.Count == 0, notOk);
         var commands = new List<InboundCommand>();
-        if (bericht == Bericht.ToewijzingRetour && received.Accepted && long.TryParse(identificatie, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+
+        // The retour comes from the party the hub's message went to: the provider of a 301, the municipality of a 315.
+        var ontvanger = header.Element(ns + "Ontvanger")!.Value;
+        var partner = bericht == Bericht.ToewijzingRetour ? directory.FindProvider(ontvanger) : directory.FindMunicipalityParty(ontvanger);
+        if (partner is null)
+        {
+            return Refused(FoutCodes.PartijOnbekend, [], today, standaard, bericht);
+        }
+
+        var identity = $"{standaard}|{(int)bericht}|{header.Element(ns + "IdentificatieRetour")!.Value}";
+        var delivery = directory.FindDelivery(partner.Name, identificatie);
+        if (delivery is not null)
+        {
+            commands.Add(received.Accepted
+                ? new InboundCommand(partner.Name, new AcknowledgeDeliveryRequest { RequestId = RequestId(identity, 0), Name = delivery }, header)
+                : new InboundCommand(partner.Name, new RejectDeliveryRequest { RequestId = RequestId(identity, 0), Name = delivery, ReasonCode = "WJ001_" + notOk[0] }, header));
+        }
+
+        if (bericht == Bericht.ToewijzingRetour && received.Accepted)
         {
             // iWmo has no accept message: a provider's retour without remarks on a toewijzing is its acceptance.
-            var provider = await directory.FindProviderAsync(header.Element(ns + "Ontvanger")!.Value, ct).ConfigureAwait(false);
-            if (provider is null)
-            {
-                return Refused(FoutCodes.PartijOnbekend, [], today, standaard, bericht);
-            }
-
             var index = 0;
             foreach (var product in root.Descendants(ns + "ToegewezenProduct"))
             {
                 index++;
-                var nummer = long.Parse(product.Element(ns + "ToewijzingNummer")!.Value, CultureInfo.InvariantCulture);
-                var referral = await directory.FindReferralAsync(provider.Name, nummer, ct).ConfigureAwait(false);
+                var referral = FindReferral(ns, product, partner);
                 if (referral is not null)
                 {
-                    var identity = $"{standaard}|{(int)bericht}|{header.Element(ns + "IdentificatieRetour")!.Value}";
-                    commands.Add(new InboundCommand(provider.Name, new AcceptReferralRequest { RequestId = RequestId(identity, index), Name = referral }, product));
+                    commands.Add(new InboundCommand(partner.Name, new AcceptReferralRequest { RequestId = RequestId(identity, index), Name = referral }, product));
                 }
             }
         }
 
-        return new InboundTranslation(null, [], standaard, bericht, document, commands, [], received, today);
+        return new InboundReading(null, [], standaard, bericht, document, commands, [], received, today);
     }
 
-    private async Task<string?> FindReferralAsync(XNamespace ns, XElement product, IWmoParty provider, CancellationToken ct)
+    private string? FindReferral(XNamespace ns, XElement product, IWmoParty provider)
     {
-        var text = product.Element(ns + "ToewijzingNummer")?.Value;
+        var text = product.Element(ns + "ToewijzingNummer")?.Value.Trim();
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var nummer)
-            ? await directory.FindReferralAsync(provider.Name, nummer, ct).ConfigureAwait(false)
+            ? directory.FindReferral(provider.Name, nummer)
             : null;
     }
 
@@ -289,6 +299,6 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         }
     }
 
-    private static InboundTranslation Refused(string code, IReadOnlyList<SchemaProblem> problems, DateOnly today, IStandaard? standaard = null, Bericht? bericht = null) =>
+    private static InboundReading Refused(string code, IReadOnlyList<SchemaProblem> problems, DateOnly today, IStandaard? standaard = null, Bericht? bericht = null) =>
         new(code, problems, standaard, bericht, null, [], [], null, today);
 }

@@ -22,11 +22,11 @@ public sealed record RetourReceived(string Identificatie, bool Accepted, IReadOn
 /// the hub's own message (<see cref="RetourReceived"/>), or a heenbericht with the commands it carries and the
 /// retour to answer it with.
 /// </summary>
-public sealed class InboundTranslation
+public sealed class InboundReading
 {
     private readonly Dictionary<XElement, List<string>> _codes;
 
-    internal InboundTranslation(
+    internal InboundReading(
         string? refusal,
         IReadOnlyList<SchemaProblem> problems,
         IStandaard? standaard,
@@ -106,9 +106,13 @@ public sealed class InboundTranslation
         return RetourWriter.Write(Standaard!.Value, Bericht!.Value, Document!, codes, Today);
     }
 
+    /// <summary>The outcome of a command that did not run because an earlier one failed (retour code 0233).</summary>
+    public const string NotAssessed = "NOT_ASSESSED";
+
     /// <summary>The WJ001 code for a hub error reason on a command.</summary>
     public static string RetourCodeFor(string hubReason, IMessage request) => (hubReason, request) switch
     {
+        (NotAssessed, _) => RetourCodes.NietBeoordeeld,
         ("REFERRAL_NOT_FOUND" or "NOT_A_PERFORMER", Contracts.V1.AcceptReferralRequest) => RetourCodes.ReferentieOnbekend,
         ("REFERRAL_NOT_FOUND" or "NOT_A_PERFORMER", _) => RetourCodes.NietGekoppeldAanToewijzing,
         ("ILLEGAL_REFERRAL_STEP", Contracts.V1.StartReferralRequest) => RetourCodes.GeenEerderBericht,

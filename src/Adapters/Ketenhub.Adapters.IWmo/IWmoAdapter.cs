@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using Ketenhub.Adapters.IWmo.Codes;
+using Ketenhub.Adapters.IWmo.Inbound;
+using Ketenhub.Adapters.IWmo.Outbound;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.Adapters.IWmo;
+
+/// <summary>
+/// The iWmo 3.2 / iJw 3.2 adapter behind the hub's adapter contract. Outbound: a referral becomes a 301 for a
+/// performing care provider or a 315 for a deciding municipality-side party (iJw for clients under 18). Inbound:
+/// 301, 305, 307 and the retours 302 and 316 become the hub's requests; each heenbericht is answered with its
+/// retour (302, 306, 308).
+/// </summary>
+public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeProvider time) : IPartyAdapter
+{
+    /// <summary>The format name parties use in configuration.</summary>
+    public const string FormatName = "iwmo-3.2";
+
+    /// <summary>The media type of every message.</summary>
+    public const string XmlContentType = "application/xml";
+
+    private readonly InboundTranslator _inbound = new(directory);
+
+    /// <inheritdoc />
+    public string Format => FormatName;
+
+    /// <inheritdoc />
+    public AdapterPayload TranslateOutbound(Delivery delivery, AdapterContext context)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(context);
+        if (delivery.PayloadCase != Delivery.PayloadOneofCase.Referral)
+        {
+            throw new AdapterException("UNSUPPORTED_PAYLOAD", $"A {delivery.PayloadCase} delivery has no iWmo or iJw message.");
+        }
+
+        var recipient = directory.FindParty(context.Recipient.Name) ?? IWmoParty.From(context.Recipient, IStandaarden.IWmo);
+        var requesterParty = context.FindParty(delivery.Referral.Requester)
+            ?? throw new AdapterException("UNKNOWN_PARTY", "The referral's requester is not in the context.");
+        var requester = directory.FindParty(requesterParty.Name) ?? IWmoParty.From(requesterParty, IStandaarden.None);
+        var client = directory.ClientView(delivery, recipient.Name)
+            ?? throw new AdapterException(IWmoErrors.BsnRequired, "The hub has no client view with a BSN for this recipient.");
+
+        // The message's moment is the delivery's: the same delivery always gives the same bytes.
+        var result = OutboundTranslator.Translate(new OutboundRequest(delivery, client, recipient, requester, delivery.CreateTime.ToDateTimeOffset()));
+        return result switch
+        {
+            OutboundResult.Message m => new AdapterPayload(XmlContentType, m.ToBytes()),
+            OutboundResult.Failed f => throw new AdapterException(f.Code, f.Detail),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<AdapterDeliveryResult> DeliverAsync(OutboundDelivery delivery, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Endpoint)
+        {
+            Content = new ReadOnlyMemoryContent(delivery.Payload.Body),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(delivery.Payload.ContentType);
+        request.Headers.TryAddWithoutValidation("Ketenhub-Delivery", delivery.DeliveryName);
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return new AdapterDeliveryResult.Delivered();
+            }
+
+            if (status is 408 or 429 or >= 500)
+            {
+                var after = response.Headers.RetryAfter switch
+                {
+                    { Delta: { } delta } => delta,
+                    { Date: { } date } => date - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+                    _ => (TimeSpan?)null,
+                };
+                return new AdapterDeliveryResult.RetryLater(after);
+            }
+
+            return new AdapterDeliveryResult.Rejected($"HTTP_{status}");
+        }
+        catch (HttpRequestException)
+        {
+            return new AdapterDeliveryResult.RetryLater(null);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new AdapterDeliveryResult.RetryLater(null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Adapters.InboundTranslation TranslateInbound(InboundMessage message, AdapterContext context)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(context);
+        var reading = Read(message);
+        if (reading.Refusal is { } refusal)
+        {
+            return new Adapters.InboundTranslation.Rejected(RefusalError(refusal, reading));
+        }
+
+        if (reading.Commands.Any(c => c.Caller != context.Sender.Name))
+        {
+            return new Adapters.InboundTranslation.Rejected(HubErrors.Create(StatusCode.PermissionDenied, "UNKNOWN_PARTY", "The message's Afzender is not the calling party.", ("Bericht/Header/Afzender", "must identify the calling party")));
+        }
+
+        if (reading.Commands.Count > 0)
+        {
+            return new Adapters.InboundTranslation.Requests([.. reading.Commands.Select(c => c.Request)]);
+        }
+
+        if (reading.RetourReceived is not null)
+        {
+            return new Adapters.InboundTranslation.Rejected(HubErrors.Create(StatusCode.NotFound, "DELIVERY_NOT_FOUND", "The retour answers no message the hub sent to the calling party.", ("Bericht/Header/BerichtIdentificatie", "names no delivery")));
+        }
+
+        // A heenbericht without anything to execute: the header or every class was rejected.
+        var header = reading.HeaderCodes;
+        var error = header.Contains(RetourCodes.GemeentecodeOngeldig)
+            ? HubErrors.Create(StatusCode.InvalidArgument, "INVALID_MUNICIPALITY_CODE", "The message's municipality code is not a CBS gemeentecode.", ("Bericht/Header", RetourCodes.GemeentecodeOngeldig))
+            : header.Contains(RetourCodes.DagtekeningInToekomst)
+                ? HubErrors.Create(StatusCode.InvalidArgument, "INVALID_DATE", "The message's Dagtekening lies in the future.", ("Bericht/Header/BerichtIdentificatie/Dagtekening", RetourCodes.DagtekeningInToekomst))
+                : header.Contains(RetourCodes.TechnischAfgekeurd)
+                    ? HubErrors.Create(StatusCode.InvalidArgument, "INVALID_BSN", "The message's BSN fails the elfproef.", ("Bericht/Client/Bsn", RetourCodes.TechnischAfgekeurd))
+                    : HubErrors.Create(StatusCode.NotFound, "REFERRAL_NOT_FOUND", "No product in the message can be linked to a referral of the calling party.", ("Bericht/Client", RetourCodes.NietGekoppeldAanToewijzing));
+        return new Adapters.InboundTranslation.Rejected(error);
+    }
+
+    /// <inheritdoc />
+    public AdapterReply RenderReply(InboundMessage message, InboundOutcome outcome, AdapterContext context)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var reading = Read(message);
+        if (reading.Refusal is { } refusal)
+        {
+            return new AdapterReply(400, new AdapterPayload("text/plain; charset=utf-8", Encoding.UTF8.GetBytes(refusal + "\n")));
+        }
+
+        if (!reading.HasRetour)
+        {
+            // A partner's retour needs no answer beyond the transport's.
+            return new AdapterReply(outcome.Error is null ? 200 : 409, new AdapterPayload("text/plain; charset=utf-8", Encoding.UTF8.GetBytes(outcome.Error is null ? "OK\n" : HubErrors.ReasonOf(outcome.Error) + "\n")));
+        }
+
+        // Requests ran in order until the first error: those before it succeeded, the failing one gets the standard's
+        // code for the hub's reason, those after it were not assessed.
+        var outcomes = new Dictionary<InboundCommand, string>();
+        if (outcome.Error is not null && reading.Commands.Count > 0)
+        {
+            var failed = Math.Min(outcome.Responses.Count, reading.Commands.Count - 1);
+            outcomes[reading.Commands[failed]] = HubErrors.ReasonOf(outcome.Error);
+            foreach (var later in reading.Commands.Skip(failed + 1))
+            {
+                outcomes[later] = InboundReading.NotAssessed;
+            }
+        }
+
+        var retour = reading.BuildRetour(outcomes);
+        return new AdapterReply(200, new AdapterPayload(XmlContentType, IWmoXml.ToBytes(retour)));
+    }
+
+    private InboundReading Read(InboundMessage message) => _inbound.Translate(message.Body, IWmoXml.DutchDate(time.GetUtcNow()));
+
+    private static Google.Rpc.Status RefusalError(string refusal, InboundReading reading) => refusal switch
+    {
+        FoutCodes.PartijOnbekend or FoutCodes.GemeentecodeOnbekend =>
+            HubErrors.Create(StatusCode.InvalidArgument, "UNKNOWN_PARTY", $"{refusal}: the message names a party the hub does not exchange iWmo or iJw with.", ("Bericht/Header", refusal)),
+        FoutCodes.FunctieNietOndersteund =>
+            HubErrors.Create(StatusCode.InvalidArgument, "INVALID_REQUEST", $"{refusal}: the hub does not take this message.", ("Bericht", refusal)),
+        _ => HubErrors.Create(
+            StatusCode.InvalidArgument,
+            "INVALID_REQUEST",
+            $"{refusal}: the message is not well-formed or does not match its iStandaarden schema.",
+            reading.Problems.Count == 0 ? [("Bericht", refusal)] : reading.Problems.Select(p => (p.Path, $"{refusal}: does not match the schema"))),
+    };
+}
