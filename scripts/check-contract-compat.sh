@@ -44,6 +44,13 @@ if [[ -z "$release" ]]; then
   exit 0
 fi
 
+if [[ -z "${BUF:-}" ]]; then
+  ensure_buf
+fi
+if [[ ! -d "$third_party_dir/google/type" ]]; then
+  stage_third_party_protos
+fi
+
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

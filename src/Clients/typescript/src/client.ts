@@ -156,6 +156,8 @@ export function retryInterceptor(options: RetryOptions = {}): Interceptor {
     if (req.stream) {
       return next(req);
     }
+    const started = Date.now();
+    const timeoutMs = grpcTimeoutMs(req.header.get("grpc-timeout"));
     for (let attempt = 1; ; attempt++) {
       try {
         return await next(req);
@@ -166,9 +168,22 @@ export function retryInterceptor(options: RetryOptions = {}): Interceptor {
         }
         const backoff = Math.min(max, initial * 2 ** (attempt - 1));
         await sleep(backoff / 2 + Math.random() * (backoff / 2), req.signal);
+        if (timeoutMs !== undefined) {
+          // Tell the hub what is left of the call's deadline, not the whole of it again.
+          const left = Math.max(1, Math.ceil(timeoutMs - (Date.now() - started)));
+          req.header.set("grpc-timeout", `${left}m`);
+        }
       }
     }
   };
+}
+
+const grpcTimeoutUnits: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** The `grpc-timeout` header (for example `30000m`) in milliseconds; undefined when absent or malformed. */
+function grpcTimeoutMs(header: string | null): number | undefined {
+  const match = header ? /^(\d{1,8})([HMSmun])$/.exec(header) : null;
+  return match ? Number(match[1]) * grpcTimeoutUnits[match[2]!]! : undefined;
 }
 
 /** Adds the caller's identity to every attempt: the development header and/or a bearer token. */

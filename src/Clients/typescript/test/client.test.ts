@@ -37,6 +37,8 @@ before(async () => {
     session.on("close", () => sessions.delete(session));
   });
   server.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+    // A client that gave up (the deadline test) resets its stream; that is expected here.
+    stream.on("error", () => {});
     const chunks: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.on("end", () => {
@@ -57,7 +59,7 @@ after(async () => {
 });
 
 function answer(stream: ServerHttp2Stream, request: CreateSignalRequest): void {
-  if (stream.destroyed) return;
+  if (stream.destroyed || stream.closed) return;
   const failure = failures.shift();
   if (failure !== undefined) {
     stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(failure), "grpc-message": "try again" }, { endStream: true });
@@ -145,6 +147,18 @@ test("the deadline covers the whole logical call and is sent to the hub", async 
 
   await assert.rejects(client.signals.createSignal({ signal }), (error: unknown) => ConnectError.from(error).code === Code.DeadlineExceeded);
   assert.match(String(attempts[0]?.headers["grpc-timeout"]), /^\d+m$/);
+});
+
+test("a retry tells the hub what is left of the deadline", async () => {
+  reset([Code.Unavailable], 0);
+  const client = createKetenhubClient({ baseUrl, party: "sdd", timeoutMs: 5000, retry: { initialBackoffMs: 200, maxBackoffMs: 200 } });
+
+  await client.signals.createSignal({ signal });
+
+  const sent = attempts.map((a) => Number(/^(\d+)m$/.exec(String(a.headers["grpc-timeout"]))?.[1]));
+  assert.equal(sent.length, 2);
+  assert.equal(sent[0], 5000);
+  assert.ok(sent[1]! < 5000 - 90 && sent[1]! > 0, `second attempt's grpc-timeout ${sent[1]} ms`);
 });
 
 test("a client certificate needs an https base URL", () => {
