@@ -46,6 +46,31 @@ public sealed class AdapterTests : IDisposable
     }
 
     [Fact]
+    public void The_client_details_on_the_delivery_decide_what_the_message_carries()
+    {
+        var delivery = ReferralDelivery(Provider, Wijkteam);
+        delivery.Client = "clients/cli_not_in_the_directory";
+        delivery.ClientDetails = new DeliveredClient
+        {
+            Pseudonym = "psn-0123456789abcdef0123456789abcdef",
+            Bsn = OtherValidBsn,
+            BirthDate = new Google.Type.Date { Year = 1999, Month = 2, Day = 3 },
+            MunicipalityCode = "0642",
+        };
+
+        var document = XDocument.Parse(Encoding.UTF8.GetString(_adapter.TranslateOutbound(delivery, Context(Provider, Wijkteam)).Body.Span));
+        var content = BerichtContent.Read(document);
+
+        Assert.Equal(OtherValidBsn, content.Bsn);
+        Assert.Equal(new DateOnly(1999, 2, 3), content.BirthDate);
+        Assert.Equal("0642", content.Afzender);
+        Assert.Equal("psn-0123456789abcdef0123456789abcdef", document.Descendants().First(e => e.Name.LocalName == "Achternaam").Value);
+
+        delivery.ClientDetails.Bsn = string.Empty; // the recipient has no legal need for the BSN
+        Assert.Equal(IWmoErrors.BsnRequired, Assert.Throws<AdapterException>(() => _adapter.TranslateOutbound(delivery, Context(Provider, Wijkteam))).Reason);
+    }
+
+    [Fact]
     public void The_adapter_refuses_what_it_cannot_express_with_stable_reasons()
     {
         var signal = ReferralDelivery(Provider, Wijkteam);

@@ -42,8 +42,9 @@ public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeP
         var requesterParty = context.FindParty(delivery.Referral.Requester)
             ?? throw new AdapterException("UNKNOWN_PARTY", "The referral's requester is not in the context.");
         var requester = directory.FindParty(requesterParty.Name) ?? IWmoParty.From(requesterParty, IStandaarden.None);
-        var client = directory.ClientView(delivery, recipient.Name)
-            ?? throw new AdapterException(IWmoErrors.BsnRequired, "The hub has no client view with a BSN for this recipient.");
+        // The recipient's client view travels with the delivery; the directory is the fallback for hosts that do not fill it.
+        var client = IWmoClient.From(delivery.ClientDetails) ?? directory.ClientView(delivery, recipient.Name)
+            ?? throw new AdapterException(IWmoErrors.BsnRequired, "The delivery carries no client details for this recipient.");
 
         // The message's moment is the delivery's: the same delivery always gives the same bytes.
         var result = OutboundTranslator.Translate(new OutboundRequest(delivery, client, recipient, requester, delivery.CreateTime.ToDateTimeOffset()));

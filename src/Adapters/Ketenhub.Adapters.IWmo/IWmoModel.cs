@@ -10,7 +10,26 @@ namespace Ketenhub.Adapters.IWmo;
 /// <param name="BirthDate">The birth date.</param>
 /// <param name="MunicipalityCode">The CBS code of the client's municipality.</param>
 /// <param name="Pseudonym">The client's pseudonym for this recipient. The hub holds no names; iStandaarden require one, so the name field carries this pseudonym (with NaamGebruik 5, pseudoniem, where the message has it).</param>
-public sealed record IWmoClient(string? Bsn, DateOnly BirthDate, string MunicipalityCode, string Pseudonym);
+public sealed record IWmoClient(string? Bsn, DateOnly BirthDate, string MunicipalityCode, string Pseudonym)
+{
+    /// <summary>
+    /// The adapter's view of the client details a delivery carries for its recipient, or null when they are absent
+    /// or incomplete (no birth date or no pseudonym).
+    /// </summary>
+    public static IWmoClient? From(DeliveredClient? details)
+    {
+        if (details?.BirthDate is not { Year: > 0, Month: > 0, Day: > 0 } date || string.IsNullOrEmpty(details.Pseudonym))
+        {
+            return null;
+        }
+
+        return new IWmoClient(
+            string.IsNullOrEmpty(details.Bsn) ? null : details.Bsn,
+            new DateOnly(date.Year, date.Month, date.Day),
+            details.MunicipalityCode,
+            details.Pseudonym);
+    }
+}
 
 /// <summary>A party as the adapter needs it.</summary>
 /// <param name="Name">Resource name, <c>parties/{party}</c>.</param>

@@ -31,7 +31,7 @@ public interface IIWmoDirectory
 
     /// <summary>
     /// What <paramref name="recipientParty"/> may know of the delivery's client (BSN only with a legal need), or null
-    /// when the hub cannot say. Used until the delivery itself carries the recipient's client view.
+    /// when the hub cannot say. Used only when the delivery carries no <c>client_details</c>.
     /// </summary>
     IWmoClient? ClientView(Delivery delivery, string recipientParty);
 }
