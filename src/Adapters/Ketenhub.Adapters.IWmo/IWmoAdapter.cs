@@ -111,7 +111,7 @@ public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeP
 
         if (reading.Commands.Any(c => c.Caller != context.Sender.Name))
         {
-            return new Adapters.InboundTranslation.Rejected(HubErrors.Create(StatusCode.PermissionDenied, "UNKNOWN_PARTY", "The message's Afzender is not the calling party.", ("Bericht/Header/Afzender", "must identify the calling party")));
+            return new Adapters.InboundTranslation.Rejected(HubErrors.Create(StatusCode.InvalidArgument, "UNKNOWN_PARTY", "The message's Afzender is not the calling party.", ("Bericht/Header/Afzender", "must identify the calling party")));
         }
 
         if (reading.Commands.Count > 0)
