@@ -11,8 +11,8 @@ namespace Ketenhub.Adapters.Fhir;
 /// Writes one <see cref="Delivery"/> as a FHIR R4 transaction Bundle (see <c>docs/adapters.md</c> for the mapping).
 /// </summary>
 /// <remarks>
-/// Every entry's <c>fullUrl</c> is a <c>urn:uuid</c> derived from the resource's hub identifier, so the same delivery
-/// always gives the same Bundle. Facts the hub states once (ServiceRequest, Flag, Communication) and the partner's own
+/// Every entry's <c>fullUrl</c> is a <c>urn:uuid</c> derived from the delivery's name and the entry's position, so the
+/// same delivery always gives the same Bundle. Facts the hub states once (ServiceRequest, Flag, Communication) and the partner's own
 /// master data (Patient, Organization) are conditional creates (<c>ifNoneExist</c> on the hub identifier); state the hub
 /// owns and changes (Task, CareTeam, EpisodeOfCare, Consent, the coach's Practitioner and PractitionerRole) are
 /// conditional updates on the same identifier. Either way a redelivery creates no duplicates.
@@ -31,7 +31,11 @@ public static class FhirBundleWriter
     private sealed class Builder(Delivery delivery, AdapterContext context)
     {
         private readonly Bundle bundle = new() { Type = Bundle.BundleType.Transaction };
-        private readonly HashSet<string> added = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string Type, string System, string Value), Slot> slots = [];
+        private readonly Dictionary<string, ResourceReference?> organizations = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string Party, string CoachId), ResourceReference> coaches = [];
+        private readonly HubSystems systems = HubSystems.For(context.HubBaseUrl);
+        private readonly FullUrls fullUrls = new(delivery.Name);
         private ResourceReference? patient;
 
         public Bundle Build()
@@ -79,19 +83,32 @@ public static class FhirBundleWriter
             return bundle;
         }
 
-        private string Sys(string collection) => FhirVocabulary.HubIdSystem(context.HubBaseUrl, collection);
+        private string Sys(string collection) => systems[collection];
+
+        /// <summary>The reference to a resource, keyed on its hub identifier, whether or not its entry is added yet.</summary>
+        private Slot Reserve(string type, string system, string value)
+        {
+            if (!slots.TryGetValue((type, system, value), out var slot))
+            {
+                slot = new Slot(new ResourceReference(fullUrls.Next()));
+                slots.Add((type, system, value), slot);
+            }
+
+            return slot;
+        }
 
         /// <summary>Adds a resource once, keyed on its hub identifier; returns a reference to it.</summary>
         private ResourceReference Add(string type, string system, string value, bool update, Func<Identifier, Resource> make)
         {
-            var fullUrl = StableUuid.For(type + "|" + system + "|" + value);
-            if (added.Add(fullUrl))
+            var slot = Reserve(type, system, value);
+            if (!slot.Added)
             {
+                slot.Added = true;
                 var identifier = new Identifier(system, value);
                 var search = "identifier=" + system + "|" + value;
                 bundle.Entry.Add(new Bundle.EntryComponent
                 {
-                    FullUrl = fullUrl,
+                    FullUrl = slot.Reference.Reference,
                     Resource = make(identifier),
                     Request = update
                         ? new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = type + "?" + search }
@@ -99,7 +116,7 @@ public static class FhirBundleWriter
                 });
             }
 
-            return new ResourceReference(fullUrl);
+            return slot.Reference;
         }
 
         private ResourceReference Patient()
@@ -144,6 +161,17 @@ public static class FhirBundleWriter
                 return null;
             }
 
+            if (!organizations.TryGetValue(partyName, out var reference))
+            {
+                reference = AddOrganization(partyName);
+                organizations.Add(partyName, reference);
+            }
+
+            return reference;
+        }
+
+        private ResourceReference AddOrganization(string partyName)
+        {
             return Add("Organization", Sys("parties"), Names.Id(partyName), update: false, id =>
             {
                 var org = new Organization { Identifier = [id] };
@@ -179,6 +207,17 @@ public static class FhirBundleWriter
                 return null;
             }
 
+            if (!coaches.TryGetValue((coach.Party, coach.CoachId), out var reference))
+            {
+                reference = AddCoach(coach);
+                coaches.Add((coach.Party, coach.CoachId), reference);
+            }
+
+            return reference;
+        }
+
+        private ResourceReference AddCoach(Coach coach)
+        {
             var key = Names.Id(coach.Party) + "/" + coach.CoachId;
             var practitioner = Add("Practitioner", Sys("coaches"), key, update: true, id =>
             {
@@ -380,7 +419,7 @@ public static class FhirBundleWriter
             var referrals = transition.Referrals.Select(AddReferral).ToList();
             var careTeam = delivery.Coach is null
                 ? null
-                : new ResourceReference(StableUuid.For("CareTeam|" + Sys("care-teams") + "|" + Names.Id(delivery.Client)));
+                : Reserve("CareTeam", Sys("care-teams"), Names.Id(delivery.Client)).Reference;
 
             Add("Task", Sys("transitions"), transitionId, update: true, id =>
             {
@@ -655,6 +694,13 @@ public static class FhirBundleWriter
             reasonCode.Length == 0
                 ? null
                 : new CodeableConcept(status == PerformerStatus.Ended ? FhirVocabulary.EndReasons : FhirVocabulary.DeclineReasons, reasonCode);
+    }
+
+    private sealed class Slot(ResourceReference reference)
+    {
+        public ResourceReference Reference { get; } = reference;
+
+        public bool Added { get; set; }
     }
 
     internal static FhirTask.TaskStatus? TaskStatusOf(PerformerStatus status) => status switch

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -144,19 +146,59 @@ internal static class EnumCodes<T>
     }
 }
 
-/// <summary>Deterministic <c>urn:uuid</c> full URLs: the same resource key gives the same URL in every delivery.</summary>
-internal static class StableUuid
+/// <summary>
+/// The <c>urn:uuid</c> full URLs of one Bundle: derived from the delivery's name and the entry's position, so the same
+/// delivery always gives the same URLs (and bytes), and entries of one Bundle never share one.
+/// </summary>
+internal sealed class FullUrls
 {
-    public static string For(string key)
+    private readonly byte[] seed = new byte[16];
+    private int next;
+
+    public FullUrls(string deliveryName)
     {
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
-        var bytes = hash[..16];
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8: custom, name-based
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
-        return "urn:uuid:" + new Guid(bytes, bigEndian: true).ToString("D");
+        SHA256.HashData(Encoding.UTF8.GetBytes(deliveryName), hash);
+        hash[..16].CopyTo(seed);
     }
 
+    public string Next()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        seed.CopyTo(bytes);
+        var index = ++next;
+        bytes[12] ^= (byte)(index >> 24);
+        bytes[13] ^= (byte)(index >> 16);
+        bytes[14] ^= (byte)(index >> 8);
+        bytes[15] ^= (byte)index;
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8: custom, name-based
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        var guid = new Guid(bytes, bigEndian: true);
+        return string.Create(45, guid, static (span, g) =>
+        {
+            "urn:uuid:".CopyTo(span);
+            g.TryFormat(span[9..], out _, "D");
+        });
+    }
+}
+
+/// <summary>The identifier systems under one hub base address, built once per address.</summary>
+internal sealed class HubSystems
+{
+    private static readonly ConditionalWeakTable<Uri, HubSystems> Cache = [];
+    private readonly ConcurrentDictionary<string, string> systems = new(StringComparer.Ordinal);
+    private readonly Uri hubBaseUrl;
+
+    private HubSystems(Uri hubBaseUrl) => this.hubBaseUrl = hubBaseUrl;
+
+    public string this[string collection] => systems.GetOrAdd(collection, static (c, hub) => FhirVocabulary.HubIdSystem(hub, c), hubBaseUrl);
+
+    public static HubSystems For(Uri hubBaseUrl) => Cache.GetValue(hubBaseUrl, static u => new HubSystems(u));
+}
+
+/// <summary>Hashes for ids derived from a partner's message.</summary>
+internal static class StableUuid
+{
     public static string Hex(string key, int bytes = 16)
     {
         Span<byte> hash = stackalloc byte[32];
