@@ -129,15 +129,40 @@ public sealed class OutboundTests
     }
 
     [Fact]
-    public void Patient_carries_the_recipients_pseudonym_and_no_bsn_the_delivery_does_not_carry()
+    public void Patient_carries_the_bsn_only_where_the_delivery_carries_it()
     {
-        var bundle = WriteAndParse(Samples.ReferralDelivery(), Samples.Context(Samples.Waakvlam, Samples.Sdd));
+        var withBsn = WriteAndParse(Samples.ReferralDelivery(), Samples.Context(Samples.Waakvlam, Samples.Sdd));
+        var patient = Assert.Single(withBsn.Entry.Select(e => e.Resource).OfType<Patient>());
+        Assert.Contains(patient.Identifier, i => i.System == FhirVocabulary.Bsn && i.Value == "999990019");
+        Assert.Equal("2008-04-02", patient.BirthDate);
+
+        var withoutBsn = WriteAndParse(Samples.SignalDelivery(), Samples.Context(Samples.Waakvlam, Samples.Sdd));
+        patient = Assert.Single(withoutBsn.Entry.Select(e => e.Resource).OfType<Patient>());
+        Assert.DoesNotContain(patient.Identifier, i => i.System == FhirVocabulary.Bsn);
+        Assert.DoesNotContain("999990019", System.Text.Encoding.UTF8.GetString(FhirFormat.Serialize(withoutBsn)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Patient_is_keyed_on_the_recipients_pseudonym()
+    {
+        var delivery = Samples.SignalDelivery();
+        var bundle = WriteAndParse(delivery, Samples.Context(Samples.Waakvlam, Samples.Sdd));
+
+        var entry = Assert.Single(bundle.Entry, e => e.Resource is Patient);
+        Assert.Equal("identifier=https://ketenhub.example.nl/id/client-pseudonyms|" + delivery.ClientDetails.Pseudonym, entry.Request!.IfNoneExist);
+        Assert.Equal(delivery.ClientDetails.Pseudonym, ((Patient)entry.Resource!).Identifier[0].Value);
+    }
+
+    [Fact]
+    public void A_delivery_without_client_details_is_keyed_on_the_hubs_client_id()
+    {
+        var delivery = Samples.SignalDelivery();
+        delivery.ClientDetails = null;
+        var bundle = WriteAndParse(delivery, Samples.Context(Samples.Waakvlam, Samples.Sdd));
 
         var patient = Assert.Single(bundle.Entry.Select(e => e.Resource).OfType<Patient>());
         var identifier = Assert.Single(patient.Identifier);
-        Assert.Equal("https://ketenhub.example.nl/id/clients", identifier.System);
-        Assert.Equal("k-42", identifier.Value);
-        Assert.DoesNotContain(patient.Identifier, i => i.System == FhirVocabulary.Bsn);
+        Assert.Equal(("https://ketenhub.example.nl/id/clients", "k-42"), (identifier.System, identifier.Value));
     }
 
     [Fact]

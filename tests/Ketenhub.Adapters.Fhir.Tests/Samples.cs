@@ -81,11 +81,18 @@ internal static class Samples
         AttemptCount = 1,
         CreateTime = Time(5),
         Coach = Coach,
+        ClientDetails = new DeliveredClient
+        {
+            Pseudonym = "psn-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(recipient.Name)))[..32],
+            BirthDate = Date(2008, 4, 2),
+            MunicipalityCode = "0505",
+        },
     };
 
     public static Delivery ReferralDelivery()
     {
         var d = Base("d-1", Waakvlam, Sdd);
+        d.ClientDetails.Bsn = "999990019";
         d.Referral = Referral();
         return d;
     }
@@ -132,6 +139,8 @@ internal static class Samples
     {
         var d = Base("d-4", Waakvlam, Sdd);
         d.Coach = null;
+        d.ClientDetails.BirthDate = null;
+        d.ClientDetails.MunicipalityCode = string.Empty;
         d.ThinNotice = new ThinNotice
         {
             MessageType = MessageType.Signal, ContactParty = Sdd.Name, LifeDomain = LifeDomain.Finances, Severity = SignalSeverity.Concern,

@@ -130,6 +130,11 @@ public static class FhirBundleWriter
             patient = Add("Patient", view.PseudonymSystem, view.Pseudonym, update: false, id =>
             {
                 var p = new Patient { Identifier = [id] };
+                if (view.ClientId is { } clientId)
+                {
+                    p.Identifier.Add(new Identifier(Sys("clients"), clientId));
+                }
+
                 if (view.Bsn is { Length: > 0 } bsn)
                 {
                     p.Identifier.Add(new Identifier(FhirVocabulary.Bsn, bsn));

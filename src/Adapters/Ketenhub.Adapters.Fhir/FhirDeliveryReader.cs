@@ -39,9 +39,25 @@ public sealed class FhirDeliveryReader(Uri hubBaseUrl)
             delivery.CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(timestamp);
         }
 
-        if (index.All<Patient>().FirstOrDefault() is { } patient && BundleIndex.IdentifierOf(patient, Sys("clients")) is { } client)
+        if (index.All<Patient>().FirstOrDefault() is { } patient)
         {
-            delivery.Client = "clients/" + client;
+            if (BundleIndex.IdentifierOf(patient, Sys("clients")) is { } client)
+            {
+                delivery.Client = "clients/" + client;
+            }
+
+            if (BundleIndex.IdentifierOf(patient, Sys(ClientView.PseudonymCollection)) is { } pseudonym)
+            {
+                delivery.ClientDetails = new DeliveredClient
+                {
+                    Pseudonym = pseudonym,
+                    Bsn = BundleIndex.IdentifierOf(patient, FhirVocabulary.Bsn) ?? string.Empty,
+                    BirthDate = FhirFormat.ParseDate(patient.BirthDate),
+                    MunicipalityCode = patient.Address
+                        .SelectMany(a => a.Extension)
+                        .FirstOrDefault(e => e.Url == FhirVocabulary.MunicipalityExtension)?.Value is Code code ? code.Value ?? string.Empty : string.Empty,
+                };
+            }
         }
 
         if (index.All<FhirCareTeam>().FirstOrDefault(t => BundleIndex.IdentifierOf(t, Sys("care-teams")) is not null) is { } careTeam)
