@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ketenhub.HubTests.Infrastructure;
@@ -21,9 +22,11 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
     private readonly List<GrpcChannel> _channels = [];
     private readonly List<Action<IServiceCollection>> _services = [];
+    private readonly HubObservation? _observation = HubObservation.Current;
 
     public HubFactory(DateTimeOffset? start = null)
     {
+        _observation?.Factories.Enqueue(this);
         Clock = new FakeTimeProvider(start ?? new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
         Clock.AutoAdvanceAmount = TimeSpan.Zero;
     }
@@ -56,6 +59,15 @@ public sealed class HubFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        if (_observation is not null)
+        {
+            builder.UseSetting("Logging:LogLevel:Default", "Debug");
+            builder.UseSetting("Logging:LogLevel:Microsoft", "Debug");
+            builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Debug");
+            builder.UseSetting("Logging:LogLevel:Grpc", "Debug");
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug).AddProvider(_observation.LoggerProvider()));
+        }
+
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -77,11 +89,16 @@ public sealed class HubFactory : WebApplicationFactory<Program>
             MaxSendMessageSize = 16 * 1024 * 1024,
         });
         _channels.Add(channel);
-        var invoker = channel.Intercept(metadata =>
+        CallInvoker invoker = channel.Intercept(metadata =>
         {
             metadata.Add(Callers.PartyHeader, partyId);
             return metadata;
         });
+        if (_observation is not null)
+        {
+            invoker = invoker.Intercept(new SentBsnRecorder(_observation));
+        }
+
         return new PartyClient(partyId, invoker);
     }
 
@@ -114,6 +131,20 @@ public sealed class HubFactory : WebApplicationFactory<Program>
             catch (IOException)
             {
             }
+        }
+    }
+
+    /// <summary>Records the BSN of every registration a test sends, for the privacy checks.</summary>
+    private sealed class SentBsnRecorder(HubObservation observation) : Interceptor
+    {
+        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+        {
+            if (request is Ketenhub.Contracts.V1.RegisterClientRequest registration && registration.Bsn.Length > 0)
+            {
+                observation.SentBsns[registration.Bsn] = true;
+            }
+
+            return continuation(request, context);
         }
     }
 }
