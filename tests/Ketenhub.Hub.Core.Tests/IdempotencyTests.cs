@@ -215,5 +215,8 @@ public class IdempotencyTests
         public IReadOnlyList<DeliveryRecord> GetExpiredAwaiting(DateTimeOffset now, int limit) => throw new NotSupportedException();
         public void AppendJourneyEvent(JourneyEvent journeyEvent) => throw new NotSupportedException();
         public IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit) => throw new NotSupportedException();
+        public AuditHead? GetAuditHead() => throw new NotSupportedException();
+        public void AppendAuditRecord(AuditRecord record) => throw new NotSupportedException();
+        public IReadOnlyList<AuditRecord> ListAuditRecords(AuditQuery query) => throw new NotSupportedException();
     }
 }

@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Journeys;
@@ -799,5 +800,119 @@ public abstract class HubStoreContractTests : IAsyncLifetime
 
         Assert.Equal((1, 1), await read);
         Assert.Equal(2, (await store.ReadAsync(s => s.ListDeliveries(new DeliveryQuery()))).Count);
+    }
+
+    // ----- Audit trail
+
+    /// <summary>An audit record that follows <paramref name="head"/>, at <paramref name="time"/>, about <paramref name="client"/>.</summary>
+    protected static AuditRecord AuditAfter(AuditHead? head, DateTimeOffset time, string? client = "ap_one") =>
+        AuditChain.Next(head, new AuditEvent
+        {
+            Id = NewId("aud"),
+            Time = time,
+            EventType = "CreateSignal",
+            Action = AuditAction.Create,
+            ActorParty = "sdd",
+            Client = client,
+            Outcome = AuditOutcome.Success,
+        });
+
+    /// <summary>Appends records at the given times and clients, one write each; returns them.</summary>
+    protected static async Task<List<AuditRecord>> AppendAuditAsync(IHubStore store, params (DateTimeOffset Time, string? Client)[] events)
+    {
+        var appended = new List<AuditRecord>();
+        foreach (var (time, client) in events)
+        {
+            appended.Add(await store.WriteAsync(s =>
+            {
+                var record = AuditAfter(s.GetAuditHead(), time, client);
+                s.AppendAuditRecord(record);
+                return record;
+            }));
+        }
+
+        return appended;
+    }
+
+    [Fact]
+    public async Task AuditRecords_AppendInChainOrder_AndRoundTripExactly()
+    {
+        var store = Open();
+        Assert.Null(await store.ReadAsync(s => s.GetAuditHead()));
+
+        var appended = await AppendAuditAsync(store, (T0, "ap_one"), (T0.AddMinutes(1), null), (T0.AddMinutes(2), "ap_two"));
+
+        var (head, all) = await store.ReadAsync(s => (s.GetAuditHead(), s.ListAuditRecords(new AuditQuery())));
+        Assert.Equal(new AuditHead(3, appended[2].Hash), head);
+        Assert.Equal(appended, all);
+        Assert.Equal([1L, 2L, 3L], all.Select(r => r.Sequence));
+        Assert.True(AuditVerifier.Verify((after, limit) => all.Where(r => r.Sequence > after).Take(limit).ToList()).Intact);
+    }
+
+    [Fact]
+    public async Task AuditRecords_AreFoundByPeriodAndByClient_InPages()
+    {
+        var store = Open();
+        var appended = await AppendAuditAsync(store,
+            (T0, "ap_one"), (T0.AddHours(1), "ap_two"), (T0.AddHours(2), "ap_one"), (T0.AddHours(3), "ap_one"), (T0.AddHours(4), "ap_two"));
+
+        var (period, client, clientInPeriod, firstPage, secondPage) = await store.ReadAsync(s => (
+            s.ListAuditRecords(new AuditQuery(From: T0.AddHours(1), Until: T0.AddHours(3))),
+            s.ListAuditRecords(new AuditQuery(ClientPseudonym: "ap_one")),
+            s.ListAuditRecords(new AuditQuery(From: T0.AddHours(1), Until: T0.AddHours(4), ClientPseudonym: "ap_one")),
+            s.ListAuditRecords(new AuditQuery(Limit: 2)),
+            s.ListAuditRecords(new AuditQuery(AfterSequence: 2, Limit: 2))));
+
+        Assert.Equal([2L, 3L], period.Select(r => r.Sequence));
+        Assert.Equal([1L, 3L, 4L], client.Select(r => r.Sequence));
+        Assert.Equal([3L, 4L], clientInPeriod.Select(r => r.Sequence));
+        Assert.Equal([1L, 2L], firstPage.Select(r => r.Sequence));
+        Assert.Equal([3L, 4L], secondPage.Select(r => r.Sequence));
+        Assert.Equal(appended[2], period[1]);
+    }
+
+    [Fact]
+    public async Task AuditRecord_OfAFailedWrite_IsRolledBackWithIt()
+    {
+        var store = Open();
+        await AppendAuditAsync(store, (T0, "ap_one"));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteAsync<int>(s =>
+        {
+            s.AppendAuditRecord(AuditAfter(s.GetAuditHead(), T0.AddMinutes(1)));
+            throw new InvalidOperationException("the effect failed");
+        }));
+        var next = await AppendAuditAsync(store, (T0.AddMinutes(2), "ap_one"));
+
+        var all = await store.ReadAsync(s => s.ListAuditRecords(new AuditQuery()));
+        Assert.Equal([1L, 2L], all.Select(r => r.Sequence));
+        Assert.Equal(next[0], all[1]);
+    }
+
+    [Fact]
+    public async Task AuditRecord_AtATakenPosition_IsRefused()
+    {
+        var store = Open();
+        await AppendAuditAsync(store, (T0, "ap_one"), (T0.AddMinutes(1), "ap_one"));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => store.WriteAsync(s =>
+        {
+            s.AppendAuditRecord(AuditAfter(new AuditHead(1, "x"), T0.AddMinutes(2)));
+            return 0;
+        }));
+
+        Assert.Equal(2, (await store.ReadAsync(s => s.ListAuditRecords(new AuditQuery()))).Count);
+    }
+
+    [Fact]
+    public async Task AuditRecords_CannotBeWrittenFromARead()
+    {
+        var store = Open();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.ReadAsync(s =>
+        {
+            s.AppendAuditRecord(AuditAfter(null, T0));
+            return 0;
+        }));
     }
 }

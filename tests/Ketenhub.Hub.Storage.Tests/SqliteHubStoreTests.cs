@@ -24,7 +24,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
 
         await using var third = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
         var versions = Query(third.DatabasePath, "SELECT version FROM schema_migrations ORDER BY version;");
-        Assert.Equal([1L], versions);
+        Assert.Equal([1L, 2L], versions);
         Assert.Equal(1L, Query(third.DatabasePath, "SELECT COUNT(*) FROM clients;").Single());
     }
 
@@ -144,6 +144,25 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
 
         Assert.False(File.Exists(store.DatabasePath + "-wal"));
         Assert.Equal(200L, Query(store.DatabasePath, "SELECT COUNT(*) FROM deliveries;").Single());
+    }
+
+    [Fact]
+    public async Task AuditEvents_AreAppendOnly_InTheDatabaseItself()
+    {
+        await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
+        await AppendAuditAsync(store, (T0, "ap_one"), (T0.AddMinutes(1), "ap_one"));
+
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = store.DatabasePath, Pooling = false }.ToString());
+        connection.Open();
+        foreach (var sql in new[] { "UPDATE audit_events SET client_pseudonym = 'ap_x' WHERE sequence = 1;", "DELETE FROM audit_events WHERE sequence = 2;" })
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            var error = Assert.Throws<SqliteException>(() => command.ExecuteNonQuery());
+            Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2L, Query(store.DatabasePath, "SELECT COUNT(*) FROM audit_events;").Single());
     }
 
     private static List<object?> Query(string path, string sql)

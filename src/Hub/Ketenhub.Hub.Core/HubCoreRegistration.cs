@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Delivery;
@@ -31,6 +32,11 @@ public static class HubCoreRegistration
             .Validate(o => o.ComingOfAgeGracePeriod >= TimeSpan.Zero && o.DefaultAwaitConsent > TimeSpan.Zero, $"{HubOptions.Section}:Consent has a negative grace period or a non-positive wait.")
             .ValidateOnStart();
 
+        services.AddOptions<AuditOptions>()
+            .Bind(configuration.GetSection(AuditOptions.Section))
+            .Validate(o => string.IsNullOrEmpty(o.PseudonymKey) || IsBase64Key(o.PseudonymKey), $"{AuditOptions.Section}:{nameof(AuditOptions.PseudonymKey)} must be base64 of at least 16 bytes, or empty.")
+            .ValidateOnStart();
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => PartyConfigLoader.LoadFile(Resolve(sp.GetRequiredService<IOptions<HubOptions>>().Value.PartiesFile)));
         services.AddSingleton(sp => RoutingConfigLoader.LoadFile(Resolve(sp.GetRequiredService<IOptions<HubOptions>>().Value.RoutingFile), sp.GetRequiredService<PartyDirectory>()));
@@ -40,6 +46,15 @@ public static class HubCoreRegistration
         services.AddSingleton(sp => new ClientPseudonyms(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.PseudonymKey)));
         services.AddSingleton<ClientDisclosure>();
         services.AddSingleton<BsnKeyRotation>();
+        services.AddSingleton(sp =>
+        {
+            var audit = sp.GetRequiredService<IOptions<AuditOptions>>().Value;
+            return string.IsNullOrEmpty(audit.PseudonymKey)
+                ? AuditPseudonyms.DerivedFrom(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.BsnLookupKey))
+                : new AuditPseudonyms(Convert.FromBase64String(audit.PseudonymKey));
+        });
+        services.AddSingleton<AuditTrail>();
+        services.AddSingleton<AccessReports>();
         services.AddSingleton<ConsentEvaluator>();
         services.AddSingleton<Router>();
         services.AddSingleton<Dispatcher>();

@@ -277,6 +277,8 @@ internal sealed class ConnectionContext : IDisposable
 
         public readonly long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
 
+        public readonly bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+
         public readonly string Text(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
 
         /// <summary>A JSON text column, deserialised straight from SQLite's UTF-8 bytes.</summary>

@@ -112,6 +112,26 @@ internal static class Schema
             );
             CREATE INDEX ix_journey_client ON journey (client_id, sequence);
             """),
+
+        // The audit trail (NEN 7513): append-only (the triggers refuse any change or removal) and hash-chained.
+        // sequence is the chain position the hub assigns; body is the canonical event the hash covers; the other
+        // columns only find events by period and by client pseudonym, and verification checks them against body.
+        new(2, """
+            CREATE TABLE audit_events (
+                sequence         INTEGER PRIMARY KEY,
+                event_time       INTEGER NOT NULL,
+                client_pseudonym TEXT,
+                previous_hash    TEXT NOT NULL,
+                hash             TEXT NOT NULL,
+                body             TEXT NOT NULL
+            );
+            CREATE INDEX ix_audit_events_time ON audit_events (event_time, sequence);
+            CREATE INDEX ix_audit_events_client ON audit_events (client_pseudonym, sequence) WHERE client_pseudonym IS NOT NULL;
+            CREATE TRIGGER audit_events_append_only_update BEFORE UPDATE ON audit_events
+            BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+            CREATE TRIGGER audit_events_append_only_delete BEFORE DELETE ON audit_events
+            BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

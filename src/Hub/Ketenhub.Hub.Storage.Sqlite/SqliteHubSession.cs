@@ -348,6 +348,62 @@ internal sealed class SqliteHubSession : IHubSession
             clientId, afterSequence, limit);
     }
 
+    // ----- Audit trail
+
+    public AuditHead? GetAuditHead()
+    {
+        using var rows = Read().Query("SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1;");
+        return rows.Next() ? new AuditHead(rows.Int64(0), rows.Text(1)) : null;
+    }
+
+    public void AppendAuditRecord(AuditRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Write().Execute(
+            """
+            INSERT INTO audit_events (sequence, event_time, client_pseudonym, previous_hash, hash, body)
+            VALUES ($sequence, $event_time, $client_pseudonym, $previous_hash, $hash, $body);
+            """,
+            record.Sequence, record.Time.UtcTicks, record.ClientPseudonym, record.PreviousHash, record.Hash, record.Body);
+    }
+
+    public IReadOnlyList<AuditRecord> ListAuditRecords(AuditQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
+        var from = query.From?.UtcTicks ?? long.MinValue;
+        var until = query.Until?.UtcTicks ?? long.MaxValue;
+        using var rows = query.ClientPseudonym is null
+            ? Read().Query(
+                query.From is null && query.Until is null ? AuditAllSql : AuditByTimeSql,
+                query.From is null && query.Until is null ? [query.AfterSequence, query.Limit] : [from, until, query.AfterSequence, query.Limit])
+            : Read().Query(AuditByClientSql, query.ClientPseudonym, from, until, query.AfterSequence, query.Limit);
+        var list = new List<AuditRecord>();
+        while (rows.Next())
+        {
+            list.Add(new AuditRecord(
+                rows.Int64(0),
+                new DateTimeOffset(rows.Int64(1), TimeSpan.Zero),
+                rows.IsNull(2) ? null : rows.Text(2),
+                rows.Text(3),
+                rows.Text(4),
+                rows.Text(5)));
+        }
+
+        return list;
+    }
+
+    private const string AuditColumns = "SELECT sequence, event_time, client_pseudonym, previous_hash, hash, body FROM audit_events ";
+
+    private const string AuditAllSql = AuditColumns + "WHERE sequence > $after ORDER BY sequence LIMIT $limit;";
+
+    // By period: the time index finds the range; the events of one period are read in chain order.
+    private const string AuditByTimeSql = AuditColumns
+        + "WHERE event_time >= $from AND event_time < $until AND sequence > $after ORDER BY sequence LIMIT $limit;";
+
+    private const string AuditByClientSql = AuditColumns
+        + "WHERE client_pseudonym = $client AND event_time >= $from AND event_time < $until AND sequence > $after ORDER BY sequence LIMIT $limit;";
+
     // ----- Statements built from enum numbers (constant per process, so each is prepared once)
 
     private static readonly string OpenDeliveriesForClientSql =

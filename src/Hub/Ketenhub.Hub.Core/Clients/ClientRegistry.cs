@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Delivery;
@@ -32,13 +33,13 @@ public sealed record ClientReport(ClientSummary Client, IReadOnlyList<SignalFigu
 
 /// <summary>Registers clients, keeps the coach thread and serves the journey to those who may read it.</summary>
 public sealed class ClientRegistry(
-    IHubStore store,
     PartyDirectory parties,
     BsnHasher hasher,
     BsnProtector protector,
     ConsentEvaluator consent,
     Dispatcher dispatcher,
     DeliveryNotifier notifier,
+    AuditTrail audit,
     TimeProvider time)
 {
     public Task<Registration> RegisterAsync(Party caller, string? bsn, DateOnly? birthDate, string? municipalityCode, string? schoolName, RequestKey key, CancellationToken cancellationToken)
@@ -86,7 +87,9 @@ public sealed class ClientRegistry(
 
         v.ThrowIfAny();
         var hash = hasher.Hash(bsn!);
-        return store.WriteAsync(
+        var note = audit.Note(caller, "RegisterClient", AuditAction.Create, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
+        return audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
@@ -95,6 +98,7 @@ public sealed class ClientRegistry(
                     var existing = session.FindClientByBsnHash(hash);
                     if (existing is not null)
                     {
+                        note.About(existing.Id).Resource(existing.Name).As(AuditAction.Read);
                         return new Registration(ClientSummary.From(existing), CurrentSchool(session, existing.Id, now), true);
                     }
 
@@ -105,6 +109,7 @@ public sealed class ClientRegistry(
                         ComingOfAgeHandled = DutchTime.AgeOn(birthDate.Value, DutchTime.DateOf(now)) >= 18,
                     };
                     session.InsertClient(client);
+                    note.About(client.Id).Resource(client.Name);
                     if (school is not null)
                     {
                         session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, school.Id, RoleKind.School, now, null, "registration"));
@@ -120,6 +125,7 @@ public sealed class ClientRegistry(
     public Task<ClientView> GetAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
         ReadWithRoleAsync(
             caller,
+            "GetClient",
             clientName,
             "name",
             (session, client, context, now) =>
@@ -138,17 +144,30 @@ public sealed class ClientRegistry(
 
         var coach = CoachRules.Validate(v, coachDraft, "coach", parties);
         v.ThrowIfAny();
-        var result = await store.WriteAsync(
+        var note = audit.Note(caller, "AssignCoach", AuditAction.Update, key).For(AuditChecks.Code(Purpose.Coaching));
+        var result = await audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "AssignCoach", key, now, () =>
                 {
                     var client = ClientContexts.RequireClient(session, clientName, "client");
+                    note.About(client.Id).Resource(client.Name);
                     var context = ClientContexts.Load(session, client, now);
                     if (context.Coach is not null && !ClientContexts.HasCurrentRole(context, caller.Id, now))
                     {
                         throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a current role for the client may change its coach.");
+                    }
+
+                    if (context.Coach is null)
+                    {
+                        // The first coach: any party may name one of its own coaches.
+                        note.Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
+                    }
+                    else
+                    {
+                        note.Relationship(context, caller.Id, now);
                     }
 
                     if (context.Coach?.Coach == coach)
@@ -168,6 +187,7 @@ public sealed class ClientRegistry(
     public Task<CareTeamView> GetCareTeamAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
         ReadWithRoleAsync(
             caller,
+            "GetCareTeam",
             clientName,
             "client",
             (session, client, context, now) =>
@@ -184,15 +204,12 @@ public sealed class ClientRegistry(
     public Task<(IReadOnlyList<JourneyEvent> Events, int? NextOffset)> GetJourneyAsync(Party caller, string? clientName, int pageSize, int offset, CancellationToken cancellationToken) =>
         ReadWithRoleAsync<(IReadOnlyList<JourneyEvent>, int?)>(
             caller,
+            "ListJourneyEvents",
             clientName,
             "client",
-            (session, client, context, now) =>
+            (session, client, context, now, note) =>
             {
-                var requirement = new ConsentRequirement(caller, Purpose.Coaching, []);
-                if (consent.Evaluate(context.Consents, client, requirement, now).Verdict != ConsentVerdict.Covered)
-                {
-                    throw HubException.Denied(ErrorReasons.ConsentRequired, "No active consent lets the caller read this client's journey (purpose COACHING).");
-                }
+                RequireCoachingConsent(caller, client, context, now, note);
 
                 var events = session.GetJourney(client.Id, 0, 100_000)
                     .Where(e => e.Time <= now)
@@ -209,6 +226,7 @@ public sealed class ClientRegistry(
     public Task<ClientReport> GetReportAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
         ReadWithRoleAsync(
             caller,
+            "GetClientReport",
             clientName,
             "client",
             (session, client, context, now) =>
@@ -236,18 +254,46 @@ public sealed class ClientRegistry(
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>Reads about a client for a caller that has a current role for them; others are refused.</summary>
-    private Task<T> ReadWithRoleAsync<T>(Party caller, string? clientName, string field, Func<IHubSession, ClientRecord, ClientContext, DateTimeOffset, T> read, CancellationToken cancellationToken) =>
-        store.ReadAsync(
+    /// <summary>
+    /// The journey's rule: a current role for the client and an active consent for coaching. Also decides who
+    /// may read a client's access report.
+    /// </summary>
+    internal void RequireCoachingConsent(Party caller, ClientRecord client, ClientContext context, DateTimeOffset now, AuditNote note)
+    {
+        var requirement = new ConsentRequirement(caller, Purpose.Coaching, []);
+        var evaluation = consent.Evaluate(context.Consents, client, requirement, now);
+        if (evaluation.Verdict != ConsentVerdict.Covered)
+        {
+            throw HubException.Denied(ErrorReasons.ConsentRequired, "No active consent lets the caller read this client's journey (purpose COACHING).");
+        }
+
+        note.Check(AuditCheckKind.Consent, evaluation.Consent!.Name);
+    }
+
+    private Task<T> ReadWithRoleAsync<T>(Party caller, string eventType, string? clientName, string field, Func<IHubSession, ClientRecord, ClientContext, DateTimeOffset, T> read, CancellationToken cancellationToken) =>
+        ReadWithRoleAsync(caller, eventType, clientName, field, (session, client, context, now, _) => read(session, client, context, now), cancellationToken);
+
+    /// <summary>
+    /// Reads about a client for a caller that has a current role for them; others are refused. The read and
+    /// its refusal are audited, and the data is returned only once its audit event is committed.
+    /// </summary>
+    private Task<T> ReadWithRoleAsync<T>(Party caller, string eventType, string? clientName, string field, Func<IHubSession, ClientRecord, ClientContext, DateTimeOffset, AuditNote, T> read, CancellationToken cancellationToken)
+    {
+        var note = audit.Note(caller, eventType, AuditAction.Read);
+        return audit.ReadAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 var client = ClientContexts.RequireClient(session, clientName, field);
+                note.About(client.Id).Resource(client.Name);
                 var context = ClientContexts.Load(session, client, now);
                 RequireRole(context, caller, now);
-                return read(session, client, context, now);
+                note.Relationship(context, caller.Id, now);
+                return read(session, client, context, now, note);
             },
             cancellationToken);
+    }
 
     private static void RequireRole(ClientContext context, Party caller, DateTimeOffset now)
     {

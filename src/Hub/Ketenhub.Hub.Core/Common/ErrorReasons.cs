@@ -49,11 +49,14 @@ public static class ErrorReasons
     public const string NotASignalRecipient = "NOT_A_SIGNAL_RECIPIENT";
     public const string CoachPartyNotProvider = "COACH_PARTY_NOT_A_PROVIDER";
     public const string CallerUnknown = "CALLER_UNKNOWN";
+    public const string AuditRoleRequired = "AUDIT_ROLE_REQUIRED";
+    public const string AccessReportNotAllowed = "ACCESS_REPORT_NOT_ALLOWED";
 
     // Capacity
     public const string MessageTooLarge = "MESSAGE_TOO_LARGE";
     public const string BsnKeyUnavailable = "BSN_KEY_UNAVAILABLE";
     public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
+    public const string AuditUnavailable = "AUDIT_UNAVAILABLE";
     public const string Internal = "INTERNAL";
 }
 

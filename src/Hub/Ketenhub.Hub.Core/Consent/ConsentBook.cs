@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
@@ -30,11 +31,11 @@ public sealed record ConsentChange(ConsentView Consent, int Released, int Withhe
 /// waited for it; a withdrawal withholds what it covered (DESIGN rules 1–3).
 /// </summary>
 public sealed class ConsentBook(
-    IHubStore store,
     PartyDirectory parties,
     ConsentEvaluator evaluator,
     Router router,
     DeliveryNotifier notifier,
+    AuditTrail audit,
     TimeProvider time)
 {
     public async Task<ConsentChange> GrantAsync(Party caller, ConsentDraft draft, RequestKey key, CancellationToken cancellationToken)
@@ -92,13 +93,16 @@ public sealed class ConsentBook(
         }
 
         v.ThrowIfAny();
-        var result = await store.WriteAsync(
+        var note = audit.Note(caller, "GrantConsent", AuditAction.Create, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
+        var result = await audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "GrantConsent", key, now, () =>
                 {
                     var client = ClientContexts.RequireClient(session, draft.ClientName, "consent.client");
+                    note.About(client.Id);
                     var start = draft.Start ?? now;
                     if (draft.Grantor == GrantorRole.Parent && client.AgeOn(DutchTime.DateOf(start)) >= 18)
                     {
@@ -114,6 +118,7 @@ public sealed class ConsentBook(
                         Ids.New("cns", time), client.Id, draft.Grantor, recipient?.Id, recipient is null ? draft.RecipientKind : PartyKind.Unspecified,
                         [.. draft.Purposes.Distinct()], [.. draft.Categories.Distinct()], start, draft.End, null, null, caller.Id, now);
                     session.InsertConsent(consent);
+                    note.Resource(consent.Name);
                     session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentGranted, caller.Id, consent.Name, Explain.Code(draft.Grantor)));
                     var (released, withheld, wake) = Reconsider(session, client, now);
                     return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
@@ -158,13 +163,16 @@ public sealed class ConsentBook(
         CancellationToken cancellationToken)
     {
         var consentId = Ids.Require(consentName, "consents", "name");
-        var result = await store.WriteAsync(
+        var note = audit.Note(caller, operation, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
+        var result = await audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, operation, key, now, () =>
                 {
                     var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+                    note.About(consent.ClientId).Resource(consent.Name);
                     var client = session.FindClient(consent.ClientId)!;
                     consent = change(consent, client, now);
                     session.UpdateConsent(consent);
@@ -178,21 +186,27 @@ public sealed class ConsentBook(
         return result;
     }
 
-    public Task<IReadOnlyList<ConsentView>> ListAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
-        store.ReadAsync<IReadOnlyList<ConsentView>>(
+    public Task<IReadOnlyList<ConsentView>> ListAsync(Party caller, string? clientName, CancellationToken cancellationToken)
+    {
+        var note = audit.Note(caller, "ListConsents", AuditAction.Read);
+        return audit.ReadAsync<IReadOnlyList<ConsentView>>(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 var client = ClientContexts.RequireClient(session, clientName, "client");
+                note.About(client.Id).Resource(client.Name);
                 var context = ClientContexts.Load(session, client, now);
                 if (!ClientContexts.HasCurrentRole(context, caller.Id, now))
                 {
                     throw HubException.Denied(ErrorReasons.NoRoleForClient, "The caller has no current role for this client.");
                 }
 
+                note.Relationship(context, caller.Id, now);
                 return [.. context.Consents.OrderBy(c => c.CreateTime).Select(c => new ConsentView(c, evaluator.StateOf(c, client, now)))];
             },
             cancellationToken);
+    }
 
     private (int Released, int Withheld, IReadOnlyList<string> Wake) Reconsider(IHubSession session, ClientRecord client, DateTimeOffset now) =>
         DeliveryDecisions.ReconsiderClient(session, router, parties, client, now);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Journeys;
@@ -32,6 +33,7 @@ public sealed class DeliveryQueue(
     DeliveryNotifier notifier,
     ClientDisclosure disclosure,
     IOptions<HubOptions> options,
+    AuditTrail audit,
     TimeProvider time)
 {
     // The attempt-count write of each recipient's last claim (see ClaimAsync).
@@ -126,6 +128,23 @@ public sealed class DeliveryQueue(
 
         if (sending.Count > 0)
         {
+            // Handing deliveries to their recipient discloses client data: one audit event per client, committed
+            // before anything is sent (the attempt count may follow in the background; the audit may not).
+            var call = audit.Note(caller, "DeliverContent", AuditAction.Read);
+            var notes = new Dictionary<string, AuditNote>(StringComparer.Ordinal);
+            foreach (var (_, outbound) in sending)
+            {
+                var delivery = outbound.Delivery;
+                if (!notes.TryGetValue(delivery.ClientId, out var note))
+                {
+                    note = call.Another().About(delivery.ClientId).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient);
+                    notes[delivery.ClientId] = note;
+                }
+
+                note.Resource(delivery.Name).Decided(delivery.Decision);
+            }
+
+            await audit.RecordAsync([.. notes.Values], cancellationToken).ConfigureAwait(false);
             RecordAttempts(caller.Id, sending);
         }
 
@@ -140,13 +159,15 @@ public sealed class DeliveryQueue(
     public Task<DeliveryStatus> AcknowledgeAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
     {
         var id = Ids.Require(deliveryName, "deliveries", "name");
-        return store.WriteAsync(
+        var note = Changing(caller, "AcknowledgeDelivery", key);
+        return audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "AcknowledgeDelivery", key, now, () =>
                 {
-                    var delivery = Mine(session, caller, id);
+                    var delivery = Mine(session, caller, id, note);
                     switch (delivery.Status)
                     {
                         case DeliveryStatus.Acknowledged:
@@ -176,13 +197,15 @@ public sealed class DeliveryQueue(
         var v = new Validator();
         TextRules.Check(v, reasonCode, "reason_code", 64, required: true);
         v.ThrowIfAny();
-        return store.WriteAsync(
+        var note = Changing(caller, "RejectDelivery", key);
+        return audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "RejectDelivery", key, now, () =>
                 {
-                    var delivery = Mine(session, caller, id);
+                    var delivery = Mine(session, caller, id, note);
                     if (delivery.Status != DeliveryStatus.Pending)
                     {
                         throw HubException.Precondition(ErrorReasons.DeliveryClosed, "Only a pending delivery can be rejected.");
@@ -199,13 +222,15 @@ public sealed class DeliveryQueue(
     public async Task<DeliveryStatus> ReplayAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
     {
         var id = Ids.Require(deliveryName, "deliveries", "name");
-        var status = await store.WriteAsync(
+        var note = Changing(caller, "ReplayDelivery", key);
+        var status = await audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "ReplayDelivery", key, now, () =>
                 {
-                    var delivery = Mine(session, caller, id);
+                    var delivery = Mine(session, caller, id, note);
                     if (delivery.Status != DeliveryStatus.SetAside)
                     {
                         throw HubException.Precondition(ErrorReasons.DeliveryNotSetAside, "Only a set-aside delivery can be replayed.");
@@ -220,7 +245,7 @@ public sealed class DeliveryQueue(
         return status;
     }
 
-    public Task<DeliveryPage> ListAsync(Party caller, DeliveryStatus? status, string? clientName, int pageSize, long afterSequence, CancellationToken cancellationToken)
+    public async Task<DeliveryPage> ListAsync(Party caller, DeliveryStatus? status, string? clientName, int pageSize, long afterSequence, CancellationToken cancellationToken)
     {
         string? clientId = null;
         if (!string.IsNullOrEmpty(clientName))
@@ -229,15 +254,29 @@ public sealed class DeliveryQueue(
         }
 
         var size = pageSize <= 0 ? 100 : Math.Min(pageSize, 1000);
-        return store.ReadAsync(
+        var call = audit.Note(caller, "ListDeliveries", AuditAction.Read);
+        var page = await store.ReadAsync(
             session =>
             {
                 var page = session.ListDeliveries(new DeliveryQuery(caller.Id, status, clientId, afterSequence, size + 1));
                 var items = page.Take(size).ToList();
                 return new DeliveryPage(items, page.Count > size ? items[^1].Sequence : null);
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+
+        // The listing shows the caller's own deliveries about each client: one audit event per client, committed
+        // before the page is returned.
+        var notes = page.Deliveries.GroupBy(d => d.ClientId, StringComparer.Ordinal)
+            .Select(g => g.Aggregate(
+                call.Another().About(g.Key).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient),
+                (note, d) => note.Resource(d.Name)))
+            .ToList();
+        await audit.RecordAsync(notes, cancellationToken).ConfigureAwait(false);
+        return page;
     }
+
+    private AuditNote Changing(Party caller, string eventType, RequestKey key) =>
+        audit.Note(caller, eventType, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient);
 
     /// <summary>
     /// Counts one attempt for each sent delivery, as a write of its own that nobody waits for now. A delivery
@@ -316,9 +355,10 @@ public sealed class DeliveryQueue(
         }
     }
 
-    private static DeliveryRecord Mine(IHubSession session, Party caller, string id)
+    private static DeliveryRecord Mine(IHubSession session, Party caller, string id, AuditNote note)
     {
         var delivery = session.FindDelivery(id) ?? throw HubException.NotFound(ErrorReasons.DeliveryNotFound, "The delivery");
+        note.About(delivery.ClientId).Resource(delivery.Name);
         if (delivery.Recipient != caller.Id)
         {
             throw HubException.Denied(ErrorReasons.NotTheRecipient, "The delivery is addressed to another party.");

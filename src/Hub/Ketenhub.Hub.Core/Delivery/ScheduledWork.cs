@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Consent;
@@ -25,6 +26,7 @@ public sealed partial class ScheduledWork(
     ConsentEvaluator consent,
     Dispatcher dispatcher,
     DeliveryNotifier notifier,
+    AuditTrail audit,
     TimeProvider time,
     ILogger<ScheduledWork> logger)
 {
@@ -105,6 +107,7 @@ public sealed partial class ScheduledWork(
 
             wake.Add(record.Recipient);
             session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.SignalEscalated, target.Id, signal?.Name, "UNACKNOWLEDGED_BY " + delivery.Recipient));
+            audit.Append(session, audit.HubNote("EscalateSignal", AuditAction.Create).About(client.Id).Resource(delivery.Name).Resource(record.Name).Decided(record.Decision), AuditOutcome.Success, null);
         }
 
         return (due.Count, wake);
@@ -117,6 +120,7 @@ public sealed partial class ScheduledWork(
         foreach (var delivery in expired)
         {
             session.UpdateDelivery(delivery with { Status = DeliveryStatus.Expired, StatusReason = DecisionReasons.ConsentExpired, UpdateTime = now });
+            audit.Append(session, audit.HubNote("ExpireDelivery", AuditAction.Update).About(delivery.ClientId).Resource(delivery.Name), AuditOutcome.Success, null);
         }
 
         return (expired.Count, []);
@@ -145,6 +149,7 @@ public sealed partial class ScheduledWork(
             }
 
             wake.AddRange(DeliveryDecisions.ReconsiderClient(session, router, parties, client, now).Wake);
+            audit.Append(session, audit.HubNote("ComingOfAge", AuditAction.Update).About(client.Id).Resource(client.Name), AuditOutcome.Success, null);
         }
 
         return (clients.Count, wake);

@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Parties;
@@ -9,31 +10,36 @@ namespace Ketenhub.Hub.Messages;
 /// Reads a referral, transition or signal for a caller that may see its content: its sender, a performer,
 /// or a recipient that received the content (not a thin notice, not a withheld delivery).
 /// </summary>
-public sealed class MessageReader(IHubStore store)
+public sealed class MessageReader(AuditTrail audit)
 {
     public Task<ReferralRecord> GetReferralAsync(Party caller, string? name, CancellationToken cancellationToken) =>
-        ReadAsync(caller, name, "referrals", ErrorReasons.ReferralNotFound, "The referral", (s, id) => s.FindReferral(id),
+        ReadAsync(caller, name, "referrals", ErrorReasons.ReferralNotFound, "The referral", (s, id) => s.FindReferral(id), r => r.ClientId,
             r => r.Requester == caller.Id || r.Performers.Any(p => p.PartyId == caller.Id), cancellationToken);
 
     public Task<TransitionRecord> GetTransitionAsync(Party caller, string? name, CancellationToken cancellationToken) =>
-        ReadAsync(caller, name, "transitions", ErrorReasons.TransitionNotFound, "The transition", (s, id) => s.FindTransition(id),
+        ReadAsync(caller, name, "transitions", ErrorReasons.TransitionNotFound, "The transition", (s, id) => s.FindTransition(id), t => t.ClientId,
             t => t.Sender == caller.Id, cancellationToken);
 
     public Task<SignalRecord> GetSignalAsync(Party caller, string? name, CancellationToken cancellationToken) =>
-        ReadAsync(caller, name, "signals", ErrorReasons.SignalNotFound, "The signal", (s, id) => s.FindSignal(id),
+        ReadAsync(caller, name, "signals", ErrorReasons.SignalNotFound, "The signal", (s, id) => s.FindSignal(id), s => s.ClientId,
             s => s.Sender == caller.Id, cancellationToken);
 
     // Someone who may not see the message is told it does not exist, so names cannot be probed.
-    private Task<T> ReadAsync<T>(Party caller, string? name, string collection, string notFound, string what, Func<IHubSession, string, T?> find, Func<T, bool> isParty, CancellationToken cancellationToken)
+    // A refused read is audited as a refusal although the caller hears "not found".
+    private Task<T> ReadAsync<T>(Party caller, string? name, string collection, string notFound, string what, Func<IHubSession, string, T?> find, Func<T, string> clientOf, Func<T, bool> isParty, CancellationToken cancellationToken)
         where T : class
     {
         var id = Ids.Require(name, collection, "name");
-        return store.ReadAsync(
+        var note = audit.Note(caller, "Get" + char.ToUpperInvariant(what[4]) + what[5..], AuditAction.Read).Check(AuditCheckKind.Authorisation, AuditChecks.MessageParty).Resource(collection + "/" + id);
+        return audit.ReadAsync(
+            note,
             session =>
             {
-                var message = find(session, id);
-                if (message is null || !(isParty(message) || ReceivedContent(session, caller, id)))
+                var message = find(session, id) ?? throw HubException.NotFound(notFound, what);
+                note.About(clientOf(message));
+                if (!(isParty(message) || ReceivedContent(session, caller, id)))
                 {
+                    note.Refuse();
                     throw HubException.NotFound(notFound, what);
                 }
 

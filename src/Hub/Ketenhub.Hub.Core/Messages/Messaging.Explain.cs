@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Journeys;
@@ -20,7 +21,7 @@ public sealed partial class Messaging
     public Task<Explanation> ExplainReferralAsync(Party caller, ReferralDraft draft, CancellationToken cancellationToken)
     {
         var performers = ValidateReferral(draft, "referral");
-        return ExplainAsync(draft.ClientName, "referral.client", _ => ReferralFacts(caller, draft, performers), cancellationToken);
+        return ExplainAsync(caller, draft.ClientName, "referral.client", _ => ReferralFacts(caller, draft, performers), cancellationToken);
     }
 
     private static RoutingFacts ReferralFacts(Party caller, ReferralDraft draft, IReadOnlyList<Party> performers) =>
@@ -30,7 +31,7 @@ public sealed partial class Messaging
     {
         var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft);
         var referralFacts = draft.Referrals.Select((r, i) => ReferralFacts(caller, r, referralPerformers[i])).ToList();
-        return ExplainAsync(draft.ClientName, "transition.client", _ =>
+        return ExplainAsync(caller, draft.ClientName, "transition.client", _ =>
             new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id),
             cancellationToken,
             (context, now) =>
@@ -50,17 +51,22 @@ public sealed partial class Messaging
     public Task<Explanation> ExplainSignalAsync(Party caller, SignalDraft draft, CancellationToken cancellationToken)
     {
         ValidateSignal(draft);
-        return ExplainAsync(draft.ClientName, "signal.client", _ =>
+        return ExplainAsync(caller, draft.ClientName, "signal.client", _ =>
             new RoutingFacts(MessageType.Signal, caller.Id, MessageCategories.ForSignal(draft.Domain), SignalKind: draft.Kind, Severity: draft.Severity, Domain: draft.Domain),
             cancellationToken);
     }
 
-    private Task<Explanation> ExplainAsync(string? clientName, string field, Func<ClientContext, RoutingFacts> facts, CancellationToken cancellationToken, Func<ClientContext, DateTimeOffset, ClientContext>? asSubmitted = null, IReadOnlyList<RoutingFacts>? referrals = null) =>
-        store.ReadAsync(
+    // Explaining reads the client's consents and roles, so it is audited as a read. Any party may explain.
+    private Task<Explanation> ExplainAsync(Party caller, string? clientName, string field, Func<ClientContext, RoutingFacts> facts, CancellationToken cancellationToken, Func<ClientContext, DateTimeOffset, ClientContext>? asSubmitted = null, IReadOnlyList<RoutingFacts>? referrals = null)
+    {
+        var note = audit.Note(caller, "ExplainMessage", AuditAction.Read).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
+        return audit.ReadAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 var client = ClientContexts.RequireClient(session, clientName, field);
+                note.About(client.Id).Resource(client.Name);
                 var context = ClientContexts.Load(session, client, now);
                 context = asSubmitted?.Invoke(context, now) ?? context;
                 var f = facts(context);
@@ -71,4 +77,5 @@ public sealed partial class Messaging
                 };
             },
             cancellationToken);
+    }
 }

@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
@@ -28,25 +29,30 @@ public enum ReferralStep { Accept, Decline, Start, End }
 /// with its deliveries and journey events in one write.
 /// </summary>
 public sealed partial class Messaging(
-    IHubStore store,
     PartyDirectory parties,
     Router router,
     Dispatcher dispatcher,
     DeliveryNotifier notifier,
+    AuditTrail audit,
     TimeProvider time)
 {
     public async Task<ReferralResult> CreateReferralAsync(Party caller, ReferralDraft draft, RequestKey key, CancellationToken cancellationToken)
     {
         var performers = ValidateReferral(draft, "referral");
-        var result = await store.WriteAsync(
+        var note = Submitting(caller, "CreateReferral", key);
+        var result = await audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "CreateReferral", key, now, () =>
                 {
                     var client = ClientContexts.RequireClient(session, draft.ClientName, "referral.client");
+                    note.About(client.Id);
                     var context = ClientContexts.Load(session, client, now);
-                    return SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, now);
+                    var submitted = SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, now);
+                    note.Resource(submitted.Referral.Name).Decided(submitted.Decisions);
+                    return submitted;
                 });
             },
             cancellationToken).ConfigureAwait(false);
@@ -57,13 +63,16 @@ public sealed partial class Messaging(
     public async Task<TransitionResult> CreateTransitionAsync(Party caller, TransitionDraft draft, RequestKey key, CancellationToken cancellationToken)
     {
         var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft);
-        var result = await store.WriteAsync(
+        var note = Submitting(caller, "CreateTransition", key);
+        var result = await audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "CreateTransition", key, now, () =>
                 {
                     var client = ClientContexts.RequireClient(session, draft.ClientName, "transition.client");
+                    note.About(client.Id);
                     var context = ClientContexts.Load(session, client, now);
                     var wake = new List<string>();
                     var effective = draft.EffectiveDate!.Value;
@@ -104,6 +113,12 @@ public sealed partial class Messaging(
                         wake.AddRange(referrals[^1].Wake);
                     }
 
+                    note.Resource(transition.Name).Decided(dispatched.Decisions);
+                    foreach (var referral in referrals)
+                    {
+                        note.Resource(referral.Referral.Name).Decided(referral.Decisions);
+                    }
+
                     return new TransitionResult(transition, dispatched.Decisions, referrals, wake.Distinct().ToList());
                 });
             },
@@ -115,13 +130,16 @@ public sealed partial class Messaging(
     public async Task<SignalResult> CreateSignalAsync(Party caller, SignalDraft draft, RequestKey key, CancellationToken cancellationToken)
     {
         ValidateSignal(draft);
-        var result = await store.WriteAsync(
+        var note = Submitting(caller, "CreateSignal", key);
+        var result = await audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "CreateSignal", key, now, () =>
                 {
                     var client = ClientContexts.RequireClient(session, draft.ClientName, "signal.client");
+                    note.About(client.Id);
                     var context = ClientContexts.Load(session, client, now);
                     var signal = new SignalRecord(Ids.New("sig", time), client.Id, caller.Id, draft.Kind, draft.Domain, draft.Severity, draft.Description ?? string.Empty, now);
                     session.InsertSignal(signal);
@@ -129,6 +147,7 @@ public sealed partial class Messaging(
                     var facts = new RoutingFacts(MessageType.Signal, caller.Id, MessageCategories.ForSignal(draft.Domain), SignalKind: draft.Kind, Severity: draft.Severity, Domain: draft.Domain);
                     var routed = router.Route(facts, context, now);
                     var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Signal, signal.Id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Signal, caller.Id, draft.Domain, draft.Severity)), routed.Decisions, now);
+                    note.Resource(signal.Name).Decided(dispatched.Decisions);
                     return new SignalResult(signal, dispatched.Decisions, dispatched.Wake);
                 });
             },
@@ -141,13 +160,16 @@ public sealed partial class Messaging(
     public Task<DateTimeOffset> AcknowledgeSignalAsync(Party caller, string? signalName, RequestKey key, CancellationToken cancellationToken)
     {
         var signalId = Ids.Require(signalName, "signals", "name");
-        return store.WriteAsync(
+        var note = audit.Note(caller, "AcknowledgeSignal", AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.MessageParty);
+        return audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "AcknowledgeSignal", key, now, () =>
                 {
                     var signal = session.FindSignal(signalId) ?? throw HubException.NotFound(ErrorReasons.SignalNotFound, "The signal");
+                    note.About(signal.ClientId).Resource(signal.Name).For(AuditChecks.Code(Purpose.SignalFollowUp));
                     var mine = session.GetDeliveriesForMessage(signal.Id)
                         .Where(d => d.Recipient == caller.Id && d.Status is DeliveryStatus.Pending or DeliveryStatus.Acknowledged or DeliveryStatus.SetAside)
                         .ToList();
@@ -190,13 +212,16 @@ public sealed partial class Messaging(
         }
 
         v.ThrowIfAny();
-        var result = await store.WriteAsync(
+        var note = audit.Note(caller, "Referral" + step, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.Performer).For(AuditChecks.Code(Purpose.CareDelivery));
+        var result = await audit.WriteAsync(
+            note,
             session =>
             {
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "Referral" + step, key, now, () =>
                 {
                     var referral = session.FindReferral(referralId) ?? throw HubException.NotFound(ErrorReasons.ReferralNotFound, "The referral");
+                    note.About(referral.ClientId).Resource(referral.Name);
                     var index = referral.Performers.ToList().FindIndex(p => p.PartyId == caller.Id);
                     if (index < 0)
                     {
@@ -251,6 +276,7 @@ public sealed partial class Messaging(
                     var thin = new ThinNoticePayload(MessageType.ReferralUpdate, caller.Id, referral.LifeDomains.Count > 0 ? referral.LifeDomains[0] : LifeDomain.Unspecified, SignalSeverity.Unspecified);
                     foreach (var decision in routed.Decisions)
                     {
+                        note.Decided(decision);
                         var record = decision.Outcome == RecipientOutcome.ThinNotice
                             ? dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ThinNotice, referral.Id, thin, decision, now)
                             : dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ReferralUpdate, referral.Id, update, decision, now);
@@ -267,6 +293,11 @@ public sealed partial class Messaging(
         notifier.Notify(result.Wake);
         return result;
     }
+
+    // A submit is allowed because the caller is a known party submitting as itself; what lets its content go
+    // out is noted per decision (consent, legal basis, rule).
+    private AuditNote Submitting(Party caller, string eventType, RequestKey key) =>
+        audit.Note(caller, eventType, AuditAction.Create, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
 
     private (Party? From, Party? To, CoachInfo? CoachAfter, List<List<Party>> ReferralPerformers) ValidateTransition(TransitionDraft draft)
     {

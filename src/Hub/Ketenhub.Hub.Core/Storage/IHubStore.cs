@@ -36,6 +36,23 @@ public sealed record DeliveryQuery(
     int Limit = 100);
 
 /// <summary>
+/// One stored audit event: its chain position, the columns to find it by, the chain hashes and the canonical
+/// body the hash covers (see <c>Audit/AuditCanonical</c>). Stores keep it exactly as given.
+/// </summary>
+public sealed record AuditRecord(long Sequence, DateTimeOffset Time, string? ClientPseudonym, string PreviousHash, string Hash, string Body);
+
+/// <summary>The last event of the audit chain: where the next one links on.</summary>
+public sealed record AuditHead(long Sequence, string Hash);
+
+/// <summary>Filter for reading the audit trail, in chain order. <see cref="Until"/> is exclusive.</summary>
+public sealed record AuditQuery(
+    long AfterSequence = 0,
+    int Limit = 100,
+    DateTimeOffset? From = null,
+    DateTimeOffset? Until = null,
+    string? ClientPseudonym = null);
+
+/// <summary>
 /// Operations inside one read or write. Synchronous on purpose: a write runs on the store's writer and
 /// must not wait on anything else.
 /// </summary>
@@ -97,4 +114,12 @@ public interface IHubSession
     // Journey
     void AppendJourneyEvent(JourneyEvent journeyEvent);
     IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit);
+
+    // Audit trail: append-only; the store never changes or removes a record.
+    /// <summary>The last record of the chain, or null when the trail is empty.</summary>
+    AuditHead? GetAuditHead();
+    /// <summary>Appends a record at <see cref="AuditRecord.Sequence"/>, which must be the head's sequence plus one.</summary>
+    void AppendAuditRecord(AuditRecord record);
+    /// <summary>Records matching the query, by sequence.</summary>
+    IReadOnlyList<AuditRecord> ListAuditRecords(AuditQuery query);
 }

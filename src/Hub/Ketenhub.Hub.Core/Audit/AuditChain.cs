@@ -1,0 +1,182 @@
+using System.Security.Cryptography;
+using System.Text;
+using Ketenhub.Hub.Storage;
+
+namespace Ketenhub.Hub.Audit;
+
+/// <summary>
+/// The hash chain over the audit trail. Each event's hash is SHA-256 over the previous event's hash (lower-case
+/// hex), a line feed, and the event's canonical form (<see cref="AuditCanonical"/>, which names the event's
+/// chain position). Changing, removing or reordering any event breaks the link of that event or the next one.
+/// </summary>
+public static class AuditChain
+{
+    /// <summary>The "previous hash" of the first event.</summary>
+    public static readonly string Genesis = new('0', 64);
+
+    /// <summary>The hash of an event with canonical form <paramref name="body"/> that follows <paramref name="previousHash"/>.</summary>
+    public static string Link(string previousHash, string body)
+    {
+        ArgumentNullException.ThrowIfNull(previousHash);
+        ArgumentNullException.ThrowIfNull(body);
+        var bytes = Encoding.UTF8.GetBytes(previousHash + "\n" + body);
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+
+    /// <summary>The record that appends <paramref name="auditEvent"/> after <paramref name="head"/> (null: the trail is empty).</summary>
+    public static AuditRecord Next(AuditHead? head, AuditEvent auditEvent)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        var sequence = (head?.Sequence ?? 0) + 1;
+        var previous = head?.Hash ?? Genesis;
+        var body = AuditCanonical.Write(sequence, auditEvent);
+        return new AuditRecord(sequence, auditEvent.Time, auditEvent.Client, previous, Link(previous, body), body);
+    }
+
+    /// <summary>Reads a stored record back into an event at its place in the chain (without checking it; see <see cref="AuditVerifier"/>).</summary>
+    public static ChainedAuditEvent Open(AuditRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var (_, auditEvent) = AuditCanonical.Parse(record.Body);
+        return new ChainedAuditEvent(record.Sequence, auditEvent, record.PreviousHash, record.Hash);
+    }
+}
+
+/// <summary>What is wrong with the first bad event of a chain.</summary>
+public enum AuditProblem
+{
+    /// <summary>Nothing: the chain is intact.</summary>
+    None,
+
+    /// <summary>The event at this position is missing: the chain continues with a later position.</summary>
+    Missing,
+
+    /// <summary>The event's content (or a column stored with it) no longer matches its hash.</summary>
+    Altered,
+
+    /// <summary>The event does not link to the event before it: events were removed, inserted or reordered.</summary>
+    BrokenLink,
+
+    /// <summary>The stored text is not a canonical audit event.</summary>
+    Unreadable,
+}
+
+/// <summary>The outcome of a verification.</summary>
+/// <param name="Checked">How many events were checked (up to and including the first bad one).</param>
+/// <param name="Problem">What is wrong with the first bad event; <see cref="AuditProblem.None"/> when the chain is intact.</param>
+/// <param name="FirstBadSequence">The chain position of the first bad event.</param>
+/// <param name="FirstBadEventId">The id of the event found at that position, when it can be read.</param>
+/// <param name="Head">The last event of an intact chain: record it elsewhere to detect a later truncation.</param>
+public sealed record AuditVerification(long Checked, AuditProblem Problem, long? FirstBadSequence, string? FirstBadEventId, AuditHead? Head)
+{
+    public bool Intact => Problem == AuditProblem.None;
+
+    /// <summary>One plain English sentence for an operator.</summary>
+    public string Describe() => Problem switch
+    {
+        AuditProblem.None when Head is null => "The audit trail is empty.",
+        AuditProblem.None => $"The audit trail is intact: {Checked} events, head {Head!.Sequence} {Head.Hash}.",
+        AuditProblem.Missing => $"The audit trail is broken: event {FirstBadSequence} is missing (the chain continues with event {FirstBadEventId ?? "?"} after it).",
+        AuditProblem.Altered => $"The audit trail is broken: event {FirstBadSequence} ({FirstBadEventId ?? "?"}) was altered.",
+        AuditProblem.BrokenLink => $"The audit trail is broken: event {FirstBadSequence} ({FirstBadEventId ?? "?"}) does not follow the event before it (events were removed, inserted or reordered).",
+        _ => $"The audit trail is broken: event {FirstBadSequence} cannot be read.",
+    };
+}
+
+/// <summary>Walks the chain from the first event and stops at the first bad one.</summary>
+public sealed class AuditVerifier
+{
+    private long _expected = 1;
+    private string _previous = AuditChain.Genesis;
+    private long _checked;
+    private AuditVerification? _failure;
+
+    /// <summary>Whether a bad event was found (no need to read further).</summary>
+    public bool Failed => _failure is not null;
+
+    /// <summary>Checks the next record in sequence order; returns false once the chain is known to be broken.</summary>
+    public bool Check(AuditRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (_failure is not null)
+        {
+            return false;
+        }
+
+        _checked++;
+        string? eventId = null;
+        long bodySequence;
+        AuditEvent auditEvent;
+        try
+        {
+            (bodySequence, auditEvent) = AuditCanonical.Parse(record.Body);
+            eventId = auditEvent.Id;
+        }
+        catch (FormatException)
+        {
+            // An unreadable body still has a hash: a changed body is an alteration.
+            return Fail(AuditChain.Link(record.PreviousHash, record.Body) != record.Hash ? AuditProblem.Altered : AuditProblem.Unreadable, record.Sequence, null);
+        }
+
+        if (record.Sequence != _expected)
+        {
+            return Fail(record.Sequence > _expected ? AuditProblem.Missing : AuditProblem.BrokenLink, _expected, eventId);
+        }
+
+        if (AuditChain.Link(record.PreviousHash, record.Body) != record.Hash)
+        {
+            return Fail(AuditProblem.Altered, record.Sequence, eventId);
+        }
+
+        if (record.PreviousHash != _previous || bodySequence != record.Sequence)
+        {
+            return Fail(AuditProblem.BrokenLink, record.Sequence, eventId);
+        }
+
+        // The columns stored next to the body (to find events) must say what the body says.
+        if (record.Time != auditEvent.Time || record.ClientPseudonym != auditEvent.Client)
+        {
+            return Fail(AuditProblem.Altered, record.Sequence, eventId);
+        }
+
+        _previous = record.Hash;
+        _expected++;
+        return true;
+    }
+
+    /// <summary>The verdict over everything checked so far.</summary>
+    public AuditVerification Result() =>
+        _failure ?? new AuditVerification(_checked, AuditProblem.None, null, null, _expected > 1 ? new AuditHead(_expected - 1, _previous) : null);
+
+    /// <summary>Verifies a whole trail read page by page from <paramref name="pages"/> (after sequence, limit → records).</summary>
+    public static AuditVerification Verify(Func<long, int, IReadOnlyList<AuditRecord>> pages, int pageSize = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        var verifier = new AuditVerifier();
+        long after = 0;
+        while (true)
+        {
+            var page = pages(after, pageSize);
+            foreach (var record in page)
+            {
+                if (!verifier.Check(record))
+                {
+                    return verifier.Result();
+                }
+
+                after = record.Sequence;
+            }
+
+            if (page.Count < pageSize)
+            {
+                return verifier.Result();
+            }
+        }
+    }
+
+    private bool Fail(AuditProblem problem, long sequence, string? eventId)
+    {
+        _failure = new AuditVerification(_checked, problem, sequence, eventId, null);
+        return false;
+    }
+}

@@ -1,0 +1,362 @@
+using System.Diagnostics;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Parties;
+using Ketenhub.Hub.Storage;
+
+namespace Ketenhub.Hub.Audit;
+
+/// <summary>
+/// What the transport knows about a call and the domain does not: the full actor (person and roles) and the
+/// remote endpoint. The host sets it per call (<see cref="Current"/>); it flows with the call's async context.
+/// </summary>
+/// <param name="Actor">The caller as its identity describes it, when the transport resolved one.</param>
+/// <param name="Source">The remote address and port, when the transport knows it.</param>
+public sealed record CallOrigin(Actor? Actor, string? Source)
+{
+    private static readonly AsyncLocal<CallOrigin?> Ambient = new();
+
+    /// <summary>The origin of the call being served on this async flow, or null outside a call.</summary>
+    public static CallOrigin? Current
+    {
+        get => Ambient.Value;
+        set => Ambient.Value = value;
+    }
+}
+
+/// <summary>
+/// What one call did, collected while it runs and written as one audit event: the client it concerned, the
+/// checks that allowed it, the purpose and the resources. Created on the call's own flow (it captures the
+/// call's origin and trace there), then filled inside the store's work.
+/// </summary>
+public sealed class AuditNote
+{
+    private readonly List<AuditCheck> _checks = [];
+    private readonly List<string> _purposes = [];
+    private readonly List<string> _resources = [];
+
+    internal AuditNote(string partyId, Actor? actor, string eventType, AuditAction action, string? requestId, string? traceId, string? source)
+    {
+        PartyId = partyId;
+        Actor = actor;
+        EventType = eventType;
+        Action = action;
+        RequestId = requestId;
+        TraceId = traceId;
+        Source = source;
+    }
+
+    public string PartyId { get; }
+
+    public Actor? Actor { get; }
+
+    public string EventType { get; }
+
+    public AuditAction Action { get; private set; }
+
+    public string? RequestId { get; }
+
+    public string? TraceId { get; }
+
+    public string? Source { get; }
+
+    /// <summary>The hub id of the client the call concerned, once known.</summary>
+    public string? ClientId { get; private set; }
+
+    /// <summary>Set when the call is refused although the caller is told something else (a name it may not see is "not found").</summary>
+    public bool Refused { get; private set; }
+
+    public IReadOnlyList<AuditCheck> Checks => _checks;
+
+    public IReadOnlyList<string> Purposes => _purposes;
+
+    public IReadOnlyList<string> Resources => _resources;
+
+    /// <summary>The call concerns this client.</summary>
+    public AuditNote About(string clientId)
+    {
+        ClientId = clientId;
+        return this;
+    }
+
+    /// <summary>A check that allowed the call (added once).</summary>
+    public AuditNote Check(AuditCheckKind kind, string reference)
+    {
+        if (!_checks.Exists(c => c.Kind == kind && c.Reference == reference))
+        {
+            _checks.Add(new AuditCheck(kind, reference));
+        }
+
+        return this;
+    }
+
+    /// <summary>The purpose of the access, a contract code such as <c>COACHING</c> (added once).</summary>
+    public AuditNote For(string purpose)
+    {
+        if (!_purposes.Contains(purpose))
+        {
+            _purposes.Add(purpose);
+        }
+
+        return this;
+    }
+
+    /// <summary>A resource the call concerned (added once).</summary>
+    public AuditNote Resource(string name)
+    {
+        if (!_resources.Contains(name))
+        {
+            _resources.Add(name);
+        }
+
+        return this;
+    }
+
+    /// <summary>Corrects the action once the call knows what it did (a repeated registration only reads).</summary>
+    public AuditNote As(AuditAction action)
+    {
+        Action = action;
+        return this;
+    }
+
+    /// <summary>A new, empty note of the same call (same actor, origin, event type and action), for calls that touch several clients.</summary>
+    public AuditNote Another() => new(PartyId, Actor, EventType, Action, RequestId, TraceId, Source);
+
+    /// <summary>Marks the call refused, for refusals that reach the caller as something else.</summary>
+    public AuditNote Refuse()
+    {
+        Refused = true;
+        return this;
+    }
+}
+
+/// <summary>
+/// The audit trail (NEN 7513): every read and write of client data writes an event before its effect, and if
+/// the event cannot be written the call fails. A write's event is appended in the write's own transaction; a
+/// read's event is committed durably after the read and before its data is returned. Refusals are recorded too.
+/// </summary>
+public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, TimeProvider time)
+{
+    /// <summary>The actor of the hub's own scheduled work.</summary>
+    public const string HubParty = "ketenhub";
+
+    /// <summary>The role that may export the audit trail and read any client's access report.</summary>
+    public const string PrivacyOfficerRole = "privacy-officer";
+
+    /// <summary>The administrator's role; it may export the audit trail as well.</summary>
+    public const string AdminRole = "admin";
+
+    /// <summary>Starts the note of a call by <paramref name="caller"/>. Call it on the call's own flow, not inside store work.</summary>
+    public AuditNote Note(Party caller, string eventType, AuditAction action, RequestKey? key = null)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var origin = CallOrigin.Current;
+        var actor = origin?.Actor is { } a && a.Party.Id == caller.Id ? a : new Actor(caller, null, []);
+        return new AuditNote(caller.Id, actor, eventType, action, key?.RequestId, TraceId(), origin?.Source);
+    }
+
+    /// <summary>Starts the note of the hub's own work (scheduled escalations, coming of age, expiry).</summary>
+    public AuditNote HubNote(string eventType, AuditAction action) =>
+        new(HubParty, null, eventType, action, null, TraceId(), null);
+
+    /// <summary>The pseudonym the trail uses for a client.</summary>
+    public string PseudonymOf(string clientId) => pseudonyms.Of(clientId);
+
+    /// <summary>
+    /// Runs a write and appends its audit event in the same transaction: both are committed or neither. A
+    /// refusal is recorded in a write of its own, then rethrown.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(AuditNote note, Func<IHubSession, T> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            return await store.WriteAsync(
+                session =>
+                {
+                    var result = work(session);
+                    Append(session, note, AuditOutcome.Success, null);
+                    return result;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (HubException refusal) when (IsRefusal(refusal, note))
+        {
+            await RecordRefusalAsync(note, refusal).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs a read, then commits its audit event durably; only then is the data returned. If the event cannot
+    /// be written the call fails and the data is not returned. A refusal is recorded, then rethrown.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(AuditNote note, Func<IHubSession, T> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        ArgumentNullException.ThrowIfNull(work);
+        T result;
+        try
+        {
+            result = await store.ReadAsync(work, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HubException refusal) when (IsRefusal(refusal, note))
+        {
+            await RecordRefusalAsync(note, refusal).ConfigureAwait(false);
+            throw;
+        }
+
+        await store.WriteAsync(session => Append(session, note, AuditOutcome.Success, null), cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Commits the events of a read that concerned several clients (one note each); returns once they are durable.</summary>
+    public Task RecordAsync(IReadOnlyList<AuditNote> notes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notes);
+        if (notes.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return store.WriteAsync(
+            session =>
+            {
+                foreach (var note in notes)
+                {
+                    Append(session, note, AuditOutcome.Success, null);
+                }
+
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Appends the note's event inside a write. Any failure becomes AUDIT_UNAVAILABLE and fails the write.</summary>
+    public bool Append(IHubSession session, AuditNote note, AuditOutcome outcome, string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(note);
+        var auditEvent = new AuditEvent
+        {
+            Id = Ids.New("aud", time),
+            Time = time.GetUtcNow(),
+            EventType = note.EventType,
+            Action = note.Action,
+            ActorParty = note.PartyId,
+            ActorUser = note.Actor?.UserId,
+            ActorRoles = note.Actor?.Roles ?? [],
+            Client = note.ClientId is null ? null : pseudonyms.Of(note.ClientId),
+            Purpose = note.Purposes.Count == 0 ? null : string.Join(',', note.Purposes),
+            Checks = [.. note.Checks],
+            Outcome = outcome,
+            Reason = reason,
+            Resources = [.. note.Resources],
+            RequestId = note.RequestId,
+            TraceId = note.TraceId,
+            Source = note.Source,
+        };
+        try
+        {
+            session.AppendAuditRecord(AuditChain.Next(session.GetAuditHead(), auditEvent));
+        }
+        catch (Exception ex) when (ex is not HubException and not OperationCanceledException)
+        {
+            throw AuditUnavailable();
+        }
+
+        return true;
+    }
+
+    /// <summary>The error of a call that could not be audited: nothing was done.</summary>
+    public static HubException AuditUnavailable() =>
+        new(ErrorCategory.Unavailable, ErrorReasons.AuditUnavailable, "The hub could not record the audit event, so it did not carry out the call.");
+
+    /// <summary>
+    /// One page of the trail for a privacy officer (or an admin): events in chain order, optionally of one
+    /// period (<paramref name="until"/> exclusive) and one client. The export itself is audited (action E)
+    /// before it is returned; a refused export is audited too.
+    /// </summary>
+    public async Task<(IReadOnlyList<ChainedAuditEvent> Events, long? NextAfterSequence)> ExportAsync(
+        Actor actor, DateTimeOffset? from, DateTimeOffset? until, string? clientName, int pageSize, long afterSequence, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var v = new Validator();
+        string? clientId = null;
+        if (!string.IsNullOrEmpty(clientName))
+        {
+            clientId = Ids.Parse(clientName, "clients");
+            if (clientId is null)
+            {
+                v.Add(ErrorReasons.InvalidResourceName, "client", "client must have the form clients/{id}.");
+            }
+        }
+
+        if (from is { } f && until is { } u && u <= f)
+        {
+            v.Add(ErrorReasons.InvalidDate, "end_time", "end_time must be after start_time.");
+        }
+
+        v.ThrowIfAny();
+
+        var note = NoteFor(actor, "ExportAuditTrail", AuditAction.Execute).Resource("audit-events");
+        if (clientId is not null)
+        {
+            note.About(clientId);
+        }
+
+        await RequireAuditRoleAsync(actor, note).ConfigureAwait(false);
+        var size = pageSize <= 0 ? 100 : Math.Min(pageSize, 1000);
+        var pseudonym = clientId is null ? null : pseudonyms.Of(clientId);
+        var records = await store.ReadAsync(session => session.ListAuditRecords(new AuditQuery(afterSequence, size + 1, from, until, pseudonym)), cancellationToken).ConfigureAwait(false);
+        await store.WriteAsync(session => Append(session, note, AuditOutcome.Success, null), cancellationToken).ConfigureAwait(false);
+        var events = records.Take(size).Select(AuditChain.Open).ToList();
+        return (events, records.Count > size ? events[^1].Sequence : null);
+    }
+
+    /// <summary>Checks the whole chain for a privacy officer or an admin; the check is audited (action E).</summary>
+    public async Task<AuditVerification> VerifyAsync(Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var note = NoteFor(actor, "VerifyAuditTrail", AuditAction.Execute).Resource("audit-events");
+        await RequireAuditRoleAsync(actor, note).ConfigureAwait(false);
+        var result = await VerifyAsync(cancellationToken).ConfigureAwait(false);
+        await store.WriteAsync(session => Append(session, note, AuditOutcome.Success, null), cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task RequireAuditRoleAsync(Actor actor, AuditNote note)
+    {
+        var role = actor.HasRole(PrivacyOfficerRole) ? PrivacyOfficerRole : actor.HasRole(AdminRole) ? AdminRole : null;
+        if (role is null)
+        {
+            var refusal = HubException.Denied(ErrorReasons.AuditRoleRequired, "The audit trail is open only to the privacy-officer and admin roles.");
+            await RecordRefusalAsync(note, refusal).ConfigureAwait(false);
+            throw refusal;
+        }
+
+        note.Check(AuditCheckKind.Authorisation, "ROLE:" + role);
+    }
+
+    /// <summary>Starts the note of a call by an actor the transport resolved (person and roles included).</summary>
+    public AuditNote NoteFor(Actor actor, string eventType, AuditAction action)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return new AuditNote(actor.Party.Id, actor, eventType, action, null, TraceId(), CallOrigin.Current?.Source);
+    }
+
+    /// <summary>Checks the whole chain on one read snapshot, from the first event.</summary>
+    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken) =>
+        store.ReadAsync(session => AuditVerifier.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit))), cancellationToken);
+
+    private static bool IsRefusal(HubException error, AuditNote note) =>
+        note.Refused || error.Category is ErrorCategory.PermissionDenied or ErrorCategory.Unauthenticated;
+
+    private async Task RecordRefusalAsync(AuditNote note, HubException refusal)
+    {
+        // A refusal is recorded even when the caller has gone: the attempt happened.
+        await store.WriteAsync(session => Append(session, note, AuditOutcome.Refused, refusal.Reason), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static string? TraceId() => Activity.Current is { } activity ? activity.TraceId.ToHexString() : null;
+}
