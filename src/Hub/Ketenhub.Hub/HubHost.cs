@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Grpc.HealthCheck;
+using Ketenhub.Hub.Host.Audit;
 using Ketenhub.Hub.Host.Clients;
 using Ketenhub.Hub.Host.Consent;
 using Ketenhub.Hub.Host.Delivery;
@@ -57,10 +58,12 @@ public static partial class HubHost
                 sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<Callers>();
+        services.AddSingleton<Actors>();
         services.AddHostedService<StartupCheck>();
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<CallOriginInterceptor>();
             o.MaxReceiveMessageSize = MaxReceiveMessageSize;
             o.EnableDetailedErrors = false;
         });
@@ -79,6 +82,7 @@ public static partial class HubHost
         app.MapGrpcService<SignalGrpcService>();
         app.MapGrpcService<DeliveryGrpcService>();
         app.MapGrpcService<ExplainGrpcService>();
+        app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

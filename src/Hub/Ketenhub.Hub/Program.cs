@@ -2,6 +2,12 @@ using Ketenhub.Hub.Host;
 using Ketenhub.Hub.Routing;
 using Microsoft.Extensions.Options;
 
+// `audit verify`: check the audit trail's hash chain and exit, without serving.
+if (args is ["audit", "verify", ..])
+{
+    return await Ketenhub.Hub.Host.Audit.AuditVerifyCommand.RunAsync(args[2..], Console.Out);
+}
+
 // Settings and the demo configuration sit next to the binary, so the hub starts the same from any folder.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddKetenhub();

@@ -1,13 +1,14 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Host.Transport;
 
 namespace Ketenhub.Hub.Host.Clients;
 
 /// <summary>Registers clients, assigns coaches, reads care teams, journeys and reports.</summary>
-public sealed class ClientGrpcService(ClientRegistry registry, Callers callers, BsnHasher hasher) : ClientService.ClientServiceBase
+public sealed class ClientGrpcService(ClientRegistry registry, AccessReports accessReports, Callers callers, Actors actors, BsnHasher hasher) : ClientService.ClientServiceBase
 {
     public override async Task<RegisterClientResponse> RegisterClient(RegisterClientRequest request, ServerCallContext context)
     {
@@ -74,4 +75,23 @@ public sealed class ClientGrpcService(ClientRegistry registry, Callers callers, 
         response.Coaches.Add(report.Coaches.Select(c => ContractMapping.ToContract(c)!));
         return response;
     }
+
+    public override async Task<GetClientAccessReportResponse> GetClientAccessReport(GetClientAccessReportRequest request, ServerCallContext context)
+    {
+        var report = await accessReports.GetAsync(actors.Resolve(context), request.Client, context.CancellationToken);
+        var contract = new ClientAccessReport { Client = report.Client.Name, CreateTime = Wire.Time(report.CreateTime), Text = report.Text };
+        contract.Received.Add(report.Received.Select(ToContract));
+        contract.NotShared.Add(report.NotShared.Select(ToContract));
+        contract.Viewed.Add(report.Viewed.Select(ToContract));
+        contract.ActiveConsents.Add(report.ActiveConsents.Select(ToContract));
+        contract.OtherConsents.Add(report.OtherConsents.Select(ToContract));
+        return new GetClientAccessReportResponse { Report = contract };
+    }
+
+    private static Contracts.V1.AccessReportLine ToContract(Hub.Audit.AccessReportLine line) => new()
+    {
+        Party = line.PartyId is null ? string.Empty : "parties/" + line.PartyId,
+        EventTime = Wire.Time(line.Time),
+        Text = line.Text,
+    };
 }
