@@ -55,7 +55,7 @@ public sealed class AccessReports(
             {
                 var now = time.GetUtcNow();
                 var client = ClientContexts.RequireClient(session, clientName, "client");
-                note.About(client.Id).Resource(client.Name);
+                note.About(client.Id);
                 var context = ClientContexts.Load(session, client, now);
                 Authorise(actor, client, context, now, note);
                 return Build(session, client, context, now);

@@ -100,9 +100,18 @@ public sealed class AuditNote
         return this;
     }
 
-    /// <summary>A resource the call concerned (added once).</summary>
+    /// <summary>
+    /// A resource the call concerned (added once). Never the client's own name: the trail names the client
+    /// only by pseudonym (<see cref="About"/>), so an export cannot be linked to the hub's client ids.
+    /// </summary>
     public AuditNote Resource(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.StartsWith("clients/", StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The audit trail names a client only by pseudonym.", nameof(name));
+        }
+
         if (!_resources.Contains(name))
         {
             _resources.Add(name);

@@ -98,7 +98,7 @@ public sealed class ClientRegistry(
                     var existing = session.FindClientByBsnHash(hash);
                     if (existing is not null)
                     {
-                        note.About(existing.Id).Resource(existing.Name).As(AuditAction.Read);
+                        note.About(existing.Id).As(AuditAction.Read);
                         return new Registration(ClientSummary.From(existing), CurrentSchool(session, existing.Id, now), true);
                     }
 
@@ -109,7 +109,7 @@ public sealed class ClientRegistry(
                         ComingOfAgeHandled = DutchTime.AgeOn(birthDate.Value, DutchTime.DateOf(now)) >= 18,
                     };
                     session.InsertClient(client);
-                    note.About(client.Id).Resource(client.Name);
+                    note.About(client.Id);
                     if (school is not null)
                     {
                         session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, school.Id, RoleKind.School, now, null, "registration"));
@@ -153,7 +153,7 @@ public sealed class ClientRegistry(
                 return Idempotency.Run(session, caller.Id, "AssignCoach", key, now, () =>
                 {
                     var client = ClientContexts.RequireClient(session, clientName, "client");
-                    note.About(client.Id).Resource(client.Name);
+                    note.About(client.Id);
                     var context = ClientContexts.Load(session, client, now);
                     if (context.Coach is not null && !ClientContexts.HasCurrentRole(context, caller.Id, now))
                     {
@@ -286,7 +286,7 @@ public sealed class ClientRegistry(
             {
                 var now = time.GetUtcNow();
                 var client = ClientContexts.RequireClient(session, clientName, field);
-                note.About(client.Id).Resource(client.Name);
+                note.About(client.Id);
                 var context = ClientContexts.Load(session, client, now);
                 RequireRole(context, caller, now);
                 note.Relationship(context, caller.Id, now);

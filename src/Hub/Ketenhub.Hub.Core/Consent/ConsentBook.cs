@@ -195,7 +195,7 @@ public sealed class ConsentBook(
             {
                 var now = time.GetUtcNow();
                 var client = ClientContexts.RequireClient(session, clientName, "client");
-                note.About(client.Id).Resource(client.Name);
+                note.About(client.Id);
                 var context = ClientContexts.Load(session, client, now);
                 if (!ClientContexts.HasCurrentRole(context, caller.Id, now))
                 {

@@ -149,7 +149,7 @@ public sealed partial class ScheduledWork(
             }
 
             wake.AddRange(DeliveryDecisions.ReconsiderClient(session, router, parties, client, now).Wake);
-            audit.Append(session, audit.HubNote("ComingOfAge", AuditAction.Update).About(client.Id).Resource(client.Name), AuditOutcome.Success, null);
+            audit.Append(session, audit.HubNote("ComingOfAge", AuditAction.Update).About(client.Id), AuditOutcome.Success, null);
         }
 
         return (clients.Count, wake);

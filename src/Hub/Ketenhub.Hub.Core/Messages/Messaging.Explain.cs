@@ -66,7 +66,7 @@ public sealed partial class Messaging
             {
                 var now = time.GetUtcNow();
                 var client = ClientContexts.RequireClient(session, clientName, field);
-                note.About(client.Id).Resource(client.Name);
+                note.About(client.Id);
                 var context = ClientContexts.Load(session, client, now);
                 context = asSubmitted?.Invoke(context, now) ?? context;
                 var f = facts(context);
