@@ -34,7 +34,7 @@ public static class HubCoreRegistration
 
         services.AddOptions<AuditOptions>()
             .Bind(configuration.GetSection(AuditOptions.Section))
-            .Validate(o => string.IsNullOrEmpty(o.PseudonymKey) || IsBase64Key(o.PseudonymKey), $"{AuditOptions.Section}:{nameof(AuditOptions.PseudonymKey)} must be base64 of at least 16 bytes, or empty.")
+            .Validate(o => string.IsNullOrEmpty(o.PseudonymKey) || IsBase64Key(o.PseudonymKey, 16), $"{AuditOptions.Section}:{nameof(AuditOptions.PseudonymKey)} must be base64 of at least 16 bytes, or empty.")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
