@@ -84,7 +84,18 @@ public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcess hub) : IC
         journey.LineWith("TRANSITION_ANNOUNCED", "hans-petrischool", transitionName, "SCHOOL_LEAVER_18");
         journey.LineWith("CONSENT_GRANTED", "sdd", "CLIENT");
 
-        // 9. A refusal is coded and exits 2.
+        // 9. Ahmed goes through Sanne's access report with her: who got what, when and why, in plain Dutch.
+        var report = await Run("client", "report", "--as", "waakvlam-zorg", "--client", client);
+        Assert.True(report.ExitCode == ExitCodes.Ok, report.ToString());
+        Assert.StartsWith("Wie weet wat over jou?", report.Output, StringComparison.Ordinal);
+        report.LineWith("kreeg Sociale Dienst Drechtsteden informatie over je overstap na school. Dat mocht, omdat jij toestemming gaf op");
+        report.LineWith("kreeg Sociale Dienst Drechtsteden een aanvraag voor hulp bij werk.");
+        report.LineWith("Jij gaf Sociale Dienst Drechtsteden toestemming op", "Deze toestemming geldt nu.");
+        report.LineWith("Je ouder gaf Waakvlam Zorg toestemming op 1 september 2025.", "Je kunt hem zelf bevestigen met je coach.");
+        Assert.DoesNotContain("111222333", report.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("CONSENT_", report.Output, StringComparison.Ordinal);
+
+        // 10. A refusal is coded and exits 2.
         var invalid = await Run("client", "register", "--as", "hans-petrischool", "--bsn", "123456789", "--birth-date", "2008-03-14", "--municipality", "0642");
         Assert.Equal(ExitCodes.Refused, invalid.ExitCode);
         Assert.Contains("error: INVALID_BSN (InvalidArgument)", invalid.Error);

@@ -3,7 +3,7 @@ using Ketenhub.Contracts.V1;
 
 namespace Ketenhub.Cli.Commands;
 
-/// <summary><c>client register</c>, <c>coach assign</c> and <c>journey</c>.</summary>
+/// <summary><c>client register</c>, <c>client report</c>, <c>coach assign</c> and <c>journey</c>.</summary>
 public static class ClientCommands
 {
     public static Command Client(CliContext context)
@@ -42,7 +42,29 @@ public static class ClientCommands
             return ExitCodes.Ok;
         });
 
-        return new Command("client", "Clients of the chain.") { register };
+        var reportClient = ClientOption();
+        var report = new Command("report", "Prints the client's access report in plain Dutch: which organisations received what, when and why, and which consents hold. For the coach to go through with the client.")
+        {
+            reportClient,
+        };
+        context.SetAction(report, async (call, parse, cancellationToken) =>
+        {
+            var response = await new ClientService.ClientServiceClient(call.Invoker).GetClientAccessReportAsync(
+                new GetClientAccessReportRequest { Client = Names.Client(parse.GetValue(reportClient)) },
+                call.Unary(cancellationToken));
+            if (call.Json)
+            {
+                call.WriteJson(response);
+            }
+            else
+            {
+                call.Host.Output.Write(response.Report.Text);
+            }
+
+            return ExitCodes.Ok;
+        });
+
+        return new Command("client", "Clients of the chain.") { register, report };
     }
 
     public static Command Coach(CliContext context)
