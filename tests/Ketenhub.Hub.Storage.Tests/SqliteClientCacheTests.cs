@@ -4,11 +4,14 @@ using static Ketenhub.Hub.Storage.Tests.TestData;
 
 namespace Ketenhub.Hub.Storage.Tests;
 
-/// <summary>The storage contract with the writer's client cache turned off, so both paths stay correct.</summary>
-public sealed class SqliteHubStoreWithoutClientCacheTests : HubStoreContractTests
+/// <summary>
+/// The storage contract with the writer's client cache off and the sync inside each commit, so the plain
+/// paths stay correct too.
+/// </summary>
+public sealed class SqliteHubStorePlainTests : HubStoreContractTests
 {
     protected override IHubStore CreateStore(string directory) =>
-        new SqliteHubStore(new SqliteStoreOptions { DataDirectory = directory, ClientCacheCapacity = 0 });
+        new SqliteHubStore(new SqliteStoreOptions { DataDirectory = directory, ClientCacheCapacity = 0, SyncOnSeparateThread = false });
 }
 
 /// <summary>

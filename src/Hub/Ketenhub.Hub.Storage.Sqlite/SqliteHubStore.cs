@@ -39,7 +39,12 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     private readonly Thread _writerThread;
     private readonly Checkpointer _checkpointer;
     private readonly ClientCache? _clientCache;
+    private readonly WalSyncer? _syncer;
     private ConnectionContext? _writer;
+
+    // The number of the last commit the writer started (set before its COMMIT, so every commit a reader can
+    // see has a number at most this).
+    private long _commitStarted;
     private int _disposed;
 
     /// <summary>Opens (or creates) the database, brings its schema up to date and starts the writer.</summary>
@@ -58,6 +63,14 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         try
         {
             Schema.Migrate(_writer.Connection, timeProvider ?? TimeProvider.System);
+            if (options.SyncOnSeparateThread)
+            {
+                // One commit with a full sync first: it makes the WAL file's directory entry durable, which the
+                // syncer's own syncs of the file's contents do not.
+                _writer.Execute("PRAGMA user_version = " + ((NextUserVersion(_writer) + 1) % int.MaxValue).ToString(System.Globalization.CultureInfo.InvariantCulture) + ";");
+                _writer.Execute("PRAGMA synchronous = NORMAL;");
+                _syncer = new WalSyncer(_path, options.SyncWal);
+            }
         }
         catch
         {
@@ -71,6 +84,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         }
         catch
         {
+            _syncer?.Dispose();
             _writer.Dispose();
             throw;
         }
@@ -106,6 +120,11 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             return Task.FromCanceled<T>(cancellationToken);
         }
 
+        if (_syncer is { Failed: true })
+        {
+            return Task.FromException<T>(StoreErrors.Unavailable());
+        }
+
         var item = new WriteItem<T>(work, cancellationToken);
         if (!_queue.Writer.TryWrite(item))
         {
@@ -127,7 +146,14 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            return await Task.Run(() => Read(work), cancellationToken).ConfigureAwait(false);
+            var (result, seen) = await Task.Run(() => (Read(work), Volatile.Read(ref _commitStarted)), cancellationToken).ConfigureAwait(false);
+            if (_syncer is not null)
+            {
+                // The snapshot may hold commits whose sync is still running: answer only once they are durable.
+                await _syncer.WaitDurableAsync(seen).ConfigureAwait(false);
+            }
+
+            return result;
         }
         finally
         {
@@ -147,6 +173,9 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         _queue.Writer.TryComplete();
         _queued.Set();
         await _writerStopped.Task.ConfigureAwait(false);
+
+        // Every committed batch is handed over by now: sync it and answer its callers.
+        _syncer?.Dispose();
 
         // Wait for running reads, close their connections, then let any late reader in to see the store is closed.
         for (var i = 0; i < _maxReaders; i++)
@@ -270,13 +299,16 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Runs every item in one transaction, each in its own savepoint; commits once; then answers every caller.</summary>
+    /// <summary>
+    /// Runs every item in one transaction, each in its own savepoint; commits once; then answers every caller,
+    /// or (with the syncer) hands them to the syncer, which answers them once the commit is durable.
+    /// </summary>
     private void RunBatch(List<WriteItem> batch)
     {
         var committed = false;
         try
         {
-            _writer ??= StoreErrors.Translate(() => ConnectionContext.Open(_path, ConnectionRole.Writer));
+            _writer ??= OpenWriter();
             var db = _writer;
             db.Execute("BEGIN IMMEDIATE;");
             var intact = true;
@@ -297,8 +329,14 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
 
             if (intact)
             {
+                var commit = _commitStarted + 1;
+                Volatile.Write(ref _commitStarted, commit);
                 db.Execute("COMMIT;");
                 committed = true;
+                if (_syncer is not null)
+                {
+                    _syncer.Committed(commit, [.. batch]);
+                }
             }
         }
 #pragma warning disable CA1031 // The writer must answer every caller whatever happens; the callers get STORAGE_UNAVAILABLE.
@@ -316,9 +354,12 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
                 RecoverWriter();
             }
 
-            foreach (var item in batch)
+            if (!committed || _syncer is null)
             {
-                item.Complete();
+                foreach (var item in batch)
+                {
+                    item.Complete();
+                }
             }
         }
 
@@ -331,6 +372,24 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
                 _checkpointer.CheckpointOn(writer);
             }
         }
+    }
+
+    /// <summary>Opens the writer's connection, with commits that do not sync when the syncer does that.</summary>
+    private ConnectionContext OpenWriter()
+    {
+        var writer = StoreErrors.Translate(() => ConnectionContext.Open(_path, ConnectionRole.Writer));
+        if (_syncer is not null)
+        {
+            writer.Execute("PRAGMA synchronous = NORMAL;");
+        }
+
+        return writer;
+    }
+
+    private static long NextUserVersion(ConnectionContext db)
+    {
+        using var rows = db.Query("PRAGMA user_version;");
+        return rows.Next() ? rows.Int64(0) : 0;
     }
 
     /// <summary>After a failed batch: roll back what is left of its transaction, or drop a connection that cannot; the next batch reopens it.</summary>

@@ -18,6 +18,16 @@ public sealed record SqliteStoreOptions
     /// </summary>
     public int ClientCacheCapacity { get; init; } = 50_000;
 
+    /// <summary>
+    /// Whether commits are made durable by a thread of their own (<see cref="WalSyncer"/>), so the writer goes on
+    /// with the next batch while the disk syncs the last one. Callers are answered only after the sync either way.
+    /// False syncs inside each commit (<c>synchronous = FULL</c>).
+    /// </summary>
+    public bool SyncOnSeparateThread { get; init; } = true;
+
+    /// <summary>How the syncer syncs the WAL file; tests replace it to hold or fail a sync.</summary>
+    internal Action<FileStream> SyncWal { get; init; } = static wal => wal.Flush(flushToDisk: true);
+
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath => Path.Combine(DataDirectory, FileName);
 

@@ -1,0 +1,123 @@
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using static Ketenhub.Hub.Storage.Tests.TestData;
+
+namespace Ketenhub.Hub.Storage.Tests;
+
+/// <summary>
+/// The syncer answers a write only after its commit is synced, and lets a read return only what is durable.
+/// These tests hold or fail the sync itself.
+/// </summary>
+public sealed class SqliteWalSyncerTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ketenhub-syncer-tests", Guid.NewGuid().ToString("N"));
+    private readonly ManualResetEventSlim _open = new(true);
+    private int _syncs;
+    private bool _failNext;
+
+    private SqliteHubStore Open() => new(new SqliteStoreOptions
+    {
+        DataDirectory = _directory,
+        SyncWal = wal =>
+        {
+            _open.Wait();
+            if (_failNext)
+            {
+                throw new IOException("sync failed on purpose");
+            }
+
+            wal.Flush(flushToDisk: true);
+            Interlocked.Increment(ref _syncs);
+        },
+    });
+
+    [Fact]
+    public async Task AWrite_IsAnsweredOnlyAfterItsCommitIsSynced_AndAReadThatSeesItWaitsToo()
+    {
+        await using var store = Open();
+        var client = Client();
+        _open.Reset();
+        var syncsBefore = Volatile.Read(ref _syncs);
+
+        var write = store.WriteAsync(s => { s.InsertClient(client); return 0; });
+
+        // The commit is in the WAL (another connection sees it) while the caller has no answer yet.
+        await WaitUntilAsync(() => CountClients(store.DatabasePath) == 1);
+        var read = store.ReadAsync(s => s.FindClient(client.Id));
+        await Task.Delay(200);
+        Assert.False(write.IsCompleted);
+        Assert.False(read.IsCompleted);
+
+        _open.Set();
+        await write.WaitAsync(Wait);
+        Assert.Equal(client.Id, (await read.WaitAsync(Wait))!.Id);
+        Assert.True(Volatile.Read(ref _syncs) > syncsBefore);
+    }
+
+    [Fact]
+    public async Task AFailedSync_FailsItsWrites_AndTheStoreStaysUnavailable()
+    {
+        await using var store = Open();
+        await store.WriteAsync(s => { s.InsertClient(Client()); return 0; });
+
+        _failNext = true;
+        var failed = await Assert.ThrowsAsync<HubException>(() => store.WriteAsync(s => { s.InsertClient(Client()); return 0; }));
+        Assert.Equal(ErrorReasons.StorageUnavailable, failed.Reason);
+
+        // Nothing written after a failed sync can be promised durable: later writes and reads fail too.
+        _failNext = false;
+        var later = await Assert.ThrowsAsync<HubException>(() => store.WriteAsync(s => 0));
+        Assert.Equal(ErrorReasons.StorageUnavailable, later.Reason);
+        var read = await Assert.ThrowsAsync<HubException>(() => store.ReadAsync(s => s.FindClient("cli_x")));
+        Assert.Equal(ErrorReasons.StorageUnavailable, read.Reason);
+    }
+
+    [Fact]
+    public async Task ManyConcurrentWrites_ShareSyncs()
+    {
+        await using var store = Open();
+        var syncsBefore = Volatile.Read(ref _syncs);
+        _open.Reset();
+        var writes = Enumerable.Range(0, 200).Select(_ => store.WriteAsync(s => { s.InsertClient(Client()); return 0; })).ToList();
+        await WaitUntilAsync(() => CountClients(store.DatabasePath) == 200);
+        _open.Set();
+        await Task.WhenAll(writes).WaitAsync(Wait);
+
+        // While the first sync was held, the later batches were committed and are covered by one more sync.
+        Assert.InRange(Volatile.Read(ref _syncs) - syncsBefore, 1, 2);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _open.Set();
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+
+        _open.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static long CountClients(string path)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM clients;";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not come true in time.");
+            await Task.Delay(10);
+        }
+    }
+}
