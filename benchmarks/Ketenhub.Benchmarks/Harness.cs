@@ -11,7 +11,10 @@ namespace Ketenhub.Benchmarks;
 public static class Harness
 {
     /// <summary>The hub's BSN lookup key in the demo configuration (appsettings.Development.json); the hub runs as Production.</summary>
+    // The demo keys of appsettings.Development.json: the benchmark's hub runs as Production, which has none.
     private const string DemoBsnLookupKey = "ZGVtby1vbmx5LWJzbi1sb29rdXAta2V5LWNoYW5nZS1tZQ==";
+    private const string DemoPseudonymKey = "ZGVtby1vbmx5LXBzZXVkb255bS1rZXktY2hhbmdlLW1lLXBsZWFzZSEh";
+    private const string DemoBsnEncryptionKey = "ZGVtby1vbmx5LWJzbi1lbmNyeXB0aW9uLWtleS0wMSE=";
 
     public static async Task<int> RunAsync(string command, Options options)
     {
@@ -40,6 +43,9 @@ public static class Harness
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["Hub__BsnLookupKey"] = DemoBsnLookupKey,
+                ["Hub__PseudonymKey"] = DemoPseudonymKey,
+                ["Hub__BsnEncryption__ActiveKeyId"] = "bench-1",
+                ["Hub__BsnEncryption__Keys__bench-1"] = DemoBsnEncryptionKey,
                 ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{hubPort}",
                 ["Storage__DataDirectory"] = dataDir,
                 ["Logging__LogLevel__Default"] = "Warning",
