@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+using Google.Protobuf;
+using Grpc.Core;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.Adapters.Webhooks;
+
+/// <summary>
+/// The webhook adapter (format <c>webhook</c>): every delivery becomes one CloudEvent 1.0 in JSON structured mode
+/// (<c>application/cloudevents+json</c>), posted to the party's endpoint and signed with the party's secret in the
+/// <c>Ketenhub-Signature</c> header (see <see cref="WebhookSignature"/>). Webhooks are outbound only: a partner answers
+/// with its HTTP status, and acts on the hub through the gRPC contract.
+/// </summary>
+/// <param name="http">The client <see cref="DeliverAsync"/> posts with (from <c>IHttpClientFactory</c>; its timeout and
+/// resilience belong to the caller).</param>
+/// <param name="time">The clock that stamps each signature and turns a <c>Retry-After</c> date into a wait.</param>
+/// <param name="secrets">The signing secrets per party.</param>
+public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSecrets secrets) : IPartyAdapter
+{
+    /// <summary>The format name parties use in configuration.</summary>
+    public const string FormatName = "webhook";
+
+    /// <summary>The CloudEvent <c>type</c> prefix; the payload kind and the version follow it.</summary>
+    public const string TypePrefix = "nl.ketenhub.delivery.";
+
+    /// <summary>The reason <see cref="TranslateInbound"/> gives every inbound message.</summary>
+    public const string InboundNotSupported = "INBOUND_NOT_SUPPORTED";
+
+    private static readonly JsonEventFormatter Formatter = new();
+
+    /// <inheritdoc/>
+    public string Format => FormatName;
+
+    /// <summary>The CloudEvent <c>type</c> for a payload kind, for example <c>nl.ketenhub.delivery.signal.v1</c>.</summary>
+    /// <param name="kind">The delivery's payload kind.</param>
+    /// <returns>The type, or <see langword="null"/> for a delivery without payload.</returns>
+    public static string? TypeOf(Delivery.PayloadOneofCase kind) => kind switch
+    {
+        Delivery.PayloadOneofCase.Referral => TypePrefix + "referral.v1",
+        Delivery.PayloadOneofCase.Transition => TypePrefix + "transition.v1",
+        Delivery.PayloadOneofCase.Signal => TypePrefix + "signal.v1",
+        Delivery.PayloadOneofCase.ThinNotice => TypePrefix + "thin_notice.v1",
+        Delivery.PayloadOneofCase.Task => TypePrefix + "task.v1",
+        Delivery.PayloadOneofCase.ReferralUpdate => TypePrefix + "referral_update.v1",
+        _ => null,
+    };
+
+    /// <inheritdoc/>
+    public AdapterPayload TranslateOutbound(Delivery delivery, AdapterContext context)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(context);
+        var type = TypeOf(delivery.PayloadCase)
+            ?? throw new AdapterException("UNSUPPORTED_PAYLOAD", "The delivery has no payload the webhook format knows.");
+        if (string.IsNullOrEmpty(delivery.Name))
+        {
+            throw new AdapterException("FIELD_REQUIRED", "The delivery has no name, which the CloudEvent id needs.");
+        }
+
+        using var data = JsonDocument.Parse(JsonFormatter.Default.Format(delivery));
+        var cloudEvent = new CloudEvent(CloudEventsSpecVersion.V1_0)
+        {
+            Id = delivery.Name,
+            Source = context.HubBaseUrl,
+            Type = type,
+            Subject = string.IsNullOrEmpty(delivery.Client) ? null : delivery.Client,
+            Time = delivery.CreateTime?.ToDateTimeOffset(),
+            DataContentType = "application/json",
+            Data = data.RootElement.Clone(),
+        };
+        var body = Formatter.EncodeStructuredModeMessage(cloudEvent, out var contentType);
+        return new AdapterPayload(contentType.ToString(), body);
+    }
+
+    /// <inheritdoc/>
+    public async Task<AdapterDeliveryResult> DeliverAsync(OutboundDelivery delivery, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var keys = secrets.For(delivery.Recipient);
+        if (keys.Count == 0)
+        {
+            return new AdapterDeliveryResult.Rejected("WEBHOOK_SECRET_MISSING");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Endpoint)
+        {
+            Content = new ReadOnlyMemoryContent(delivery.Payload.Body),
+        };
+        request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(delivery.Payload.ContentType);
+        request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Create(keys, time.GetUtcNow(), delivery.Payload.Body.Span));
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return new AdapterDeliveryResult.Delivered();
+            }
+
+            if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || status >= 500)
+            {
+                var after = response.Headers.RetryAfter switch
+                {
+                    { Delta: { } delta } => delta,
+                    { Date: { } date } => date - time.GetUtcNow() > TimeSpan.Zero ? date - time.GetUtcNow() : TimeSpan.Zero,
+                    _ => (TimeSpan?)null,
+                };
+                return new AdapterDeliveryResult.RetryLater(after);
+            }
+
+            return new AdapterDeliveryResult.Rejected("HTTP_" + status.ToString(CultureInfo.InvariantCulture));
+        }
+        catch (HttpRequestException)
+        {
+            return new AdapterDeliveryResult.RetryLater(null);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The client's own timeout.
+            return new AdapterDeliveryResult.RetryLater(null);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Webhooks are outbound only: every inbound message is refused with <c>UNIMPLEMENTED</c> /
+    /// <see cref="InboundNotSupported"/>, and nothing reaches the hub.</remarks>
+    public InboundTranslation TranslateInbound(InboundMessage message, AdapterContext context) =>
+        new InboundTranslation.Rejected(HubErrors.Create(StatusCode.Unimplemented, InboundNotSupported, "The webhook format takes no inbound messages; use the gRPC contract."));
+
+    /// <inheritdoc/>
+    public AdapterReply RenderReply(InboundMessage message, InboundOutcome outcome, AdapterContext context)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var reason = outcome.Error is { } error ? HubErrors.ReasonOf(error) : InboundNotSupported;
+        return new AdapterReply(501, new AdapterPayload("text/plain; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(reason + "\n")));
+    }
+}

@@ -1,0 +1,88 @@
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+using Google.Protobuf;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.Adapters.Webhooks.Tests;
+
+/// <summary>The CloudEvent a delivery becomes.</summary>
+public sealed class OutboundTests
+{
+    [Fact]
+    public void The_cloud_event_parses_back_with_the_sdk_and_its_data_is_the_same_delivery()
+    {
+        var (adapter, _, http) = Samples.Adapter();
+        using var _h = http;
+        var delivery = Samples.SignalDelivery();
+
+        var payload = adapter.TranslateOutbound(delivery, Samples.Context);
+
+        Assert.StartsWith("application/cloudevents+json", payload.ContentType, StringComparison.Ordinal);
+        var cloudEvent = new JsonEventFormatter().DecodeStructuredModeMessage(payload.Body, new System.Net.Mime.ContentType(payload.ContentType), null);
+        Assert.Equal(CloudEventsSpecVersion.V1_0, cloudEvent.SpecVersion);
+        Assert.Equal("deliveries/d-3", cloudEvent.Id);
+        Assert.Equal(new Uri("https://ketenhub.example.nl/"), cloudEvent.Source);
+        Assert.Equal("nl.ketenhub.delivery.signal.v1", cloudEvent.Type);
+        Assert.Equal("clients/k-42", cloudEvent.Subject);
+        Assert.Equal(delivery.CreateTime.ToDateTimeOffset(), cloudEvent.Time);
+        Assert.Equal("application/json", cloudEvent.DataContentType);
+        var data = Assert.IsType<System.Text.Json.JsonElement>(cloudEvent.Data);
+        Assert.Equal(delivery, JsonParser.Default.Parse<Delivery>(data.GetRawText()));
+    }
+
+    [Fact]
+    public void The_same_delivery_gives_the_same_bytes_and_another_delivery_other_bytes()
+    {
+        var (adapter, time, http) = Samples.Adapter();
+        using var _h = http;
+
+        var first = adapter.TranslateOutbound(Samples.SignalDelivery(), Samples.Context);
+        time.Advance(TimeSpan.FromHours(1));
+        var again = adapter.TranslateOutbound(Samples.SignalDelivery(), Samples.Context);
+        var other = adapter.TranslateOutbound(Samples.SignalDelivery("d-4"), Samples.Context);
+
+        Assert.Equal(first.Body.ToArray(), again.Body.ToArray());
+        Assert.NotEqual(first.Body.ToArray(), other.Body.ToArray());
+    }
+
+    [Fact]
+    public void Each_payload_kind_has_its_own_type_and_a_delivery_without_payload_is_refused()
+    {
+        var kinds = Enum.GetValues<Delivery.PayloadOneofCase>().Where(k => k != Delivery.PayloadOneofCase.None).ToList();
+        var types = kinds.Select(WebhookAdapter.TypeOf).ToList();
+        Assert.All(types, t => Assert.Matches("^nl\\.ketenhub\\.delivery\\.[a-z_]+\\.v1$", t));
+        Assert.Equal(kinds.Count, types.Distinct().Count());
+
+        var (adapter, _, http) = Samples.Adapter();
+        using var _h = http;
+        var empty = Samples.SignalDelivery();
+        empty.ClearPayload();
+        var e = Assert.Throws<AdapterException>(() => adapter.TranslateOutbound(empty, Samples.Context));
+        Assert.Equal("UNSUPPORTED_PAYLOAD", e.Reason);
+    }
+
+    [Fact]
+    public void Inbound_messages_are_refused_with_a_coded_error()
+    {
+        var (adapter, _, http) = Samples.Adapter();
+        using var _h = http;
+        var message = new InboundMessage("POST", string.Empty, "application/cloudevents+json", "{}"u8.ToArray());
+
+        var rejected = Assert.IsType<InboundTranslation.Rejected>(adapter.TranslateInbound(message, Samples.Context));
+        Assert.Equal((int)Grpc.Core.StatusCode.Unimplemented, rejected.Error.Code);
+        Assert.Equal("INBOUND_NOT_SUPPORTED", HubErrors.ReasonOf(rejected.Error));
+
+        var reply = adapter.RenderReply(message, new InboundOutcome(rejected.Error, []), Samples.Context);
+        Assert.Equal(501, reply.StatusCode);
+        Assert.Equal("INBOUND_NOT_SUPPORTED\n", System.Text.Encoding.UTF8.GetString(reply.Payload.Body.Span));
+    }
+
+    [Fact]
+    public void Secrets_are_checked_at_start_up()
+    {
+        Assert.Throws<ArgumentException>(() => Samples.Secrets("too-short"));
+        Assert.Throws<ArgumentException>(() => Samples.Secrets());
+        Assert.Throws<ArgumentException>(() => Samples.Secrets(Samples.Secret, Samples.NextSecret, Samples.OtherSecret));
+        Assert.Throws<ArgumentException>(() => new WebhookSecrets(new Dictionary<string, IReadOnlyList<string>> { ["waakvlam"] = [Samples.Secret] }));
+    }
+}
