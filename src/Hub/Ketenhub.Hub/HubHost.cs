@@ -59,11 +59,18 @@ public static partial class HubHost
         });
         services.AddSingleton<Callers>();
         services.AddSingleton<Actors>();
+        services.AddOptions<CallLimitOptions>()
+            .Bind(builder.Configuration.GetSection(CallLimitOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CallLimitOptions>, CallLimitOptionsValidator>();
+        services.AddSingleton<PartyRateLimiter>();
         services.AddHostedService<StartupCheck>();
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
             o.Interceptors.Add<CallOriginInterceptor>();
+            o.Interceptors.Add<RateLimitInterceptor>();
             o.MaxReceiveMessageSize = MaxReceiveMessageSize;
             o.EnableDetailedErrors = false;
         });
@@ -74,6 +81,7 @@ public static partial class HubHost
 
     public static WebApplication MapKetenhub(this WebApplication app)
     {
+        app.UseKetenhubTransportGuard();
         app.MapGrpcService<PartyGrpcService>();
         app.MapGrpcService<ClientGrpcService>();
         app.MapGrpcService<ConsentGrpcService>();

@@ -1,4 +1,5 @@
 using Ketenhub.Hub.Host;
+using Ketenhub.Hub.Host.Clients;
 using Ketenhub.Hub.Routing;
 using Microsoft.Extensions.Options;
 
@@ -9,13 +10,22 @@ if (args is ["audit", "verify", ..])
 }
 
 // Settings and the demo configuration sit next to the binary, so the hub starts the same from any folder.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// A first argument without dashes names a command-line mode (see HubCommandLine) instead of serving.
+var command = HubCommandLine.CommandOf(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = command is null ? args : args[1..], ContentRootPath = AppContext.BaseDirectory });
 builder.AddKetenhub();
 
 var app = builder.Build();
 app.MapKetenhub();
 try
 {
+    if (command is not null)
+    {
+        var code = await HubCommandLine.RunAsync(app, command);
+        await app.DisposeAsync();
+        return code;
+    }
+
     app.Run();
     return 0;
 }

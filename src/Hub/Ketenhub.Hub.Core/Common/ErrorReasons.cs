@@ -54,6 +54,11 @@ public static class ErrorReasons
 
     // Capacity
     public const string MessageTooLarge = "MESSAGE_TOO_LARGE";
+    public const string MalformedMessage = "MALFORMED_MESSAGE";
+    public const string RateLimited = "RATE_LIMITED";
+    public const string CallTimedOut = "CALL_TIMED_OUT";
+    public const string MethodNotFound = "METHOD_NOT_FOUND";
+    public const string Cancelled = "CANCELLED";
     public const string BsnKeyUnavailable = "BSN_KEY_UNAVAILABLE";
     public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
     public const string AuditUnavailable = "AUDIT_UNAVAILABLE";

@@ -38,6 +38,9 @@ public sealed class HubException : Exception
 
     public IReadOnlyList<FieldViolation> Violations { get; }
 
+    /// <summary>When set, the caller may retry after this delay (sent as <c>google.rpc.RetryInfo</c>).</summary>
+    public TimeSpan? RetryDelay { get; init; }
+
     public static HubException Invalid(string reason, string field, string description) =>
         new(ErrorCategory.InvalidArgument, reason, description, [new FieldViolation(field, description)]);
 

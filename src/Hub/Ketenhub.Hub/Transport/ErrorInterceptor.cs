@@ -63,6 +63,11 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
                 Any.Pack(new ErrorInfo { Domain = ErrorReasons.Domain, Reason = exception.Reason }),
             },
         };
+        if (exception.RetryDelay is { } delay)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(delay) }));
+        }
+
         if (exception.Violations.Count > 0)
         {
             var badRequest = new BadRequest();

@@ -1,0 +1,49 @@
+using Ketenhub.Hub.Clients;
+
+namespace Ketenhub.Hub.Host.Clients;
+
+/// <summary>
+/// The hub's command-line modes: <c>Ketenhub.Hub reencrypt-bsn</c> rewrites every stored BSN under the active key
+/// of <c>Hub:BsnEncryption</c> and exits (0 when done). Run it after making a new key active, with the old
+/// keys still configured; afterwards the old keys can be removed.
+/// </summary>
+public static partial class HubCommandLine
+{
+    public const string ReencryptBsn = "reencrypt-bsn";
+
+    /// <summary>The command named by the first argument, or null to serve.</summary>
+    public static string? CommandOf(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=', StringComparison.Ordinal) ? args[0] : null;
+
+    public static async Task<int> RunAsync(WebApplication app, string command)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ketenhub.Hub.CommandLine");
+        if (command != ReencryptBsn)
+        {
+            LogUnknown(logger, command, ReencryptBsn);
+            return 2;
+        }
+
+        var protector = app.Services.GetRequiredService<BsnProtector>();
+        var rotation = app.Services.GetRequiredService<BsnKeyRotation>();
+        try
+        {
+            var result = await rotation.ReencryptAllAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            LogDone(logger, result.Rewritten, result.Examined, protector.ActiveKeyId);
+            return 0;
+        }
+        catch (Common.HubException ex) when (ex.Reason == Common.ErrorReasons.BsnKeyUnavailable)
+        {
+            LogKeyMissing(logger, ex.Reason);
+            return 1;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unknown command '{Command}'; the hub knows: {Known}")]
+    private static partial void LogUnknown(ILogger logger, string command, string known);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Re-encrypted {Rewritten} of {Examined} stored BSNs under key '{KeyId}'")]
+    private static partial void LogDone(ILogger logger, int rewritten, int examined, string keyId);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Re-encryption stopped ({Reason}): a stored BSN uses a key that is not configured under Hub:BsnEncryption:Keys; earlier pages are rewritten, nothing else changed")]
+    private static partial void LogKeyMissing(ILogger logger, string reason);
+}

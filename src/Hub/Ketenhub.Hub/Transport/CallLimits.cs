@@ -1,0 +1,203 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Parties;
+using Microsoft.Extensions.Options;
+
+namespace Ketenhub.Hub.Host.Transport;
+
+/// <summary>Limits on calls (section <c>Hub:Limits</c>): each party's call rate.</summary>
+public sealed class CallLimitOptions
+{
+    public const string Section = HubOptions.Section + ":Limits";
+
+    /// <summary>Calls per second a party may make on average. <value>The default value is 10,000.</value></summary>
+    [Range(0.001, 1_000_000)]
+    public double PermitsPerSecond { get; set; } = 10_000;
+
+    /// <summary>Calls a party may make at once above its rate (the token bucket's size). <value>The default value is 20,000.</value></summary>
+    [Range(1, 1_000_000)]
+    public int Burst { get; set; } = 20_000;
+
+    /// <summary>Per-party rates by party id, replacing <see cref="PermitsPerSecond"/> and <see cref="Burst"/> for that party.</summary>
+    public Dictionary<string, PartyRateLimit> Parties { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>A party's own call rate.</summary>
+public sealed class PartyRateLimit
+{
+    /// <summary>Calls per second on average.</summary>
+    public double PermitsPerSecond { get; set; }
+
+    /// <summary>Calls at once above the rate.</summary>
+    public int Burst { get; set; }
+}
+
+/// <summary>Checks the per-party limits against the configured parties.</summary>
+public sealed class CallLimitOptionsValidator(PartyDirectory parties) : IValidateOptions<CallLimitOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CallLimitOptions options)
+    {
+        var problems = new List<string>();
+        foreach (var (party, limit) in options.Parties)
+        {
+            if (parties.Find(party) is null)
+            {
+                problems.Add($"{CallLimitOptions.Section}:Parties:{party} names no configured party.");
+            }
+
+            if (limit.PermitsPerSecond is < 0.001 or > 1_000_000 || limit.Burst is < 1 or > 1_000_000)
+            {
+                problems.Add($"{CallLimitOptions.Section}:Parties:{party} needs PermitsPerSecond from 0.001 to 1000000 and Burst from 1 to 1000000.");
+            }
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
+
+/// <summary>
+/// One token bucket per calling party (System.Threading.RateLimiting, as ASP.NET Core rate limiting uses).
+/// Taking a permit is a dictionary look-up and a lock; nothing waits in a queue: a call over the limit is
+/// refused at once with RATE_LIMITED and the time after which a permit is free again.
+/// </summary>
+public sealed class PartyRateLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public PartyRateLimiter(IOptions<CallLimitOptions> options)
+    {
+        var settings = options.Value;
+        _limiter = PartitionedRateLimiter.Create<string, string>(party =>
+        {
+            var (rate, burst) = settings.Parties.TryGetValue(party, out var own) ? (own.PermitsPerSecond, own.Burst) : (settings.PermitsPerSecond, settings.Burst);
+            return RateLimitPartition.GetTokenBucketLimiter(party, _ => Bucket(rate, burst));
+        });
+    }
+
+    /// <summary>Takes a permit for the party, or throws RATE_LIMITED with a retry delay.</summary>
+    public void Take(string partyId)
+    {
+        using var lease = _limiter.AttemptAcquire(partyId);
+        if (lease.IsAcquired)
+        {
+            return;
+        }
+
+        var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : TimeSpan.FromSeconds(1);
+        throw new HubException(ErrorCategory.ResourceExhausted, ErrorReasons.RateLimited, "The calling party made more calls than its rate limit allows; retry after the delay in RetryInfo.")
+        {
+            RetryDelay = retry,
+        };
+    }
+
+    public void Dispose() => _limiter.Dispose();
+
+    private static TokenBucketRateLimiterOptions Bucket(double perSecond, int burst)
+    {
+        // Ten refills a second for fast rates; one token per refill for slow ones.
+        var (period, tokens) = perSecond >= 10
+            ? (TimeSpan.FromMilliseconds(100), (int)Math.Max(1, Math.Round(perSecond / 10)))
+            : (TimeSpan.FromSeconds(1 / perSecond), 1);
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
+}
+
+/// <summary>Refuses a call over its party's rate before the service runs.</summary>
+public sealed class RateLimitInterceptor(Callers callers, PartyRateLimiter limiter) : Interceptor
+{
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        Take(context);
+        return continuation(request, context);
+    }
+
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Take(context);
+        return continuation(request, responseStream, context);
+    }
+
+    // Only the hub's own services: health checks and reflection need no party.
+    private void Take(ServerCallContext context)
+    {
+        if (context.Method.StartsWith("/ketenhub.", StringComparison.Ordinal))
+        {
+            limiter.Take(callers.Resolve(context).Id);
+        }
+    }
+}
+
+/// <summary>
+/// An error the gRPC framework answers by itself, before a service runs (a request over the size limit, a body
+/// that is not a valid message, a deadline that passed, an unknown method), gets an <c>ErrorInfo</c> from the
+/// catalogue like every other error.
+/// </summary>
+public static class TransportGuard
+{
+    private const string StatusHeader = "grpc-status";
+    private const string MessageHeader = "grpc-message";
+    private const string DetailsHeader = "grpc-status-details-bin";
+
+    public static IApplicationBuilder UseKetenhubTransportGuard(this IApplicationBuilder app)
+    {
+        return app.Use((context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not null
+                || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+            {
+                context.Response.OnStarting(AddErrorInfo, context);
+            }
+
+            return next(context);
+        });
+    }
+
+    private static Task AddErrorInfo(object state)
+    {
+        var headers = ((HttpContext)state).Response.Headers;
+        if (!int.TryParse(headers[StatusHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var code) || code == 0 || headers.ContainsKey(DetailsHeader))
+        {
+            return Task.CompletedTask;
+        }
+
+        (StatusCode status, string reason, string message)? coded = (StatusCode)code switch
+        {
+            StatusCode.ResourceExhausted => (StatusCode.ResourceExhausted, ErrorReasons.MessageTooLarge, $"The request is larger than the hub accepts ({HubHost.MaxReceiveMessageSize} bytes)."),
+            StatusCode.Unknown or StatusCode.Internal => (StatusCode.InvalidArgument, ErrorReasons.MalformedMessage, "The request body is not a valid protobuf message of the method's request type."),
+            StatusCode.DeadlineExceeded => (StatusCode.DeadlineExceeded, ErrorReasons.CallTimedOut, "The call did not finish within the caller's deadline."),
+            StatusCode.Unimplemented => (StatusCode.Unimplemented, ErrorReasons.MethodNotFound, "The hub has no such service or method."),
+            StatusCode.Cancelled => (StatusCode.Cancelled, ErrorReasons.Cancelled, "The call was cancelled."),
+            _ => null,
+        };
+        if (coded is not { } c)
+        {
+            return Task.CompletedTask;
+        }
+
+        var details = new Google.Rpc.Status
+        {
+            Code = (int)c.status,
+            Message = c.message,
+            Details = { Any.Pack(new ErrorInfo { Domain = ErrorReasons.Domain, Reason = c.reason }) },
+        };
+        headers[StatusHeader] = ((int)c.status).ToString(CultureInfo.InvariantCulture);
+        headers[MessageHeader] = Uri.EscapeDataString(c.message);
+        headers[DetailsHeader] = Convert.ToBase64String(details.ToByteArray());
+        return Task.CompletedTask;
+    }
+}

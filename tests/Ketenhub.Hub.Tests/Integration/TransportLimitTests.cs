@@ -1,0 +1,92 @@
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Ketenhub.Contracts.V1;
+using Ketenhub.Hub.Host.Transport;
+using Ketenhub.HubTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using static Ketenhub.HubTests.Infrastructure.PartyClient;
+
+namespace Ketenhub.HubTests.Integration;
+
+/// <summary>
+/// Limits the transport enforces before a service runs, each answered with a coded error: the request size,
+/// the protobuf encoding, each party's call rate, unknown methods.
+/// </summary>
+public sealed class TransportLimitTests
+{
+    private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(b => b, b => b);
+
+    [Fact]
+    public async Task RequestOverTheSizeLimit_IsMessageTooLarge_AndNothingIsStored()
+    {
+        using var hub = new HubFactory();
+        var sdd = hub.As("sdd");
+        var huge = new RegisterClientRequest { RequestId = NewRequestId(), Bsn = Kit.NewBsn(), BirthDate = Date(2000, 1, 1), MunicipalityCode = "0505", School = new string('x', Ketenhub.Hub.Host.HubHost.MaxReceiveMessageSize) };
+
+        await Errors.Expect(StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE", () => sdd.Clients.RegisterClientAsync(huge).ResponseAsync);
+
+        var again = await sdd.Clients.RegisterClientAsync(new RegisterClientRequest { RequestId = NewRequestId(), Bsn = huge.Bsn, BirthDate = huge.BirthDate, MunicipalityCode = "0505" });
+        Assert.False(again.AlreadyRegistered);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x0a, 0x05, 0x61 })] // a length-delimited field cut short
+    [InlineData(new byte[] { 0x0f })] // field number 1 with an invalid wire type
+    [InlineData(new byte[] { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff })] // a varint that never ends
+    public async Task BodyThatIsNotProtobuf_IsMalformedMessage_AndTheHubKeepsServing(byte[] body)
+    {
+        using var hub = new HubFactory();
+        var invoker = RawInvoker(hub, "sdd");
+        var method = new Method<byte[], byte[]>(MethodType.Unary, "ketenhub.v1.ClientService", "RegisterClient", Bytes, Bytes);
+
+        await Errors.Expect(StatusCode.InvalidArgument, "MALFORMED_MESSAGE", () => invoker.AsyncUnaryCall(method, null, default, body).ResponseAsync);
+
+        await hub.As("sdd").RegisterAsync(Kit.NewBsn(), Date(2000, 1, 1), "0505");
+    }
+
+    [Fact]
+    public async Task UnknownMethod_IsMethodNotFound()
+    {
+        using var hub = new HubFactory();
+        var method = new Method<byte[], byte[]>(MethodType.Unary, "ketenhub.v1.ClientService", "DeleteEverything", Bytes, Bytes);
+        await Errors.Expect(StatusCode.Unimplemented, "METHOD_NOT_FOUND", () => RawInvoker(hub, "sdd").AsyncUnaryCall(method, null, default, []).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task PartyOverItsRate_GetsResourceExhaustedWithRetryInfo_OtherPartiesAreServed()
+    {
+        using var hub = new HubFactory()
+            .With("Hub:Limits:Parties:sdd:PermitsPerSecond", "0.01")
+            .With("Hub:Limits:Parties:sdd:Burst", "3");
+        var sdd = hub.As("sdd");
+        for (var i = 0; i < 3; i++)
+        {
+            await sdd.Parties.ListPartiesAsync(new ListPartiesRequest());
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => sdd.Parties.ListPartiesAsync(new ListPartiesRequest()).ResponseAsync);
+        var status = error.GetRpcStatus()!;
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Equal("RATE_LIMITED", status.GetDetail<ErrorInfo>()!.Reason);
+        var retry = status.GetDetail<RetryInfo>()!.RetryDelay.ToTimeSpan();
+        Assert.InRange(retry, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(101));
+
+        // A refused write stores nothing, and another party is not slowed by SDD's limit.
+        await Errors.Expect(StatusCode.ResourceExhausted, "RATE_LIMITED", () => sdd.Clients.RegisterClientAsync(new RegisterClientRequest { RequestId = NewRequestId(), Bsn = Kit.NewBsn(), BirthDate = Date(2000, 1, 1), MunicipalityCode = "0505" }).ResponseAsync);
+        for (var i = 0; i < 10; i++)
+        {
+            await hub.As("waakvlam-zorg").Parties.ListPartiesAsync(new ListPartiesRequest());
+        }
+    }
+
+    private static CallInvoker RawInvoker(HubFactory hub, string party)
+    {
+        var channel = Grpc.Net.Client.GrpcChannel.ForAddress(hub.Server.BaseAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = hub.Server.CreateHandler() });
+        return channel.Intercept(metadata =>
+        {
+            metadata.Add(Callers.PartyHeader, party);
+            return metadata;
+        });
+    }
+}
