@@ -141,7 +141,9 @@ internal sealed class WalSyncer : IDisposable
                 _sync(_wal);
                 Volatile.Write(ref _durable, work[^1].Commit);
             }
-            catch (IOException)
+#pragma warning disable CA1031 // Whatever the sync threw, the commit is not known durable: the store fails closed, the thread lives on.
+            catch (Exception)
+#pragma warning restore CA1031
             {
                 _failed = true;
             }
