@@ -36,9 +36,6 @@ public sealed class DeliveryQueue(
     AuditTrail audit,
     TimeProvider time)
 {
-    // The attempt-count write of each recipient's last claim (see ClaimAsync).
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<int>> _attempts = new(StringComparer.Ordinal);
-
     /// <summary>
     /// Claims up to <paramref name="max"/> pending deliveries of the caller with a sequence above
     /// <paramref name="afterSequence"/>, in sequence order, counting an attempt for each, and leaving out
@@ -46,16 +43,13 @@ public sealed class DeliveryQueue(
     /// limit is set aside instead; one that consent no longer covers is held or withheld.
     /// </summary>
     /// <remarks>
-    /// The deliveries are chosen on a read snapshot, so sending does not wait for a commit of its own: every
-    /// snapshot holds only durably committed writes, and consent is decided again on it. The attempt count is
-    /// written afterwards, in the background; the next claim for the same recipient waits for that write first,
-    /// so attempts are never undercounted across claims. Status changes found on the way (set aside, held,
-    /// withheld) are committed before the claim returns, and only if the delivery is still as it was read.
+    /// The deliveries are chosen on a read snapshot (it holds only durably committed writes, and consent is
+    /// decided again on it). Before anything is sent one write commits the disclosure's audit events and the
+    /// attempt counts together. Status changes found on the way (set aside, held, withheld) are committed
+    /// before the claim returns, and only if the delivery is still as it was read.
     /// </remarks>
     public async Task<IReadOnlyList<OutboundDelivery>> ClaimAsync(Party caller, long afterSequence, int max, IReadOnlySet<string>? skip, CancellationToken cancellationToken)
     {
-        await PreviousAttemptsAsync(caller.Id).ConfigureAwait(false);
-
         var skipCount = skip?.Count ?? 0;
         var query = new DeliveryQuery(caller.Id, DeliveryStatus.Pending, null, afterSequence, (int)Math.Min(max + (long)skipCount, 10_000));
         var maxAttempts = options.Value.MaxDeliveryAttempts;
@@ -129,7 +123,7 @@ public sealed class DeliveryQueue(
         if (sending.Count > 0)
         {
             // Handing deliveries to their recipient discloses client data: one audit event per client, committed
-            // before anything is sent (the attempt count may follow in the background; the audit may not).
+            // before anything is sent, in the same commit as the attempt counts.
             var call = audit.Note(caller, "DeliverContent", AuditAction.Read);
             var notes = new Dictionary<string, AuditNote>(StringComparer.Ordinal);
             foreach (var (_, outbound) in sending)
@@ -144,12 +138,23 @@ public sealed class DeliveryQueue(
                 note.Resource(delivery.Name).Decided(delivery.Decision);
             }
 
-            await audit.RecordAsync([.. notes.Values], cancellationToken).ConfigureAwait(false);
-            RecordAttempts(caller.Id, sending);
+            await store.WriteAsync(
+                session =>
+                {
+                    foreach (var note in notes.Values)
+                    {
+                        audit.Append(session, note, AuditOutcome.Success, null);
+                    }
+
+                    CountAttempts(session, sending);
+                    return 0;
+                },
+                cancellationToken).ConfigureAwait(false);
         }
 
         return sending.Select(s => s.Outbound).ToList();
     }
+
     /// <summary>See <see cref="DeliveryNotifier.ReleaseVersion"/>.</summary>
     public long ReleaseVersion(Party caller) => notifier.ReleaseVersion(caller.Id);
 
@@ -279,53 +284,22 @@ public sealed class DeliveryQueue(
         audit.Note(caller, eventType, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient);
 
     /// <summary>
-    /// Counts one attempt for each sent delivery, as a write of its own that nobody waits for now. A delivery
-    /// that changed since it was read (acknowledged, rejected, withheld) keeps its new state; one still pending
-    /// gets its attempt counted either way.
+    /// Counts one attempt for each delivery about to be sent. A delivery that changed since it was read
+    /// (acknowledged, rejected, withheld) keeps its new state; one still pending gets its attempt counted either way.
     /// </summary>
-    private void RecordAttempts(string recipient, List<(DeliveryRecord Read, OutboundDelivery Outbound)> sent)
+    private static void CountAttempts(IHubSession session, List<(DeliveryRecord Read, OutboundDelivery Outbound)> sending)
     {
-        var write = store.WriteAsync(
-            session =>
-            {
-                foreach (var (read, outbound) in sent)
-                {
-                    var stored = session.FindDelivery(read.Id);
-                    if (stored is null || stored.Status != DeliveryStatus.Pending)
-                    {
-                        continue;
-                    }
-
-                    session.UpdateDelivery(Unchanged(stored, read)
-                        ? outbound.Delivery
-                        : stored with { AttemptCount = stored.AttemptCount + 1, UpdateTime = outbound.Delivery.UpdateTime });
-                }
-
-                return 0;
-            },
-            CancellationToken.None);
-
-        // Observed here so a failure (the store shutting down) is never an unobserved task exception.
-        _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        _attempts[recipient] = write;
-    }
-
-    /// <summary>Waits for the attempt counts of the recipient's previous claim; a failure there does not stop this one.</summary>
-    private async Task PreviousAttemptsAsync(string recipient)
-    {
-        if (_attempts.TryGetValue(recipient, out var previous))
+        foreach (var (read, outbound) in sending)
         {
-            try
+            var stored = session.FindDelivery(read.Id);
+            if (stored is null || stored.Status != DeliveryStatus.Pending)
             {
-                await previous.ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // A failed count only means the delivery may be tried once more than the limit; the store logs its own failures.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
+                continue;
             }
 
-            _attempts.TryRemove(new KeyValuePair<string, Task<int>>(recipient, previous));
+            session.UpdateDelivery(Unchanged(stored, read)
+                ? outbound.Delivery
+                : stored with { AttemptCount = stored.AttemptCount + 1, UpdateTime = outbound.Delivery.UpdateTime });
         }
     }
 
