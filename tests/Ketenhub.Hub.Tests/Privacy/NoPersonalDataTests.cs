@@ -111,7 +111,10 @@ public sealed partial class NoPersonalDataTests
 
     private static void RecordMeasurement<T>(List<string> telemetry, Instrument instrument, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var text = new StringBuilder($"metric {instrument.Meter.Name} {instrument.Name} {value}");
+        // The runtime's and the framework's own measurements are sizes and counts of the process; a nine-digit one
+        // can pass the elfproef by chance (a GC heap of 158,117,888 bytes did). The hub's own values are scanned.
+        var ours = instrument.Meter.Name.StartsWith("Ketenhub", StringComparison.Ordinal);
+        var text = new StringBuilder($"metric {instrument.Meter.Name} {instrument.Name} {(ours ? value : "-")}");
         foreach (var (key, tagValue) in tags)
         {
             text.Append(' ').Append(key).Append('=').Append(tagValue);
