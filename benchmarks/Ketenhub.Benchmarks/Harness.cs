@@ -39,7 +39,7 @@ public static class Harness
         ServerProcess? hub = null, bare = null;
         try
         {
-            var hubStart = ServerProcess.StartAsync("hub", Path.GetDirectoryName(hubDll)!, [dotnet, hubDll], new Dictionary<string, string?>
+            var hubSettings = new Dictionary<string, string?>
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["Hub__BsnLookupKey"] = DemoBsnLookupKey,
@@ -49,7 +49,13 @@ public static class Harness
                 ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{hubPort}",
                 ["Storage__DataDirectory"] = dataDir,
                 ["Logging__LogLevel__Default"] = "Warning",
-            });
+            };
+            foreach (var (key, value) in Party.HubSettings(dataDir))
+            {
+                hubSettings[key] = value;
+            }
+
+            var hubStart = ServerProcess.StartAsync("hub", Path.GetDirectoryName(hubDll)!, [dotnet, hubDll], hubSettings);
             var bareStart = ServerProcess.StartAsync(
                 "bare",
                 AppContext.BaseDirectory,

@@ -66,12 +66,38 @@ public sealed class Target : IDisposable
     });
 }
 
-/// <summary>Calls as a party: the development identity is the <c>ketenhub-party</c> header.</summary>
+/// <summary>
+/// Calls as a party with a bearer token, as a production hub requires: the harness generates a signing key, starts
+/// the hub with <c>Identity:Jwt</c> pointing at its public key, and signs one token per party (kept for the run, so
+/// the hub's token cache sees the same token on every call, as with a real client).
+/// </summary>
 public static class Party
 {
-    public const string Header = "ketenhub-party";
+    public const string Issuer = "https://issuer.ketenhub.bench";
+    public const string Audience = "api://ketenhub-bench";
 
-    public static Metadata Headers(string partyId) => new() { { Header, partyId } };
+    private static readonly System.Security.Cryptography.ECDsa Key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Metadata> Tokens = new(StringComparer.Ordinal);
+
+    /// <summary>Writes the public key the hub validates tokens with; returns the hub's settings (environment variables) for it.</summary>
+    public static IReadOnlyDictionary<string, string?> HubSettings(string directory)
+    {
+        var file = Path.Combine(directory, "bench-signing-key.pem");
+        File.WriteAllText(file, Key.ExportSubjectPublicKeyInfoPem());
+        return new Dictionary<string, string?>
+        {
+            ["Identity__Jwt__Issuer"] = Issuer,
+            ["Identity__Jwt__Audience"] = Audience,
+            ["Identity__Jwt__SigningKeyFile"] = file,
+        };
+    }
+
+    public static Metadata Headers(string partyId) => Tokens.GetOrAdd(partyId, id =>
+    {
+        var now = DateTimeOffset.UtcNow;
+        var token = Ketenhub.Identity.LocalTokens.Mint(Key, Issuer, Audience, id, null, [], now.AddMinutes(-5), now.AddDays(1));
+        return new Metadata { { "authorization", "Bearer " + token } };
+    });
 
     public static CallOptions As(string partyId, CancellationToken cancellationToken = default) =>
         new(Headers(partyId), cancellationToken: cancellationToken);

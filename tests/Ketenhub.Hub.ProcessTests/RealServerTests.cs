@@ -170,7 +170,8 @@ public sealed class RealServerTests(RunningHub running, ITestOutputHelper output
     [Fact]
     public async Task OutsideDevelopment_WithoutBsnLookupKey_HubRefusesToStart()
     {
-        using (var hub = new HubProcess(environment: "Production"))
+        using var tokens = new TestTokens();
+        using (var hub = new HubProcess(environment: "Production", settings: tokens.HubSettings))
         {
             hub.Start();
 
@@ -183,7 +184,7 @@ public sealed class RealServerTests(RunningHub running, ITestOutputHelper output
         }
 
         // The same start with the keys serves: the keys, not the environment, were missing.
-        var keys = new Dictionary<string, string?>
+        var keys = new Dictionary<string, string?>(tokens.HubSettings)
         {
             ["Hub:BsnLookupKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Hub:PseudonymKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),

@@ -4,6 +4,7 @@ using Ketenhub.Hub.Host.Audit;
 using Ketenhub.Hub.Host.Clients;
 using Ketenhub.Hub.Host.Consent;
 using Ketenhub.Hub.Host.Delivery;
+using Ketenhub.Hub.Host.Identity;
 using Ketenhub.Hub.Host.Messages;
 using Ketenhub.Hub.Host.Parties;
 using Ketenhub.Hub.Host.Routing;
@@ -57,7 +58,7 @@ public static partial class HubHost
                 new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize },
                 sp.GetRequiredService<TimeProvider>());
         });
-        services.AddSingleton<Callers>();
+        builder.AddKetenhubIdentity();
         services.AddSingleton<Actors>();
         services.AddOptions<CallLimitOptions>()
             .Bind(builder.Configuration.GetSection(CallLimitOptions.Section))
@@ -82,6 +83,7 @@ public static partial class HubHost
     public static WebApplication MapKetenhub(this WebApplication app)
     {
         app.UseKetenhubTransportGuard();
+        app.UseKetenhubIdentity();
         app.MapGrpcService<PartyGrpcService>();
         app.MapGrpcService<ClientGrpcService>();
         app.MapGrpcService<ConsentGrpcService>();

@@ -35,6 +35,16 @@ catch (Exception ex) when (ex is ConfigFileException or OptionsValidationExcepti
     StartupLog.CannotStart(app.Logger, ex.Message);
     return 1;
 }
+catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is ConfigFileException or OptionsValidationException))
+{
+    // Several settings are wrong at once (each options section is checked): one message per problem.
+    foreach (var problem in ex.InnerExceptions)
+    {
+        StartupLog.CannotStart(app.Logger, problem.Message);
+    }
+
+    return 1;
+}
 
 /// <summary>The host's entry point; public so integration tests can start it with WebApplicationFactory.</summary>
 public partial class Program;

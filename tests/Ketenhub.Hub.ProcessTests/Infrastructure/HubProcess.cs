@@ -30,7 +30,7 @@ public sealed class HubProcess : IDisposable
     private static readonly string[] IsolatedPrefixes =
     [
         "ASPNETCORE_", "DOTNET_ENVIRONMENT", "DOTNET_URLS", "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS",
-        "URLS", "HTTP_PORTS", "HTTPS_PORTS", "Hub__", "Storage__", "Kestrel__", "Logging__",
+        "URLS", "HTTP_PORTS", "HTTPS_PORTS", "Hub__", "Storage__", "Kestrel__", "Logging__", "Identity__",
     ];
 
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
@@ -124,6 +124,9 @@ public sealed class HubProcess : IDisposable
         start.Environment["Storage__DataDirectory"] = DataDirectory;
         start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
         start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+
+        // The development issuer (on in Development) keeps its key in the run's data folder, not the user's profile.
+        start.Environment["Identity__DevelopmentIssuer__KeyFile"] = Path.Combine(DataDirectory, "development-issuer-key.pem");
         foreach (var (key, value) in _settings)
         {
             var name = key.Replace(":", "__", StringComparison.Ordinal);

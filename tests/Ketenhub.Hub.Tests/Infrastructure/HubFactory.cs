@@ -1,8 +1,9 @@
+using System.Security.Cryptography;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Ketenhub.Hub.Delivery;
-using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Identity;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,10 +15,19 @@ namespace Ketenhub.HubTests.Infrastructure;
 
 /// <summary>
 /// The real hub host in memory: real SQLite file in a temp folder, the demo parties and rules, and a fake
-/// clock the test moves. Calls go through a real GrpcChannel over the test server's handler.
+/// clock the test moves. Calls go through a real GrpcChannel over the test server's handler, identified by
+/// bearer tokens signed with a key generated for the factory (<c>Identity:Jwt</c>, validated like any token).
 /// </summary>
 public sealed class HubFactory : WebApplicationFactory<Program>
 {
+    /// <summary>The issuer of the factory's test tokens.</summary>
+    public const string TestIssuer = "https://issuer.ketenhub.test";
+
+    /// <summary>The audience of the factory's test tokens.</summary>
+    public const string TestAudience = "api://ketenhub-test";
+
+    private readonly ECDsa _signingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly string _signingKeyFile = Path.Combine(Path.GetTempPath(), "ketenhub-tests", Guid.NewGuid().ToString("N") + "-signing-key.pem");
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "ketenhub-tests", Guid.NewGuid().ToString("N"));
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
     private readonly List<GrpcChannel> _channels = [];
@@ -29,7 +39,12 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         _observation?.Factories.Enqueue(this);
         Clock = new FakeTimeProvider(start ?? new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
         Clock.AutoAdvanceAmount = TimeSpan.Zero;
+        Directory.CreateDirectory(Path.GetDirectoryName(_signingKeyFile)!);
+        File.WriteAllText(_signingKeyFile, _signingKey.ExportSubjectPublicKeyInfoPem());
     }
+
+    /// <summary>The private key that signs the factory's test tokens.</summary>
+    public ECDsa SigningKey => _signingKey;
 
     public FakeTimeProvider Clock { get; }
 
@@ -54,6 +69,10 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Development");
         builder.UseSetting("Storage:DataDirectory", _dataDirectory);
         builder.UseSetting("Hub:ScheduledWorkInterval", "00:00:05");
+        builder.UseSetting("Identity:Jwt:Issuer", TestIssuer);
+        builder.UseSetting("Identity:Jwt:Audience", TestAudience);
+        builder.UseSetting("Identity:Jwt:SigningKeyFile", _signingKeyFile);
+        builder.UseSetting("Identity:DevelopmentIssuer:Enabled", "false");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
@@ -79,8 +98,15 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         });
     }
 
-    /// <summary>Clients for every service, calling as the given party.</summary>
-    public PartyClient As(string partyId)
+    /// <summary>Clients for every service, calling as the given party (a token for the organisation, no roles).</summary>
+    public PartyClient As(string partyId) => As(partyId, null, []);
+
+    /// <summary>Clients calling as the given party, for a person (<paramref name="userId"/>) and with roles such as <c>admin</c>.</summary>
+    public PartyClient As(string partyId, string? userId, IReadOnlyList<string> roles) =>
+        WithMetadata(partyId, new Metadata { { "authorization", "Bearer " + Token(partyId, userId, roles) } });
+
+    /// <summary>Clients that send exactly the given metadata (for example a forged or expired token, or the development header).</summary>
+    public PartyClient WithMetadata(string partyId, Metadata headers)
     {
         var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
         {
@@ -91,7 +117,11 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         _channels.Add(channel);
         CallInvoker invoker = channel.Intercept(metadata =>
         {
-            metadata.Add(Callers.PartyHeader, partyId);
+            foreach (var entry in headers)
+            {
+                metadata.Add(entry);
+            }
+
             return metadata;
         });
         if (_observation is not null)
@@ -100,6 +130,20 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         }
 
         return new PartyClient(partyId, invoker);
+    }
+
+    /// <summary>
+    /// A token for <paramref name="partyId"/> signed with <paramref name="key"/> (default: the factory's key), valid from
+    /// before until long after both the fake clock and the real clock, unless <paramref name="notBefore"/> and
+    /// <paramref name="expires"/> say otherwise.
+    /// </summary>
+    public string Token(string partyId, string? userId = null, IReadOnlyList<string>? roles = null, ECDsa? key = null, string issuer = TestIssuer, string audience = TestAudience, DateTimeOffset? notBefore = null, DateTimeOffset? expires = null)
+    {
+        var fake = Clock.GetUtcNow();
+        var real = TimeProvider.System.GetUtcNow();
+        var from = notBefore ?? (fake < real ? fake : real).AddHours(-1);
+        var until = expires ?? (fake > real ? fake : real).AddDays(730);
+        return LocalTokens.Mint(key ?? _signingKey, issuer, audience, partyId, userId, roles ?? [], from, until);
     }
 
     /// <summary>Runs the clock-driven work (escalations, coming of age, consent waits) once, now.</summary>
@@ -124,6 +168,8 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
+            _signingKey.Dispose();
+            File.Delete(_signingKeyFile);
             try
             {
                 Directory.Delete(_dataDirectory, recursive: true);

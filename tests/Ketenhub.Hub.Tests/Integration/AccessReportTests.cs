@@ -130,7 +130,7 @@ public sealed partial class AccessReportTests : IDisposable
         var officer = new ClientService.ClientServiceClient(_officerChannel.Intercept(m =>
         {
             m.Add(Callers.PartyHeader, "begeleiding-plus");
-            m.Add(Actors.RolesHeader, "privacy-officer");
+            m.Add(Callers.RolesHeader, "privacy-officer");
             return m;
         }));
         Assert.Contains("Sociale Dienst Drechtsteden", (await officer.GetClientAccessReportAsync(request)).Report.Text, StringComparison.Ordinal);

@@ -31,10 +31,10 @@ public sealed class AuditTrailTests : IDisposable
 
     /// <summary>The audit service as a party whose (development) identity grants <paramref name="roles"/>.</summary>
     private AuditService.AuditServiceClient Auditor(string party = "sdd", string roles = "privacy-officer") =>
-        new(WithHeaders(party, (Actors.RolesHeader, roles), (Actors.UserHeader, "fg-officer-1")));
+        new(WithHeaders(party, (Callers.RolesHeader, roles), (Callers.UserHeader, "fg-officer-1")));
 
     private ClientService.ClientServiceClient ClientsWithRoles(string party, string roles) =>
-        new(WithHeaders(party, (Actors.RolesHeader, roles)));
+        new(WithHeaders(party, (Callers.RolesHeader, roles)));
 
     private CallInvoker WithHeaders(string party, params (string Key, string Value)[] headers)
     {

@@ -20,6 +20,9 @@ public static class AuditChecks
     /// <summary>The caller is the recipient of the delivery.</summary>
     public const string Recipient = "DELIVERY_RECIPIENT";
 
+    /// <summary>The caller holds the <c>admin</c> role, which opens any party's deliveries to it.</summary>
+    public const string AdminRole = "ADMIN_ROLE";
+
     private static readonly Dictionary<Purpose, string> PurposeCodes = Enum.GetValues<Purpose>().ToDictionary(p => p, p => Explain.Code(p));
     private static readonly Dictionary<RoleKind, string> RoleCodes = Enum.GetValues<RoleKind>().ToDictionary(r => r, r => Explain.Code(r));
 

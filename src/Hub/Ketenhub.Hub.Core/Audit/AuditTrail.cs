@@ -149,10 +149,10 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     public const string HubParty = "ketenhub";
 
     /// <summary>The role that may export the audit trail and read any client's access report.</summary>
-    public const string PrivacyOfficerRole = "privacy-officer";
+    public const string PrivacyOfficerRole = ActorRoles.PrivacyOfficer;
 
     /// <summary>The administrator's role; it may export the audit trail as well.</summary>
-    public const string AdminRole = "admin";
+    public const string AdminRole = ActorRoles.Admin;
 
     /// <summary>Starts the note of a call by <paramref name="caller"/>. Call it on the call's own flow, not inside store work.</summary>
     public AuditNote Note(Party caller, string eventType, AuditAction action, RequestKey? key = null)

@@ -51,6 +51,9 @@ public static class ErrorReasons
     public const string CallerUnknown = "CALLER_UNKNOWN";
     public const string AuditRoleRequired = "AUDIT_ROLE_REQUIRED";
     public const string AccessReportNotAllowed = "ACCESS_REPORT_NOT_ALLOWED";
+    public const string TokenInvalid = "TOKEN_INVALID";
+    public const string CallerMismatch = "CALLER_MISMATCH";
+    public const string AdminRoleRequired = "ADMIN_ROLE_REQUIRED";
 
     // Capacity
     public const string MessageTooLarge = "MESSAGE_TOO_LARGE";

@@ -224,10 +224,17 @@ public sealed class DeliveryQueue(
             cancellationToken);
     }
 
-    public async Task<DeliveryStatus> ReplayAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
+    public Task<DeliveryStatus> ReplayAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken) =>
+        ReplayAsync(caller, anyRecipient: false, deliveryName, key, cancellationToken);
+
+    /// <summary>Replays a set-aside delivery of the caller, or of any recipient when <paramref name="anyRecipient"/> (the admin role).</summary>
+    public async Task<DeliveryStatus> ReplayAsync(Party caller, bool anyRecipient, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
     {
         var id = Ids.Require(deliveryName, "deliveries", "name");
-        var note = Changing(caller, "ReplayDelivery", key);
+        var note = anyRecipient
+            ? audit.Note(caller, "ReplayDelivery", AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.AdminRole)
+            : Changing(caller, "ReplayDelivery", key);
+        string? recipient = null;
         var status = await audit.WriteAsync(
             note,
             session =>
@@ -235,7 +242,8 @@ public sealed class DeliveryQueue(
                 var now = time.GetUtcNow();
                 return Idempotency.Run(session, caller.Id, "ReplayDelivery", key, now, () =>
                 {
-                    var delivery = Mine(session, caller, id, note);
+                    var delivery = Mine(session, caller, id, note, anyRecipient);
+                    recipient = delivery.Recipient;
                     if (delivery.Status != DeliveryStatus.SetAside)
                     {
                         throw HubException.Precondition(ErrorReasons.DeliveryNotSetAside, "Only a set-aside delivery can be replayed.");
@@ -246,12 +254,21 @@ public sealed class DeliveryQueue(
                 });
             },
             cancellationToken).ConfigureAwait(false);
-        notifier.NotifyReleased([caller.Id]);
+        notifier.NotifyReleased([recipient ?? caller.Id]);
         return status;
     }
 
-    public async Task<DeliveryPage> ListAsync(Party caller, DeliveryStatus? status, string? clientName, int pageSize, long afterSequence, CancellationToken cancellationToken)
+    public Task<DeliveryPage> ListAsync(Party caller, DeliveryStatus? status, string? clientName, int pageSize, long afterSequence, CancellationToken cancellationToken) =>
+        ListAsync(caller, caller, status, clientName, pageSize, afterSequence, cancellationToken);
+
+    /// <summary>
+    /// Lists <paramref name="recipient"/>'s deliveries for <paramref name="caller"/>: the recipient itself, or a
+    /// caller whose admin role the transport has checked. The audit trail names the caller.
+    /// </summary>
+    public async Task<DeliveryPage> ListAsync(Party caller, Party recipient, DeliveryStatus? status, string? clientName, int pageSize, long afterSequence, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(recipient);
         string? clientId = null;
         if (!string.IsNullOrEmpty(clientName))
         {
@@ -263,17 +280,18 @@ public sealed class DeliveryQueue(
         var page = await store.ReadAsync(
             session =>
             {
-                var page = session.ListDeliveries(new DeliveryQuery(caller.Id, status, clientId, afterSequence, size + 1));
+                var page = session.ListDeliveries(new DeliveryQuery(recipient.Id, status, clientId, afterSequence, size + 1));
                 var items = page.Take(size).ToList();
                 return new DeliveryPage(items, page.Count > size ? items[^1].Sequence : null);
             },
             cancellationToken).ConfigureAwait(false);
 
-        // The listing shows the caller's own deliveries about each client: one audit event per client, committed
+        // The listing shows the recipient's deliveries about each client: one audit event per client, committed
         // before the page is returned.
+        var check = recipient.Id == caller.Id ? AuditChecks.Recipient : AuditChecks.AdminRole;
         var notes = page.Deliveries.GroupBy(d => d.ClientId, StringComparer.Ordinal)
             .Select(g => g.Aggregate(
-                call.Another().About(g.Key).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient),
+                call.Another().About(g.Key).Check(AuditCheckKind.Authorisation, check),
                 (note, d) => note.Resource(d.Name)))
             .ToList();
         await audit.RecordAsync(notes, cancellationToken).ConfigureAwait(false);
@@ -329,11 +347,11 @@ public sealed class DeliveryQueue(
         }
     }
 
-    private static DeliveryRecord Mine(IHubSession session, Party caller, string id, AuditNote note)
+    private static DeliveryRecord Mine(IHubSession session, Party caller, string id, AuditNote note, bool anyRecipient = false)
     {
         var delivery = session.FindDelivery(id) ?? throw HubException.NotFound(ErrorReasons.DeliveryNotFound, "The delivery");
         note.About(delivery.ClientId).Resource(delivery.Name);
-        if (delivery.Recipient != caller.Id)
+        if (!anyRecipient && delivery.Recipient != caller.Id)
         {
             throw HubException.Denied(ErrorReasons.NotTheRecipient, "The delivery is addressed to another party.");
         }

@@ -2,12 +2,13 @@ using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Hub.Parties;
 using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Host.Delivery;
 
 /// <summary>Streams deliveries to their recipient and takes acknowledgements.</summary>
-public sealed class DeliveryGrpcService(DeliveryQueue queue, Callers callers, IOptions<HubOptions> options) : DeliveryService.DeliveryServiceBase
+public sealed class DeliveryGrpcService(DeliveryQueue queue, Callers callers, PartyDirectory parties, IOptions<HubOptions> options) : DeliveryService.DeliveryServiceBase
 {
     private const int MaxRemembered = 100_000;
 
@@ -82,9 +83,15 @@ public sealed class DeliveryGrpcService(DeliveryQueue queue, Callers callers, IO
 
     public override async Task<ListDeliveriesResponse> ListDeliveries(ListDeliveriesRequest request, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = callers.ResolveActor(context);
+        var recipient = string.IsNullOrEmpty(request.Recipient) ? caller.Party : parties.Require(request.Recipient, "recipient");
+        if (recipient.Id != caller.Party.Id)
+        {
+            callers.RequireAdmin(context, "Listing another party's deliveries");
+        }
+
         var status = Wire.To<Hub.Common.DeliveryStatus>(request.Status);
-        var page = await queue.ListAsync(caller, status == Hub.Common.DeliveryStatus.Unspecified ? null : status, request.Client, request.PageSize, PageTokens.DecodeLong(request.PageToken), context.CancellationToken);
+        var page = await queue.ListAsync(caller.Party, recipient, status == Hub.Common.DeliveryStatus.Unspecified ? null : status, request.Client, request.PageSize, PageTokens.DecodeLong(request.PageToken), context.CancellationToken);
         var response = new ListDeliveriesResponse { NextPageToken = page.NextAfterSequence is { } next ? PageTokens.Encode(next) : string.Empty };
         response.Deliveries.Add(page.Deliveries.Select(d => ContractMapping.ToContract(d, null, null)));
         return response;
@@ -92,9 +99,9 @@ public sealed class DeliveryGrpcService(DeliveryQueue queue, Callers callers, IO
 
     public override async Task<ReplayDeliveryResponse> ReplayDelivery(ReplayDeliveryRequest request, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = callers.ResolveActor(context);
         var key = Wire.Key(request.RequestId, request);
-        var status = await queue.ReplayAsync(caller, request.Name, key, context.CancellationToken);
+        var status = await queue.ReplayAsync(caller.Party, caller.HasRole(ActorRoles.Admin), request.Name, key, context.CancellationToken);
         return new ReplayDeliveryResponse { Status = Wire.From<Contracts.V1.DeliveryStatus>(status) };
     }
 }

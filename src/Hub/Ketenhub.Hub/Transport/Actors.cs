@@ -6,33 +6,12 @@ using Grpc.Core.Interceptors;
 
 namespace Ketenhub.Hub.Host.Transport;
 
-/// <summary>
-/// The caller as an <see cref="Actor"/>: its party (from <see cref="Callers"/>) and, in Development only, the
-/// person and roles named in the <c>ketenhub-user</c> and <c>ketenhub-roles</c> headers (the development
-/// identity; outside Development these headers are ignored and the identity's own claims will count).
-/// </summary>
-public sealed class Actors(Callers callers, IHostEnvironment environment)
+/// <summary>The caller as an <see cref="Actor"/> (see <see cref="Callers"/>), for audit events.</summary>
+public sealed class Actors(Callers callers)
 {
-    public const string UserHeader = "ketenhub-user";
-    public const string RolesHeader = "ketenhub-roles";
+    public Actor Resolve(ServerCallContext context) => callers.ResolveActor(context);
 
-    public Actor Resolve(ServerCallContext context)
-    {
-        var party = callers.Resolve(context);
-        if (!environment.IsDevelopment())
-        {
-            return new Actor(party, null, []);
-        }
-
-        var user = context.RequestHeaders.GetValue(UserHeader);
-        var roles = context.RequestHeaders.GetValue(RolesHeader);
-        return new Actor(
-            party,
-            string.IsNullOrWhiteSpace(user) ? null : user.Trim(),
-            string.IsNullOrWhiteSpace(roles) ? [] : [.. roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
-    }
-
-    /// <summary>The actor, or null when the call names no known party (the service refuses it itself).</summary>
+    /// <summary>The actor, or null when the call proves no known party (the service refuses it itself).</summary>
     public Actor? TryResolve(ServerCallContext context)
     {
         try

@@ -1,21 +1,126 @@
 using Grpc.Core;
 using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Host.Identity;
 using Ketenhub.Hub.Parties;
+using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Host.Transport;
 
 /// <summary>
-/// Who is calling. For now the caller names its party in the <c>ketenhub-party</c> header (the development
-/// identity); mutual TLS and OAuth2 replace it (see docs/security.md once written). Unknown callers are refused.
+/// Who is calling (docs/security.md). A call proves its party with a client certificate on the Partner endpoint
+/// (mutual TLS), a bearer token (Microsoft Entra ID or a configured signing key), or both; when it presents more
+/// than one identity they must name the same party, and a token, being the more specific identity, supplies the
+/// person and the roles. In Development only, the <c>ketenhub-party</c> header may name the party. A call that
+/// proves no known party is refused with <c>CALLER_UNKNOWN</c>; an invalid token with <c>TOKEN_INVALID</c>, never
+/// falling back to a weaker identity.
 /// </summary>
-public sealed class Callers(PartyDirectory parties)
+public sealed class Callers
 {
+    /// <summary>The development identity's header. Honoured only in Development with <c>Identity:DevelopmentHeader</c> on.</summary>
     public const string PartyHeader = "ketenhub-party";
 
-    public Party Resolve(ServerCallContext context)
+    /// <summary>With the development header: the person acting through the party (Development only).</summary>
+    public const string UserHeader = "ketenhub-user";
+
+    /// <summary>With the development header: the roles of the call, comma-separated (Development only).</summary>
+    public const string RolesHeader = "ketenhub-roles";
+
+    private readonly PartyDirectory _parties;
+    private readonly ClientCertificates _certificates;
+    private readonly BearerTokens _tokens;
+    private readonly Dictionary<string, Actor>? _headerActors;
+
+    public Callers(PartyDirectory parties, ClientCertificates certificates, BearerTokens tokens, IOptions<IdentityOptions> options, IHostEnvironment environment)
     {
-        var id = context.RequestHeaders.GetValue(PartyHeader);
-        return parties.Find(id)
-            ?? throw new HubException(ErrorCategory.Unauthenticated, ErrorReasons.CallerUnknown, $"The call must name a known party in the '{PartyHeader}' header.");
+        _parties = parties;
+        _certificates = certificates;
+        _tokens = tokens;
+        if (options.Value.DevelopmentHeader && environment.IsDevelopment())
+        {
+            _headerActors = parties.All.ToDictionary(p => p.Id, p => new Actor(p, null, []), StringComparer.Ordinal);
+        }
     }
+
+    /// <summary>Whether the development header is honoured.</summary>
+    public bool HeaderEnabled => _headerActors is not null;
+
+    /// <summary>The calling party.</summary>
+    public Party Resolve(ServerCallContext context) => ResolveActor(context).Party;
+
+    /// <summary>The calling party, the person acting through it (if the identity names one) and the roles it grants.</summary>
+    public Actor ResolveActor(ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        Actor? actor = null;
+        if (http.Connection.ClientCertificate is { } certificate)
+        {
+            actor = _certificates.Resolve(certificate) ?? throw Unknown("The client certificate is not mapped to a party.");
+        }
+
+        if (http.Request.Headers.Authorization.Count > 0)
+        {
+            if (http.User.Identity?.IsAuthenticated != true)
+            {
+                throw new HubException(ErrorCategory.Unauthenticated, ErrorReasons.TokenInvalid, "The bearer token is not valid: its signature, issuer, audience or lifetime does not check out.");
+            }
+
+            var fromToken = _tokens.Resolve(http.User, out var problem) ?? throw Unknown(problem ?? "The token names no party.");
+            if (actor is not null && actor.Party.Id != fromToken.Party.Id)
+            {
+                throw Mismatch();
+            }
+
+            actor = fromToken;
+        }
+
+        if (_headerActors is not null && context.RequestHeaders.GetValue(PartyHeader) is { } id)
+        {
+            if (!_headerActors.TryGetValue(id, out var named))
+            {
+                throw Unknown($"The '{PartyHeader}' header names no known party.");
+            }
+
+            if (actor is not null && actor.Party.Id != named.Party.Id)
+            {
+                throw Mismatch();
+            }
+
+            actor ??= WithDevelopmentPerson(named, context);
+        }
+
+        return actor ?? throw Unknown(_headerActors is null
+            ? "The call must identify its party with a client certificate or a bearer token."
+            : $"The call must identify its party with a client certificate, a bearer token or (Development only) the '{PartyHeader}' header.");
+    }
+
+    /// <summary>The caller, who must hold the <c>admin</c> role; others get <c>ADMIN_ROLE_REQUIRED</c>.</summary>
+    public Actor RequireAdmin(ServerCallContext context, string what)
+    {
+        var actor = ResolveActor(context);
+        return actor.HasRole(ActorRoles.Admin)
+            ? actor
+            : throw HubException.Denied(ErrorReasons.AdminRoleRequired, $"{what} needs the '{ActorRoles.Admin}' role.");
+    }
+
+    // The development identity may name a person and roles in headers, as a token's claims would.
+    private static Actor WithDevelopmentPerson(Actor named, ServerCallContext context)
+    {
+        var user = context.RequestHeaders.GetValue(UserHeader);
+        var roles = context.RequestHeaders.GetValue(RolesHeader);
+        if (string.IsNullOrWhiteSpace(user) && string.IsNullOrWhiteSpace(roles))
+        {
+            return named;
+        }
+
+        return named with
+        {
+            UserId = string.IsNullOrWhiteSpace(user) ? null : user.Trim(),
+            Roles = string.IsNullOrWhiteSpace(roles) ? [] : [.. roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+        };
+    }
+
+    private static HubException Unknown(string message) => new(ErrorCategory.Unauthenticated, ErrorReasons.CallerUnknown, message);
+
+    private static HubException Mismatch() =>
+        HubException.Denied(ErrorReasons.CallerMismatch, "The call's identities (client certificate, token, header) name different parties.");
 }

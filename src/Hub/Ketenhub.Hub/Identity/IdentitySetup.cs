@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Identity;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+using Microsoft.Identity.Web;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Ketenhub.Hub.Host.Identity;
+
+/// <summary>Wires caller identity: options checked at start-up, bearer tokens, client certificates, and <see cref="Callers"/>.</summary>
+public static class IdentitySetup
+{
+    public static WebApplicationBuilder AddKetenhubIdentity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityValidation>();
+        services.AddSingleton<ClientCertificates>();
+        services.AddSingleton<BearerTokens>();
+        services.AddSingleton<Callers>();
+
+        var settings = configuration.GetSection(IdentityOptions.Section).Get<IdentityOptions>() ?? new IdentityOptions();
+        var entra = EntraSettings.From(configuration);
+        var development = builder.Environment.IsDevelopment();
+        var authentication = services.AddAuthentication();
+        if (entra.IsConfigured || settings.Jwt.IsConfigured || (development && settings.DevelopmentIssuer.Enabled))
+        {
+            AddBearerTokens(builder, authentication, entra, settings, development);
+        }
+
+        if (PartnerEndpoint.From(configuration).Exists)
+        {
+            builder.WebHost.ConfigureKestrel((context, kestrel) =>
+                kestrel.Configure(context.Configuration.GetSection("Kestrel"), reloadOnChange: false)
+                    .Endpoint(IdentityOptions.PartnerEndpoint, endpoint =>
+                    {
+                        endpoint.HttpsOptions.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                        endpoint.HttpsOptions.CheckCertificateRevocation = false; // revocation is part of IsTrusted, per Identity:Certificates:RevocationMode
+                        var certificates = kestrel.ApplicationServices.GetRequiredService<ClientCertificates>();
+                        endpoint.HttpsOptions.ClientCertificateValidation = (certificate, _, _) => certificates.IsTrusted(certificate);
+                    }));
+        }
+
+        return builder;
+    }
+
+    /// <summary>Runs bearer-token authentication before the gRPC services (a no-op when no token issuer is configured).</summary>
+    public static WebApplication UseKetenhubIdentity(this WebApplication app)
+    {
+        app.UseAuthentication();
+        return app;
+    }
+
+    private static void AddBearerTokens(WebApplicationBuilder builder, Microsoft.AspNetCore.Authentication.AuthenticationBuilder authentication, EntraSettings entra, IdentityOptions settings, bool development)
+    {
+        const string scheme = JwtBearerDefaults.AuthenticationScheme;
+        var services = builder.Services;
+        services.Configure<Microsoft.AspNetCore.Authentication.AuthenticationOptions>(o => o.DefaultScheme = scheme);
+
+        // Registered before Microsoft.Identity.Web's own configuration, so the cache is first in the event chain and
+        // a configured issuer validator and audience are kept.
+        services.AddOptions<JwtBearerOptions>(scheme).Configure<BearerTokens>((jwt, cache) =>
+        {
+            jwt.MapInboundClaims = false;
+            cache.Attach(jwt);
+        });
+
+        if (entra.IsConfigured)
+        {
+            var section = builder.Configuration.GetSection(EntraSettings.Section);
+            authentication.AddMicrosoftIdentityWebApi(
+                _ => { },
+                identity =>
+                {
+                    section.Bind(identity);
+                    identity.Instance ??= "https://login.microsoftonline.com/";
+                },
+                scheme);
+        }
+        else
+        {
+            string issuer, audience;
+            Func<SecurityKey> key;
+            if (settings.Jwt.IsConfigured)
+            {
+                issuer = settings.Jwt.Issuer ?? string.Empty;
+                audience = settings.Jwt.Audience ?? string.Empty;
+                var file = settings.Jwt.SigningKeyFile ?? string.Empty;
+                key = () => SigningKeys.TryLoad(file, out var loaded) is null ? ToSecurityKey(loaded!) : throw new InvalidOperationException("Identity:Jwt:SigningKeyFile holds no usable key.");
+            }
+            else
+            {
+                issuer = LocalTokens.DevelopmentIssuer;
+                audience = LocalTokens.DevelopmentAudience;
+                var file = string.IsNullOrWhiteSpace(settings.DevelopmentIssuer.KeyFile) ? LocalTokens.DefaultDevelopmentKeyFile : settings.DevelopmentIssuer.KeyFile;
+                key = () =>
+                {
+                    using var pair = LocalTokens.LoadOrCreateKey(file);
+                    var publicOnly = ECDsa.Create(pair.ExportParameters(includePrivateParameters: false));
+                    return ToSecurityKey(publicOnly);
+                };
+            }
+
+            var signingKey = new Lazy<SecurityKey>(key);
+            services.AddOptions<JwtBearerOptions>(scheme).Configure(jwt => LocalValidation.Apply(jwt, issuer, audience, signingKey.Value));
+            authentication.AddMicrosoftIdentityWebApi(
+                _ => { },
+                identity =>
+                {
+                    identity.Authority = issuer;
+                    identity.ClientId = audience;
+                },
+                scheme);
+        }
+
+        // Whatever configured it, a token's issuer, audience, lifetime and signature are always checked.
+        services.PostConfigure<JwtBearerOptions>(scheme, jwt =>
+        {
+            var parameters = jwt.TokenValidationParameters;
+            parameters.ValidateIssuer = true;
+            parameters.ValidateAudience = true;
+            parameters.ValidateLifetime = true;
+            parameters.RequireExpirationTime = true;
+            parameters.RequireSignedTokens = true;
+            parameters.ValidateIssuerSigningKey = true;
+        });
+    }
+
+    private static SecurityKey ToSecurityKey(System.Security.Cryptography.AsymmetricAlgorithm key) => key switch
+    {
+        ECDsa ec => new ECDsaSecurityKey(ec) { KeyId = LocalTokens.KeyId(ec) },
+        RSA rsa => new RsaSecurityKey(rsa) { KeyId = LocalTokens.KeyId(rsa) },
+        _ => throw new InvalidOperationException("Only EC and RSA signing keys are supported."),
+    };
+}
