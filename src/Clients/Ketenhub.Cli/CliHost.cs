@@ -15,6 +15,9 @@ public sealed class CliHost
     /// <summary>Environment variable with the calling party.</summary>
     public const string PartyVariable = "KETENHUB_PARTY";
 
+    /// <summary>Environment variable with a bearer token to call with.</summary>
+    public const string TokenVariable = "KETENHUB_TOKEN";
+
     /// <summary>Width of tables when standard output is not a terminal and $COLUMNS is not set.</summary>
     public const int RedirectedWidth = 200;
 

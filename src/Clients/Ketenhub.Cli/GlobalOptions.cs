@@ -18,10 +18,17 @@ public sealed class GlobalOptions
         };
         As = new Option<string>("--as")
         {
-            Description = $"The calling party's id, for example hans-petrischool (development identity, sent as the ketenhub-party header). Defaults to ${CliHost.PartyVariable}.",
+            Description = $"The calling party's id, for example hans-petrischool (development identity, sent as the ketenhub-party header; a hub honours it only in Development). Defaults to ${CliHost.PartyVariable}.",
             HelpName = "party",
             Recursive = true,
             DefaultValueFactory = _ => host.Variable(CliHost.PartyVariable) ?? string.Empty,
+        };
+        Token = new Option<string>("--token")
+        {
+            Description = $"A bearer token to call with (from your identity provider, or 'ketenhub token' for a development hub). Defaults to ${CliHost.TokenVariable}.",
+            HelpName = "token",
+            Recursive = true,
+            DefaultValueFactory = _ => host.Variable(CliHost.TokenVariable) ?? string.Empty,
         };
         Json = new Option<bool>("--json")
         {
@@ -40,6 +47,8 @@ public sealed class GlobalOptions
 
     public Option<string> As { get; }
 
+    public Option<string> Token { get; }
+
     public Option<bool> Json { get; }
 
     public Option<string> RequestId { get; }
@@ -48,6 +57,7 @@ public sealed class GlobalOptions
     {
         command.Options.Add(Hub);
         command.Options.Add(As);
+        command.Options.Add(Token);
         command.Options.Add(Json);
         command.Options.Add(RequestId);
     }

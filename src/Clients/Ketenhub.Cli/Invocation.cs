@@ -62,9 +62,10 @@ public sealed class Invocation : IDisposable
             party = party["parties/".Length..];
         }
 
-        if (needsParty && party.Length == 0)
+        var token = parse.GetValue(globals.Token)?.Trim() ?? string.Empty;
+        if (needsParty && party.Length == 0 && token.Length == 0)
         {
-            throw new CliUsageException($"Name the calling party with --as <party id> or ${CliHost.PartyVariable}.");
+            throw new CliUsageException($"Identify the caller with --token <bearer token> (or ${CliHost.TokenVariable}), or on a development hub with --as <party id> (or ${CliHost.PartyVariable}).");
         }
 
         var requestId = parse.GetValue(globals.RequestId)?.Trim();
@@ -85,11 +86,20 @@ public sealed class Invocation : IDisposable
             invoker = channel.CreateCallInvoker();
         }
 
-        if (party.Length > 0)
+        if (party.Length > 0 || token.Length > 0)
         {
             invoker = invoker.Intercept(metadata =>
             {
-                metadata.Add(PartyHeader, party);
+                if (party.Length > 0)
+                {
+                    metadata.Add(PartyHeader, party);
+                }
+
+                if (token.Length > 0)
+                {
+                    metadata.Add("authorization", "Bearer " + token);
+                }
+
                 return metadata;
             });
         }

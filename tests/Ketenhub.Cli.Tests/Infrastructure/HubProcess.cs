@@ -51,6 +51,7 @@ public sealed class HubProcess : IAsyncLifetime
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = Url;
         start.Environment["Storage__DataDirectory"] = _dataDirectory;
         start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["Identity__DevelopmentIssuer__KeyFile"] = Path.Combine(_dataDirectory, "development-issuer-key.pem");
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub process.");
         _process.OutputDataReceived += (_, e) => Append(e.Data);

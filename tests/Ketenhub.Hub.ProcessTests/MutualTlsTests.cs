@@ -1,0 +1,208 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Ketenhub.Contracts.V1;
+using Ketenhub.ProcessTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Ketenhub.ProcessTests;
+
+/// <summary>
+/// Mutual TLS on the Partner endpoint of the hub as a real process in Production, over real TLS sockets, with a
+/// certificate authority, a server certificate and client certificates generated in the test: a certificate with
+/// the party's OIN in its subject's serialNumber (as PKIoverheid issues them) is that party; one mapped by thumbprint
+/// is that party with its configured roles; a certificate from an untrusted authority, or none, gets no connection;
+/// a trusted but unmapped one is CALLER_UNKNOWN.
+/// </summary>
+public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
+{
+    private const string SddOin = "00000001823288444000";
+    private readonly string _folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "ketenhub-mtls-" + Guid.NewGuid().ToString("N"))).FullName;
+    private readonly List<IDisposable> _disposables = [];
+
+    public void Dispose()
+    {
+        foreach (var disposable in _disposables)
+        {
+            disposable.Dispose();
+        }
+
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task PartnerEndpoint_MapsTrustedCertificates_RefusesOthersInTheHandshake()
+    {
+        using var ca = Authority("CN=Ketenhub Test CA, O=Ketenhub Test");
+        using var otherCa = Authority("CN=Untrusted CA, O=Elsewhere");
+        using var server = Issue(ca, "CN=localhost", serverAuth: true);
+        using var sdd = Issue(ca, $"CN=Sociale Dienst Drechtsteden, O=Sociale Dienst Drechtsteden, SERIALNUMBER={SddOin}", serverAuth: false);
+        using var provider = Issue(ca, "CN=waakvlam-zorg.example, O=Waakvlam Zorg", serverAuth: false);
+        using var unmapped = Issue(ca, "CN=unknown.example, O=Unknown", serverAuth: false);
+        using var untrusted = Issue(otherCa, $"CN=Impostor, O=Impostor, SERIALNUMBER={SddOin}", serverAuth: false);
+
+        var caFile = Path.Combine(_folder, "ca.pem");
+        await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem());
+        var serverFile = Path.Combine(_folder, "server.pfx");
+        await File.WriteAllBytesAsync(serverFile, server.Export(X509ContentType.Pfx, "test-password"));
+        var port = FreePort();
+
+        var settings = TestTokens.ProductionKeys();
+        foreach (var (key, value) in new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Partner:Url"] = $"https://127.0.0.1:{port}",
+            ["Kestrel:Endpoints:Partner:Certificate:Path"] = serverFile,
+            ["Kestrel:Endpoints:Partner:Certificate:Password"] = "test-password",
+            ["Identity:Certificates:TrustedCaFiles:0"] = caFile,
+            ["Identity:Certificates:RevocationMode"] = "NoCheck",
+            ["Identity:Certificates:Parties:0:Party"] = "sdd",
+            ["Identity:Certificates:Parties:0:Oin"] = SddOin,
+            ["Identity:Certificates:Parties:1:Party"] = "waakvlam-zorg",
+            ["Identity:Certificates:Parties:1:Thumbprint"] = provider.GetCertHashString(HashAlgorithmName.SHA256),
+            ["Identity:Certificates:Parties:1:Roles:0"] = "admin",
+        })
+        {
+            settings[key] = value;
+        }
+
+        using var hub = new HubProcess(environment: "Production", settings: settings);
+        using (var start = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            await hub.StartAsync(start.Token);
+        }
+
+        try
+        {
+            // The OIN in the subject's serialNumber makes this certificate the social service.
+            var asSdd = Channel(port, sdd, ca);
+            var clients = new ClientService.ClientServiceClient(asSdd);
+            var registered = await clients.RegisterClientAsync(new RegisterClientRequest
+            {
+                RequestId = Guid.NewGuid().ToString("N"),
+                Bsn = "111222333",
+                BirthDate = new Google.Type.Date { Year = 1990, Month = 1, Day = 1 },
+                MunicipalityCode = "0505",
+            }, deadline: Deadline());
+            var signal = await new SignalService.SignalServiceClient(asSdd).CreateSignalAsync(new CreateSignalRequest
+            {
+                RequestId = Guid.NewGuid().ToString("N"),
+                Signal = new Signal { Client = registered.Client.Name, Kind = SignalKind.PaymentArrears, LifeDomain = LifeDomain.Finances, Severity = SignalSeverity.Concern, Description = "Arrears." },
+            }, deadline: Deadline());
+            Assert.Equal("parties/sdd", signal.Signal.Sender);
+
+            // Without the admin role sdd may not list another party's deliveries; the provider's certificate grants it.
+            var denied = await Assert.ThrowsAsync<RpcException>(() => new DeliveryService.DeliveryServiceClient(asSdd)
+                .ListDeliveriesAsync(new ListDeliveriesRequest { Recipient = "parties/waakvlam-zorg" }, deadline: Deadline()).ResponseAsync);
+            Assert.Equal("ADMIN_ROLE_REQUIRED", Reason(denied));
+            var asProvider = Channel(port, provider, ca);
+            await new DeliveryService.DeliveryServiceClient(asProvider).ListDeliveriesAsync(new ListDeliveriesRequest { Recipient = "parties/sdd" }, deadline: Deadline());
+
+            // Trusted but mapped to no party: a connection, but no caller.
+            var unknown = await Assert.ThrowsAsync<RpcException>(() => Parties(Channel(port, unmapped, ca)));
+            Assert.Equal((StatusCode.Unauthenticated, "CALLER_UNKNOWN"), (unknown.StatusCode, Reason(unknown)));
+
+            // From an untrusted authority (even carrying sdd's OIN), or no certificate at all: no connection.
+            var impostor = await Assert.ThrowsAsync<RpcException>(() => Parties(Channel(port, untrusted, ca)));
+            Assert.Equal(StatusCode.Unavailable, impostor.StatusCode);
+            var anonymous = await Assert.ThrowsAsync<RpcException>(() => Parties(Channel(port, null, ca)));
+            Assert.Equal(StatusCode.Unavailable, anonymous.StatusCode);
+            Assert.Contains($"Client certificate {untrusted.Thumbprint} refused in the TLS handshake", hub.Output, StringComparison.Ordinal);
+
+            // The plain endpoint has no certificate, and outside Development no header: nobody is known there.
+            var plain = await Assert.ThrowsAsync<RpcException>(() => new PartyService.PartyServiceClient(hub.Channel())
+                .ListPartiesAsync(new ListPartiesRequest(), new Metadata { { "ketenhub-party", "sdd" } }, Deadline()).ResponseAsync);
+            Assert.Equal("CALLER_UNKNOWN", Reason(plain));
+        }
+        finally
+        {
+            output.WriteLine(hub.Output);
+        }
+    }
+
+    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(20);
+
+    private static Task Parties(GrpcChannel channel) =>
+        new PartyService.PartyServiceClient(channel).ListPartiesAsync(new ListPartiesRequest(), deadline: Deadline()).ResponseAsync;
+
+    private static string? Reason(RpcException error) => error.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
+
+    private GrpcChannel Channel(int port, X509Certificate2? clientCertificate, X509Certificate2 trustedCa)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                // The hub's server certificate is checked against the test's authority, not the machine's store.
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(trustedCa);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return certificate is X509Certificate2 presented && chain.Build(presented);
+                },
+            },
+        };
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+        }
+
+        var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler });
+        _disposables.Add(channel);
+        return channel;
+    }
+
+    private static X509Certificate2 Authority(string subject)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var now = DateTimeOffset.UtcNow;
+        return request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+    }
+
+    private static X509Certificate2 Issue(X509Certificate2 authority, string subject, bool serverAuth)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+        if (serverAuth)
+        {
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName("localhost");
+            names.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+        }
+
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false));
+        var now = DateTimeOffset.UtcNow;
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F;
+        using var issued = request.Create(authority, now.AddHours(-1), now.AddDays(30), serial);
+        using var withKey = issued.CopyWithPrivateKey(key);
+
+        // Through PKCS#12, so the private key is a persisted one that TLS on every platform accepts.
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pfx, "p"), "p", X509KeyStorageFlags.Exportable);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
