@@ -57,7 +57,7 @@ public sealed class UsageTests
         var result = await Run("consent", "list", "--client", "cli_1");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Contains("Name the calling party with --as <party id> or $KETENHUB_PARTY.", result.Error);
+        Assert.Contains("Identify the caller with --token <bearer token> (or $KETENHUB_TOKEN), or on a development hub with --as <party id> (or $KETENHUB_PARTY).", result.Error);
         Assert.Empty(_hub.Calls);
     }
 
