@@ -20,6 +20,12 @@ public static class AuditChecks
     /// <summary>The caller is the recipient of the delivery.</summary>
     public const string Recipient = "DELIVERY_RECIPIENT";
 
+    /// <summary>The caller has acted for the client before (an event of the client's journey), without a current role.</summary>
+    public const string ActedForClient = "ACTED_FOR_CLIENT";
+
+    /// <summary>The hub routed a message about the client to the caller, without a current role.</summary>
+    public const string RoutedRecipient = "ROUTED_RECIPIENT";
+
     /// <summary>The caller holds the <c>admin</c> role, which opens any party's deliveries to it.</summary>
     public const string AdminRole = "ADMIN_ROLE";
 
