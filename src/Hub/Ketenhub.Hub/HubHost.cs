@@ -70,6 +70,7 @@ public static partial class HubHost
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<CallTimeLimitInterceptor>();
             o.Interceptors.Add<CallOriginInterceptor>();
             o.Interceptors.Add<RateLimitInterceptor>();
             o.MaxReceiveMessageSize = MaxReceiveMessageSize;

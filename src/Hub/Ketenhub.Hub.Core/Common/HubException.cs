@@ -11,6 +11,7 @@ public enum ErrorCategory
     Unauthenticated,
     ResourceExhausted,
     Unavailable,
+    DeadlineExceeded,
     Internal,
 }
 

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Host.Transport;
 
-/// <summary>Limits on calls (section <c>Hub:Limits</c>): each party's call rate.</summary>
+/// <summary>Limits on calls (section <c>Hub:Limits</c>): each party's call rate and the longest a unary call may run.</summary>
 public sealed class CallLimitOptions
 {
     public const string Section = HubOptions.Section + ":Limits";
@@ -25,6 +25,13 @@ public sealed class CallLimitOptions
     /// <summary>Calls a party may make at once above its rate (the token bucket's size). <value>The default value is 20,000.</value></summary>
     [Range(1, 1_000_000)]
     public int Burst { get; set; } = 20_000;
+
+    /// <summary>
+    /// The longest a unary call may run on the hub, whatever deadline the caller set (or none); after it the call
+    /// ends with CALL_TIMED_OUT. Delivery streams are not limited. <value>The default value is 30 seconds.</value>
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan MaxCallDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Per-party rates by party id, replacing <see cref="PermitsPerSecond"/> and <see cref="Burst"/> for that party.</summary>
     public Dictionary<string, PartyRateLimit> Parties { get; set; } = new(StringComparer.Ordinal);
@@ -199,5 +206,89 @@ public static class TransportGuard
         headers[MessageHeader] = Uri.EscapeDataString(c.message);
         headers[DetailsHeader] = Convert.ToBase64String(details.ToByteArray());
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Ends a unary call that runs longer than <see cref="CallLimitOptions.MaxCallDuration"/> (or the caller's own,
+/// earlier deadline) with CALL_TIMED_OUT: the service sees a cancellation token that fires at the earlier of the two,
+/// so work stops and a slow partner or store cannot hold a call (and its resources) without end. A write that was
+/// already committed stays committed; the caller retries with the same request id and gets its first answer.
+/// </summary>
+public sealed class CallTimeLimitInterceptor(IOptions<CallLimitOptions> options, TimeProvider time) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        var limit = options.Value.MaxCallDuration;
+        var now = time.GetUtcNow().UtcDateTime;
+        var callerLeft = context.Deadline == DateTime.MaxValue ? TimeSpan.MaxValue : context.Deadline.ToUniversalTime() - now;
+        if (callerLeft <= limit)
+        {
+            // The caller's own deadline comes first; the framework enforces it.
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+
+        using var timer = new CancellationTokenSource(limit, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, timer.Token);
+        try
+        {
+            return await continuation(request, new LimitedCallContext(context, now + limit, linked.Token)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new HubException(ErrorCategory.DeadlineExceeded, ErrorReasons.CallTimedOut, $"The call did not finish within the hub's limit of {limit.TotalSeconds:0.###} seconds.");
+        }
+    }
+
+    /// <summary>The call's context with an earlier deadline and its own cancellation; everything else is the call's.</summary>
+    private sealed class LimitedCallContext : ServerCallContext
+    {
+        // The key under which GetHttpContext() finds the HttpContext of a context that is not the framework's own.
+        private const string HttpContextKey = "__HttpContext";
+        private readonly ServerCallContext inner;
+        private readonly DateTime deadline;
+        private readonly CancellationToken cancellationToken;
+
+        public LimitedCallContext(ServerCallContext inner, DateTime deadline, CancellationToken cancellationToken)
+        {
+            this.inner = inner;
+            this.deadline = deadline;
+            this.cancellationToken = cancellationToken;
+            inner.UserState[HttpContextKey] = inner.GetHttpContext();
+        }
+
+        protected override string MethodCore => inner.Method;
+
+        protected override string HostCore => inner.Host;
+
+        protected override string PeerCore => inner.Peer;
+
+        protected override DateTime DeadlineCore => deadline;
+
+        protected override Metadata RequestHeadersCore => inner.RequestHeaders;
+
+        protected override CancellationToken CancellationTokenCore => cancellationToken;
+
+        protected override Metadata ResponseTrailersCore => inner.ResponseTrailers;
+
+        protected override Grpc.Core.Status StatusCore
+        {
+            get => inner.Status;
+            set => inner.Status = value;
+        }
+
+        protected override WriteOptions? WriteOptionsCore
+        {
+            get => inner.WriteOptions;
+            set => inner.WriteOptions = value;
+        }
+
+        protected override AuthContext AuthContextCore => inner.AuthContext;
+
+        protected override IDictionary<object, object> UserStateCore => inner.UserState;
+
+        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => inner.CreatePropagationToken(options);
+
+        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => inner.WriteResponseHeadersAsync(responseHeaders);
     }
 }

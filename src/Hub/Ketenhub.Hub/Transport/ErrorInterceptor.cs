@@ -92,6 +92,7 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         ErrorCategory.Unauthenticated => StatusCode.Unauthenticated,
         ErrorCategory.ResourceExhausted => StatusCode.ResourceExhausted,
         ErrorCategory.Unavailable => StatusCode.Unavailable,
+        ErrorCategory.DeadlineExceeded => StatusCode.DeadlineExceeded,
         _ => StatusCode.Internal,
     };
 
