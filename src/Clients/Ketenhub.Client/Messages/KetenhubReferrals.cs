@@ -1,0 +1,99 @@
+using Ketenhub.Client.Transport;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.Client;
+
+/// <summary>Referrals (verwijzingen): submit one, and the performer's lifecycle steps accept, decline, start and end.</summary>
+public sealed class KetenhubReferrals
+{
+    private readonly HubCalls _calls;
+    private readonly ReferralService.ReferralServiceClient _client;
+
+    internal KetenhubReferrals(HubCalls calls)
+    {
+        _calls = calls;
+        _client = new ReferralService.ReferralServiceClient(calls.Invoker);
+    }
+
+    /// <summary>Submits a referral. The hub stores it durably, routes it and answers with the decision per recipient.</summary>
+    /// <param name="referral">The referral; <c>name</c>, <c>requester</c> and <c>create_time</c> are set by the hub.</param>
+    /// <param name="call">Per-call deadline and request id; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The stored referral and the routing decisions.</returns>
+    /// <exception cref="KetenhubException">The hub refused the referral or could not be reached.</exception>
+    public Task<CreateReferralResponse> SubmitAsync(Referral referral, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(referral);
+        var request = new CreateReferralRequest { RequestId = HubCalls.RequestId(call), Referral = referral };
+        return _calls.UnaryAsync(o => _client.CreateReferralAsync(request, o), call, cancellationToken);
+    }
+
+    /// <summary>Reads a referral the caller may see.</summary>
+    /// <param name="name">The referral, <c>referrals/{id}</c>.</param>
+    /// <param name="call">Per-call deadline; null for the default.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The referral.</returns>
+    /// <exception cref="KetenhubException">Not found (<c>REFERRAL_NOT_FOUND</c>) or the hub could not be reached.</exception>
+    public async Task<Referral> GetAsync(string name, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new GetReferralRequest { Name = name ?? string.Empty };
+        var response = await _calls.UnaryAsync(o => _client.GetReferralAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Referral;
+    }
+
+    /// <summary>Accepts a referral as its performer (iWmo 301).</summary>
+    /// <param name="name">The referral, <c>referrals/{id}</c>.</param>
+    /// <param name="call">Per-call deadline and request id; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The referral after the step.</returns>
+    /// <exception cref="KetenhubException">The step is not allowed now, or the hub could not be reached.</exception>
+    public async Task<Referral> AcceptAsync(string name, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new AcceptReferralRequest { RequestId = HubCalls.RequestId(call), Name = name ?? string.Empty };
+        var response = await _calls.UnaryAsync(o => _client.AcceptReferralAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Referral;
+    }
+
+    /// <summary>Declines a referral as its performer.</summary>
+    /// <param name="name">The referral, <c>referrals/{id}</c>.</param>
+    /// <param name="reasonCode">The two-digit reason code.</param>
+    /// <param name="call">Per-call deadline and request id; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The referral after the step.</returns>
+    /// <exception cref="KetenhubException">The step is not allowed now, or the hub could not be reached.</exception>
+    public async Task<Referral> DeclineAsync(string name, string reasonCode, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new DeclineReferralRequest { RequestId = HubCalls.RequestId(call), Name = name ?? string.Empty, ReasonCode = reasonCode ?? string.Empty };
+        var response = await _calls.UnaryAsync(o => _client.DeclineReferralAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Referral;
+    }
+
+    /// <summary>Reports that care started (iWmo 305).</summary>
+    /// <param name="name">The referral, <c>referrals/{id}</c>.</param>
+    /// <param name="startDate">The first day of care.</param>
+    /// <param name="call">Per-call deadline and request id; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The referral after the step.</returns>
+    /// <exception cref="KetenhubException">The step is not allowed now, or the hub could not be reached.</exception>
+    public async Task<Referral> StartAsync(string name, DateOnly startDate, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new StartReferralRequest { RequestId = HubCalls.RequestId(call), Name = name ?? string.Empty, StartDate = startDate.ToContractDate() };
+        var response = await _calls.UnaryAsync(o => _client.StartReferralAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Referral;
+    }
+
+    /// <summary>Reports that care ended (iWmo 307).</summary>
+    /// <param name="name">The referral, <c>referrals/{id}</c>.</param>
+    /// <param name="endDate">The last day of care.</param>
+    /// <param name="reasonCode">The two-digit reason code.</param>
+    /// <param name="call">Per-call deadline and request id; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The referral after the step.</returns>
+    /// <exception cref="KetenhubException">The step is not allowed now, or the hub could not be reached.</exception>
+    public async Task<Referral> EndAsync(string name, DateOnly endDate, string reasonCode, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new EndReferralRequest { RequestId = HubCalls.RequestId(call), Name = name ?? string.Empty, EndDate = endDate.ToContractDate(), ReasonCode = reasonCode ?? string.Empty };
+        var response = await _calls.UnaryAsync(o => _client.EndReferralAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Referral;
+    }
+}

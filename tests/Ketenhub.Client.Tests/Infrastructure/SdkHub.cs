@@ -1,0 +1,110 @@
+using Ketenhub.Client;
+using Ketenhub.Contracts.V1;
+using Ketenhub.HubTests.Infrastructure;
+
+namespace Ketenhub.ClientTests.Infrastructure;
+
+/// <summary>
+/// The real hub in memory (the hub tests' <see cref="HubFactory"/>: real SQLite, demo parties and rules, a fake
+/// clock) with faults that tests can inject, and SDK clients that reach it through its test server.
+/// </summary>
+public sealed class SdkHub : IDisposable
+{
+    private static int _bsnSeed = 20_000_000;
+    private readonly List<KetenhubClient> _clients = [];
+
+    public SdkHub()
+    {
+        Hub = Faults.InstallInto(new HubFactory());
+    }
+
+    public HubFactory Hub { get; }
+
+    public Faults Faults { get; } = new();
+
+    /// <summary>An SDK client calling as <paramref name="party"/> (the development header), with short retry pauses.</summary>
+    public KetenhubClient As(string party, Action<KetenhubClientOptions>? configure = null, TimeProvider? time = null)
+    {
+        var options = new KetenhubClientOptions
+        {
+            Address = Hub.Server.BaseAddress,
+            DevelopmentParty = party,
+            Retry = new KetenhubRetryOptions { InitialBackoff = TimeSpan.FromMilliseconds(5), MaxBackoff = TimeSpan.FromMilliseconds(20) },
+        };
+        configure?.Invoke(options);
+        var client = new KetenhubClient(options, time, Hub.Server.CreateHandler());
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>A fresh nine-digit number that passes the elfproef.</summary>
+    public static string NewBsn()
+    {
+        while (true)
+        {
+            var seed = Interlocked.Increment(ref _bsnSeed).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
+            var sum = 0;
+            for (var i = 0; i < 8; i++)
+            {
+                sum += (9 - i) * (seed[i] - '0');
+            }
+
+            var check = sum % 11;
+            if (check < 10)
+            {
+                return seed + (char)('0' + check);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A client coached by Lisa at waakvlam-zorg who consents to the coach receiving financial signals; the
+    /// social service (sdd) raises them.
+    /// </summary>
+    public async Task<(KetenhubClient Sdd, KetenhubClient Coach, string Client)> CoachedClientAsync(Action<KetenhubClientOptions>? coachOptions = null, TimeProvider? coachTime = null)
+    {
+        var coach = As("waakvlam-zorg", coachOptions, coachTime);
+        var sdd = As("sdd");
+        var registered = await coach.Clients.RegisterAsync(NewBsn(), new DateOnly(1994, 11, 2), "0505");
+        var client = registered.Client.Name;
+        await coach.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa", Phone = "078-1234567", Email = "lisa@example.org" });
+        var consent = new Consent { Client = client, GrantorRole = GrantorRole.Client, RecipientParty = "parties/waakvlam-zorg", Purposes = { Purpose.SignalFollowUp, Purpose.Coaching }, DataCategories = { DataCategory.Finances } };
+        await coach.Consents.GrantAsync(consent);
+        return (sdd, coach, client);
+    }
+
+    /// <summary>A financial signal about the client.</summary>
+    public static Signal Arrears(string client, string description = "Two months of arrears on rent.") => new()
+    {
+        Client = client,
+        Kind = SignalKind.PaymentArrears,
+        LifeDomain = LifeDomain.Finances,
+        Severity = SignalSeverity.Concern,
+        Description = description,
+    };
+
+    /// <summary>Raises <paramref name="count"/> signals and returns the names of the coach's deliveries, in order.</summary>
+    public static async Task<List<string>> RaiseAsync(KetenhubClient sender, string client, int count)
+    {
+        var names = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var response = await sender.Signals.SubmitAsync(Arrears(client, $"Signal {i}"));
+            var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/waakvlam-zorg");
+            Assert.Equal(RecipientOutcome.Content, decision.Outcome);
+            names.Add(decision.Delivery);
+        }
+
+        return names;
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        Hub.Dispose();
+    }
+}
