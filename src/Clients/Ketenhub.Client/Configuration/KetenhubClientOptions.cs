@@ -71,6 +71,13 @@ public sealed class KetenhubClientOptions
     /// <summary>How long to wait for a keep-alive ping's answer before the connection is closed. <value>The default value is 20 seconds.</value></summary>
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Advanced: creates the HTTP handler calls go through, for example an in-memory test server's handler in
+    /// your own integration tests. Null (the default): a handler built from these options (TLS, client
+    /// certificate, trusted roots, keep-alive pings). A handler from here gets none of those settings.
+    /// </summary>
+    public Func<HttpMessageHandler>? HttpHandlerFactory { get; set; }
+
     /// <summary>The largest message the SDK accepts from the hub, in bytes. <value>The default value is 16 MiB.</value></summary>
     public int MaxReceiveMessageSize { get; set; } = 16 * 1024 * 1024;
 }

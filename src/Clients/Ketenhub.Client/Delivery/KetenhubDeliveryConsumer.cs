@@ -111,6 +111,12 @@ public sealed partial class KetenhubDeliveryConsumer
                 failures++;
                 LogStreamFailed(ex.StatusCode.ToString(), ex.Reason ?? "-", failures);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Anything else on the way (a transport error the channel did not translate): reconnect all the same.
+                failures++;
+                LogStreamFailed(ex.GetType().Name, "-", failures);
+            }
             finally
             {
                 if (redeliver is not null)

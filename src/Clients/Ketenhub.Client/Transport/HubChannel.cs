@@ -22,7 +22,7 @@ internal static class HubChannel
         var address = options.Address ?? throw new InvalidOperationException("Ketenhub:Address is not set.");
         var channelOptions = new GrpcChannelOptions
         {
-            HttpHandler = handler ?? CreateHandler(options),
+            HttpHandler = handler ?? options.HttpHandlerFactory?.Invoke() ?? CreateHandler(options),
             DisposeHttpClient = true,
             ServiceConfig = ServiceConfigOf(options.Retry),
             MaxRetryAttempts = Math.Max(1, options.Retry.MaxAttempts),
