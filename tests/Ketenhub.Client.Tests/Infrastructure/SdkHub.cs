@@ -22,13 +22,25 @@ public sealed class SdkHub : IDisposable
 
     public Faults Faults { get; } = new();
 
-    /// <summary>An SDK client calling as <paramref name="party"/> (the development header), with short retry pauses.</summary>
+    /// <summary>How many tokens the clients' token providers handed out.</summary>
+    public int TokensIssued => _tokensIssued;
+
+    private int _tokensIssued;
+
+    /// <summary>
+    /// An SDK client calling as <paramref name="party"/> with bearer tokens the hub's test signing key signs (a
+    /// token provider, as a production caller has), with short retry pauses.
+    /// </summary>
     public KetenhubClient As(string party, Action<KetenhubClientOptions>? configure = null, TimeProvider? time = null)
     {
         var options = new KetenhubClientOptions
         {
             Address = Hub.Server.BaseAddress,
-            DevelopmentParty = party,
+            TokenProvider = KetenhubTokenProvider.FromDelegate(_ =>
+            {
+                Interlocked.Increment(ref _tokensIssued);
+                return ValueTask.FromResult(Hub.Token(party));
+            }),
             Retry = new KetenhubRetryOptions { InitialBackoff = TimeSpan.FromMilliseconds(5), MaxBackoff = TimeSpan.FromMilliseconds(20) },
         };
         configure?.Invoke(options);
