@@ -57,6 +57,9 @@ public sealed class HubProcess : IDisposable
         }
     }
 
+    /// <summary>Changes a configuration override for the next start; a null value removes the key.</summary>
+    public void Set(string key, string? value) => _settings[key] = value;
+
     /// <summary>The hub's assembly that is started.</summary>
     public static string HubDllPath => HubDll.Value;
 
@@ -94,7 +97,10 @@ public sealed class HubProcess : IDisposable
     public int Runs => _runs;
 
     /// <summary>Starts the process without waiting for it to serve.</summary>
-    public void Start()
+    public void Start() => Start([]);
+
+    /// <summary>Starts the hub with command-line arguments after the assembly (for example a command such as <c>reencrypt-bsn</c>).</summary>
+    public void Start(params string[] arguments)
     {
         if (IsRunning)
         {
@@ -111,6 +117,10 @@ public sealed class HubProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(HubDllPath);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         foreach (var key in start.Environment.Keys.ToList())
         {
             if (IsolatedPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))

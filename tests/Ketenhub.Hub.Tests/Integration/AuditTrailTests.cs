@@ -310,6 +310,42 @@ public sealed class AuditTrailTests : IDisposable
         await ExpectIntactAsync();
     }
 
+    [Fact]
+    public async Task CuttingTheTrailBack_IsFoundWithAHeadRecordedEarlier()
+    {
+        var waakvlam = _hub.As("waakvlam-zorg");
+        for (var i = 0; i < 3; i++)
+        {
+            await Kit.ClientWithCoachAsync(waakvlam);
+        }
+
+        // The operator keeps the head that a verification printed.
+        var recorded = await Auditor().VerifyAuditTrailAsync(new VerifyAuditTrailRequest());
+        var head = $"{recorded.HeadSequence}:{recorded.HeadHash}";
+        using (var output = new StringWriter())
+        {
+            Assert.Equal(AuditVerifyCommand.Intact, await AuditVerifyCommand.RunAsync(["--Storage:DataDirectory=" + _hub.DataDirectory, "--expect-head", head], output));
+            Assert.Contains($"event {recorded.HeadSequence}, is still in the trail", output.ToString(), StringComparison.Ordinal);
+        }
+
+        // More events follow; the recorded head stays valid.
+        await Kit.ClientWithCoachAsync(waakvlam);
+        Assert.Equal(AuditVerifyCommand.Intact, await AuditVerifyCommand.RunAsync(["--Storage:DataDirectory=" + _hub.DataDirectory, "--expect-head", head], TextWriter.Null));
+
+        // Someone removes the last events, back to before the recorded head: the chain alone is still intact.
+        Sql("DROP TRIGGER audit_events_append_only_delete;");
+        Sql($"DELETE FROM audit_events WHERE sequence >= {recorded.HeadSequence - 1};");
+        Assert.Equal(AuditVerifyCommand.Intact, await AuditVerifyCommand.RunAsync(["--Storage:DataDirectory=" + _hub.DataDirectory], TextWriter.Null));
+        using (var output = new StringWriter())
+        {
+            Assert.Equal(AuditVerifyCommand.Broken, await AuditVerifyCommand.RunAsync(["--Storage:DataDirectory=" + _hub.DataDirectory, "--expect-head", head], output));
+            Assert.Contains($"event {recorded.HeadSequence}, the head recorded earlier, is missing", output.ToString(), StringComparison.Ordinal);
+        }
+
+        // A malformed head is a usage error, not a verdict.
+        Assert.Equal(AuditVerifyCommand.NoDatabase, await AuditVerifyCommand.RunAsync(["--Storage:DataDirectory=" + _hub.DataDirectory, "--expect-head", "12"], TextWriter.Null));
+    }
+
     private async Task ExpectBrokenAsync(AuditProblem problem, long sequence, string eventId)
     {
         var result = await Auditor().VerifyAuditTrailAsync(new VerifyAuditTrailRequest());
