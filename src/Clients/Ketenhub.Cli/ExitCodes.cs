@@ -12,6 +12,9 @@ public static class ExitCodes
     /// <summary>The hub answered with an error (a coded <c>google.rpc.Status</c>).</summary>
     public const int Refused = 2;
 
+    /// <summary><c>import</c>: some rows failed (checked locally or refused by the hub); the others were imported. The same code as <see cref="Refused"/>.</summary>
+    public const int RowsFailed = Refused;
+
     /// <summary>The hub could not be reached, or (for <c>health</c>) it is not serving.</summary>
     public const int Unreachable = 3;
 }

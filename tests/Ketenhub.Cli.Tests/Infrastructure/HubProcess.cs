@@ -21,6 +21,9 @@ public sealed class HubProcess : IAsyncLifetime
 
     public string Url { get; private set; } = string.Empty;
 
+    /// <summary>The key file of the hub's development issuer, for minting tokens (for example with the admin role) with <c>ketenhub token --key-file</c>.</summary>
+    public string DevelopmentKeyFile => Path.Combine(_dataDirectory, "development-issuer-key.pem");
+
     /// <summary>What the hub wrote to its console so far, for failure messages.</summary>
     public string Log
     {
@@ -51,7 +54,7 @@ public sealed class HubProcess : IAsyncLifetime
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = Url;
         start.Environment["Storage__DataDirectory"] = _dataDirectory;
         start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["Identity__DevelopmentIssuer__KeyFile"] = Path.Combine(_dataDirectory, "development-issuer-key.pem");
+        start.Environment["Identity__DevelopmentIssuer__KeyFile"] = DevelopmentKeyFile;
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub process.");
         _process.OutputDataReceived += (_, e) => Append(e.Data);

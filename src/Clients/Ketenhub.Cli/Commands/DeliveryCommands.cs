@@ -24,8 +24,84 @@ public static class DeliveryCommands
         };
         context.SetAction(tail, (call, parse, cancellationToken) =>
             TailAsync(call, parse.GetValue(after), parse.GetValue(ack), parse.GetValue(count), parse.GetValue(timeout), cancellationToken));
-        return new Command("deliveries", "The calling party's deliveries.") { tail };
+        return new Command("deliveries", "The calling party's deliveries.") { tail, SetAside(context) };
     }
+
+    /// <summary><c>deliveries set-aside list</c> and <c>replay</c>: deliveries set aside after repeated failed attempts.</summary>
+    private static Command SetAside(CliContext context)
+    {
+        var recipient = CliOptions.Text("--recipient", "Whose set-aside deliveries to list, a party id; defaults to the caller's own. Another party's need the admin role.", helpName: "party");
+        var client = ClientCommands.ClientOption(required: false);
+        var list = new Command("list", "Lists the deliveries set aside after repeated failed attempts, oldest first.") { recipient, client };
+        context.SetAction(list, async (call, parse, cancellationToken) =>
+        {
+            var service = new DeliveryService.DeliveryServiceClient(call.Invoker);
+            var all = new ListDeliveriesResponse();
+            var token = string.Empty;
+            do
+            {
+                var page = await service.ListDeliveriesAsync(
+                    new ListDeliveriesRequest
+                    {
+                        Status = DeliveryStatus.SetAside,
+                        Recipient = Names.Party(parse.GetValue(recipient)),
+                        Client = Names.Client(parse.GetValue(client)),
+                        PageSize = 1000,
+                        PageToken = token,
+                    },
+                    call.Unary(cancellationToken));
+                all.Deliveries.Add(page.Deliveries);
+                token = page.NextPageToken;
+            }
+            while (token.Length > 0);
+
+            if (call.Json)
+            {
+                call.WriteJson(all);
+                return ExitCodes.Ok;
+            }
+
+            if (all.Deliveries.Count == 0)
+            {
+                call.Host.Output.WriteLine("No set-aside deliveries.");
+                return ExitCodes.Ok;
+            }
+
+            call.Host.Output.WriteLine(SetAsideRow("DELIVERY", "SEQ", "RECIPIENT", "CLIENT", "SENDER", "ATTEMPTS", "CREATED"));
+            foreach (var d in all.Deliveries)
+            {
+                call.Host.Output.WriteLine(SetAsideRow(d.Name, d.Sequence.ToString(CultureInfo.InvariantCulture), Names.ShortParty(d.Recipient), d.Client, Names.ShortParty(d.Sender), d.AttemptCount.ToString(CultureInfo.InvariantCulture), Render.Time(d.CreateTime)));
+            }
+
+            call.Note($"{all.Deliveries.Count} set-aside deliveries.");
+            return ExitCodes.Ok;
+        });
+
+        var name = new Argument<string>("delivery") { Description = "The set-aside delivery: deliveries/… or its id." };
+        var replay = new Command("replay", "Puts a set-aside delivery back in its recipient's queue (the recipient itself, or an admin).") { name };
+        context.SetAction(replay, async (call, parse, cancellationToken) =>
+        {
+            var delivery = Names.Resource("deliveries", parse.GetValue(name));
+            var response = await new DeliveryService.DeliveryServiceClient(call.Invoker).ReplayDeliveryAsync(
+                new ReplayDeliveryRequest { RequestId = call.NextRequestId(), Name = delivery },
+                call.Unary(cancellationToken));
+            if (call.Json)
+            {
+                call.WriteJson(response);
+            }
+            else
+            {
+                call.Host.Output.WriteLine($"{delivery} {EnumNames<DeliveryStatus>.Format(response.Status)}");
+            }
+
+            return ExitCodes.Ok;
+        });
+
+        return new Command("set-aside", "Deliveries set aside after repeated failed attempts: list them, replay one.") { list, replay };
+    }
+
+    private static string SetAsideRow(string name, string sequence, string recipient, string client, string sender, string attempts, string created) =>
+        $"{name,-47} {sequence,6} {recipient,-22} {client,-44} {sender,-22} {attempts,8} {created}".TrimEnd();
 
     private static async Task<int> TailAsync(Invocation call, long after, bool acknowledge, int? count, int? idleSeconds, CancellationToken cancellationToken)
     {

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Ketenhub.Cli.Tests.Infrastructure;
+using Ketenhub.Contracts.V1;
+using Xunit.Abstractions;
+
+namespace Ketenhub.Cli.Tests.Import;
+
+/// <summary>
+/// <c>ketenhub import</c> against the real hub process: a few rows end to end, the dry run, and an export
+/// of 5,000 rows with bad ones, interrupted by killing the tool's process and resumed, then run again.
+/// Counted at the hub: the social service's deliveries (one per transition, waiting for consent).
+/// </summary>
+public sealed class ImportEndToEndTests(HubProcess hub, ITestOutputHelper log) : IClassFixture<HubProcess>, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("ketenhub-import-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task AFewRows_BecomeOneSchoolLeaverTransitionEach_ToTheSocialService_WithAnErrorReportWithoutPersonalData()
+    {
+        var file = Path.Combine(_folder, "export.csv");
+        await File.WriteAllTextAsync(file,
+            "\uFEFFbsn;achternaam;geboortedatum;gemeentecode;brin;verwachte_uitstroomdatum\r\n" +
+            $"{ExportFiles.Bsn(11, 1)};\"Visser; J.\";14-03-2008;0642;18XP;01-07-2026\r\n" +
+            $"{ExportFiles.Bsn(11, 2)};\"de \"\"Boer\"\"\";2008-05-02;505;18XP;2026-07-01\r\n" +
+            "123456789;Bakker;2008-05-02;0505;18XP;2026-07-01\r\n");
+
+        var result = await Run("import", file, "--as", "hans-petrischool");
+
+        Assert.True(result.ExitCode == ExitCodes.RowsFailed, result.ToString());
+        Assert.Contains("2 rows imported, 0 already imported, 1 rows failed", result.Output);
+        var errors = await File.ReadAllLinesAsync(file + ".errors.csv");
+        Assert.Equal(["row,line,column,reason,detail", "3,4,bsn,INVALID_BSN,\"bsn is not nine digits that pass the elfproef.\""], errors);
+        Assert.DoesNotContain("123456789", result.Output + result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Bakker", result.Output + result.Error, StringComparison.Ordinal);
+
+        // The JSON of a second run: both good rows already imported, with the same client and transition names the hub gave.
+        var again = await Run("import", file, "--as", "hans-petrischool", "--json");
+        Assert.Equal(ExitCodes.RowsFailed, again.ExitCode);
+        var json = JsonDocument.Parse(again.Output).RootElement;
+        Assert.Equal(3, json.GetProperty("summary").GetProperty("rows").GetInt32());
+        Assert.Equal(2, json.GetProperty("summary").GetProperty("alreadyImported").GetInt32());
+        var rows = json.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(["already_imported", "already_imported", "failed"], rows.Select(r => r.GetProperty("status").GetString()));
+
+        // At the hub: each transition is SCHOOL_LEAVER_18 from the school to SDD, effective on the leave date.
+        using var channel = GrpcChannel.ForAddress(hub.Url);
+        var transitions = new TransitionService.TransitionServiceClient(channel);
+        foreach (var row in rows.Take(2))
+        {
+            var transition = (await transitions.GetTransitionAsync(new GetTransitionRequest { Name = row.GetProperty("transition").GetString() }, As("hans-petrischool"))).Transition;
+            Assert.Equal((TransitionKind.SchoolLeaver18, "parties/hans-petrischool", "parties/sdd", 2026, 7, 1), (transition.Kind, transition.FromParty, transition.ToParty, transition.EffectiveDate.Year, transition.EffectiveDate.Month, transition.EffectiveDate.Day));
+            Assert.Equal(row.GetProperty("client").GetString(), transition.Client);
+        }
+
+        Assert.Equal(1, await SddDeliveriesFor(rows[0].GetProperty("client").GetString()!));
+    }
+
+    [Fact]
+    public async Task DryRun_ExplainsEachRow_AndSendsNothing()
+    {
+        var file = ExportFiles.Write(Path.Combine(_folder, "dry.csv"), series: 12, rows: 20, withBadRows: true);
+        var before = await SddDeliveryCount();
+
+        var result = await Run("import", file, "--as", "hans-petrischool", "--dry-run");
+
+        Assert.True(result.ExitCode == ExitCodes.RowsFailed, result.ToString());
+        Assert.Contains("Dry run: 19 rows would be imported, 1 rows have errors", result.Output);
+        result.LineWith("row 1: would announce SCHOOL_LEAVER_18 for a new client");
+        Assert.Equal(["row,line,column,reason,detail", "17,18,bsn,INVALID_BSN,\"bsn is not nine digits that pass the elfproef.\""], await File.ReadAllLinesAsync(file + ".errors.csv"));
+        Assert.False(File.Exists(Path.Combine(_folder, "dry.csv.progress")));
+        Assert.Equal(before, await SddDeliveryCount());
+
+        // Once imported, a dry run explains each row with its client: SDD waits for the student's consent.
+        var imported = await Run("import", file, "--as", "hans-petrischool");
+        Assert.Equal(ExitCodes.RowsFailed, imported.ExitCode);
+        Assert.Equal(before + 19, await SddDeliveryCount());
+        var explained = await Run("import", file, "--as", "hans-petrischool", "--dry-run", "--json");
+        var rows = JsonDocument.Parse(explained.Output).RootElement.GetProperty("rows").EnumerateArray().Where(r => r.GetProperty("status").GetString() == "would_import").ToList();
+        Assert.Equal(19, rows.Count);
+        Assert.All(rows, r => Assert.Contains("sdd AWAITING_CONSENT", r.GetProperty("decisions").EnumerateArray().Select(d => d.GetString())));
+        Assert.Equal(before + 19, await SddDeliveryCount());
+    }
+
+    [Fact]
+    public async Task FiveThousandRows_KilledPartway_Resumed_ThenRunAgain_GiveExactlyOneTransitionPerGoodRow()
+    {
+        var file = ExportFiles.Write(Path.Combine(_folder, "leerlingen-2026.csv"), series: 21, rows: 5000);
+        var good = 5000 - ExportFiles.BadRows.Count;
+        var progress = Path.Combine(_folder, "leerlingen-2026.csv.progress");
+        var clock = Stopwatch.StartNew();
+
+        // 1. The tool as its own process, killed once it has confirmed some rows.
+        using (var process = StartTool("import", file, "--as", "hans-petrischool", "--hub", hub.Url, "--json", "--parallel", "2"))
+        {
+            while (ConfirmedRows(progress) < 300)
+            {
+                Assert.False(process.HasExited, $"The import ended before it could be interrupted: exit {(process.HasExited ? process.ExitCode : 0)}.");
+                await Task.Delay(20);
+            }
+
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        var confirmedBeforeKill = ConfirmedRows(progress);
+        log.WriteLine($"killed after {clock.Elapsed.TotalSeconds:F1} s with {confirmedBeforeKill} rows confirmed");
+        Assert.InRange(confirmedBeforeKill, 300, good - 1);
+
+        // 2. Resumed: the confirmed rows are skipped, the rest imported, the bad rows reported.
+        var resumed = await Run("import", file, "--as", "hans-petrischool", "--json");
+        log.WriteLine($"resumed and finished after {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(resumed.ExitCode == ExitCodes.RowsFailed, resumed.ToString()[..Math.Min(2000, resumed.ToString().Length)]);
+        var summary = JsonDocument.Parse(resumed.Output).RootElement.GetProperty("summary");
+        Assert.Equal(5000, summary.GetProperty("rows").GetInt32());
+        Assert.Equal(ExportFiles.BadRows.Count, summary.GetProperty("failedRows").GetInt32());
+        Assert.Equal(good, summary.GetProperty("imported").GetInt32() + summary.GetProperty("alreadyImported").GetInt32());
+        Assert.True(summary.GetProperty("alreadyImported").GetInt32() >= confirmedBeforeKill);
+
+        var errors = (await File.ReadAllLinesAsync(file + ".errors.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(ExportFiles.BadRows.OrderBy(b => b.Key).Select(b => (b.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), b.Value.Column, b.Value.Reason)), errors.Select(e => (e[0], e[2], e[3])));
+
+        // 3. At the hub: one transition per good row, so SDD has exactly one delivery for each good row's client.
+        var clients = JsonDocument.Parse(resumed.Output).RootElement.GetProperty("rows").EnumerateArray()
+            .Where(r => r.TryGetProperty("client", out _)).Select(r => r.GetProperty("client").GetString()!).ToList();
+        Assert.Equal(good, clients.Distinct().Count());
+        var perClient = await SddDeliveriesByClient();
+        Assert.All(clients, c => Assert.Equal(1, perClient.GetValueOrDefault(c)));
+        var total = perClient.Values.Sum();
+
+        // 4. Run again: nothing new; and again without the progress file: the hub answers each row with its first answer.
+        var again = await Run("import", file, "--as", "hans-petrischool", "--json");
+        Assert.Equal(good, JsonDocument.Parse(again.Output).RootElement.GetProperty("summary").GetProperty("alreadyImported").GetInt32());
+        var restarted = await Run("import", file, "--as", "hans-petrischool", "--json", "--restart", "--parallel", "8");
+        log.WriteLine($"re-sent all rows after {clock.Elapsed.TotalSeconds:F1} s");
+        var restartedRows = JsonDocument.Parse(restarted.Output).RootElement.GetProperty("rows").EnumerateArray()
+            .Where(r => r.TryGetProperty("client", out _)).Select(r => r.GetProperty("client").GetString()!).ToList();
+        Assert.Equal(clients.Order(), restartedRows.Order());
+        Assert.Equal(total, (await SddDeliveriesByClient()).Values.Sum());
+    }
+
+    [Fact]
+    public async Task SetAside_ListedByTheRecipientAndAnAdmin_ReplayedByAnAdmin()
+    {
+        // One imported student whose consent releases the transition to SDD; SDD fails it until it is set aside.
+        var file = Path.Combine(_folder, "one.csv");
+        await File.WriteAllTextAsync(file, $"bsn,birth_date,municipality_code,brin,expected_leave_date\n{ExportFiles.Bsn(13, 1)},2008-03-14,0642,18XP,2026-07-01\n");
+        var imported = await Run("import", file, "--as", "hans-petrischool", "--json");
+        Assert.True(imported.ExitCode == ExitCodes.Ok, imported.ToString());
+        var client = JsonDocument.Parse(imported.Output).RootElement.GetProperty("rows")[0].GetProperty("client").GetString()!;
+        var consent = await Run("consent", "grant", "--as", "sdd", "--client", client, "--grantor", "client", "--to", "sdd", "--purpose", "transition", "--category", "support_plan", "contact_details");
+        Assert.True(consent.ExitCode == ExitCodes.Ok, consent.ToString());
+
+        using var channel = GrpcChannel.ForAddress(hub.Url);
+        var deliveries = new DeliveryService.DeliveryServiceClient(channel);
+        string name;
+        var attempt = 0;
+        while (true)
+        {
+            attempt++;
+            using var stream = deliveries.StreamDeliveries(new StreamDeliveriesRequest(), As("sdd"));
+            Delivery? delivery = null;
+            while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                if (stream.ResponseStream.Current.Delivery.Client == client)
+                {
+                    delivery = stream.ResponseStream.Current.Delivery;
+                    break;
+                }
+            }
+
+            name = delivery!.Name;
+            var rejected = await deliveries.RejectDeliveryAsync(new RejectDeliveryRequest { RequestId = $"reject-{name}-{attempt}", Name = name, ReasonCode = "PARSE_ERROR" }, As("sdd"));
+            if (rejected.Status == DeliveryStatus.SetAside)
+            {
+                break;
+            }
+
+            Assert.True(attempt < 10, "The delivery was never set aside.");
+        }
+
+        var own = await Run("deliveries", "set-aside", "list", "--as", "sdd", "--client", client);
+        Assert.True(own.ExitCode == ExitCodes.Ok, own.ToString());
+        own.LineWith(name, "sdd", client, "hans-petrischool");
+
+        var notAdmin = await Run("deliveries", "set-aside", "list", "--as", "hans-petrischool", "--recipient", "sdd");
+        Assert.Equal(ExitCodes.Refused, notAdmin.ExitCode);
+        Assert.Contains("ADMIN_ROLE_REQUIRED", notAdmin.Error);
+
+        var token = (await Run("token", "--party", "wijkteam-zwijndrecht", "--role", "admin", "--key-file", hub.DevelopmentKeyFile)).Output.Trim();
+        var listed = await Run("deliveries", "set-aside", "list", "--token", token, "--recipient", "sdd", "--json");
+        Assert.True(listed.ExitCode == ExitCodes.Ok, listed.ToString());
+        Assert.Contains(Google.Protobuf.JsonParser.Default.Parse<ListDeliveriesResponse>(listed.Output).Deliveries, d => d.Name == name && d.Status == DeliveryStatus.SetAside);
+
+        var replayed = await Run("deliveries", "set-aside", "replay", name, "--token", token);
+        Assert.True(replayed.ExitCode == ExitCodes.Ok, replayed.ToString());
+        Assert.Equal($"{name} PENDING", replayed.Output.Trim());
+        var none = await Run("deliveries", "set-aside", "list", "--as", "sdd", "--client", client);
+        Assert.Contains("No set-aside deliveries.", none.Output);
+        var again = await Run("deliveries", "set-aside", "replay", name, "--token", token);
+        Assert.Equal(ExitCodes.Refused, again.ExitCode);
+        Assert.Contains("DELIVERY_NOT_SET_ASIDE", again.Error);
+    }
+
+    private async Task<CliResult> Run(params string[] args) => await Tool.RunAsync([.. args, "--hub", hub.Url]);
+
+    private static CallOptions As(string party) => new(new Metadata { { Invocation.PartyHeader, party } });
+
+    private static int ConfirmedRows(string progress)
+    {
+        if (!File.Exists(progress))
+        {
+            return 0;
+        }
+
+        using var stream = new FileStream(progress, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var count = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.EndsWith("\tok", StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>The tool's own process: the built ketenhub.dll next to the tests.</summary>
+    private static Process StartTool(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(typeof(KetenhubCli).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private async Task<Dictionary<string, int>> SddDeliveriesByClient()
+    {
+        using var channel = GrpcChannel.ForAddress(hub.Url);
+        var service = new DeliveryService.DeliveryServiceClient(channel);
+        var counts = new Dictionary<string, int>();
+        var token = string.Empty;
+        do
+        {
+            var page = await service.ListDeliveriesAsync(new ListDeliveriesRequest { Status = DeliveryStatus.AwaitingConsent, PageSize = 1000, PageToken = token }, As("sdd"));
+            foreach (var d in page.Deliveries)
+            {
+                counts[d.Client] = counts.GetValueOrDefault(d.Client) + 1;
+            }
+
+            token = page.NextPageToken;
+        }
+        while (token.Length > 0);
+        return counts;
+    }
+
+    private async Task<int> SddDeliveryCount() => (await SddDeliveriesByClient()).Values.Sum();
+
+    private async Task<int> SddDeliveriesFor(string client) => (await SddDeliveriesByClient()).GetValueOrDefault(client);
+}
