@@ -61,6 +61,27 @@ public sealed class ImportEndToEndTests(HubProcess hub, ITestOutputHelper log) :
     }
 
     [Fact]
+    public async Task TheSampleInTheReadme_Imports()
+    {
+        var repo = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(repo, "Hub.sln")))
+        {
+            repo = Path.GetDirectoryName(repo.TrimEnd(Path.DirectorySeparatorChar))!;
+        }
+
+        var file = Path.Combine(_folder, "school-export.csv");
+        File.Copy(Path.Combine(repo, "samples", "school-export.csv"), file);
+
+        var dry = await Run("import", file, "--as", "hans-petrischool", "--dry-run");
+        Assert.True(dry.ExitCode == ExitCodes.Ok, dry.ToString());
+        Assert.Contains("Dry run: 4 rows would be imported, 0 rows have errors", dry.Output);
+        var result = await Run("import", file, "--as", "hans-petrischool");
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        Assert.Contains("4 rows imported, 0 already imported, 0 rows failed", result.Output);
+        Assert.Equal(["row,line,column,reason,detail"], await File.ReadAllLinesAsync(file + ".errors.csv"));
+    }
+
+    [Fact]
     public async Task DryRun_ExplainsEachRow_AndSendsNothing()
     {
         var file = ExportFiles.Write(Path.Combine(_folder, "dry.csv"), series: 12, rows: 20, withBadRows: true);
@@ -204,6 +225,21 @@ public sealed class ImportEndToEndTests(HubProcess hub, ITestOutputHelper log) :
         var again = await Run("deliveries", "set-aside", "replay", name, "--token", token);
         Assert.Equal(ExitCodes.Refused, again.ExitCode);
         Assert.Contains("DELIVERY_NOT_SET_ASIDE", again.Error);
+    }
+
+    [Fact]
+    public async Task NoHub_Exit3_AndAMissingColumn_Exit1_BeforeAnythingIsSent()
+    {
+        var file = ExportFiles.Write(Path.Combine(_folder, "x.csv"), series: 14, rows: 3, withBadRows: false);
+        var unreachable = await Tool.RunAsync("import", file, "--as", "hans-petrischool", "--hub", "http://127.0.0.1:1");
+        Assert.True(unreachable.ExitCode == ExitCodes.Unreachable, unreachable.ToString());
+
+        var noColumn = Path.Combine(_folder, "y.csv");
+        await File.WriteAllTextAsync(noColumn, "bsn;birth_date;brin\n111222333;2008-03-14;18XP\n");
+        var usage = await Run("import", noColumn, "--as", "hans-petrischool");
+        Assert.True(usage.ExitCode == ExitCodes.Usage, usage.ToString());
+        Assert.Contains("lacks the column(s) municipality_code, expected_leave_date (separator ';')", usage.Error);
+        Assert.False(File.Exists(noColumn + ".progress"));
     }
 
     private async Task<CliResult> Run(params string[] args) => await Tool.RunAsync([.. args, "--hub", hub.Url]);

@@ -25,7 +25,7 @@ public static class ImportCommand
         var school = CliOptions.Text("--school", "The importing school's party id; defaults to the calling party (--as).", helpName: "party");
         var errors = CliOptions.Text("--errors", "Where to write the per-row error report (CSV). Defaults to FILE.errors.csv; the progress file FILE.progress sits next to it.", helpName: "path");
         var batch = CliOptions.Text("--batch", "The batch name the request ids are derived from; defaults to the file's name without its folder. Keep it when re-running a corrected file.", helpName: "name");
-        var dryRun = new Option<bool>("--dry-run") { Description = "Check every row and ask the hub to explain each transition; sends nothing and stores nothing at the hub." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check every row and ask the hub to explain each transition; makes no write at the hub (it audits the explain calls as reads)." };
         var parallel = CliOptions.Number("--parallel", "How many rows to send at once (default 4).", minimum: 1);
         var restart = new Option<bool>("--restart") { Description = "Ignore the progress file and send every row again (the hub still answers repeated rows with their first answer)." };
         var command = new Command("import", "Imports a school's 18-/18+ export: registers each student and announces a school-leaver transition to the social service. Resumable and safe to re-run.")
