@@ -26,7 +26,7 @@ public static class ImportCommand
         var errors = CliOptions.Text("--errors", "Where to write the per-row error report (CSV). Defaults to FILE.errors.csv; the progress file FILE.progress sits next to it.", helpName: "path");
         var batch = CliOptions.Text("--batch", "The batch name the request ids are derived from; defaults to the file's name without its folder. Keep it when re-running a corrected file.", helpName: "name");
         var dryRun = new Option<bool>("--dry-run") { Description = "Check every row and ask the hub to explain each transition; makes no write at the hub (it audits the explain calls as reads)." };
-        var parallel = CliOptions.Number("--parallel", "How many rows to send at once (default 4).", minimum: 1);
+        var parallel = CliOptions.Number("--parallel", "How many rows to send at once (default 8).", minimum: 1);
         var restart = new Option<bool>("--restart") { Description = "Ignore the progress file and send every row again (the hub still answers repeated rows with their first answer)." };
         var command = new Command("import", "Imports a school's 18-/18+ export: registers each student and announces a school-leaver transition to the social service. Resumable and safe to re-run.")
         {
@@ -35,13 +35,18 @@ public static class ImportCommand
         context.SetAction(command, (call, parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
+            if (parse.GetValue(school) is { Length: > 0 } named && call.Party.Length > 0 && Names.ShortParty(Names.Party(named)) != call.Party)
+            {
+                throw new CliUsageException($"--school {named.Trim()} is not the calling party {call.Party}: a school imports its own export.");
+            }
+
             var options = new ImportOptions(
                 path,
                 Names.ShortParty(Names.Party(parse.GetValue(school) is { Length: > 0 } s ? s : call.Party)),
                 parse.GetValue(errors) is { Length: > 0 } e ? Path.GetFullPath(e) : path + ".errors.csv",
                 parse.GetValue(batch) is { Length: > 0 } b ? b.Trim() : Path.GetFileName(path),
                 parse.GetValue(dryRun),
-                parse.GetValue(parallel) ?? 4,
+                parse.GetValue(parallel) ?? 8,
                 parse.GetValue(restart));
             return new SchoolImport(call, options).RunAsync(cancellationToken);
         });
@@ -124,6 +129,7 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         var ordered = _results.OrderBy(r => r.Row).ThenBy(r => r.Column, StringComparer.Ordinal).ToList();
         WriteErrorReport(ordered);
 
+        var rowCount = rows.Count + problems.Select(p => p.Row).Distinct().Count();
         var failedRows = ordered.Where(r => r.Status is Failed or WouldFail).Select(r => r.Row).Distinct().Count();
         var exit = unreachable is not null ? ExitCodes.Unreachable
             : cancellationToken.IsCancellationRequested ? ExitCodes.Refused
@@ -131,11 +137,11 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
             : ExitCodes.Ok;
         if (call.Json)
         {
-            WriteJson(ordered, rows.Count + problems.Select(p => p.Row).Distinct().Count(), failedRows, unreachable, exit);
+            WriteJson(ordered, rowCount, failedRows, unreachable, exit);
         }
         else
         {
-            WriteSummary(ordered, failedRows, unreachable);
+            WriteSummary(ordered, failedRows, unreachable, rowCount);
         }
 
         return exit;
@@ -347,7 +353,7 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         File.WriteAllText(options.ErrorFile, text.ToString(), new UTF8Encoding(false));
     }
 
-    private void WriteSummary(List<RowResult> results, int failedRows, RpcException? unreachable)
+    private void WriteSummary(List<RowResult> results, int failedRows, RpcException? unreachable, int rowCountSeen)
     {
         int Count(string status) => results.Count(r => r.Status == status);
         var output = call.Host.Output;
@@ -369,6 +375,10 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         {
             ErrorReport.Write(unreachable, call.Host.Error, call.Hub, json: false);
             call.Note("The import stopped; run the same command again to resume it.");
+        }
+        else if (results.Select(r => r.Row).Distinct().Count() is var handled && handled < rowCountSeen)
+        {
+            call.Note($"Interrupted after {handled} of {rowCountSeen} rows; run the same command again to resume it.");
         }
     }
 
