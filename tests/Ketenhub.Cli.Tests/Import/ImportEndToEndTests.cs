@@ -116,7 +116,7 @@ public sealed class ImportEndToEndTests(HubProcess hub, ITestOutputHelper log) :
         var clock = Stopwatch.StartNew();
 
         // 1. The tool as its own process, killed once it has confirmed some rows.
-        using (var process = StartTool("import", file, "--as", "hans-petrischool", "--hub", hub.Url, "--json", "--parallel", "2"))
+        using (var process = StartTool("import", file, "--as", "hans-petrischool", "--hub", hub.Url, "--json", "--parallel", "2", "--id-key-file", KeyFile))
         {
             while (ConfirmedRows(progress) < 300)
             {
@@ -231,7 +231,7 @@ public sealed class ImportEndToEndTests(HubProcess hub, ITestOutputHelper log) :
     public async Task NoHub_Exit3_AndAMissingColumn_Exit1_BeforeAnythingIsSent()
     {
         var file = ExportFiles.Write(Path.Combine(_folder, "x.csv"), series: 14, rows: 3, withBadRows: false);
-        var unreachable = await Tool.RunAsync("import", file, "--as", "hans-petrischool", "--hub", "http://127.0.0.1:1");
+        var unreachable = await Tool.RunAsync("import", file, "--as", "hans-petrischool", "--hub", "http://127.0.0.1:1", "--id-key-file", KeyFile);
         Assert.True(unreachable.ExitCode == ExitCodes.Unreachable, unreachable.ToString());
 
         var noColumn = Path.Combine(_folder, "y.csv");
@@ -242,7 +242,11 @@ public sealed class ImportEndToEndTests(HubProcess hub, ITestOutputHelper log) :
         Assert.False(File.Exists(noColumn + ".progress"));
     }
 
-    private async Task<CliResult> Run(params string[] args) => await Tool.RunAsync([.. args, "--hub", hub.Url]);
+    /// <summary>Runs the tool in-process; an import uses the test's own key file, not the one in the home folder.</summary>
+    private async Task<CliResult> Run(params string[] args) =>
+        await Tool.RunAsync(args[0] == "import" ? [.. args, "--hub", hub.Url, "--id-key-file", KeyFile] : [.. args, "--hub", hub.Url]);
+
+    private string KeyFile => Path.Combine(_folder, "import-id.key");
 
     private static CallOptions As(string party) => new(new Metadata { { Invocation.PartyHeader, party } });
 

@@ -113,5 +113,5 @@ public sealed class ImportRefusalTests : IDisposable
 
     private static List<string> ProgressLines(string file) => [.. File.ReadAllLines(Path.ChangeExtension(file, ".csv.progress")).Where(l => l.EndsWith("\tok", StringComparison.Ordinal))];
 
-    private Task<CliResult> Run(params string[] args) => Tool.RunAsync(new Dictionary<string, string>(), _hub.Connect, args);
+    private Task<CliResult> Run(params string[] args) => Tool.RunAsync(new Dictionary<string, string>(), _hub.Connect, [.. args, "--id-key-file", Path.Combine(_folder, "import-id.key")]);
 }

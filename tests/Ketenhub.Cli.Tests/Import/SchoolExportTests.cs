@@ -94,15 +94,46 @@ public sealed class SchoolExportTests
     }
 
     [Fact]
-    public void RequestIds_AreTheSameForTheSameRowSchoolAndBatch_AndDifferOtherwise()
+    public void RequestIds_AreTheSameForTheSameRowSchoolBatchAndKey_AndDifferOtherwise()
     {
-        var row = new ExportRow(1, 2, "111222333", new DateOnly(2008, 3, 14), "0642", "18XP", new DateOnly(2026, 7, 1));
-        var id = SchoolExport.RequestIdBase("hans-petrischool", "export.csv", row);
+        var key = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+        var row = new ExportRow(1, 2, "111222333", new DateOnly(2008, 3, 14), "0642", "18XP", new DateOnly(2026, 7, 1)) { SocialService = "parties/sdd" };
+        var id = SchoolExport.RequestIdBase(key, "hans-petrischool", "export.csv", row);
 
         Assert.Matches("^imp-[0-9a-f]{40}$", id);
-        Assert.Equal(id, SchoolExport.RequestIdBase("hans-petrischool", "export.csv", row with { Row = 7, Line = 9 }));
-        Assert.NotEqual(id, SchoolExport.RequestIdBase("de-sprong", "export.csv", row));
-        Assert.NotEqual(id, SchoolExport.RequestIdBase("hans-petrischool", "export-2.csv", row));
-        Assert.NotEqual(id, SchoolExport.RequestIdBase("hans-petrischool", "export.csv", row with { ExpectedLeaveDate = new DateOnly(2026, 8, 1) }));
+        Assert.Equal(id, SchoolExport.RequestIdBase(key, "hans-petrischool", "export.csv", row with { Row = 7, Line = 9 }));
+        Assert.NotEqual(id, SchoolExport.RequestIdBase(key, "de-sprong", "export.csv", row));
+        Assert.NotEqual(id, SchoolExport.RequestIdBase(key, "hans-petrischool", "export-2.csv", row));
+        Assert.NotEqual(id, SchoolExport.RequestIdBase(key, "hans-petrischool", "export.csv", row with { ExpectedLeaveDate = new DateOnly(2026, 8, 1) }));
+        Assert.NotEqual(id, SchoolExport.RequestIdBase([.. key.Reverse()], "hans-petrischool", "export.csv", row));
+
+        // The transition's id depends on the hub's client, not on the key or the BSN.
+        var transition = SchoolExport.TransitionRequestId("hans-petrischool", "export.csv", "clients/cli_1", row);
+        Assert.Matches("^imp-[0-9a-f]{40}-t$", transition);
+        Assert.Equal(transition, SchoolExport.TransitionRequestId("hans-petrischool", "export.csv", "clients/cli_1", row with { Bsn = "123456782" }));
+        Assert.NotEqual(transition, SchoolExport.TransitionRequestId("hans-petrischool", "export.csv", "clients/cli_2", row));
+    }
+
+    [Fact]
+    public void ImportKey_IsCreatedOnce_OwnerOnly_AndReadBack()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ketenhub-import-key-{Guid.NewGuid():N}", "id.key");
+        try
+        {
+            var created = ImportKey.LoadOrCreate(path);
+            Assert.Equal(32, created.Length);
+            Assert.Equal(created, ImportKey.LoadOrCreate(path));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+
+            File.WriteAllText(path, "not a key");
+            Assert.Throws<CliUsageException>(() => ImportKey.LoadOrCreate(path));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
     }
 }

@@ -27,10 +27,11 @@ public static class ImportCommand
         var batch = CliOptions.Text("--batch", "The batch name the request ids are derived from; defaults to the file's name without its folder. Keep it when re-running a corrected file.", helpName: "name");
         var dryRun = new Option<bool>("--dry-run") { Description = "Check every row and ask the hub to explain each transition; makes no write at the hub (it audits the explain calls as reads)." };
         var parallel = CliOptions.Number("--parallel", "How many rows to send at once (default 8).", minimum: 1);
+        var keyFile = CliOptions.Text("--id-key-file", $"The key the rows' request ids are derived with (created when missing). Defaults to {ImportKey.DefaultFile}.", helpName: "path");
         var restart = new Option<bool>("--restart") { Description = "Ignore the progress file and send every row again (the hub still answers repeated rows with their first answer)." };
         var command = new Command("import", "Imports a school's 18-/18+ export: registers each student and announces a school-leaver transition to the social service. Resumable and safe to re-run.")
         {
-            file, school, errors, batch, dryRun, parallel, restart,
+            file, school, errors, batch, dryRun, parallel, restart, keyFile,
         };
         context.SetAction(command, (call, parse, cancellationToken) =>
         {
@@ -47,7 +48,8 @@ public static class ImportCommand
                 parse.GetValue(batch) is { Length: > 0 } b ? b.Trim() : Path.GetFileName(path),
                 parse.GetValue(dryRun),
                 parse.GetValue(parallel) ?? 8,
-                parse.GetValue(restart));
+                parse.GetValue(restart),
+                parse.GetValue(keyFile) is { Length: > 0 } k ? Path.GetFullPath(k) : ImportKey.DefaultFile);
             return new SchoolImport(call, options).RunAsync(cancellationToken);
         });
         return command;
@@ -55,7 +57,7 @@ public static class ImportCommand
 }
 
 /// <summary>The options of one import.</summary>
-public sealed record ImportOptions(string File, string School, string ErrorFile, string Batch, bool DryRun, int Parallel, bool Restart)
+public sealed record ImportOptions(string File, string School, string ErrorFile, string Batch, bool DryRun, int Parallel, bool Restart, string KeyFile)
 {
     /// <summary>The progress file: the error report's path with <c>.progress</c> instead of its extension.</summary>
     public string ProgressFile => Path.ChangeExtension(ErrorFile, null) is var stem && stem.EndsWith(".errors", StringComparison.Ordinal)
@@ -104,7 +106,8 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
             }
         }
 
-        var (rows, problems) = ReadRows(schoolParty, socialServices);
+        var key = ImportKey.LoadOrCreate(options.KeyFile);
+        var (rows, problems) = ReadRows(schoolParty, socialServices, key);
         foreach (var problem in problems)
         {
             _results.Add(new RowResult(problem.Row, problem.Line, options.DryRun ? WouldFail : Failed, Column: problem.Column, Reason: problem.Reason, Detail: problem.Detail));
@@ -147,7 +150,7 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         return exit;
     }
 
-    private (List<ExportRow> Rows, List<RowProblem> Problems) ReadRows(Party school, Dictionary<string, string> socialServices)
+    private (List<ExportRow> Rows, List<RowProblem> Problems) ReadRows(Party school, Dictionary<string, string> socialServices, byte[] key)
     {
         using var csv = OpenCsv();
         var header = csv.Next() ?? throw new CliUsageException($"The file '{options.File}' is empty; it needs a header line.");
@@ -186,7 +189,7 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
             }
 
             firstRowOfBsn[row.Bsn] = number;
-            rows.Add(row with { SocialService = socialService, RequestIdBase = SchoolExport.RequestIdBase(options.School, options.Batch, row) });
+            rows.Add(row with { SocialService = socialService, RequestIdBase = SchoolExport.RequestIdBase(key, options.School, options.Batch, row) });
         }
 
         return (rows, problems);
@@ -280,7 +283,7 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
             },
             call.Unary(cancellationToken));
         var created = await new TransitionService.TransitionServiceClient(call.Invoker).CreateTransitionAsync(
-            new CreateTransitionRequest { RequestId = row.RequestIdBase + "-t", Transition = Draft(row, registered.Client.Name) },
+            new CreateTransitionRequest { RequestId = SchoolExport.TransitionRequestId(options.School, options.Batch, registered.Client.Name, row), Transition = Draft(row, registered.Client.Name) },
             call.Unary(cancellationToken));
         checkpoint.Confirm(row.RequestIdBase, registered.Client.Name, created.Transition.Name);
         return new RowResult(row.Row, row.Line, Imported, row.RequestIdBase, registered.Client.Name, created.Transition.Name, Decisions: Decisions(created.Decisions));

@@ -153,16 +153,29 @@ public static class SchoolExport
     }
 
     /// <summary>
-    /// The base of a row's request ids: <c>imp-</c> and the first 40 hex digits of the SHA-256 of the
-    /// school, the batch (by default the file's name without its folder) and the row's values as checked
-    /// (BSN, birth date, municipality code, BRIN, leave date). The same row of the same file by the same
-    /// school gets the same ids on every run, so the hub answers a repeat with its first answer; the client is
-    /// registered with the base plus <c>-c</c>, the transition announced with the base plus <c>-t</c>.
+    /// The base of a row's request ids: <c>imp-</c> and the first 40 hex digits of the HMAC-SHA256, under the
+    /// school's import key (see <see cref="ImportKey"/>), of the school, the batch (by default the file's
+    /// name without its folder) and the row's values as checked (BSN, birth date, municipality code, BRIN,
+    /// leave date). The same row of the same file by the same school gets the same base on every run; the
+    /// key keeps the BSN from being guessed back from an id (request ids are kept in the hub's audit trail).
+    /// The client is registered with the base plus <c>-c</c>.
     /// </summary>
-    public static string RequestIdBase(string school, string batch, ExportRow row)
+    public static string RequestIdBase(byte[] key, string school, string batch, ExportRow row)
     {
         var text = string.Join('\n', "ketenhub-import-v1", school, batch, row.Bsn, Iso(row.BirthDate), row.MunicipalityCode, row.Brin, Iso(row.ExpectedLeaveDate));
-        return "imp-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..40];
+        return "imp-" + Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(text)))[..40];
+    }
+
+    /// <summary>
+    /// The request id of a row's transition: <c>imp-</c>, the first 40 hex digits of the SHA-256 of the
+    /// school, the batch, the client the hub registered (the hub gives a known BSN its existing client, so
+    /// this name is the same on every run, whatever the import key) and the transition's content, and
+    /// <c>-t</c>. It holds nothing of the row but the hub's own name for the client.
+    /// </summary>
+    public static string TransitionRequestId(string school, string batch, string client, ExportRow row)
+    {
+        var text = string.Join('\n', "ketenhub-import-v1-transition", school, batch, client, row.SocialService, Iso(row.ExpectedLeaveDate));
+        return "imp-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..40] + "-t";
     }
 
     public static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
