@@ -5,6 +5,7 @@ using Ketenhub.Hub.Host.Clients;
 using Ketenhub.Hub.Host.Consent;
 using Ketenhub.Hub.Host.Delivery;
 using Ketenhub.Hub.Host.Identity;
+using Ketenhub.Hub.Host.Inbound;
 using Ketenhub.Hub.Host.Messages;
 using Ketenhub.Hub.Host.Parties;
 using Ketenhub.Hub.Host.Routing;
@@ -60,6 +61,8 @@ public static partial class HubHost
         });
         builder.AddKetenhubIdentity();
         services.AddSingleton<Actors>();
+        services.AddSingleton<ReferralCommands>();
+        services.AddSingleton<Ketenhub.Hub.Host.Delivery.DeliveryCommands>();
         services.AddOptions<CallLimitOptions>()
             .Bind(builder.Configuration.GetSection(CallLimitOptions.Section))
             .ValidateDataAnnotations()
@@ -77,6 +80,7 @@ public static partial class HubHost
             o.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
+        services.AddKetenhubInbound(builder.Configuration);
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return builder;
     }
@@ -96,6 +100,7 @@ public static partial class HubHost
         app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapKetenhubInbound();
         return app;
     }
 

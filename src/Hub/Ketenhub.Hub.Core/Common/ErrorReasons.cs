@@ -18,6 +18,7 @@ public static class ErrorReasons
     public const string InvalidCharacters = "INVALID_CHARACTERS";
     public const string UnknownEnumValue = "UNKNOWN_ENUM_VALUE";
     public const string InvalidResourceName = "INVALID_RESOURCE_NAME";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
 
     // Dutch identifiers and dates
     public const string InvalidBsn = "INVALID_BSN";
@@ -54,6 +55,7 @@ public static class ErrorReasons
     public const string TokenInvalid = "TOKEN_INVALID";
     public const string CallerMismatch = "CALLER_MISMATCH";
     public const string AdminRoleRequired = "ADMIN_ROLE_REQUIRED";
+    public const string ChannelMismatch = "CHANNEL_MISMATCH";
 
     // Capacity
     public const string MessageTooLarge = "MESSAGE_TOO_LARGE";

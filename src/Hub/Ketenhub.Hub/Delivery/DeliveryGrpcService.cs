@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Ketenhub.Hub.Host.Delivery;
 
 /// <summary>Streams deliveries to their recipient and takes acknowledgements.</summary>
-public sealed class DeliveryGrpcService(DeliveryQueue queue, Callers callers, PartyDirectory parties, IOptions<HubOptions> options) : DeliveryService.DeliveryServiceBase
+public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands commands, Callers callers, PartyDirectory parties, IOptions<HubOptions> options) : DeliveryService.DeliveryServiceBase
 {
     private const int MaxRemembered = 100_000;
 
@@ -65,21 +65,11 @@ public sealed class DeliveryGrpcService(DeliveryQueue queue, Callers callers, Pa
         }
     }
 
-    public override async Task<AcknowledgeDeliveryResponse> AcknowledgeDelivery(AcknowledgeDeliveryRequest request, ServerCallContext context)
-    {
-        var caller = callers.Resolve(context);
-        var key = Wire.Key(request.RequestId, request);
-        var status = await queue.AcknowledgeAsync(caller, request.Name, key, context.CancellationToken);
-        return new AcknowledgeDeliveryResponse { Status = Wire.From<Contracts.V1.DeliveryStatus>(status) };
-    }
+    public override Task<AcknowledgeDeliveryResponse> AcknowledgeDelivery(AcknowledgeDeliveryRequest request, ServerCallContext context) =>
+        commands.AcknowledgeAsync(callers.Resolve(context), request, context.CancellationToken);
 
-    public override async Task<RejectDeliveryResponse> RejectDelivery(RejectDeliveryRequest request, ServerCallContext context)
-    {
-        var caller = callers.Resolve(context);
-        var key = Wire.Key(request.RequestId, request);
-        var (status, attempts) = await queue.RejectAsync(caller, request.Name, request.ReasonCode, key, context.CancellationToken);
-        return new RejectDeliveryResponse { Status = Wire.From<Contracts.V1.DeliveryStatus>(status), AttemptCount = attempts };
-    }
+    public override Task<RejectDeliveryResponse> RejectDelivery(RejectDeliveryRequest request, ServerCallContext context) =>
+        commands.RejectAsync(callers.Resolve(context), request, context.CancellationToken);
 
     public override async Task<ListDeliveriesResponse> ListDeliveries(ListDeliveriesRequest request, ServerCallContext context)
     {

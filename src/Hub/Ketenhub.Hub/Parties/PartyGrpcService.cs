@@ -14,7 +14,7 @@ public sealed class PartyGrpcService(PartyDirectory parties, Callers callers) : 
         callers.Resolve(context);
         var id = Ids.Require(request.Name, "parties", "name");
         var party = parties.Find(id) ?? throw HubException.NotFound(ErrorReasons.UnknownParty, "The party");
-        return Task.FromResult(new GetPartyResponse { Party = ToContract(party) });
+        return Task.FromResult(new GetPartyResponse { Party = ContractMapping.ToContract(party) });
     }
 
     public override Task<ListPartiesResponse> ListParties(ListPartiesRequest request, ServerCallContext context)
@@ -22,20 +22,7 @@ public sealed class PartyGrpcService(PartyDirectory parties, Callers callers) : 
         callers.Resolve(context);
         var kind = Wire.To<Common.PartyKind>(request.Kind);
         var response = new ListPartiesResponse();
-        response.Parties.Add(parties.All.Where(p => kind == Common.PartyKind.Unspecified || p.Kind == kind).Select(ToContract));
+        response.Parties.Add(parties.All.Where(p => kind == Common.PartyKind.Unspecified || p.Kind == kind).Select(ContractMapping.ToContract));
         return Task.FromResult(response);
     }
-
-    private static Contracts.V1.Party ToContract(Hub.Parties.Party party) => new()
-    {
-        Name = party.Name,
-        Kind = Wire.From<Contracts.V1.PartyKind>(party.Kind),
-        DisplayName = party.DisplayName,
-        Brin = party.Brin ?? string.Empty,
-        Agb = party.Agb ?? string.Empty,
-        Oin = party.Oin ?? string.Empty,
-        Kvk = party.Kvk ?? string.Empty,
-        MunicipalityCodes = { party.MunicipalityCodes },
-        DeliveryChannel = Wire.From<Contracts.V1.DeliveryChannel>(party.Channel),
-    };
 }

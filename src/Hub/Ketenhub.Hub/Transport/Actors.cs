@@ -46,9 +46,13 @@ public sealed class CallOriginInterceptor(Actors actors) : Interceptor
     private CallOrigin Origin(ServerCallContext context) => new(actors.TryResolve(context), Source(context));
 
     // The remote address and port; the peer string (ipv4:1.2.3.4:5678) when the connection does not say.
-    private static string? Source(ServerCallContext context)
+    private static string? Source(ServerCallContext context) =>
+        SourceOf(context.GetHttpContext()) ?? (string.IsNullOrEmpty(context.Peer) ? null : context.Peer);
+
+    /// <summary>The remote address and port of a request, as audit events record it; null when the connection does not say.</summary>
+    public static string? SourceOf(HttpContext http)
     {
-        var connection = context.GetHttpContext().Connection;
+        var connection = http.Connection;
         if (connection.RemoteIpAddress is { } address)
         {
             var ip = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
@@ -57,6 +61,6 @@ public sealed class CallOriginInterceptor(Actors actors) : Interceptor
                 : $"{ip}:{connection.RemotePort}";
         }
 
-        return string.IsNullOrEmpty(context.Peer) ? null : context.Peer;
+        return null;
     }
 }

@@ -48,9 +48,14 @@ public sealed class Callers
     public Party Resolve(ServerCallContext context) => ResolveActor(context).Party;
 
     /// <summary>The calling party, the person acting through it (if the identity names one) and the roles it grants.</summary>
-    public Actor ResolveActor(ServerCallContext context)
+    public Actor ResolveActor(ServerCallContext context) => ResolveActor(context.GetHttpContext());
+
+    /// <summary>
+    /// The calling party of any HTTP request on the hub (a gRPC call or an adapter's inbound endpoint), by the same
+    /// rules: client certificate, bearer token, or in Development the <c>ketenhub-party</c> header.
+    /// </summary>
+    public Actor ResolveActor(HttpContext http)
     {
-        var http = context.GetHttpContext();
         Actor? actor = null;
         if (http.Connection.ClientCertificate is { } certificate)
         {
@@ -73,7 +78,7 @@ public sealed class Callers
             actor = fromToken;
         }
 
-        if (_headerActors is not null && context.RequestHeaders.GetValue(PartyHeader) is { } id)
+        if (_headerActors is not null && Header(http, PartyHeader) is { } id)
         {
             if (!_headerActors.TryGetValue(id, out var named))
             {
@@ -85,7 +90,7 @@ public sealed class Callers
                 throw Mismatch();
             }
 
-            actor ??= WithDevelopmentPerson(named, context);
+            actor ??= WithDevelopmentPerson(named, http);
         }
 
         return actor ?? throw Unknown(_headerActors is null
@@ -103,10 +108,10 @@ public sealed class Callers
     }
 
     // The development identity may name a person and roles in headers, as a token's claims would.
-    private static Actor WithDevelopmentPerson(Actor named, ServerCallContext context)
+    private static Actor WithDevelopmentPerson(Actor named, HttpContext http)
     {
-        var user = context.RequestHeaders.GetValue(UserHeader);
-        var roles = context.RequestHeaders.GetValue(RolesHeader);
+        var user = Header(http, UserHeader);
+        var roles = Header(http, RolesHeader);
         if (string.IsNullOrWhiteSpace(user) && string.IsNullOrWhiteSpace(roles))
         {
             return named;
@@ -118,6 +123,10 @@ public sealed class Callers
             Roles = string.IsNullOrWhiteSpace(roles) ? [] : [.. roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
         };
     }
+
+    // The header's value, or null when absent (gRPC metadata arrives as HTTP headers; the last one counts, as in gRPC metadata).
+    private static string? Header(HttpContext http, string name) =>
+        http.Request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values[values.Count - 1] : null;
 
     private static HubException Unknown(string message) => new(ErrorCategory.Unauthenticated, ErrorReasons.CallerUnknown, message);
 

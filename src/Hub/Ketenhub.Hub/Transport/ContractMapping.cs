@@ -17,6 +17,19 @@ namespace Ketenhub.Hub.Host.Transport;
 /// <summary>Domain records to contract messages. The BSN never leaves through here.</summary>
 public static class ContractMapping
 {
+    public static Contracts.V1.Party ToContract(Hub.Parties.Party party) => new()
+    {
+        Name = party.Name,
+        Kind = Wire.From<Contracts.V1.PartyKind>(party.Kind),
+        DisplayName = party.DisplayName,
+        Brin = party.Brin ?? string.Empty,
+        Agb = party.Agb ?? string.Empty,
+        Oin = party.Oin ?? string.Empty,
+        Kvk = party.Kvk ?? string.Empty,
+        MunicipalityCodes = { party.MunicipalityCodes },
+        DeliveryChannel = Wire.From<Contracts.V1.DeliveryChannel>(party.Channel),
+    };
+
     public static Client ToContract(ClientSummary client, string? schoolId) => new()
     {
         Name = client.Name,

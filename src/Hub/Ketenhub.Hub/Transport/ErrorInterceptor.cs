@@ -52,7 +52,10 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         }
     }
 
-    public static RpcException ToRpc(HubException exception)
+    public static RpcException ToRpc(HubException exception) => ToStatus(exception).ToRpcException();
+
+    /// <summary>The error as <c>google.rpc.Status</c> (for answers that are not gRPC, such as an adapter's reply).</summary>
+    public static Google.Rpc.Status ToStatus(HubException exception)
     {
         var status = new Google.Rpc.Status
         {
@@ -79,7 +82,7 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
             status.Details.Add(Any.Pack(badRequest));
         }
 
-        return status.ToRpcException();
+        return status;
     }
 
     public static StatusCode CodeOf(ErrorCategory category) => category switch
