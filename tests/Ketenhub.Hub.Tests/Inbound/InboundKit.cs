@@ -8,7 +8,7 @@ namespace Ketenhub.HubTests.Inbound;
 
 /// <summary>
 /// A hub whose demo parties partly speak FHIR or iWmo: begeleiding-plus and waakvlam-zorg on FHIR,
-/// dagbesteding-de-brug and sdd on iWmo, the rest on the gRPC stream. Partners call the inbound endpoints over
+/// dagbesteding-de-brug, zorgboerderij-de-hoeve and sdd on iWmo, the rest on the gRPC stream. Partners call the inbound endpoints over
 /// the test server's real HTTP pipeline with the same bearer tokens a gRPC caller uses.
 /// </summary>
 internal static class InboundKit
@@ -18,6 +18,7 @@ internal static class InboundKit
         ["begeleiding-plus"] = "FHIR",
         ["waakvlam-zorg"] = "FHIR",
         ["dagbesteding-de-brug"] = "IWMO",
+        ["zorgboerderij-de-hoeve"] = "IWMO",
         ["sdd"] = "IWMO",
     };
 
