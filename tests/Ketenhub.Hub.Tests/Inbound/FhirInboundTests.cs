@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
 using Ketenhub.HubTests.Integration;
@@ -43,6 +44,20 @@ public sealed class FhirInboundTests : IDisposable
         Assert.Equal(PerformerStatus.Accepted, (await ReadAsync(referral)).Performers.Single().Status);
         var update = await Kit.NextOfKind(requester, Delivery.PayloadOneofCase.ReferralUpdate);
         Assert.Equal((referral, PerformerStatus.Accepted, "parties/begeleiding-plus"), (update.ReferralUpdate.Referral, update.ReferralUpdate.Status, update.ReferralUpdate.Performer));
+
+        // The same audit event as a gRPC accept: the partner as the party, the adapter's request id, the performer check.
+        var auditor = new AuditService.AuditServiceClient(_hub.AnonymousChannel().Intercept(metadata =>
+        {
+            metadata.Add("ketenhub-party", "sdd");
+            metadata.Add("ketenhub-roles", "privacy-officer");
+            return metadata;
+        }));
+        var events = (await auditor.ListAuditEventsAsync(new ListAuditEventsRequest { PageSize = 1000 })).AuditEvents;
+        var accepted = Assert.Single(events, e => e.EventType == "ReferralAccept");
+        Assert.Equal(("parties/begeleiding-plus", AuditOutcome.Success), (accepted.Party, accepted.Outcome));
+        Assert.StartsWith("fhir-", accepted.RequestId, StringComparison.Ordinal);
+        Assert.Contains(referral, accepted.Resources);
+        Assert.Contains(accepted.Checks, c => c.Kind == AuditCheckKind.Authorisation);
     }
 
     [Fact]

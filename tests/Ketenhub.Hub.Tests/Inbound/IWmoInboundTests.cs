@@ -3,6 +3,7 @@ using Ketenhub.Adapters.IWmo;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
 using Ketenhub.HubTests.Integration;
+using Microsoft.Extensions.DependencyInjection;
 using static Ketenhub.HubTests.Infrastructure.PartyClient;
 
 namespace Ketenhub.HubTests.Inbound;
@@ -59,6 +60,40 @@ public sealed class IWmoInboundTests : IDisposable
         var again = await http.SendAsync(HttpMethod.Post, "/iwmo/WMO305", Text(Start(nummer, new DateOnly(2026, 1, 5), bsn)), Xml);
         Assert.Equal(["0200"], RetourCodes(again.Body, "StartProduct"));
         Assert.Single(await Kit.JourneyAsync(_waakvlam, client), e => e.Resource == referral && e.Type == JourneyEventType.ReferralStarted);
+    }
+
+    [Fact]
+    public async Task A_providers_302_without_remarks_on_the_hubs_301_acknowledges_the_delivery_and_accepts_the_referral()
+    {
+        var (_, _, referral, delivery) = await DeliveryToBrugAsync();
+        var toewijzing = await HubsToewijzingAsync(delivery);
+        var retour = Ketenhub.Adapters.IWmo.Inbound.RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, toewijzing, new Dictionary<XElement, List<string>>(), Today);
+        var http = _hub.Http("dagbesteding-de-brug");
+
+        var answer = await http.SendAsync(HttpMethod.Post, "/iwmo/WMO302", Text(retour), Xml);
+        var again = await http.SendAsync(HttpMethod.Post, "/iwmo/WMO302", Text(retour), Xml);
+
+        Assert.Equal((200, "OK\n"), (answer.Status, answer.Body));
+        Assert.Equal((200, "OK\n"), (again.Status, again.Body));
+        Assert.Equal(PerformerStatus.Accepted, (await ReadAsync(referral)).Performers.Single().Status);
+        var listed = Assert.Single(await Kit.DeliveriesAsync(_brug), d => d.Name == delivery.Name);
+        Assert.Equal(DeliveryStatus.Acknowledged, listed.Status);
+    }
+
+    [Fact]
+    public async Task A_providers_302_with_a_rejection_code_rejects_the_delivery_and_accepts_nothing()
+    {
+        var (_, _, referral, delivery) = await DeliveryToBrugAsync();
+        var toewijzing = await HubsToewijzingAsync(delivery);
+        var product = toewijzing.Descendants().Single(e => e.Name.LocalName == "ToegewezenProduct");
+        var retour = Ketenhub.Adapters.IWmo.Inbound.RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, toewijzing, new Dictionary<XElement, List<string>> { [product] = ["9332"] }, Today);
+
+        var answer = await _hub.Http("dagbesteding-de-brug").SendAsync(HttpMethod.Post, "/iwmo", Text(retour), Xml);
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(PerformerStatus.Requested, (await ReadAsync(referral)).Performers.Single().Status);
+        var listed = Assert.Single(await Kit.DeliveriesAsync(_brug), d => d.Name == delivery.Name);
+        Assert.NotEqual(DeliveryStatus.Acknowledged, listed.Status);
     }
 
     [Fact]
@@ -177,12 +212,28 @@ public sealed class IWmoInboundTests : IDisposable
     /// <summary>A referral by sdd to De Brug and the sequence of its delivery there, which is the toewijzing number.</summary>
     private async Task<(string Client, string Bsn, string Referral, long Nummer)> DeliveredToBrugAsync()
     {
+        var (client, bsn, referral, delivery) = await DeliveryToBrugAsync();
+        return (client, bsn, referral, delivery.Sequence);
+    }
+
+    /// <summary>The hub's 301 for a delivery to De Brug, as the iWmo adapter writes it over the host's own directory.</summary>
+    private async Task<XDocument> HubsToewijzingAsync(Delivery delivery)
+    {
+        var parties = (await _sdd.Parties.ListPartiesAsync(new ListPartiesRequest())).Parties.ToDictionary(p => p.Name);
+        var directory = _hub.Services.GetRequiredService<Ketenhub.Hub.Host.Inbound.HubIWmoDirectory>();
+        var adapter = new IWmoAdapter(directory.View, new HttpClient(), _hub.Clock);
+        var payload = adapter.TranslateOutbound(delivery, new Ketenhub.Adapters.AdapterContext(new Uri("http://localhost/"), parties[delivery.Recipient], parties[delivery.Sender], parties));
+        return XDocument.Parse(System.Text.Encoding.UTF8.GetString(payload.Body.Span));
+    }
+
+    private async Task<(string Client, string Bsn, string Referral, Delivery Delivery)> DeliveryToBrugAsync()
+    {
         var (client, bsn) = await NewClientAsync();
         using var tail = _brug.Tail();
         var referral = (await _sdd.Referrals.CreateReferralAsync(new CreateReferralRequest { RequestId = NewRequestId(), Referral = Kit.CareReferral(client, "dagbesteding-de-brug", ServiceKind.DayActivities) })).Referral.Name;
         var delivery = await Kit.NextOfKind(tail, Delivery.PayloadOneofCase.Referral);
         Assert.Equal(referral, delivery.Referral.Name);
-        return (client, bsn, referral, delivery.Sequence);
+        return (client, bsn, referral, delivery);
     }
 
     private async Task<Referral> ReadAsync(string referral, PartyClient? reader = null) =>
