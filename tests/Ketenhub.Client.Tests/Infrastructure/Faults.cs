@@ -34,7 +34,11 @@ public sealed class Faults
     /// <summary>Calls of the method wait until the caller gives up.</summary>
     public void Hang(string method) => _hang[method] = true;
 
-    /// <summary>The next delivery streams each break (the connection is aborted) after the given number of deliveries.</summary>
+    /// <summary>
+    /// The next delivery streams each break (the connection is aborted) after the given number of deliveries, once
+    /// the caller has acknowledged those (or 10 seconds passed), so where the stream breaks does not depend on how
+    /// fast the caller reads.
+    /// </summary>
     public void DropStreamsAfter(params int[] deliveries)
     {
         foreach (var count in deliveries)
@@ -68,6 +72,13 @@ public sealed class Faults
     internal int? TakeStreamDrop() => _streamDrops.TryDequeue(out var count) ? count : null;
 
     internal void CountDrop() => Interlocked.Increment(ref _streamsDropped);
+
+    /// <summary>How many acknowledgements the hub answered.</summary>
+    internal int Acknowledged => Volatile.Read(ref _acknowledged);
+
+    private int _acknowledged;
+
+    internal void CountAcknowledged() => Interlocked.Increment(ref _acknowledged);
 }
 
 /// <summary>The server interceptor behind <see cref="Faults"/>.</summary>
@@ -84,6 +95,11 @@ public sealed class FaultInterceptor(Faults faults) : Interceptor
         }
 
         var response = await continuation(request!, context);
+        if (method == "AcknowledgeDelivery")
+        {
+            faults.CountAcknowledged();
+        }
+
         if (faults.TakeFailAfterCommit(method))
         {
             // The hub has durably committed the write and computed its answer; the caller never sees it.
@@ -109,8 +125,15 @@ public sealed class FaultInterceptor(Faults faults) : Interceptor
             return;
         }
 
-        var writer = new DroppingWriter<TResponse>(responseStream, dropAfter.Value, () =>
+        var acknowledgedBefore = faults.Acknowledged;
+        var writer = new DroppingWriter<TResponse>(responseStream, dropAfter.Value, async () =>
         {
+            var waited = TimeProvider.System.GetTimestamp();
+            while (faults.Acknowledged < acknowledgedBefore + dropAfter.Value && TimeProvider.System.GetElapsedTime(waited) < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(10);
+            }
+
             faults.CountDrop();
             context.GetHttpContext().Abort();
         });
@@ -125,7 +148,7 @@ public sealed class FaultInterceptor(Faults faults) : Interceptor
 
     private static string ShortName(string method) => method[(method.LastIndexOf('/') + 1)..];
 
-    private sealed class DroppingWriter<T>(IServerStreamWriter<T> inner, int dropAfter, Action drop) : IServerStreamWriter<T>
+    private sealed class DroppingWriter<T>(IServerStreamWriter<T> inner, int dropAfter, Func<Task> drop) : IServerStreamWriter<T>
     {
         private int _written;
 
@@ -145,7 +168,7 @@ public sealed class FaultInterceptor(Faults faults) : Interceptor
             {
                 // The hub has claimed this delivery (counted an attempt) but the connection breaks before it goes out.
                 Dropped = true;
-                drop();
+                await drop();
                 throw new IOException("Injected connection drop.");
             }
 
