@@ -64,6 +64,12 @@ if ! dotnet build Hub.sln -c Release --no-restore; then
   exit 1
 fi
 
+# --- the C# SDK as a NuGet package: packs, installs into a project outside the repo, and builds there ----------
+if ! bash scripts/check-sdk-package.sh; then
+  echo "error: the C# SDK package check failed (see above; run: bash scripts/check-sdk-package.sh --build)." >&2
+  exit 1
+fi
+
 echo "==> dotnet test (Release)"
 rm -rf "$results_dir"
 mkdir -p "$results_dir"
