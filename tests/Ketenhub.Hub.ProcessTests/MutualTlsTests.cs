@@ -38,13 +38,13 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task PartnerEndpoint_MapsTrustedCertificates_RefusesOthersInTheHandshake()
     {
-        using var ca = Authority("CN=Ketenhub Test CA, O=Ketenhub Test");
-        using var otherCa = Authority("CN=Untrusted CA, O=Elsewhere");
-        using var server = Issue(ca, "CN=localhost", serverAuth: true);
-        using var sdd = Issue(ca, $"CN=Sociale Dienst Drechtsteden, O=Sociale Dienst Drechtsteden, SERIALNUMBER={SddOin}", serverAuth: false);
-        using var provider = Issue(ca, "CN=waakvlam-zorg.example, O=Waakvlam Zorg", serverAuth: false);
-        using var unmapped = Issue(ca, "CN=unknown.example, O=Unknown", serverAuth: false);
-        using var untrusted = Issue(otherCa, $"CN=Impostor, O=Impostor, SERIALNUMBER={SddOin}", serverAuth: false);
+        using var ca = TestCertificates.Authority("CN=Ketenhub Test CA, O=Ketenhub Test");
+        using var otherCa = TestCertificates.Authority("CN=Untrusted CA, O=Elsewhere");
+        using var server = TestCertificates.Issue(ca, "CN=localhost", serverAuth: true);
+        using var sdd = TestCertificates.Issue(ca, $"CN=Sociale Dienst Drechtsteden, O=Sociale Dienst Drechtsteden, SERIALNUMBER={SddOin}", serverAuth: false);
+        using var provider = TestCertificates.Issue(ca, "CN=waakvlam-zorg.example, O=Waakvlam Zorg", serverAuth: false);
+        using var unmapped = TestCertificates.Issue(ca, "CN=unknown.example, O=Unknown", serverAuth: false);
+        using var untrusted = TestCertificates.Issue(otherCa, $"CN=Impostor, O=Impostor, SERIALNUMBER={SddOin}", serverAuth: false);
 
         var caFile = Path.Combine(_folder, "ca.pem");
         await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem());
@@ -158,43 +158,6 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
         var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler });
         _disposables.Add(channel);
         return channel;
-    }
-
-    private static X509Certificate2 Authority(string subject)
-    {
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        var now = DateTimeOffset.UtcNow;
-        return request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 authority, string subject, bool serverAuth)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        if (serverAuth)
-        {
-            var names = new SubjectAlternativeNameBuilder();
-            names.AddDnsName("localhost");
-            names.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(names.Build());
-        }
-
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false));
-        var now = DateTimeOffset.UtcNow;
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7F;
-        using var issued = request.Create(authority, now.AddHours(-1), now.AddDays(30), serial);
-        using var withKey = issued.CopyWithPrivateKey(key);
-
-        // Through PKCS#12, so the private key is a persisted one that TLS on every platform accepts.
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pfx, "p"), "p", X509KeyStorageFlags.Exportable);
     }
 
     private static int FreePort()

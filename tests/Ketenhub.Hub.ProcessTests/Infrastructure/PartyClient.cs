@@ -35,7 +35,7 @@ public sealed class PartyClient(string partyId, CallInvoker invoker)
 
     public static Google.Type.Date Date(int year, int month, int day) => new() { Year = year, Month = month, Day = day };
 
-    public async Task<Client> RegisterAsync(string bsn, Google.Type.Date birthDate, string municipality, CancellationToken cancellationToken)
+    public async Task<Contracts.V1.Client> RegisterAsync(string bsn, Google.Type.Date birthDate, string municipality, CancellationToken cancellationToken)
     {
         var response = await Clients.RegisterClientAsync(
             new RegisterClientRequest { RequestId = NewRequestId(), Bsn = bsn, BirthDate = birthDate, MunicipalityCode = municipality },

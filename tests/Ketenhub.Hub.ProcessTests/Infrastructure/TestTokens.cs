@@ -41,10 +41,14 @@ public sealed class TestTokens : IDisposable
     };
 
     /// <summary>Call metadata with a bearer token for the party, valid for an hour.</summary>
-    public Metadata For(string partyId, string? userId = null, params string[] roles)
+    public Metadata For(string partyId, string? userId = null, params string[] roles) =>
+        new() { { "authorization", "Bearer " + Token(partyId, userId, roles) } };
+
+    /// <summary>A bearer token (without the <c>Bearer</c> prefix) for the party, valid for an hour.</summary>
+    public string Token(string partyId, string? userId = null, params string[] roles)
     {
         var now = DateTimeOffset.UtcNow;
-        return new Metadata { { "authorization", "Bearer " + LocalTokens.Mint(_key, Issuer, Audience, partyId, userId, roles, now.AddMinutes(-5), now.AddHours(1)) } };
+        return LocalTokens.Mint(_key, Issuer, Audience, partyId, userId, roles, now.AddMinutes(-5), now.AddHours(1));
     }
 
     public void Dispose()

@@ -111,9 +111,10 @@ public sealed partial class KetenhubDeliveryConsumer
                 failures++;
                 LogStreamFailed(ex.StatusCode.ToString(), ex.Reason ?? "-", failures);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex)
             {
-                // Anything else on the way (a transport error the channel did not translate): reconnect all the same.
+                // Anything else on the way, a cancellation that is not ours included (a failed connection attempt
+                // can surface as one): reconnect all the same.
                 failures++;
                 LogStreamFailed(ex.GetType().Name, "-", failures);
             }
