@@ -113,7 +113,9 @@ public sealed class ProcessTests(ITestOutputHelper output) : IDisposable
             // Without a certificate the partner endpoint gives no connection at all.
             var anonymous = Client(new KetenhubClientOptions { Address = address, TrustedRootCertificatePath = caFile, TokenProvider = KetenhubTokenProvider.FromDelegate(_ => ValueTask.FromResult("not-a-token")), Retry = { MaxAttempts = 1 } });
             var noCertificate = await Assert.ThrowsAsync<KetenhubException>(() => anonymous.Parties.ListAsync());
-            Assert.Equal(StatusCode.Unavailable, noCertificate.StatusCode);
+
+            // With TLS 1.3 the refusal can come after the client's side of the handshake, as a failed read (INTERNAL).
+            Assert.Contains(noCertificate.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
         }
         finally
         {

@@ -107,10 +107,12 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
             Assert.Equal((StatusCode.Unauthenticated, "CALLER_UNKNOWN"), (unknown.StatusCode, Reason(unknown)));
 
             // From an untrusted authority (even carrying sdd's OIN), or no certificate at all: no connection.
+            // (With TLS 1.3 the server's refusal can arrive after the client's handshake completed, as a failed read
+            // that the gRPC client reports as INTERNAL rather than UNAVAILABLE; either way no call reaches the hub.)
             var impostor = await Assert.ThrowsAsync<RpcException>(() => Parties(Channel(port, untrusted, ca)));
-            Assert.Equal(StatusCode.Unavailable, impostor.StatusCode);
+            Assert.Contains(impostor.StatusCode, HandshakeRefused);
             var anonymous = await Assert.ThrowsAsync<RpcException>(() => Parties(Channel(port, null, ca)));
-            Assert.Equal(StatusCode.Unavailable, anonymous.StatusCode);
+            Assert.Contains(anonymous.StatusCode, HandshakeRefused);
             Assert.Contains($"Client certificate {untrusted.Thumbprint} refused in the TLS handshake", hub.Output, StringComparison.Ordinal);
 
             // The plain endpoint has no certificate, and outside Development no header: nobody is known there.
@@ -123,6 +125,8 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
             output.WriteLine(hub.Output);
         }
     }
+
+    private static readonly StatusCode[] HandshakeRefused = [StatusCode.Unavailable, StatusCode.Internal];
 
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(20);
 
