@@ -227,6 +227,25 @@ public sealed class FhirInboundTests : IDisposable
     }
 
     [Fact]
+    public async Task A_partner_over_its_rate_limit_gets_429_with_retry_after()
+    {
+        using var hub = InboundKit.Hub()
+            .With("Hub:Limits:Parties:begeleiding-plus:PermitsPerSecond", "0.01")
+            .With("Hub:Limits:Parties:begeleiding-plus:Burst", "1");
+        var plus = hub.Http("begeleiding-plus");
+
+        var first = await plus.SendAsync(HttpMethod.Put, "/fhir/r4/Task/t-1", TaskJson("referrals/ref_doesnotexist", "accepted"), Fhir);
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/fhir/r4/Task/t-1") { Content = new StringContent(TaskJson("referrals/ref_doesnotexist", "accepted")) };
+        request.Content.Headers.ContentType = new(Fhir);
+        using var second = await plus.SendAsync(request);
+
+        Assert.Equal(404, first.Status);
+        Assert.Equal(429, (int)second.StatusCode);
+        Assert.Equal("RATE_LIMITED", InboundKit.OutcomeOf(await second.Content.ReadAsStringAsync()).Reason);
+        Assert.True(second.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public async Task A_body_longer_than_its_declared_length_allows_is_cut_off_at_the_limit()
     {
         var (_, referral) = await ReferralToAsync("begeleiding-plus");

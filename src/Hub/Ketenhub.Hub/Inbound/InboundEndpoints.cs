@@ -99,6 +99,11 @@ public static partial class InboundEndpoints
         if (refusal is not null || body is null)
         {
             LogRefused(logger, adapter.Format, refusal!.Reason);
+            if (refusal.RetryDelay is { } delay)
+            {
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            }
+
             await WriteAsync(http, InboundAdapters.Refusal(adapter, ErrorInterceptor.ToStatus(refusal))).ConfigureAwait(false);
             return;
         }
