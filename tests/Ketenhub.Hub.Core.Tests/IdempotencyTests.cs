@@ -208,6 +208,7 @@ public class IdempotencyTests
         public DeliveryRecord InsertDelivery(DeliveryRecord delivery) => throw new NotSupportedException();
         public DeliveryRecord? FindDelivery(string id) => throw new NotSupportedException();
         public void UpdateDelivery(DeliveryRecord delivery) => throw new NotSupportedException();
+        public DeliveryRecord RequeueDelivery(DeliveryRecord delivery) => throw new NotSupportedException();
         public IReadOnlyList<DeliveryRecord> ListDeliveries(DeliveryQuery query) => throw new NotSupportedException();
         public IReadOnlyList<DeliveryRecord> GetOpenDeliveriesForClient(string clientId) => throw new NotSupportedException();
         public IReadOnlyList<DeliveryRecord> GetDeliveriesForMessage(string messageId) => throw new NotSupportedException();

@@ -207,6 +207,32 @@ public abstract class HubStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RequeueDelivery_MovesItToTheEndOfTheQueue_AndLaterInsertsStayAboveIt()
+    {
+        var store = Open();
+        var (waiting, second, third) = await store.WriteAsync(s => (
+            s.InsertDelivery(NewDelivery("cli_a", status: DeliveryStatus.AwaitingConsent)),
+            s.InsertDelivery(NewDelivery("cli_b")),
+            s.InsertDelivery(NewDelivery("cli_c"))));
+
+        var released = await store.WriteAsync(s => s.RequeueDelivery(waiting with { Status = DeliveryStatus.Pending, UpdateTime = T0.AddMinutes(1) }));
+
+        Assert.True(released.Sequence > third.Sequence);
+        var (found, afterCursor) = await store.ReadAsync(s => (
+            s.FindDelivery(waiting.Id),
+            s.ListDeliveries(new DeliveryQuery("provider-1", DeliveryStatus.Pending, AfterSequence: third.Sequence))));
+        AssertSame(released, found);
+        Assert.Equal([waiting.Id], afterCursor.Select(d => d.Id));
+
+        // The old place is not given again; a new delivery comes after the requeued one.
+        var next = await store.WriteAsync(s => s.InsertDelivery(NewDelivery("cli_d")));
+        Assert.True(next.Sequence > released.Sequence);
+        var all = await store.ReadAsync(s => s.ListDeliveries(new DeliveryQuery("provider-1", DeliveryStatus.Pending)));
+        Assert.Equal([second.Id, third.Id, waiting.Id, next.Id], all.Select(d => d.Id));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteAsync(s => s.RequeueDelivery(NewDelivery("cli_x"))));
+    }
+
+    [Fact]
     public async Task UpdateDelivery_ReplacesBodyAndQueryColumns()
     {
         var store = Open();

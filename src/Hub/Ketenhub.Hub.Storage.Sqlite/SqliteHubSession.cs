@@ -267,6 +267,27 @@ internal sealed class SqliteHubSession : IHubSession
         EnsureUpdated(changed, "delivery", delivery.Id);
     }
 
+    public DeliveryRecord RequeueDelivery(DeliveryRecord delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        UpdateDelivery(delivery);
+        var db = Write();
+
+        // The next sequence as AUTOINCREMENT would give it (above every sequence ever given), recorded in
+        // sqlite_sequence so that no later insert can take it or go below it.
+        long next;
+        using (var rows = db.Query("SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'), 0), COALESCE((SELECT MAX(sequence) FROM deliveries), 0)) + 1;"))
+        {
+            rows.Next();
+            next = rows.Int64(0);
+        }
+
+        var changed = db.Execute("UPDATE deliveries SET sequence = $next WHERE id = $id;", next, delivery.Id);
+        EnsureUpdated(changed, "delivery", delivery.Id);
+        db.Execute("UPDATE sqlite_sequence SET seq = $next WHERE name = 'deliveries';", next);
+        return delivery with { Sequence = next };
+    }
+
     public IReadOnlyList<DeliveryRecord> ListDeliveries(DeliveryQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -72,15 +72,20 @@ public static class DeliveryDecisions
                 continue;
             }
 
-            session.UpdateDelivery(change);
             if (change.Status == DeliveryStatus.Pending && delivery.Status != DeliveryStatus.Pending)
             {
+                // Back in the queue: at its end, so recipients resuming from a later cursor receive it too.
+                session.RequeueDelivery(change);
                 released++;
                 wake.Add(change.Recipient);
             }
-            else if (change.Status == DeliveryStatus.Withheld)
+            else
             {
-                withheld++;
+                session.UpdateDelivery(change);
+                if (change.Status == DeliveryStatus.Withheld)
+                {
+                    withheld++;
+                }
             }
         }
 

@@ -249,7 +249,7 @@ public sealed class DeliveryQueue(
                         throw HubException.Precondition(ErrorReasons.DeliveryNotSetAside, "Only a set-aside delivery can be replayed.");
                     }
 
-                    session.UpdateDelivery(delivery with { Status = DeliveryStatus.Pending, AttemptCount = 0, StatusReason = "REPLAYED", UpdateTime = now });
+                    session.RequeueDelivery(delivery with { Status = DeliveryStatus.Pending, AttemptCount = 0, StatusReason = "REPLAYED", UpdateTime = now });
                     return DeliveryStatus.Pending;
                 });
             },

@@ -102,6 +102,13 @@ public interface IHubSession
     DeliveryRecord InsertDelivery(DeliveryRecord delivery);
     DeliveryRecord? FindDelivery(string id);
     void UpdateDelivery(DeliveryRecord delivery);
+
+    /// <summary>
+    /// Updates a delivery that goes back into its recipient's queue (released by a consent, replayed) and moves it to
+    /// the end of that queue: it gets a new sequence, higher than every sequence given so far, and is returned with it.
+    /// A recipient that resumes from a cursor past the delivery's old place therefore still receives it.
+    /// </summary>
+    DeliveryRecord RequeueDelivery(DeliveryRecord delivery);
     IReadOnlyList<DeliveryRecord> ListDeliveries(DeliveryQuery query);
     /// <summary>Open deliveries (pending or awaiting consent) about a client, by sequence.</summary>
     IReadOnlyList<DeliveryRecord> GetOpenDeliveriesForClient(string clientId);
