@@ -20,6 +20,9 @@ public static class AuditChecks
     /// <summary>The caller is the recipient of the delivery.</summary>
     public const string Recipient = "DELIVERY_RECIPIENT";
 
+    /// <summary>The caller is the social service or wijkteam of the client's municipality.</summary>
+    public const string ServesMunicipality = "SERVES_MUNICIPALITY";
+
     /// <summary>The caller has acted for the client before (an event of the client's journey), without a current role.</summary>
     public const string ActedForClient = "ACTED_FOR_CLIENT";
 

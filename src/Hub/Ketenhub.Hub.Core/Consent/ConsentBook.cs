@@ -188,58 +188,11 @@ public sealed class ConsentBook(
         return result;
     }
 
-    // Recording, withdrawing or confirming a client's consent needs a care relationship with the client: a current
-    // role (school of record, provider, social service, the coach's organisation), having acted for the client
-    // before (registered them, referred them, announced a transition, raised a signal, recorded a consent: an event of
-    // the client's journey), or being a recipient the hub routed a message about the client to. A party without any relationship cannot grant itself or anyone access to a stranger's
-    // data, nor withdraw a consent others rely on.
-    private static void RequireRole(IHubSession session, ClientRecord client, Party caller, DateTimeOffset now, AuditNote note)
-    {
-        var context = ClientContexts.Load(session, client, now);
-        if (ClientContexts.HasCurrentRole(context, caller.Id, now))
-        {
-            note.Relationship(context, caller.Id, now);
-            return;
-        }
-
-        if (ActedFor(session, client.Id, caller.Id))
-        {
-            note.Check(AuditCheckKind.Relationship, AuditChecks.ActedForClient);
-            return;
-        }
-
-        // The hub routed a message about the client to the caller (perhaps waiting for this very consent): the client
-        // is expected at its desk.
-        if (session.ListDeliveries(new DeliveryQuery(caller.Id, null, client.Id, 0, 1)).Count > 0)
-        {
-            note.Check(AuditCheckKind.Relationship, AuditChecks.RoutedRecipient);
-            return;
-        }
-
-        note.Refuse();
-        throw HubException.Denied(ErrorReasons.NoRoleForClient, "The caller has no current role for this client and has not acted for it before.");
-    }
-
-    private static bool ActedFor(IHubSession session, string clientId, string partyId)
-    {
-        const int Page = 500;
-        var after = 0L;
-        while (true)
-        {
-            var events = session.GetJourney(clientId, after, Page);
-            if (events.Any(e => e.PartyId == partyId))
-            {
-                return true;
-            }
-
-            if (events.Count < Page)
-            {
-                return false;
-            }
-
-            after = events[^1].Sequence;
-        }
-    }
+    // Recording, withdrawing or confirming a client's consent needs a care relationship with the client (see
+    // CareRelationships): a party cannot grant itself or anyone access to a stranger's data, nor withdraw a consent
+    // others rely on.
+    private static void RequireRole(IHubSession session, ClientRecord client, Party caller, DateTimeOffset now, AuditNote note) =>
+        CareRelationships.Require(session, client, caller, now, note);
 
     public Task<IReadOnlyList<ConsentView>> ListAsync(Party caller, string? clientName, CancellationToken cancellationToken)
     {

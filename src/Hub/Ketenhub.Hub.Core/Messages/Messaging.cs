@@ -73,6 +73,10 @@ public sealed partial class Messaging(
                 {
                     var client = ClientContexts.RequireClient(session, draft.ClientName, "transition.client");
                     note.About(client.Id);
+
+                    // A transition changes the client's roles (and may change the coach): only a party with a care
+                    // relationship with the client may announce one.
+                    CareRelationships.Require(session, client, caller, now, note);
                     var context = ClientContexts.Load(session, client, now);
                     var wake = new List<string>();
                     var effective = draft.EffectiveDate!.Value;
