@@ -11,7 +11,7 @@ public class PartyConfigLoaderTests
     private const string ValidJson = """
         {
           "parties": [
-            { "id": "school-a", "kind": "SCHOOL", "displayName": "Test College", "brin": "12AB", "deliveryChannel": "FHIR" },
+            { "id": "school-a", "kind": "SCHOOL", "displayName": "Test College", "brin": "12AB", "deliveryChannel": "FHIR", "endpoint": "https://fhir.school-a.example/fhir" },
             { "id": "zorg-a", "kind": "CARE_PROVIDER", "displayName": "Zorgaanbieder A", "agb": "12345678", "kvk": "87654321" },
             { "id": "sd-zwijndrecht", "kind": "SOCIAL_SERVICE", "displayName": "Sociale Dienst Test", "oin": "00000001234567890000", "municipalityCodes": ["0642", "0505"] },
             { "id": "gemeente-test", "kind": "MUNICIPALITY", "displayName": "Gemeente Test", "oin": "00000001234567890001", "municipalityCodes": ["0642"] },
@@ -59,6 +59,8 @@ public class PartyConfigLoaderTests
         Assert.Equal("Test College", school.DisplayName);
         Assert.Equal("12AB", school.Brin);
         Assert.Equal(DeliveryChannel.Fhir, school.Channel);
+        Assert.Equal(new Uri("https://fhir.school-a.example/fhir"), school.Endpoint);
+        Assert.True(school.IsPushed);
         Assert.Equal("parties/school-a", school.Name);
 
         var provider = directory.Find("zorg-a")!;
@@ -230,5 +232,37 @@ public class PartyConfigLoaderTests
         Assert.Equal(2, errors.Count);
         Assert.Contains("party 'school-a' (parties[0])", errors[0], StringComparison.Ordinal);
         Assert.Contains("party 'zorg-a' (parties[1])", errors[1], StringComparison.Ordinal);
+    }
+
+    private const string Provider = """ "id": "zorg-a", "kind": "CARE_PROVIDER", "displayName": "Z", "agb": "12345678" """;
+
+    [Theory]
+    [InlineData("WEBHOOK")]
+    [InlineData("FHIR")]
+    [InlineData("IWMO")]
+    public void APushChannel_NeedsAnEndpoint(string channel) =>
+        AssertSingleError(Errors(OneParty(Provider + $", \"deliveryChannel\": \"{channel}\"")), "party 'zorg-a' (parties[0])", "field 'endpoint'", $"is required for deliveryChannel {channel}");
+
+    [Theory]
+    [InlineData("http://partner.example/hook")]
+    [InlineData("ftp://partner.example/hook")]
+    [InlineData("/hook")]
+    [InlineData("https://user:pw@partner.example/hook")]
+    [InlineData("https://partner.example/hook#x")]
+    public void AnEndpoint_MustBeHttps_WithoutCredentials(string endpoint) =>
+        AssertSingleError(Errors(OneParty(Provider + $", \"deliveryChannel\": \"WEBHOOK\", \"endpoint\": \"{endpoint}\"")), "party 'zorg-a' (parties[0])", "field 'endpoint'", "must be an absolute https URL");
+
+    [Fact]
+    public void PlainHttp_IsAllowedOnlyToLoopback()
+    {
+        var party = Parse(OneParty(Provider + ", \"deliveryChannel\": \"FHIR\", \"endpoint\": \"http://127.0.0.1:8103/fhir/R4\"")).Find("zorg-a")!;
+        Assert.Equal(new Uri("http://127.0.0.1:8103/fhir/R4"), party.Endpoint);
+    }
+
+    [Fact]
+    public void AStreamParty_HasNoEndpoint()
+    {
+        AssertSingleError(Errors(OneParty(Provider + ", \"endpoint\": \"https://partner.example/hook\"")), "party 'zorg-a' (parties[0])", "field 'endpoint'", "is only used with deliveryChannel FHIR, IWMO or WEBHOOK");
+        Assert.Null(Parse(OneParty(Provider)).Find("zorg-a")!.Endpoint);
     }
 }

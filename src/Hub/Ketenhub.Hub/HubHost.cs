@@ -8,6 +8,7 @@ using Ketenhub.Hub.Host.Identity;
 using Ketenhub.Hub.Host.Inbound;
 using Ketenhub.Hub.Host.Messages;
 using Ketenhub.Hub.Host.Parties;
+using Ketenhub.Hub.Host.Push;
 using Ketenhub.Hub.Host.Routing;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
@@ -81,6 +82,7 @@ public static partial class HubHost
         });
         services.AddGrpcReflection();
         services.AddKetenhubInbound(builder.Configuration);
+        services.AddKetenhubPush(builder.Configuration);
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return builder;
     }

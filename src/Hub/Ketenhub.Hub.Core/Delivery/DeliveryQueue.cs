@@ -298,6 +298,54 @@ public sealed class DeliveryQueue(
         return page;
     }
 
+    /// <summary>
+    /// Records the outcome of one push attempt (the hub handed a claimed delivery to the recipient's adapter): a
+    /// delivery the partner took is acknowledged; one it refused for good, that could not be expressed in its
+    /// format, or that used up its attempts is set aside with <paramref name="setAsideReason"/>. Only a delivery still
+    /// pending changes: one withheld or replayed meanwhile keeps its new state. The hub's own audit event goes in the
+    /// same commit.
+    /// </summary>
+    /// <param name="delivery">The delivery as the claim returned it.</param>
+    /// <param name="delivered">The partner took it.</param>
+    /// <param name="setAsideReason">When not delivered: the reason to set it aside with, for example
+    /// <c>PUSH_REJECTED:HTTP_422</c>; <see langword="null"/> leaves it pending for the next attempt.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The delivery's status afterwards, or <see langword="null"/> if it was no longer pending.</returns>
+    public async Task<DeliveryStatus?> RecordPushAsync(DeliveryRecord delivery, bool delivered, string? setAsideReason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (!delivered && setAsideReason is null)
+        {
+            return DeliveryStatus.Pending;
+        }
+
+        var note = audit.HubNote(delivered ? "PushDelivery" : "SetAsideDelivery", AuditAction.Update).About(delivery.ClientId).Resource(delivery.Name);
+        return await store.WriteAsync(
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var stored = session.FindDelivery(delivery.Id);
+                if (stored is null || stored.Status != DeliveryStatus.Pending || stored.AttemptCount != delivery.AttemptCount)
+                {
+                    return (DeliveryStatus?)null;
+                }
+
+                var changed = delivered
+                    ? stored with
+                    {
+                        Status = DeliveryStatus.Acknowledged,
+                        AckTime = now,
+                        SignalAckTime = stored.PayloadKind == PayloadKind.Signal ? stored.SignalAckTime : stored.SignalAckTime ?? now,
+                        UpdateTime = now,
+                    }
+                    : stored with { Status = DeliveryStatus.SetAside, StatusReason = setAsideReason, UpdateTime = now };
+                session.UpdateDelivery(changed);
+                audit.Append(session, note, AuditOutcome.Success, null);
+                return changed.Status;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     private AuditNote Changing(Party caller, string eventType, RequestKey key) =>
         audit.Note(caller, eventType, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient);
 

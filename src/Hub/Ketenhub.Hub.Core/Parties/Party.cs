@@ -6,6 +6,8 @@ namespace Ketenhub.Hub.Parties;
 /// An organisation connected to the hub, with its Dutch identifiers. <paramref name="BsnLegalBasis"/> is set for
 /// a party with a legal need for the BSN (for example a care provider under the Wabvpz): only such a party
 /// receives the client's BSN in a delivery; every other party receives a pseudonym of its own.
+/// <paramref name="Endpoint"/> is where the hub pushes the deliveries of a party whose <paramref name="Channel"/> is
+/// not <see cref="DeliveryChannel.Stream"/> (a FHIR base address, an iWmo or webhook URL).
 /// </summary>
 public sealed record Party(
     string Id,
@@ -17,12 +19,16 @@ public sealed record Party(
     string? Agb = null,
     string? Oin = null,
     string? Kvk = null,
-    string? BsnLegalBasis = null)
+    string? BsnLegalBasis = null,
+    Uri? Endpoint = null)
 {
     public string Name => "parties/" + Id;
 
     /// <summary>Does the party receive the client's BSN in its deliveries?</summary>
     public bool ReceivesBsn => BsnLegalBasis is not null;
+
+    /// <summary>Does the hub push this party's deliveries through an adapter, instead of the party opening a stream?</summary>
+    public bool IsPushed => Channel != DeliveryChannel.Stream;
 }
 
 /// <summary>The configured parties. Read-only at run time.</summary>

@@ -10,7 +10,7 @@ namespace Ketenhub.Hub.Parties;
 /// </summary>
 public static class PartyConfigLoader
 {
-    private static readonly string[] Fields = ["id", "kind", "displayName", "deliveryChannel", "municipalityCodes", "brin", "agb", "oin", "kvk", "receivesBsn", "bsnLegalBasis"];
+    private static readonly string[] Fields = ["id", "kind", "displayName", "deliveryChannel", "municipalityCodes", "brin", "agb", "oin", "kvk", "receivesBsn", "bsnLegalBasis", "endpoint"];
 
     public static PartyDirectory LoadFile(string path)
     {
@@ -112,6 +112,7 @@ public static class PartyConfigLoader
                     legalBasis = null;
                 }
 
+                var endpoint = Endpoint(reader, element, where, channel);
                 switch (kind)
                 {
                     case PartyKind.School when brin is null:
@@ -130,7 +131,7 @@ public static class PartyConfigLoader
 
                 if (reader.Errors.Count == before && id is not null && kind is not null && name is not null)
                 {
-                    parties.Add(new Party(id, kind.Value, name, channel, codes, brin, agb, oin, kvk, receivesBsn ? legalBasis : null));
+                    parties.Add(new Party(id, kind.Value, name, channel, codes, brin, agb, oin, kvk, receivesBsn ? legalBasis : null, endpoint));
                 }
             }
 
@@ -138,6 +139,48 @@ public static class PartyConfigLoader
             return new PartyDirectory(parties);
         }
     }
+
+    /// <summary>
+    /// The address the hub pushes to: required for a party whose channel is not STREAM, absolute, https (plain http
+    /// only to a loopback address, for a partner on the same machine), without credentials in it.
+    /// </summary>
+    private static Uri? Endpoint(JsonConfigReader reader, JsonElement element, string where, DeliveryChannel channel)
+    {
+        var value = reader.String(element, where, "endpoint", required: false);
+        if (value is null)
+        {
+            if (channel != DeliveryChannel.Stream)
+            {
+                reader.Error(where, "endpoint", $"is required for deliveryChannel {ChannelName(channel)}: the address the hub pushes deliveries to");
+            }
+
+            return null;
+        }
+
+        if (channel == DeliveryChannel.Stream)
+        {
+            reader.Error(where, "endpoint", "is only used with deliveryChannel FHIR, IWMO or WEBHOOK; a STREAM party opens the delivery stream itself");
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))
+            || !string.IsNullOrEmpty(uri.UserInfo) || !string.IsNullOrEmpty(uri.Fragment))
+        {
+            reader.Error(where, "endpoint", "must be an absolute https URL without user name or fragment (plain http only to a loopback address)");
+            return null;
+        }
+
+        return uri;
+    }
+
+    private static string ChannelName(DeliveryChannel channel) => channel switch
+    {
+        DeliveryChannel.Fhir => "FHIR",
+        DeliveryChannel.Iwmo => "IWMO",
+        DeliveryChannel.Webhook => "WEBHOOK",
+        _ => channel.ToString().ToUpperInvariant(),
+    };
 
     private static string? Identifier(JsonConfigReader reader, JsonElement element, string where, string field, Func<string, bool> valid, string message)
     {

@@ -220,6 +220,7 @@ public static class ContractMapping
             AttemptCount = record.AttemptCount,
             CreateTime = Wire.Time(record.CreateTime),
             EscalationOf = record.EscalationOf is null ? string.Empty : "deliveries/" + record.EscalationOf,
+            StatusReason = record.Status == Hub.Common.DeliveryStatus.SetAside ? record.StatusReason ?? string.Empty : string.Empty,
         };
         if (client is not null)
         {

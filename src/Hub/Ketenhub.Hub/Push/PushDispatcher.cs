@@ -1,0 +1,240 @@
+using Ketenhub.Adapters;
+using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Hub.Parties;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using AdapterOutbound = Ketenhub.Adapters.OutboundDelivery;
+using ContractParty = Ketenhub.Contracts.V1.Party;
+
+namespace Ketenhub.Hub.Host.Push;
+
+/// <summary>
+/// Pushes the deliveries of every party whose channel is not STREAM through that party's adapter. Each such party has
+/// its own loop, so a slow or dead partner holds up only its own deliveries; the gRPC streams are not involved.
+/// </summary>
+/// <remarks>
+/// A loop takes the party's oldest pending delivery through the same claim as the gRPC stream
+/// (<see cref="DeliveryQueue.ClaimAsync"/>: per-client order, the disclosure's audit events committed before sending,
+/// an attempt counted, set aside after <c>Hub:MaxDeliveryAttempts</c>, withheld or held when consent no longer covers
+/// it), maps it to the contract's <c>Delivery</c> exactly as the stream does, translates it with the adapter and makes one
+/// attempt. Delivered: acknowledged. Retry later: it stays pending and the loop waits (the partner's
+/// <c>Retry-After</c>, or the hub's backoff) before claiming again; the next claim after the last attempt sets it
+/// aside. Rejected by the partner or not expressible in its format: set aside with the reason at once, and the loop
+/// goes on with the next. One delivery at a time per party keeps the partner's order and never counts an attempt for a
+/// delivery that was not sent.
+/// </remarks>
+public sealed partial class PushDispatcher(
+    DeliveryQueue queue,
+    PartyDirectory parties,
+    PushAdapters adapters,
+    IOptions<PushOptions> options,
+    IOptions<HubOptions> hubOptions,
+    IConfiguration configuration,
+    TimeProvider time,
+    ILogger<PushDispatcher> logger) : BackgroundService
+{
+    /// <summary>The set-aside reason prefix for a partner's refusal; the adapter's code follows (for example <c>HTTP_422</c>).</summary>
+    public const string RejectedPrefix = "REJECTED:";
+
+    /// <summary>The set-aside reason prefix for a delivery the adapter cannot express; the adapter's reason follows.</summary>
+    public const string UntranslatablePrefix = "UNTRANSLATABLE:";
+
+    /// <summary>The set-aside reason after the last attempt failed.</summary>
+    public const string MaxAttempts = "MAX_ATTEMPTS";
+
+    private readonly Dictionary<string, ContractParty> _contractParties =
+        parties.All.ToDictionary(p => p.Name, PushMapping.ToContract, StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var pushed = parties.All.Where(p => p.IsPushed).ToList();
+        if (pushed.Count == 0)
+        {
+            return;
+        }
+
+        var baseUrl = PushSettings.BaseUrl(options.Value, configuration)!;
+        var loops = new List<Task>();
+        foreach (var party in pushed)
+        {
+            var adapter = adapters.For(party);
+            if (adapter is null || party.Endpoint is null)
+            {
+                LogNoAdapter(party.Id, party.Channel.ToString());
+                continue;
+            }
+
+            loops.Add(RunAsync(party, adapter, baseUrl, stoppingToken));
+        }
+
+        await Task.WhenAll(loops).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(Party party, IPartyAdapter adapter, Uri baseUrl, CancellationToken stoppingToken)
+    {
+        LogStarted(party.Id, adapter.Format);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Take the wake-up before reading, so a commit between the read and the wait is not missed.
+                var wake = queue.WaitForNewAsync(party, stoppingToken);
+                var claimed = await queue.ClaimAsync(party, 0, 1, null, stoppingToken).ConfigureAwait(false);
+                if (claimed.Count == 0)
+                {
+                    await IdleAsync(wake, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var wait = await PushAsync(party, adapter, baseUrl, claimed[0], stoppingToken).ConfigureAwait(false);
+                if (wait is { } delay)
+                {
+                    await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The store or the claim failed: nothing was sent that is not counted. Try again after a pause.
+                LogLoopFailed(party.Id, ex.GetType().Name);
+                try
+                {
+                    await Task.Delay(options.Value.BackoffBase, time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One attempt for one claimed delivery; returns how long to wait before the next claim, if at all.</summary>
+    private async Task<TimeSpan?> PushAsync(Party party, IPartyAdapter adapter, Uri baseUrl, Hub.Delivery.OutboundDelivery outbound, CancellationToken stoppingToken)
+    {
+        var sent = outbound.Delivery;
+        var delivery = ContractMapping.ToContract(sent, outbound.Payload, outbound.Coach, outbound.Client);
+        AdapterDeliveryResult result;
+        string? untranslatable = null;
+        try
+        {
+            var context = new AdapterContext(baseUrl, _contractParties[party.Name], SenderOf(sent.Sender), _contractParties);
+            var payload = adapter.TranslateOutbound(delivery, context);
+            result = await adapter.DeliverAsync(new AdapterOutbound(sent.Name, party.Name, party.Endpoint!, payload, sent.AttemptCount), stoppingToken).ConfigureAwait(false);
+        }
+        catch (AdapterException ex)
+        {
+            untranslatable = ex.Reason;
+            result = new AdapterDeliveryResult.Rejected(ex.Reason);
+        }
+        catch (BrokenCircuitException)
+        {
+            LogCircuitOpen(party.Id);
+            result = new AdapterDeliveryResult.RetryLater(options.Value.BreakDuration);
+        }
+        catch (Exception ex) when (ex is TimeoutRejectedException or HttpRequestException || (ex is OperationCanceledException && !stoppingToken.IsCancellationRequested))
+        {
+            result = new AdapterDeliveryResult.RetryLater(null);
+        }
+
+        switch (result)
+        {
+            case AdapterDeliveryResult.Delivered:
+                await queue.RecordPushAsync(sent, delivered: true, null, CancellationToken.None).ConfigureAwait(false);
+                LogDelivered(party.Id, sent.Name, sent.AttemptCount);
+                return null;
+            case AdapterDeliveryResult.Rejected rejected:
+                var reason = (untranslatable is null ? RejectedPrefix : UntranslatablePrefix) + rejected.ReasonCode;
+                await queue.RecordPushAsync(sent, delivered: false, reason, CancellationToken.None).ConfigureAwait(false);
+                LogSetAside(party.Id, sent.Name, sent.AttemptCount, reason);
+                return null;
+            case AdapterDeliveryResult.RetryLater later:
+                if (sent.AttemptCount >= hubOptions.Value.MaxDeliveryAttempts)
+                {
+                    await queue.RecordPushAsync(sent, delivered: false, MaxAttempts, CancellationToken.None).ConfigureAwait(false);
+                    LogSetAside(party.Id, sent.Name, sent.AttemptCount, MaxAttempts);
+                    return null;
+                }
+
+                var wait = Backoff(sent.AttemptCount, later.After);
+                LogRetryLater(party.Id, sent.Name, sent.AttemptCount, wait);
+                return wait;
+            default:
+                throw new InvalidOperationException("An adapter returned an outcome the hub does not know.");
+        }
+    }
+
+    /// <summary>
+    /// The wait before the next attempt: <see cref="PushOptions.BackoffBase"/> doubled per attempt made, with ±20 % jitter,
+    /// at least what the partner asked for, at most <see cref="PushOptions.BackoffMax"/>.
+    /// </summary>
+    internal TimeSpan Backoff(int attempts, TimeSpan? partnerAsked)
+    {
+        var o = options.Value;
+        var exponent = Math.Clamp(attempts - 1, 0, 30);
+        var computed = o.BackoffBase.TotalMilliseconds * Math.Pow(2, exponent) * (0.8 + (Random.Shared.NextDouble() * 0.4));
+        var wait = TimeSpan.FromMilliseconds(Math.Min(computed, o.BackoffMax.TotalMilliseconds));
+        if (partnerAsked is { } asked && asked > wait)
+        {
+            wait = asked;
+        }
+
+        return wait > o.BackoffMax ? o.BackoffMax : wait;
+    }
+
+    private async Task IdleAsync(Task wake, CancellationToken stoppingToken)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(options.Value.PollInterval, time, poll.Token);
+        await Task.WhenAny(wake, delay).ConfigureAwait(false);
+        await poll.CancelAsync().ConfigureAwait(false);
+        stoppingToken.ThrowIfCancellationRequested();
+    }
+
+    private ContractParty SenderOf(string sender) =>
+        _contractParties.TryGetValue("parties/" + sender, out var party) ? party : new ContractParty { Name = "parties/" + sender, DisplayName = sender };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushing deliveries of party {Party} as {Format}")]
+    private partial void LogStarted(string party, string format);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Party {Party} has delivery channel {Channel} but no adapter or endpoint; its deliveries stay pending")]
+    private partial void LogNoAdapter(string party, string channel);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushed {Delivery} to party {Party} (attempt {Attempt})")]
+    private partial void LogDelivered(string party, string delivery, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {Delivery} to party {Party} set aside after attempt {Attempt}: {Reason}")]
+    private partial void LogSetAside(string party, string delivery, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {Delivery} to party {Party} not taken on attempt {Attempt}; next attempt in {Wait}")]
+    private partial void LogRetryLater(string party, string delivery, int attempt, TimeSpan wait);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The circuit to the endpoint of party {Party} is open")]
+    private partial void LogCircuitOpen(string party);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pushing to party {Party} failed with {ExceptionType}; trying again after the backoff")]
+    private partial void LogLoopFailed(string party, string exceptionType);
+}
+
+/// <summary>Configured parties as the contract's <c>Party</c> message, for adapters.</summary>
+internal static class PushMapping
+{
+    public static ContractParty ToContract(Party party) => new()
+    {
+        Name = party.Name,
+        Kind = Wire.From<Contracts.V1.PartyKind>(party.Kind),
+        DisplayName = party.DisplayName,
+        Brin = party.Brin ?? string.Empty,
+        Agb = party.Agb ?? string.Empty,
+        Oin = party.Oin ?? string.Empty,
+        Kvk = party.Kvk ?? string.Empty,
+        MunicipalityCodes = { party.MunicipalityCodes },
+        DeliveryChannel = Wire.From<Contracts.V1.DeliveryChannel>(party.Channel),
+    };
+}
