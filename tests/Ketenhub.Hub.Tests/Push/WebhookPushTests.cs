@@ -47,6 +47,110 @@ public sealed class WebhookPushTests : IAsyncLifetime
         Assert.Empty(_partner.Duplicates);
     }
 
+    [Fact]
+    public async Task ServerErrors_DroppedConnections_Timeouts_AndALostAnswer_LoseNothing_AndDuplicateNothing()
+    {
+        _hub.With("Hub:Push:BreakerMinimumThroughput", "1000");
+        var (sdd, client) = await ArrangeAsync();
+        _partner.FailNext(Fault.ServerError, Fault.Drop, Fault.Hang, Fault.StoreThenDrop, Fault.ServerError, Fault.Hang, Fault.Drop);
+        var sent = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            sent.Add(await RaiseAsync(sdd, client.Name, $"Arrears notice {i}."));
+        }
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Count(d => sent.Contains(d.Name)) == sent.Count);
+
+        Assert.Equal(0, _partner.PendingFaults);
+        Assert.Equal(sent, _partner.Order.Where(sent.Contains));
+        Assert.Equal(sent.Count, _partner.Stored.Keys.Count(sent.Contains));
+
+        // The event whose answer was lost arrived again and was recognised by its id: stored once.
+        var again = Assert.Single(_partner.Duplicates);
+        Assert.Contains(again.Key, sent);
+        Assert.Equal(0, _partner.BadSignatures);
+        Assert.Empty(await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.SetAside));
+    }
+
+    [Fact]
+    public async Task TooManyRequests_WithRetryAfter_TheHubWaitsAsLongAsThePartnerAsked()
+    {
+        _partner.RetryAfterSeconds = 45;
+        _partner.FailNext(Fault.TooManyRequests);
+        var (sdd, client) = await ArrangeAsync();
+        var delivery = await RaiseAsync(sdd, client.Name, "Rent arrears.");
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Any(d => d.Name == delivery));
+
+        var requests = _partner.Requests.ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.True(requests[1] - requests[0] >= TimeSpan.FromSeconds(45), $"The second request came {requests[1] - requests[0]} after the first.");
+        Assert.Equal(2, (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Single(d => d.Name == delivery).AttemptCount);
+    }
+
+    [Fact]
+    public async Task AfterTheRetryBudget_ADeliveryIsSetAside_TheNextGoesThrough_AndAReplayPushesItAgain()
+    {
+        _hub.With("Hub:MaxDeliveryAttempts", "2").With("Hub:Push:BreakerMinimumThroughput", "1000");
+        var (sdd, client) = await ArrangeAsync();
+
+        // Two attempts of two requests each (one HTTP retry per attempt), all refused.
+        _partner.FailNext(Fault.ServerError, Fault.ServerError, Fault.ServerError, Fault.ServerError);
+        var stuck = await RaiseAsync(sdd, client.Name, "First.");
+        var next = await RaiseAsync(sdd, client.Name, "Second.");
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Any(d => d.Name == next));
+        var setAside = Assert.Single(await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.SetAside));
+        Assert.Equal(stuck, setAside.Name);
+        Assert.Equal("MAX_ATTEMPTS", setAside.StatusReason);
+        Assert.Equal(2, setAside.AttemptCount);
+        Assert.False(_partner.Stored.ContainsKey(stuck));
+
+        var admin = _hub.As("sdd", "beheer", ["admin"]);
+        var replay = await admin.Deliveries.ReplayDeliveryAsync(new ReplayDeliveryRequest { Name = stuck, RequestId = PartyClient.NewRequestId() });
+        Assert.Equal(DeliveryStatus.Pending, replay.Status);
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Any(d => d.Name == stuck));
+        Assert.True(_partner.Stored.ContainsKey(stuck));
+        Assert.Empty(_partner.Duplicates);
+        Assert.Empty(await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.SetAside));
+    }
+
+    [Fact]
+    public async Task APartnersRefusal_SetsTheDeliveryAsideAtOnce_WithItsCode()
+    {
+        _partner.FailNext(Fault.Unprocessable);
+        var (sdd, client) = await ArrangeAsync();
+        var refused = await RaiseAsync(sdd, client.Name, "First.");
+        var next = await RaiseAsync(sdd, client.Name, "Second.");
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Any(d => d.Name == next));
+
+        var setAside = Assert.Single(await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.SetAside));
+        Assert.Equal(refused, setAside.Name);
+        Assert.Equal("REJECTED:HTTP_422", setAside.StatusReason);
+        Assert.Equal(1, setAside.AttemptCount);
+    }
+
+    [Fact]
+    public async Task AnOpenCircuit_SparesADeadPartner_WhileItsDeliveryWaits()
+    {
+        _hub.With("Hub:MaxDeliveryAttempts", "6")
+            .With("Hub:Push:BreakerMinimumThroughput", "2")
+            .With("Hub:Push:BreakerFailureRatio", "0.5")
+            .With("Hub:Push:BreakDuration", "00:01:00")
+            .With("Hub:Push:BreakerSamplingDuration", "00:10:00");
+        _partner.FailNext(Enumerable.Repeat(Fault.ServerError, 100).ToArray());
+        var (sdd, client) = await ArrangeAsync();
+        var delivery = await RaiseAsync(sdd, client.Name, "Rent arrears.");
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.SetAside)).Any(d => d.Name == delivery), step: TimeSpan.FromSeconds(2));
+
+        // Six attempts of up to two requests each; the open circuit refused most of them before they left the hub.
+        Assert.InRange(_partner.Requests.Count, 2, 6);
+        Assert.Equal("MAX_ATTEMPTS", (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.SetAside)).Single().StatusReason);
+    }
+
     /// <summary>A client coached at waakvlam-zorg (the webhook partner) whose consent lets it receive financial signals.</summary>
     private async Task<(PartyClient Sdd, Client Client)> ArrangeAsync()
     {
