@@ -34,8 +34,8 @@ internal static partial class PushKit
     public static HubFactory WithPushSettings(this HubFactory hub, string partiesFile) => hub
         .With("Hub:PartiesFile", partiesFile)
         .With("Hub:Push:PublicBaseUrl", "https://ketenhub.test/")
-        .With("Hub:Push:AttemptTimeout", "00:00:02")
-        .With("Hub:Push:TotalTimeout", "00:00:10")
+        .With("Hub:Push:AttemptTimeout", "00:00:05")
+        .With("Hub:Push:TotalTimeout", "00:00:20")
         .With("Hub:Push:HttpRetries", "1")
         .With("Hub:Push:HttpRetryDelay", "00:00:00.200")
         .With("Hub:Push:MaxInlineRetryAfter", "00:00:01")
@@ -48,7 +48,7 @@ internal static partial class PushKit
     /// Moves the hub's fake clock forward in small steps, giving the hub real time to act after each, until
     /// <paramref name="done"/> holds. Fails after a bounded number of rounds rather than hanging.
     /// </summary>
-    public static async Task UntilAsync(HubFactory hub, Func<Task<bool>> done, TimeSpan? step = null, int rounds = 1500)
+    public static async Task UntilAsync(HubFactory hub, Func<Task<bool>> done, TimeSpan? step = null, int rounds = 3000)
     {
         for (var i = 0; i < rounds; i++)
         {
@@ -57,7 +57,7 @@ internal static partial class PushKit
                 return;
             }
 
-            hub.Clock.Advance(step ?? TimeSpan.FromMilliseconds(500));
+            hub.Clock.Advance(step ?? TimeSpan.FromMilliseconds(200));
             await Task.Delay(15);
         }
 
