@@ -32,13 +32,17 @@ internal static class InboundKit
             if (Channels.TryGetValue(party!["id"]!.GetValue<string>(), out var channel))
             {
                 party["deliveryChannel"] = channel;
+
+                // A party on a push channel needs an endpoint; these tests read its deliveries from the stream, so
+                // pushing is off (Hub:Push:Enabled) and nothing listens there.
+                party["endpoint"] = "http://127.0.0.1:9/" + party["id"]!.GetValue<string>();
             }
         }
 
         Directory.CreateDirectory(hub.DataDirectory);
         var file = Path.Combine(hub.DataDirectory, "parties.json");
         File.WriteAllText(file, root.ToJsonString());
-        return hub.With("Hub:PartiesFile", file);
+        return hub.With("Hub:PartiesFile", file).With("Hub:Push:PublicBaseUrl", "https://ketenhub.test/").With("Hub:Push:Enabled", "false");
     }
 
     /// <summary>An HTTP client of the hub calling as <paramref name="partyId"/> (null: no identity at all).</summary>

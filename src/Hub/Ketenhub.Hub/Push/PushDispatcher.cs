@@ -51,7 +51,7 @@ public sealed partial class PushDispatcher(
     {
         await Task.Yield();
         var pushed = parties.All.Where(p => p.IsPushed).ToList();
-        if (pushed.Count == 0)
+        if (pushed.Count == 0 || !options.Value.Enabled)
         {
             return;
         }

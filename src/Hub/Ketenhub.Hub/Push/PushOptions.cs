@@ -24,6 +24,12 @@ public sealed class PushOptions
     [Url]
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>
+    /// Whether the hub pushes at all. <see langword="false"/>: the deliveries of parties on a push channel stay pending
+    /// (visible in <c>ListDeliveries</c>) until a hub with pushing on sends them. <value>The default value is true.</value>
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Longest one HTTP request to a partner may take. <value>The default value is 10 seconds.</value></summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
