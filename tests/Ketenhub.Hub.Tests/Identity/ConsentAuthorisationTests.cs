@@ -66,4 +66,20 @@ public sealed class ConsentAuthorisationTests : IDisposable
         await Errors.Expect(StatusCode.PermissionDenied, "NO_ROLE_FOR_CLIENT", () =>
             other.GrantAsync(known.Name, GrantorRole.Client, "begeleiding-plus", [Purpose.CareDelivery], [DataCategory.SupportPlan]));
     }
+
+    [Fact]
+    public async Task RaisingASignalOrReferring_DoesNotOpenTheClientsConsents()
+    {
+        var coach = _hub.As("waakvlam-zorg");
+        var client = await Kit.ClientWithCoachAsync(coach);
+        var stranger = _hub.As("zorgboerderij-de-hoeve");
+
+        // Any party that meets the client may raise a signal or ask for a referral...
+        await stranger.Signals.CreateSignalAsync(Kit.Signal(client.Name));
+        await stranger.Referrals.CreateReferralAsync(new CreateReferralRequest { RequestId = NewRequestId(), Referral = Kit.CareReferral(client.Name, "begeleiding-plus") });
+
+        // ...but that is no relationship that lets it record consents.
+        await Errors.Expect(StatusCode.PermissionDenied, "NO_ROLE_FOR_CLIENT", () =>
+            stranger.GrantAsync(client.Name, GrantorRole.Client, "zorgboerderij-de-hoeve", [Purpose.Coaching], [DataCategory.SupportPlan]));
+    }
 }

@@ -12,8 +12,10 @@ namespace Ketenhub.Hub.Clients;
 /// <list type="bullet">
 /// <item>a current role (school of record, provider, social service, the coach's organisation);</item>
 /// <item>the social service or wijkteam of the client's municipality (by the party's configured municipality codes);</item>
-/// <item>having acted for the client before: an event of the client's journey names the party (it registered the
-/// client, referred them, announced a transition, raised a signal, recorded a consent);</item>
+/// <item>having acted for the client before in a way that itself needed a relationship: the client's journey names
+/// the party for registering the client (creating it), naming its coach, recording a consent or announcing a
+/// transition. Raising a signal or requesting a referral, which any party that meets the client may do, does not
+/// count;</item>
 /// <item>being a recipient the hub routed a message about the client to.</item>
 /// </list>
 /// </summary>
@@ -57,6 +59,12 @@ public static class CareRelationships
         throw HubException.Denied(ErrorReasons.NoRoleForClient, "The caller has no relationship with this client: no current role, no earlier act for it, no message about it.");
     }
 
+    // Only acts that themselves needed a relationship (or created the client) count. Raising a signal or requesting
+    // a referral is open to any party that meets the client, so it must not open the client's consents to that party.
+    private static bool Establishes(JourneyEventType type) => type is JourneyEventType.ClientRegistered
+        or JourneyEventType.CoachAssigned or JourneyEventType.ConsentGranted or JourneyEventType.ConsentWithdrawn
+        or JourneyEventType.ConsentConfirmed or JourneyEventType.TransitionAnnounced;
+
     private static bool ActedFor(IHubSession session, string clientId, string partyId)
     {
         const int Page = 500;
@@ -64,7 +72,7 @@ public static class CareRelationships
         while (true)
         {
             var events = session.GetJourney(clientId, after, Page);
-            if (events.Any(e => e.PartyId == partyId))
+            if (events.Any(e => e.PartyId == partyId && Establishes(e.Type)))
             {
                 return true;
             }
