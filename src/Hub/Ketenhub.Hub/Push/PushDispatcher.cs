@@ -45,7 +45,7 @@ public sealed partial class PushDispatcher(
     public const string MaxAttempts = "MAX_ATTEMPTS";
 
     private readonly Dictionary<string, ContractParty> _contractParties =
-        parties.All.ToDictionary(p => p.Name, PushMapping.ToContract, StringComparer.Ordinal);
+        parties.All.ToDictionary(p => p.Name, ContractMapping.ToContract, StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -220,21 +220,4 @@ public sealed partial class PushDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pushing to party {Party} failed with {ExceptionType}; trying again after the backoff")]
     private partial void LogLoopFailed(string party, string exceptionType);
-}
-
-/// <summary>Configured parties as the contract's <c>Party</c> message, for adapters.</summary>
-internal static class PushMapping
-{
-    public static ContractParty ToContract(Party party) => new()
-    {
-        Name = party.Name,
-        Kind = Wire.From<Contracts.V1.PartyKind>(party.Kind),
-        DisplayName = party.DisplayName,
-        Brin = party.Brin ?? string.Empty,
-        Agb = party.Agb ?? string.Empty,
-        Oin = party.Oin ?? string.Empty,
-        Kvk = party.Kvk ?? string.Empty,
-        MunicipalityCodes = { party.MunicipalityCodes },
-        DeliveryChannel = Wire.From<Contracts.V1.DeliveryChannel>(party.Channel),
-    };
 }

@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Host.Transport;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Ketenhub.Adapters;
@@ -209,5 +210,5 @@ internal sealed class PushIWmoDirectory(PartyDirectory parties) : IIWmoDirectory
     public IWmoClient? ClientView(Ketenhub.Contracts.V1.Delivery delivery, string recipientParty) => null;
 
     private static IWmoParty? Adapt(Party? party) =>
-        party is null ? null : IWmoParty.From(PushMapping.ToContract(party), party.Channel == DeliveryChannel.Iwmo ? IStandaarden.Both : IStandaarden.None);
+        party is null ? null : IWmoParty.From(ContractMapping.ToContract(party), party.Channel == DeliveryChannel.Iwmo ? IStandaarden.Both : IStandaarden.None);
 }
