@@ -20,9 +20,10 @@ results_dir="$repo_root/.build/test-results"
 # --- buf, installed locally from npm -------------------------------------------------------------
 ensure_buf
 
-# --- the independent FHIR validator (Medplum, offline) that the FHIR adapter's tests run ---------------------------
+# --- the independent FHIR validator (Medplum, offline) that the FHIR adapter's tests run, and the FHIR partner ------
+# --- (Medplum's FHIR router with its in-memory repository) that the hub's push tests deliver to ---------------------
 fhir_validator_dir="$repo_root/tests/fhir-validator"
-if [[ ! -d "$fhir_validator_dir/node_modules/@medplum/core" || "$fhir_validator_dir/package-lock.json" -nt "$fhir_validator_dir/node_modules" ]]; then
+if [[ ! -d "$fhir_validator_dir/node_modules/@medplum/core" || ! -d "$fhir_validator_dir/node_modules/@medplum/fhir-router" || "$fhir_validator_dir/package-lock.json" -nt "$fhir_validator_dir/node_modules" ]]; then
   echo "==> Installing the FHIR validator's npm packages into tests/fhir-validator"
   npm ci --prefix "$fhir_validator_dir" --no-audit --no-fund --loglevel=error >/dev/null
 fi

@@ -48,7 +48,7 @@ internal static partial class PushKit
     /// Moves the hub's fake clock forward in small steps, giving the hub real time to act after each, until
     /// <paramref name="done"/> holds. Fails after a bounded number of rounds rather than hanging.
     /// </summary>
-    public static async Task UntilAsync(HubFactory hub, Func<Task<bool>> done, TimeSpan? step = null, int rounds = 3000)
+    public static async Task UntilAsync(HubFactory hub, Func<Task<bool>> done, TimeSpan? step = null, int rounds = 3000, Func<string>? failure = null)
     {
         for (var i = 0; i < rounds; i++)
         {
@@ -61,7 +61,7 @@ internal static partial class PushKit
             await Task.Delay(15);
         }
 
-        Assert.Fail("The condition did not come true.");
+        Assert.Fail("The condition did not come true. " + failure?.Invoke());
     }
 
     /// <summary>The recipient's deliveries with the given status, listed by an administrator.</summary>
