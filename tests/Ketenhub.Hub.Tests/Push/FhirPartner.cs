@@ -87,7 +87,11 @@ public sealed class FhirPartner : IAsyncLifetime
     }
 
     /// <summary>Forgets every stored resource, queued fault, refusal and logged request.</summary>
-    public async Task ResetAsync() => await PostAsync("_partner/reset", new JsonObject());
+    public async Task ResetAsync()
+    {
+        await PostAsync("_partner/reset", new JsonObject());
+        _errors.Clear();
+    }
 
     /// <summary>Queues faults for the next write requests, one per request, in order.</summary>
     public async Task FailNextAsync(params FhirFault[] faults)

@@ -15,20 +15,19 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
 {
     private const string Hub = "https://ketenhub.test/id/";
     private const string Performer = "begeleiding-plus";
+
+    /// <summary>A care provider without a legal need for the BSN: it knows the client by its pseudonym only.</summary>
+    private const string NoBsn = "zorgboerderij-de-hoeve";
+
+    /// <summary>The client's coach's organisation, which receives the signals.</summary>
+    private const string Coach = "waakvlam-zorg";
     private HubFactory _hub = null!;
 
     public async Task InitializeAsync()
     {
         await partner.ResetAsync();
 
-        // The partner answers in milliseconds, but the test moves the hub's clock while it waits: an attempt timeout of a
-        // minute on that clock leaves a busy machine seconds of real time for each answer.
-        _hub = new HubFactory()
-            .WithPushSettings(PushKit.PartiesFile((Performer, "FHIR", partner.Base)))
-            .With("Hub:Push:AttemptTimeout", "00:01:00")
-            .With("Hub:Push:TotalTimeout", "00:03:00")
-            .With("Hub:Push:BreakerSamplingDuration", "00:10:00")
-            .With("Hub:Push:BreakerMinimumThroughput", "1000");
+        _hub = new HubFactory();
     }
 
     public Task DisposeAsync()
@@ -105,30 +104,279 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
         Assert.Equal(1, acknowledged.Single(d => d.Name == second.Delivery).AttemptCount);
     }
 
-    /// <summary>A client coached at waakvlam-zorg who consents to begeleiding-plus receiving referrals; returns its BSN too.</summary>
-    private async Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangeAsync()
+    [Fact]
+    public async Task ASignal_IsStoredAtTheCoachsFhirPartner_AsAFlagWithTheCommunicationAboutIt()
     {
-        var coach = _hub.As("waakvlam-zorg");
+        var (sdd, client, bsn) = await ArrangeAsync(null, Coach);
+        await _hub.As(Coach).GrantAsync(client.Name, GrantorRole.Client, Coach, [Purpose.SignalFollowUp], [DataCategory.Finances]);
+
+        var signal = await RaiseAsync(sdd, client.Name);
+        await UntilAcknowledgedAtAsync(Coach, signal.Delivery);
+
+        var signalId = signal.Signal["signals/".Length..];
+        var flag = await partner.SingleAsync($"Flag?identifier={Hub}signals|{signalId}");
+        Assert.Equal("active", flag.GetProperty("status").GetString());
+        var communication = await partner.SingleAsync($"Communication?identifier={Hub}signal-communications|{signalId}");
+        Assert.Equal("Flag/" + flag.GetProperty("id").GetString(), communication.GetProperty("about")[0].GetProperty("reference").GetString());
+        Assert.Equal("Two months of arrears on rent.", communication.GetProperty("payload")[0].GetProperty("contentString").GetString());
+        var patient = await partner.SingleAsync($"Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|{bsn}");
+        Assert.Equal("Patient/" + patient.GetProperty("id").GetString(), flag.GetProperty("subject").GetProperty("reference").GetString());
+
+        // The coach, as the hub knows it: Practitioner, PractitionerRole at waakvlam-zorg, and the client's CareTeam.
+        var practitioner = await partner.SingleAsync($"Practitioner?identifier={Hub}coaches|{Coach}/lisa");
+        Assert.Equal("Lisa", practitioner.GetProperty("name")[0].GetProperty("text").GetString());
+        await partner.SingleAsync($"PractitionerRole?identifier={Hub}coach-roles|{Coach}/lisa");
+        await partner.SingleAsync($"CareTeam?identifier={Hub}care-teams|{client.Name["clients/".Length..]}");
+    }
+
+    [Fact]
+    public async Task ASignalWithoutConsent_ReachesTheCoachsFhirPartner_AsAContentFreeNotice()
+    {
+        var (sdd, client, _) = await ArrangeAsync(null, Coach);
+
+        var response = await sdd.Signals.CreateSignalAsync(Kit.Signal(client.Name));
+        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/" + Coach);
+        Assert.Equal(RecipientOutcome.ThinNotice, decision.Outcome);
+        await UntilAcknowledgedAtAsync(Coach, decision.Delivery);
+
+        var notice = await partner.SingleAsync("Communication?_count=100");
+        Assert.Contains(notice.GetProperty("category").EnumerateArray(), c => c.GetProperty("coding")[0].GetProperty("code").GetString() == "thin-notice");
+        Assert.False(notice.TryGetProperty("payload", out _));
+        Assert.DoesNotContain("arrears", notice.GetRawText(), StringComparison.OrdinalIgnoreCase);
+        Assert.False((await partner.CountsAsync()).ContainsKey("Flag"));
+
+        // Once the client consents, the next signal arrives with its content.
+        await _hub.As(Coach).GrantAsync(client.Name, GrantorRole.Client, Coach, [Purpose.SignalFollowUp], [DataCategory.Finances]);
+        var signal = await RaiseAsync(sdd, client.Name);
+        await UntilAcknowledgedAtAsync(Coach, signal.Delivery);
+        await partner.SingleAsync($"Flag?identifier={Hub}signals|{signal.Signal["signals/".Length..]}");
+        Assert.Equal(2, (await partner.CountsAsync())["Communication"]);
+    }
+
+    [Fact]
+    public async Task ATransition_WaitsForConsent_ThenIsStoredAtTheFhirPartnerOfTheNewProvider_WithTheReferralItMade()
+    {
+        var (_, client, bsn) = await ArrangeAsync();
+        var coach = _hub.As(Coach);
+        var scaleUp = await coach.Transitions.CreateTransitionAsync(new CreateTransitionRequest
+        {
+            RequestId = NewRequestId(),
+            Transition = new Transition
+            {
+                Client = client.Name,
+                Kind = TransitionKind.ScaleUp,
+                FromParty = "parties/" + Coach,
+                ToParty = "parties/" + Performer,
+                EffectiveDate = Date(2026, 2, 10),
+                HandoverSummary = "Needs help with administration.",
+                Referrals = { new Referral { Service = ServiceKind.IndividualGuidance, Reason = "Debts growing", LifeDomains = { LifeDomain.Finances }, Performers = { new ReferralPerformer { Party = "parties/" + Performer } } } },
+            },
+        });
+        var referral = Assert.Single(scaleUp.ReferralDecisions).Referral;
+        var referralDelivery = Assert.Single(Assert.Single(scaleUp.ReferralDecisions).Decisions, d => d.Recipient == "parties/" + Performer).Delivery;
+        var transition = Assert.Single(scaleUp.Decisions, d => d.Recipient == "parties/" + Performer);
+        Assert.Equal(RecipientOutcome.AwaitingConsent, transition.Outcome);
+
+        // The referral goes at once; the transition waits for the client's consent, and nothing of it reaches the partner.
+        await UntilAcknowledgedAsync(referralDelivery);
+        var transitionId = scaleUp.Transition.Name["transitions/".Length..];
+        Assert.Empty(await partner.SearchAsync($"Task?identifier={Hub}transitions|{transitionId}"));
+        Assert.Single(await partner.RequestsAsync(), r => r.Method == "POST");
+
+        // The client consents to the transition: the hub releases the delivery and pushes it.
+        await coach.GrantAsync(client.Name, GrantorRole.Client, Performer, [Purpose.Transition], [DataCategory.ContactDetails, DataCategory.SupportPlan, DataCategory.Finances]);
+        await UntilAcknowledgedAsync(transition.Delivery);
+
+        // The transition: its Task and EpisodeOfCare owned by the new provider, and the referral it made.
+        var transitionTask = await partner.SingleAsync($"Task?identifier={Hub}transitions|{transitionId}");
+        var episode = await partner.SingleAsync($"EpisodeOfCare?identifier={Hub}transition-episodes|{transitionId}");
+        var owner = await partner.SingleAsync("Organization?identifier=http://fhir.nl/fhir/NamingSystem/agb-z|98000002");
+        Assert.Equal("Organization/" + owner.GetProperty("id").GetString(), transitionTask.GetProperty("owner").GetProperty("reference").GetString());
+        Assert.Equal("Organization/" + owner.GetProperty("id").GetString(), episode.GetProperty("managingOrganization").GetProperty("reference").GetString());
+        var referralId = referral["referrals/".Length..];
+        await partner.SingleAsync($"ServiceRequest?identifier={Hub}referrals|{referralId}");
+        await partner.SingleAsync($"Task?identifier={Hub}referral-tasks|{referralId}/{Performer}");
+
+        // However many Bundles named the client, the partner keeps one Patient and one care team.
+        var patient = await partner.SingleAsync($"Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|{bsn}");
+        Assert.Equal("Patient/" + patient.GetProperty("id").GetString(), episode.GetProperty("patient").GetProperty("reference").GetString());
+        var counts = await partner.CountsAsync();
+        Assert.Equal(1, counts["Patient"]);
+        Assert.Equal(1, counts["CareTeam"]);
+        Assert.Equal(1, counts["ServiceRequest"]);
+        Assert.Equal(2, counts["Task"]);
+    }
+
+    [Fact]
+    public async Task APartyWithoutALegalNeed_GetsAPatientWithThePseudonym_AndNoBsn()
+    {
+        var (sdd, client, bsn) = await ArrangeAsync(NoBsn);
+
+        var (_, delivery) = await ReferAsync(sdd, client.Name, NoBsn);
+        await UntilAcknowledgedAtAsync(NoBsn, delivery);
+
+        var patients = await partner.SearchAsync("Patient?_count=100");
+        var patient = Assert.Single(patients);
+        var identifiers = Identifiers(patient).ToList();
+        Assert.DoesNotContain(identifiers, i => i.StartsWith("http://fhir.nl/fhir/NamingSystem/bsn|", StringComparison.Ordinal));
+        Assert.DoesNotContain(bsn, patient.GetRawText(), StringComparison.Ordinal);
+        var pseudonym = Assert.Single(identifiers, i => i.StartsWith(Hub + "client-pseudonyms|", StringComparison.Ordinal));
+        Assert.NotEqual(Hub + "client-pseudonyms|" + bsn, pseudonym);
+        Assert.Empty(await partner.SearchAsync($"Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|{bsn}"));
+    }
+
+    [Fact]
+    public async Task ServerErrors_DroppedConnections_Hangs_AndALostAnswer_LoseNothing_AndDuplicateNothing()
+    {
+        _hub.With("Hub:MaxDeliveryAttempts", "10");
+        var (sdd, client, _) = await ArrangeAsync();
+        FhirFault[] faults = [FhirFault.ServerError, FhirFault.Drop, FhirFault.Hang, FhirFault.CommitThenDrop, FhirFault.ServerError, FhirFault.Hang, FhirFault.Drop];
+        await partner.FailNextAsync(faults);
+
+        var referrals = new List<(string Referral, string Delivery)>();
+        for (var i = 0; i < 4; i++)
+        {
+            referrals.Add(await ReferAsync(sdd, client.Name));
+        }
+
+        await UntilAcknowledgedAsync(referrals.Select(r => r.Delivery).ToArray());
+
+        // Every fault was met, and the partner saw them in the order queued, then only successes.
+        Assert.Equal(0, await partner.PendingFaultsAsync());
+        var posts = (await partner.RequestsAsync()).Where(r => r.Method == "POST").ToList();
+        Assert.Equal(faults.Select(f => f.Kind), posts.Take(faults.Length).Select(p => p.Fault));
+        Assert.All(posts.Skip(faults.Length), p => Assert.Equal(200, p.Status));
+
+        // Each referral stored once, in the order sent, though one Bundle committed twice.
+        foreach (var (referral, _) in referrals)
+        {
+            var id = referral["referrals/".Length..];
+            await partner.SingleAsync($"ServiceRequest?identifier={Hub}referrals|{id}");
+            await partner.SingleAsync($"Task?identifier={Hub}referral-tasks|{id}/{Performer}");
+        }
+
+        var counts = await partner.CountsAsync();
+        Assert.Equal(4, counts["ServiceRequest"]);
+        Assert.Equal(4, counts["Task"]);
+        Assert.Equal(1, counts["Patient"]);
+        var stored = (await partner.SearchAsync("ServiceRequest?_count=100&_sort=_lastUpdated"))
+            .Select(r => r.GetProperty("identifier")[0].GetProperty("value").GetString()).ToList();
+        Assert.Equal(referrals.Select(r => r.Referral["referrals/".Length..]), stored);
+        Assert.Empty(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside));
+    }
+
+    [Fact]
+    public async Task TooManyRequests_WithRetryAfter_TheHubWaitsAsLongAsThePartnerAsked()
+    {
+        await partner.FailNextAsync(FhirFault.TooManyRequests(45));
+        var (sdd, client, _) = await ArrangeAsync();
+
+        var (referral, delivery) = await ReferAsync(sdd, client.Name);
+        var seen = new List<DateTimeOffset>();
+        await PushKit.UntilAsync(
+            _hub,
+            async () =>
+            {
+                var posts = (await partner.RequestsAsync()).Count(r => r.Method == "POST");
+                while (seen.Count < posts)
+                {
+                    seen.Add(_hub.Clock.GetUtcNow());
+                }
+
+                return (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.Acknowledged)).Any(d => d.Name == delivery);
+            },
+            failure: () => partner.Errors);
+
+        Assert.Equal(2, seen.Count);
+        Assert.True(seen[1] - seen[0] >= TimeSpan.FromSeconds(45), $"The second request came {seen[1] - seen[0]} after the first.");
+        Assert.Equal(2, (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.Acknowledged)).Single(d => d.Name == delivery).AttemptCount);
+        await partner.SingleAsync($"ServiceRequest?identifier={Hub}referrals|{referral["referrals/".Length..]}");
+    }
+
+    [Fact]
+    public async Task APartnersRefusal_SetsTheDeliveryAside_StoresNothingOfIt_AndAReplayDeliversItOnceThePartnerTakesIt()
+    {
+        var (sdd, client, _) = await ArrangeAsync();
+
+        // The partner does not take ServiceRequests: the referral's Bundle is refused whole, its Patient, Organizations,
+        // coach and Task included.
+        await partner.RefuseAsync("ServiceRequest");
+        var refused = await ReferAsync(sdd, client.Name);
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside)).Any(d => d.Name == refused.Delivery));
+
+        var setAside = Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside));
+        Assert.Equal("REJECTED:HTTP_400", setAside.StatusReason);
+        Assert.Equal(1, setAside.AttemptCount);
+        Assert.Equal([400], (await partner.RequestsAsync()).Where(r => r.Method == "POST").Select(p => p.Status));
+        Assert.Contains("This partner does not take ServiceRequest resources", partner.Errors, StringComparison.Ordinal);
+        Assert.Empty(await partner.CountsAsync());
+
+        // The partner takes them again: the next referral goes through, and an administrator replays the refused one.
+        await partner.RefuseAsync();
+        var next = await ReferAsync(sdd, client.Name);
+        await UntilAcknowledgedAsync(next.Delivery);
+        var admin = _hub.As("sdd", "beheer", ["admin"]);
+        var replay = await admin.Deliveries.ReplayDeliveryAsync(new ReplayDeliveryRequest { Name = refused.Delivery, RequestId = NewRequestId() });
+        Assert.Equal(DeliveryStatus.Pending, replay.Status);
+        await UntilAcknowledgedAsync(refused.Delivery);
+
+        await partner.SingleAsync($"ServiceRequest?identifier={Hub}referrals|{refused.Referral["referrals/".Length..]}");
+        var counts = await partner.CountsAsync();
+        Assert.Equal(2, counts["ServiceRequest"]);
+        Assert.Equal(2, counts["Task"]);
+        Assert.Equal(1, counts["Patient"]);
+        Assert.Empty(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside));
+    }
+
+    /// <summary>
+    /// Starts the hub with <paramref name="pushed"/> on channel FHIR to the partner, and registers a client coached at
+    /// waakvlam-zorg who consents to <paramref name="recipient"/> receiving referrals (null: no consent); returns its BSN too.
+    /// </summary>
+    private async Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangeAsync(string? recipient = Performer, params string[] pushed)
+    {
+        // The partner answers in milliseconds, but the test moves the hub's clock while it waits: an attempt timeout of a
+        // minute on that clock leaves a busy machine seconds of real time for each answer.
+        _hub.WithPushSettings(PushKit.PartiesFile((pushed.Length == 0 ? [recipient ?? Performer] : pushed).Select(p => (p, "FHIR", partner.Base)).ToArray()))
+            .With("Hub:Push:AttemptTimeout", "00:01:00")
+            .With("Hub:Push:TotalTimeout", "00:03:00")
+            .With("Hub:Push:BreakerSamplingDuration", "00:10:00")
+            .With("Hub:Push:BreakerMinimumThroughput", "1000");
+        var coach = _hub.As(Coach);
         var bsn = Kit.NewBsn();
         var client = await coach.RegisterAsync(bsn, Date(1994, 11, 2), "0505");
         await coach.AssignCoachAsync(client.Name, "lisa", "Lisa");
-        await coach.GrantAsync(client.Name, GrantorRole.Client, Performer, [Purpose.Coaching], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
+        if (recipient is not null)
+        {
+            await coach.GrantAsync(client.Name, GrantorRole.Client, recipient, [Purpose.Coaching], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
+        }
+
         return (_hub.As("sdd"), client, bsn);
     }
 
-    private async Task UntilAcknowledgedAsync(string delivery) =>
+    private Task UntilAcknowledgedAsync(params string[] deliveries) => UntilAcknowledgedAtAsync(Performer, deliveries);
+
+    private async Task UntilAcknowledgedAtAsync(string recipient, params string[] deliveries) =>
         await PushKit.UntilAsync(
             _hub,
-            async () => (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.Acknowledged)).Any(d => d.Name == delivery),
-            failure: () => partner.Errors);
+            async () => (await PushKit.ListAsync(_hub, recipient, DeliveryStatus.Acknowledged)).Count(d => deliveries.Contains(d.Name)) == deliveries.Length,
+            failure: () => partner.Errors + "\n" + string.Join("\n", PushKit.ListAsync(_hub, recipient, DeliveryStatus.Unspecified).GetAwaiter().GetResult()
+                .Select(d => $"{d.Name} {d.PayloadCase} {d.Status} {d.StatusReason} attempts {d.AttemptCount}")));
+
+    private static async Task<(string Signal, string Delivery)> RaiseAsync(PartyClient sdd, string client)
+    {
+        var response = await sdd.Signals.CreateSignalAsync(Kit.Signal(client));
+        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/" + Coach);
+        Assert.Equal(RecipientOutcome.Content, decision.Outcome);
+        return (response.Signal.Name, decision.Delivery);
+    }
 
     private static IEnumerable<string> Identifiers(JsonElement resource) =>
         resource.GetProperty("identifier").EnumerateArray().Select(i => i.GetProperty("system").GetString() + "|" + i.GetProperty("value").GetString());
 
-    private static async Task<(string Referral, string Delivery)> ReferAsync(PartyClient sdd, string client)
+    private static async Task<(string Referral, string Delivery)> ReferAsync(PartyClient sdd, string client, string performer = Performer)
     {
-        var response = await sdd.Referrals.CreateReferralAsync(new CreateReferralRequest { RequestId = NewRequestId(), Referral = Kit.CareReferral(client, Performer) });
-        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/" + Performer);
+        var response = await sdd.Referrals.CreateReferralAsync(new CreateReferralRequest { RequestId = NewRequestId(), Referral = Kit.CareReferral(client, performer) });
+        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/" + performer);
         Assert.Equal(RecipientOutcome.Content, decision.Outcome);
         return (response.Referral.Name, decision.Delivery);
     }
