@@ -60,7 +60,7 @@ public static class Harness
                 "bare",
                 AppContext.BaseDirectory,
                 [dotnet, typeof(Harness).Assembly.Location, "serve-bare", "--port", barePort.ToString(CultureInfo.InvariantCulture), "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)],
-                new Dictionary<string, string?>());
+                BareServerSettings(hubDll));
             hub = await hubStart;
             bare = await bareStart;
             Log($"Hub pid {hub.Pid}, bare server pid {bare.Pid}, harness pid {Environment.ProcessId}");
@@ -247,5 +247,28 @@ public static class Harness
         catch (UnauthorizedAccessException)
         {
         }
+    }
+
+    /// <summary>
+    /// The bare server runs with the hub's thread-pool settings (from the hub's runtimeconfig.json), so the two
+    /// servers differ in what they do per call, not in how their runtime is tuned.
+    /// </summary>
+    internal static Dictionary<string, string?> BareServerSettings(string hubDll)
+    {
+        const string SpinLimit = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
+        var settings = new Dictionary<string, string?>();
+        var runtimeConfig = Path.ChangeExtension(hubDll, ".runtimeconfig.json");
+        if (File.Exists(runtimeConfig))
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(runtimeConfig));
+            if (document.RootElement.TryGetProperty("runtimeOptions", out var runtime)
+                && runtime.TryGetProperty("configProperties", out var properties)
+                && properties.TryGetProperty(SpinLimit, out var limit))
+            {
+                settings["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = limit.ToString();
+            }
+        }
+
+        return settings;
     }
 }

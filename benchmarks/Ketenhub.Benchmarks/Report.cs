@@ -36,6 +36,10 @@ public sealed class Report(string command, Options options, string hubDll, strin
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {cores} cores ({ProcStat.CpuModel()}), {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load average before {_loadBefore}, after {LoadAfter}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Hub: `{hubDll}`, {Revision} (Production, logging Warning), SQLite data on {DataFileSystem}{(DatabaseBytes >= 0 ? $", {DatabaseBytes / 1048576.0:F1} MiB at the end" : "")}.");
         md.AppendLine("- Both servers and the load generator share the same cores; \"per core\" divides by all of the machine's cores.");
+        var shared = Harness.BareServerSettings(hubDll);
+        md.AppendLine(shared.Count == 0
+            ? "- Both servers run with the runtime's default thread-pool settings."
+            : "- Both servers run with the hub's thread-pool settings: " + string.Join(", ", shared.Select(s => $"`{s.Key}={s.Value}`")) + " (the load generator keeps the defaults).");
         md.AppendLine();
 
         if (Throughput.Count > 0)
