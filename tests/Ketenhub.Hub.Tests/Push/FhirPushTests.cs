@@ -37,6 +37,28 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
     }
 
     [Fact]
+    public async Task ThePartner_IsARealFhirServer_ItRefusesABundleWithAnInvalidResourceWhole_AndHonoursConditionalCreates()
+    {
+        const string patient = """{"fullUrl":"urn:uuid:0f8f2a3c-0000-4000-8000-000000000001","resource":{"resourceType":"Patient","identifier":[{"system":"https://partner.test/p","value":"1"}]},"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=https://partner.test/p|1"}}""";
+        static string Flag(string status) => """{"fullUrl":"urn:uuid:0f8f2a3c-0000-4000-8000-000000000002","resource":{"resourceType":"Flag","status":"STATUS","code":{"text":"x"},"subject":{"reference":"urn:uuid:0f8f2a3c-0000-4000-8000-000000000001"}},"request":{"method":"POST","url":"Flag"}}""".Replace("STATUS", status, StringComparison.Ordinal);
+        static string Bundle(params string[] entries) => """{"resourceType":"Bundle","type":"transaction","entry":[""" + string.Join(',', entries) + "]}";
+
+        // A code outside the required value set: refused with an OperationOutcome, and the valid Patient before it is not kept.
+        var (status, body) = await partner.PostAsync(Bundle(patient, Flag("bogus")));
+        Assert.Equal(400, status);
+        Assert.Contains("OperationOutcome", body, StringComparison.Ordinal);
+        Assert.Contains("required value set", body, StringComparison.Ordinal);
+        Assert.Empty(await partner.CountsAsync());
+
+        // Valid, twice: the conditional create keeps one Patient; the unconditional Flag is stored twice.
+        Assert.Equal(200, (await partner.PostAsync(Bundle(patient, Flag("active")))).Status);
+        Assert.Equal(200, (await partner.PostAsync(Bundle(patient, Flag("active")))).Status);
+        var counts = await partner.CountsAsync();
+        Assert.Equal(1, counts["Patient"]);
+        Assert.Equal(2, counts["Flag"]);
+    }
+
+    [Fact]
     public async Task AReferral_IsStoredAtTheFhirPartner_AsAServiceRequestWithATaskForThePerformer_AndAPatientWithTheBsn()
     {
         var (sdd, client, bsn) = await ArrangeAsync();
