@@ -54,37 +54,7 @@ public sealed class ClientRegistry(
             v.Add(ErrorReasons.InvalidBsn, "bsn", "bsn is not a valid burgerservicenummer (elfproef).");
         }
 
-        var today = DutchTime.Today(time);
-        if (birthDate is null)
-        {
-            v.Add(ErrorReasons.FieldRequired, "birth_date", "birth_date is required.");
-        }
-        else if (birthDate.Value > today || birthDate.Value.Year < 1900)
-        {
-            v.Add(ErrorReasons.InvalidBirthDate, "birth_date", "birth_date must be a real date from 1900 up to today.");
-        }
-
-        if (!Municipality.IsValidCode(municipalityCode))
-        {
-            v.Add(string.IsNullOrEmpty(municipalityCode) ? ErrorReasons.FieldRequired : ErrorReasons.InvalidMunicipalityCode, "municipality_code", "municipality_code must be a four-digit CBS municipality code.");
-        }
-
-        Party? school = null;
-        if (!string.IsNullOrEmpty(schoolName))
-        {
-            var id = Ids.Parse(schoolName, "parties");
-            school = parties.Find(id);
-            if (id is null)
-            {
-                v.Add(ErrorReasons.InvalidResourceName, "school", "school must have the form parties/{id}.");
-            }
-            else if (school is null || school.Kind != PartyKind.School)
-            {
-                v.Add(ErrorReasons.UnknownParty, "school", "school must name a school the hub knows.");
-                school = null;
-            }
-        }
-
+        var school = ClientFacts.Validate(v, birthDate, municipalityCode, schoolName, string.Empty, parties, DutchTime.Today(time));
         v.ThrowIfAny();
         var hash = hasher.Hash(bsn!);
         var note = audit.Note(caller, "RegisterClient", AuditAction.Create, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
@@ -110,6 +80,7 @@ public sealed class ClientRegistry(
                     };
                     session.InsertClient(client);
                     note.About(client.Id);
+                    // The roles a registration gives: the school of record only (ClientFacts.Registered mirrors this for explain).
                     if (school is not null)
                     {
                         session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, school.Id, RoleKind.School, now, null, "registration"));

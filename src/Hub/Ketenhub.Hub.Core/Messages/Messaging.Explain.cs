@@ -18,20 +18,22 @@ public sealed record Explanation(MessageType MessageType, IReadOnlyList<RoutingR
 // snapshot, storing nothing.
 public sealed partial class Messaging
 {
-    public Task<Explanation> ExplainReferralAsync(Party caller, ReferralDraft draft, CancellationToken cancellationToken)
+    /// <summary>Explains a draft referral for its client, or, with <paramref name="prospective"/>, for a client not registered yet.</summary>
+    public Task<Explanation> ExplainReferralAsync(Party caller, ReferralDraft draft, ProspectiveClient? prospective, CancellationToken cancellationToken)
     {
         var performers = ValidateReferral(draft, "referral");
-        return ExplainAsync(caller, draft.ClientName, "referral.client", _ => ReferralFacts(caller, draft, performers), cancellationToken);
+        return ExplainAsync(caller, new ExplainedClient(draft.ClientName, "referral.client", prospective), _ => ReferralFacts(caller, draft, performers), cancellationToken);
     }
 
     private static RoutingFacts ReferralFacts(Party caller, ReferralDraft draft, IReadOnlyList<Party> performers) =>
         new(MessageType.Referral, caller.Id, MessageCategories.ForReferral(draft.LifeDomains.Distinct()), Service: draft.Service, Performers: [.. performers.Select(p => p.Id)], Requester: caller.Id);
 
-    public Task<Explanation> ExplainTransitionAsync(Party caller, TransitionDraft draft, CancellationToken cancellationToken)
+    /// <summary>Explains a draft transition for its client, or, with <paramref name="prospective"/>, for a client not registered yet.</summary>
+    public Task<Explanation> ExplainTransitionAsync(Party caller, TransitionDraft draft, ProspectiveClient? prospective, CancellationToken cancellationToken)
     {
         var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft);
         var referralFacts = draft.Referrals.Select((r, i) => ReferralFacts(caller, r, referralPerformers[i])).ToList();
-        return ExplainAsync(caller, draft.ClientName, "transition.client", _ =>
+        return ExplainAsync(caller, new ExplainedClient(draft.ClientName, "transition.client", prospective), _ =>
             new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id),
             cancellationToken,
             (context, now) =>
@@ -48,26 +50,39 @@ public sealed partial class Messaging
             referralFacts);
     }
 
-    public Task<Explanation> ExplainSignalAsync(Party caller, SignalDraft draft, CancellationToken cancellationToken)
+    /// <summary>Explains a draft signal for its client, or, with <paramref name="prospective"/>, for a client not registered yet.</summary>
+    public Task<Explanation> ExplainSignalAsync(Party caller, SignalDraft draft, ProspectiveClient? prospective, CancellationToken cancellationToken)
     {
         ValidateSignal(draft);
-        return ExplainAsync(caller, draft.ClientName, "signal.client", _ =>
+        return ExplainAsync(caller, new ExplainedClient(draft.ClientName, "signal.client", prospective), _ =>
             new RoutingFacts(MessageType.Signal, caller.Id, MessageCategories.ForSignal(draft.Domain), SignalKind: draft.Kind, Severity: draft.Severity, Domain: draft.Domain),
             cancellationToken);
     }
 
     // Explaining reads the client's consents and roles, so it is audited as a read. Any party may explain.
-    private Task<Explanation> ExplainAsync(Party caller, string? clientName, string field, Func<ClientContext, RoutingFacts> facts, CancellationToken cancellationToken, Func<ClientContext, DateTimeOffset, ClientContext>? asSubmitted = null, IReadOnlyList<RoutingFacts>? referrals = null)
+    // For a prospective client the hub reads no client at all: it routes on the client a registration with
+    // those facts would create now (ClientFacts.Registered), so the read is audited about no client.
+    private Task<Explanation> ExplainAsync(Party caller, ExplainedClient who, Func<ClientContext, RoutingFacts> facts, CancellationToken cancellationToken, Func<ClientContext, DateTimeOffset, ClientContext>? asSubmitted = null, IReadOnlyList<RoutingFacts>? referrals = null)
     {
+        var school = ValidateProspective(who);
         var note = audit.Note(caller, "ExplainMessage", AuditAction.Read).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
         return audit.ReadAsync(
             note,
             session =>
             {
                 var now = time.GetUtcNow();
-                var client = ClientContexts.RequireClient(session, clientName, field);
-                note.About(client.Id);
-                var context = ClientContexts.Load(session, client, now);
+                ClientContext context;
+                if (who.Prospective is { } prospective)
+                {
+                    context = ClientFacts.Registered(prospective.BirthDate!.Value, prospective.MunicipalityCode!, school, now);
+                }
+                else
+                {
+                    var client = ClientContexts.RequireClient(session, who.ClientName, who.Field);
+                    note.About(client.Id);
+                    context = ClientContexts.Load(session, client, now);
+                }
+
                 context = asSubmitted?.Invoke(context, now) ?? context;
                 var f = facts(context);
                 var routed = router.Route(f, context, now);
@@ -78,4 +93,28 @@ public sealed partial class Messaging
             },
             cancellationToken);
     }
+
+    // Either the draft names a client or the request describes a prospective one; the prospective client's
+    // facts are checked as a registration checks them. Returns its school of record, if any.
+    private Party? ValidateProspective(ExplainedClient who)
+    {
+        if (who.Prospective is not { } prospective)
+        {
+            return null;
+        }
+
+        var v = new Validator();
+        if (!string.IsNullOrEmpty(who.ClientName))
+        {
+            v.Add(ErrorReasons.InvalidRequest, "prospective_client", $"Set either {who.Field} or prospective_client, not both.");
+            v.ThrowIfAny();
+        }
+
+        var school = ClientFacts.Validate(v, prospective.BirthDate, prospective.MunicipalityCode, prospective.SchoolName, "prospective_client.", parties, DutchTime.Today(time));
+        v.ThrowIfAny();
+        return school;
+    }
+
+    /// <summary>Whom a draft is explained for: the client it names, or a prospective client.</summary>
+    private sealed record ExplainedClient(string? ClientName, string Field, ProspectiveClient? Prospective);
 }

@@ -12,11 +12,12 @@ public sealed class ExplainGrpcService(Messaging messaging, Callers callers) : E
     public override async Task<ExplainMessageResponse> ExplainMessage(ExplainMessageRequest request, ServerCallContext context)
     {
         var caller = callers.Resolve(context);
+        var prospective = ContractMapping.ToProspective(request.ProspectiveClient);
         var explanation = request.DraftCase switch
         {
-            ExplainMessageRequest.DraftOneofCase.Referral => await messaging.ExplainReferralAsync(caller, ContractMapping.ToDraft(request.Referral), context.CancellationToken),
-            ExplainMessageRequest.DraftOneofCase.Transition => await messaging.ExplainTransitionAsync(caller, ContractMapping.ToDraft(request.Transition), context.CancellationToken),
-            ExplainMessageRequest.DraftOneofCase.Signal => await messaging.ExplainSignalAsync(caller, ContractMapping.ToDraft(request.Signal), context.CancellationToken),
+            ExplainMessageRequest.DraftOneofCase.Referral => await messaging.ExplainReferralAsync(caller, ContractMapping.ToDraft(request.Referral), prospective, context.CancellationToken),
+            ExplainMessageRequest.DraftOneofCase.Transition => await messaging.ExplainTransitionAsync(caller, ContractMapping.ToDraft(request.Transition), prospective, context.CancellationToken),
+            ExplainMessageRequest.DraftOneofCase.Signal => await messaging.ExplainSignalAsync(caller, ContractMapping.ToDraft(request.Signal), prospective, context.CancellationToken),
             _ => throw HubException.Invalid(ErrorReasons.FieldRequired, "draft", "draft needs a referral, a transition or a signal."),
         };
         var response = new ExplainMessageResponse { MessageType = Wire.From<Contracts.V1.MessageType>(explanation.MessageType) };

@@ -113,6 +113,15 @@ public static class ContractMapping
         Referrals = { transition.ReferralIds.Select(id => new Referral { Name = "referrals/" + id }) },
     };
 
+    /// <summary>A prospective client for explain; null when the request has none.</summary>
+    public static Hub.Clients.ProspectiveClient? ToProspective(Contracts.V1.ProspectiveClient? prospective) =>
+        prospective is null
+            ? null
+            : new Hub.Clients.ProspectiveClient(
+                Wire.Date(prospective.BirthDate, "prospective_client.birth_date", D.ErrorReasons.InvalidBirthDate),
+                prospective.MunicipalityCode,
+                prospective.School);
+
     public static TransitionDraft ToDraft(Transition? transition)
     {
         transition ??= new Transition();
