@@ -236,6 +236,45 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Explain_ForAClientTheHubDoesNotKnowYet_SendsItsFactsInsteadOfAClient()
+    {
+        _hub.On<ExplainMessageRequest, ExplainMessageResponse>(_ => new()
+        {
+            MessageType = MessageType.Transition,
+            Decisions = { new RecipientDecision { Recipient = "parties/sdd", Outcome = RecipientOutcome.AwaitingConsent, Reason = "NO_CONSENT" } },
+        });
+
+        var result = await Run("explain", "transition", "--as", "hans-petrischool", "--birth-date", "2008-03-01", "--municipality", "0505", "--school", "hans-petrischool", "--kind", "school_leaver_18", "--from", "hans-petrischool", "--to", "sdd", "--effective", "2026-07-01", "--referral-service", "participation_work", "--referral-performer", "sdd");
+        var signal = await Run("explain", "signal", "--as", "sdd", "--birth-date", "2008-03-01", "--municipality", "0642", "--kind", "payment_arrears", "--domain", "finances", "--severity", "urgent");
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        Assert.True(signal.ExitCode == ExitCodes.Ok, signal.ToString());
+        result.LineWith("sdd", "AWAITING_CONSENT", "NO_CONSENT");
+        var requests = _hub.Requests<ExplainMessageRequest>();
+        Assert.Equal(3, requests.Count);
+        var expected = new ProspectiveClient { BirthDate = new Google.Type.Date { Year = 2008, Month = 3, Day = 1 }, MunicipalityCode = "0505", School = "parties/hans-petrischool" };
+        Assert.Equal((string.Empty, expected), (requests[0].Transition.Client, requests[0].ProspectiveClient));
+        Assert.Equal((string.Empty, expected), (requests[1].Referral.Client, requests[1].ProspectiveClient));
+        Assert.Equal((string.Empty, "0642", string.Empty), (requests[2].Signal.Client, requests[2].ProspectiveClient.MunicipalityCode, requests[2].ProspectiveClient.School));
+    }
+
+    [Theory]
+    [InlineData("--client cli_0001 --birth-date 2008-03-01 --municipality 0505", "leave out --client")]
+    [InlineData("--birth-date 2008-03-01", "needs both --birth-date and --municipality")]
+    [InlineData("--municipality 0505 --school hans-petrischool", "needs both --birth-date and --municipality")]
+    [InlineData("", "Name the client with --client, or describe a client the hub does not know yet")]
+    public async Task Explain_WithBothOrNeitherClientAndProspectiveClient_IsAUsageError(string who, string message)
+    {
+        string[] args = ["explain", "transition", "--as", "hans-petrischool", .. who.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--kind", "school_leaver_18", "--effective", "2026-07-01"];
+
+        var result = await Run(args);
+
+        Assert.True(result.ExitCode == ExitCodes.Usage, result.ToString());
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.Empty(_hub.Requests<ExplainMessageRequest>());
+    }
+
+    [Fact]
     public async Task SignalSend_BuildsTheSignal()
     {
         _hub.On<CreateSignalRequest, CreateSignalResponse>(r => new()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Ketenhub.Cli.Import;
 using Ketenhub.Cli.Tests.Infrastructure;
 using Ketenhub.Contracts.V1;
 using Xunit.Abstractions;
@@ -82,28 +83,54 @@ public sealed class ImportEndToEndTests(HubProcess hub, ITestOutputHelper log) :
     }
 
     [Fact]
-    public async Task DryRun_ExplainsEachRow_AndSendsNothing()
+    public async Task DryRun_ExplainsEachRow_NewStudentsIncluded_AndSendsNothing()
     {
         var file = ExportFiles.Write(Path.Combine(_folder, "dry.csv"), series: 12, rows: 20, withBadRows: true);
         var before = await SddDeliveryCount();
+        var since = DateTimeOffset.UtcNow;
 
         var result = await Run("import", file, "--as", "hans-petrischool", "--dry-run");
 
+        // Every student is new to the hub, and still each row names its recipients: the social service of the
+        // student's municipality, waiting for the student's consent.
         Assert.True(result.ExitCode == ExitCodes.RowsFailed, result.ToString());
         Assert.Contains("Dry run: 19 rows would be imported, 1 rows have errors", result.Output);
-        result.LineWith("row 1: would announce SCHOOL_LEAVER_18 for a new client");
+        Assert.EndsWith("would announce SCHOOL_LEAVER_18 for a new client; sdd AWAITING_CONSENT", result.LineWith("row 1: ").TrimEnd());
         Assert.Equal(["row,line,column,reason,detail", "17,18,bsn,INVALID_BSN,\"bsn is not nine digits that pass the elfproef.\""], await File.ReadAllLinesAsync(file + ".errors.csv"));
         Assert.False(File.Exists(Path.Combine(_folder, "dry.csv.progress")));
-        Assert.Equal(before, await SddDeliveryCount());
 
-        // Once imported, a dry run explains each row with its client: SDD waits for the student's consent.
-        var imported = await Run("import", file, "--as", "hans-petrischool");
+        var newStudents = await Run("import", file, "--as", "hans-petrischool", "--dry-run", "--json");
+        var planned = JsonDocument.Parse(newStudents.Output).RootElement.GetProperty("rows").EnumerateArray().Where(r => r.GetProperty("status").GetString() == "would_import").ToList();
+        Assert.Equal(19, planned.Count);
+        Assert.All(planned, r => Assert.Equal(["sdd AWAITING_CONSENT"], r.GetProperty("decisions").EnumerateArray().Select(d => d.GetString())));
+        Assert.All(planned, r => Assert.Equal(SchoolImport.NewClientDetail, r.GetProperty("detail").GetString()));
+        Assert.All(planned, r => Assert.False(r.TryGetProperty("client", out _)));
+
+        // Nothing written at the hub: no delivery, no registration, no transition; only explain calls, read about no client.
+        Assert.Equal(before, await SddDeliveryCount());
+        var audited = await AuditEventsSince(since);
+        Assert.DoesNotContain(audited, e => e.EventType is "RegisterClient" or "CreateTransition");
+        var explains = audited.Where(e => e.EventType == "ExplainMessage").ToList();
+        Assert.Equal(38, explains.Count);
+        Assert.All(explains, e => Assert.Equal((AuditAction.Read, string.Empty, AuditOutcome.Success), (e.Action, e.ClientPseudonym, e.Outcome)));
+
+        // The import itself then registers every student and gives SDD the transitions the dry run explained.
+        since = DateTimeOffset.UtcNow;
+        var imported = await Run("import", file, "--as", "hans-petrischool", "--json");
         Assert.Equal(ExitCodes.RowsFailed, imported.ExitCode);
         Assert.Equal(before + 19, await SddDeliveryCount());
+        Assert.Equal(19, (await AuditEventsSince(since)).Count(e => e.EventType == "RegisterClient" && e.Action == AuditAction.Create));
+        var importedRows = JsonDocument.Parse(imported.Output).RootElement.GetProperty("rows").EnumerateArray().Where(r => r.GetProperty("status").GetString() == "imported").ToList();
+        Assert.Equal(
+            planned.Select(r => (r.GetProperty("row").GetInt32(), string.Join(", ", r.GetProperty("decisions").EnumerateArray().Select(d => d.GetString())))),
+            importedRows.Select(r => (r.GetProperty("row").GetInt32(), string.Join(", ", r.GetProperty("decisions").EnumerateArray().Select(d => d.GetString())))));
+
+        // Once imported, a dry run explains each row with its client: SDD waits for the student's consent.
         var explained = await Run("import", file, "--as", "hans-petrischool", "--dry-run", "--json");
         var rows = JsonDocument.Parse(explained.Output).RootElement.GetProperty("rows").EnumerateArray().Where(r => r.GetProperty("status").GetString() == "would_import").ToList();
         Assert.Equal(19, rows.Count);
         Assert.All(rows, r => Assert.Contains("sdd AWAITING_CONSENT", r.GetProperty("decisions").EnumerateArray().Select(d => d.GetString())));
+        Assert.All(rows, r => Assert.StartsWith("clients/", r.GetProperty("client").GetString(), StringComparison.Ordinal));
         Assert.Equal(before + 19, await SddDeliveryCount());
     }
 
@@ -249,6 +276,25 @@ public sealed class ImportEndToEndTests(HubProcess hub, ITestOutputHelper log) :
     private string KeyFile => Path.Combine(_folder, "import-id.key");
 
     private static CallOptions As(string party) => new(new Metadata { { Invocation.PartyHeader, party } });
+
+    /// <summary>The hub's audit events from <paramref name="since"/> on, read as a privacy officer (the export itself left out).</summary>
+    private async Task<List<AuditEvent>> AuditEventsSince(DateTimeOffset since)
+    {
+        using var channel = GrpcChannel.ForAddress(hub.Url);
+        var audit = new AuditService.AuditServiceClient(channel);
+        var headers = new Metadata { { Invocation.PartyHeader, "sdd" }, { "ketenhub-roles", "privacy-officer" } };
+        var request = new ListAuditEventsRequest { StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(since), PageSize = 1000 };
+        var events = new List<AuditEvent>();
+        do
+        {
+            var page = await audit.ListAuditEventsAsync(request, new CallOptions(headers));
+            events.AddRange(page.AuditEvents);
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0);
+
+        return [.. events.Where(e => e.EventType != "ExportAuditTrail")];
+    }
 
     private static int ConfirmedRows(string progress)
     {

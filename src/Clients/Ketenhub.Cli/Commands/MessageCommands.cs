@@ -60,12 +60,15 @@ public static class MessageCommands
     public static Command Explain(CliContext context)
     {
         var transitionOptions = new TransitionOptions();
-        var transition = new Command("transition", "Shows which rules match a draft transition (and each referral it carries) and what each recipient would get, and why. Sends nothing.");
+        var transitionProspective = new ProspectiveOptions();
+        var transition = new Command("transition", "Shows which rules match a draft transition (and each referral it carries) and what each recipient would get, and why. Sends nothing. For a client the hub does not know yet, give --birth-date and --municipality instead of --client.");
         transitionOptions.AddTo(transition);
+        transitionProspective.AddTo(transition);
         context.SetAction(transition, async (call, parse, cancellationToken) =>
         {
-            var draft = transitionOptions.Build(parse);
-            await ExplainAsync(call, new ExplainMessageRequest { Transition = draft }, "Transition", cancellationToken);
+            var draft = transitionOptions.Build(parse, clientRequired: false);
+            var prospective = transitionProspective.Build(parse, draft.Client);
+            await ExplainAsync(call, new ExplainMessageRequest { Transition = draft, ProspectiveClient = prospective }, "Transition", cancellationToken);
 
             // The hub explains a transition without the referrals it carries; explain each referral on its own.
             foreach (var referral in draft.Referrals)
@@ -73,18 +76,22 @@ public static class MessageCommands
                 var alone = referral.Clone();
                 alone.Client = draft.Client;
                 var title = $"Referral for {EnumNames<ServiceKind>.Format(referral.Service)} to {string.Join(", ", referral.Performers.Select(p => Names.ShortParty(p.Party)))}";
-                await ExplainAsync(call, new ExplainMessageRequest { Referral = alone }, title, cancellationToken);
+                await ExplainAsync(call, new ExplainMessageRequest { Referral = alone, ProspectiveClient = prospective }, title, cancellationToken);
             }
 
             return ExitCodes.Ok;
         });
 
-        var signalOptions = new SignalOptions();
-        var signal = new Command("signal", "Shows which rules match a draft signal and what each recipient would get, and why. Sends nothing.");
+        var signalOptions = new SignalOptions(clientRequired: false);
+        var signalProspective = new ProspectiveOptions();
+        var signal = new Command("signal", "Shows which rules match a draft signal and what each recipient would get, and why. Sends nothing. For a client the hub does not know yet, give --birth-date and --municipality instead of --client.");
         signalOptions.AddTo(signal);
+        signalProspective.AddTo(signal);
         context.SetAction(signal, async (call, parse, cancellationToken) =>
         {
-            await ExplainAsync(call, new ExplainMessageRequest { Signal = signalOptions.Build(parse) }, "Signal", cancellationToken);
+            var draft = signalOptions.Build(parse);
+            var prospective = signalProspective.Build(parse, draft.Client);
+            await ExplainAsync(call, new ExplainMessageRequest { Signal = draft, ProspectiveClient = prospective }, "Signal", cancellationToken);
             return ExitCodes.Ok;
         });
 

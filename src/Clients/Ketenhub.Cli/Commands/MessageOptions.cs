@@ -48,7 +48,10 @@ public sealed class TransitionOptions
     /// The transition: the draft file if given, with every option that is set written over it. A usage
     /// error when the client, kind or effective date is missing, or a referral option comes without the others it needs.
     /// </summary>
-    public Transition Build(ParseResult parse)
+    public Transition Build(ParseResult parse) => Build(parse, clientRequired: true);
+
+    /// <summary>As <see cref="Build(ParseResult)"/>; without <paramref name="clientRequired"/> the client may be left empty (explain for a prospective client).</summary>
+    public Transition Build(ParseResult parse, bool clientRequired)
     {
         var transition = parse.GetValue(File) is { Length: > 0 } path ? Drafts.Read<Transition>(path) : new Transition();
         if (parse.GetValue(Client) is { Length: > 0 } client)
@@ -104,7 +107,7 @@ public sealed class TransitionOptions
         }
 
         var missing = new List<string>();
-        if (transition.Client.Length == 0)
+        if (transition.Client.Length == 0 && clientRequired)
         {
             missing.Add("--client");
         }
@@ -129,9 +132,9 @@ public sealed class TransitionOptions
 }
 
 /// <summary>The options that describe a signal, shared by <c>signal send</c> and <c>explain signal</c>.</summary>
-public sealed class SignalOptions
+public sealed class SignalOptions(bool clientRequired = true)
 {
-    public Option<string> Client { get; } = ClientCommands.ClientOption();
+    public Option<string> Client { get; } = ClientCommands.ClientOption(clientRequired);
 
     public Option<SignalKind?> Kind { get; } = CliOptions.Enum<SignalKind>("--kind", "The kind of early warning.", required: true);
 
@@ -152,12 +155,67 @@ public sealed class SignalOptions
 
     public Signal Build(ParseResult parse) => new()
     {
-        Client = Names.Client(parse.GetValue(Client)),
+        Client = parse.GetValue(Client) is { Length: > 0 } client ? Names.Client(client) : string.Empty,
         Kind = parse.GetValue(Kind) ?? SignalKind.Unspecified,
         LifeDomain = parse.GetValue(Domain) ?? LifeDomain.Unspecified,
         Severity = parse.GetValue(Severity) ?? SignalSeverity.Unspecified,
         Description = parse.GetValue(Description) ?? string.Empty,
     };
+}
+
+/// <summary>
+/// <c>explain</c>'s options for a client the hub does not know yet: the facts a registration would take
+/// (never a BSN), used instead of <c>--client</c>.
+/// </summary>
+public sealed class ProspectiveOptions
+{
+    public Option<DateOnly?> BirthDate { get; } = CliOptions.Date("--birth-date", "For a client the hub does not know yet (instead of --client): the date of birth.");
+
+    public Option<string> Municipality { get; } = CliOptions.Text("--municipality", "For a client the hub does not know yet: CBS code of the municipality, for example 0642 (Zwijndrecht).", helpName: "code");
+
+    public Option<string> School { get; } = CliOptions.Text("--school", "For a client the hub does not know yet: the school of record it would be registered with, a party id such as hans-petrischool.", helpName: "party");
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(BirthDate);
+        command.Options.Add(Municipality);
+        command.Options.Add(School);
+    }
+
+    /// <summary>
+    /// The prospective client, or null when none is described. A usage error when the draft names a client
+    /// as well, when neither is given, or when only part of the facts is.
+    /// </summary>
+    public ProspectiveClient? Build(ParseResult parse, string draftClient)
+    {
+        var birthDate = parse.GetValue(BirthDate);
+        var municipality = parse.GetValue(Municipality)?.Trim();
+        var school = parse.GetValue(School)?.Trim();
+        var described = birthDate is not null || !string.IsNullOrEmpty(municipality) || !string.IsNullOrEmpty(school);
+        if (!described)
+        {
+            return draftClient.Length > 0
+                ? null
+                : throw new CliUsageException("Name the client with --client, or describe a client the hub does not know yet with --birth-date and --municipality (and --school).");
+        }
+
+        if (draftClient.Length > 0)
+        {
+            throw new CliUsageException("--birth-date, --municipality and --school describe a client the hub does not know yet; leave out --client (or its client in --file) to use them.");
+        }
+
+        if (birthDate is null || string.IsNullOrEmpty(municipality))
+        {
+            throw new CliUsageException("A client the hub does not know yet needs both --birth-date and --municipality.");
+        }
+
+        return new ProspectiveClient
+        {
+            BirthDate = Render.ToDate(birthDate.Value),
+            MunicipalityCode = municipality,
+            School = string.IsNullOrEmpty(school) ? string.Empty : Names.Party(school),
+        };
+    }
 }
 
 /// <summary>Reads draft messages from protobuf JSON files.</summary>

@@ -16,9 +16,6 @@ namespace Ketenhub.Cli.Import;
 /// </summary>
 public static class ImportCommand
 {
-    /// <summary>The client name the dry run explains with when a row's client is not known yet.</summary>
-    public const string NewClientPlaceholder = "clients/import-dry-run-new-client";
-
     public static Command Create(CliContext context)
     {
         var file = new Argument<FileInfo>("file") { Description = "The school administration export, CSV with a header line (see README: columns bsn, birth_date, municipality_code, brin, expected_leave_date)." };
@@ -289,22 +286,39 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         return new RowResult(row.Row, row.Line, Imported, row.RequestIdBase, registered.Client.Name, created.Transition.Name, Decisions: Decisions(created.Decisions));
     }
 
+    /// <summary>
+    /// Explains a row's transition. A student this import has not confirmed yet is explained as the hub would
+    /// see them once registered: a prospective client with the row's birth date and municipality and this
+    /// school as school of record (no BSN is sent), so every row gets its recipients and decisions.
+    /// </summary>
     private async Task<RowResult> ExplainAsync(ExportRow row, Dictionary<string, (string Client, string Transition)> done, CancellationToken cancellationToken)
     {
         var known = done.TryGetValue(row.RequestIdBase, out var confirmed) ? confirmed.Client : null;
-        try
+        var request = new ExplainMessageRequest { Transition = Draft(row, known ?? string.Empty) };
+        if (known is null)
         {
-            var explained = await new ExplainService.ExplainServiceClient(call.Invoker).ExplainMessageAsync(
-                new ExplainMessageRequest { Transition = Draft(row, known ?? ImportCommand.NewClientPlaceholder) },
-                call.Unary(cancellationToken));
-            return new RowResult(row.Row, row.Line, WouldImport, row.RequestIdBase, known ?? string.Empty, confirmed.Transition ?? string.Empty, Decisions: Decisions(explained.Decisions));
+            request.ProspectiveClient = new ProspectiveClient
+            {
+                BirthDate = Render.ToDate(row.BirthDate),
+                MunicipalityCode = row.MunicipalityCode,
+                School = Names.Party(options.School),
+            };
         }
-        catch (RpcException ex) when (known is null && ex.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason == "CLIENT_NOT_FOUND")
-        {
-            // The draft itself passed the hub's checks; the client is new, so the hub cannot route it before it is registered.
-            return new RowResult(row.Row, row.Line, WouldImport, row.RequestIdBase, Detail: "New client: registered first; recipients are decided then (no consents yet).");
-        }
+
+        var explained = await new ExplainService.ExplainServiceClient(call.Invoker).ExplainMessageAsync(request, call.Unary(cancellationToken));
+        return new RowResult(
+            row.Row,
+            row.Line,
+            WouldImport,
+            row.RequestIdBase,
+            known ?? string.Empty,
+            confirmed.Transition ?? string.Empty,
+            Detail: known is null ? NewClientDetail : string.Empty,
+            Decisions: Decisions(explained.Decisions));
     }
+
+    /// <summary>The dry run's note on a row whose student is explained as a new client.</summary>
+    public const string NewClientDetail = "New client: explained as registered with the row's birth date and municipality and this school, without consents or coach.";
 
     private Transition Draft(ExportRow row, string client) => new()
     {
@@ -326,9 +340,9 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         var column = field switch
         {
             "bsn" => SchoolExport.BsnColumn,
-            "birth_date" => SchoolExport.BirthDateColumn,
-            "municipality_code" => SchoolExport.MunicipalityColumn,
-            "school" or "transition.from_party" => SchoolExport.BrinColumn,
+            "birth_date" or "prospective_client.birth_date" => SchoolExport.BirthDateColumn,
+            "municipality_code" or "prospective_client.municipality_code" => SchoolExport.MunicipalityColumn,
+            "school" or "prospective_client.school" or "transition.from_party" => SchoolExport.BrinColumn,
             "transition.effective_date" => SchoolExport.LeaveDateColumn,
             _ => string.Empty,
         };
@@ -364,7 +378,7 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         {
             foreach (var r in results.Where(r => r.Status == WouldImport))
             {
-                output.WriteLine($"row {r.Row}: would announce SCHOOL_LEAVER_18{(r.Client.Length > 0 ? " for " + r.Client : " for a new client")}; {(r.Decisions is { Count: > 0 } d ? string.Join(", ", d) : r.Detail)}");
+                output.WriteLine($"row {r.Row}: would announce SCHOOL_LEAVER_18{(r.Client.Length > 0 ? " for " + r.Client : " for a new client")}; {(r.Decisions is { Count: > 0 } d ? string.Join(", ", d) : "no recipients")}");
             }
 
             output.WriteLine($"Dry run: {Count(WouldImport)} rows would be imported, {failedRows} rows have errors (see {options.ErrorFile}). Nothing was sent.");
