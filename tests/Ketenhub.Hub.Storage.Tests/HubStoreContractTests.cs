@@ -259,6 +259,47 @@ public abstract class HubStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UpdateDelivery_OfTheBodyAlone_OfItsStatus_OrOfItsRecipientClientAndMessage_KeepsEveryQueryRight()
+    {
+        var store = Open();
+        var inserted = await store.WriteAsync(s => s.InsertDelivery(NewDelivery("cli_a", ackDeadline: T0.AddHours(1))));
+
+        // Only the body changes (an attempt counted): every query still finds it where it was, with the new body.
+        var attempted = inserted with { AttemptCount = 1, StatusReason = "TRIED", UpdateTime = T0.AddMinutes(1) };
+        await store.WriteAsync(s => { s.UpdateDelivery(attempted); return 0; });
+        var (found, pending, due, forMessage) = await store.ReadAsync(s => (
+            s.FindDelivery(inserted.Id),
+            s.ListDeliveries(new DeliveryQuery("provider-1", DeliveryStatus.Pending)),
+            s.GetDueEscalations(T0.AddDays(1), 10),
+            s.GetDeliveriesForMessage("sig_1")));
+        AssertSame(attempted, found);
+        AssertSame(attempted, Assert.Single(pending));
+        AssertSame(attempted, Assert.Single(due));
+        AssertSame(attempted, Assert.Single(forMessage));
+
+        // The escalation is done: it leaves the due list, stays pending.
+        var escalated = attempted with { Escalated = true, UpdateTime = T0.AddMinutes(2) };
+        await store.WriteAsync(s => { s.UpdateDelivery(escalated); return 0; });
+        Assert.Empty(await store.ReadAsync(s => s.GetDueEscalations(T0.AddDays(1), 10)));
+        AssertSame(escalated, Assert.Single(await store.ReadAsync(s => s.ListDeliveries(new DeliveryQuery("provider-1", DeliveryStatus.Pending)))));
+
+        // Another recipient, client and message (nothing in the hub does this today; the store still must).
+        var moved = escalated with { Recipient = "provider-2", ClientId = "cli_b", MessageId = null, UpdateTime = T0.AddMinutes(3) };
+        await store.WriteAsync(s => { s.UpdateDelivery(moved); return 0; });
+        var (old, movedTo, oldClient, newClient, oldMessage) = await store.ReadAsync(s => (
+            s.ListDeliveries(new DeliveryQuery("provider-1")),
+            s.ListDeliveries(new DeliveryQuery("provider-2", DeliveryStatus.Pending)),
+            s.GetOpenDeliveriesForClient("cli_a"),
+            s.GetOpenDeliveriesForClient("cli_b"),
+            s.GetDeliveriesForMessage("sig_1")));
+        Assert.Empty(old);
+        AssertSame(moved, Assert.Single(movedTo));
+        Assert.Empty(oldClient);
+        AssertSame(moved, Assert.Single(newClient));
+        Assert.Empty(oldMessage);
+    }
+
+    [Fact]
     public async Task JourneyEvents_RoundTripWithAssignedSequence()
     {
         var store = Open();
