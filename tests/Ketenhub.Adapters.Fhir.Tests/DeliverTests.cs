@@ -75,6 +75,33 @@ public sealed class DeliverTests
     }
 
     [Fact]
+    public async Task A_refusal_with_an_OperationOutcome_names_its_issue_code_but_never_its_text()
+    {
+        var (refused, _, _) = await DeliverTo(r =>
+        {
+            r.StatusCode = 400;
+            r.ContentType = "application/fhir+json";
+            var body = """{"resourceType":"OperationOutcome","issue":[{"severity":"warning","code":"informational"},{"severity":"error","code":"not-supported","details":{"text":"Patient 999999990 unknown"}}]}"""u8.ToArray();
+            r.OutputStream.Write(body);
+        });
+        Assert.Equal("HTTP_400:not-supported", Assert.IsType<AdapterDeliveryResult.Rejected>(refused).ReasonCode);
+
+        // Not an OperationOutcome, or a code of another shape: the status alone.
+        var (plain, _, _) = await DeliverTo(r =>
+        {
+            r.StatusCode = 409;
+            r.OutputStream.Write("conflict: 999999990"u8.ToArray());
+        });
+        Assert.Equal("HTTP_409", Assert.IsType<AdapterDeliveryResult.Rejected>(plain).ReasonCode);
+        var (odd, _, _) = await DeliverTo(r =>
+        {
+            r.StatusCode = 400;
+            r.OutputStream.Write("""{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"Patient 999999990"}]}"""u8.ToArray());
+        });
+        Assert.Equal("HTTP_400", Assert.IsType<AdapterDeliveryResult.Rejected>(odd).ReasonCode);
+    }
+
+    [Fact]
     public async Task An_endpoint_that_is_down_is_retried()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };

@@ -55,7 +55,8 @@ public sealed class FhirAdapter(HttpClient http, TimeProvider time) : IPartyAdap
                 return new AdapterDeliveryResult.RetryLater(after);
             }
 
-            return new AdapterDeliveryResult.Rejected("HTTP_" + status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var reason = "HTTP_" + status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return new AdapterDeliveryResult.Rejected(await IssueCodeAsync(response, ct).ConfigureAwait(false) is { } code ? reason + ":" + code : reason);
         }
         catch (HttpRequestException)
         {
@@ -67,6 +68,64 @@ public sealed class FhirAdapter(HttpClient http, TimeProvider time) : IPartyAdap
             return new AdapterDeliveryResult.RetryLater(null);
         }
     }
+
+    /// <summary>The most of a refusal's body read for its OperationOutcome.</summary>
+    private const int MaxOutcomeBytes = 64 * 1024;
+
+    /// <summary>
+    /// The code of the first error issue of the OperationOutcome a partner refused with (a FHIR issue type such as
+    /// <c>not-supported</c> or <c>code-invalid</c>), or null when the body is no such OperationOutcome. Only the code is
+    /// taken, never the partner's text, which could repeat data about the client.
+    /// </summary>
+    private static async Task<string?> IssueCodeAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            var buffer = new byte[MaxOutcomeBytes];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct).ConfigureAwait(false)) > 0)
+            {
+                read += n;
+            }
+
+            if (read == 0 || read == buffer.Length)
+            {
+                return null;
+            }
+
+            using var document = System.Text.Json.JsonDocument.Parse(buffer.AsMemory(0, read));
+            var root = document.RootElement;
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !root.TryGetProperty("resourceType", out var type) || type.ValueKind != System.Text.Json.JsonValueKind.String || type.GetString() != "OperationOutcome"
+                || !root.TryGetProperty("issue", out var issues) || issues.ValueKind != System.Text.Json.JsonValueKind.Array)
+            {
+                return null;
+            }
+
+            foreach (var issue in issues.EnumerateArray())
+            {
+                if (issue.ValueKind == System.Text.Json.JsonValueKind.Object
+                    && issue.TryGetProperty("severity", out var severity) && severity.ValueKind == System.Text.Json.JsonValueKind.String && severity.GetString() is "error" or "fatal"
+                    && issue.TryGetProperty("code", out var code) && code.ValueKind == System.Text.Json.JsonValueKind.String
+                    && IsIssueCode(code.GetString()!))
+                {
+                    return code.GetString();
+                }
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or HttpRequestException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether a value has the shape of a FHIR issue type code: lower-case letters and hyphens, at most 40.</summary>
+    private static bool IsIssueCode(string value) =>
+        value.Length is > 0 and <= 40 && value[0] is >= 'a' and <= 'z' && value.All(c => c is (>= 'a' and <= 'z') or '-');
 
     /// <inheritdoc/>
     public InboundTranslation TranslateInbound(InboundMessage message, AdapterContext context) =>

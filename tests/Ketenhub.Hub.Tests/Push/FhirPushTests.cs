@@ -327,7 +327,7 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
         await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside)).Any(d => d.Name == refused.Delivery));
 
         var setAside = Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside));
-        Assert.Equal("REJECTED:HTTP_400", setAside.StatusReason);
+        Assert.Equal("REJECTED:HTTP_400:not-supported", setAside.StatusReason);
         Assert.Equal(1, setAside.AttemptCount);
         Assert.Equal([400], (await partner.RequestsAsync()).Where(r => r.Method == "POST").Select(p => p.Status));
         Assert.Contains("This partner does not take ServiceRequest resources", partner.Errors, StringComparison.Ordinal);
