@@ -100,6 +100,25 @@ public sealed class ImportRefusalTests : IDisposable
     private static RegisterClientResponse Registered(RegisterClientRequest request) =>
         new() { Client = new Client { Name = "clients/c" + request.RequestId[4..20] } };
 
+    [Fact]
+    public async Task ADryRunAgainstAHubThatCannotExplainForNewClients_StillChecksEveryRow_AndSaysWhyNoRecipientsAreShown()
+    {
+        // A hub from before ExplainMessageRequest.prospective_client ignores it and asks for the transition's client.
+        var file = ExportFiles.Write(Path.Combine(_folder, "old.csv"), series: 33, rows: 3, withBadRows: false);
+        _hub.On<ExplainMessageRequest, ExplainMessageResponse>(request => request.Transition.Client.Length == 0
+            ? throw Refusal("FIELD_REQUIRED", "transition.client", "transition.client is required.")
+            : new ExplainMessageResponse());
+
+        var result = await Run("import", file, "--as", "hans-petrischool", "--dry-run");
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        Assert.Contains("Dry run: 3 rows would be imported, 0 rows have errors", result.Output);
+        Assert.EndsWith("for a new client; " + Ketenhub.Cli.Import.SchoolImport.OlderHubDetail, result.LineWith("row 2: ").TrimEnd());
+        Assert.All(_hub.Requests<ExplainMessageRequest>(), r => Assert.Equal(("parties/hans-petrischool", 2008), (r.ProspectiveClient.School, r.ProspectiveClient.BirthDate.Year)));
+        Assert.Equal(3, _hub.Requests<ExplainMessageRequest>().Count);
+        Assert.Empty(_hub.Requests<RegisterClientRequest>());
+    }
+
     private static RpcException Refusal(string reason, string field, string description) => new Google.Rpc.Status
     {
         Code = (int)Code.InvalidArgument,

@@ -305,7 +305,18 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
             };
         }
 
-        var explained = await new ExplainService.ExplainServiceClient(call.Invoker).ExplainMessageAsync(request, call.Unary(cancellationToken));
+        ExplainMessageResponse explained;
+        try
+        {
+            explained = await new ExplainService.ExplainServiceClient(call.Invoker).ExplainMessageAsync(request, call.Unary(cancellationToken));
+        }
+        catch (RpcException ex) when (known is null && IsOlderHub(ex))
+        {
+            // A hub from before prospective clients ignores them and asks for the client: the draft passed its
+            // other checks, and the recipients are decided once the student is registered.
+            return new RowResult(row.Row, row.Line, WouldImport, row.RequestIdBase, Detail: OlderHubDetail);
+        }
+
         return new RowResult(
             row.Row,
             row.Line,
@@ -315,6 +326,16 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
             confirmed.Transition ?? string.Empty,
             Detail: known is null ? NewClientDetail : string.Empty,
             Decisions: Decisions(explained.Decisions));
+    }
+
+    /// <summary>The dry run's note on a new student's row when the hub cannot explain for a client it does not know.</summary>
+    public const string OlderHubDetail = "New client: this hub cannot explain for a client it does not know yet; recipients are decided once the student is registered.";
+
+    private static bool IsOlderHub(RpcException ex)
+    {
+        var status = ex.GetRpcStatus();
+        return status?.GetDetail<ErrorInfo>()?.Reason == "FIELD_REQUIRED"
+            && status.GetDetail<BadRequest>()?.FieldViolations is [{ Field: "transition.client" }];
     }
 
     /// <summary>The dry run's note on a row whose student is explained as a new client.</summary>
@@ -378,7 +399,7 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         {
             foreach (var r in results.Where(r => r.Status == WouldImport))
             {
-                output.WriteLine($"row {r.Row}: would announce SCHOOL_LEAVER_18{(r.Client.Length > 0 ? " for " + r.Client : " for a new client")}; {(r.Decisions is { Count: > 0 } d ? string.Join(", ", d) : "no recipients")}");
+                output.WriteLine($"row {r.Row}: would announce SCHOOL_LEAVER_18{(r.Client.Length > 0 ? " for " + r.Client : " for a new client")}; {(r.Decisions is { Count: > 0 } d ? string.Join(", ", d) : r.Detail.Length > 0 ? r.Detail : "no recipients")}");
             }
 
             output.WriteLine($"Dry run: {Count(WouldImport)} rows would be imported, {failedRows} rows have errors (see {options.ErrorFile}). Nothing was sent.");
