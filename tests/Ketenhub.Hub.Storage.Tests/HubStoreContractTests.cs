@@ -853,14 +853,15 @@ public abstract class HubStoreContractTests : IAsyncLifetime
         using var firstQueryDone = new ManualResetEventSlim();
         using var writeDone = new ManualResetEventSlim();
 
-        var read = store.ReadAsync(s =>
+        // The read may run on the calling thread (see IHubStore), so it starts on a thread of its own here.
+        var read = Task.Run(() => store.ReadAsync(s =>
         {
             var before = s.ListDeliveries(new DeliveryQuery()).Count;
             firstQueryDone.Set();
             Assert.True(writeDone.Wait(GateTimeout));
             var after = s.ListDeliveries(new DeliveryQuery()).Count;
             return (before, after);
-        });
+        }));
         Assert.True(firstQueryDone.Wait(GateTimeout));
         await store.WriteAsync(s => s.InsertDelivery(NewDelivery("cli_a")));
         writeDone.Set();

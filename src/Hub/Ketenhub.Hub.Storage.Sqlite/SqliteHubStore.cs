@@ -146,7 +146,12 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            var (result, seen) = await Task.Run(() => (Read(work), Volatile.Read(ref _commitStarted)), cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // The read runs on the caller's thread: it is short work on pages that are almost always cached, and
+            // handing it to another pool thread cost a wake-up and a queue on every read.
+            var result = Read(work);
+            var seen = Volatile.Read(ref _commitStarted);
             if (_syncer is not null)
             {
                 // The snapshot may hold commits whose sync is still running: answer only once they are durable.

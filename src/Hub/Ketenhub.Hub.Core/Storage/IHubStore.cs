@@ -15,7 +15,9 @@ namespace Ketenhub.Hub.Storage;
 /// share one commit (group commit). If <c>work</c> throws, its changes are rolled back and the exception
 /// is rethrown to its caller alone; the other writes in the same group are unaffected.
 /// </para>
-/// <para><see cref="ReadAsync{T}"/> runs <c>work</c> on a consistent read snapshot; writes through it throw.</para>
+/// <para><see cref="ReadAsync{T}"/> runs <c>work</c> on a consistent read snapshot; writes through it throw. It may run
+/// <c>work</c> on the calling thread before it returns, so <c>work</c> must not wait for anything its caller does
+/// after the call.</para>
 /// </summary>
 public interface IHubStore
 {
