@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Journeys;
 using Ketenhub.Hub.Messages;
@@ -15,9 +16,10 @@ namespace Ketenhub.Hub.Delivery;
 /// A delivery ready to send, with what it carries: a <see cref="ReferralRecord"/>, <see cref="TransitionRecord"/>,
 /// <see cref="SignalRecord"/>, <see cref="ThinNoticePayload"/>, <see cref="CoachTaskPayload"/> or
 /// <see cref="ReferralUpdatePayload"/>; the client's coach at the time of sending; and what the recipient may
-/// know about the client (<see cref="ClientDisclosure"/>).
+/// know about the client (<see cref="ClientDisclosure"/>); and, for content a consent allows, that consent as it
+/// stands at the moment of sending (adapters whose format carries it, such as FHIR, send it along).
 /// </summary>
-public sealed record OutboundDelivery(DeliveryRecord Delivery, object? Payload, CoachInfo? Coach, DeliveredClient? Client = null);
+public sealed record OutboundDelivery(DeliveryRecord Delivery, object? Payload, CoachInfo? Coach, DeliveredClient? Client = null, ConsentView? Consent = null);
 
 /// <summary>One page of deliveries.</summary>
 public sealed record DeliveryPage(IReadOnlyList<DeliveryRecord> Deliveries, long? NextAfterSequence);
@@ -34,6 +36,7 @@ public sealed class DeliveryQueue(
     ClientDisclosure disclosure,
     IOptions<HubOptions> options,
     AuditTrail audit,
+    ConsentEvaluator consents,
     TimeProvider time)
 {
     /// <summary>
@@ -95,7 +98,10 @@ public sealed class DeliveryQueue(
                     var sent = (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
                     var payload = LoadPayload(session, sent, messages);
                     var client = disclosure.For(context.Client, caller, withDetails: payload is not ThinNoticePayload);
-                    result.Add((delivery, new OutboundDelivery(sent, payload, context.Coach?.Coach, client)));
+                    var consent = payload is ThinNoticePayload || sent.Decision.ConsentId is not { } consentId
+                        ? null
+                        : context.Consents.FirstOrDefault(c => c.Id == consentId);
+                    result.Add((delivery, new OutboundDelivery(sent, payload, context.Coach?.Coach, client, consent is null ? null : new ConsentView(consent, consents.StateOf(consent, context.Client, now)))));
                 }
 
                 return (result, changed);

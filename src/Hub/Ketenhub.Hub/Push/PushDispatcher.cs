@@ -124,7 +124,8 @@ public sealed partial class PushDispatcher(
         string? untranslatable = null;
         try
         {
-            var context = new AdapterContext(baseUrl, _contractParties[party.Name], SenderOf(sent.Sender), _contractParties);
+            var context = new AdapterContext(
+                baseUrl, _contractParties[party.Name], SenderOf(sent.Sender), _contractParties, outbound.Consent is { } consent ? ContractMapping.ToContract(consent) : null);
             var payload = adapter.TranslateOutbound(delivery, context);
             result = await adapter.DeliverAsync(new AdapterOutbound(sent.Name, party.Name, party.Endpoint!, payload, sent.AttemptCount), stoppingToken).ConfigureAwait(false);
         }
