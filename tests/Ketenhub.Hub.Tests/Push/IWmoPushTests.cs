@@ -57,6 +57,28 @@ public sealed class IWmoPushTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AClientUnder18_IsReferredInIJw_AndFromTheEighteenthBirthdayInIWmo()
+    {
+        // The hub's clock stands at 5 January 2026: the client turns 18 on 10 January.
+        var (sdd, client, bsn) = await ArrangeAsync(Performer, birthDate: Date(2008, 1, 10));
+
+        var before = await ReferAsync(sdd, client.Name);
+        await UntilAcknowledgedAsync(Performer, before);
+        var youth = Assert.Single(_partner.Stored.Values);
+        Assert.Equal(IStandaard.IJw, youth.Standaard);
+        Assert.Equal("http://www.istandaarden.nl/ijw/3_2/jw301/schema", youth.Document.Root!.Name.NamespaceName);
+        Assert.Equal(bsn, Single(youth.Document, "Bsn"));
+
+        _hub.Clock.Advance(TimeSpan.FromDays(6));
+        var after = await ReferAsync(sdd, client.Name);
+        await UntilAcknowledgedAsync(Performer, after);
+        var adult = Assert.Single(_partner.Stored.Values, m => m.Standaard == IStandaard.IWmo);
+        Assert.Equal("http://www.istandaarden.nl/iwmo/3_2/wmo301/schema", adult.Document.Root!.Name.NamespaceName);
+        Assert.Equal(bsn, Single(adult.Document, "Bsn"));
+        Assert.Equal(0, _partner.Invalid);
+    }
+
+    [Fact]
     public async Task ServerErrors_DroppedConnections_AndALostAnswer_LoseNothing_AndThePartnerKeepsEachMessageOnce()
     {
         var (sdd, client, _) = await ArrangeAsync(Performer);
@@ -81,7 +103,7 @@ public sealed class IWmoPushTests : IAsyncLifetime
     [Fact]
     public async Task ASignal_HasNoIWmoMessage_ItIsSetAsideWithTheReason_SentNowhere_AndHoldsUpNothingElse()
     {
-        var (sdd, client, _) = await ArrangeAsync(Coach, pushed: [Coach]);
+        var (sdd, client, _) = await ArrangeAsync(Coach, pushed: Coach);
         await _hub.As(Coach).GrantAsync(client.Name, GrantorRole.Client, Coach, [Purpose.SignalFollowUp], [DataCategory.Finances]);
 
         var signal = await sdd.Signals.CreateSignalAsync(Kit.Signal(client.Name));
@@ -99,7 +121,7 @@ public sealed class IWmoPushTests : IAsyncLifetime
     private static string Single(XDocument document, string localName) =>
         Assert.Single(document.Descendants(), e => e.Name.LocalName == localName).Value;
 
-    private async Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangeAsync(string recipient, params string[] pushed)
+    private async Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangeAsync(string recipient, Google.Type.Date? birthDate = null, params string[] pushed)
     {
         _hub.WithPushSettings(PushKit.PartiesFile((pushed.Length == 0 ? [recipient] : pushed).Select(p => (p, "IWMO", _partner.Endpoint)).ToArray()))
             .With("Hub:Push:AttemptTimeout", "00:01:00")
@@ -108,7 +130,7 @@ public sealed class IWmoPushTests : IAsyncLifetime
             .With("Hub:Push:BreakerMinimumThroughput", "1000");
         var coach = _hub.As(Coach);
         var bsn = Kit.NewBsn();
-        var client = await coach.RegisterAsync(bsn, Date(1994, 11, 2), "0505");
+        var client = await coach.RegisterAsync(bsn, birthDate ?? Date(1994, 11, 2), "0505");
         await coach.AssignCoachAsync(client.Name, "lisa", "Lisa");
         await coach.GrantAsync(client.Name, GrantorRole.Client, recipient, [Purpose.Coaching], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
         return (_hub.As("sdd"), client, bsn);
