@@ -20,7 +20,7 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
     private const string NoBsn = "zorgboerderij-de-hoeve";
 
     /// <summary>The client's coach's organisation, which receives the signals.</summary>
-    private const string Coach = "waakvlam-zorg";
+    private const string Coach = PushKit.CoachParty;
     private HubFactory _hub = null!;
 
     public async Task InitializeAsync()
@@ -365,33 +365,16 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
     /// Starts the hub with <paramref name="pushed"/> on channel FHIR to the partner, and registers a client coached at
     /// waakvlam-zorg who consents to <paramref name="recipient"/> receiving referrals (null: no consent); returns its BSN too.
     /// </summary>
-    private async Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangeAsync(string? recipient = Performer, params string[] pushed)
-    {
-        // The partner answers in milliseconds, but the test moves the hub's clock while it waits: an attempt timeout of a
-        // minute on that clock leaves a busy machine seconds of real time for each answer.
-        _hub.WithPushSettings(PushKit.PartiesFile((pushed.Length == 0 ? [recipient ?? Performer] : pushed).Select(p => (p, "FHIR", partner.Base)).ToArray()))
-            .With("Hub:Push:AttemptTimeout", "00:01:00")
-            .With("Hub:Push:TotalTimeout", "00:03:00")
-            .With("Hub:Push:BreakerSamplingDuration", "00:10:00")
-            .With("Hub:Push:BreakerMinimumThroughput", "1000");
-        var coach = _hub.As(Coach);
-        var bsn = Kit.NewBsn();
-        var client = await coach.RegisterAsync(bsn, Date(1994, 11, 2), "0505");
-        await coach.AssignCoachAsync(client.Name, "lisa", "Lisa");
-        if (recipient is not null)
-        {
-            await coach.GrantAsync(client.Name, GrantorRole.Client, recipient, [Purpose.Coaching], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
-        }
-
-        return (_hub.As("sdd"), client, bsn);
-    }
+    private Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangeAsync(string? recipient = Performer, params string[] pushed) =>
+        _hub.ArrangePushAsync("FHIR", partner.Base, recipient, null, pushed.Length == 0 ? [recipient ?? Performer] : pushed);
 
     private Task UntilAcknowledgedAsync(params string[] deliveries) => UntilAcknowledgedAtAsync(Performer, deliveries);
 
-    private async Task UntilAcknowledgedAtAsync(string recipient, params string[] deliveries) =>
-        await PushKit.UntilAsync(
+    private Task UntilAcknowledgedAtAsync(string recipient, params string[] deliveries) =>
+        PushKit.UntilAcknowledgedAsync(
             _hub,
-            async () => (await PushKit.ListAsync(_hub, recipient, DeliveryStatus.Acknowledged)).Count(d => deliveries.Contains(d.Name)) == deliveries.Length,
+            recipient,
+            deliveries,
             failure: () => partner.Errors + "\n" + string.Join("\n", PushKit.ListAsync(_hub, recipient, DeliveryStatus.Unspecified).GetAwaiter().GetResult()
                 .Select(d => $"{d.Name} {d.PayloadCase} {d.Status} {d.StatusReason} attempts {d.AttemptCount}")));
 
@@ -406,11 +389,6 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
     private static IEnumerable<string> Identifiers(JsonElement resource) =>
         resource.GetProperty("identifier").EnumerateArray().Select(i => i.GetProperty("system").GetString() + "|" + i.GetProperty("value").GetString());
 
-    private static async Task<(string Referral, string Delivery)> ReferAsync(PartyClient sdd, string client, string performer = Performer)
-    {
-        var response = await sdd.Referrals.CreateReferralAsync(new CreateReferralRequest { RequestId = NewRequestId(), Referral = Kit.CareReferral(client, performer) });
-        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/" + performer);
-        Assert.Equal(RecipientOutcome.Content, decision.Outcome);
-        return (response.Referral.Name, decision.Delivery);
-    }
+    private static Task<(string Referral, string Delivery)> ReferAsync(PartyClient sdd, string client, string performer = Performer) =>
+        PushKit.ReferAsync(sdd, client, performer);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Xml.Linq;
 using Ketenhub.Adapters.IWmo;
 using Ketenhub.Adapters.IWmo.Schemas;
@@ -7,12 +6,7 @@ using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
 using Ketenhub.HubTests.Integration;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using static Ketenhub.HubTests.Infrastructure.PartyClient;
 
 namespace Ketenhub.HubTests.Push;
@@ -25,7 +19,7 @@ namespace Ketenhub.HubTests.Push;
 public sealed class IWmoPushTests : IAsyncLifetime
 {
     private const string Performer = "begeleiding-plus";
-    private const string Coach = "waakvlam-zorg";
+    private const string Coach = PushKit.CoachParty;
     private readonly HubFactory _hub = new();
     private IWmoPartner _partner = null!;
 
@@ -82,7 +76,7 @@ public sealed class IWmoPushTests : IAsyncLifetime
     public async Task ServerErrors_DroppedConnections_AndALostAnswer_LoseNothing_AndThePartnerKeepsEachMessageOnce()
     {
         var (sdd, client, _) = await ArrangeAsync(Performer);
-        _partner.FailNext(IWmoFault.ServerError, IWmoFault.Drop, IWmoFault.StoreThenDrop, IWmoFault.ServerError);
+        _partner.FailNext(Fault.ServerError, Fault.Drop, Fault.StoreThenDrop, Fault.ServerError);
 
         var deliveries = new List<string>();
         for (var i = 0; i < 3; i++)
@@ -121,50 +115,14 @@ public sealed class IWmoPushTests : IAsyncLifetime
     private static string Single(XDocument document, string localName) =>
         Assert.Single(document.Descendants(), e => e.Name.LocalName == localName).Value;
 
-    private async Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangeAsync(string recipient, Google.Type.Date? birthDate = null, params string[] pushed)
-    {
-        _hub.WithPushSettings(PushKit.PartiesFile((pushed.Length == 0 ? [recipient] : pushed).Select(p => (p, "IWMO", _partner.Endpoint)).ToArray()))
-            .With("Hub:Push:AttemptTimeout", "00:01:00")
-            .With("Hub:Push:TotalTimeout", "00:03:00")
-            .With("Hub:Push:BreakerSamplingDuration", "00:10:00")
-            .With("Hub:Push:BreakerMinimumThroughput", "1000");
-        var coach = _hub.As(Coach);
-        var bsn = Kit.NewBsn();
-        var client = await coach.RegisterAsync(bsn, birthDate ?? Date(1994, 11, 2), "0505");
-        await coach.AssignCoachAsync(client.Name, "lisa", "Lisa");
-        await coach.GrantAsync(client.Name, GrantorRole.Client, recipient, [Purpose.Coaching], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
-        return (_hub.As("sdd"), client, bsn);
-    }
+    private Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangeAsync(string recipient, Google.Type.Date? birthDate = null, params string[] pushed) =>
+        _hub.ArrangePushAsync("IWMO", _partner.Endpoint, recipient, birthDate, pushed);
 
-    private static async Task<string> ReferAsync(PartyClient sdd, string client, string performer = Performer)
-    {
-        var response = await sdd.Referrals.CreateReferralAsync(new CreateReferralRequest { RequestId = NewRequestId(), Referral = Kit.CareReferral(client, performer) });
-        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/" + performer);
-        Assert.Equal(RecipientOutcome.Content, decision.Outcome);
-        return decision.Delivery;
-    }
+    private static async Task<string> ReferAsync(PartyClient sdd, string client, string performer = Performer) =>
+        (await PushKit.ReferAsync(sdd, client, performer)).Delivery;
 
-    private async Task UntilAcknowledgedAsync(string recipient, params string[] deliveries) =>
-        await PushKit.UntilAsync(
-            _hub,
-            async () => (await PushKit.ListAsync(_hub, recipient, DeliveryStatus.Acknowledged)).Count(d => deliveries.Contains(d.Name)) == deliveries.Length,
-            failure: () => $"stored {_partner.Stored.Count}, invalid {_partner.Invalid}, requests {_partner.Requests}");
-}
-
-/// <summary>What the iWmo partner does with the next request.</summary>
-internal enum IWmoFault
-{
-    /// <summary>Handles the request normally.</summary>
-    None,
-
-    /// <summary>Answers 500.</summary>
-    ServerError,
-
-    /// <summary>Drops the connection without an answer.</summary>
-    Drop,
-
-    /// <summary>Keeps the message, then drops the connection, so the hub never hears that it arrived.</summary>
-    StoreThenDrop,
+    private Task UntilAcknowledgedAsync(string recipient, params string[] deliveries) =>
+        PushKit.UntilAcknowledgedAsync(_hub, recipient, deliveries, () => $"stored {_partner.Stored.Count}, invalid {_partner.Invalid}, requests {_partner.Requests}");
 }
 
 /// <summary>One message the partner kept.</summary>
@@ -177,12 +135,10 @@ internal sealed record IWmoMessage(IStandaard Standaard, XDocument Document, IRe
 /// </summary>
 internal sealed class IWmoPartner : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly ConcurrentQueue<IWmoFault> _faults = new();
+    private WebApplication _app = null!;
+    private readonly ConcurrentQueue<Fault> _faults = new();
     private int _invalid;
     private int _requests;
-
-    private IWmoPartner(WebApplication app) => _app = app;
 
     /// <summary>The endpoint the hub posts to.</summary>
     public Uri Endpoint { get; private set; } = null!;
@@ -202,8 +158,8 @@ internal sealed class IWmoPartner : IAsyncDisposable
     /// <summary>Faults queued and not yet used.</summary>
     public int PendingFaults => _faults.Count;
 
-    /// <summary>Queues faults for the next requests, in order.</summary>
-    public void FailNext(params IWmoFault[] faults)
+    /// <summary>Queues faults for the next requests, in order (this partner acts on ServerError, Drop and StoreThenDrop).</summary>
+    public void FailNext(params Fault[] faults)
     {
         foreach (var fault in faults)
         {
@@ -211,17 +167,11 @@ internal sealed class IWmoPartner : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts a partner on a free loopback port (plain HTTP).</summary>
     public static async Task<IWmoPartner> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var partner = new IWmoPartner(app);
-        app.MapPost("/iwmo", partner.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        partner.Endpoint = new Uri(new Uri(address), "/iwmo");
+        var partner = new IWmoPartner();
+        (partner._app, partner.Endpoint) = await PushKit.StartPartnerAsync("/iwmo", partner.HandleAsync);
         return partner;
     }
 
@@ -236,13 +186,13 @@ internal sealed class IWmoPartner : IAsyncDisposable
         Interlocked.Increment(ref _requests);
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        var fault = _faults.TryDequeue(out var next) ? next : IWmoFault.None;
+        var fault = _faults.TryDequeue(out var next) ? next : Fault.None;
         switch (fault)
         {
-            case IWmoFault.ServerError:
+            case Fault.ServerError:
                 http.Response.StatusCode = 500;
                 return;
-            case IWmoFault.Drop:
+            case Fault.Drop:
                 http.Abort();
                 return;
         }
@@ -276,7 +226,7 @@ internal sealed class IWmoPartner : IAsyncDisposable
             Copies.AddOrUpdate(identification, 1, (_, n) => n + 1);
         }
 
-        if (fault == IWmoFault.StoreThenDrop)
+        if (fault == Fault.StoreThenDrop)
         {
             http.Abort();
             return;

@@ -6,12 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Ketenhub.HubTests.Push;
 
@@ -49,14 +44,13 @@ internal enum Fault
 /// </summary>
 internal sealed class WebhookPartner : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly byte[] _secret;
     private readonly TimeProvider _clock;
     private readonly ConcurrentQueue<Fault> _faults = new();
 
-    private WebhookPartner(WebApplication app, string secret, TimeProvider clock, X509Certificate2 certificate)
+    private WebhookPartner(string secret, TimeProvider clock, X509Certificate2 certificate)
     {
-        _app = app;
         _secret = Encoding.UTF8.GetBytes(secret);
         _clock = clock;
         Certificate = certificate;
@@ -104,19 +98,8 @@ internal sealed class WebhookPartner : IAsyncDisposable
     public static async Task<WebhookPartner> StartAsync(string secret, TimeProvider clock)
     {
         var certificate = CreateCertificate();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
-        {
-            listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2;
-            listen.UseHttps(certificate);
-        }));
-        var app = builder.Build();
-        var partner = new WebhookPartner(app, secret, clock, certificate);
-        app.MapPost("/hook", partner.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        partner.Endpoint = new Uri(new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)), "/hook");
+        var partner = new WebhookPartner(secret, clock, certificate);
+        (partner._app, partner.Endpoint) = await PushKit.StartPartnerAsync("/hook", partner.HandleAsync, certificate);
         return partner;
     }
 
