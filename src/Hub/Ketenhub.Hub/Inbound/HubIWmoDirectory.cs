@@ -12,10 +12,10 @@ using DomainPayloadKind = Ketenhub.Hub.Common.PayloadKind;
 namespace Ketenhub.Hub.Host.Inbound;
 
 /// <summary>
-/// What the iWmo adapter asks the hub while it reads a partner's message: parties by AGB or CBS code from the
-/// configuration, and the referral or delivery behind a toewijzing number or message identification from the store
-/// (both are the delivery's sequence). Reads only. A party speaks iWmo and iJw when its delivery channel is
-/// <c>IWMO</c>.
+/// What the iWmo adapter asks the hub while it reads a partner's message or writes one to push: parties by AGB, CBS
+/// code or name from the configuration, and (inbound only) the referral or delivery behind a toewijzing number or
+/// message identification from the store (both are the delivery's sequence). Reads only. A party speaks iWmo and iJw
+/// when its delivery channel is <c>IWMO</c>.
 /// </summary>
 /// <remarks>
 /// The adapter contract is synchronous (translation is pure), so the store look-ups wait for their read; each is one
@@ -66,7 +66,8 @@ public sealed class HubIWmoDirectory(PartyDirectory parties, IHubStore store)
                 ? delivery.Name
                 : null;
 
-        // Only outbound translation asks for this; inbound never does.
+        // Only outbound translation asks for this, and only when the delivery carries no client details; the hub's
+        // deliveries always carry them for a recipient that may know the client.
         public IWmoClient? ClientView(Contracts.V1.Delivery delivery, string recipientParty) => null;
     }
 

@@ -4,11 +4,12 @@ using System.Security.Cryptography.X509Certificates;
 using Ketenhub.Adapters;
 using Ketenhub.Adapters.Fhir;
 using Ketenhub.Adapters.IWmo;
-using Ketenhub.Adapters.IWmo.Inbound;
 using Ketenhub.Adapters.Webhooks;
 using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Host.Inbound;
 using Ketenhub.Hub.Parties;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Polly;
 
@@ -50,8 +51,10 @@ public static class PushServices
         services.AddSingleton<IPartyAdapter>(sp => new FhirAdapter(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
             sp.GetRequiredService<TimeProvider>()));
+        // The same directory the inbound side uses: parties by AGB, CBS code or name (an outbound message needs no more).
+        services.TryAddSingleton<HubIWmoDirectory>();
         services.AddSingleton<IPartyAdapter>(sp => new IWmoAdapter(
-            new PushIWmoDirectory(sp.GetRequiredService<PartyDirectory>()),
+            sp.GetRequiredService<HubIWmoDirectory>().View,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PushAdapters>();
@@ -181,34 +184,4 @@ public sealed class PushTrust
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         return custom.Build(leaf);
     }
-}
-
-/// <summary>
-/// What the iWmo adapter asks while it writes an outbound message: the configured parties, as the adapter sees them (a
-/// party speaks iWmo and iJw when its channel is IWMO). The look-ups of inbound messages (toewijzing numbers, message
-/// identifications) are not needed for pushing and find nothing here.
-/// </summary>
-internal sealed class PushIWmoDirectory(PartyDirectory parties) : IIWmoDirectory
-{
-    public IWmoParty? FindProvider(string agb) =>
-        Adapt(parties.All.FirstOrDefault(p => p.Kind == PartyKind.CareProvider && p.Agb == agb));
-
-    public IWmoParty? FindMunicipalityParty(string cbsCode) =>
-        Adapt(parties.All
-            .Where(p => p.Channel == DeliveryChannel.Iwmo && p.MunicipalityCodes.Contains(cbsCode)
-                && p.Kind is PartyKind.Municipality or PartyKind.SocialService or PartyKind.Wijkteam)
-            .OrderBy(p => p.Kind switch { PartyKind.Municipality => 0, PartyKind.SocialService => 1, _ => 2 })
-            .FirstOrDefault());
-
-    public IWmoParty? FindParty(string partyName) =>
-        Ids.Parse(partyName, "parties") is { } id ? Adapt(parties.Find(id)) : null;
-
-    public string? FindReferral(string performerParty, long toewijzingNummer) => null;
-
-    public string? FindDelivery(string recipientParty, string identificatie) => null;
-
-    public IWmoClient? ClientView(Ketenhub.Contracts.V1.Delivery delivery, string recipientParty) => null;
-
-    private static IWmoParty? Adapt(Party? party) =>
-        party is null ? null : IWmoParty.From(ContractMapping.ToContract(party), party.Channel == DeliveryChannel.Iwmo ? IStandaarden.Both : IStandaarden.None);
 }
