@@ -57,6 +57,10 @@ internal sealed class ConnectionContext : IDisposable
         {
             connection.Open();
             var context = new ConnectionContext(connection);
+
+            // First, so that every statement below (switching to WAL included) waits for a lock another connection
+            // holds for a moment, such as a store that is closing or a reader of the file, instead of failing.
+            raw.sqlite3_busy_timeout(context.Db, 5000);
             if (writer)
             {
                 string mode;
@@ -86,7 +90,6 @@ internal sealed class ConnectionContext : IDisposable
             }
 
             context.Execute("PRAGMA foreign_keys = ON;");
-            context.Execute("PRAGMA busy_timeout = 5000;");
             context.Execute("PRAGMA cache_size = -16384;");
             return context;
         }
