@@ -84,6 +84,10 @@ public class KetenhubException : Exception
             ? new KetenhubDeadlineExceededException(text, reason, exception)
             : new KetenhubException(text, exception.StatusCode, reason, violations, exception);
     }
+
+    /// <summary>A call that ended, uncancelled by its caller, once its deadline had passed.</summary>
+    internal static KetenhubDeadlineExceededException DeadlinePassed(RpcException exception) =>
+        new("The call failed with DeadlineExceeded: its deadline passed before the hub answered.", null, exception);
 }
 
 /// <summary>The call's deadline passed before the hub answered. A write may or may not have been applied: retry it with the same request id.</summary>

@@ -19,18 +19,23 @@ internal sealed class HubCalls(CallInvoker invoker, KetenhubClientOptions option
 
     public static string NewRequestId() => Guid.NewGuid().ToString("N");
 
-    public CallOptions Options(KetenhubCallOptions? call, CancellationToken cancellationToken) =>
-        new(deadline: Deadline(call?.Timeout ?? options.DefaultDeadline), cancellationToken: cancellationToken);
 
     /// <summary>Options for a long-lived stream: no deadline (keep-alive pings notice a dead connection).</summary>
     public static CallOptions StreamOptions(CancellationToken cancellationToken) => new(cancellationToken: cancellationToken);
 
     public async Task<TResponse> UnaryAsync<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> call, KetenhubCallOptions? settings, CancellationToken cancellationToken)
     {
+        var deadline = Deadline(settings?.Timeout ?? options.DefaultDeadline);
         try
         {
-            using var pending = call(Options(settings, cancellationToken));
+            using var pending = call(new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
             return await pending.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && !cancellationToken.IsCancellationRequested && Time.GetUtcNow().UtcDateTime >= deadline)
+        {
+            // The caller did not cancel: the call ended because its deadline passed. Which status the channel
+            // reports then depends on a race between its deadline timer and the aborted call's own ending.
+            throw KetenhubException.DeadlinePassed(ex);
         }
         catch (RpcException ex)
         {
