@@ -75,18 +75,73 @@ public sealed class SqliteWalSyncerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task ManyConcurrentWrites_ShareSyncs()
+    public async Task WritesThatComeWhileASyncRuns_JoinOneOpenTransaction_CommittedAndSyncedOnceItEnds()
     {
         await using var store = Open();
-        var syncsBefore = Volatile.Read(ref _syncs);
+        await store.WriteAsync(s => 0);
         _open.Reset();
+        var first = store.WriteAsync(s => { s.InsertClient(Client()); return 0; });
+        await WaitUntilAsync(() => CountClients(store.DatabasePath) == 1);
+        var (commits, started, syncs) = (store.CommitCount, store.ItemsStarted, Volatile.Read(ref _syncs));
+
         var writes = Enumerable.Range(0, 200).Select(_ => store.WriteAsync(s => { s.InsertClient(Client()); return 0; })).ToList();
-        await WaitUntilAsync(() => CountClients(store.DatabasePath) == 200);
+        await WaitUntilAsync(() => store.ItemsStarted == started + 200);
+
+        // All 200 have run, in the writer's open transaction: nothing of them is committed while the sync runs.
+        Assert.Equal(1, CountClients(store.DatabasePath));
+        Assert.Equal(commits, store.CommitCount);
+        Assert.DoesNotContain(writes, w => w.IsCompleted);
+        Assert.False(first.IsCompleted);
+
         _open.Set();
+        await first.WaitAsync(Wait);
         await Task.WhenAll(writes).WaitAsync(Wait);
 
-        // While the first sync was held, the later batches were committed and are covered by one more sync.
-        Assert.InRange(Volatile.Read(ref _syncs) - syncsBefore, 1, 2);
+        // The sync that was held, then one commit for the 200 and one sync for it.
+        Assert.Equal(201, CountClients(store.DatabasePath));
+        Assert.Equal(commits + 1, store.CommitCount);
+        Assert.Equal(syncs + 2, Volatile.Read(ref _syncs));
+    }
+
+    [Fact]
+    public async Task AWriteThatFails_InTheOpenTransaction_FailsAlone_AndTheOthersCommitWithIt()
+    {
+        await using var store = Open();
+        await store.WriteAsync(s => 0);
+        _open.Reset();
+        var first = store.WriteAsync(s => { s.InsertClient(Client()); return 0; });
+        await WaitUntilAsync(() => CountClients(store.DatabasePath) == 1);
+        var started = store.ItemsStarted;
+
+        var before = store.WriteAsync(s => { s.InsertClient(Client()); return 0; });
+        var failing = store.WriteAsync<int>(s =>
+        {
+            s.InsertClient(Client());
+            throw new InvalidOperationException("this write fails on purpose");
+        });
+        var after = store.WriteAsync(s => { s.InsertClient(Client()); return 0; });
+        await WaitUntilAsync(() => store.ItemsStarted == started + 3);
+        _open.Set();
+
+        await Task.WhenAll(first, before, after).WaitAsync(Wait);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing.WaitAsync(Wait));
+        Assert.Equal(3, CountClients(store.DatabasePath));
+    }
+
+    [Fact]
+    public async Task AWrite_WhenTheSyncerIsIdle_IsCommittedAtOnce_NotHeldForMore()
+    {
+        await using var store = Open();
+        await store.WriteAsync(s => 0);
+        var commits = store.CommitCount;
+
+        for (var i = 0; i < 5; i++)
+        {
+            await store.WriteAsync(s => { s.InsertClient(Client()); return 0; }).WaitAsync(Wait);
+        }
+
+        Assert.Equal(commits + 5, store.CommitCount);
+        Assert.Equal(5, CountClients(store.DatabasePath));
     }
 
     public ValueTask DisposeAsync()

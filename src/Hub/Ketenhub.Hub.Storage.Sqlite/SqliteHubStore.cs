@@ -42,9 +42,16 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     private readonly WalSyncer? _syncer;
     private ConnectionContext? _writer;
 
+    // The items run in the writer's open transaction, not committed yet (only the writer thread touches it).
+    private readonly List<WriteItem> _open = [];
+
+    // 1 while the writer waits, with a transaction open, for the syncer to finish its sync (see WriterLoop).
+    private int _holding;
+
     // The number of the last commit the writer started (set before its COMMIT, so every commit a reader can
     // see has a number at most this).
     private long _commitStarted;
+    private long _itemsStarted;
     private int _disposed;
 
     /// <summary>Opens (or creates) the database, brings its schema up to date and starts the writer.</summary>
@@ -69,7 +76,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
                 // syncer's own syncs of the file's contents do not.
                 _writer.Execute("PRAGMA user_version = " + ((NextUserVersion(_writer) + 1) % int.MaxValue).ToString(System.Globalization.CultureInfo.InvariantCulture) + ";");
                 _writer.Execute("PRAGMA synchronous = NORMAL;");
-                _syncer = new WalSyncer(_path, options.SyncWal);
+                _syncer = new WalSyncer(_path, options.SyncWal, WakeHoldingWriter);
             }
         }
         catch
@@ -101,6 +108,12 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         };
         _writerThread.Start();
     }
+
+    /// <summary>How many transactions the writer has committed (for tests of group commit).</summary>
+    internal long CommitCount => Volatile.Read(ref _commitStarted);
+
+    /// <summary>How many write items the writer has started (for tests of group commit).</summary>
+    internal long ItemsStarted => Volatile.Read(ref _itemsStarted);
 
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath => _path;
@@ -254,6 +267,13 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
 
     // ----- The writer
 
+    /// <remarks>
+    /// Group commit follows the disk: items run as they come, each in its own savepoint of the writer's open
+    /// transaction, and the transaction commits when the syncer is idle (its sync starts at once). While a sync
+    /// runs, whatever comes in joins the open transaction instead of a commit of its own: it could not be synced
+    /// before that sync ends anyway, and one commit writes each page it touches once, where many small ones write
+    /// the same pages (the tails of the tables and indexes every write appends to) again and again.
+    /// </remarks>
     private void WriterLoop()
     {
         var reader = _queue.Reader;
@@ -262,33 +282,49 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         {
             while (true)
             {
-                if (!reader.TryRead(out var first))
-                {
-                    if (reader.Completion.IsCompleted)
-                    {
-                        break;
-                    }
-
-                    // Reset before reading again: a write queued after the reset sets the event once more.
-                    _queued.Wait();
-                    _queued.Reset();
-                    continue;
-                }
-
-                batch.Add(first);
-                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var next))
+                while (_open.Count + batch.Count < _options.MaxBatchSize && reader.TryRead(out var next))
                 {
                     batch.Add(next);
                 }
 
-                RunBatch(batch);
-                batch.Clear();
+                var ran = batch.Count > 0;
+                if (ran)
+                {
+                    RunItems(batch);
+                    batch.Clear();
+                }
+
+                if (_open.Count > 0 && CommitDue())
+                {
+                    Commit();
+                    continue;
+                }
+
+                if (ran)
+                {
+                    continue;
+                }
+
+                if (_open.Count == 0 && reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+
+                // Reset before looking again: a write queued (or a sync ended) after the reset sets the event once more.
+                _queued.Wait();
+                _queued.Reset();
+                Volatile.Write(ref _holding, 0);
             }
         }
         finally
         {
             // Only reached when the queue is closed, or after a fault in the loop itself: answer whatever is left.
             _queue.Writer.TryComplete();
+            if (_open.Count > 0)
+            {
+                Abandon();
+            }
+
             while (reader.TryRead(out var left))
             {
                 batch.Add(left);
@@ -305,42 +341,66 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs every item in one transaction, each in its own savepoint; commits once; then answers every caller,
-    /// or (with the syncer) hands them to the syncer, which answers them once the commit is durable.
+    /// Whether the open transaction commits now: when nothing syncs it (no syncer), the syncer is idle, it holds
+    /// as many items as a commit may, or the store is closing. Otherwise the writer holds it open until the syncer's
+    /// idle call wakes it.
     /// </summary>
-    private void RunBatch(List<WriteItem> batch)
+    private bool CommitDue()
     {
-        var committed = false;
+        if (_syncer is null || _open.Count >= _options.MaxBatchSize || Volatile.Read(ref _disposed) != 0)
+        {
+            return true;
+        }
+
+        // Announce the hold before looking: the syncer, going idle, looks at it after its own update, so one of
+        // the two sees the other.
+        Interlocked.Exchange(ref _holding, 1);
+        if (_syncer.Idle)
+        {
+            Volatile.Write(ref _holding, 0);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Called by the syncer when it has synced everything: wakes a writer that holds a transaction for it.</summary>
+    private void WakeHoldingWriter()
+    {
+        if (Volatile.Read(ref _holding) != 0)
+        {
+            _queued.Set();
+        }
+    }
+
+    /// <summary>Runs the items in the writer's open transaction (beginning one when none is open), each in its own savepoint.</summary>
+    private void RunItems(List<WriteItem> batch)
+    {
+        var first = _open.Count;
+        _open.AddRange(batch);
         try
         {
             _writer ??= OpenWriter();
             var db = _writer;
-            db.Execute("BEGIN IMMEDIATE;");
-            var intact = true;
-            foreach (var item in batch)
+            if (first == 0)
             {
+                db.Execute("BEGIN IMMEDIATE;");
+            }
+
+            for (var i = first; i < _open.Count; i++)
+            {
+                var item = _open[i];
                 if (!item.TryStart())
                 {
                     continue; // cancelled while queued
                 }
 
+                Volatile.Write(ref _itemsStarted, _itemsStarted + 1);
                 if (!RunInSavepoint(db, item))
                 {
-                    // The transaction itself is gone (an I/O error rolled it back): nothing of this batch is stored.
-                    intact = false;
-                    break;
-                }
-            }
-
-            if (intact)
-            {
-                var commit = _commitStarted + 1;
-                Volatile.Write(ref _commitStarted, commit);
-                db.Execute("COMMIT;");
-                committed = true;
-                if (_syncer is not null)
-                {
-                    _syncer.Committed(commit, [.. batch]);
+                    // The transaction itself is gone (an I/O error rolled it back): nothing of it is stored.
+                    Abandon();
+                    return;
                 }
             }
         }
@@ -348,28 +408,51 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         catch (Exception)
 #pragma warning restore CA1031
         {
+            Abandon();
+        }
+    }
+
+    /// <summary>
+    /// Commits the open transaction, then answers its callers, or (with the syncer) hands them to the syncer,
+    /// which answers them once the commit is durable.
+    /// </summary>
+    private void Commit()
+    {
+        var committed = false;
+        try
+        {
+            var commit = _commitStarted + 1;
+            Volatile.Write(ref _commitStarted, commit);
+            _writer!.Execute("COMMIT;");
+            committed = true;
+            _syncer?.Committed(commit, [.. _open]);
+        }
+#pragma warning disable CA1031 // The writer must answer every caller whatever happens; the callers get STORAGE_UNAVAILABLE.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
             committed = false;
         }
-        finally
-        {
-            if (!committed)
-            {
-                _clientCache?.Clear();
-                FailAll(batch);
-                RecoverWriter();
-            }
 
-            if (!committed || _syncer is null)
+        if (!committed)
+        {
+            Abandon();
+            return;
+        }
+
+        if (_syncer is null)
+        {
+            foreach (var item in _open)
             {
-                foreach (var item in batch)
-                {
-                    item.Complete();
-                }
+                item.Complete();
             }
         }
 
-        // After the callers have their answers: let the checkpointer copy the new pages, or (rarely) do it here.
-        if (committed && _writer is { } writer)
+        _open.Clear();
+
+        // After the callers have their answers (or the syncer has them): let the checkpointer copy the new pages,
+        // or (rarely) do it here.
+        if (_writer is { } writer)
         {
             _checkpointer.Committed();
             if (_checkpointer.WalTooLarge)
@@ -377,6 +460,20 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
                 _checkpointer.CheckpointOn(writer);
             }
         }
+    }
+
+    /// <summary>Nothing of the open transaction is stored: rolls it back (or drops the connection) and fails its callers.</summary>
+    private void Abandon()
+    {
+        _clientCache?.Clear();
+        FailAll(_open);
+        RecoverWriter();
+        foreach (var item in _open)
+        {
+            item.Complete();
+        }
+
+        _open.Clear();
     }
 
     /// <summary>Opens the writer's connection, with commits that do not sync when the syncer does that.</summary>
@@ -397,7 +494,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         return rows.Next() ? rows.Int64(0) : 0;
     }
 
-    /// <summary>After a failed batch: roll back what is left of its transaction, or drop a connection that cannot; the next batch reopens it.</summary>
+    /// <summary>After a failed transaction: roll back what is left of it, or drop a connection that cannot; the next write reopens it.</summary>
     private void RecoverWriter()
     {
         if (_writer is null || !_writer.InTransaction)
@@ -438,7 +535,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// Nothing of the batch was committed: fails every item that did not fail on its own, including those
+    /// Nothing of the items was committed: fails every item that did not fail on its own, including those
     /// that never ran (unless they were cancelled while queued).
     /// </summary>
     private static void FailAll(List<WriteItem> batch)

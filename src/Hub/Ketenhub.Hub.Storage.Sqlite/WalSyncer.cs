@@ -2,9 +2,10 @@ namespace Ketenhub.Hub.Storage.Sqlite;
 
 /// <summary>
 /// Makes the writer's commits durable on a thread of its own, so the writer never waits for the disk: it
-/// commits a batch into the WAL (with <c>synchronous = NORMAL</c>, which does not sync at commit), hands the
-/// batch's callers to this syncer and starts on the next batch. The syncer syncs the WAL file once for every
-/// batch committed since its previous sync (group sync) and only then answers those callers.
+/// commits into the WAL (with <c>synchronous = NORMAL</c>, which does not sync at commit), hands the commit's
+/// callers to this syncer and goes on. The syncer syncs the WAL file once for every commit handed over since
+/// its previous sync (group sync) and only then answers those callers. While a sync runs, the writer keeps
+/// adding what comes in to one open transaction, which it commits when the syncer says it is idle.
 /// <para>
 /// Why this is as durable as syncing in the commit: a sync covers every byte written to the file before it,
 /// so a caller hears back only after all of its transaction's WAL frames are on disk. A crash before the
@@ -24,6 +25,7 @@ internal sealed class WalSyncer : IDisposable
 {
     private readonly FileStream _wal;
     private readonly Action<FileStream> _sync;
+    private readonly Action _idle;
     private readonly Thread _thread;
     private readonly Lock _gate = new();
     private readonly ManualResetEventSlim _pending = new(false, spinCount: 1);
@@ -31,12 +33,17 @@ internal sealed class WalSyncer : IDisposable
     private List<(long Commit, WriteItem[] Items)> _spare = [];
     private TaskCompletionSource _nextSync = NewSignal();
     private long _durable;
+    private int _outstanding;
     private bool _stopping;
     private volatile bool _failed;
 
-    public WalSyncer(string databasePath, Action<FileStream> sync)
+    /// <param name="databasePath">The database file; its WAL is synced.</param>
+    /// <param name="sync">Syncs the WAL file (an fsync; tests inject failures).</param>
+    /// <param name="idle">Called on this thread whenever the syncer has synced everything handed to it.</param>
+    public WalSyncer(string databasePath, Action<FileStream> sync, Action idle)
     {
         _sync = sync;
+        _idle = idle;
         // Write access only so the file can be synced; nothing is ever written through this handle.
         _wal = new FileStream(databasePath + "-wal", FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         _thread = new Thread(Loop)
@@ -50,12 +57,19 @@ internal sealed class WalSyncer : IDisposable
     /// <summary>True after a sync failed: nothing written since can be promised durable.</summary>
     public bool Failed => _failed;
 
+    /// <summary>
+    /// True when every commit handed over is synced and answered: a commit now is synced at once, while one made
+    /// during a sync waits for that sync to end anyway (so the writer may as well keep adding to it).
+    /// </summary>
+    public bool Idle => Volatile.Read(ref _outstanding) == 0;
+
     /// <summary>The number of the last commit known to be durable.</summary>
     public long Durable => Volatile.Read(ref _durable);
 
     /// <summary>Hands over the callers of commit <paramref name="commit"/>; they are answered once it is durable.</summary>
     public void Committed(long commit, WriteItem[] items)
     {
+        Interlocked.Increment(ref _outstanding);
         lock (_gate)
         {
             _queue.Add((commit, items));
@@ -163,6 +177,10 @@ internal sealed class WalSyncer : IDisposable
         }
 
         Interlocked.Exchange(ref _nextSync, NewSignal()).TrySetResult();
+        if (Interlocked.Add(ref _outstanding, -work.Count) == 0)
+        {
+            _idle();
+        }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
