@@ -49,6 +49,11 @@ public static class Harness
                 ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{hubPort}",
                 ["Storage__DataDirectory"] = dataDir,
                 ["Logging__LogLevel__Default"] = "Warning",
+
+                // The benchmark measures what the hub can take, not its per-party rate limit (10,000 calls/s by
+                // default), which every throughput submit (all from sdd) would otherwise run into.
+                ["Hub__Limits__Parties__sdd__PermitsPerSecond"] = "1000000",
+                ["Hub__Limits__Parties__sdd__Burst"] = "1000000",
             };
             foreach (var (key, value) in Party.HubSettings(dataDir))
             {
