@@ -19,7 +19,6 @@ internal sealed class HubCalls(CallInvoker invoker, KetenhubClientOptions option
 
     public static string NewRequestId() => Guid.NewGuid().ToString("N");
 
-
     /// <summary>Options for a long-lived stream: no deadline (keep-alive pings notice a dead connection).</summary>
     public static CallOptions StreamOptions(CancellationToken cancellationToken) => new(cancellationToken: cancellationToken);
 
