@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Ketenhub.Client;
@@ -24,7 +23,6 @@ public sealed class HubProcessCollection
 [Collection(HubProcessCollection.Name)]
 public sealed class ProcessTests(ITestOutputHelper output) : IDisposable
 {
-    private const string SddOin = "00000001823288444000";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly string _folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "ketenhub-sdk-" + Guid.NewGuid().ToString("N"))).FullName;
     private readonly List<IDisposable> _disposables = [];
@@ -42,35 +40,16 @@ public sealed class ProcessTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task ClientCertificates_FromAPfxFile_PemFiles_OrCode_IdentifyTheCallerOverMutualTls()
     {
-        using var ca = TestCertificates.Authority("CN=Ketenhub SDK Test CA, O=Ketenhub Test");
-        using var otherCa = TestCertificates.Authority("CN=Other CA, O=Elsewhere");
-        using var server = TestCertificates.Issue(ca, "CN=localhost", serverAuth: true);
-        using var sdd = TestCertificates.Issue(ca, $"CN=Sociale Dienst Drechtsteden, O=Sociale Dienst Drechtsteden, SERIALNUMBER={SddOin}", serverAuth: false);
-        using var provider = TestCertificates.Issue(ca, "CN=waakvlam-zorg.example, O=Waakvlam Zorg", serverAuth: false);
-        using var unmapped = TestCertificates.Issue(ca, "CN=unknown.example, O=Unknown", serverAuth: false);
-
-        var caFile = Write("ca.pem", ca.ExportCertificatePem());
-        var serverFile = Path.Combine(_folder, "server.pfx");
-        await File.WriteAllBytesAsync(serverFile, server.Export(X509ContentType.Pfx, "server-password"));
+        using var tls = new MutualTlsSetup(_folder, "CN=Ketenhub SDK Test CA, O=Ketenhub Test");
+        var (ca, otherCa, sdd, caFile, settings) = (tls.Authority, tls.OtherAuthority, tls.Sdd, tls.AuthorityFile, tls.Settings);
         var sddFile = Path.Combine(_folder, "sdd.pfx");
         await File.WriteAllBytesAsync(sddFile, sdd.Export(X509ContentType.Pfx, "sdd-password"));
-        var providerCertificateFile = Write("provider.pem", provider.ExportCertificatePem());
-        var providerKeyFile = Write("provider.key", provider.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        var providerCertificateFile = Write("provider.pem", tls.Provider.ExportCertificatePem());
+        var providerKeyFile = Write("provider.key", tls.Provider.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
 
-        var port = FreePort();
-        var settings = TestTokens.ProductionKeys();
-        settings["Kestrel:Endpoints:Partner:Url"] = $"https://127.0.0.1:{port}";
-        settings["Kestrel:Endpoints:Partner:Certificate:Path"] = serverFile;
-        settings["Kestrel:Endpoints:Partner:Certificate:Password"] = "server-password";
-        settings["Identity:Certificates:TrustedCaFiles:0"] = caFile;
-        settings["Identity:Certificates:RevocationMode"] = "NoCheck";
-        settings["Identity:Certificates:Parties:0:Party"] = "sdd";
-        settings["Identity:Certificates:Parties:0:Oin"] = SddOin;
-        settings["Identity:Certificates:Parties:1:Party"] = "waakvlam-zorg";
-        settings["Identity:Certificates:Parties:1:Thumbprint"] = provider.GetCertHashString(HashAlgorithmName.SHA256);
         using var hub = new HubProcess(environment: "Production", settings: settings);
         await StartAsync(hub);
-        var address = new Uri($"https://127.0.0.1:{port}");
+        var address = tls.Address;
 
         try
         {
@@ -100,7 +79,7 @@ public sealed class ProcessTests(ITestOutputHelper output) : IDisposable
             Assert.Equal("parties/waakvlam-zorg", team.Coach.Party);
 
             // An X509Certificate2 in code: trusted but mapped to no party is a connection without a caller.
-            var asUnknown = Client(new KetenhubClientOptions { Address = address, ClientCertificate = unmapped, TrustedRootCertificates = { ca } });
+            var asUnknown = Client(new KetenhubClientOptions { Address = address, ClientCertificate = tls.Unmapped, TrustedRootCertificates = { ca } });
             var unknown = await Assert.ThrowsAsync<KetenhubException>(() => asUnknown.Parties.ListAsync());
             Assert.Equal((StatusCode.Unauthenticated, "CALLER_UNKNOWN"), (unknown.StatusCode, unknown.Reason));
 
@@ -258,15 +237,6 @@ public sealed class ProcessTests(ITestOutputHelper output) : IDisposable
         }
 
         return list;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private sealed class TestLogger<T>(ITestOutputHelper output) : Microsoft.Extensions.Logging.ILogger<T>, IDisposable

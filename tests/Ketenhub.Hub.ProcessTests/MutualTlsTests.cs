@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Rpc;
 using Grpc.Core;
@@ -21,7 +18,6 @@ namespace Ketenhub.ProcessTests;
 /// </summary>
 public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
 {
-    private const string SddOin = "00000001823288444000";
     private readonly string _folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "ketenhub-mtls-" + Guid.NewGuid().ToString("N"))).FullName;
     private readonly List<IDisposable> _disposables = [];
 
@@ -38,37 +34,9 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task PartnerEndpoint_MapsTrustedCertificates_RefusesOthersInTheHandshake()
     {
-        using var ca = TestCertificates.Authority("CN=Ketenhub Test CA, O=Ketenhub Test");
-        using var otherCa = TestCertificates.Authority("CN=Untrusted CA, O=Elsewhere");
-        using var server = TestCertificates.Issue(ca, "CN=localhost", serverAuth: true);
-        using var sdd = TestCertificates.Issue(ca, $"CN=Sociale Dienst Drechtsteden, O=Sociale Dienst Drechtsteden, SERIALNUMBER={SddOin}", serverAuth: false);
-        using var provider = TestCertificates.Issue(ca, "CN=waakvlam-zorg.example, O=Waakvlam Zorg", serverAuth: false);
-        using var unmapped = TestCertificates.Issue(ca, "CN=unknown.example, O=Unknown", serverAuth: false);
-        using var untrusted = TestCertificates.Issue(otherCa, $"CN=Impostor, O=Impostor, SERIALNUMBER={SddOin}", serverAuth: false);
-
-        var caFile = Path.Combine(_folder, "ca.pem");
-        await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem());
-        var serverFile = Path.Combine(_folder, "server.pfx");
-        await File.WriteAllBytesAsync(serverFile, server.Export(X509ContentType.Pfx, "test-password"));
-        var port = FreePort();
-
-        var settings = TestTokens.ProductionKeys();
-        foreach (var (key, value) in new Dictionary<string, string?>
-        {
-            ["Kestrel:Endpoints:Partner:Url"] = $"https://127.0.0.1:{port}",
-            ["Kestrel:Endpoints:Partner:Certificate:Path"] = serverFile,
-            ["Kestrel:Endpoints:Partner:Certificate:Password"] = "test-password",
-            ["Identity:Certificates:TrustedCaFiles:0"] = caFile,
-            ["Identity:Certificates:RevocationMode"] = "NoCheck",
-            ["Identity:Certificates:Parties:0:Party"] = "sdd",
-            ["Identity:Certificates:Parties:0:Oin"] = SddOin,
-            ["Identity:Certificates:Parties:1:Party"] = "waakvlam-zorg",
-            ["Identity:Certificates:Parties:1:Thumbprint"] = provider.GetCertHashString(HashAlgorithmName.SHA256),
-            ["Identity:Certificates:Parties:1:Roles:0"] = "admin",
-        })
-        {
-            settings[key] = value;
-        }
+        using var tls = new MutualTlsSetup(_folder, "CN=Ketenhub Test CA, O=Ketenhub Test", "admin");
+        using var untrusted = TestCertificates.Issue(tls.OtherAuthority, $"CN=Impostor, O=Impostor, SERIALNUMBER={MutualTlsSetup.SddOin}", serverAuth: false);
+        var (ca, port, settings) = (tls.Authority, tls.Port, tls.Settings);
 
         using var hub = new HubProcess(environment: "Production", settings: settings);
         using (var start = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
@@ -79,7 +47,7 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
         try
         {
             // The OIN in the subject's serialNumber makes this certificate the social service.
-            var asSdd = Channel(port, sdd, ca);
+            var asSdd = Channel(port, tls.Sdd, ca);
             var clients = new ClientService.ClientServiceClient(asSdd);
             var registered = await clients.RegisterClientAsync(new RegisterClientRequest
             {
@@ -99,11 +67,11 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
             var denied = await Assert.ThrowsAsync<RpcException>(() => new DeliveryService.DeliveryServiceClient(asSdd)
                 .ListDeliveriesAsync(new ListDeliveriesRequest { Recipient = "parties/waakvlam-zorg" }, deadline: Deadline()).ResponseAsync);
             Assert.Equal("ADMIN_ROLE_REQUIRED", Reason(denied));
-            var asProvider = Channel(port, provider, ca);
+            var asProvider = Channel(port, tls.Provider, ca);
             await new DeliveryService.DeliveryServiceClient(asProvider).ListDeliveriesAsync(new ListDeliveriesRequest { Recipient = "parties/sdd" }, deadline: Deadline());
 
             // Trusted but mapped to no party: a connection, but no caller.
-            var unknown = await Assert.ThrowsAsync<RpcException>(() => Parties(Channel(port, unmapped, ca)));
+            var unknown = await Assert.ThrowsAsync<RpcException>(() => Parties(Channel(port, tls.Unmapped, ca)));
             Assert.Equal((StatusCode.Unauthenticated, "CALLER_UNKNOWN"), (unknown.StatusCode, Reason(unknown)));
 
             // From an untrusted authority (even carrying sdd's OIN), or no certificate at all: no connection.
@@ -162,14 +130,5 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
         var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler });
         _disposables.Add(channel);
         return channel;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
