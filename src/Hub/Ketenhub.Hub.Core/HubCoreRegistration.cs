@@ -59,6 +59,7 @@ public static class HubCoreRegistration
         services.AddSingleton<Router>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<DeliveryNotifier>();
+        services.AddSingleton<DeliveryStreams>();
         services.AddSingleton<Messaging>();
         services.AddSingleton<MessageReader>();
         services.AddSingleton<ClientRegistry>();

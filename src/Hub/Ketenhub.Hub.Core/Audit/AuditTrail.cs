@@ -33,6 +33,7 @@ public sealed class AuditNote
     private readonly List<AuditCheck> _checks = [];
     private readonly List<string> _purposes = [];
     private readonly List<string> _resources = [];
+    private List<AuditNote>? _followers;
 
     internal AuditNote(string partyId, Actor? actor, string eventType, AuditAction action, string? requestId, string? traceId, string? source)
     {
@@ -127,6 +128,20 @@ public sealed class AuditNote
         return this;
     }
 
+    /// <summary>Notes appended right after this one when it is appended as a success, in the same transaction.</summary>
+    public IReadOnlyList<AuditNote> Followers => _followers ?? (IReadOnlyList<AuditNote>)[];
+
+    /// <summary>
+    /// Another event that the call's success brings with it (a delivery claimed for its recipient in the same
+    /// write): appended after this note, in the same transaction, only if the call succeeds.
+    /// </summary>
+    public AuditNote Then(AuditNote follower)
+    {
+        ArgumentNullException.ThrowIfNull(follower);
+        (_followers ??= []).Add(follower);
+        return this;
+    }
+
     /// <summary>A new, empty note of the same call (same actor, origin, event type and action), for calls that touch several clients.</summary>
     public AuditNote Another() => new(PartyId, Actor, EventType, Action, RequestId, TraceId, Source);
 
@@ -162,6 +177,20 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         var actor = origin?.Actor is { } a && a.Party.Id == caller.Id ? a : new Actor(caller, null, []);
         return new AuditNote(caller.Id, actor, eventType, action, key?.RequestId, TraceId(), origin?.Source);
     }
+
+    /// <summary>
+    /// The note of a delivery handed to <paramref name="recipient"/> (event <c>DeliverContent</c>, action R): the
+    /// recipient reads, whoever's call made the delivery, so the note carries neither that call's person nor its
+    /// origin.
+    /// </summary>
+    public AuditNote DeliveryNote(Party recipient)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        return new AuditNote(recipient.Id, new Actor(recipient, null, []), DeliverContent, AuditAction.Read, null, TraceId(), null);
+    }
+
+    /// <summary>The event type of a delivery handed to its recipient.</summary>
+    public const string DeliverContent = "DeliverContent";
 
     /// <summary>Starts the note of the hub's own work (scheduled escalations, coming of age, expiry).</summary>
     public AuditNote HubNote(string eventType, AuditAction action) =>
@@ -272,6 +301,14 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         catch (Exception ex) when (ex is not HubException and not OperationCanceledException)
         {
             throw AuditUnavailable();
+        }
+
+        if (outcome == AuditOutcome.Success)
+        {
+            foreach (var follower in note.Followers)
+            {
+                Append(session, follower, AuditOutcome.Success, null);
+            }
         }
 
         return true;

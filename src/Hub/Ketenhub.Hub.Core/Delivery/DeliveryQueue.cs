@@ -37,8 +37,12 @@ public sealed class DeliveryQueue(
     IOptions<HubOptions> options,
     AuditTrail audit,
     ConsentEvaluator consents,
+    DeliveryStreams streams,
     TimeProvider time)
 {
+    /// <summary>Registers a delivery stream of <paramref name="caller"/> for as long as the lease lives; pass its token to <see cref="ClaimAsync"/>.</summary>
+    public DeliveryStreams.Lease OpenStream(Party caller) => streams.Open(caller.Id);
+
     /// <summary>
     /// Claims up to <paramref name="max"/> pending deliveries of the caller with a sequence above
     /// <paramref name="afterSequence"/>, in sequence order, counting an attempt for each, and leaving out
@@ -51,7 +55,17 @@ public sealed class DeliveryQueue(
     /// attempt counts together. Status changes found on the way (set aside, held, withheld) are committed
     /// before the claim returns, and only if the delivery is still as it was read.
     /// </remarks>
-    public async Task<IReadOnlyList<OutboundDelivery>> ClaimAsync(Party caller, long afterSequence, int max, IReadOnlySet<string>? skip, CancellationToken cancellationToken)
+    /// <param name="caller">The recipient.</param>
+    /// <param name="afterSequence">The cursor: only deliveries after it.</param>
+    /// <param name="max">At most this many.</param>
+    /// <param name="skip">Deliveries already sent on this connection.</param>
+    /// <param name="stream">
+    /// The claiming stream's token (<see cref="DeliveryStreams"/>): a delivery the submit already claimed for this
+    /// stream (its attempt and audit event committed with the message) is sent without another write. Null for
+    /// claims that are not a stream's (push).
+    /// </param>
+    /// <param name="cancellationToken">Stops the claim.</param>
+    public async Task<IReadOnlyList<OutboundDelivery>> ClaimAsync(Party caller, long afterSequence, int max, IReadOnlySet<string>? skip, string? stream, CancellationToken cancellationToken)
     {
         var skipCount = skip?.Count ?? 0;
         var query = new DeliveryQuery(caller.Id, DeliveryStatus.Pending, null, afterSequence, (int)Math.Min(max + (long)skipCount, 10_000));
@@ -62,7 +76,7 @@ public sealed class DeliveryQueue(
             {
                 var contexts = new Dictionary<string, ClientContext>(StringComparer.Ordinal);
                 var messages = new Dictionary<string, object?>(StringComparer.Ordinal);
-                var result = new List<(DeliveryRecord Read, OutboundDelivery Outbound)>();
+                var result = new List<(DeliveryRecord Read, OutboundDelivery Outbound, bool Claimed)>();
                 var changed = new List<(DeliveryRecord Read, DeliveryRecord Change)>();
                 foreach (var delivery in PendingFrom(session, query))
                 {
@@ -95,13 +109,17 @@ public sealed class DeliveryQueue(
                         continue;
                     }
 
-                    var sent = (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
+                    // Claimed for this stream by the write that created it, and not sent since (this connection
+                    // skips what it sent; a delivery sent and then forgotten, after 100,000 unacknowledged, may be
+                    // sent again on it without a second event): its attempt and audit event are committed already.
+                    var claimed = change is null && stream is not null && delivery.ClaimedFor == stream && delivery.AttemptCount == 1;
+                    var sent = claimed ? delivery : (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
                     var payload = LoadPayload(session, sent, messages);
                     var client = disclosure.For(context.Client, caller, withDetails: payload is not ThinNoticePayload);
                     var consent = payload is ThinNoticePayload || sent.Decision.ConsentId is not { } consentId
                         ? null
                         : context.Consents.FirstOrDefault(c => c.Id == consentId);
-                    result.Add((delivery, new OutboundDelivery(sent, payload, context.Coach?.Coach, client, consent is null ? null : new ConsentView(consent, consents.StateOf(consent, context.Client, now)))));
+                    result.Add((delivery, new OutboundDelivery(sent, payload, context.Coach?.Coach, client, consent is null ? null : new ConsentView(consent, consents.StateOf(consent, context.Client, now))), claimed));
                 }
 
                 return (result, changed);
@@ -126,13 +144,14 @@ public sealed class DeliveryQueue(
                 cancellationToken).ConfigureAwait(false);
         }
 
-        if (sending.Count > 0)
+        var claiming = sending.Where(s => !s.Claimed).Select(s => (s.Read, s.Outbound)).ToList();
+        if (claiming.Count > 0)
         {
             // Handing deliveries to their recipient discloses client data: one audit event per client, committed
             // before anything is sent, in the same commit as the attempt counts.
-            var call = audit.Note(caller, "DeliverContent", AuditAction.Read);
+            var call = audit.Note(caller, AuditTrail.DeliverContent, AuditAction.Read);
             var notes = new Dictionary<string, AuditNote>(StringComparer.Ordinal);
-            foreach (var (_, outbound) in sending)
+            foreach (var (_, outbound) in claiming)
             {
                 var delivery = outbound.Delivery;
                 if (!notes.TryGetValue(delivery.ClientId, out var note))
@@ -152,7 +171,7 @@ public sealed class DeliveryQueue(
                         audit.Append(session, note, AuditOutcome.Success, null);
                     }
 
-                    CountAttempts(session, sending);
+                    CountAttempts(session, claiming);
                     return 0;
                 },
                 cancellationToken).ConfigureAwait(false);

@@ -62,6 +62,13 @@ public sealed record DeliveryRecord
     /// <summary>When a person at the recipient acknowledged the signal it carries.</summary>
     public DateTimeOffset? SignalAckTime { get; init; }
 
+    /// <summary>
+    /// The delivery stream (<see cref="DeliveryStreams"/>) this delivery was claimed for in the write that created it:
+    /// its first attempt and its audit event were committed with the message, so that stream sends it without a
+    /// write of its own. Any other stream claims it as usual.
+    /// </summary>
+    public string? ClaimedFor { get; init; }
+
     public string Name => "deliveries/" + Id;
 
     public bool IsOpen => Status is DeliveryStatus.Pending or DeliveryStatus.AwaitingConsent or DeliveryStatus.SetAside;

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Messages;
+using Ketenhub.Hub.Parties;
 using Ketenhub.Hub.Storage;
 
 namespace Ketenhub.Hub.Delivery;
@@ -15,9 +17,20 @@ public sealed record MessageRef(PayloadKind Kind, string Id, string ClientId, st
 /// Turns routing decisions into delivery records inside the submit's transaction, so an OK reply means the
 /// message and all its deliveries are committed together (DESIGN rule 8).
 /// </summary>
-public sealed class Dispatcher(TimeProvider time)
+/// <remarks>
+/// A pending delivery for a party with one delivery stream open is claimed for that stream in the same
+/// transaction: its first attempt is counted and its <c>DeliverContent</c> audit event follows the submit's own
+/// event (<see cref="AuditNote.Then"/>), so the stream can send it as soon as the submit is durable, without a
+/// write of its own ("log before you act" holds: the event is committed with the delivery).
+/// </remarks>
+public sealed class Dispatcher(TimeProvider time, DeliveryStreams streams, PartyDirectory parties, AuditTrail audit)
 {
-    public Dispatched Dispatch(IHubSession session, MessageRef message, IReadOnlyList<Decision> decisions, DateTimeOffset now)
+    /// <param name="session">The submit's write.</param>
+    /// <param name="message">What the deliveries carry.</param>
+    /// <param name="decisions">One per recipient.</param>
+    /// <param name="now">The submit's time.</param>
+    /// <param name="submit">The submit's audit note; deliveries claimed for a stream add their events to it. Null: none are claimed here.</param>
+    public Dispatched Dispatch(IHubSession session, MessageRef message, IReadOnlyList<Decision> decisions, DateTimeOffset now, AuditNote? submit = null)
     {
         var result = new List<Decision>(decisions.Count);
         var wake = new List<string>();
@@ -32,6 +45,8 @@ public sealed class Dispatcher(TimeProvider time)
                 RecipientOutcome.AwaitingConsent => DeliveryStatus.AwaitingConsent,
                 _ => DeliveryStatus.Withheld,
             };
+            var claimedFor = status == DeliveryStatus.Pending && submit is not null ? streams.SoleStream(decision.Recipient) : null;
+            var recipient = claimedFor is null ? null : parties.Find(decision.Recipient);
             var record = session.InsertDelivery(new DeliveryRecord
             {
                 Id = Ids.New("dlv", time),
@@ -49,7 +64,14 @@ public sealed class Dispatcher(TimeProvider time)
                 AckDeadline = decision.AckDeadline,
                 EscalationTarget = decision.EscalationTarget,
                 AwaitUntil = decision.AwaitUntil,
+                AttemptCount = recipient is null ? 0 : 1,
+                ClaimedFor = recipient is null ? null : claimedFor,
             });
+            if (recipient is not null)
+            {
+                submit!.Then(audit.DeliveryNote(recipient).About(record.ClientId).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient).Resource(record.Name).Decided(record.Decision));
+            }
+
             result.Add(Annotate(decision, record));
             if (status == DeliveryStatus.Pending)
             {

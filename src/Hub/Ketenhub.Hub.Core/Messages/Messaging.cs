@@ -50,7 +50,7 @@ public sealed partial class Messaging(
                     var client = ClientContexts.RequireClient(session, draft.ClientName, "referral.client");
                     note.About(client.Id);
                     var context = ClientContexts.Load(session, client, now);
-                    var submitted = SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, now);
+                    var submitted = SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, now, note);
                     note.Resource(submitted.Referral.Name).Decided(submitted.Decisions);
                     return submitted;
                 });
@@ -107,13 +107,13 @@ public sealed partial class Messaging(
 
                     var facts = new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id);
                     var routed = router.Route(facts, context, now);
-                    var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Transition, id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Transition, caller.Id, LifeDomain.Unspecified, SignalSeverity.Unspecified)), routed.Decisions, now);
+                    var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Transition, id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Transition, caller.Id, LifeDomain.Unspecified, SignalSeverity.Unspecified)), routed.Decisions, now, note);
                     wake.AddRange(dispatched.Wake);
 
                     var referrals = new List<ReferralResult>();
                     for (var i = 0; i < draft.Referrals.Count; i++)
                     {
-                        referrals.Add(SubmitReferral(session, caller, referralIds[i], draft.Referrals[i], referralPerformers[i], context, id, now));
+                        referrals.Add(SubmitReferral(session, caller, referralIds[i], draft.Referrals[i], referralPerformers[i], context, id, now, note));
                         wake.AddRange(referrals[^1].Wake);
                     }
 
@@ -150,7 +150,7 @@ public sealed partial class Messaging(
                     session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.SignalRaised, caller.Id, signal.Name, $"{Explain.Code(draft.Kind)} {Explain.Code(draft.Domain)} {Explain.Code(draft.Severity)}"));
                     var facts = new RoutingFacts(MessageType.Signal, caller.Id, MessageCategories.ForSignal(draft.Domain), SignalKind: draft.Kind, Severity: draft.Severity, Domain: draft.Domain);
                     var routed = router.Route(facts, context, now);
-                    var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Signal, signal.Id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Signal, caller.Id, draft.Domain, draft.Severity)), routed.Decisions, now);
+                    var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Signal, signal.Id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Signal, caller.Id, draft.Domain, draft.Severity)), routed.Decisions, now, note);
                     note.Resource(signal.Name).Decided(dispatched.Decisions);
                     return new SignalResult(signal, dispatched.Decisions, dispatched.Wake);
                 });
@@ -346,7 +346,7 @@ public sealed partial class Messaging(
         v.ThrowIfAny();
     }
 
-    private ReferralResult SubmitReferral(IHubSession session, Party caller, string referralId, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, DateTimeOffset now)
+    private ReferralResult SubmitReferral(IHubSession session, Party caller, string referralId, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, DateTimeOffset now, AuditNote note)
     {
         var referral = new ReferralRecord(
             referralId,
@@ -366,7 +366,7 @@ public sealed partial class Messaging(
         var facts = new RoutingFacts(MessageType.Referral, caller.Id, MessageCategories.ForReferral(referral.LifeDomains), Service: draft.Service, Performers: [.. performers.Select(p => p.Id)], Requester: caller.Id);
         var routed = router.Route(facts, context, now);
         var thin = new ThinNoticePayload(MessageType.Referral, caller.Id, referral.LifeDomains.Count > 0 ? referral.LifeDomains[0] : LifeDomain.Unspecified, SignalSeverity.Unspecified);
-        var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Referral, referral.Id, context.Client.Id, caller.Id, thin), routed.Decisions, now);
+        var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Referral, referral.Id, context.Client.Id, caller.Id, thin), routed.Decisions, now, note);
         return new ReferralResult(referral, dispatched.Decisions, dispatched.Wake);
     }
 

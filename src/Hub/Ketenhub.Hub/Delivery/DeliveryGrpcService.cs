@@ -25,6 +25,9 @@ public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands co
         var sent = new HashSet<string>(StringComparer.Ordinal);
         var seenRelease = queue.ReleaseVersion(caller);
         var lookBack = false;
+
+        // While it is open, submits claim new deliveries for this stream in their own write (see Dispatcher).
+        using var registration = queue.OpenStream(caller);
         while (!cancellationToken.IsCancellationRequested)
         {
             // Take the wake-up before reading, so a commit between the read and the wait is not missed.
@@ -33,8 +36,8 @@ public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands co
             lookBack |= release != seenRelease;
             seenRelease = release;
             var claimed = lookBack
-                ? await queue.ClaimAsync(caller, start, batch, sent, cancellationToken)
-                : await queue.ClaimAsync(caller, cursor, batch, null, cancellationToken);
+                ? await queue.ClaimAsync(caller, start, batch, sent, registration.Token, cancellationToken)
+                : await queue.ClaimAsync(caller, cursor, batch, null, registration.Token, cancellationToken);
             foreach (var outbound in claimed)
             {
                 await responseStream.WriteAsync(new StreamDeliveriesResponse { Delivery = ContractMapping.ToContract(outbound.Delivery, outbound.Payload, outbound.Coach, outbound.Client) }, cancellationToken);

@@ -82,7 +82,7 @@ public sealed partial class PushDispatcher(
             {
                 // Take the wake-up before reading, so a commit between the read and the wait is not missed.
                 var wake = queue.WaitForNewAsync(party, stoppingToken);
-                var claimed = await queue.ClaimAsync(party, 0, 1, null, stoppingToken).ConfigureAwait(false);
+                var claimed = await queue.ClaimAsync(party, 0, 1, null, null, stoppingToken).ConfigureAwait(false);
                 if (claimed.Count == 0)
                 {
                     await IdleAsync(wake, stoppingToken).ConfigureAwait(false);

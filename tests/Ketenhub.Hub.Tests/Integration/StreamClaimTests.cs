@@ -1,0 +1,145 @@
+using Ketenhub.Contracts.V1;
+using Ketenhub.HubTests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace Ketenhub.HubTests.Integration;
+
+/// <summary>
+/// A submit that creates a delivery for a party with exactly one delivery stream open claims it for that stream in
+/// its own write: the first attempt and the recipient's <c>DeliverContent</c> audit event are committed with the
+/// message, and the stream sends the delivery without a write of its own. Any other stream (a reconnect, a second
+/// one) claims as before: another attempt, another audit event.
+/// </summary>
+public sealed class StreamClaimTests : IDisposable
+{
+    private readonly HubFactory _hub = new();
+
+    public void Dispose() => _hub.Dispose();
+
+    private string DatabasePath => Path.Combine(_hub.DataDirectory, "ketenhub.db");
+
+    [Fact]
+    public async Task ASubmit_ForAPartyWithOneStreamOpen_ClaimsTheDeliveryInItsOwnWrite_AndTheStreamSendsIt()
+    {
+        var (sdd, coach, client) = await ArrangeAsync();
+        using var stream = coach.Tail();
+
+        // The first delivery shows the stream is open (and registered) before the one this test looks at.
+        await RaiseAsync(sdd, client.Name, "Warm-up.");
+        await stream.NextAsync();
+
+        var name = await RaiseAsync(sdd, client.Name, "Claimed in the submit.");
+        var delivery = await stream.NextAsync();
+
+        Assert.Equal(name, delivery.Name);
+        Assert.Equal(1, delivery.AttemptCount);
+        Assert.NotNull(Stored(name).ClaimedFor);
+        Assert.Equal(1, Stored(name).AttemptCount);
+
+        // One DeliverContent event for the delivery, by the recipient, right after the submit's own event (the same
+        // transaction), without the submitter's request id.
+        var events = AuditEvents();
+        var deliver = Assert.Single(events, e => e.Type == "DeliverContent" && e.Resources.Contains(name));
+        Assert.Equal("waakvlam-zorg", deliver.Party);
+        Assert.Null(deliver.RequestId);
+        var before = events.Single(e => e.Sequence == deliver.Sequence - 1);
+        Assert.Equal("CreateSignal", before.Type);
+        Assert.Equal("sdd", before.Party);
+    }
+
+    [Fact]
+    public async Task AReconnectBeforeTheAcknowledgement_CountsAnotherAttempt_AndAuditsTheSendingAgain()
+    {
+        var (sdd, coach, client) = await ArrangeAsync();
+        string name;
+        using (var stream = coach.Tail())
+        {
+            await RaiseAsync(sdd, client.Name, "Warm-up.");
+            var warmUp = await stream.NextAsync();
+            await coach.AcknowledgeAsync(warmUp);
+            name = await RaiseAsync(sdd, client.Name, "Claimed, sent, not acknowledged.");
+            Assert.Equal(name, (await stream.NextAsync()).Name);
+        }
+
+        using var again = coach.Tail();
+        var redelivered = await again.NextAsync();
+
+        Assert.Equal(name, redelivered.Name);
+        Assert.Equal(2, redelivered.AttemptCount);
+        Assert.Equal(2, AuditEvents().Count(e => e.Type == "DeliverContent" && e.Resources.Contains(name)));
+    }
+
+    [Fact]
+    public async Task WithTwoStreamsOpen_OrNone_TheSubmitClaimsNothing()
+    {
+        var (sdd, coach, client) = await ArrangeAsync();
+
+        var unwatched = await RaiseAsync(sdd, client.Name, "Nobody streams.");
+        Assert.Null(Stored(unwatched).ClaimedFor);
+        Assert.Equal(0, Stored(unwatched).AttemptCount);
+        Assert.DoesNotContain(AuditEvents(), e => e.Type == "DeliverContent" && e.Resources.Contains(unwatched));
+
+        using var first = coach.Tail();
+        using var second = coach.Tail();
+        Assert.Equal(unwatched, (await first.NextAsync()).Name);
+        Assert.Equal(unwatched, (await second.NextAsync()).Name);
+
+        var shared = await RaiseAsync(sdd, client.Name, "Two streams.");
+        Assert.Equal(shared, (await first.NextAsync()).Name);
+        Assert.Equal(shared, (await second.NextAsync()).Name);
+        Assert.Null(Stored(shared).ClaimedFor);
+        Assert.Equal(2, AuditEvents().Count(e => e.Type == "DeliverContent" && e.Resources.Contains(shared)));
+    }
+
+    private async Task<(PartyClient Sdd, PartyClient Coach, Client Client)> ArrangeAsync()
+    {
+        var sdd = _hub.As("sdd");
+        var coach = _hub.As("waakvlam-zorg");
+        var client = await Kit.ClientWithCoachAsync(coach);
+        await coach.GrantAsync(client.Name, GrantorRole.Client, "waakvlam-zorg", [Purpose.SignalFollowUp], [DataCategory.Finances]);
+        return (sdd, coach, client);
+    }
+
+    /// <summary>Raises a financial signal and returns the name of the coach's delivery.</summary>
+    private static async Task<string> RaiseAsync(PartyClient sender, string client, string description)
+    {
+        var response = await sender.Signals.CreateSignalAsync(Kit.Signal(client, description));
+        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/waakvlam-zorg");
+        Assert.Equal(RecipientOutcome.Content, decision.Outcome);
+        return decision.Delivery;
+    }
+
+    private (string? ClaimedFor, long AttemptCount) Stored(string deliveryName)
+    {
+        var row = Sql("SELECT json_extract(json, '$.claimedFor'), coalesce(json_extract(json, '$.attemptCount'), 0) FROM deliveries WHERE id = $id;", deliveryName["deliveries/".Length..]).Single();
+        return (row[0] as string, (long)row[1]!);
+    }
+
+    private List<(long Sequence, string Type, string Party, string? RequestId, List<string> Resources)> AuditEvents() =>
+        Sql("SELECT sequence, json_extract(body, '$.type'), json_extract(body, '$.party'), json_extract(body, '$.request'), coalesce(json_extract(body, '$.resources'), '[]') FROM audit_events ORDER BY sequence;")
+            .Select(r => ((long)r[0]!, (string)r[1]!, (string)r[2]!, r[3] as string, System.Text.Json.JsonSerializer.Deserialize<List<string>>((string)r[4]!)!))
+            .ToList();
+
+    private List<object?[]> Sql(string sql, string? id = null)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (id is not null)
+        {
+            command.Parameters.AddWithValue("$id", id);
+        }
+
+        using var reader = command.ExecuteReader();
+        var rows = new List<object?[]>();
+        while (reader.Read())
+        {
+            var row = new object?[reader.FieldCount];
+            reader.GetValues(row!);
+            rows.Add(row.Select(v => v is DBNull ? null : v).ToArray());
+        }
+
+        return rows;
+    }
+}
