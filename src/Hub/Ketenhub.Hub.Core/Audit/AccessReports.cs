@@ -145,7 +145,7 @@ public sealed class AccessReports(
 
                 // Deliveries are in the report already; a party listing its own deliveries looks at nothing new.
                 if (auditEvent.Action != AuditAction.Read || auditEvent.Outcome != AuditOutcome.Success
-                    || auditEvent.ActorParty == AuditTrail.HubParty || auditEvent.EventType is "DeliverContent" or "ListDeliveries")
+                    || auditEvent.ActorParty == AuditTrail.HubParty || auditEvent.EventType is AuditTrail.DeliverContent or "ListDeliveries")
                 {
                     continue;
                 }

@@ -53,7 +53,9 @@ public sealed class DeliveryQueue(
     /// The deliveries are chosen on a read snapshot (it holds only durably committed writes, and consent is
     /// decided again on it). Before anything is sent one write commits the disclosure's audit events and the
     /// attempt counts together. Status changes found on the way (set aside, held, withheld) are committed
-    /// before the claim returns, and only if the delivery is still as it was read.
+    /// before the claim returns, and only if the delivery is still as it was read. A delivery the submit already
+    /// claimed for this stream needs neither: its attempt and audit event were committed with the submit, and the
+    /// read waited until that commit was durable.
     /// </remarks>
     /// <param name="caller">The recipient.</param>
     /// <param name="afterSequence">The cursor: only deliveries after it.</param>
