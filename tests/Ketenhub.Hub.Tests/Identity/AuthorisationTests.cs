@@ -20,7 +20,7 @@ public sealed class AuthorisationTests : IDisposable
     [Fact]
     public async Task APartyReadsOnlyDeliveriesAddressedToIt()
     {
-        var (sdd, coach, client) = await ArrangeAsync();
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
         var raised = await sdd.Signals.CreateSignalAsync(Kit.Signal(client.Name));
         var delivery = Assert.Single(raised.Decisions, d => d.Recipient == "parties/waakvlam-zorg").Delivery;
 
@@ -73,7 +73,7 @@ public sealed class AuthorisationTests : IDisposable
     public async Task AnAdmin_ListsAndReplaysAnotherPartysSetAsideDeliveries_OthersCannot()
     {
         _hub.With("Hub:MaxDeliveryAttempts", "1");
-        var (sdd, coach, client) = await ArrangeAsync();
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
         var raised = await sdd.Signals.CreateSignalAsync(Kit.Signal(client.Name, "Never acknowledged"));
         var stuck = Assert.Single(raised.Decisions, d => d.Recipient == "parties/waakvlam-zorg").Delivery;
         using (var first = coach.Tail())
@@ -113,14 +113,5 @@ public sealed class AuthorisationTests : IDisposable
         var admin = _hub.As("sdd", null, ["admin"]);
         await Errors.Expect(StatusCode.InvalidArgument, "UNKNOWN_PARTY", () =>
             admin.Deliveries.ListDeliveriesAsync(new ListDeliveriesRequest { Recipient = "parties/nobody" }).ResponseAsync);
-    }
-
-    private async Task<(PartyClient Sdd, PartyClient Coach, Client Client)> ArrangeAsync()
-    {
-        var sdd = _hub.As("sdd");
-        var coach = _hub.As("waakvlam-zorg");
-        var client = await Kit.ClientWithCoachAsync(coach);
-        await coach.GrantAsync(client.Name, GrantorRole.Client, "waakvlam-zorg", [Purpose.SignalFollowUp], [DataCategory.Finances]);
-        return (sdd, coach, client);
     }
 }

@@ -18,11 +18,11 @@ public sealed class DeliveryTests : IDisposable
     [Fact]
     public async Task Reconnect_RedeliversEverythingUnacknowledged_InOrder_WithTheSameNames_AndAttemptCountIncreasing()
     {
-        var (sdd, coach, client) = await ArrangeAsync();
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
         var sent = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            sent.Add(await RaiseAsync(sdd, client.Name, $"Signal {i}"));
+            sent.Add(await Kit.RaiseForCoachAsync(sdd, client.Name, $"Signal {i}"));
         }
 
         var first = await ReceiveAsync(coach, 3);
@@ -45,7 +45,7 @@ public sealed class DeliveryTests : IDisposable
         Assert.Equal([3, 3], new[] { a.AttemptCount, b.AttemptCount });
 
         // Nothing else was waiting: the next thing on the stream is a new delivery.
-        var fresh = await RaiseAsync(sdd, client.Name, "Signal 3");
+        var fresh = await Kit.RaiseForCoachAsync(sdd, client.Name, "Signal 3");
         var next = await third.NextAsync();
         Assert.Equal(fresh, next.Name);
         Assert.Equal(1, next.AttemptCount);
@@ -54,11 +54,11 @@ public sealed class DeliveryTests : IDisposable
     [Fact]
     public async Task AfterSequence_SkipsOlderDeliveries()
     {
-        var (sdd, coach, client) = await ArrangeAsync();
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
         var sent = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            sent.Add(await RaiseAsync(sdd, client.Name, $"Signal {i}"));
+            sent.Add(await Kit.RaiseForCoachAsync(sdd, client.Name, $"Signal {i}"));
         }
 
         var listed = await Kit.DeliveriesAsync(coach);
@@ -73,7 +73,7 @@ public sealed class DeliveryTests : IDisposable
 
         using (var fromLast = coach.Tail(afterSequence: listed[2].Sequence))
         {
-            var later = await RaiseAsync(sdd, client.Name, "Signal 3");
+            var later = await Kit.RaiseForCoachAsync(sdd, client.Name, "Signal 3");
             Assert.Equal(later, (await fromLast.NextAsync()).Name);
         }
 
@@ -85,7 +85,7 @@ public sealed class DeliveryTests : IDisposable
     [Fact]
     public async Task DeliveriesOfEachClient_ArriveInTheOrderTheyWereCommitted()
     {
-        var (sdd, coach, clientA) = await ArrangeAsync();
+        var (sdd, coach, clientA) = await Kit.CoachedForSignalsAsync(_hub);
         var clientB = await Kit.ClientWithCoachAsync(coach, "lisa", "Lisa");
         await coach.GrantAsync(clientB.Name, GrantorRole.Client, "waakvlam-zorg", [Purpose.SignalFollowUp], [DataCategory.Finances]);
         using var stream = coach.Tail();
@@ -97,7 +97,7 @@ public sealed class DeliveryTests : IDisposable
             var names = new List<string>();
             for (var i = 0; i < 8; i++)
             {
-                names.Add(await RaiseAsync(sender, client, $"{client} #{i}"));
+                names.Add(await Kit.RaiseForCoachAsync(sender, client, $"{client} #{i}"));
             }
 
             return names;
@@ -122,9 +122,9 @@ public sealed class DeliveryTests : IDisposable
     public async Task AfterMaxAttempts_ADeliveryIsSetAside_DoesNotBlockLaterOnes_AndReplayPutsItBack()
     {
         _hub.With("Hub:MaxDeliveryAttempts", "2");
-        var (sdd, coach, client) = await ArrangeAsync();
-        var stuck = await RaiseAsync(sdd, client.Name, "Never acknowledged");
-        var fine = await RaiseAsync(sdd, client.Name, "Acknowledged at once");
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
+        var stuck = await Kit.RaiseForCoachAsync(sdd, client.Name, "Never acknowledged");
+        var fine = await Kit.RaiseForCoachAsync(sdd, client.Name, "Acknowledged at once");
 
         var first = await ReceiveAsync(coach, 2);
         Assert.Equal([stuck, fine], first.Select(d => d.Name));
@@ -136,7 +136,7 @@ public sealed class DeliveryTests : IDisposable
 
         // The third connection sets it aside and goes on with what comes after it.
         using var stream = coach.Tail();
-        var later = await RaiseAsync(sdd, client.Name, "Later");
+        var later = await Kit.RaiseForCoachAsync(sdd, client.Name, "Later");
         var next = await stream.NextAsync();
         Assert.Equal(later, next.Name);
 
@@ -168,15 +168,15 @@ public sealed class DeliveryTests : IDisposable
     {
         // One delivery per read: the set-aside one takes the whole first read of the third connection.
         _hub.With("Hub:MaxDeliveryAttempts", "2").With("Hub:StreamBatchSize", "1");
-        var (sdd, coach, client) = await ArrangeAsync();
-        var stuck = await RaiseAsync(sdd, client.Name, "Never acknowledged");
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
+        var stuck = await Kit.RaiseForCoachAsync(sdd, client.Name, "Never acknowledged");
         Assert.Equal(stuck, (await ReceiveAsync(coach, 1))[0].Name);
         Assert.Equal(stuck, (await ReceiveAsync(coach, 1))[0].Name);
 
         var behind = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            behind.Add(await RaiseAsync(sdd, client.Name, $"Behind {i}"));
+            behind.Add(await Kit.RaiseForCoachAsync(sdd, client.Name, $"Behind {i}"));
         }
 
         // Nothing new is committed while the stream runs: what is pending must still come through.
@@ -193,8 +193,8 @@ public sealed class DeliveryTests : IDisposable
     public async Task RejectDelivery_CountsTowardsSetAside()
     {
         _hub.With("Hub:MaxDeliveryAttempts", "2");
-        var (sdd, coach, client) = await ArrangeAsync();
-        var name = await RaiseAsync(sdd, client.Name, "Cannot be processed");
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
+        var name = await Kit.RaiseForCoachAsync(sdd, client.Name, "Cannot be processed");
 
         var first = await ReceiveAsync(coach, 1);
         var rejected = await coach.Deliveries.RejectDeliveryAsync(new RejectDeliveryRequest { RequestId = NewRequestId(), Name = name, ReasonCode = "E-PARSE" });
@@ -210,7 +210,7 @@ public sealed class DeliveryTests : IDisposable
         // A set-aside delivery is not sent again until it is replayed.
         using (var stream = coach.Tail())
         {
-            var later = await RaiseAsync(sdd, client.Name, "Later");
+            var later = await Kit.RaiseForCoachAsync(sdd, client.Name, "Later");
             Assert.Equal(later, (await stream.NextAsync()).Name);
             await coach.AcknowledgeAsync(new Delivery { Name = later });
         }
@@ -223,13 +223,13 @@ public sealed class DeliveryTests : IDisposable
     [Fact]
     public async Task ListDeliveries_PagesBySequence_AndFiltersByClientAndStatus()
     {
-        var (sdd, coach, client) = await ArrangeAsync();
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
         var other = await Kit.ClientWithCoachAsync(coach);
         await coach.GrantAsync(other.Name, GrantorRole.Client, "waakvlam-zorg", [Purpose.SignalFollowUp], [DataCategory.Finances]);
         var sent = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            sent.Add(await RaiseAsync(sdd, i % 2 == 0 ? client.Name : other.Name, $"Signal {i}"));
+            sent.Add(await Kit.RaiseForCoachAsync(sdd, i % 2 == 0 ? client.Name : other.Name, $"Signal {i}"));
         }
 
         var pages = new List<string>();
@@ -258,9 +258,9 @@ public sealed class DeliveryTests : IDisposable
     [Fact]
     public async Task ReplayingADeliveryThatIsNotSetAside_IsDeliveryNotSetAside()
     {
-        var (sdd, coach, client) = await ArrangeAsync();
-        var pending = await RaiseAsync(sdd, client.Name, "Pending");
-        var acknowledged = await RaiseAsync(sdd, client.Name, "Acknowledged");
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
+        var pending = await Kit.RaiseForCoachAsync(sdd, client.Name, "Pending");
+        var acknowledged = await Kit.RaiseForCoachAsync(sdd, client.Name, "Acknowledged");
         await coach.AcknowledgeAsync(new Delivery { Name = acknowledged });
 
         await Errors.Expect(StatusCode.FailedPrecondition, "DELIVERY_NOT_SET_ASIDE", () =>
@@ -279,14 +279,14 @@ public sealed class DeliveryTests : IDisposable
     [Fact]
     public async Task ADeliveryReleasedByConsent_ReachesAnOpenStream_AfterLaterDeliveries()
     {
-        var (sdd, coach, client) = await ArrangeAsync();
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
         using var stream = coach.Tail();
 
         // The coach's copy of a referral waits for a coaching consent; a later signal is delivered at once.
         var referral = await sdd.Referrals.CreateReferralAsync(new CreateReferralRequest { RequestId = NewRequestId(), Referral = Kit.CareReferral(client.Name, "begeleiding-plus") });
         var copy = Assert.Single(referral.Decisions, d => d.Recipient == "parties/waakvlam-zorg");
         Assert.Equal(RecipientOutcome.AwaitingConsent, copy.Outcome);
-        var signal = await RaiseAsync(sdd, client.Name, "Arrears");
+        var signal = await Kit.RaiseForCoachAsync(sdd, client.Name, "Arrears");
         Assert.Equal(signal, (await stream.NextAsync()).Name);
 
         var grant = await coach.Consents.GrantConsentAsync(new GrantConsentRequest
@@ -307,25 +307,6 @@ public sealed class DeliveryTests : IDisposable
         Assert.Equal(copy.Delivery, released.Name);
         Assert.Equal(referral.Referral.Name, released.Referral.Name);
         Assert.Equal("CONSENT_ACTIVE", released.Decision.Reason);
-    }
-
-    /// <summary>A client coached by Lisa at waakvlam-zorg whose consent lets the coach receive financial signals.</summary>
-    private async Task<(PartyClient Sdd, PartyClient Coach, Client Client)> ArrangeAsync()
-    {
-        var sdd = _hub.As("sdd");
-        var coach = _hub.As("waakvlam-zorg");
-        var client = await Kit.ClientWithCoachAsync(coach);
-        await coach.GrantAsync(client.Name, GrantorRole.Client, "waakvlam-zorg", [Purpose.SignalFollowUp], [DataCategory.Finances]);
-        return (sdd, coach, client);
-    }
-
-    /// <summary>Raises a financial signal and returns the name of the coach's delivery.</summary>
-    private static async Task<string> RaiseAsync(PartyClient sender, string client, string description)
-    {
-        var response = await sender.Signals.CreateSignalAsync(Kit.Signal(client, description));
-        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/waakvlam-zorg");
-        Assert.Equal(RecipientOutcome.Content, decision.Outcome);
-        return decision.Delivery;
     }
 
     /// <summary>Opens a stream, takes exactly <paramref name="count"/> deliveries and disconnects without acknowledging.</summary>

@@ -54,6 +54,28 @@ internal static class Kit
         Email = coachId + "@example.org",
     };
 
+    /// <summary>
+    /// sdd, and waakvlam-zorg coaching a new client who consents to the coach receiving financial signals: a
+    /// financial signal from sdd reaches the coach with content.
+    /// </summary>
+    public static async Task<(PartyClient Sdd, PartyClient Coach, Client Client)> CoachedForSignalsAsync(HubFactory hub)
+    {
+        var sdd = hub.As("sdd");
+        var coach = hub.As("waakvlam-zorg");
+        var client = await ClientWithCoachAsync(coach);
+        await coach.GrantAsync(client.Name, GrantorRole.Client, "waakvlam-zorg", [Purpose.SignalFollowUp], [DataCategory.Finances]);
+        return (sdd, coach, client);
+    }
+
+    /// <summary>Raises a financial signal and returns the name of the coach's (waakvlam-zorg's) content delivery.</summary>
+    public static async Task<string> RaiseForCoachAsync(PartyClient sender, string client, string description)
+    {
+        var response = await sender.Signals.CreateSignalAsync(Signal(client, description));
+        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/waakvlam-zorg");
+        Assert.Equal(RecipientOutcome.Content, decision.Outcome);
+        return decision.Delivery;
+    }
+
     /// <summary>A registered client with a coach at <paramref name="coachParty"/>, and whatever consents the test grants.</summary>
     public static async Task<Client> ClientWithCoachAsync(PartyClient coachParty, string coachId = "lisa", string displayName = "Lisa", string municipality = "0505", Google.Type.Date? birthDate = null)
     {

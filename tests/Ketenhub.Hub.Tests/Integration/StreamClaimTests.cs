@@ -21,14 +21,14 @@ public sealed class StreamClaimTests : IDisposable
     [Fact]
     public async Task ASubmit_ForAPartyWithOneStreamOpen_ClaimsTheDeliveryInItsOwnWrite_AndTheStreamSendsIt()
     {
-        var (sdd, coach, client) = await ArrangeAsync();
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
         using var stream = coach.Tail();
 
         // The first delivery shows the stream is open (and registered) before the one this test looks at.
-        await RaiseAsync(sdd, client.Name, "Warm-up.");
+        await Kit.RaiseForCoachAsync(sdd, client.Name, "Warm-up.");
         await stream.NextAsync();
 
-        var name = await RaiseAsync(sdd, client.Name, "Claimed in the submit.");
+        var name = await Kit.RaiseForCoachAsync(sdd, client.Name, "Claimed in the submit.");
         var delivery = await stream.NextAsync();
 
         Assert.Equal(name, delivery.Name);
@@ -50,14 +50,14 @@ public sealed class StreamClaimTests : IDisposable
     [Fact]
     public async Task AReconnectBeforeTheAcknowledgement_CountsAnotherAttempt_AndAuditsTheSendingAgain()
     {
-        var (sdd, coach, client) = await ArrangeAsync();
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
         string name;
         using (var stream = coach.Tail())
         {
-            await RaiseAsync(sdd, client.Name, "Warm-up.");
+            await Kit.RaiseForCoachAsync(sdd, client.Name, "Warm-up.");
             var warmUp = await stream.NextAsync();
             await coach.AcknowledgeAsync(warmUp);
-            name = await RaiseAsync(sdd, client.Name, "Claimed, sent, not acknowledged.");
+            name = await Kit.RaiseForCoachAsync(sdd, client.Name, "Claimed, sent, not acknowledged.");
             Assert.Equal(name, (await stream.NextAsync()).Name);
         }
 
@@ -72,9 +72,9 @@ public sealed class StreamClaimTests : IDisposable
     [Fact]
     public async Task WithTwoStreamsOpen_OrNone_TheSubmitClaimsNothing()
     {
-        var (sdd, coach, client) = await ArrangeAsync();
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
 
-        var unwatched = await RaiseAsync(sdd, client.Name, "Nobody streams.");
+        var unwatched = await Kit.RaiseForCoachAsync(sdd, client.Name, "Nobody streams.");
         Assert.Null(Stored(unwatched).ClaimedFor);
         Assert.Equal(0, Stored(unwatched).AttemptCount);
         Assert.DoesNotContain(AuditEvents(), e => e.Type == "DeliverContent" && e.Resources.Contains(unwatched));
@@ -84,29 +84,11 @@ public sealed class StreamClaimTests : IDisposable
         Assert.Equal(unwatched, (await first.NextAsync()).Name);
         Assert.Equal(unwatched, (await second.NextAsync()).Name);
 
-        var shared = await RaiseAsync(sdd, client.Name, "Two streams.");
+        var shared = await Kit.RaiseForCoachAsync(sdd, client.Name, "Two streams.");
         Assert.Equal(shared, (await first.NextAsync()).Name);
         Assert.Equal(shared, (await second.NextAsync()).Name);
         Assert.Null(Stored(shared).ClaimedFor);
         Assert.Equal(2, AuditEvents().Count(e => e.Type == "DeliverContent" && e.Resources.Contains(shared)));
-    }
-
-    private async Task<(PartyClient Sdd, PartyClient Coach, Client Client)> ArrangeAsync()
-    {
-        var sdd = _hub.As("sdd");
-        var coach = _hub.As("waakvlam-zorg");
-        var client = await Kit.ClientWithCoachAsync(coach);
-        await coach.GrantAsync(client.Name, GrantorRole.Client, "waakvlam-zorg", [Purpose.SignalFollowUp], [DataCategory.Finances]);
-        return (sdd, coach, client);
-    }
-
-    /// <summary>Raises a financial signal and returns the name of the coach's delivery.</summary>
-    private static async Task<string> RaiseAsync(PartyClient sender, string client, string description)
-    {
-        var response = await sender.Signals.CreateSignalAsync(Kit.Signal(client, description));
-        var decision = Assert.Single(response.Decisions, d => d.Recipient == "parties/waakvlam-zorg");
-        Assert.Equal(RecipientOutcome.Content, decision.Outcome);
-        return decision.Delivery;
     }
 
     private (string? ClaimedFor, long AttemptCount) Stored(string deliveryName)
