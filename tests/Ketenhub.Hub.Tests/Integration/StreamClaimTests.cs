@@ -91,6 +91,22 @@ public sealed class StreamClaimTests : IDisposable
         Assert.Equal(2, AuditEvents().Count(e => e.Type == "DeliverContent" && e.Resources.Contains(shared)));
     }
 
+    [Fact]
+    public async Task WithOneAttemptAllowed_TheSubmitClaimsNothing_AndTheStreamStillGetsTheDelivery()
+    {
+        _hub.With("Hub:MaxDeliveryAttempts", "1");
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
+        using var stream = coach.Tail();
+        await Kit.RaiseForCoachAsync(sdd, client.Name, "Warm-up.");
+        await stream.NextAsync();
+
+        var name = await Kit.RaiseForCoachAsync(sdd, client.Name, "One attempt only.");
+        var delivery = await stream.NextAsync();
+
+        Assert.Equal((name, 1), (delivery.Name, delivery.AttemptCount));
+        Assert.Null(Stored(name).ClaimedFor);
+    }
+
     private (string? ClaimedFor, long AttemptCount) Stored(string deliveryName)
     {
         var row = Sql("SELECT json_extract(json, '$.claimedFor'), coalesce(json_extract(json, '$.attemptCount'), 0) FROM deliveries WHERE id = $id;", deliveryName["deliveries/".Length..]).Single();

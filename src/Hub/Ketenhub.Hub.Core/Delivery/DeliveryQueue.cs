@@ -92,7 +92,11 @@ public sealed class DeliveryQueue(
                         continue;
                     }
 
-                    if (delivery.AttemptCount >= maxAttempts)
+                    // Claimed for this stream by the write that created it, and not sent since (this connection
+                    // skips what it sent; a delivery sent and then forgotten, after 100,000 unacknowledged, may be
+                    // sent again on it without a second event): its attempt is counted but not yet made.
+                    var claimedHere = stream is not null && delivery.ClaimedFor == stream && delivery.AttemptCount == 1;
+                    if (delivery.AttemptCount >= maxAttempts && !claimedHere)
                     {
                         changed.Add((delivery, delivery with { Status = DeliveryStatus.SetAside, StatusReason = "MAX_ATTEMPTS", UpdateTime = now }));
                         continue;
@@ -111,10 +115,8 @@ public sealed class DeliveryQueue(
                         continue;
                     }
 
-                    // Claimed for this stream by the write that created it, and not sent since (this connection
-                    // skips what it sent; a delivery sent and then forgotten, after 100,000 unacknowledged, may be
-                    // sent again on it without a second event): its attempt and audit event are committed already.
-                    var claimed = change is null && stream is not null && delivery.ClaimedFor == stream && delivery.AttemptCount == 1;
+                    // Unchanged since its submit claimed it: its attempt and audit event are committed already.
+                    var claimed = claimedHere && change is null;
                     var sent = claimed ? delivery : (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
                     var payload = LoadPayload(session, sent, messages);
                     var client = disclosure.For(context.Client, caller, withDetails: payload is not ThinNoticePayload);

@@ -4,6 +4,7 @@ using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Messages;
 using Ketenhub.Hub.Parties;
 using Ketenhub.Hub.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Delivery;
 
@@ -23,7 +24,7 @@ public sealed record MessageRef(PayloadKind Kind, string Id, string ClientId, st
 /// event (<see cref="AuditNote.Then"/>), so the stream can send it as soon as the submit is durable, without a
 /// write of its own ("log before you act" holds: the event is committed with the delivery).
 /// </remarks>
-public sealed class Dispatcher(TimeProvider time, DeliveryStreams streams, PartyDirectory parties, AuditTrail audit)
+public sealed class Dispatcher(TimeProvider time, DeliveryStreams streams, PartyDirectory parties, AuditTrail audit, IOptions<HubOptions> options)
 {
     /// <param name="session">The submit's write.</param>
     /// <param name="message">What the deliveries carry.</param>
@@ -45,7 +46,9 @@ public sealed class Dispatcher(TimeProvider time, DeliveryStreams streams, Party
                 RecipientOutcome.AwaitingConsent => DeliveryStatus.AwaitingConsent,
                 _ => DeliveryStatus.Withheld,
             };
-            var claimedFor = status == DeliveryStatus.Pending && submit is not null ? streams.SoleStream(decision.Recipient) : null;
+            // Not with a single attempt allowed: a stream that went away before sending would leave the delivery
+            // with its one attempt used up, set aside unsent.
+            var claimedFor = status == DeliveryStatus.Pending && submit is not null && options.Value.MaxDeliveryAttempts > 1 ? streams.SoleStream(decision.Recipient) : null;
             var recipient = claimedFor is null ? null : parties.Find(decision.Recipient);
             var record = session.InsertDelivery(new DeliveryRecord
             {
