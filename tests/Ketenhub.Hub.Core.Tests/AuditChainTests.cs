@@ -27,6 +27,14 @@ public sealed class AuditChainTests
         Source = "127.0.0.1:5" + n,
     };
 
+    private static void AssertSameEvent(AuditEvent expected, AuditEvent actual)
+    {
+        Assert.Equal(expected with { ActorRoles = [], Checks = [], Resources = [] }, actual with { ActorRoles = [], Checks = [], Resources = [] });
+        Assert.Equal(expected.ActorRoles, actual.ActorRoles);
+        Assert.Equal(expected.Checks, actual.Checks);
+        Assert.Equal(expected.Resources, actual.Resources);
+    }
+
     private static List<AuditRecord> Chain(int count)
     {
         var records = new List<AuditRecord>();
@@ -43,6 +51,38 @@ public sealed class AuditChainTests
 
     private static AuditVerification Verify(IReadOnlyList<AuditRecord> records, int pageSize = 1000) =>
         AuditVerifier.Verify((after, limit) => records.Where(r => r.Sequence > after).Take(limit).ToList(), pageSize);
+
+    [Fact]
+    public void Next_HashesExactlyWhatLinkHashes_WithTheBodyWriteGives()
+    {
+        // Next writes the previous hash and the body into one buffer and hashes that; Link (the verifier's way)
+        // hashes the strings. They must agree for any content, also non-ASCII and a long event that outgrows
+        // the reused buffer, and a long one followed by a short one must not leave bytes behind.
+        var longReason = string.Concat(Enumerable.Repeat("café ✓ 😀 ", 2_000));
+        var events = new[] { Event(1), Event(2) with { Reason = longReason, Resources = [.. Enumerable.Range(0, 300).Select(i => "signals/sig_" + i)] }, Event(3), Event(4, client: null) };
+        AuditHead? head = new(41, new string('a', 64));
+        foreach (var e in events)
+        {
+            var record = AuditChain.Next(head, e);
+            Assert.Equal(head.Hash, record.PreviousHash);
+            Assert.Equal(AuditCanonical.Write(record.Sequence, e), record.Body);
+            Assert.Equal(AuditChain.Link(record.PreviousHash, record.Body), record.Hash);
+            AssertSameEvent(e, AuditCanonical.Parse(record.Body).Event);
+            head = new AuditHead(record.Sequence, record.Hash);
+        }
+    }
+
+    [Fact]
+    public void Write_AfterAnEventThatCannotBeWritten_StillWritesTheNextOne()
+    {
+        // An event that fails halfway through (here: a list that is null, after several members were written)
+        // must not leave the thread's reused writer and buffer in a state that spoils the next event.
+        Assert.Throws<NullReferenceException>(() => AuditChain.Next(null, Event(1) with { Resources = null! }));
+        var record = AuditChain.Next(null, Event(2));
+        Assert.Equal(AuditCanonical.Write(1, Event(2)), record.Body);
+        Assert.Equal(AuditChain.Link(AuditChain.Genesis, record.Body), record.Hash);
+        AssertSameEvent(Event(2), AuditCanonical.Parse(record.Body).Event);
+    }
 
     [Fact]
     public void CanonicalForm_RoundTripsEveryField()

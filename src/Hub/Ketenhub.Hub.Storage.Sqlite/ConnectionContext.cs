@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Data.Sqlite;
@@ -23,6 +24,7 @@ internal sealed class ConnectionContext : IDisposable
 
     private readonly Dictionary<string, sqlite3_stmt> _statements = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _jsonBuffer = new(4096);
+    private byte[] _textBuffer = new byte[1024];
     private readonly Utf8JsonWriter _jsonWriter;
     private readonly JsonMarker _jsonMarker = new();
 
@@ -215,7 +217,7 @@ internal sealed class ConnectionContext : IDisposable
             var rc = args[i] switch
             {
                 null => raw.sqlite3_bind_null(statement, index),
-                string text => raw.sqlite3_bind_text(statement, index, text),
+                string text => BindText(statement, index, text),
                 long number => raw.sqlite3_bind_int64(statement, index, number),
                 int number => raw.sqlite3_bind_int64(statement, index, number),
                 JsonMarker => raw.sqlite3_bind_text(statement, index, _jsonBuffer.WrittenSpan),
@@ -229,6 +231,28 @@ internal sealed class ConnectionContext : IDisposable
         }
 
         return statement;
+    }
+
+    /// <summary>
+    /// Binds text through this connection's scratch buffer instead of a new UTF-8 array per value (SQLite copies
+    /// the bytes at once, as it does for the JSON buffer). The empty string keeps the string overload: an empty
+    /// span would reach SQLite as a null pointer, which binds NULL.
+    /// </summary>
+    private int BindText(sqlite3_stmt statement, int index, string text)
+    {
+        if (text.Length == 0)
+        {
+            return raw.sqlite3_bind_text(statement, index, text);
+        }
+
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (_textBuffer.Length < max)
+        {
+            _textBuffer = new byte[Math.Max(max, _textBuffer.Length * 2)];
+        }
+
+        var count = Encoding.UTF8.GetBytes(text, _textBuffer);
+        return raw.sqlite3_bind_text(statement, index, _textBuffer.AsSpan(0, count));
     }
 
     private sqlite3_stmt Prepare(string sql)

@@ -17,57 +17,95 @@ public static class AuditCanonical
 
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = false };
 
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
     /// <summary>The canonical UTF-8 text of <paramref name="auditEvent"/> at chain position <paramref name="sequence"/>.</summary>
     public static string Write(long sequence, AuditEvent auditEvent)
     {
+        var buffer = Render(sequence, auditEvent, previousHash: null);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="previousHash"/> and a line feed (when not null), then the canonical form, into this thread's scratch
+    /// buffer and returns it; valid until the thread's next call. Every event is written on the store's writer
+    /// thread, so reusing one buffer there spares a new buffer (and its growth) per event.
+    /// </summary>
+    internal static ArrayBufferWriter<byte> Render(long sequence, AuditEvent auditEvent, string? previousHash)
+    {
         ArgumentNullException.ThrowIfNull(auditEvent);
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        var scratch = t_scratch ??= new Scratch();
+        var buffer = scratch.Buffer;
+        buffer.ResetWrittenCount();
+        if (previousHash is not null)
+        {
+            var span = buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(previousHash.Length) + 1);
+            var count = Encoding.UTF8.GetBytes(previousHash, span);
+            span[count] = (byte)'\n';
+            buffer.Advance(count + 1);
+        }
+
+        var w = scratch.Writer;
+        w.Reset(buffer);
+        try
+        {
+            WriteEvent(w, sequence, auditEvent);
+            w.Flush();
+        }
+        catch
+        {
+            // A half-written event leaves the writer in an unknown state: the next call starts from a new one.
+            t_scratch = null;
+            throw;
+        }
+
+        return buffer;
+    }
+
+    private static void WriteEvent(Utf8JsonWriter w, long sequence, AuditEvent auditEvent)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("v", Version);
+        w.WriteNumber("seq", sequence);
+        w.WriteString("id", auditEvent.Id);
+        w.WriteString("time", Time(auditEvent.Time));
+        w.WriteString("type", auditEvent.EventType);
+        w.WriteString("action", AuditCodes.Of(auditEvent.Action));
+        w.WriteString("party", auditEvent.ActorParty);
+        Nullable(w, "user", auditEvent.ActorUser);
+        w.WriteStartArray("roles");
+        foreach (var role in auditEvent.ActorRoles)
+        {
+            w.WriteStringValue(role);
+        }
+
+        w.WriteEndArray();
+        Nullable(w, "client", auditEvent.Client);
+        Nullable(w, "purpose", auditEvent.Purpose);
+        w.WriteStartArray("checks");
+        foreach (var check in auditEvent.Checks)
         {
             w.WriteStartObject();
-            w.WriteNumber("v", Version);
-            w.WriteNumber("seq", sequence);
-            w.WriteString("id", auditEvent.Id);
-            w.WriteString("time", Time(auditEvent.Time));
-            w.WriteString("type", auditEvent.EventType);
-            w.WriteString("action", AuditCodes.Of(auditEvent.Action));
-            w.WriteString("party", auditEvent.ActorParty);
-            Nullable(w, "user", auditEvent.ActorUser);
-            w.WriteStartArray("roles");
-            foreach (var role in auditEvent.ActorRoles)
-            {
-                w.WriteStringValue(role);
-            }
-
-            w.WriteEndArray();
-            Nullable(w, "client", auditEvent.Client);
-            Nullable(w, "purpose", auditEvent.Purpose);
-            w.WriteStartArray("checks");
-            foreach (var check in auditEvent.Checks)
-            {
-                w.WriteStartObject();
-                w.WriteString("kind", AuditCodes.Of(check.Kind));
-                w.WriteString("ref", check.Reference);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteString("outcome", AuditCodes.Of(auditEvent.Outcome));
-            Nullable(w, "reason", auditEvent.Reason);
-            w.WriteStartArray("resources");
-            foreach (var resource in auditEvent.Resources)
-            {
-                w.WriteStringValue(resource);
-            }
-
-            w.WriteEndArray();
-            Nullable(w, "request", auditEvent.RequestId);
-            Nullable(w, "trace", auditEvent.TraceId);
-            Nullable(w, "source", auditEvent.Source);
+            w.WriteString("kind", AuditCodes.Of(check.Kind));
+            w.WriteString("ref", check.Reference);
             w.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        w.WriteEndArray();
+        w.WriteString("outcome", AuditCodes.Of(auditEvent.Outcome));
+        Nullable(w, "reason", auditEvent.Reason);
+        w.WriteStartArray("resources");
+        foreach (var resource in auditEvent.Resources)
+        {
+            w.WriteStringValue(resource);
+        }
+
+        w.WriteEndArray();
+        Nullable(w, "request", auditEvent.RequestId);
+        Nullable(w, "trace", auditEvent.TraceId);
+        Nullable(w, "source", auditEvent.Source);
+        w.WriteEndObject();
     }
 
     /// <summary>Reads a canonical text back: the chain position it names and the event. Throws <see cref="FormatException"/> when it is not one.</summary>
@@ -123,5 +161,12 @@ public static class AuditCanonical
         {
             w.WriteString(name, value);
         }
+    }
+
+    private sealed class Scratch
+    {
+        public ArrayBufferWriter<byte> Buffer { get; } = new(4096);
+
+        public Utf8JsonWriter Writer { get; } = new(new ArrayBufferWriter<byte>(1), WriterOptions);
     }
 }

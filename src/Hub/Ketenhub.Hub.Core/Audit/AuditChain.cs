@@ -29,8 +29,13 @@ public static class AuditChain
         ArgumentNullException.ThrowIfNull(auditEvent);
         var sequence = (head?.Sequence ?? 0) + 1;
         var previous = head?.Hash ?? Genesis;
-        var body = AuditCanonical.Write(sequence, auditEvent);
-        return new AuditRecord(sequence, auditEvent.Time, auditEvent.Client, previous, Link(previous, body), body);
+
+        // The hashed bytes are exactly Link's: the previous hash, a line feed, the canonical body, written once.
+        var buffer = AuditCanonical.Render(sequence, auditEvent, previousHash: previous);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, hash);
+        var body = Encoding.UTF8.GetString(buffer.WrittenSpan[(Encoding.UTF8.GetByteCount(previous) + 1)..]);
+        return new AuditRecord(sequence, auditEvent.Time, auditEvent.Client, previous, Convert.ToHexStringLower(hash), body);
     }
 
     /// <summary>Reads a stored record back into an event at its place in the chain (without checking it; see <see cref="AuditVerifier"/>).</summary>
