@@ -120,7 +120,8 @@ public static class Harness
                 Log($"(b) hub: {options.Rate}/s open loop, {options.LatencyWarmup}s warm-up + {options.LatencyDuration}s; consumer {latencyCoach} streams and acknowledges");
                 var hubLatency = await OpenLoop.RunAsync(
                     hubTarget, hub, latencyClient, latencyCoach, options.Rate,
-                    TimeSpan.FromSeconds(options.LatencyWarmup), TimeSpan.FromSeconds(options.LatencyDuration), TimeSpan.FromSeconds(10), options.MaxInFlight);
+                    TimeSpan.FromSeconds(options.LatencyWarmup), TimeSpan.FromSeconds(options.LatencyDuration), TimeSpan.FromSeconds(10), options.MaxInFlight,
+                    options.LatencyLog);
                 report.Latency.Add(hubLatency);
                 LogLatency(hubLatency);
                 if (options.AlsoRate > 0 && options.AlsoRate != options.Rate)

@@ -34,7 +34,8 @@ public static class OpenLoop
 
     /// <param name="hubConsumerParty">For the hub: the recipient whose stream is held open and acknowledged; null for the bare server.</param>
     public static async Task<LatencyResult> RunAsync(
-        Target target, ServerProcess server, string client, string? hubConsumerParty, double rate, TimeSpan warmup, TimeSpan duration, TimeSpan drain, int maxInFlight)
+        Target target, ServerProcess server, string client, string? hubConsumerParty, double rate, TimeSpan warmup, TimeSpan duration, TimeSpan drain, int maxInFlight,
+        string? callLog = null)
     {
         var warmupCount = (int)(warmup.TotalSeconds * rate);
         var total = warmupCount + (int)(duration.TotalSeconds * rate);
@@ -188,6 +189,24 @@ public static class OpenLoop
             await stop.CancelAsync();
             await consumer.WaitAsync(TimeSpan.FromSeconds(10));
             await Task.WhenAll(acks).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        if (callLog is not null)
+        {
+            // One line per scheduled call (warm-up included), to look at the latency over time, such as periodic stalls.
+            await using var log = new StreamWriter(callLog);
+            await log.WriteLineAsync("index,scheduled_ms,send_lag_ms,submit_ms,delivery_ms");
+            for (var i = 0; i < total; i++)
+            {
+                if (scheduled[i] != 0)
+                {
+                    await log.WriteLineAsync(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{i},{Percentiles.Ms(scheduled[i] - t0):F3},{Since(sent[i], scheduled[i]):F3},{Since(answered[i], scheduled[i]):F3},{Since(arrived[i], scheduled[i]):F3}"));
+                }
+            }
+
+            static double Since(long at, long from) => at == 0 ? -1 : Percentiles.Ms(at - from);
         }
 
         var measured = Enumerable.Range(warmupCount, total - warmupCount).Where(i => scheduled[i] != 0).ToArray();

@@ -23,6 +23,7 @@ public sealed record Options
     public string? DataDir { get; init; }
     public bool KeepData { get; init; }
     public string? Out { get; init; }
+    public string? LatencyLog { get; init; }
 
     public const string Usage = """
         Usage: dotnet run -c Release --project benchmarks/Ketenhub.Benchmarks -- [all|throughput|latency] [options]
@@ -50,6 +51,8 @@ public sealed record Options
           --data-dir PATH          the hub's data directory (default: a new temp directory, deleted afterwards)
           --keep-data              keep the data directory
           --out PATH               also write the Markdown report to PATH
+          --latency-log PATH       (b) write every call of the hub's run at --rate to PATH as CSV: index, scheduled
+                                   time (ms from the start), send lag, submit and delivery latency (ms; -1: none)
         """;
 
     public static Options Parse(IReadOnlyList<string> args)
@@ -81,6 +84,7 @@ public sealed record Options
                 "--data-dir" => options with { DataDir = Value() },
                 "--keep-data" => options with { KeepData = true },
                 "--out" => options with { Out = Value() },
+                "--latency-log" => options with { LatencyLog = Value() },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };
         }
