@@ -29,8 +29,8 @@ public static class AuditCanonical
 
     /// <summary>
     /// Writes <paramref name="previousHash"/> and a line feed (when not null), then the canonical form, into this thread's scratch
-    /// buffer and returns it; valid until the thread's next call. Every event is written on the store's writer
-    /// thread, so reusing one buffer there spares a new buffer (and its growth) per event.
+    /// buffer and returns it; valid until the thread's next call. Events are appended inside store writes, many per
+    /// second on the same few threads, so reusing one buffer per thread spares a new buffer (and its growth) per event.
     /// </summary>
     internal static ArrayBufferWriter<byte> Render(long sequence, AuditEvent auditEvent, string? previousHash)
     {
