@@ -46,20 +46,11 @@ public static class AuditCanonical
             buffer.Advance(count + 1);
         }
 
+        // Reset clears whatever an event that failed halfway left in the writer, as ResetWrittenCount does the buffer.
         var w = scratch.Writer;
         w.Reset(buffer);
-        try
-        {
-            WriteEvent(w, sequence, auditEvent);
-            w.Flush();
-        }
-        catch
-        {
-            // A half-written event leaves the writer in an unknown state: the next call starts from a new one.
-            t_scratch = null;
-            throw;
-        }
-
+        WriteEvent(w, sequence, auditEvent);
+        w.Flush();
         return buffer;
     }
 
@@ -74,13 +65,7 @@ public static class AuditCanonical
         w.WriteString("action", AuditCodes.Of(auditEvent.Action));
         w.WriteString("party", auditEvent.ActorParty);
         Nullable(w, "user", auditEvent.ActorUser);
-        w.WriteStartArray("roles");
-        foreach (var role in auditEvent.ActorRoles)
-        {
-            w.WriteStringValue(role);
-        }
-
-        w.WriteEndArray();
+        Strings(w, "roles", auditEvent.ActorRoles);
         Nullable(w, "client", auditEvent.Client);
         Nullable(w, "purpose", auditEvent.Purpose);
         w.WriteStartArray("checks");
@@ -95,13 +80,7 @@ public static class AuditCanonical
         w.WriteEndArray();
         w.WriteString("outcome", AuditCodes.Of(auditEvent.Outcome));
         Nullable(w, "reason", auditEvent.Reason);
-        w.WriteStartArray("resources");
-        foreach (var resource in auditEvent.Resources)
-        {
-            w.WriteStringValue(resource);
-        }
-
-        w.WriteEndArray();
+        Strings(w, "resources", auditEvent.Resources);
         Nullable(w, "request", auditEvent.RequestId);
         Nullable(w, "trace", auditEvent.TraceId);
         Nullable(w, "source", auditEvent.Source);
@@ -150,6 +129,17 @@ public static class AuditCanonical
     /// <summary>A time as the canonical form writes it: UTC, seven fractional digits, <c>Z</c>.</summary>
     public static string Time(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        w.WriteStartArray(name);
+        for (var i = 0; i < values.Count; i++)
+        {
+            w.WriteStringValue(values[i]);
+        }
+
+        w.WriteEndArray();
+    }
 
     private static void Nullable(Utf8JsonWriter w, string name, string? value)
     {
