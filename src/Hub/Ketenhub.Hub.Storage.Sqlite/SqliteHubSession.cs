@@ -33,6 +33,9 @@ internal sealed class SqliteHubSession : IHubSession
     /// <summary>Ends the session: the work it was given has returned.</summary>
     internal void Close() => _closed = true;
 
+    /// <summary>Whether the session has started a statement that changes the database (its work may need undoing).</summary>
+    internal bool Wrote { get; private set; }
+
     // ----- Idempotency
 
     public StoredRequest? FindRequest(string caller, string operation, string requestId)
@@ -553,7 +556,9 @@ internal sealed class SqliteHubSession : IHubSession
             throw new InvalidOperationException("A read session cannot write; use IHubStore.WriteAsync.");
         }
 
-        return Read();
+        var db = Read();
+        Wrote = true;
+        return db;
     }
 
     // Roles, coach assignments, consents and messages are documents: (id, client_id, json).

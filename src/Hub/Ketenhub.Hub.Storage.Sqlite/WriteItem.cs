@@ -19,9 +19,15 @@ internal abstract class WriteItem
     public bool TryStart() => Interlocked.CompareExchange(ref _state, Started, Queued) == Queued;
 
     /// <summary>Whether the writer claimed the item (so it is answered by <see cref="Complete"/>, not by its cancellation).</summary>
-    protected bool IsStarted => Volatile.Read(ref _state) == Started;
+    public bool IsStarted => Volatile.Read(ref _state) == Started;
 
-    /// <summary>Runs the caller's work and keeps its result for <see cref="Complete"/>.</summary>
+    /// <summary>
+    /// The work may run again (<see cref="IHubStore.WriteReplayableAsync{T}"/>): it needs no savepoint of its own,
+    /// since the writer can undo a failure next to it by rolling back and running it once more.
+    /// </summary>
+    public abstract bool Replayable { get; }
+
+    /// <summary>Runs the caller's work and keeps its result for <see cref="Complete"/> (the last run's, if it runs again).</summary>
     public abstract void Run(SqliteHubSession session);
 
     /// <summary>Marks the item failed; the first failure wins.</summary>
@@ -44,9 +50,10 @@ internal sealed class WriteItem<T> : WriteItem
     private readonly CancellationTokenRegistration _registration;
     private T? _result;
 
-    public WriteItem(Func<IHubSession, T> work, CancellationToken cancellationToken)
+    public WriteItem(Func<IHubSession, T> work, CancellationToken cancellationToken, bool replayable = false)
     {
         _work = work;
+        Replayable = replayable;
         _cancellationToken = cancellationToken;
         if (cancellationToken.CanBeCanceled)
         {
@@ -55,6 +62,8 @@ internal sealed class WriteItem<T> : WriteItem
     }
 
     public Task<T> Task => _completion.Task;
+
+    public override bool Replayable { get; }
 
     public override void Run(SqliteHubSession session) => _result = _work(session);
 

@@ -145,6 +145,23 @@ public sealed class AuditNote
     /// <summary>A new, empty note of the same call (same actor, origin, event type and action), for calls that touch several clients.</summary>
     public AuditNote Another() => new(PartyId, Actor, EventType, Action, RequestId, TraceId, Source);
 
+    /// <summary>What the note holds now, to set it back to with <see cref="Rewind"/>.</summary>
+    internal Snapshot Mark() => new(Action, ClientId, Refused, _checks.Count, _purposes.Count, _resources.Count, _followers?.Count ?? 0);
+
+    /// <summary>Sets the note back to <paramref name="mark"/>: what a run of work that is run again had added goes.</summary>
+    internal void Rewind(Snapshot mark)
+    {
+        Action = mark.Action;
+        ClientId = mark.ClientId;
+        Refused = mark.Refused;
+        _checks.RemoveRange(mark.Checks, _checks.Count - mark.Checks);
+        _purposes.RemoveRange(mark.Purposes, _purposes.Count - mark.Purposes);
+        _resources.RemoveRange(mark.Resources, _resources.Count - mark.Resources);
+        _followers?.RemoveRange(mark.Followers, _followers.Count - mark.Followers);
+    }
+
+    internal readonly record struct Snapshot(AuditAction Action, string? ClientId, bool Refused, int Checks, int Purposes, int Resources, int Followers);
+
     /// <summary>Marks the call refused, for refusals that reach the caller as something else.</summary>
     public AuditNote Refuse()
     {
@@ -203,18 +220,34 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     /// Runs a write and appends its audit event in the same transaction: both are committed or neither. A
     /// refusal is recorded in a write of its own, then rethrown.
     /// </summary>
-    public async Task<T> WriteAsync<T>(AuditNote note, Func<IHubSession, T> work, CancellationToken cancellationToken)
+    public Task<T> WriteAsync<T>(AuditNote note, Func<IHubSession, T> work, CancellationToken cancellationToken) =>
+        WriteCoreAsync(note, work, replayable: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="WriteAsync{T}"/> for work whose only effects are through the session and on the note: the store may
+    /// run it more than once (<see cref="IHubStore.WriteReplayableAsync{T}"/>), and the note is set back to what it
+    /// was before the first run at the start of every run.
+    /// </summary>
+    public Task<T> WriteReplayableAsync<T>(AuditNote note, Func<IHubSession, T> work, CancellationToken cancellationToken) =>
+        WriteCoreAsync(note, work, replayable: true, cancellationToken);
+
+    private async Task<T> WriteCoreAsync<T>(AuditNote note, Func<IHubSession, T> work, bool replayable, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(note);
         ArgumentNullException.ThrowIfNull(work);
         try
         {
-            return await store.WriteAsync(
+            if (!replayable)
+            {
+                return await store.WriteAsync(session => Run(session, note, work), cancellationToken).ConfigureAwait(false);
+            }
+
+            var start = note.Mark();
+            return await store.WriteReplayableAsync(
                 session =>
                 {
-                    var result = work(session);
-                    Append(session, note, AuditOutcome.Success, null);
-                    return result;
+                    note.Rewind(start);
+                    return Run(session, note, work);
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -223,6 +256,13 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
             await RecordRefusalAsync(note, refusal).ConfigureAwait(false);
             throw;
         }
+    }
+
+    private T Run<T>(IHubSession session, AuditNote note, Func<IHubSession, T> work)
+    {
+        var result = work(session);
+        Append(session, note, AuditOutcome.Success, null);
+        return result;
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed partial class Messaging(
     {
         var performers = ValidateReferral(draft, "referral");
         var note = Submitting(caller, "CreateReferral", key);
-        var result = await audit.WriteAsync(
+        var result = await audit.WriteReplayableAsync(
             note,
             session =>
             {
@@ -135,7 +135,7 @@ public sealed partial class Messaging(
     {
         ValidateSignal(draft);
         var note = Submitting(caller, "CreateSignal", key);
-        var result = await audit.WriteAsync(
+        var result = await audit.WriteReplayableAsync(
             note,
             session =>
             {
@@ -165,7 +165,7 @@ public sealed partial class Messaging(
     {
         var signalId = Ids.Require(signalName, "signals", "name");
         var note = audit.Note(caller, "AcknowledgeSignal", AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.MessageParty);
-        return audit.WriteAsync(
+        return audit.WriteReplayableAsync(
             note,
             session =>
             {
@@ -217,7 +217,7 @@ public sealed partial class Messaging(
 
         v.ThrowIfAny();
         var note = audit.Note(caller, "Referral" + step, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.Performer).For(AuditChecks.Code(Purpose.CareDelivery));
-        var result = await audit.WriteAsync(
+        var result = await audit.WriteReplayableAsync(
             note,
             session =>
             {

@@ -15,6 +15,12 @@ namespace Ketenhub.Hub.Storage;
 /// share one commit (group commit). If <c>work</c> throws, its changes are rolled back and the exception
 /// is rethrown to its caller alone; the other writes in the same group are unaffected.
 /// </para>
+/// <para>
+/// <see cref="WriteReplayableAsync{T}"/> is <see cref="WriteAsync{T}"/> for work that may run more than once: work
+/// whose only effects are through the session (and on objects it resets itself at the start of each run). To undo
+/// another write's failure the store may roll back and run it again before the commit; only the last run's result
+/// counts. That spares a store the cost of isolating each write on its own.
+/// </para>
 /// <para><see cref="ReadAsync{T}"/> runs <c>work</c> on a consistent read snapshot; writes through it throw. It may run
 /// <c>work</c> on the calling thread before it returns, so <c>work</c> must not wait for anything its caller does
 /// after the call.</para>
@@ -22,6 +28,9 @@ namespace Ketenhub.Hub.Storage;
 public interface IHubStore
 {
     Task<T> WriteAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default);
+
+    Task<T> WriteReplayableAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default) =>
+        WriteAsync(work, cancellationToken);
 
     Task<T> ReadAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default);
 }
