@@ -132,7 +132,7 @@ public sealed class DeliveryQueue(
 
         if (changes.Count > 0)
         {
-            await store.WriteAsync(
+            await store.WriteReplayableAsync(
                 session =>
                 {
                     foreach (var (read, change) in changes)
@@ -167,7 +167,7 @@ public sealed class DeliveryQueue(
                 note.Resource(delivery.Name).Decided(delivery.Decision);
             }
 
-            await store.WriteAsync(
+            await store.WriteReplayableAsync(
                 session =>
                 {
                     foreach (var note in notes.Values)
@@ -194,7 +194,7 @@ public sealed class DeliveryQueue(
     {
         var id = Ids.Require(deliveryName, "deliveries", "name");
         var note = Changing(caller, "AcknowledgeDelivery", key);
-        return audit.WriteAsync(
+        return audit.WriteReplayableAsync(
             note,
             session =>
             {
@@ -232,7 +232,7 @@ public sealed class DeliveryQueue(
         TextRules.Check(v, reasonCode, "reason_code", 64, required: true);
         v.ThrowIfAny();
         var note = Changing(caller, "RejectDelivery", key);
-        return audit.WriteAsync(
+        return audit.WriteReplayableAsync(
             note,
             session =>
             {
