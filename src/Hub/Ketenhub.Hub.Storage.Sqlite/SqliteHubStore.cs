@@ -10,8 +10,8 @@ namespace Ketenhub.Hub.Storage.Sqlite;
 /// <para>
 /// Writes are queued to one writer thread that owns the only write connection. It takes whatever is queued
 /// (up to <see cref="SqliteStoreOptions.MaxBatchSize"/>), runs each write in its own savepoint inside one
-/// transaction and commits once (group commit); callers hear back only after that commit is durable. A
-/// write that throws is rolled back to its savepoint and fails alone.
+/// transaction (replayable writes share one, see <c>RunInGroup</c>) and commits once (group commit); callers
+/// hear back only after that commit is durable. A write that throws is rolled back and fails alone.
 /// </para>
 /// <para>
 /// Reads run on the thread pool on a small pool of read-only connections, each inside a transaction so
@@ -283,7 +283,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
 
     /// <remarks>
     /// Group commit follows the disk: items run as they come, each in its own savepoint of the writer's open
-    /// transaction, and the transaction commits when the syncer is idle (its sync starts at once). While a sync
+    /// transaction (or in a replayable group's), and the transaction commits when the syncer is idle (its sync starts at once). While a sync
     /// runs, whatever comes in joins the open transaction instead of a commit of its own: it could not be synced
     /// before that sync ends anyway, and one commit writes each page it touches once, where many small ones write
     /// the same pages (the tails of the tables and indexes every write appends to) again and again.
@@ -387,7 +387,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Runs the items in the writer's open transaction (beginning one when none is open), each in its own savepoint.</summary>
+    /// <summary>Runs the items in the writer's open transaction (beginning one when none is open), each in its own savepoint or a replayable group's.</summary>
     private void RunItems(List<WriteItem> batch)
     {
         var first = _open.Count;
