@@ -2,7 +2,7 @@ using System.Text.Json;
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using static Ketenhub.Hub.Storage.Tests.HeldSyncStores;
 using static Ketenhub.Hub.Storage.Tests.TestData;
 
 namespace Ketenhub.Hub.Storage.Tests;
@@ -15,19 +15,9 @@ namespace Ketenhub.Hub.Storage.Tests;
 /// </summary>
 public sealed class SqliteReplayableWriteTests : IAsyncDisposable
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ketenhub-replay-tests", Guid.NewGuid().ToString("N"));
-    private readonly ManualResetEventSlim _open = new(true);
+    private readonly HeldSyncStores _stores = new();
 
-    private SqliteHubStore Open() => new(new SqliteStoreOptions
-    {
-        DataDirectory = _directory,
-        SyncWal = wal =>
-        {
-            _open.Wait();
-            wal.Flush(flushToDisk: true);
-        },
-    });
+    private SqliteHubStore Open() => _stores.Open();
 
     [Fact]
     public async Task AReplayableWriteThatFailsAfterWriting_LeavesNothing_AndTheWritesBeforeItRunAgainAndCommitOnce()
@@ -47,7 +37,7 @@ public sealed class SqliteReplayableWriteTests : IAsyncDisposable
         });
         var c = store.WriteReplayableAsync(s => { runs[2]++; s.InsertClient(Client(ids[2])); return runs[2]; });
         await WaitUntilAsync(() => store.ItemsStarted == started + 3);
-        _open.Set();
+        _stores.Gate.Set();
 
         await held.WaitAsync(Wait);
         await Assert.ThrowsAsync<InvalidOperationException>(() => b.WaitAsync(Wait));
@@ -74,7 +64,7 @@ public sealed class SqliteReplayableWriteTests : IAsyncDisposable
             : 0);
         var c = store.WriteReplayableAsync(s => { s.InsertClient(Client("cli_c")); return 0; });
         await WaitUntilAsync(() => store.ItemsStarted == started + 3);
-        _open.Set();
+        _stores.Gate.Set();
 
         await Task.WhenAll(held, a, c).WaitAsync(Wait);
         await Assert.ThrowsAsync<KeyNotFoundException>(() => b.WaitAsync(Wait));
@@ -105,7 +95,7 @@ public sealed class SqliteReplayableWriteTests : IAsyncDisposable
             throw new InvalidOperationException("fails after writing");
         });
         await WaitUntilAsync(() => store.ItemsStarted == started + 5);
-        _open.Set();
+        _stores.Gate.Set();
 
         await Task.WhenAll(held, a, ordinary, c).WaitAsync(Wait);
         await Assert.ThrowsAsync<InvalidOperationException>(() => ordinaryFailing.WaitAsync(Wait));
@@ -138,7 +128,7 @@ public sealed class SqliteReplayableWriteTests : IAsyncDisposable
             throw new InvalidOperationException("fails after writing");
         });
         await WaitUntilAsync(() => store.ItemsStarted == started + 3);
-        _open.Set();
+        _stores.Gate.Set();
 
         await Task.WhenAll(held, a).WaitAsync(Wait);
         var flakyError = await Assert.ThrowsAsync<InvalidOperationException>(() => flaky.WaitAsync(Wait));
@@ -178,7 +168,7 @@ public sealed class SqliteReplayableWriteTests : IAsyncDisposable
             throw new InvalidOperationException("fails after writing");
         });
         await WaitUntilAsync(() => store.ItemsStarted == started + 2);
-        _open.Set();
+        _stores.Gate.Set();
 
         await held.WaitAsync(Wait);
         Assert.Equal(2, await audited.WaitAsync(Wait));
@@ -195,14 +185,7 @@ public sealed class SqliteReplayableWriteTests : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        _open.Set();
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-
-        _open.Dispose();
+        _stores.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -210,35 +193,9 @@ public sealed class SqliteReplayableWriteTests : IAsyncDisposable
     private async Task<Task> HoldAsync(SqliteHubStore store)
     {
         await store.WriteAsync(s => 0);
-        _open.Reset();
+        _stores.Gate.Reset();
         var first = store.WriteAsync(s => { s.InsertClient(Client("cli_held")); return 0; });
         await WaitUntilAsync(() => ClientIds(store.DatabasePath).Count == 1);
         return first;
-    }
-
-    private static List<string> ClientIds(string path)
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id FROM clients ORDER BY id;";
-        using var reader = command.ExecuteReader();
-        var ids = new List<string>();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not come true in time.");
-            await Task.Delay(10);
-        }
     }
 }

@@ -1,6 +1,6 @@
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using static Ketenhub.Hub.Storage.Tests.HeldSyncStores;
 using static Ketenhub.Hub.Storage.Tests.TestData;
 
 namespace Ketenhub.Hub.Storage.Tests;
@@ -11,34 +11,26 @@ namespace Ketenhub.Hub.Storage.Tests;
 /// </summary>
 public sealed class SqliteWalSyncerTests : IAsyncDisposable
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ketenhub-syncer-tests", Guid.NewGuid().ToString("N"));
-    private readonly ManualResetEventSlim _open = new(true);
+    private readonly HeldSyncStores _stores = new();
     private int _syncs;
     private bool _failNext;
 
-    private SqliteHubStore Open() => new(new SqliteStoreOptions
-    {
-        DataDirectory = _directory,
-        SyncWal = wal =>
+    private SqliteHubStore Open() => _stores.Open(
+        beforeFlush: () =>
         {
-            _open.Wait();
             if (_failNext)
             {
                 throw new IOException("sync failed on purpose");
             }
-
-            wal.Flush(flushToDisk: true);
-            Interlocked.Increment(ref _syncs);
         },
-    });
+        afterFlush: () => Interlocked.Increment(ref _syncs));
 
     [Fact]
     public async Task AWrite_IsAnsweredOnlyAfterItsCommitIsSynced_AndAReadThatSeesItWaitsToo()
     {
         await using var store = Open();
         var client = Client();
-        _open.Reset();
+        _stores.Gate.Reset();
         var syncsBefore = Volatile.Read(ref _syncs);
 
         var write = store.WriteAsync(s => { s.InsertClient(client); return 0; });
@@ -50,7 +42,7 @@ public sealed class SqliteWalSyncerTests : IAsyncDisposable
         Assert.False(write.IsCompleted);
         Assert.False(read.IsCompleted);
 
-        _open.Set();
+        _stores.Gate.Set();
         await write.WaitAsync(Wait);
         Assert.Equal(client.Id, (await read.WaitAsync(Wait))!.Id);
         Assert.True(Volatile.Read(ref _syncs) > syncsBefore);
@@ -79,7 +71,7 @@ public sealed class SqliteWalSyncerTests : IAsyncDisposable
     {
         await using var store = Open();
         await store.WriteAsync(s => 0);
-        _open.Reset();
+        _stores.Gate.Reset();
         var first = store.WriteAsync(s => { s.InsertClient(Client()); return 0; });
         await WaitUntilAsync(() => CountClients(store.DatabasePath) == 1);
         var (commits, started, syncs) = (store.CommitCount, store.ItemsStarted, Volatile.Read(ref _syncs));
@@ -93,7 +85,7 @@ public sealed class SqliteWalSyncerTests : IAsyncDisposable
         Assert.DoesNotContain(writes, w => w.IsCompleted);
         Assert.False(first.IsCompleted);
 
-        _open.Set();
+        _stores.Gate.Set();
         await first.WaitAsync(Wait);
         await Task.WhenAll(writes).WaitAsync(Wait);
 
@@ -108,7 +100,7 @@ public sealed class SqliteWalSyncerTests : IAsyncDisposable
     {
         await using var store = Open();
         await store.WriteAsync(s => 0);
-        _open.Reset();
+        _stores.Gate.Reset();
         var first = store.WriteAsync(s => { s.InsertClient(Client()); return 0; });
         await WaitUntilAsync(() => CountClients(store.DatabasePath) == 1);
         var started = store.ItemsStarted;
@@ -121,7 +113,7 @@ public sealed class SqliteWalSyncerTests : IAsyncDisposable
         });
         var after = store.WriteAsync(s => { s.InsertClient(Client()); return 0; });
         await WaitUntilAsync(() => store.ItemsStarted == started + 3);
-        _open.Set();
+        _stores.Gate.Set();
 
         await Task.WhenAll(first, before, after).WaitAsync(Wait);
         await Assert.ThrowsAsync<InvalidOperationException>(() => failing.WaitAsync(Wait));
@@ -146,33 +138,9 @@ public sealed class SqliteWalSyncerTests : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        _open.Set();
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-
-        _open.Dispose();
+        _stores.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private static long CountClients(string path)
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM clients;";
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not come true in time.");
-            await Task.Delay(10);
-        }
-    }
+    private static int CountClients(string path) => ClientIds(path).Count;
 }

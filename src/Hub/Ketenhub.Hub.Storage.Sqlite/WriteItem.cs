@@ -4,7 +4,7 @@ namespace Ketenhub.Hub.Storage.Sqlite;
 /// One queued write. It starts at most once, and only if it was not cancelled while queued; once started,
 /// cancellation no longer applies (its outcome is decided by the commit).
 /// </summary>
-internal abstract class WriteItem
+internal abstract class WriteItem(bool replayable)
 {
     private const int Queued = 0;
     private const int Started = 1;
@@ -25,7 +25,7 @@ internal abstract class WriteItem
     /// The work may run again (<see cref="IHubStore.WriteReplayableAsync{T}"/>): it needs no savepoint of its own,
     /// since the writer can undo a failure next to it by rolling back and running it once more.
     /// </summary>
-    public abstract bool Replayable { get; }
+    public bool Replayable { get; } = replayable;
 
     /// <summary>Runs the caller's work and keeps its result for <see cref="Complete"/> (the last run's, if it runs again).</summary>
     public abstract void Run(SqliteHubSession session);
@@ -51,9 +51,9 @@ internal sealed class WriteItem<T> : WriteItem
     private T? _result;
 
     public WriteItem(Func<IHubSession, T> work, CancellationToken cancellationToken, bool replayable = false)
+        : base(replayable)
     {
         _work = work;
-        Replayable = replayable;
         _cancellationToken = cancellationToken;
         if (cancellationToken.CanBeCanceled)
         {
@@ -62,8 +62,6 @@ internal sealed class WriteItem<T> : WriteItem
     }
 
     public Task<T> Task => _completion.Task;
-
-    public override bool Replayable { get; }
 
     public override void Run(SqliteHubSession session) => _result = _work(session);
 
