@@ -224,7 +224,8 @@ public static class HubSetup
                 Client = client,
                 Coach = new Coach { Party = "parties/" + coachParty, CoachId = "lisa", DisplayName = "Lisa", Phone = "078-0000000", Email = "lisa@example.org" },
             },
-            Party.As(coachParty, cancellationToken));
+            // The social service of the client's municipality names the first coach; a provider cannot name it itself.
+            Party.As(Sender, cancellationToken));
         foreach (var recipient in new[] { Sender, coachParty })
         {
             var consent = new Consent { Client = client, GrantorRole = GrantorRole.Client, RecipientParty = "parties/" + recipient };

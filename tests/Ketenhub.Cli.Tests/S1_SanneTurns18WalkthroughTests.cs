@@ -21,9 +21,9 @@ public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcess hub) : IC
         var client = registered.Output.Trim();
         Assert.Matches(ClientName(), client);
 
-        // 2. Coach Ahmed of waakvlam-zorg; then her mother's consent from 2025, recorded by waakvlam-zorg (now the
-        // coach's organisation); Sanne has turned 18 since.
-        var coach = await Run("coach", "assign", "--as", "waakvlam-zorg", "--client", client, "--coach-id", "ahmed", "--name", "Ahmed", "--phone", "078-1234567", "--email", "ahmed@waakvlam.example");
+        // 2. The school names coach Ahmed of waakvlam-zorg; then her mother's consent from 2025, recorded by
+        // waakvlam-zorg (now the coach's organisation); Sanne has turned 18 since.
+        var coach = await Run("coach", "assign", "--as", "hans-petrischool", "--client", client, "--coach-party", "waakvlam-zorg", "--coach-id", "ahmed", "--name", "Ahmed", "--phone", "078-1234567", "--email", "ahmed@waakvlam.example");
         Assert.True(coach.ExitCode == ExitCodes.Ok, coach.ToString());
         Assert.Contains("Coach Ahmed (waakvlam-zorg, ahmed)", coach.Output);
         var mother = await Run("consent", "grant", "--as", "waakvlam-zorg", "--client", client, "--grantor", "parent", "--to", "waakvlam-zorg", "--purpose", "coaching", "--category", "support_plan", "contact_details", "--start", "2025-09-01");

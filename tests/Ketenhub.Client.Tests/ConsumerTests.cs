@@ -22,7 +22,7 @@ public sealed class ConsumerTests : IDisposable
     public async Task StreamsBrokenMidWay_AreResumedFromTheCursor_AndEveryDeliveryIsHandledAndAcknowledgedOnceInOrderPerClient()
     {
         var (sdd, coach, first) = await _hub.CoachedClientAsync();
-        var second = await CoachAnotherClientAsync(coach);
+        var second = await CoachAnotherClientAsync(sdd, coach);
         var expected = new List<(string Client, string Delivery)>();
         for (var i = 0; i < 4; i++)
         {
@@ -130,11 +130,12 @@ public sealed class ConsumerTests : IDisposable
         MaxBackoff = TimeSpan.FromMilliseconds(100),
     };
 
-    private static async Task<string> CoachAnotherClientAsync(KetenhubClient coach)
+    // The social service of the client's municipality names the first coach; a provider cannot name it itself.
+    private static async Task<string> CoachAnotherClientAsync(KetenhubClient sdd, KetenhubClient coach)
     {
         var registered = await coach.Clients.RegisterAsync(SdkHub.NewBsn(), new DateOnly(1988, 6, 14), "0505");
         var client = registered.Client.Name;
-        await coach.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
+        await sdd.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
         await coach.Consents.GrantAsync(new Consent { Client = client, GrantorRole = GrantorRole.Client, RecipientParty = "parties/waakvlam-zorg", Purposes = { Purpose.SignalFollowUp }, DataCategories = { DataCategory.Finances } });
         return client;
     }

@@ -74,7 +74,7 @@ public sealed class ProcessTests(ITestOutputHelper output) : IDisposable
                 TrustedRootCertificatePath = caFile,
             });
             var own = await asProvider.Clients.RegisterAsync(SdkHub.NewBsn(), new DateOnly(1991, 2, 3), "0505");
-            await asProvider.Clients.AssignCoachAsync(own.Client.Name, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
+            await asSdd.Clients.AssignCoachAsync(own.Client.Name, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
             var team = await asProvider.Clients.GetCareTeamAsync(own.Client.Name);
             Assert.Equal("parties/waakvlam-zorg", team.Coach.Party);
 
@@ -127,7 +127,7 @@ public sealed class ProcessTests(ITestOutputHelper output) : IDisposable
             var sdd = As("sdd");
             var registered = await coach.Clients.RegisterAsync(SdkHub.NewBsn(), new DateOnly(1994, 11, 2), "0505");
             var client = registered.Client.Name;
-            await coach.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
+            await sdd.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
             await coach.Consents.GrantAsync(new Consent { Client = client, GrantorRole = GrantorRole.Client, RecipientParty = "parties/waakvlam-zorg", Purposes = { Purpose.SignalFollowUp }, DataCategories = { DataCategory.Finances } });
             var expected = await SdkHub.RaiseAsync(sdd, client, 3);
 

@@ -58,7 +58,8 @@ public sealed class KillTests(ITestOutputHelper output)
         var coach = hub.As(Coach);
         var sdd = hub.As(Sender);
         var client = await coach.RegisterAsync("123456782", Date(1994, 11, 2), "0505", ct);
-        await coach.AssignCoachAsync(client.Name, "lisa", "Lisa", ct);
+        // The social service of the client's municipality names the first coach (a provider cannot name it itself).
+        await sdd.AssignCoachAsync(client.Name, "lisa", "Lisa", ct, coachParty: Coach);
         await coach.GrantAsync(client.Name, GrantorRole.Client, Coach, Purpose.SignalFollowUp, DataCategory.Finances, ct);
 
         var acknowledged = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);

@@ -42,6 +42,13 @@ public sealed class HubOptions
     [MinLength(44)]
     public string PseudonymKey { get; set; } = string.Empty;
 
+    /// <summary>
+    /// How far ahead an effective, start or end date about a client may lie; later dates are refused (INVALID_DATE).
+    /// <value>The default value is 730 days (two years).</value>
+    /// </summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    public TimeSpan DateHorizon { get; set; } = TimeSpan.FromDays(730);
+
     /// <summary>How many deliveries a stream claims per read. <value>The default value is 64.</value></summary>
     [Range(1, 1000)]
     public int StreamBatchSize { get; set; } = 64;

@@ -79,7 +79,8 @@ public sealed class SdkHub : IDisposable
         var sdd = As("sdd");
         var registered = await coach.Clients.RegisterAsync(NewBsn(), new DateOnly(1994, 11, 2), "0505");
         var client = registered.Client.Name;
-        await coach.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa", Phone = "078-1234567", Email = "lisa@example.org" });
+        // The social service of the client's municipality names the first coach; a provider cannot name it itself.
+        await sdd.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa", Phone = "078-1234567", Email = "lisa@example.org" });
         var consent = new Consent { Client = client, GrantorRole = GrantorRole.Client, RecipientParty = "parties/waakvlam-zorg", Purposes = { Purpose.SignalFollowUp, Purpose.Coaching }, DataCategories = { DataCategory.Finances } };
         await coach.Consents.GrantAsync(consent);
         return (sdd, coach, client);

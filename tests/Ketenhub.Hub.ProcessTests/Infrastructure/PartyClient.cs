@@ -44,13 +44,14 @@ public sealed class PartyClient(string partyId, CallInvoker invoker)
         return response.Client;
     }
 
-    public async Task AssignCoachAsync(string client, string coachId, string displayName, CancellationToken cancellationToken) =>
+    /// <summary>Names a coach of <paramref name="coachParty"/> (default: this party) as the client's coach, calling as this party.</summary>
+    public async Task AssignCoachAsync(string client, string coachId, string displayName, CancellationToken cancellationToken, string? coachParty = null) =>
         await Clients.AssignCoachAsync(
             new AssignCoachRequest
             {
                 RequestId = NewRequestId(),
                 Client = client,
-                Coach = new Coach { Party = PartyName, CoachId = coachId, DisplayName = displayName, Phone = "078-0000000", Email = coachId + "@example.org" },
+                Coach = new Coach { Party = coachParty is null ? PartyName : "parties/" + coachParty, CoachId = coachId, DisplayName = displayName, Phone = "078-0000000", Email = coachId + "@example.org" },
             },
             deadline: Deadline(),
             cancellationToken: cancellationToken);

@@ -129,7 +129,7 @@ public sealed class HubFactory : WebApplicationFactory<Program>
             invoker = invoker.Intercept(new SentBsnRecorder(_observation));
         }
 
-        return new PartyClient(partyId, invoker);
+        return new PartyClient(partyId, invoker, As);
     }
 
     /// <summary>

@@ -4,8 +4,11 @@ using Ketenhub.Contracts.V1;
 
 namespace Ketenhub.HubTests.Infrastructure;
 
-/// <summary>Every service client of the contract, calling as one party, plus small helpers for tests.</summary>
-public sealed class PartyClient(string partyId, CallInvoker invoker)
+/// <summary>
+/// Every service client of the contract, calling as one party, plus small helpers for tests. <paramref name="partyOf"/>
+/// gives clients of other parties on the same hub, for helpers that need another party's act (naming a first coach).
+/// </summary>
+public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string, PartyClient>? partyOf = null)
 {
     private static int _counter;
 
@@ -57,9 +60,15 @@ public sealed class PartyClient(string partyId, CallInvoker invoker)
         return response.Consent;
     }
 
-    public async Task AssignCoachAsync(string client, string coachId, string displayName)
+    /// <summary>
+    /// Makes one of this party's coaches the client's coach. A provider cannot name a client's first coach itself (it
+    /// has no relationship yet): the party <paramref name="by"/> names it, by default the social service, as the
+    /// scenarios' SDD does for its municipalities. Pass <c>by: null</c> to call as this party.
+    /// </summary>
+    public async Task AssignCoachAsync(string client, string coachId, string displayName, string? by = "sdd")
     {
-        await Clients.AssignCoachAsync(new AssignCoachRequest
+        var namer = by is null || by == PartyId ? this : (partyOf ?? throw new InvalidOperationException("This client cannot reach other parties."))(by);
+        await namer.Clients.AssignCoachAsync(new AssignCoachRequest
         {
             RequestId = NewRequestId(),
             Client = client,

@@ -66,7 +66,7 @@ public sealed class ProspectiveExplainTests : IDisposable
         var (sender, prospective, request) = draft switch
         {
             "school-leaver-outside-the-region" => (_school, Prospective(Date(2008, 3, 1), "0363", "parties/hans-petrischool"), new ExplainMessageRequest { Transition = SchoolLeaver(string.Empty) }),
-            "school-leaver-without-school" => (_school, Prospective(Date(2008, 3, 1), "0642", null), new ExplainMessageRequest { Transition = SchoolLeaver(string.Empty) }),
+            "school-leaver-without-school" => (_sdd, Prospective(Date(2008, 3, 1), "0642", null), new ExplainMessageRequest { Transition = SchoolLeaver(string.Empty) }),
             "adult-relocation" => (_sdd, Prospective(Date(1990, 5, 17), "0505", null), new ExplainMessageRequest { Transition = new Transition { Kind = TransitionKind.Relocation, ToParty = "parties/wijkteam-zwijndrecht", EffectiveDate = Date(2026, 3, 1) } }),
             "care-referral" => (_sdd, Prospective(Date(2007, 9, 9), "0642", null), new ExplainMessageRequest { Referral = Kit.CareReferral(string.Empty, "begeleiding-plus") }),
             _ => (_sdd, Prospective(Date(2007, 9, 9), "0642", "parties/de-sprong"), new ExplainMessageRequest { Signal = Kit.Signal(string.Empty, severity: SignalSeverity.Crisis).Signal }),
@@ -76,7 +76,9 @@ public sealed class ProspectiveExplainTests : IDisposable
         var explained = await sender.Explain.ExplainMessageAsync(request);
         Assert.Equal(0L, Count("clients"));
 
-        var client = await sender.RegisterAsync(Kit.NewBsn(), prospective.BirthDate, prospective.MunicipalityCode, prospective.School);
+        // Only a school makes itself a school of record: the prospective client's school registers it.
+        var registrar = string.IsNullOrEmpty(prospective.School) ? sender : _hub.As(prospective.School["parties/".Length..]);
+        var client = await registrar.RegisterAsync(Kit.NewBsn(), prospective.BirthDate, prospective.MunicipalityCode, prospective.School);
         IEnumerable<RecipientDecision> submitted = request.DraftCase switch
         {
             ExplainMessageRequest.DraftOneofCase.Transition => (await sender.Transitions.CreateTransitionAsync(new CreateTransitionRequest { RequestId = NewRequestId(), Transition = WithClient(request.Transition, client.Name) })).Decisions,

@@ -20,11 +20,11 @@ public sealed class S1_SanneTurns18Tests : IDisposable
         var sdd = _hub.As("sdd");
 
         // 2025: Sanne is a student at the Hans Petrischool; her mother consents to waakvlam-zorg sharing her
-        // support plan and contact details for coaching; coach Ahmed is assigned.
+        // support plan and contact details for coaching; the school names Ahmed of waakvlam-zorg as her coach.
         var client = await school.RegisterAsync("111222333", Date(2008, 3, 14), "0642", "parties/hans-petrischool");
         Assert.Equal("parties/hans-petrischool", client.School);
         var mothersConsent = await school.GrantAsync(client.Name, GrantorRole.Parent, "waakvlam-zorg", [Purpose.Coaching], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
-        await waakvlam.AssignCoachAsync(client.Name, "ahmed", "Ahmed");
+        await waakvlam.AssignCoachAsync(client.Name, "ahmed", "Ahmed", by: "hans-petrischool");
         await waakvlam.DrainAsync(acknowledge: true);
 
         // 1. 2026-01-10: the school announces "school leaver turning 18", effective 2026-07-01, with a handover
@@ -139,7 +139,7 @@ public sealed class S1_SanneTurns18Tests : IDisposable
             {
                 (JourneyEventType.ClientRegistered, "parties/hans-petrischool"),
                 (JourneyEventType.ConsentGranted, "parties/hans-petrischool"),
-                (JourneyEventType.CoachAssigned, "parties/waakvlam-zorg"),
+                (JourneyEventType.CoachAssigned, "parties/hans-petrischool"),
                 (JourneyEventType.TransitionAnnounced, "parties/hans-petrischool"),
                 (JourneyEventType.ReferralRequested, "parties/hans-petrischool"),
                 (JourneyEventType.ConsentGranted, "parties/waakvlam-zorg"),

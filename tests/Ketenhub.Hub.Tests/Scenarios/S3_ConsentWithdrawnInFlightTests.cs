@@ -15,20 +15,20 @@ public sealed class S3_ConsentWithdrawnInFlightTests : IDisposable
     [Fact]
     public async Task Withdraw_PendingTransitions_AreWithheldAndNewOnesBlocked()
     {
-        var waakvlam = _hub.As("waakvlam-zorg");
         var brug = _hub.As("dagbesteding-de-brug");
         var sdd = _hub.As("sdd");
 
-        // Priya attends dagbesteding at De Brug (a current provider) and consents to it receiving transitions.
-        var client = await waakvlam.RegisterAsync("987654329", Date(1999, 6, 30), "0590");
-        var referral = await waakvlam.Referrals.CreateReferralAsync(new CreateReferralRequest
+        // Priya attends dagbesteding at De Brug (a current provider, on SDD's referral) and consents to it receiving
+        // transitions. SDD, the social service of Papendrecht, registers her and records the consent.
+        var client = await sdd.RegisterAsync("987654329", Date(1999, 6, 30), "0590");
+        var referral = await sdd.Referrals.CreateReferralAsync(new CreateReferralRequest
         {
             RequestId = NewRequestId(),
             Referral = new Referral { Client = client.Name, Service = ServiceKind.DayActivities, Reason = "Structure in the week", Performers = { new ReferralPerformer { Party = "parties/dagbesteding-de-brug" } } },
         });
         await brug.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = referral.Referral.Name });
         await brug.Referrals.StartReferralAsync(new StartReferralRequest { RequestId = NewRequestId(), Name = referral.Referral.Name, StartDate = Date(2026, 4, 1) });
-        var consent = await waakvlam.GrantAsync(client.Name, GrantorRole.Client, "dagbesteding-de-brug", [Purpose.Transition], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
+        var consent = await sdd.GrantAsync(client.Name, GrantorRole.Client, "dagbesteding-de-brug", [Purpose.Transition], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
         var before = await brug.DrainAsync(acknowledge: true);
         Assert.Single(before, d => d.Referral?.Name == referral.Referral.Name);
 
@@ -43,7 +43,7 @@ public sealed class S3_ConsentWithdrawnInFlightTests : IDisposable
         }
 
         // Priya withdraws consent for De Brug.
-        var withdrawn = await waakvlam.Consents.WithdrawConsentAsync(new WithdrawConsentRequest { RequestId = NewRequestId(), Name = consent.Name });
+        var withdrawn = await sdd.Consents.WithdrawConsentAsync(new WithdrawConsentRequest { RequestId = NewRequestId(), Name = consent.Name });
         Assert.Equal(2, withdrawn.WithheldDeliveries);
         Assert.Equal(ConsentState.Withdrawn, withdrawn.Consent.State);
 

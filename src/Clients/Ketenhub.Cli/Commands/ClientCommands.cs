@@ -74,9 +74,10 @@ public static class ClientCommands
         var name = CliOptions.Text("--name", "The coach's name.", required: true);
         var phone = CliOptions.Text("--phone", "The coach's work phone number.");
         var email = CliOptions.Text("--email", "The coach's work e-mail address.");
-        var assign = new Command("assign", "Assigns a coach of the calling party (--as) to the client, or changes the coach explicitly.")
+        var coachParty = CliOptions.Text("--coach-party", "The care provider that employs the coach (default: the calling party). A school, social service or wijkteam names a provider's coach as the client's first coach.", helpName: "party");
+        var assign = new Command("assign", "Assigns a coach to the client, or changes the coach explicitly. The coach works for --coach-party (default: the calling party, --as).")
         {
-            client, coachId, name, phone, email,
+            client, coachId, name, phone, email, coachParty,
         };
         context.SetAction(assign, async (call, parse, cancellationToken) =>
         {
@@ -86,7 +87,7 @@ public static class ClientCommands
                 Client = Names.Client(parse.GetValue(client)),
                 Coach = new Contracts.V1.Coach
                 {
-                    Party = Names.Party(call.Party),
+                    Party = Names.Party(parse.GetValue(coachParty)?.Trim() is { Length: > 0 } employer ? employer : call.Party),
                     CoachId = parse.GetValue(coachId)!.Trim(),
                     DisplayName = parse.GetValue(name)!.Trim(),
                     Phone = parse.GetValue(phone)?.Trim() ?? string.Empty,

@@ -72,7 +72,8 @@ test("S2: debt signal reaches coach Lisa within a second, scale-up keeps her, sc
   });
   assert.ok(client && client.name.startsWith("clients/"));
   const mohamed = client.name;
-  await waakvlam.clients.assignCoach({
+  // SDD, the social service of Dordrecht, names the first coach; a provider cannot name it itself.
+  await sdd.clients.assignCoach({
     client: mohamed,
     coach: { party: "parties/waakvlam-zorg", coachId: "lisa", displayName: "Lisa", phone: "078-0000000", email: "lisa@example.org" },
   });
@@ -223,7 +224,8 @@ test("a retry after the hub committed reuses the request id, so the signal is ra
     birthDate: { year: 2008, month: 3, day: 14 },
     municipalityCode: "0642",
   });
-  await waakvlam.clients.assignCoach({ client: client!.name, coach: { party: "parties/waakvlam-zorg", coachId: "ahmed", displayName: "Ahmed" } });
+  // SDD, the social service of Zwijndrecht, names the first coach; a provider cannot name it itself.
+  await as("sdd").clients.assignCoach({ client: client!.name, coach: { party: "parties/waakvlam-zorg", coachId: "ahmed", displayName: "Ahmed" } });
 
   // Lets the first attempt of every CreateSignal reach the hub, then loses its answer, as a dropped
   // connection after the commit would.

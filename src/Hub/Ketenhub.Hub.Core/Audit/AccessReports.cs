@@ -208,6 +208,7 @@ public sealed class AccessReports(
             SignalRecord s => "een melding over zorgen over " + Domain(s.Domain),
             ThinNoticePayload n => $"een kort bericht zonder details: {parties.Find(n.ContactParty)?.DisplayName ?? "een organisatie"} wil contact over {Domain(n.Domain)}",
             CoachTaskPayload { Kind: TaskKind.ConfirmConsents } => "een taak voor je coach: samen met jou je toestemmingen bespreken",
+            CoachTaskPayload { Kind: TaskKind.CheckClientFacts } => "een taak: nakijken of je geboortedatum en gemeente kloppen",
             CoachTaskPayload => "een taak voor je vorige coach: jou overdragen aan je nieuwe coach",
             ReferralUpdatePayload u => "nieuws over je aanvraag voor " + Service(u.Service),
             _ => "informatie over jou",

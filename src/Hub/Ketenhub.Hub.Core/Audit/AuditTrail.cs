@@ -66,6 +66,12 @@ public sealed class AuditNote
     /// <summary>Set when the call is refused although the caller is told something else (a name it may not see is "not found").</summary>
     public bool Refused { get; private set; }
 
+    /// <summary>
+    /// Set when the write commits what the refusal itself brings (a task for others) and the caller is refused after the
+    /// commit: the write's event is appended as REFUSED with this reason instead of as a success.
+    /// </summary>
+    public string? RefusalReason { get; private set; }
+
     public IReadOnlyList<AuditCheck> Checks => _checks;
 
     public IReadOnlyList<string> Purposes => _purposes;
@@ -146,7 +152,7 @@ public sealed class AuditNote
     public AuditNote Another() => new(PartyId, Actor, EventType, Action, RequestId, TraceId, Source);
 
     /// <summary>What the note holds now, to set it back to with <see cref="Rewind"/>.</summary>
-    internal Snapshot Mark() => new(Action, ClientId, Refused, _checks.Count, _purposes.Count, _resources.Count, _followers?.Count ?? 0);
+    internal Snapshot Mark() => new(Action, ClientId, Refused, RefusalReason, _checks.Count, _purposes.Count, _resources.Count, _followers?.Count ?? 0);
 
     /// <summary>Sets the note back to <paramref name="mark"/>: what a run of work that is run again had added goes.</summary>
     internal void Rewind(Snapshot mark)
@@ -154,18 +160,28 @@ public sealed class AuditNote
         Action = mark.Action;
         ClientId = mark.ClientId;
         Refused = mark.Refused;
+        RefusalReason = mark.RefusalReason;
         _checks.RemoveRange(mark.Checks, _checks.Count - mark.Checks);
         _purposes.RemoveRange(mark.Purposes, _purposes.Count - mark.Purposes);
         _resources.RemoveRange(mark.Resources, _resources.Count - mark.Resources);
         _followers?.RemoveRange(mark.Followers, _followers.Count - mark.Followers);
     }
 
-    internal readonly record struct Snapshot(AuditAction Action, string? ClientId, bool Refused, int Checks, int Purposes, int Resources, int Followers);
+    internal readonly record struct Snapshot(AuditAction Action, string? ClientId, bool Refused, string? RefusalReason, int Checks, int Purposes, int Resources, int Followers);
 
     /// <summary>Marks the call refused, for refusals that reach the caller as something else.</summary>
     public AuditNote Refuse()
     {
         Refused = true;
+        return this;
+    }
+
+    /// <summary>The write commits, but its event records the call as refused with <paramref name="reason"/> (see <see cref="RefusalReason"/>).</summary>
+    public AuditNote RefuseWith(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        Refused = true;
+        RefusalReason = reason;
         return this;
     }
 }
@@ -261,7 +277,7 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     private T Run<T>(IHubSession session, AuditNote note, Func<IHubSession, T> work)
     {
         var result = work(session);
-        Append(session, note, AuditOutcome.Success, null);
+        Append(session, note, note.RefusalReason is null ? AuditOutcome.Success : AuditOutcome.Refused, note.RefusalReason);
         return result;
     }
 

@@ -42,7 +42,16 @@ public sealed class ClientRegistry(
     AuditTrail audit,
     TimeProvider time)
 {
-    public Task<Registration> RegisterAsync(Party caller, string? bsn, DateOnly? birthDate, string? municipalityCode, string? schoolName, RequestKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers a client by BSN. A registration gives a role only to a school that names itself as the school of record;
+    /// any other party gains nothing by registering (it may still raise signals and request referrals). A BSN the hub
+    /// knows is answered with the client only when the caller has a relationship with the client or the facts it sent
+    /// match the stored ones; otherwise CLIENT_FACTS_MISMATCH, which reveals nothing stored, and whoever answers for the
+    /// client gets a task to check the facts. Facts nobody with a relationship vouched for (a registration that created
+    /// no role, and nothing since) give way to a registration that establishes a relationship by itself: the school
+    /// registering its own student, or the social service or wijkteam of the municipality it sends.
+    /// </summary>
+    public async Task<Registration> RegisterAsync(Party caller, string? bsn, DateOnly? birthDate, string? municipalityCode, string? schoolName, RequestKey key, CancellationToken cancellationToken)
     {
         var v = new Validator();
         if (string.IsNullOrEmpty(bsn))
@@ -55,43 +64,189 @@ public sealed class ClientRegistry(
         }
 
         var school = ClientFacts.Validate(v, birthDate, municipalityCode, schoolName, string.Empty, parties, DutchTime.Today(time));
+        if (school is not null && school.Id != caller.Id)
+        {
+            v.Add(ErrorReasons.SchoolNotCaller, "school", "school must be the caller: only a school makes itself a client's school of record.");
+        }
+
         v.ThrowIfAny();
         var hash = hasher.Hash(bsn!);
+        // A registration that establishes a relationship by itself, whatever the hub held before.
+        var establishes = school is not null || CareRelationships.ServesMunicipality(caller, municipalityCode!);
         var note = audit.Note(caller, "RegisterClient", AuditAction.Create, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
-        return audit.WriteAsync(
+        var result = await audit.WriteAsync(
+                note,
+                session =>
+                {
+                    var now = time.GetUtcNow();
+                    var outcome = Idempotency.Run(session, caller.Id, "RegisterClient", key, now, () =>
+                    {
+                        var existing = session.FindClientByBsnHash(hash);
+                        if (existing is null)
+                        {
+                            // A client who is already an adult came of age before the hub knew them: nothing to do at 18.
+                            var clientId = Ids.New("cli", time);
+                            var client = new ClientRecord(clientId, hash, protector.Protect(clientId, bsn!), birthDate!.Value, municipalityCode!, now)
+                            {
+                                ComingOfAgeHandled = DutchTime.AgeOn(birthDate.Value, DutchTime.DateOf(now)) >= 18,
+                            };
+                            session.InsertClient(client);
+                            note.About(client.Id);
+                            BecomeSchoolOfRecord(session, client, school, now);
+                            session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ClientRegistered, caller.Id, client.Name, string.Empty));
+                            return new RegistrationOutcome(new Registration(ClientSummary.From(client), school?.Id, false), []);
+                        }
+
+                        note.About(existing.Id);
+                        var matches = existing.BirthDate == birthDate!.Value && existing.MunicipalityCode == municipalityCode;
+                        if (!matches && establishes && !CareRelationships.IsVouchedFor(session, existing.Id))
+                        {
+                            // Nobody with a relationship stands behind the stored facts: the party that does replaces them.
+                            existing = Correct(session, existing, birthDate.Value, municipalityCode!, caller.Id, now);
+                            note.As(AuditAction.Update);
+                            matches = true;
+                        }
+
+                        var relationship = CareRelationships.Find(session, existing, caller, now);
+                        if (!matches)
+                        {
+                            var wake = FactConflicts.Raise(session, dispatcher, parties, existing, now);
+                            if (relationship is null)
+                            {
+                                // The task is committed with the refusal's event; the caller is refused after the commit.
+                                return new RegistrationOutcome(null, wake);
+                            }
+
+                            note.As(AuditAction.Read).Check(AuditCheckKind.Relationship, relationship);
+                            return new RegistrationOutcome(new Registration(ClientSummary.From(existing), CurrentSchool(session, existing.Id, now), true), wake);
+                        }
+
+                        if (note.Action == AuditAction.Create)
+                        {
+                            note.As(AuditAction.Read);
+                        }
+
+                        BecomeSchoolOfRecord(session, existing, school, now);
+                        // The stored school is told only to a party with a relationship; the facts themselves are the caller's own.
+                        var known = relationship is not null || school is not null || CareRelationships.Find(session, existing, caller, now) is not null;
+                        return new RegistrationOutcome(new Registration(ClientSummary.From(existing), known ? CurrentSchool(session, existing.Id, now) : null, true), []);
+                    });
+                    if (outcome.Registration is null)
+                    {
+                        // A mismatch (first or repeated): the event records the refusal; the task went with the first.
+                        note.As(AuditAction.Read).RefuseWith(ErrorReasons.ClientFactsMismatch);
+                    }
+
+                    return outcome;
+                },
+                cancellationToken).ConfigureAwait(false);
+        notifier.Notify(result.Wake);
+        return result.Registration ?? throw FactsMismatch();
+    }
+
+    /// <summary>
+    /// Corrects a client's birth date or municipality (after a CLIENT_FACTS_MISMATCH task, say). The caller needs a
+    /// current role for the client or to be the social service or wijkteam of its municipality. The correction is a step
+    /// of the journey; routing uses the new facts from now on, and a corrected birth date that makes the client 18 or
+    /// older brings the coming of age's work (the parent's consents) at the next scheduled run.
+    /// </summary>
+    public async Task<ClientView> CorrectFactsAsync(Party caller, string? clientName, DateOnly? birthDate, string? municipalityCode, RequestKey key, CancellationToken cancellationToken)
+    {
+        var v = new Validator();
+        if (birthDate is null && string.IsNullOrEmpty(municipalityCode))
+        {
+            v.Add(ErrorReasons.FieldRequired, "birth_date", "Set birth_date, municipality_code or both.");
+        }
+
+        if (birthDate is { } date && (date > DutchTime.Today(time) || date.Year < 1900))
+        {
+            v.Add(ErrorReasons.InvalidBirthDate, "birth_date", "birth_date must be a real date from 1900 up to today.");
+        }
+
+        if (!string.IsNullOrEmpty(municipalityCode) && !Municipality.IsValidCode(municipalityCode))
+        {
+            v.Add(ErrorReasons.InvalidMunicipalityCode, "municipality_code", "municipality_code must be a four-digit CBS municipality code.");
+        }
+
+        v.ThrowIfAny();
+        var note = audit.Note(caller, "CorrectClientFacts", AuditAction.Update, key);
+        var result = await audit.WriteAsync(
             note,
             session =>
             {
                 var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "RegisterClient", key, now, () =>
+                return Idempotency.Run(session, caller.Id, "CorrectClientFacts", key, now, () =>
                 {
-                    var existing = session.FindClientByBsnHash(hash);
-                    if (existing is not null)
-                    {
-                        note.About(existing.Id).As(AuditAction.Read);
-                        return new Registration(ClientSummary.From(existing), CurrentSchool(session, existing.Id, now), true);
-                    }
-
-                    // A client who is already an adult came of age before the hub knew them: nothing to do at 18.
-                    var clientId = Ids.New("cli", time);
-                    var client = new ClientRecord(clientId, hash, protector.Protect(clientId, bsn!), birthDate!.Value, municipalityCode!, now)
-                    {
-                        ComingOfAgeHandled = DutchTime.AgeOn(birthDate.Value, DutchTime.DateOf(now)) >= 18,
-                    };
-                    session.InsertClient(client);
+                    var client = ClientContexts.RequireClient(session, clientName, "name");
                     note.About(client.Id);
-                    // The roles a registration gives: the school of record only (ClientFacts.Registered mirrors this for explain).
-                    if (school is not null)
+                    var context = ClientContexts.Load(session, client, now);
+                    if (ClientContexts.HasCurrentRole(context, caller.Id, now))
                     {
-                        session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, school.Id, RoleKind.School, now, null, "registration"));
+                        note.Relationship(context, caller.Id, now);
+                    }
+                    else if (CareRelationships.ServesMunicipality(caller, client.MunicipalityCode))
+                    {
+                        note.Check(AuditCheckKind.Relationship, AuditChecks.ServesMunicipality);
+                    }
+                    else
+                    {
+                        throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a current role for the client, or its municipality's social service or wijkteam, may correct its facts.");
                     }
 
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ClientRegistered, caller.Id, client.Name, string.Empty));
-                    return new Registration(ClientSummary.From(client), school?.Id, false);
+                    var corrected = Correct(session, client, birthDate ?? client.BirthDate, string.IsNullOrEmpty(municipalityCode) ? client.MunicipalityCode : municipalityCode, caller.Id, now);
+                    var after = ClientContexts.Load(session, corrected, now);
+                    return new ClientView(ClientSummary.From(corrected), CurrentSchool(session, corrected.Id, now), after.Coach?.Coach);
                 });
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        return result;
     }
+
+    private static HubException FactsMismatch() =>
+        HubException.Precondition(ErrorReasons.ClientFactsMismatch, "The BSN is known with other facts, and the caller has no relationship with the client. The parties that answer for the client were asked to check the facts.");
+
+    /// <summary>Replaces the client's facts and records the correction in the journey. Unchanged facts change nothing.</summary>
+    private static ClientRecord Correct(IHubSession session, ClientRecord client, DateOnly birthDate, string municipalityCode, string actor, DateTimeOffset now)
+    {
+        var fields = new List<string>();
+        if (birthDate != client.BirthDate)
+        {
+            fields.Add("BIRTH_DATE");
+        }
+
+        if (municipalityCode != client.MunicipalityCode)
+        {
+            fields.Add("MUNICIPALITY_CODE");
+        }
+
+        if (fields.Count == 0)
+        {
+            return client;
+        }
+
+        // A client whose 18th birthday now lies ahead comes of age again; one who is now of age and was not handled is
+        // handled by the next scheduled run (the parent's consents, the coach's task).
+        var comingOfAgeHandled = client.ComingOfAgeHandled && DutchTime.AgeOn(birthDate, DutchTime.DateOf(now)) >= 18;
+        var corrected = client with { BirthDate = birthDate, MunicipalityCode = municipalityCode, ComingOfAgeHandled = comingOfAgeHandled };
+        session.UpdateClient(corrected);
+        session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ClientFactsCorrected, actor, client.Name, string.Join(' ', fields)));
+        return corrected;
+    }
+
+    /// <summary>A school that registers its own student becomes the student's school of record, once.</summary>
+    private void BecomeSchoolOfRecord(IHubSession session, ClientRecord client, Party? school, DateTimeOffset now)
+    {
+        if (school is null || session.GetRoles(client.Id).Any(r => r.PartyId == school.Id && r.Kind == RoleKind.School && r.IsCurrentAt(now)))
+        {
+            return;
+        }
+
+        // The roles a registration gives: the school of record only (ClientFacts.Registered mirrors this for explain).
+        session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, school.Id, RoleKind.School, now, null, "registration"));
+    }
+
+    /// <summary>What a registration's write decided: the answer (null for a mismatch to refuse) and the parties to wake.</summary>
+    private sealed record RegistrationOutcome(Registration? Registration, IReadOnlyList<string> Wake);
 
     public Task<ClientView> GetAsync(Party caller, string? clientName, CancellationToken cancellationToken) =>
         ReadWithRoleAsync(
@@ -133,8 +288,16 @@ public sealed class ClientRegistry(
 
                     if (context.Coach is null)
                     {
-                        // The first coach: any party may name one of its own coaches.
-                        note.Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
+                        // The first coach: a party with a relationship whose kind may name one (parties file,
+                        // firstCoachNamedBy). Naming a coach is what gives the coach's organisation its role.
+                        var relationship = CareRelationships.Find(session, client, caller, now)
+                            ?? throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a relationship with the client may name its first coach.");
+                        if (!parties.FirstCoachKinds.Contains(caller.Kind))
+                        {
+                            throw HubException.Denied(ErrorReasons.FirstCoachNotAllowed, "The caller's kind of party may not name a client's first coach.");
+                        }
+
+                        CareRelationships.Note(note, session, client, caller, relationship, now);
                     }
                     else
                     {

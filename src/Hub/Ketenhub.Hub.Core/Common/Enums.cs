@@ -33,7 +33,7 @@ public enum PerformerStatus { Unspecified = 0, Requested = 1, Accepted = 2, Decl
 
 public enum DeliveryStatus { Unspecified = 0, Pending = 1, Acknowledged = 2, AwaitingConsent = 3, Withheld = 4, SetAside = 5, Expired = 6 }
 
-public enum TaskKind { Unspecified = 0, ConfirmConsents = 1, Handover = 2 }
+public enum TaskKind { Unspecified = 0, ConfirmConsents = 1, Handover = 2, CheckClientFacts = 3 }
 
 public enum RecipientOutcome { Unspecified = 0, Content = 1, ThinNotice = 2, AwaitingConsent = 3, Blocked = 4 }
 
@@ -42,6 +42,7 @@ public enum JourneyEventType
     Unspecified = 0, ClientRegistered = 1, CoachAssigned = 2, ConsentGranted = 3, ConsentWithdrawn = 4, ConsentConfirmed = 5,
     CameOfAge = 6, ReferralRequested = 7, ReferralAccepted = 8, ReferralDeclined = 9, ReferralStarted = 10, ReferralEnded = 11,
     TransitionAnnounced = 12, SignalRaised = 13, SignalAcknowledged = 14, SignalEscalated = 15, RoleEnded = 16,
+    ClientFactsCorrected = 17,
 }
 
 /// <summary>What a delivery carries.</summary>

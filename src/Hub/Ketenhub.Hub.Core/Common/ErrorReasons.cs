@@ -49,6 +49,9 @@ public static class ErrorReasons
     public const string DeliveryClosed = "DELIVERY_CLOSED";
     public const string NotASignalRecipient = "NOT_A_SIGNAL_RECIPIENT";
     public const string CoachPartyNotProvider = "COACH_PARTY_NOT_A_PROVIDER";
+    public const string FirstCoachNotAllowed = "FIRST_COACH_NOT_ALLOWED";
+    public const string SchoolNotCaller = "SCHOOL_NOT_CALLER";
+    public const string ClientFactsMismatch = "CLIENT_FACTS_MISMATCH";
     public const string CallerUnknown = "CALLER_UNKNOWN";
     public const string AuditRoleRequired = "AUDIT_ROLE_REQUIRED";
     public const string AccessReportNotAllowed = "ACCESS_REPORT_NOT_ALLOWED";

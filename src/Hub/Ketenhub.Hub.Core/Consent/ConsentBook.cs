@@ -36,6 +36,7 @@ public sealed class ConsentBook(
     Router router,
     DeliveryNotifier notifier,
     AuditTrail audit,
+    DateLimits dates,
     TimeProvider time)
 {
     public async Task<ConsentChange> GrantAsync(Party caller, ConsentDraft draft, RequestKey key, CancellationToken cancellationToken)
@@ -105,6 +106,13 @@ public sealed class ConsentBook(
                     note.About(client.Id);
                     RequireRole(session, client, caller, now, note);
                     var start = draft.Start ?? now;
+                    if (draft.Start is { } explicitStart)
+                    {
+                        var dateCheck = new Validator();
+                        ClientDates.Check(dateCheck, client, DutchTime.DateOf(explicitStart), "consent.start_time", DutchTime.DateOf(now), dates);
+                        dateCheck.ThrowIfAny();
+                    }
+
                     if (draft.Grantor == GrantorRole.Parent && client.AgeOn(DutchTime.DateOf(start)) >= 18)
                     {
                         throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent cannot grant consent for a client who is 18 or older; the client, a mentor or a curator can.");

@@ -34,6 +34,7 @@ public sealed partial class Messaging(
     Dispatcher dispatcher,
     DeliveryNotifier notifier,
     AuditTrail audit,
+    DateLimits dates,
     TimeProvider time)
 {
     public async Task<ReferralResult> CreateReferralAsync(Party caller, ReferralDraft draft, RequestKey key, CancellationToken cancellationToken)
@@ -50,7 +51,8 @@ public sealed partial class Messaging(
                     var client = ClientContexts.RequireClient(session, draft.ClientName, "referral.client");
                     note.About(client.Id);
                     var context = ClientContexts.Load(session, client, now);
-                    var submitted = SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, now, note);
+                    var vouched = CareRelationships.Find(session, client, caller, now) is not null;
+                    var submitted = SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, vouched, now, note);
                     note.Resource(submitted.Referral.Name).Decided(submitted.Decisions);
                     return submitted;
                 });
@@ -77,6 +79,9 @@ public sealed partial class Messaging(
                     // A transition changes the client's roles (and may change the coach): only a party with a care
                     // relationship with the client may announce one.
                     CareRelationships.Require(session, client, caller, now, note);
+                    var dateCheck = new Validator();
+                    ClientDates.Check(dateCheck, client, draft.EffectiveDate, "transition.effective_date", DutchTime.DateOf(now), dates);
+                    dateCheck.ThrowIfAny();
                     var context = ClientContexts.Load(session, client, now);
                     var wake = new List<string>();
                     var effective = draft.EffectiveDate!.Value;
@@ -113,7 +118,7 @@ public sealed partial class Messaging(
                     var referrals = new List<ReferralResult>();
                     for (var i = 0; i < draft.Referrals.Count; i++)
                     {
-                        referrals.Add(SubmitReferral(session, caller, referralIds[i], draft.Referrals[i], referralPerformers[i], context, id, now, note));
+                        referrals.Add(SubmitReferral(session, caller, referralIds[i], draft.Referrals[i], referralPerformers[i], context, id, true, now, note));
                         wake.AddRange(referrals[^1].Wake);
                     }
 
@@ -236,6 +241,8 @@ public sealed partial class Messaging(
                     var next = ReferralLifecycle.Next(current.Status, step)
                         ?? throw HubException.Precondition(ErrorReasons.IllegalReferralStep, $"A performer in status {Explain.Code(current.Status)} cannot {step.ToString().ToLowerInvariant()} the referral.");
                     var today = DutchTime.DateOf(now);
+                    var client = session.FindClient(referral.ClientId)!;
+                    CheckStepDate(client, current, step, date, today);
                     var updated = current with
                     {
                         Status = next,
@@ -249,8 +256,9 @@ public sealed partial class Messaging(
                     referral = referral with { Performers = performers };
                     session.UpdateReferral(referral);
 
-                    var client = session.FindClient(referral.ClientId)!;
-                    if (step == ReferralStep.Start)
+                    // Care started on a referral from a party with a relationship gives the performer a provider role; a
+                    // referral any stranger could have requested (for itself, say) gives none.
+                    if (step == ReferralStep.Start && referral.RequesterHadRelationship != false)
                     {
                         session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, caller.Id, RoleKind.Provider, DutchTime.StartOf(updated.StartDate!.Value), null, referral.Id));
                     }
@@ -296,6 +304,28 @@ public sealed partial class Messaging(
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
         return result;
+    }
+
+    /// <summary>
+    /// A start or end date must lie on or after the client's birth and within the horizon; an end not before the
+    /// performer's start. (A start before the request is allowed: care can start before the paperwork.)
+    /// </summary>
+    private void CheckStepDate(ClientRecord client, PerformerState current, ReferralStep step, DateOnly? date, DateOnly today)
+    {
+        if (step is not (ReferralStep.Start or ReferralStep.End) || date is not { } value)
+        {
+            return;
+        }
+
+        var field = step == ReferralStep.Start ? "start_date" : "end_date";
+        var v = new Validator();
+        ClientDates.Check(v, client, value, field, today, dates);
+        if (!v.HasErrors && step == ReferralStep.End && current.StartDate is { } started && value < started)
+        {
+            v.Add(ErrorReasons.InvalidDate, field, "end_date lies before the date care started.");
+        }
+
+        v.ThrowIfAny();
     }
 
     // A submit is allowed because the caller is a known party submitting as itself; what lets its content go
@@ -346,7 +376,7 @@ public sealed partial class Messaging(
         v.ThrowIfAny();
     }
 
-    private ReferralResult SubmitReferral(IHubSession session, Party caller, string referralId, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, DateTimeOffset now, AuditNote note)
+    private ReferralResult SubmitReferral(IHubSession session, Party caller, string referralId, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, bool requesterHadRelationship, DateTimeOffset now, AuditNote note)
     {
         var referral = new ReferralRecord(
             referralId,
@@ -360,7 +390,10 @@ public sealed partial class Messaging(
             [.. performers.Select(p => new PerformerState(p.Id, PerformerStatus.Requested, null, now))],
             context.Coach?.Coach,
             now,
-            transitionId);
+            transitionId)
+        {
+            RequesterHadRelationship = requesterHadRelationship,
+        };
         session.InsertReferral(referral);
         session.AppendJourneyEvent(new JourneyEvent(0, context.Client.Id, now, JourneyEventType.ReferralRequested, caller.Id, referral.Name, Explain.Code(draft.Service)));
         var facts = new RoutingFacts(MessageType.Referral, caller.Id, MessageCategories.ForReferral(referral.LifeDomains), Service: draft.Service, Performers: [.. performers.Select(p => p.Id)], Requester: caller.Id);

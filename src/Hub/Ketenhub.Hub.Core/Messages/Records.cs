@@ -28,6 +28,14 @@ public sealed record ReferralRecord(
     string? TransitionId)
 {
     public string Name => "referrals/" + Id;
+
+    /// <summary>
+    /// Whether the requester had a care relationship with the client when it requested the referral. Only then does a
+    /// performer that starts care gain a provider role, and do its recipients gain a relationship (see
+    /// <c>CareRelationships</c>): a referral is open to any party, so a stranger's referral must not open the client to
+    /// the provider it names. Null for referrals stored before this was recorded, which count as requested with one.
+    /// </summary>
+    public bool? RequesterHadRelationship { get; init; }
 }
 
 /// <summary>A transition (overgang). The handover summary is free text about the client.</summary>
@@ -65,7 +73,7 @@ public sealed record SignalRecord(
 public sealed record ThinNoticePayload(MessageType MessageType, string ContactParty, LifeDomain Domain, SignalSeverity Severity);
 
 /// <summary>A task for a coach's organisation.</summary>
-public sealed record CoachTaskPayload(TaskKind Kind, CoachInfo Coach, IReadOnlyList<string> Resources, CoachInfo? NewCoach);
+public sealed record CoachTaskPayload(TaskKind Kind, CoachInfo? Coach, IReadOnlyList<string> Resources, CoachInfo? NewCoach);
 
 /// <summary>A step in a referral's lifecycle.</summary>
 public sealed record ReferralUpdatePayload(string ReferralId, string Performer, PerformerStatus Status, string? ReasonCode, ServiceKind Service);

@@ -36,13 +36,24 @@ public sealed class PartyDirectory
 {
     private readonly Dictionary<string, Party> _byId;
 
-    public PartyDirectory(IEnumerable<Party> parties)
+    /// <summary>The kinds of party that may name a client's first coach when the parties file does not say.</summary>
+    public static readonly IReadOnlySet<PartyKind> DefaultFirstCoachKinds = new HashSet<PartyKind> { PartyKind.School, PartyKind.SocialService, PartyKind.Wijkteam };
+
+    public PartyDirectory(IEnumerable<Party> parties, IReadOnlySet<PartyKind>? firstCoachKinds = null)
     {
         _byId = parties.ToDictionary(p => p.Id, StringComparer.Ordinal);
         All = [.. _byId.Values.OrderBy(p => p.Id, StringComparer.Ordinal)];
+        FirstCoachKinds = firstCoachKinds ?? DefaultFirstCoachKinds;
     }
 
     public IReadOnlyList<Party> All { get; }
+
+    /// <summary>
+    /// The kinds of party that may name the first coach of a client without one (parties file: <c>firstCoachNamedBy</c>).
+    /// The caller needs a relationship with the client as well (see <c>CareRelationships</c>); a kind listed here
+    /// grants nothing by itself.
+    /// </summary>
+    public IReadOnlySet<PartyKind> FirstCoachKinds { get; }
 
     public Party? Find(string? id) => id is not null && _byId.TryGetValue(id, out var p) ? p : null;
 

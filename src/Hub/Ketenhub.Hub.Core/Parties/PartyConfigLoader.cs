@@ -135,8 +135,11 @@ public static class PartyConfigLoader
                 }
             }
 
+            var firstCoachKinds = root.TryGetProperty("firstCoachNamedBy", out _)
+                ? reader.EnumSet<PartyKind>(root, "(file)", "firstCoachNamedBy")
+                : null;
             reader.ThrowIfAny();
-            return new PartyDirectory(parties);
+            return new PartyDirectory(parties, firstCoachKinds);
         }
     }
 

@@ -20,6 +20,15 @@ public sealed class ClientGrpcService(ClientRegistry registry, AccessReports acc
         return new RegisterClientResponse { Client = ContractMapping.ToContract(result.Client, result.SchoolId), AlreadyRegistered = result.AlreadyRegistered };
     }
 
+    public override async Task<CorrectClientFactsResponse> CorrectClientFacts(CorrectClientFactsRequest request, ServerCallContext context)
+    {
+        var caller = callers.Resolve(context);
+        var key = Wire.Key(request.RequestId, request);
+        var birthDate = Wire.Date(request.BirthDate, "birth_date", Common.ErrorReasons.InvalidBirthDate);
+        var view = await registry.CorrectFactsAsync(caller, request.Name, birthDate, request.MunicipalityCode, key, context.CancellationToken);
+        return new CorrectClientFactsResponse { Client = ContractMapping.ToContract(view.Client, view.SchoolId) };
+    }
+
     public override async Task<GetClientResponse> GetClient(GetClientRequest request, ServerCallContext context)
     {
         var view = await registry.GetAsync(callers.Resolve(context), request.Name, context.CancellationToken);

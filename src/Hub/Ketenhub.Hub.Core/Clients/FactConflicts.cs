@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Journeys;
+using Ketenhub.Hub.Messages;
+using Ketenhub.Hub.Parties;
+using Ketenhub.Hub.Routing;
+using Ketenhub.Hub.Storage;
+
+namespace Ketenhub.Hub.Clients;
+
+/// <summary>
+/// A party registered a known BSN with other facts than the hub holds. The parties that answer for the client get a
+/// task to check the facts against the source (<see cref="TaskKind.CheckClientFacts"/>): the coach's organisation, or
+/// without a coach every party with a current role, or without one the social service of the client's municipality.
+/// The task names the client only, never the facts that were sent. One open task per recipient is enough: repeated
+/// attempts do not pile up tasks.
+/// </summary>
+public static class FactConflicts
+{
+    /// <summary>Gives the task to whoever answers for the client; returns the parties to wake.</summary>
+    public static IReadOnlyList<string> Raise(IHubSession session, Dispatcher dispatcher, PartyDirectory parties, ClientRecord client, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(dispatcher);
+        ArgumentNullException.ThrowIfNull(parties);
+        ArgumentNullException.ThrowIfNull(client);
+        var context = ClientContexts.Load(session, client, now);
+        var recipients = Recipients(context, parties, now);
+        var open = session.GetOpenDeliveriesForClient(client.Id)
+            .Where(d => d.PayloadKind == PayloadKind.Task && IsFactsTask(d.PayloadJson))
+            .Select(d => d.Recipient)
+            .ToHashSet(StringComparer.Ordinal);
+        var wake = new List<string>();
+        foreach (var recipient in recipients.Where(r => !open.Contains(r)))
+        {
+            var coach = context.Coach?.Coach is { } c && c.PartyId == recipient ? c : null;
+            var task = new CoachTaskPayload(TaskKind.CheckClientFacts, coach, [client.Name], null);
+            var decision = CoachChanges.HubTask(recipient, "A registration sent other facts than the hub holds: check the birth date and municipality against the source.");
+            var record = dispatcher.Direct(session, recipient, client.Id, Audit.AuditTrail.HubParty, PayloadKind.Task, null, task, decision, now);
+            if (record.Status == DeliveryStatus.Pending)
+            {
+                wake.Add(recipient);
+            }
+        }
+
+        return wake;
+    }
+
+    private static IReadOnlyList<string> Recipients(ClientContext context, PartyDirectory parties, DateTimeOffset now)
+    {
+        if (context.Coach is { } coach)
+        {
+            return [coach.Coach.PartyId];
+        }
+
+        var withRole = context.Roles.Where(r => r.IsCurrentAt(now)).Select(r => r.PartyId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (withRole.Count > 0)
+        {
+            return withRole;
+        }
+
+        return parties.SocialServiceFor(context.Client.MunicipalityCode) is { } socialService ? [socialService.Id] : [];
+    }
+
+    private static bool IsFactsTask(string? payloadJson)
+    {
+        if (payloadJson is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<CoachTaskPayload>(payloadJson, Idempotency.Json)?.Kind == TaskKind.CheckClientFacts;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
