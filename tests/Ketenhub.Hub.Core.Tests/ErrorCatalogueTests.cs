@@ -5,7 +5,7 @@ namespace Ketenhub.Hub.Core.Tests;
 
 public class ErrorCatalogueTests
 {
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

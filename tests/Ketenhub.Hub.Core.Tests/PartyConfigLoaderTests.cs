@@ -265,4 +265,23 @@ public class PartyConfigLoaderTests
         AssertSingleError(Errors(OneParty(Provider + ", \"endpoint\": \"https://partner.example/hook\"")), "party 'zorg-a' (parties[0])", "field 'endpoint'", "is only used with deliveryChannel FHIR, IWMO or WEBHOOK");
         Assert.Null(Parse(OneParty(Provider)).Find("zorg-a")!.Endpoint);
     }
+
+    [Fact]
+    public void FirstCoachNamedBy_DefaultsToSchoolSocialServiceAndWijkteam_AndCanBeSetPerKind()
+    {
+        Assert.Equal([PartyKind.School, PartyKind.SocialService, PartyKind.Wijkteam], Parse(ValidJson).FirstCoachKinds.Order());
+
+        var withProviders = ValidJson.TrimEnd()[..^1] + """, "firstCoachNamedBy": ["SOCIAL_SERVICE", "CARE_PROVIDER"] }""";
+        Assert.Equal([PartyKind.SocialService, PartyKind.CareProvider], Parse(withProviders).FirstCoachKinds.Order());
+
+        var none = ValidJson.TrimEnd()[..^1] + """, "firstCoachNamedBy": [] }""";
+        Assert.Empty(Parse(none).FirstCoachKinds);
+    }
+
+    [Fact]
+    public void FirstCoachNamedBy_WithAnUnknownKind_IsAnErrorThatNamesTheField()
+    {
+        var json = ValidJson.TrimEnd()[..^1] + """, "firstCoachNamedBy": ["SCHOOL", "ANY_PROVIDER"] }""";
+        AssertSingleError(Errors(json), "firstCoachNamedBy[1]", "ANY_PROVIDER", "CARE_PROVIDER");
+    }
 }

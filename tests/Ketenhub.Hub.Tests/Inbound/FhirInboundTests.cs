@@ -157,6 +157,26 @@ public sealed class FhirInboundTests : IDisposable
     }
 
     [Fact]
+    public async Task A_start_before_the_clients_birth_or_an_end_before_the_start_is_a_coded_outcome_and_changes_nothing()
+    {
+        var (_, referral) = await ReferralToAsync("begeleiding-plus");
+        var plus = _hub.Http("begeleiding-plus");
+        Assert.Equal(200, (await plus.SendAsync(HttpMethod.Put, "/fhir/r4/Task/t-1", TaskJson(referral, "accepted"), Fhir)).Status);
+
+        // The client was born in 1994.
+        var beforeBirth = await plus.SendAsync(HttpMethod.Put, "/fhir/r4/Task/t-1", TaskJson(referral, "in-progress", start: "1990-01-12"), Fhir);
+        var farAhead = await plus.SendAsync(HttpMethod.Put, "/fhir/r4/Task/t-1", TaskJson(referral, "in-progress", start: "2199-01-12"), Fhir);
+        Assert.Equal((400, "INVALID_DATE"), (beforeBirth.Status, InboundKit.OutcomeOf(beforeBirth.Body).Reason));
+        Assert.Equal((400, "INVALID_DATE"), (farAhead.Status, InboundKit.OutcomeOf(farAhead.Body).Reason));
+        Assert.Equal(PerformerStatus.Accepted, (await ReadAsync(referral)).Performers.Single().Status);
+
+        Assert.Equal(200, (await plus.SendAsync(HttpMethod.Put, "/fhir/r4/Task/t-1", TaskJson(referral, "in-progress", start: "2026-01-12"), Fhir)).Status);
+        var endBeforeStart = await plus.SendAsync(HttpMethod.Put, "/fhir/r4/Task/t-1", TaskJson(referral, "completed", reason: "01", end: "2026-01-11"), Fhir);
+        Assert.Equal((400, "INVALID_DATE"), (endBeforeStart.Status, InboundKit.OutcomeOf(endBeforeStart.Body).Reason));
+        Assert.Equal(PerformerStatus.Started, (await ReadAsync(referral)).Performers.Single().Status);
+    }
+
+    [Fact]
     public async Task Invalid_messages_are_refused_with_coded_outcomes_and_nothing_is_stored()
     {
         var client = await NewClientAsync();

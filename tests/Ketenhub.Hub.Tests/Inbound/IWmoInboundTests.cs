@@ -183,6 +183,25 @@ public sealed class IWmoInboundTests : IDisposable
     }
 
     [Fact]
+    public async Task A_begindatum_before_the_clients_birth_or_an_einddatum_before_it_is_rejected_and_changes_nothing()
+    {
+        var (_, bsn, referral, nummer) = await DeliveredToBrugAsync();
+        await _brug.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = referral });
+        var http = _hub.Http("dagbesteding-de-brug");
+
+        // The client was born on 1994-11-02.
+        var beforeBirth = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, new DateOnly(1990, 1, 1), bsn)), Xml);
+        Assert.Equal(["0001"], RetourCodes(beforeBirth.Body, "StartProduct"));
+        Assert.Equal(PerformerStatus.Accepted, (await ReadAsync(referral)).Performers.Single().Status);
+
+        var start = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, Today, bsn, identificatie: "S-2")), Xml);
+        Assert.Equal(["0200"], RetourCodes(start.Body, "StartProduct"));
+        var stop = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Stop(nummer, Today, Today.AddDays(-1), "02", bsn)), Xml);
+        Assert.Equal(["0001"], RetourCodes(stop.Body, "StopProduct"));
+        Assert.Equal(PerformerStatus.Started, (await ReadAsync(referral)).Performers.Single().Status);
+    }
+
+    [Fact]
     public async Task Unauthenticated_oversized_and_other_channel_calls_are_refused_in_plain_text()
     {
         var (_, bsn, _, nummer) = await DeliveredToBrugAsync();

@@ -68,7 +68,7 @@ public static class CareRelationships
     public static bool ServesMunicipality(Party party, string municipalityCode)
     {
         ArgumentNullException.ThrowIfNull(party);
-        return party.Kind is PartyKind.SocialService or PartyKind.Wijkteam && party.MunicipalityCodes.Contains(municipalityCode);
+        return RelationshipRules.ServesMunicipalities(party.Kind) && party.MunicipalityCodes.Contains(municipalityCode);
     }
 
     /// <summary>

@@ -51,7 +51,7 @@ public static class ClientFacts
             return null;
         }
 
-        if (school is null || school.Kind != PartyKind.School)
+        if (school is null || !RelationshipRules.MayBeSchoolOfRecord(school.Kind))
         {
             v.Add(ErrorReasons.UnknownParty, prefix + "school", prefix + "school must name a school the hub knows.");
             return null;

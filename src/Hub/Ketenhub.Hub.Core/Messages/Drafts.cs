@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Journeys;
 
@@ -81,7 +82,7 @@ internal static class CoachRules
         {
             validator.Add(ErrorReasons.UnknownParty, field + ".party", $"{field}.party names a party the hub does not know.");
         }
-        else if (party.Kind != PartyKind.CareProvider)
+        else if (!RelationshipRules.MayEmployCoach(party.Kind))
         {
             validator.Add(ErrorReasons.CoachPartyNotProvider, field + ".party", $"{field}.party must be a care provider.");
         }

@@ -492,12 +492,12 @@ public sealed partial class Messaging(
         };
         var ended = ending.Select(role => role with { Until = effective < role.From ? role.From : effective, Source = transitionId }).ToList();
         var begun = new List<ClientRole>();
-        if (kind == TransitionKind.ProviderChange && to is not null && to.Kind == PartyKind.CareProvider)
+        if (kind == TransitionKind.ProviderChange && to is not null && RelationshipRules.GainsRoleByProviderChange(to.Kind))
         {
             begun.Add(new ClientRole(Ids.New("rol", time), client.Id, to.Id, RoleKind.Provider, effective, null, transitionId));
         }
 
-        if (kind == TransitionKind.SchoolLeaver18 && to is not null && to.Kind == PartyKind.SocialService)
+        if (kind == TransitionKind.SchoolLeaver18 && to is not null && RelationshipRules.GainsRoleBySchoolLeaving(to.Kind))
         {
             begun.Add(new ClientRole(Ids.New("rol", time), client.Id, to.Id, RoleKind.SocialService, effective, null, transitionId));
         }
