@@ -43,6 +43,7 @@ public static class HubCoreRegistration
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsentOptions>>().Value);
         services.AddSingleton(sp => new BsnHasher(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.BsnLookupKey)));
         services.AddSingleton(sp => BsnProtector.FromOptions(sp.GetRequiredService<IOptions<BsnEncryptionOptions>>().Value));
+        services.AddSingleton(sp => FreeTextProtector.FromOptions(sp.GetRequiredService<IOptions<BsnEncryptionOptions>>().Value));
         services.AddSingleton(sp => new ClientPseudonyms(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.PseudonymKey)));
         services.AddSingleton(sp => new DateLimits(sp.GetRequiredService<IOptions<HubOptions>>().Value.DateHorizon));
         services.AddSingleton<ClientDisclosure>();

@@ -123,6 +123,16 @@ internal sealed class ConnectionContext : IDisposable
         return _jsonMarker;
     }
 
+    /// <summary>
+    /// <see cref="Json{T}"/>, sealed by <paramref name="protector"/> for <paramref name="place"/> when one is given: the
+    /// value to bind for a document with free text about a client.
+    /// </summary>
+    public object SealedJson<T>(T value, JsonTypeInfo<T> type, IDocumentProtector? protector, string place)
+    {
+        var marker = Json(value, type);
+        return protector is null ? marker : protector.Protect(place, _jsonBuffer.WrittenSpan);
+    }
+
     /// <summary>Runs a statement that returns no rows (or whose rows are not needed); returns the rows it changed.</summary>
     public int Execute(string sql, params ReadOnlySpan<object?> args)
     {
@@ -312,6 +322,25 @@ internal sealed class ConnectionContext : IDisposable
         public readonly T Json<T>(int column, JsonTypeInfo<T> type) =>
             JsonSerializer.Deserialize(raw.sqlite3_column_blob(_statement, column), type)
             ?? throw new InvalidOperationException("A stored entity body is empty.");
+
+        /// <summary>A column's bytes, copied.</summary>
+        public readonly byte[] Bytes(int column) => raw.sqlite3_column_blob(_statement, column).ToArray();
+
+        /// <summary>A sealed JSON document column (see <see cref="SealedJson{T}"/>), opened and deserialised.</summary>
+        public readonly T OpenedJson<T>(int column, JsonTypeInfo<T> type, IDocumentProtector? protector, string place)
+        {
+            if (protector is null)
+            {
+                return Json(column, type);
+            }
+
+            var plain = protector.Unprotect(place, raw.sqlite3_column_blob(_statement, column));
+            return JsonSerializer.Deserialize(plain.Span, type) ?? throw new InvalidOperationException("A stored entity body is empty.");
+        }
+
+        /// <summary>A sealed text column, opened.</summary>
+        public readonly string OpenedText(int column, IDocumentProtector? protector, string place) =>
+            protector is null ? Text(column) : System.Text.Encoding.UTF8.GetString(protector.Unprotect(place, raw.sqlite3_column_blob(_statement, column)).Span);
 
         public readonly void Dispose() => raw.sqlite3_reset(_statement);
     }

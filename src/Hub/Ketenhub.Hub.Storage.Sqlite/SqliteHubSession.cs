@@ -18,16 +18,19 @@ internal sealed class SqliteHubSession : IHubSession
     private readonly ConnectionContext _db;
     private readonly bool _readOnly;
     private readonly ClientCache? _cache;
+    private readonly IDocumentProtector? _protector;
     private bool _closed;
 
     /// <param name="db">The connection of this read or of the writer.</param>
     /// <param name="readOnly">A read session: writes throw.</param>
     /// <param name="cache">The writer's client cache; null for reads.</param>
-    internal SqliteHubSession(ConnectionContext db, bool readOnly, ClientCache? cache = null)
+    /// <param name="protector">Seals documents with free text about a client; null stores them plain.</param>
+    internal SqliteHubSession(ConnectionContext db, bool readOnly, ClientCache? cache = null, IDocumentProtector? protector = null)
     {
         _db = db;
         _readOnly = readOnly;
         _cache = cache;
+        _protector = protector;
     }
 
     /// <summary>Ends the session: the work it was given has returned.</summary>
@@ -43,7 +46,7 @@ internal sealed class SqliteHubSession : IHubSession
         using var rows = Read().Query(
             "SELECT body_hash, result_json FROM requests WHERE caller = $caller AND operation = $operation AND request_id = $request_id;",
             caller, operation, requestId);
-        return rows.Next() ? new StoredRequest(rows.Text(0), rows.Text(1)) : null;
+        return rows.Next() ? new StoredRequest(rows.Text(0), rows.OpenedText(1, _protector, RequestPlace(caller, operation, requestId))) : null;
     }
 
     public void SaveRequest(string caller, string operation, string requestId, StoredRequest request, DateTimeOffset time)
@@ -57,7 +60,7 @@ internal sealed class SqliteHubSession : IHubSession
             ON CONFLICT (caller, operation, request_id) DO UPDATE SET
                 body_hash = excluded.body_hash, result_json = excluded.result_json, create_time = excluded.create_time;
             """,
-            caller, operation, requestId, request.BodyHash, request.ResultJson, time.UtcTicks);
+            caller, operation, requestId, request.BodyHash, Seal(RequestPlace(caller, operation, requestId), request.ResultJson), time.UtcTicks);
     }
 
     // ----- Clients and roles
@@ -191,43 +194,43 @@ internal sealed class SqliteHubSession : IHubSession
     // ----- Messages
 
     public ReferralRecord? FindReferral(string id) =>
-        Read().QueryOne(StoreJson.Default.ReferralRecord, "SELECT json FROM referrals WHERE id = $id;", id);
+        FindSealed("referrals", id, StoreJson.Default.ReferralRecord);
 
     public void InsertReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        InsertDocument("referrals", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord);
+        InsertDocument("referrals", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
     }
 
     public void UpdateReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        UpdateDocument("referrals", "referral", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord);
+        UpdateDocument("referrals", "referral", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
     }
 
     public TransitionRecord? FindTransition(string id) =>
-        Read().QueryOne(StoreJson.Default.TransitionRecord, "SELECT json FROM transitions WHERE id = $id;", id);
+        FindSealed("transitions", id, StoreJson.Default.TransitionRecord);
 
     public void InsertTransition(TransitionRecord transition)
     {
         ArgumentNullException.ThrowIfNull(transition);
-        InsertDocument("transitions", transition.Id, transition.ClientId, transition, StoreJson.Default.TransitionRecord);
+        InsertDocument("transitions", transition.Id, transition.ClientId, transition, StoreJson.Default.TransitionRecord, sealDocument: true);
     }
 
     public SignalRecord? FindSignal(string id) =>
-        Read().QueryOne(StoreJson.Default.SignalRecord, "SELECT json FROM signals WHERE id = $id;", id);
+        FindSealed("signals", id, StoreJson.Default.SignalRecord);
 
     public void InsertSignal(SignalRecord signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        InsertDocument("signals", signal.Id, signal.ClientId, signal, StoreJson.Default.SignalRecord);
+        InsertDocument("signals", signal.Id, signal.ClientId, signal, StoreJson.Default.SignalRecord, sealDocument: true);
     }
 
     public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) =>
-        Read().QueryList(StoreJson.Default.ReferralRecord, "SELECT json FROM referrals WHERE client_id = $client_id ORDER BY rowid;", clientId);
+        ListSealed("referrals", clientId, StoreJson.Default.ReferralRecord);
 
     public IReadOnlyList<SignalRecord> GetSignalsForClient(string clientId) =>
-        Read().QueryList(StoreJson.Default.SignalRecord, "SELECT json FROM signals WHERE client_id = $client_id ORDER BY rowid;", clientId);
+        ListSealed("signals", clientId, StoreJson.Default.SignalRecord);
 
     // ----- Deliveries
 
@@ -561,18 +564,88 @@ internal sealed class SqliteHubSession : IHubSession
         return db;
     }
 
-    // Roles, coach assignments, consents and messages are documents: (id, client_id, json).
-    private void InsertDocument<T>(string table, string id, string clientId, T value, JsonTypeInfo<T> type)
+    // Roles, coach assignments, consents and messages are documents: (id, client_id, json). Messages carry free text
+    // about the client and are sealed (see IDocumentProtector), bound to their table and id.
+    private void InsertDocument<T>(string table, string id, string clientId, T value, JsonTypeInfo<T> type, bool sealDocument = false)
     {
         var db = Write();
-        db.Execute($"INSERT INTO {table} (id, client_id, json) VALUES ($id, $client_id, $json);", id, clientId, db.Json(value, type));
+        db.Execute($"INSERT INTO {table} (id, client_id, json) VALUES ($id, $client_id, $json);", id, clientId, sealDocument ? db.SealedJson(value, type, _protector, table + "/" + id) : db.Json(value, type));
     }
 
-    private void UpdateDocument<T>(string table, string what, string id, string clientId, T value, JsonTypeInfo<T> type)
+    private void UpdateDocument<T>(string table, string what, string id, string clientId, T value, JsonTypeInfo<T> type, bool sealDocument = false)
     {
         var db = Write();
-        var changed = db.Execute($"UPDATE {table} SET client_id = $client_id, json = $json WHERE id = $id;", clientId, db.Json(value, type), id);
+        var changed = db.Execute($"UPDATE {table} SET client_id = $client_id, json = $json WHERE id = $id;", clientId, sealDocument ? db.SealedJson(value, type, _protector, table + "/" + id) : db.Json(value, type), id);
         EnsureUpdated(changed, what, id);
+    }
+
+    private T? FindSealed<T>(string table, string id, JsonTypeInfo<T> type)
+        where T : class
+    {
+        using var rows = Read().Query($"SELECT json FROM {table} WHERE id = $id;", id);
+        return rows.Next() ? rows.OpenedJson(0, type, _protector, table + "/" + id) : null;
+    }
+
+    private List<T> ListSealed<T>(string table, string clientId, JsonTypeInfo<T> type)
+    {
+        using var rows = Read().Query($"SELECT id, json FROM {table} WHERE client_id = $client_id ORDER BY rowid;", clientId);
+        var list = new List<T>();
+        while (rows.Next())
+        {
+            list.Add(rows.OpenedJson(1, type, _protector, table + "/" + rows.Text(0)));
+        }
+
+        return list;
+    }
+
+    private string Seal(string place, string json) =>
+        _protector is null ? json : _protector.Protect(place, System.Text.Encoding.UTF8.GetBytes(json));
+
+    private static string RequestPlace(string caller, string operation, string requestId) => $"requests/{caller}/{operation}/{requestId}";
+
+    /// <summary>
+    /// Rewrites the sealed documents of <paramref name="table"/> (referrals, transitions, signals or requests) among
+    /// the next <paramref name="limit"/> rows after rowid <paramref name="afterRowId"/> that are not sealed under the
+    /// active key. Returns the last rowid looked at (null when there was none), how many rows were looked at and how
+    /// many were rewritten.
+    /// </summary>
+    internal (long? Last, int Examined, int Rewritten) ResealPage(string table, long afterRowId, int limit)
+    {
+        var protector = _protector ?? throw new InvalidOperationException("The store seals no documents.");
+        var requests = table == "requests";
+        if (!requests && table is not ("referrals" or "transitions" or "signals"))
+        {
+            throw new ArgumentException("Only referrals, transitions, signals and requests are sealed.", nameof(table));
+        }
+
+        var db = Write();
+        var page = new List<(long RowId, string Place, byte[] Stored)>();
+        var sql = requests
+            ? "SELECT rowid, caller, operation, request_id, result_json FROM requests WHERE rowid > $after ORDER BY rowid LIMIT $limit;"
+            : $"SELECT rowid, id, '', '', json FROM {table} WHERE rowid > $after ORDER BY rowid LIMIT $limit;";
+        using (var rows = db.Query(sql, afterRowId, limit))
+        {
+            while (rows.Next())
+            {
+                var place = requests ? RequestPlace(rows.Text(1), rows.Text(2), rows.Text(3)) : table + "/" + rows.Text(1);
+                page.Add((rows.Int64(0), place, rows.Bytes(4)));
+            }
+        }
+
+        var rewritten = 0;
+        foreach (var (rowId, place, stored) in page)
+        {
+            if (protector.IsCurrent(stored))
+            {
+                continue;
+            }
+
+            var resealed = protector.Protect(place, protector.Unprotect(place, stored).Span);
+            db.Execute(requests ? "UPDATE requests SET result_json = $json WHERE rowid = $rowid;" : $"UPDATE {table} SET json = $json WHERE rowid = $rowid;", resealed, rowId);
+            rewritten++;
+        }
+
+        return (page.Count > 0 ? page[^1].RowId : null, page.Count, rewritten);
     }
 
     private static void EnsureUpdated(int changed, string what, string id)

@@ -126,6 +126,37 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     public string DatabasePath => _path;
 
     /// <inheritdoc />
+    public async Task<DocumentResealing> ResealDocumentsAsync(CancellationToken cancellationToken = default)
+    {
+        const int PageSize = 200;
+        if (_options.DocumentProtector is null)
+        {
+            throw new InvalidOperationException("The store seals no documents: set SqliteStoreOptions.DocumentProtector.");
+        }
+
+        var examined = 0;
+        var rewritten = 0;
+        foreach (var table in new[] { "referrals", "transitions", "signals", "requests" })
+        {
+            var after = 0L;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (last, count, changed) = await WriteAsync(session => ((SqliteHubSession)session).ResealPage(table, after, PageSize), cancellationToken).ConfigureAwait(false);
+                examined += count;
+                rewritten += changed;
+                if (last is null || count < PageSize)
+                {
+                    break;
+                }
+
+                after = last.Value;
+            }
+        }
+
+        return new DocumentResealing(examined, rewritten);
+    }
+
     public Task<T> WriteAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default) =>
         Enqueue(work, replayable: false, cancellationToken);
 
@@ -243,7 +274,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         try
         {
             StoreErrors.Translate(() => context.Execute("BEGIN DEFERRED;"));
-            var session = new SqliteHubSession(context, readOnly: true);
+            var session = new SqliteHubSession(context, readOnly: true, protector: _options.DocumentProtector);
             T result;
             try
             {
@@ -614,7 +645,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     /// <summary>Runs one item of a group, without a savepoint of its own.</summary>
     private Outcome RunBare(ConnectionContext db, WriteItem item)
     {
-        var session = new SqliteHubSession(db, readOnly: false, _clientCache);
+        var session = new SqliteHubSession(db, readOnly: false, _clientCache, _options.DocumentProtector);
         try
         {
             item.Run(session);
@@ -640,7 +671,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     private bool RunInSavepoint(ConnectionContext db, WriteItem item)
     {
         db.Execute("SAVEPOINT item;");
-        var session = new SqliteHubSession(db, readOnly: false, _clientCache);
+        var session = new SqliteHubSession(db, readOnly: false, _clientCache, _options.DocumentProtector);
         try
         {
             item.Run(session);

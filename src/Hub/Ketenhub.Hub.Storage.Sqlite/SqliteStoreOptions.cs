@@ -25,6 +25,13 @@ public sealed record SqliteStoreOptions
     /// </summary>
     public bool SyncOnSeparateThread { get; init; } = true;
 
+    /// <summary>
+    /// Seals the documents that carry free text about a client (referrals, transitions, signals, stored answers of
+    /// writes) before they are written, and opens them when read. Null stores them as plain JSON (tests of the store
+    /// itself); the hub always sets it.
+    /// </summary>
+    public IDocumentProtector? DocumentProtector { get; init; }
+
     /// <summary>How the syncer syncs the WAL file; tests replace it to hold or fail a sync.</summary>
     internal Action<FileStream> SyncWal { get; init; } = static wal => wal.Flush(flushToDisk: true);
 

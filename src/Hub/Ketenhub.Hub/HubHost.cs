@@ -57,7 +57,7 @@ public static partial class HubHost
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             return new SqliteHubStore(
-                new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize },
+                new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize, DocumentProtector = new Ketenhub.Hub.Clients.DeferredDocumentProtector(sp.GetRequiredService<Ketenhub.Hub.Clients.FreeTextProtector>) },
                 sp.GetRequiredService<TimeProvider>());
         });
         builder.AddKetenhubIdentity();

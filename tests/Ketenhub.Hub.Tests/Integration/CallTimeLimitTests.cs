@@ -54,6 +54,8 @@ public sealed class CallTimeLimitTests
     {
         public Task<T> WriteAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default) => inner.WriteAsync(work, cancellationToken);
 
+        public Task<DocumentResealing> ResealDocumentsAsync(CancellationToken cancellationToken = default) => inner.ResealDocumentsAsync(cancellationToken);
+
         public async Task<T> ReadAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default)
         {
             await gate.PassAsync(cancellationToken);

@@ -41,5 +41,7 @@ public sealed class HealthTests
         public Task<T> WriteAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default) => throw new IOException("disk gone");
 
         public Task<T> ReadAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default) => throw new IOException("disk gone");
+
+        public Task<DocumentResealing> ResealDocumentsAsync(CancellationToken cancellationToken = default) => throw new IOException("disk gone");
     }
 }

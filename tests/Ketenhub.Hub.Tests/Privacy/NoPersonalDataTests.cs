@@ -18,7 +18,7 @@ public sealed class NoPersonalDataCollection;
 /// to every activity and metric, and fails if a valid BSN or a client's name shows up anywhere in that output.
 /// It also fails if a BSN the scenarios sent is in plain text anywhere in the SQLite database: every column of
 /// every table (including the stored answers of idempotent requests) and the raw bytes of the database file and
-/// its WAL. (Names can be in the database: they are part of the free text of messages the hub must deliver.)
+/// its WAL. (Free text, where names occur, is sealed at rest: see FreeTextAtRestTests.)
 /// </summary>
 [Collection(nameof(NoPersonalDataCollection))]
 public sealed partial class NoPersonalDataTests

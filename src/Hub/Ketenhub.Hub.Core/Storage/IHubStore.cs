@@ -33,7 +33,16 @@ public interface IHubStore
         WriteAsync(work, cancellationToken);
 
     Task<T> ReadAsync<T>(Func<IHubSession, T> work, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rewrites every stored document sealed under a key other than the active one (see <see cref="IDocumentProtector"/>),
+    /// a page per transaction, after a new key was made active. Safe to run while the hub serves and to repeat.
+    /// </summary>
+    Task<DocumentResealing> ResealDocumentsAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>The outcome of <see cref="IHubStore.ResealDocumentsAsync"/>: documents looked at and rewritten.</summary>
+public sealed record DocumentResealing(int Examined, int Rewritten);
 
 /// <summary>A stored answer to an idempotent request.</summary>
 public sealed record StoredRequest(string BodyHash, string ResultJson);

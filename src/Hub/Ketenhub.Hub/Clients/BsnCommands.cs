@@ -3,8 +3,8 @@ using Ketenhub.Hub.Clients;
 namespace Ketenhub.Hub.Host.Clients;
 
 /// <summary>
-/// The hub's command-line modes: <c>Ketenhub.Hub reencrypt-bsn</c> rewrites every stored BSN under the active key
-/// of <c>Hub:BsnEncryption</c> and exits (0 when done). Run it after making a new key active, with the old
+/// The hub's command-line modes: <c>Ketenhub.Hub reencrypt-bsn</c> rewrites every stored BSN, and every stored
+/// document with free text about a client, under the active key of <c>Hub:BsnEncryption</c> and exits (0 when done). Run it after making a new key active, with the old
 /// keys still configured; afterwards the old keys can be removed.
 /// </summary>
 public static partial class HubCommandLine
@@ -29,6 +29,8 @@ public static partial class HubCommandLine
         {
             var result = await rotation.ReencryptAllAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
             LogDone(logger, result.Rewritten, result.Examined, protector.ActiveKeyId);
+            var documents = await app.Services.GetRequiredService<Storage.IHubStore>().ResealDocumentsAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            LogDocumentsDone(logger, documents.Rewritten, documents.Examined, protector.ActiveKeyId);
             return 0;
         }
         catch (Common.HubException ex) when (ex.Reason == Common.ErrorReasons.BsnKeyUnavailable)
@@ -43,6 +45,9 @@ public static partial class HubCommandLine
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Re-encrypted {Rewritten} of {Examined} stored BSNs under key '{KeyId}'")]
     private static partial void LogDone(ILogger logger, int rewritten, int examined, string keyId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Re-encrypted {Rewritten} of {Examined} stored documents with free text under key '{KeyId}'")]
+    private static partial void LogDocumentsDone(ILogger logger, int rewritten, int examined, string keyId);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Re-encryption stopped ({Reason}): a stored BSN uses a key that is not configured under Hub:BsnEncryption:Keys; earlier pages are rewritten, nothing else changed")]
     private static partial void LogKeyMissing(ILogger logger, string reason);
