@@ -81,6 +81,15 @@ public static partial class HubHost
                 new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize },
                 sp.GetRequiredService<TimeProvider>());
         });
+        services.AddOptions<AuditCheckpointOptions>()
+            .BindChecked(builder.Configuration, AuditCheckpointOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditCheckpointOptions>, AuditCheckpointOptionsValidator>();
+        services.AddSingleton<AuditCheckpointSetup>();
+        services.AddSingleton<Ketenhub.Hub.Audit.IAuditCheckpointSource>(sp => sp.GetRequiredService<AuditCheckpointSetup>());
+        services.AddSingleton<AuditCheckpointWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointWriter>());
         builder.AddKetenhubIdentity();
         services.AddSingleton<Actors>();
         services.AddSingleton<ReferralCommands>();
