@@ -85,6 +85,19 @@ public sealed class HubProcess : IDisposable
         return (parties, routing);
     }
 
+    /// <summary>An audit checkpoint signing key (ECDSA P-256, PKCS#8 PEM) in <see cref="ConfigDirectory"/>, made once per process.</summary>
+    public string CheckpointKeyFile()
+    {
+        var path = Path.Combine(ConfigDirectory, "audit-checkpoint-key.pem");
+        if (!File.Exists(path))
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
+        }
+
+        return path;
+    }
+
     private static string WithoutDemoMark(string json)
     {
         var own = System.Text.RegularExpressions.Regex.Replace(json, @"^\s*""demo""\s*:\s*true\s*,[ \t]*\r?\n", string.Empty, System.Text.RegularExpressions.RegexOptions.Multiline);
@@ -214,6 +227,12 @@ public sealed class HubProcess : IDisposable
             var (parties, routing) = WriteOwnConfigurationFiles();
             start.Environment["Hub__PartiesFile"] = parties;
             start.Environment["Hub__RoutingFile"] = routing;
+        }
+
+        if (!IsDevelopment && !_settings.Keys.Any(k => k.StartsWith("Hub:Audit:Checkpoints:", StringComparison.OrdinalIgnoreCase)))
+        {
+            // Outside Development the hub signs audit checkpoints with a key it is given.
+            start.Environment["Hub__Audit__Checkpoints__SigningKeyFile"] = CheckpointKeyFile();
         }
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = Address.ToString().TrimEnd('/');
         start.Environment["Storage__DataDirectory"] = DataDirectory;
