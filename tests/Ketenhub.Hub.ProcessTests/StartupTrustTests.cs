@@ -141,6 +141,35 @@ public sealed class StartupTrustTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Production_WithoutACheckpointKey_RefusesToStart_UnlessCheckpointsAreSwitchedOff()
+    {
+        using var tokens = new TestTokens();
+        var settings = ProductionSettings(tokens);
+        settings["Hub:Audit:Checkpoints:Interval"] = "00:01:00";
+        using (var refused = new HubProcess(environment: "Production", settings: settings))
+        {
+            refused.Start();
+            var exitCode = await refused.WaitForExitAsync(ExitTimeout);
+
+            output.WriteLine(refused.Output);
+            Assert.Equal(1, exitCode);
+            Assert.Contains("Ketenhub cannot start: Hub:Audit:Checkpoints:SigningKeyFile is missing", refused.Output, StringComparison.Ordinal);
+        }
+
+        settings["Hub:Audit:Checkpoints:Enabled"] = "false";
+        using var hub = new HubProcess(environment: "Production", settings: settings);
+        try
+        {
+            await hub.StartAsync();
+            Assert.Contains("Audit checkpoints are switched off", hub.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            output.WriteLine(hub.Output);
+        }
+    }
+
+    [Fact]
     public async Task TheDatabaseTheHubCreates_IsReadableByItsUserOnly()
     {
         if (OperatingSystem.IsWindows())

@@ -187,6 +187,12 @@ public sealed class AuditCheckpointTests : IDisposable
         var (code, output) = await VerifyAsync(_hub.DataDirectory);
         Assert.Equal(AuditVerifyCommand.Intact, code);
         Assert.Contains($"It matches all 2 checkpoints in {CheckpointFile}; the newest vouches for event {moved}", output, StringComparison.Ordinal);
+
+        // At shutdown the head is signed once more, if it moved.
+        await MakeEventsAsync(1);
+        var last = HeadSequence(DatabasePath);
+        await Writer.StopAsync(CancellationToken.None);
+        Assert.Equal([head, moved, last], AuditCheckpointFile.Read(CheckpointFolder, key).Checkpoints.Select(c => c.Sequence));
     }
 
     [Theory]
