@@ -81,15 +81,6 @@ public static partial class HubHost
                 new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize },
                 sp.GetRequiredService<TimeProvider>());
         });
-        services.AddOptions<AuditCheckpointOptions>()
-            .BindChecked(builder.Configuration, AuditCheckpointOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuditCheckpointOptions>, AuditCheckpointOptionsValidator>();
-        services.AddSingleton<AuditCheckpointSetup>();
-        services.AddSingleton<Ketenhub.Hub.Audit.IAuditCheckpointSource>(sp => sp.GetRequiredService<AuditCheckpointSetup>());
-        services.AddSingleton<AuditCheckpointWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointWriter>());
         builder.AddKetenhubIdentity();
         services.AddSingleton<Actors>();
         services.AddSingleton<ReferralCommands>();
@@ -101,6 +92,17 @@ public static partial class HubHost
         services.AddSingleton<IValidateOptions<CallLimitOptions>, CallLimitOptionsValidator>();
         services.AddSingleton<PartyRateLimiter>();
         services.AddHostedService<StartupCheck>();
+
+        // Signed checkpoints of the audit head, after the start-up check (which opens the store).
+        services.AddOptions<AuditCheckpointOptions>()
+            .BindChecked(builder.Configuration, AuditCheckpointOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditCheckpointOptions>, AuditCheckpointOptionsValidator>();
+        services.AddSingleton<AuditCheckpointSetup>();
+        services.AddSingleton<Ketenhub.Hub.Audit.IAuditCheckpointSource>(sp => sp.GetRequiredService<AuditCheckpointSetup>());
+        services.AddSingleton<AuditCheckpointWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointWriter>());
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
