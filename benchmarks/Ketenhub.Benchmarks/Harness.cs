@@ -60,6 +60,11 @@ public static class Harness
                 hubSettings[key] = value;
             }
 
+            foreach (var (key, value) in ProductionFiles(hubDll, dataDir))
+            {
+                hubSettings[key] = value;
+            }
+
             var hubStart = ServerProcess.StartAsync("hub", Path.GetDirectoryName(hubDll)!, [dotnet, hubDll], hubSettings);
             var bareStart = ServerProcess.StartAsync(
                 "bare",
@@ -216,6 +221,34 @@ public static class Harness
     }
 
     /// <summary>The <c>dotnet</c> host that runs this harness (…/dotnet next to shared/Microsoft.NETCore.App/x.y.z).</summary>
+    /// <summary>
+    /// What a production hub needs besides keys and identity: parties and routing rules of its own (the demo files,
+    /// copied without their "demo": true mark, which a production hub refuses) and an audit checkpoint signing key,
+    /// all in the benchmark's data folder.
+    /// </summary>
+    private static Dictionary<string, string?> ProductionFiles(string hubDll, string dataDir)
+    {
+        var demo = Path.Combine(Path.GetDirectoryName(hubDll)!, "config");
+        var settings = new Dictionary<string, string?>();
+        foreach (var (name, setting) in new[] { ("parties.json", "Hub__PartiesFile"), ("routing.json", "Hub__RoutingFile") })
+        {
+            var own = Path.Combine(dataDir, "bench-" + name);
+            var text = System.Text.RegularExpressions.Regex.Replace(
+                File.ReadAllText(Path.Combine(demo, name)), @"^\s*""demo""\s*:\s*true\s*,[ \t]*\r?\n", string.Empty, System.Text.RegularExpressions.RegexOptions.Multiline);
+            File.WriteAllText(own, text);
+            settings[setting] = own;
+        }
+
+        var keyFile = Path.Combine(dataDir, "bench-checkpoint-key.pem");
+        using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+        {
+            File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        }
+
+        settings["Hub__Audit__Checkpoints__SigningKeyFile"] = keyFile;
+        return settings;
+    }
+
     private static string DotnetHost()
     {
         var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));

@@ -36,6 +36,22 @@ public class PartyConfigLoaderTests
         }
     }
 
+    [Fact]
+    public void DemoMark_IsReadFromTheTopLevel_AndMustBeABoolean()
+    {
+        Assert.False(Parse(ValidJson).IsDemo);
+        Assert.True(Parse("""{ "demo": true, "parties": [] }""").IsDemo);
+        Assert.False(Parse("""{ "demo": false, "parties": [] }""").IsDemo);
+        AssertSingleError(Errors("""{ "demo": "yes", "parties": [] }"""), "field 'demo'", "must be true or false");
+    }
+
+    [Fact]
+    public void TheShippedDemoParties_AreMarkedAsDemo()
+    {
+        var path = Path.Combine(TestData.RepositoryRoot(), "src", "Hub", "Ketenhub.Hub", "config", "parties.json");
+        Assert.True(PartyConfigLoader.LoadFile(path).IsDemo);
+    }
+
     /// <summary>
     /// A malformed required identifier is reported twice: once as malformed and once as missing, because the
     /// kind check sees no valid value. Every error still names the party and the field.

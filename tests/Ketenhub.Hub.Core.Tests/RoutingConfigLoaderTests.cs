@@ -1,4 +1,5 @@
 using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Parties;
 using Ketenhub.Hub.Routing;
 
 namespace Ketenhub.Hub.Core.Tests;
@@ -98,6 +99,23 @@ public class RoutingConfigLoaderTests
         Assert.Equal(TimeSpan.FromDays(2), leaver.AcknowledgeWithin);
         Assert.Equal(new EscalationTarget(TargetKind.Coach, null), leaver.EscalateTo);
         Assert.Equal("coach", leaver.EscalateTo!.Code);
+    }
+
+    [Fact]
+    public void DemoMark_IsReadFromTheTopLevel_AndMustBeABoolean()
+    {
+        Assert.False(Parse("""{ "rules": [] }""").IsDemo);
+        Assert.True(Parse("""{ "demo": true, "rules": [] }""").IsDemo);
+        var error = Assert.Single(Errors("""{ "demo": 1, "rules": [] }"""));
+        Assert.Contains("field 'demo': must be true or false", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheShippedDemoRules_AreMarkedAsDemo()
+    {
+        var root = Path.Combine(TestData.RepositoryRoot(), "src", "Hub", "Ketenhub.Hub", "config");
+        var parties = PartyConfigLoader.LoadFile(Path.Combine(root, "parties.json"));
+        Assert.True(RoutingConfigLoader.LoadFile(Path.Combine(root, "routing.json"), parties).IsDemo);
     }
 
     [Fact]

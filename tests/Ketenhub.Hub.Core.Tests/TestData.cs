@@ -12,6 +12,18 @@ namespace Ketenhub.Hub.Core.Tests;
 /// </summary>
 internal static class TestData
 {
+    /// <summary>The repository's root folder (the one with Hub.sln) above the test's output.</summary>
+    public static string RepositoryRoot()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Hub.sln")))
+        {
+            root = root.Parent;
+        }
+
+        return root?.FullName ?? throw new InvalidOperationException("The tests do not run inside the repository.");
+    }
+
     /// <summary>A Tuesday morning in winter (CET, UTC+1): 2025-01-14 10:00 in Amsterdam.</summary>
     public static readonly DateTimeOffset Now = new(2025, 1, 14, 9, 0, 0, TimeSpan.Zero);
 

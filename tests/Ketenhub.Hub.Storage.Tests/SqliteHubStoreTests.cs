@@ -42,6 +42,28 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
     }
 
     [Fact]
+    public async Task NewStore_CreatesItsFolderAndFiles_ReadableByTheOwnerOnly()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var nested = Path.Combine(DataDirectory, "private");
+        const UnixFileMode ownerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+        await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = nested });
+        await store.WriteAsync(s => { s.InsertClient(Client()); return 0; });
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(nested));
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            Assert.True(File.Exists(store.DatabasePath + suffix), suffix);
+            Assert.Equal(ownerFile, File.GetUnixFileMode(store.DatabasePath + suffix));
+        }
+    }
+
+    [Fact]
     public void Options_WithoutDirectory_AreRejected()
     {
         Assert.Throws<ArgumentException>(() => new SqliteHubStore(new SqliteStoreOptions { DataDirectory = " " }));

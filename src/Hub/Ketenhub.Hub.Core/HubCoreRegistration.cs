@@ -1,5 +1,6 @@
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Messages;
@@ -18,28 +19,28 @@ public static class HubCoreRegistration
     public static IServiceCollection AddKetenhubCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<HubOptions>()
-            .Bind(configuration.GetSection(HubOptions.Section))
+            .BindChecked(configuration, HubOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => IsBase64Key(o.BsnLookupKey, 16), $"{HubOptions.Section}:{nameof(HubOptions.BsnLookupKey)} must be base64 of at least 16 bytes.")
             .Validate(o => IsBase64Key(o.PseudonymKey, 32), $"{HubOptions.Section}:{nameof(HubOptions.PseudonymKey)} must be base64 of at least 32 bytes.")
             .ValidateOnStart();
         services.AddOptions<BsnEncryptionOptions>()
-            .Bind(configuration.GetSection(BsnEncryptionOptions.Section))
+            .BindChecked(configuration, BsnEncryptionOptions.Section)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<BsnEncryptionOptions>, BsnEncryptionOptionsValidator>();
         services.AddOptions<ConsentOptions>()
-            .Bind(configuration.GetSection(HubOptions.Section + ":Consent"))
+            .BindChecked(configuration, HubOptions.Section + ":Consent")
             .Validate(o => o.ComingOfAgeGracePeriod >= TimeSpan.Zero && o.DefaultAwaitConsent > TimeSpan.Zero, $"{HubOptions.Section}:Consent has a negative grace period or a non-positive wait.")
             .ValidateOnStart();
 
         services.AddOptions<AuditOptions>()
-            .Bind(configuration.GetSection(AuditOptions.Section))
+            .BindChecked(configuration, AuditOptions.Section)
             .Validate(o => string.IsNullOrEmpty(o.PseudonymKey) || IsBase64Key(o.PseudonymKey, 16), $"{AuditOptions.Section}:{nameof(AuditOptions.PseudonymKey)} must be base64 of at least 16 bytes, or empty.")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => PartyConfigLoader.LoadFile(Resolve(sp.GetRequiredService<IOptions<HubOptions>>().Value.PartiesFile)));
-        services.AddSingleton(sp => RoutingConfigLoader.LoadFile(Resolve(sp.GetRequiredService<IOptions<HubOptions>>().Value.RoutingFile), sp.GetRequiredService<PartyDirectory>()));
+        services.AddSingleton(sp => PartyConfigLoader.LoadFile(Resolve(PartiesFile(sp.GetRequiredService<IConfiguration>()))));
+        services.AddSingleton(sp => RoutingConfigLoader.LoadFile(Resolve(RoutingFile(sp.GetRequiredService<IConfiguration>())), sp.GetRequiredService<PartyDirectory>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsentOptions>>().Value);
         services.AddSingleton(sp => new BsnHasher(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.BsnLookupKey)));
         services.AddSingleton(sp => BsnProtector.FromOptions(sp.GetRequiredService<IOptions<BsnEncryptionOptions>>().Value));
@@ -71,6 +72,17 @@ public static class HubCoreRegistration
         services.AddHostedService<ScheduledWorkService>();
         return services;
     }
+
+    /// <summary>
+    /// The configured parties file (<c>Hub:PartiesFile</c>), read on its own so that the file is loaded and checked
+    /// even when another of the hub's settings is wrong (start-up reports all problems at once).
+    /// </summary>
+    public static string PartiesFile(IConfiguration configuration) =>
+        configuration[$"{HubOptions.Section}:{nameof(HubOptions.PartiesFile)}"] ?? new HubOptions().PartiesFile;
+
+    /// <summary>The configured routing rules file (<c>Hub:RoutingFile</c>); see <see cref="PartiesFile"/>.</summary>
+    public static string RoutingFile(IConfiguration configuration) =>
+        configuration[$"{HubOptions.Section}:{nameof(HubOptions.RoutingFile)}"] ?? new HubOptions().RoutingFile;
 
     /// <summary>Relative configuration paths are relative to the application's folder.</summary>
     public static string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path);

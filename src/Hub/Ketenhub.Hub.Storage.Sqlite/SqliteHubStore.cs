@@ -67,8 +67,9 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         options.Validate();
         _options = options;
 
-        Directory.CreateDirectory(options.DataDirectory);
+        PrivateFiles.CreateFolder(options.DataDirectory);
         _path = Path.GetFullPath(options.DatabasePath);
+        PrivateFiles.CreateDatabaseFile(_path);
 
         _writer = ConnectionContext.Open(_path, ConnectionRole.Writer);
         try

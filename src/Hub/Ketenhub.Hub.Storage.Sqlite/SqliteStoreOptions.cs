@@ -3,7 +3,7 @@ namespace Ketenhub.Hub.Storage.Sqlite;
 /// <summary>Where and how the embedded SQLite store keeps its one database file.</summary>
 public sealed record SqliteStoreOptions
 {
-    /// <summary>The directory that holds the database file (and its <c>-wal</c> and <c>-shm</c> files). Created if missing.</summary>
+    /// <summary>The directory that holds the database file (and its <c>-wal</c> and <c>-shm</c> files). Created if missing, for the owner only (0700).</summary>
     public string DataDirectory { get; init; } = "";
 
     /// <summary>The database file's name inside <see cref="DataDirectory"/>.</summary>

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Grpc.HealthCheck;
+using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Host.Audit;
 using Ketenhub.Hub.Host.Clients;
 using Ketenhub.Hub.Host.Consent;
@@ -39,6 +40,26 @@ public sealed class StorageOptions
     public int MaxBatchSize { get; set; } = 256;
 }
 
+/// <summary>gRPC server reflection (section <c>Hub:Reflection</c>): lets tools such as grpcurl list the services.</summary>
+public sealed class ReflectionOptions
+{
+    public const string Section = HubOptions.Section + ":Reflection";
+
+    /// <summary>
+    /// Whether the hub answers gRPC reflection. <value>The default value is on in Development and off elsewhere.</value>
+    /// </summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>Whether reflection is on for this configuration and environment (a malformed value counts as off; start-up reports it).</summary>
+    public static bool IsEnabled(IConfiguration configuration, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(environment);
+        var value = configuration[Section + ":" + nameof(Enabled)];
+        return string.IsNullOrEmpty(value) ? environment.IsDevelopment() : bool.TryParse(value, out var enabled) && enabled;
+    }
+}
+
 /// <summary>Wires the hub: domain, storage, gRPC with its interceptors, health and reflection.</summary>
 public static partial class HubHost
 {
@@ -50,7 +71,7 @@ public static partial class HubHost
         var services = builder.Services;
         services.AddKetenhubCore(builder.Configuration);
         services.AddOptions<StorageOptions>()
-            .Bind(builder.Configuration.GetSection(StorageOptions.Section))
+            .BindChecked(builder.Configuration, StorageOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IHubStore>(sp =>
@@ -65,12 +86,23 @@ public static partial class HubHost
         services.AddSingleton<ReferralCommands>();
         services.AddSingleton<Ketenhub.Hub.Host.Delivery.DeliveryCommands>();
         services.AddOptions<CallLimitOptions>()
-            .Bind(builder.Configuration.GetSection(CallLimitOptions.Section))
+            .BindChecked(builder.Configuration, CallLimitOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CallLimitOptions>, CallLimitOptionsValidator>();
         services.AddSingleton<PartyRateLimiter>();
         services.AddHostedService<StartupCheck>();
+
+        // Signed checkpoints of the audit head, after the start-up check (which opens the store).
+        services.AddOptions<AuditCheckpointOptions>()
+            .BindChecked(builder.Configuration, AuditCheckpointOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditCheckpointOptions>, AuditCheckpointOptionsValidator>();
+        services.AddSingleton<AuditCheckpointSetup>();
+        services.AddSingleton<Ketenhub.Hub.Audit.IAuditCheckpointSource>(sp => sp.GetRequiredService<AuditCheckpointSetup>());
+        services.AddSingleton<AuditCheckpointWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointWriter>());
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
@@ -81,6 +113,7 @@ public static partial class HubHost
             o.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
+        services.AddOptions<ReflectionOptions>().BindChecked(builder.Configuration, ReflectionOptions.Section);
         services.AddKetenhubInbound(builder.Configuration);
         services.AddKetenhubPush(builder.Configuration);
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
@@ -101,7 +134,11 @@ public static partial class HubHost
         app.MapGrpcService<ExplainGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        if (ReflectionOptions.IsEnabled(app.Configuration, app.Environment))
+        {
+            app.MapGrpcReflectionService();
+        }
+
         app.MapKetenhubInbound();
         return app;
     }
@@ -129,20 +166,26 @@ public static partial class HubHost
     /// Loads and validates the configuration files and opens the store before the hub takes calls, so a
     /// broken rule file or an unusable data folder stops the start with a message that names it.
     /// </summary>
-    private sealed partial class StartupCheck(IServiceProvider services, ILogger<StartupCheck> logger) : IHostedService
+    private sealed partial class StartupCheck(IServiceProvider services, IHostEnvironment environment, IConfiguration configuration, ILogger<StartupCheck> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             var parties = services.GetRequiredService<PartyDirectory>();
             var rules = services.GetRequiredService<RoutingRuleSet>();
+            var demo = DemoConfiguration.Problems(environment, configuration, parties, rules);
+            if (demo.Count > 0)
+            {
+                throw new StartupProblemsException(demo);
+            }
+
             services.GetRequiredService<IHubStore>();
-            LogReady(parties.All.Count, rules.Rules.Count);
+            LogReady(parties.All.Count, rules.Rules.Count, environment.EnvironmentName, ReflectionOptions.IsEnabled(configuration, environment) ? "on" : "off");
             return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Ketenhub ready: {Parties} parties, {Rules} routing rules")]
-        private partial void LogReady(int parties, int rules);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Ketenhub ready: {Parties} parties, {Rules} routing rules, environment {Environment}, gRPC reflection {Reflection}")]
+        private partial void LogReady(int parties, int rules, string environment, string reflection);
     }
 }

@@ -11,11 +11,27 @@ if (args is ["audit", "verify", ..])
 
 // Settings and the demo configuration sit next to the binary, so the hub starts the same from any folder.
 // A first argument without dashes names a command-line mode (see HubCommandLine) instead of serving.
+// The environment asked for (ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, --environment) wins over the launch
+// profile's default (see HubEnvironment).
 var command = HubCommandLine.CommandOf(args);
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = command is null ? args : args[1..], ContentRootPath = AppContext.BaseDirectory });
+var builder = WebApplication.CreateBuilder(HubEnvironment.Options(command is null ? args : args[1..]));
 builder.AddKetenhub();
 
 var app = builder.Build();
+
+// Every configuration problem at once, one line each, before anything serves or writes.
+var problems = StartupProblems.Find(app.Services);
+if (problems.Count > 0)
+{
+    foreach (var problem in problems)
+    {
+        StartupLog.CannotStart(app.Logger, problem);
+    }
+
+    await app.DisposeAsync();
+    return 1;
+}
+
 app.MapKetenhub();
 try
 {
@@ -29,22 +45,42 @@ try
     app.Run();
     return 0;
 }
-catch (Exception ex) when (ex is ConfigFileException or OptionsValidationException)
+catch (Exception ex) when (ex is ConfigFileException or OptionsValidationException or StartupProblemsException)
 {
-    // A misconfigured hub refuses to start with one clear message that names the file or setting.
-    StartupLog.CannotStart(app.Logger, ex.Message);
-    return 1;
-}
-catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is ConfigFileException or OptionsValidationException))
-{
-    // Several settings are wrong at once (each options section is checked): one message per problem.
-    foreach (var problem in ex.InnerExceptions)
+    // A misconfigured hub refuses to start with one clear message per problem, naming the file or setting.
+    foreach (var problem in ProblemsOf(ex))
     {
-        StartupLog.CannotStart(app.Logger, problem.Message);
+        StartupLog.CannotStart(app.Logger, problem);
     }
 
     return 1;
 }
+catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is ConfigFileException or OptionsValidationException or StartupProblemsException))
+{
+    // Several settings are wrong at once (each options section is checked): one message per problem.
+    foreach (var problem in ex.InnerExceptions.SelectMany(ProblemsOf))
+    {
+        StartupLog.CannotStart(app.Logger, problem);
+    }
+
+    return 1;
+}
+catch (Exception ex) when (!app.Lifetime.ApplicationStarted.IsCancellationRequested
+    && ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+{
+    // Something the configuration names cannot be used at start (a certificate file, a port): the reason, no stack trace.
+    var kind = ex.GetType().Name;
+    StartupLog.CannotStartBecause(app.Logger, kind, ex.Message);
+    return 1;
+}
+
+static IEnumerable<string> ProblemsOf(Exception ex) => ex switch
+{
+    ConfigFileException file => file.Errors,
+    OptionsValidationException options => options.Failures,
+    StartupProblemsException startup => startup.Problems,
+    _ => [ex.Message],
+};
 
 /// <summary>The host's entry point; public so integration tests can start it with WebApplicationFactory.</summary>
 public partial class Program;
@@ -54,4 +90,7 @@ internal static partial class StartupLog
 {
     [LoggerMessage(Level = LogLevel.Critical, Message = "Ketenhub cannot start: {Problem}")]
     public static partial void CannotStart(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Ketenhub cannot start ({Kind}): {Problem}")]
+    public static partial void CannotStartBecause(ILogger logger, string kind, string problem);
 }

@@ -30,23 +30,31 @@ public sealed class HubProcess : IDisposable
     private static readonly string[] IsolatedPrefixes =
     [
         "ASPNETCORE_", "DOTNET_ENVIRONMENT", "DOTNET_URLS", "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS",
-        "URLS", "HTTP_PORTS", "HTTPS_PORTS", "Hub__", "Storage__", "Kestrel__", "Logging__", "Identity__",
+        "URLS", "HTTP_PORTS", "HTTPS_PORTS", "Hub__", "Storage__", "Kestrel__", "Logging__", "Identity__", "KETENHUB_",
     ];
 
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string?> _variables = new(StringComparer.Ordinal);
     private readonly StringBuilder _output = new();
     private readonly List<GrpcChannel> _channels = [];
-    private readonly string _environment;
+    private readonly string? _environment;
     private Process? _process;
     private int _runs;
 
-    /// <param name="environment">The ASP.NET Core environment; Development supplies the demo BSN lookup key.</param>
+    /// <param name="environment">
+    /// The ASP.NET Core environment (<c>ASPNETCORE_ENVIRONMENT</c>); Development supplies the demo BSN lookup key. Null
+    /// sets no environment variable at all, as a shell without one. Outside Development the hub refuses the demo
+    /// parties and rules, so the process gets copies without the demo mark (unless <paramref name="settings"/> name files).
+    /// </param>
     /// <param name="settings">Configuration overrides, e.g. <c>Hub:RoutingFile</c>; a null value removes the key.</param>
-    public HubProcess(string environment = "Development", IReadOnlyDictionary<string, string?>? settings = null)
+    public HubProcess(string? environment = "Development", IReadOnlyDictionary<string, string?>? settings = null)
     {
         _environment = environment;
-        DataDirectory = Path.Combine(Path.GetTempPath(), "ketenhub-process-tests", Guid.NewGuid().ToString("N"));
+        var run = Guid.NewGuid().ToString("N");
+        DataDirectory = Path.Combine(Path.GetTempPath(), "ketenhub-process-tests", run);
+        ConfigDirectory = Path.Combine(Path.GetTempPath(), "ketenhub-process-tests", run + "-config");
         Directory.CreateDirectory(DataDirectory);
+        Directory.CreateDirectory(ConfigDirectory);
         Port = FreeLoopbackPort();
         if (settings is not null)
         {
@@ -60,8 +68,73 @@ public sealed class HubProcess : IDisposable
     /// <summary>Changes a configuration override for the next start; a null value removes the key.</summary>
     public void Set(string key, string? value) => _settings[key] = value;
 
+    /// <summary>Sets an environment variable of the process as it is (after the settings); a null value removes it.</summary>
+    public void SetVariable(string name, string? value) => _variables[name] = value;
+
+    /// <summary>A folder of the test's own for configuration files (non-demo parties and rules); deleted on dispose.</summary>
+    public string ConfigDirectory { get; }
+
+    /// <summary>Writes copies of the demo parties and rules without their demo mark, as an operator's own files would be.</summary>
+    public (string PartiesFile, string RoutingFile) WriteOwnConfigurationFiles()
+    {
+        var demo = Path.Combine(Path.GetDirectoryName(HubDllPath)!, "config");
+        var parties = Path.Combine(ConfigDirectory, "parties.json");
+        var routing = Path.Combine(ConfigDirectory, "routing.json");
+        File.WriteAllText(parties, WithoutDemoMark(File.ReadAllText(Path.Combine(demo, "parties.json"))));
+        File.WriteAllText(routing, WithoutDemoMark(File.ReadAllText(Path.Combine(demo, "routing.json"))));
+        return (parties, routing);
+    }
+
+    /// <summary>An audit checkpoint signing key (ECDSA P-256, PKCS#8 PEM) in <see cref="ConfigDirectory"/>, made once per process.</summary>
+    public string CheckpointKeyFile()
+    {
+        var path = Path.Combine(ConfigDirectory, "audit-checkpoint-key.pem");
+        if (!File.Exists(path))
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
+        }
+
+        return path;
+    }
+
+    private static string WithoutDemoMark(string json)
+    {
+        var own = System.Text.RegularExpressions.Regex.Replace(json, @"^\s*""demo""\s*:\s*true\s*,[ \t]*\r?\n", string.Empty, System.Text.RegularExpressions.RegexOptions.Multiline);
+        return own != json ? own : throw new InvalidOperationException("The demo file carries no \"demo\": true line to remove.");
+    }
+
+    private bool IsDevelopment => string.Equals(_environment, "Development", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The hub's assembly that is started.</summary>
     public static string HubDllPath => HubDll.Value;
+
+    /// <summary>
+    /// Start through <c>dotnet run --no-build --project src/Hub/Ketenhub.Hub</c> (the README's command, with the launch
+    /// profile) instead of running the assembly. Needs the project layout of the build (not <c>--artifacts-path</c>).
+    /// </summary>
+    public bool ViaDotnetRun { get; set; }
+
+    /// <summary>The hub's project file, for <see cref="ViaDotnetRun"/>.</summary>
+    public static string HubProjectPath =>
+        Path.Combine(RepositoryRoot() ?? throw new InvalidOperationException("The test does not run inside the repository."), "src", "Hub", "Ketenhub.Hub", "Ketenhub.Hub.csproj");
+
+    /// <summary>The build configuration of this test assembly (and so of the hub it starts).</summary>
+    public static string BuildConfiguration =>
+        typeof(HubProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration
+        ?? throw new InvalidOperationException("The test assembly carries no AssemblyConfiguration attribute.");
+
+    /// <summary>The repository's root folder (the one with Hub.sln) above the test's output, or null.</summary>
+    public static string? RepositoryRoot()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Hub.sln")))
+        {
+            root = root.Parent;
+        }
+
+        return root?.FullName;
+    }
 
     public int Port { get; }
 
@@ -116,7 +189,22 @@ public sealed class HubProcess : IDisposable
             RedirectStandardInput = false,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(HubDllPath);
+        if (ViaDotnetRun)
+        {
+            // What the README's command does: dotnet run with the project's launch profile, on the build of this test run.
+            start.ArgumentList.Add("run");
+            start.ArgumentList.Add("--no-build");
+            start.ArgumentList.Add("--configuration");
+            start.ArgumentList.Add(BuildConfiguration);
+            start.ArgumentList.Add("--project");
+            start.ArgumentList.Add(HubProjectPath);
+            start.ArgumentList.Add("--");
+        }
+        else
+        {
+            start.ArgumentList.Add(HubDllPath);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -129,7 +217,23 @@ public sealed class HubProcess : IDisposable
             }
         }
 
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = _environment;
+        if (_environment is not null)
+        {
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = _environment;
+        }
+
+        if (!IsDevelopment && !_settings.ContainsKey("Hub:PartiesFile") && !_settings.ContainsKey("Hub:RoutingFile"))
+        {
+            var (parties, routing) = WriteOwnConfigurationFiles();
+            start.Environment["Hub__PartiesFile"] = parties;
+            start.Environment["Hub__RoutingFile"] = routing;
+        }
+
+        if (!IsDevelopment && !_settings.Keys.Any(k => k.StartsWith("Hub:Audit:Checkpoints:", StringComparison.OrdinalIgnoreCase)))
+        {
+            // Outside Development the hub signs audit checkpoints with a key it is given.
+            start.Environment["Hub__Audit__Checkpoints__SigningKeyFile"] = CheckpointKeyFile();
+        }
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = Address.ToString().TrimEnd('/');
         start.Environment["Storage__DataDirectory"] = DataDirectory;
         start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
@@ -150,11 +254,23 @@ public sealed class HubProcess : IDisposable
             }
         }
 
+        foreach (var (name, value) in _variables)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
         var run = Interlocked.Increment(ref _runs);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Append(run, "out", e.Data);
         process.ErrorDataReceived += (_, e) => Append(run, "err", e.Data);
-        Append(run, "test", $"starting {start.FileName} {HubDllPath} (environment {_environment}, port {Port}, data {DataDirectory})");
+        Append(run, "test", $"starting {start.FileName} {string.Join(' ', start.ArgumentList)} (environment {_environment ?? "not set"}, port {Port}, data {DataDirectory})");
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -299,6 +415,14 @@ public sealed class HubProcess : IDisposable
 
         _process?.Dispose();
         DisposeChannels();
+        try
+        {
+            Directory.Delete(ConfigDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
         for (var attempt = 0; attempt < 5 && Directory.Exists(DataDirectory); attempt++)
         {
             try

@@ -165,11 +165,12 @@ public sealed partial class NoPersonalDataTests
     private static IEnumerable<string> BsnLeaks(string text, IEnumerable<string> sentBsns) =>
         sentBsns.Where(bsn => text.Contains(bsn, StringComparison.Ordinal)).Select(_ => "a BSN the test sent");
 
-    /// <summary>Every text and blob value of every table, and the raw bytes of the database file, its WAL and journal.</summary>
+    /// <summary>Every text and blob value of every table, and the raw bytes of every file in the data folder (the database, its WAL and journal, the audit checkpoints).</summary>
     private static IEnumerable<string> ScanDatabase(string directory, ICollection<string> sentBsns)
     {
         var files = Directory.Exists(directory) ? Directory.GetFiles(directory, "*", SearchOption.AllDirectories) : [];
-        var databases = files.Where(f => !f.EndsWith("-wal", StringComparison.Ordinal) && !f.EndsWith("-shm", StringComparison.Ordinal) && !f.EndsWith("-journal", StringComparison.Ordinal)).ToList();
+        // The database files; the folder also holds the audit checkpoints and the development checkpoint key, scanned as raw bytes.
+        var databases = files.Where(f => f.EndsWith(".db", StringComparison.Ordinal)).ToList();
         if (databases.Count == 0)
         {
             yield return "no database file was found to scan in " + directory;

@@ -64,6 +64,15 @@ public enum AuditProblem
 
     /// <summary>The stored text is not a canonical audit event.</summary>
     Unreadable,
+
+    /// <summary>The chain ends before the event a signed checkpoint vouches for: its last events were removed.</summary>
+    Truncated,
+
+    /// <summary>The event a signed checkpoint vouches for has another hash: the chain was rebuilt from there or before.</summary>
+    Rebuilt,
+
+    /// <summary>A line of the checkpoint file is not a checkpoint signed by the hub's key: it was altered.</summary>
+    CheckpointAltered,
 }
 
 /// <summary>The outcome of a verification.</summary>
@@ -76,16 +85,53 @@ public sealed record AuditVerification(long Checked, AuditProblem Problem, long?
 {
     public bool Intact => Problem == AuditProblem.None;
 
-    /// <summary>One plain English sentence for an operator.</summary>
+    /// <summary>The checkpoint file the chain was checked against; null when checkpoints were not checked.</summary>
+    public string? CheckpointFile { get; init; }
+
+    /// <summary>How many valid checkpoints the chain was checked against.</summary>
+    public int CheckpointsChecked { get; init; }
+
+    /// <summary>The checkpoint with the highest sequence.</summary>
+    public AuditCheckpoint? NewestCheckpoint { get; init; }
+
+    /// <summary>The checkpoint the chain does not match (<see cref="AuditProblem.Truncated"/>, <see cref="AuditProblem.Rebuilt"/>).</summary>
+    public AuditCheckpoint? Checkpoint { get; init; }
+
+    /// <summary>The last checkpoint before <see cref="Checkpoint"/> that the chain still matches, if any.</summary>
+    public AuditCheckpoint? LastGoodCheckpoint { get; init; }
+
+    /// <summary>The first line of the checkpoint file that is not validly signed (<see cref="AuditProblem.CheckpointAltered"/>).</summary>
+    public AlteredCheckpointLine? AlteredLine { get; init; }
+
+    /// <summary>Plain English sentences for an operator.</summary>
     public string Describe() => Problem switch
     {
-        AuditProblem.None when Head is null => "The audit trail is empty.",
-        AuditProblem.None => $"The audit trail is intact: {Checked} events, head {Head!.Sequence} {Head.Hash}.",
+        AuditProblem.None when Head is null => "The audit trail is empty." + CheckpointSummary(),
+        AuditProblem.None => $"The audit trail is intact: {Checked} events, head {Head!.Sequence} {Head.Hash}." + CheckpointSummary(),
         AuditProblem.Missing => $"The audit trail is broken: event {FirstBadSequence} is missing (the chain continues with event {FirstBadEventId ?? "?"} after it).",
         AuditProblem.Altered => $"The audit trail is broken: event {FirstBadSequence} ({FirstBadEventId ?? "?"}) was altered.",
         AuditProblem.BrokenLink => $"The audit trail is broken: event {FirstBadSequence} ({FirstBadEventId ?? "?"}) does not follow the event before it (events were removed, inserted or reordered).",
+        AuditProblem.Truncated => $"The audit trail is broken: it ends at event {Head?.Sequence ?? 0}, but the checkpoint signed at {Time(Checkpoint!)} vouches for event {Checkpoint!.Sequence}; "
+            + $"event {FirstBadSequence} and the events after it were removed{Since()}.",
+        AuditProblem.Rebuilt => $"The audit trail is broken: event {FirstBadSequence} has another hash than the checkpoint signed at {Time(Checkpoint!)} vouches for; "
+            + $"the trail was rebuilt at event {FirstBadSequence} or before{Since()}.",
+        AuditProblem.CheckpointAltered => $"The audit checkpoints are broken: line {AlteredLine!.Line} of {CheckpointFile} was altered ({AlteredLine.Problem})."
+            + (AlteredLine.ClaimedSequence is { } claimed ? $" It names event {claimed}." : string.Empty),
         _ => $"The audit trail is broken: event {FirstBadSequence} cannot be read.",
     };
+
+    private string CheckpointSummary() => CheckpointFile is null
+        ? string.Empty
+        : NewestCheckpoint is null
+            ? $" No checkpoint was found in {CheckpointFile}, so a rebuilt or cut-back trail cannot be told from it."
+            : $" It matches all {CheckpointsChecked} checkpoints in {CheckpointFile}; the newest vouches for event {NewestCheckpoint.Sequence} (signed at {Time(NewestCheckpoint)}).";
+
+    private string Since() => LastGoodCheckpoint is null
+        ? " (no earlier checkpoint matches)"
+        : $" (the checkpoint for event {LastGoodCheckpoint.Sequence}, signed at {Time(LastGoodCheckpoint)}, still matches)";
+
+    private static string Time(AuditCheckpoint checkpoint) =>
+        checkpoint.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Walks the chain from the first event and stops at the first bad one.</summary>
@@ -153,8 +199,11 @@ public sealed class AuditVerifier
     public AuditVerification Result() =>
         _failure ?? new AuditVerification(_checked, AuditProblem.None, null, null, _expected > 1 ? new AuditHead(_expected - 1, _previous) : null);
 
-    /// <summary>Verifies a whole trail read page by page from <paramref name="pages"/> (after sequence, limit → records).</summary>
-    public static AuditVerification Verify(Func<long, int, IReadOnlyList<AuditRecord>> pages, int pageSize = 1000)
+    /// <summary>
+    /// Verifies a whole trail read page by page from <paramref name="pages"/> (after sequence, limit → records);
+    /// <paramref name="checkedRecord"/> sees every record that passed its check.
+    /// </summary>
+    public static AuditVerification Verify(Func<long, int, IReadOnlyList<AuditRecord>> pages, int pageSize = 1000, Action<AuditRecord>? checkedRecord = null)
     {
         ArgumentNullException.ThrowIfNull(pages);
         var verifier = new AuditVerifier();
@@ -169,6 +218,7 @@ public sealed class AuditVerifier
                     return verifier.Result();
                 }
 
+                checkedRecord?.Invoke(record);
                 after = record.Sequence;
             }
 

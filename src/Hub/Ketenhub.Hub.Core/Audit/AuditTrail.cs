@@ -191,7 +191,7 @@ public sealed class AuditNote
 /// the event cannot be written the call fails. A write's event is appended in the write's own transaction; a
 /// read's event is committed durably after the read and before its data is returned. Refusals are recorded too.
 /// </summary>
-public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, TimeProvider time)
+public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, TimeProvider time, IAuditCheckpointSource? checkpoints = null)
 {
     /// <summary>The actor of the hub's own scheduled work.</summary>
     public const string HubParty = "ketenhub";
@@ -447,9 +447,15 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         return new AuditNote(actor.Party.Id, actor, eventType, action, null, TraceId(), CallOrigin.Current?.Source);
     }
 
-    /// <summary>Checks the whole chain on one read snapshot, from the first event.</summary>
-    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken) =>
-        store.ReadAsync(session => AuditVerifier.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit))), cancellationToken);
+    /// <summary>
+    /// Checks the whole chain on one read snapshot, from the first event, then against the signed checkpoints (read
+    /// first, so each one's event is in the snapshot): see <see cref="AuditCheckpointCheck"/>.
+    /// </summary>
+    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken)
+    {
+        var reading = checkpoints?.Read();
+        return store.ReadAsync(session => AuditCheckpointCheck.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit)), reading), cancellationToken);
+    }
 
     private static bool IsRefusal(HubException error, AuditNote note) =>
         note.Refused || error.Category is ErrorCategory.PermissionDenied or ErrorCategory.Unauthenticated;

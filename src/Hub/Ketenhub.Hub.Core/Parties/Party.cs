@@ -55,6 +55,9 @@ public sealed class PartyDirectory
     /// </summary>
     public IReadOnlySet<PartyKind> FirstCoachKinds { get; }
 
+    /// <summary>Whether the parties file marks itself as the demo configuration (<c>"demo": true</c>), which runs only in Development.</summary>
+    public bool IsDemo { get; init; }
+
     public Party? Find(string? id) => id is not null && _byId.TryGetValue(id, out var p) ? p : null;
 
     /// <summary>Resolves a <c>parties/{id}</c> name of an existing party, or throws UNKNOWN_PARTY for the field.</summary>

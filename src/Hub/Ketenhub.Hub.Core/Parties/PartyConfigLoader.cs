@@ -6,7 +6,8 @@ namespace Ketenhub.Hub.Parties;
 
 /// <summary>
 /// Loads the parties from a JSON file and validates their Dutch identifiers: BRIN for schools, AGB for
-/// care providers, OIN for government parties, CBS codes for the municipalities a party serves.
+/// care providers, OIN for government parties, CBS codes for the municipalities a party serves. A top-level
+/// <c>"demo": true</c> marks the file as demo configuration (<see cref="PartyDirectory.IsDemo"/>).
 /// </summary>
 public static class PartyConfigLoader
 {
@@ -19,7 +20,7 @@ public static class PartyConfigLoader
         {
             text = File.ReadAllText(path);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ConfigFileException(path, [$"{path}: cannot be read ({ex.GetType().Name})"]);
         }
@@ -48,6 +49,7 @@ public static class PartyConfigLoader
             }
 
             var reader = new JsonConfigReader(file);
+            var demo = reader.Bool(root, "(file)", "demo");
             var parties = new List<Party>();
             var ids = new HashSet<string>(StringComparer.Ordinal);
             var index = 0;
@@ -139,7 +141,7 @@ public static class PartyConfigLoader
                 ? reader.EnumSet<PartyKind>(root, "(file)", "firstCoachNamedBy")
                 : null;
             reader.ThrowIfAny();
-            return new PartyDirectory(parties, firstCoachKinds);
+            return new PartyDirectory(parties, firstCoachKinds) { IsDemo = demo };
         }
     }
 

@@ -6,7 +6,8 @@ namespace Ketenhub.Hub.Routing;
 
 /// <summary>
 /// Loads the routing rules from a JSON file and validates them against the configured parties. Errors name
-/// the file, the rule (by id and position) and the field.
+/// the file, the rule (by id and position) and the field. A top-level <c>"demo": true</c> marks the file as demo
+/// configuration (<see cref="RoutingRuleSet.IsDemo"/>).
 /// </summary>
 public static class RoutingConfigLoader
 {
@@ -21,7 +22,7 @@ public static class RoutingConfigLoader
         {
             text = File.ReadAllText(path);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ConfigFileException(path, [$"{path}: cannot be read ({ex.GetType().Name})"]);
         }
@@ -50,6 +51,7 @@ public static class RoutingConfigLoader
                 throw new ConfigFileException(file, [$"{file}: field 'rules': is required and must be a list"]);
             }
 
+            var demo = reader.Bool(root, "(file)", "demo");
             var rules = new List<RoutingRule>();
             var seen = new HashSet<string>(StringComparer.Ordinal) { RoutingRuleSet.CoachContinuityRuleId };
             var index = 0;
@@ -70,7 +72,7 @@ public static class RoutingConfigLoader
             }
 
             reader.ThrowIfAny();
-            return new RoutingRuleSet(rules);
+            return new RoutingRuleSet(rules) { IsDemo = demo };
         }
     }
 

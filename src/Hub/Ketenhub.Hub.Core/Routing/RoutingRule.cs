@@ -82,4 +82,7 @@ public sealed class RoutingRuleSet(IReadOnlyList<RoutingRule> rules)
     public const string CoachContinuityRuleId = "coach-continuity";
 
     public IReadOnlyList<RoutingRule> Rules { get; } = rules;
+
+    /// <summary>Whether the rules file marks itself as the demo configuration (<c>"demo": true</c>), which runs only in Development.</summary>
+    public bool IsDemo { get; init; }
 }

@@ -38,6 +38,11 @@ public sealed class AuditGrpcService(AuditTrail trail, Actors actors) : AuditSer
                 Domain.AuditProblem.Missing => Contracts.V1.AuditProblem.Missing,
                 Domain.AuditProblem.Altered => Contracts.V1.AuditProblem.Altered,
                 Domain.AuditProblem.BrokenLink => Contracts.V1.AuditProblem.BrokenLink,
+
+                // Checkpoint findings in the contract's terms: a cut tail is a missing event, a rebuilt trail or an
+                // altered checkpoint an alteration; the description says which.
+                Domain.AuditProblem.Truncated => Contracts.V1.AuditProblem.Missing,
+                Domain.AuditProblem.Rebuilt or Domain.AuditProblem.CheckpointAltered => Contracts.V1.AuditProblem.Altered,
                 _ => Contracts.V1.AuditProblem.Unreadable,
             },
             FirstBadSequence = result.FirstBadSequence ?? 0,

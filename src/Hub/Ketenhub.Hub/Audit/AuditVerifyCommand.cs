@@ -1,4 +1,5 @@
 using Ketenhub.Hub.Audit;
+using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Storage;
 using Ketenhub.Hub.Storage.Sqlite;
 
@@ -6,13 +7,18 @@ namespace Ketenhub.Hub.Host.Audit;
 
 /// <summary>
 /// <c>Ketenhub.Hub audit verify</c>: checks the audit trail's hash chain in the hub's database (the same settings
-/// as the hub, so <c>--Storage:DataDirectory &lt;folder&gt;</c> points it elsewhere) without starting the hub.
-/// Prints one sentence; exit code 0 when the trail is intact, 2 when it is broken (the sentence names the first
-/// bad event), 1 when there is no database to check.
+/// as the hub, so <c>--Storage:DataDirectory &lt;folder&gt;</c> points it elsewhere) without starting the hub, then
+/// checks it against the hub's signed checkpoints (<c>Hub:Audit:Checkpoints</c>): every checkpoint's event must still
+/// be in the chain with the same hash. Prints plain sentences; exit code 0 when the trail is intact, 2 when it is
+/// broken (it names the first bad event: altered, missing or out of place, the first event removed from the end, or
+/// the event a rebuilt trail no longer matches; or the checkpoint line that was altered), 1 when there is nothing to
+/// check or the command line is wrong.
 /// <para>
-/// The chain alone cannot show that its last events were removed. <c>--expect-head &lt;sequence&gt;:&lt;hash&gt;</c>
-/// takes a head an earlier verification printed (kept outside the hub) and also requires that event to be still
-/// in the trail, unchanged: a trail cut back before it, or rebuilt, is reported as broken.
+/// The checkpoints are checked with <c>--checkpoint-key &lt;pem&gt;</c> (best: the public key, kept where the
+/// hub's operators cannot change it), else the hub's own <c>Hub:Audit:Checkpoints:SigningKeyFile</c>, else in
+/// Development the key the hub generated into its data folder.
+/// <c>--expect-head &lt;sequence&gt;:&lt;hash&gt;</c> takes a head an earlier verification printed (kept outside the
+/// hub) and also requires that event to be still in the trail, unchanged.
 /// </para>
 /// </summary>
 public static class AuditVerifyCommand
@@ -24,10 +30,13 @@ public static class AuditVerifyCommand
     /// <summary>The option that names a head recorded earlier.</summary>
     public const string ExpectHeadOption = "expect-head";
 
+    /// <summary>The option that names the key (public or private PEM) to check the checkpoints with.</summary>
+    public const string CheckpointKeyOption = "checkpoint-key";
+
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(HubEnvironment.Options(args));
         AuditHead? expected = null;
         if (builder.Configuration[ExpectHeadOption] is { } head)
         {
@@ -39,7 +48,25 @@ public static class AuditVerifyCommand
             }
         }
 
-        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        StorageOptions storage;
+        AuditCheckpointOptions checkpointSettings;
+        try
+        {
+            storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+            checkpointSettings = builder.Configuration.GetSection(AuditCheckpointOptions.Section).Get<AuditCheckpointOptions>() ?? new AuditCheckpointOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            var problems = SettingTypes.Problems(builder.Configuration, StorageOptions.Section, typeof(StorageOptions))
+                .Concat(SettingTypes.Problems(builder.Configuration, AuditCheckpointOptions.Section, typeof(AuditCheckpointOptions)));
+            foreach (var problem in problems)
+            {
+                await output.WriteLineAsync(problem).ConfigureAwait(false);
+            }
+
+            return NoDatabase;
+        }
+
         var options = new SqliteStoreOptions { DataDirectory = Path.GetFullPath(storage.DataDirectory) };
         if (!File.Exists(options.DatabasePath))
         {
@@ -47,14 +74,51 @@ public static class AuditVerifyCommand
             return NoDatabase;
         }
 
+        // The checkpoints: read before the chain, so every checkpoint's event is in what is read next.
+        AuditCheckpointReading? checkpoints = null;
+        var keyFile = builder.Configuration[CheckpointKeyOption];
+        if (string.IsNullOrWhiteSpace(keyFile) && checkpointSettings.Enabled)
+        {
+            keyFile = !string.IsNullOrWhiteSpace(checkpointSettings.SigningKeyFile)
+                ? checkpointSettings.SigningKeyFile
+                : builder.Environment.IsDevelopment() && File.Exists(AuditCheckpointOptions.DevelopmentKeyFile(options.DataDirectory))
+                    ? AuditCheckpointOptions.DevelopmentKeyFile(options.DataDirectory)
+                    : null;
+        }
+
+        var folder = checkpointSettings.FolderFor(options.DataDirectory);
+        if (!string.IsNullOrWhiteSpace(keyFile))
+        {
+            using var key = AuditCheckpointOptions.ReadKey(keyFile, out var problem);
+            if (key is null)
+            {
+                await output.WriteLineAsync($"The checkpoint key {keyFile} {problem}").ConfigureAwait(false);
+                return NoDatabase;
+            }
+
+            checkpoints = AuditCheckpointFile.Read(folder, key);
+        }
+        else if (checkpointSettings.Enabled && File.Exists(Path.Combine(folder, AuditCheckpointFile.FileName)))
+        {
+            await output.WriteLineAsync($"There are audit checkpoints in {folder} but no key to check them: pass --{CheckpointKeyOption} <the public key's PEM file>.").ConfigureAwait(false);
+            return NoDatabase;
+        }
+
         await using var store = new SqliteHubStore(options, TimeProvider.System);
         var (result, kept) = await store.ReadAsync(session =>
         {
-            var verification = AuditVerifier.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit)));
+            var verification = AuditCheckpointCheck.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit)), checkpoints);
             var records = expected is null ? [] : session.ListAuditRecords(new AuditQuery(expected.Sequence - 1, 1));
             return (verification, records.Count > 0 ? records[0] : null);
         }).ConfigureAwait(false);
         await output.WriteLineAsync(result.Describe()).ConfigureAwait(false);
+        if (checkpoints is null)
+        {
+            await output.WriteLineAsync(checkpointSettings.Enabled
+                ? "No checkpoint key is configured, so the trail was not checked against signed checkpoints."
+                : "Audit checkpoints are switched off (Hub:Audit:Checkpoints:Enabled), so the trail was checked by its hash chain alone.").ConfigureAwait(false);
+        }
+
         if (!result.Intact)
         {
             return Broken;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Identity;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -16,13 +17,13 @@ public static class IdentitySetup
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section)).ValidateOnStart();
+        services.AddOptions<IdentityOptions>().BindChecked(configuration, IdentityOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityValidation>();
         services.AddSingleton<ClientCertificates>();
         services.AddSingleton<BearerTokens>();
         services.AddSingleton<Callers>();
 
-        var settings = configuration.GetSection(IdentityOptions.Section).Get<IdentityOptions>() ?? new IdentityOptions();
+        var settings = ReadSettings(configuration);
         var entra = EntraSettings.From(configuration);
         var development = builder.Environment.IsDevelopment();
         var authentication = services.AddAuthentication();
@@ -45,6 +46,23 @@ public static class IdentitySetup
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// The identity settings as registration needs them. A value that cannot be bound (say a flag that is not true
+    /// or false) leaves the defaults here: the start-up check reports it, with every other problem, before the hub
+    /// serves (see <see cref="Configuration.SettingTypes"/>).
+    /// </summary>
+    private static IdentityOptions ReadSettings(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection(IdentityOptions.Section).Get<IdentityOptions>() ?? new IdentityOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            return new IdentityOptions();
+        }
     }
 
     /// <summary>Runs bearer-token authentication before the gRPC services (a no-op when no token issuer is configured).</summary>

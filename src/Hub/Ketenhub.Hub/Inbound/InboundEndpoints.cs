@@ -5,6 +5,7 @@ using Ketenhub.Adapters.IWmo;
 using Ketenhub.Adapters.IWmo.Inbound;
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
 using Microsoft.Extensions.Options;
@@ -33,7 +34,7 @@ public static partial class InboundEndpoints
     public static IServiceCollection AddKetenhubInbound(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<InboundOptions>()
-            .Bind(configuration.GetSection(InboundOptions.Section))
+            .BindChecked(configuration, InboundOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHttpClient();

@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Host.Transport;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -24,7 +25,7 @@ public static class PushServices
     public static IServiceCollection AddKetenhubPush(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PushOptions>()
-            .Bind(configuration.GetSection(PushOptions.Section))
+            .BindChecked(configuration, PushOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PushOptions>, PushOptionsValidator>();
