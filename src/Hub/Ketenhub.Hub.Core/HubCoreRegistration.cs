@@ -46,6 +46,7 @@ public static class HubCoreRegistration
         services.AddSingleton(sp => BsnProtector.FromOptions(sp.GetRequiredService<IOptions<BsnEncryptionOptions>>().Value));
         services.AddSingleton(sp => FreeTextProtector.FromOptions(sp.GetRequiredService<IOptions<BsnEncryptionOptions>>().Value));
         services.AddSingleton(sp => new ClientPseudonyms(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.PseudonymKey)));
+        services.AddSingleton(sp => new ClientNames(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.PseudonymKey)));
         services.AddSingleton(sp => new DateLimits(sp.GetRequiredService<IOptions<HubOptions>>().Value.DateHorizon));
         services.AddSingleton<ClientDisclosure>();
         services.AddSingleton<BsnKeyRotation>();
