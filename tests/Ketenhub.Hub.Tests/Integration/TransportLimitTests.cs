@@ -80,6 +80,67 @@ public sealed class TransportLimitTests
         }
     }
 
+    [Fact]
+    public async Task TenThousandCallsInTenSeconds_FromOneParty_WithTheDefaultLimits_AreLimited_AndOtherPartiesAreServed()
+    {
+        using var hub = new HubFactory();
+        var options = hub.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CallLimitOptions>>().Value;
+        var sdd = hub.As("sdd");
+        var others = new[] { hub.As("waakvlam-zorg"), hub.As("hans-petrischool") };
+
+        // 100 rounds of 100 calls at once, the hub's clock 100 ms further each round: 10,000 calls in 10 seconds.
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var served = 0;
+        var refused = new List<(StatusCode Code, string? Reason, TimeSpan? Retry)>();
+        for (var round = 0; round < 100; round++)
+        {
+            var calls = Enumerable.Range(0, 100).Select(_ => Outcome(sdd.Parties.ListPartiesAsync(new ListPartiesRequest()).ResponseAsync)).ToList();
+            var other = others[round % 2].Parties.ListPartiesAsync(new ListPartiesRequest()).ResponseAsync;
+            foreach (var outcome in await Task.WhenAll(calls))
+            {
+                if (outcome is null)
+                {
+                    served++;
+                }
+                else
+                {
+                    refused.Add(outcome.Value);
+                }
+            }
+
+            // Another party is served in every round, however far over its limit SDD is.
+            Assert.NotEmpty((await other).Parties);
+            hub.Clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        // The burst, then the rate for the 9.9 seconds the clock moved while SDD called.
+        var allowed = options.Burst + (int)(options.PermitsPerSecond * 9.9);
+        Assert.InRange(served, allowed - 5, allowed + 5);
+        Assert.Equal(10_000 - served, refused.Count);
+        Assert.All(refused, r =>
+        {
+            Assert.Equal((StatusCode.ResourceExhausted, "RATE_LIMITED"), (r.Code, r.Reason));
+            Assert.NotNull(r.Retry);
+            Assert.InRange(r.Retry!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1 / options.PermitsPerSecond));
+        });
+        Assert.True(wall.Elapsed < TimeSpan.FromMinutes(2), $"10,000 calls took {wall.Elapsed}.");
+    }
+
+    // Null for OK, else the code, reason and retry delay of the error.
+    private static async Task<(StatusCode Code, string? Reason, TimeSpan? Retry)?> Outcome(Task call)
+    {
+        try
+        {
+            await call;
+            return null;
+        }
+        catch (RpcException ex)
+        {
+            var status = ex.GetRpcStatus();
+            return (ex.StatusCode, status?.GetDetail<ErrorInfo>()?.Reason, status?.GetDetail<RetryInfo>()?.RetryDelay.ToTimeSpan());
+        }
+    }
+
     private static CallInvoker RawInvoker(HubFactory hub, string party)
     {
         var channel = Grpc.Net.Client.GrpcChannel.ForAddress(hub.Server.BaseAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = hub.Server.CreateHandler() });
