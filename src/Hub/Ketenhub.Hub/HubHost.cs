@@ -70,6 +70,7 @@ public static partial class HubHost
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CallLimitOptions>, CallLimitOptionsValidator>();
         services.AddSingleton<PartyRateLimiter>();
+        services.AddSingleton<RefusalLog>();
         services.AddHostedService<StartupCheck>();
         services.AddGrpc(o =>
         {

@@ -12,6 +12,8 @@ namespace Ketenhub.Hub.Host.Identity;
 /// <summary>Wires caller identity: options checked at start-up, bearer tokens, client certificates, and <see cref="Callers"/>.</summary>
 public static class IdentitySetup
 {
+    private const string IdentityModelLogCategory = "Microsoft.IdentityModel";
+
     public static WebApplicationBuilder AddKetenhubIdentity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -21,6 +23,14 @@ public static class IdentitySetup
         services.AddSingleton<ClientCertificates>();
         services.AddSingleton<BearerTokens>();
         services.AddSingleton<Callers>();
+
+        // The token library logs every validation, and every failed one at Error with its details: a stream of bad
+        // tokens would flood the log. The hub logs a rejected token itself, through the RefusalLog (once per interval).
+        // A setting for the category (Logging:LogLevel:Microsoft.IdentityModel) still decides.
+        if (configuration[$"Logging:LogLevel:{IdentityModelLogCategory}"] is null)
+        {
+            builder.Logging.AddFilter(IdentityModelLogCategory, LogLevel.Critical);
+        }
 
         var settings = configuration.GetSection(IdentityOptions.Section).Get<IdentityOptions>() ?? new IdentityOptions();
         var entra = EntraSettings.From(configuration);

@@ -58,6 +58,7 @@ public static partial class InboundEndpoints
         var adapters = services.GetRequiredService<InboundAdapters>();
         var adapter = adapters.For(channel);
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(InboundEndpoints));
+        var refusals = services.GetRequiredService<RefusalLog>();
         var options = services.GetRequiredService<IOptions<InboundOptions>>().Value;
         var ct = http.RequestAborted;
         var message = new InboundMessage(http.Request.Method, path, http.Request.ContentType ?? string.Empty, ReadOnlyMemory<byte>.Empty);
@@ -70,7 +71,7 @@ public static partial class InboundEndpoints
         }
         catch (HubException ex)
         {
-            LogRefused(logger, adapter.Format, ex.Reason);
+            refusals.Refused(ex.Reason, Where(adapter));
             await WriteAsync(http, InboundAdapters.Refusal(adapter, ErrorInterceptor.ToStatus(ex))).ConfigureAwait(false);
             return;
         }
@@ -98,7 +99,7 @@ public static partial class InboundEndpoints
 
         if (refusal is not null || body is null)
         {
-            LogRefused(logger, adapter.Format, refusal!.Reason);
+            refusals.Refused(refusal!.Reason, Where(adapter));
             if (refusal.RetryDelay is { } delay)
             {
                 http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -118,13 +119,13 @@ public static partial class InboundEndpoints
             InboundOutcome outcome;
             if (translation is InboundTranslation.Requests requests)
             {
-                outcome = await ExecuteAsync(services.GetRequiredService<InboundExecutor>(), party, requests, logger, adapter.Format, ct).ConfigureAwait(false);
+                outcome = await ExecuteAsync(services.GetRequiredService<InboundExecutor>(), party, requests, refusals, Where(adapter), ct).ConfigureAwait(false);
             }
             else
             {
                 var rejected = (InboundTranslation.Rejected)translation;
                 var reason = HubErrors.ReasonOf(rejected.Error);
-                LogRefused(logger, adapter.Format, reason);
+                refusals.Refused(reason, Where(adapter));
                 outcome = new InboundOutcome(rejected.Error, []);
             }
 
@@ -140,7 +141,7 @@ public static partial class InboundEndpoints
     }
 
     // The requests in order, as the partner; the first error stops the rest.
-    private static async Task<InboundOutcome> ExecuteAsync(InboundExecutor executor, Party party, InboundTranslation.Requests requests, ILogger logger, string format, CancellationToken ct)
+    private static async Task<InboundOutcome> ExecuteAsync(InboundExecutor executor, Party party, InboundTranslation.Requests requests, RefusalLog refusals, string where, CancellationToken ct)
     {
         var responses = new List<Google.Protobuf.IMessage>();
         foreach (var request in requests.Messages)
@@ -151,7 +152,7 @@ public static partial class InboundEndpoints
             }
             catch (HubException ex)
             {
-                LogRefused(logger, format, ex.Reason);
+                refusals.Refused(ex.Reason, where);
                 return new InboundOutcome(ErrorInterceptor.ToStatus(ex), responses);
             }
         }
@@ -212,8 +213,7 @@ public static partial class InboundEndpoints
         await http.Response.Body.WriteAsync(reply.Payload.Body, http.RequestAborted).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound {Format} message refused: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string format, string reason);
+    private static string Where(IPartyAdapter adapter) => "Inbound " + adapter.Format + " message";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Inbound {Format} message failed with {ExceptionType}")]
     private static partial void LogFailed(ILogger logger, string format, string exceptionType);

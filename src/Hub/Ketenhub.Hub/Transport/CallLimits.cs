@@ -45,6 +45,13 @@ public sealed class CallLimitOptions
     /// connection. <value>The default value is 2 calls per second with a burst of 20.</value>
     /// </summary>
     public PartyRateLimit UnknownCallers { get; set; } = new() { PermitsPerSecond = 2, Burst = 20 };
+
+    /// <summary>
+    /// How often a refusal of the same cause is logged (<see cref="RefusalLog"/>): once per interval, with the number left
+    /// out. <value>The default value is one minute.</value>
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RefusalLogInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>A call rate: a token bucket.</summary>

@@ -9,9 +9,10 @@ namespace Ketenhub.Hub.Host.Transport;
 /// <summary>
 /// Turns domain errors into <c>google.rpc.Status</c> with an <c>ErrorInfo</c> reason from the catalogue
 /// (docs/errors.md) and <c>BadRequest</c> field violations. Anything unexpected becomes INTERNAL without
-/// its message, which could carry data; the log names only the exception type and the method.
+/// its message, which could carry data; the log names only the exception type and the method. Coded refusals go to
+/// the <see cref="RefusalLog"/>, once per reason and interval.
 /// </summary>
-public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger, RefusalLog refusals) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -42,7 +43,7 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         switch (exception)
         {
             case HubException hub:
-                LogRejected(context.Method, hub.Reason);
+                refusals.Refused(hub.Reason, context.Method);
                 return ToRpc(hub);
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled."));
@@ -98,9 +99,6 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         ErrorCategory.DeadlineExceeded => StatusCode.DeadlineExceeded,
         _ => StatusCode.Internal,
     };
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} refused: {Reason}")]
-    private partial void LogRejected(string method, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} failed with {ExceptionType}")]
     private partial void LogFailed(string method, string exceptionType);
