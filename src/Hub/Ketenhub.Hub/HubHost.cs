@@ -39,7 +39,7 @@ public sealed class StorageOptions
     public int MaxBatchSize { get; set; } = 256;
 }
 
-/// <summary>Wires the hub: domain, storage, gRPC with its interceptors, health and reflection.</summary>
+/// <summary>Wires the hub: domain, storage, the call pipeline, gRPC services, health, reflection and the inbound endpoints.</summary>
 public static partial class HubHost
 {
     /// <summary>Largest request accepted. Big enough that an oversize text field gets a coded FIELD_TOO_LONG, not a transport error.</summary>
@@ -61,7 +61,6 @@ public static partial class HubHost
                 sp.GetRequiredService<TimeProvider>());
         });
         builder.AddKetenhubIdentity();
-        services.AddSingleton<Actors>();
         services.AddSingleton<ReferralCommands>();
         services.AddSingleton<Ketenhub.Hub.Host.Delivery.DeliveryCommands>();
         services.AddOptions<CallLimitOptions>()
@@ -69,15 +68,13 @@ public static partial class HubHost
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CallLimitOptions>, CallLimitOptionsValidator>();
-        services.AddSingleton<PartyRateLimiter>();
-        services.AddSingleton<RefusalLog>();
+        services.AddKetenhubCallPipeline();
         services.AddHostedService<StartupCheck>();
         services.AddGrpc(o =>
         {
+            // Identity, rate limits, the time limit and the call's origin are the call pipeline's (CallPipeline), for
+            // gRPC and HTTP alike; only a service's exceptions need an interceptor, as gRPC shows them nowhere else.
             o.Interceptors.Add<ErrorInterceptor>();
-            o.Interceptors.Add<CallTimeLimitInterceptor>();
-            o.Interceptors.Add<CallOriginInterceptor>();
-            o.Interceptors.Add<RateLimitInterceptor>();
             o.MaxReceiveMessageSize = MaxReceiveMessageSize;
             o.EnableDetailedErrors = false;
         });
@@ -91,7 +88,10 @@ public static partial class HubHost
     public static WebApplication MapKetenhub(this WebApplication app)
     {
         app.UseKetenhubTransportGuard();
-        app.UseKetenhubIdentity();
+        app.UseKetenhubCallPipeline();
+
+        // Closed by default: every endpoint needs a caller that is a configured party (the fallback policy), except
+        // those marked AllowAnonymous here. The contract is public (protos/); its reflection reveals no data.
         app.MapGrpcService<PartyGrpcService>();
         app.MapGrpcService<ClientGrpcService>();
         app.MapGrpcService<ConsentGrpcService>();
@@ -101,8 +101,8 @@ public static partial class HubHost
         app.MapGrpcService<DeliveryGrpcService>();
         app.MapGrpcService<ExplainGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
+        app.MapGrpcReflectionService().AllowAnonymous();
         app.MapKetenhubInbound();
         return app;
     }

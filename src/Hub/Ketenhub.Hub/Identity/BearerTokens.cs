@@ -73,6 +73,15 @@ public sealed class BearerTokens(IOptions<IdentityOptions> options, PartyDirecto
         };
     }
 
+    /// <summary>
+    /// The actor of the token in an <c>Authorization</c> header when the token was validated before, has not expired and
+    /// names a party; else null. A look-up: nothing is validated.
+    /// </summary>
+    public Actor? Remembered(string authorization) =>
+        TokenOf(authorization) is { } token && _validated.TryGetValue(token, out var entry) && entry.Expires > time.GetUtcNow()
+            ? Resolve(entry.Principal, out _)
+            : null;
+
     /// <summary>The actor a validated token names, or null with the reason it names none.</summary>
     public Actor? Resolve(ClaimsPrincipal principal, out string? problem)
     {

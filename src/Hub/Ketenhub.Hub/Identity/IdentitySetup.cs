@@ -57,13 +57,6 @@ public static class IdentitySetup
         return builder;
     }
 
-    /// <summary>Runs bearer-token authentication before the gRPC services (a no-op when no token issuer is configured).</summary>
-    public static WebApplication UseKetenhubIdentity(this WebApplication app)
-    {
-        app.UseAuthentication();
-        return app;
-    }
-
     private static void AddBearerTokens(WebApplicationBuilder builder, Microsoft.AspNetCore.Authentication.AuthenticationBuilder authentication, EntraSettings entra, IdentityOptions settings, bool development)
     {
         const string scheme = JwtBearerDefaults.AuthenticationScheme;

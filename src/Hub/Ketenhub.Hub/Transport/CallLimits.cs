@@ -6,7 +6,6 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Parties;
 using Microsoft.Extensions.Options;
@@ -243,31 +242,6 @@ public sealed class PartyRateLimiter(IOptions<CallLimitOptions> options, TimePro
         };
 }
 
-/// <summary>Refuses a call over its party's rate before the service runs.</summary>
-public sealed class RateLimitInterceptor(Callers callers, PartyRateLimiter limiter) : Interceptor
-{
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Take(context);
-        return continuation(request, context);
-    }
-
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Take(context);
-        return continuation(request, responseStream, context);
-    }
-
-    // Only the hub's own services: health checks and reflection need no party.
-    private void Take(ServerCallContext context)
-    {
-        if (context.Method.StartsWith("/ketenhub.", StringComparison.Ordinal))
-        {
-            limiter.Take(callers.Resolve(context).Id);
-        }
-    }
-}
-
 /// <summary>
 /// An error the gRPC framework answers by itself, before a service runs (a request over the size limit, a body
 /// that is not a valid message, a deadline that passed, an unknown method), gets an <c>ErrorInfo</c> from the
@@ -325,89 +299,5 @@ public static class TransportGuard
         headers[MessageHeader] = Uri.EscapeDataString(c.message);
         headers[DetailsHeader] = Convert.ToBase64String(details.ToByteArray());
         return Task.CompletedTask;
-    }
-}
-
-/// <summary>
-/// Ends a unary call that runs longer than <see cref="CallLimitOptions.MaxCallDuration"/> (or the caller's own,
-/// earlier deadline) with CALL_TIMED_OUT: the service sees a cancellation token that fires at the earlier of the two,
-/// so work stops and a slow partner or store cannot hold a call (and its resources) without end. A write that was
-/// already committed stays committed; the caller retries with the same request id and gets its first answer.
-/// </summary>
-public sealed class CallTimeLimitInterceptor(IOptions<CallLimitOptions> options, TimeProvider time) : Interceptor
-{
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        var limit = options.Value.MaxCallDuration;
-        var now = time.GetUtcNow().UtcDateTime;
-        var callerLeft = context.Deadline == DateTime.MaxValue ? TimeSpan.MaxValue : context.Deadline.ToUniversalTime() - now;
-        if (callerLeft <= limit)
-        {
-            // The caller's own deadline comes first; the framework enforces it.
-            return await continuation(request, context).ConfigureAwait(false);
-        }
-
-        using var timer = new CancellationTokenSource(limit, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, timer.Token);
-        try
-        {
-            return await continuation(request, new LimitedCallContext(context, now + limit, linked.Token)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (timer.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
-        {
-            throw new HubException(ErrorCategory.DeadlineExceeded, ErrorReasons.CallTimedOut, $"The call did not finish within the hub's limit of {limit.TotalSeconds:0.###} seconds.");
-        }
-    }
-
-    /// <summary>The call's context with an earlier deadline and its own cancellation; everything else is the call's.</summary>
-    private sealed class LimitedCallContext : ServerCallContext
-    {
-        // The key under which GetHttpContext() finds the HttpContext of a context that is not the framework's own.
-        private const string HttpContextKey = "__HttpContext";
-        private readonly ServerCallContext inner;
-        private readonly DateTime deadline;
-        private readonly CancellationToken cancellationToken;
-
-        public LimitedCallContext(ServerCallContext inner, DateTime deadline, CancellationToken cancellationToken)
-        {
-            this.inner = inner;
-            this.deadline = deadline;
-            this.cancellationToken = cancellationToken;
-            inner.UserState[HttpContextKey] = inner.GetHttpContext();
-        }
-
-        protected override string MethodCore => inner.Method;
-
-        protected override string HostCore => inner.Host;
-
-        protected override string PeerCore => inner.Peer;
-
-        protected override DateTime DeadlineCore => deadline;
-
-        protected override Metadata RequestHeadersCore => inner.RequestHeaders;
-
-        protected override CancellationToken CancellationTokenCore => cancellationToken;
-
-        protected override Metadata ResponseTrailersCore => inner.ResponseTrailers;
-
-        protected override Grpc.Core.Status StatusCore
-        {
-            get => inner.Status;
-            set => inner.Status = value;
-        }
-
-        protected override WriteOptions? WriteOptionsCore
-        {
-            get => inner.WriteOptions;
-            set => inner.WriteOptions = value;
-        }
-
-        protected override AuthContext AuthContextCore => inner.AuthContext;
-
-        protected override IDictionary<object, object> UserStateCore => inner.UserState;
-
-        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => inner.CreatePropagationToken(options);
-
-        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => inner.WriteResponseHeadersAsync(responseHeaders);
     }
 }
