@@ -74,8 +74,9 @@ public static class HubCalls
 /// holds only when the caller resolves to a configured party (<see cref="PartyCallerRequirement"/>); endpoints that
 /// must be open (gRPC health, reflection) say <c>AllowAnonymous</c>. The caller is resolved here, once, into the
 /// call's <see cref="HubCall"/>;</item>
-/// <item>the call: the party's rate limit, the call's origin for the audit trail, and for unary calls the hub's time
-/// limit; an error is answered with its <c>ErrorInfo</c> in the endpoint's format (<see cref="CallRefusals"/>).</item>
+/// <item>the call: the party's rate limit, the call's origin for the audit trail, and for unary gRPC calls and HTTP
+/// requests the hub's time limit; an error is answered with its <c>ErrorInfo</c> in the endpoint's format
+/// (<see cref="CallRefusals"/>).</item>
 /// </list>
 /// </summary>
 public static class CallPipeline
@@ -230,12 +231,13 @@ public sealed class CallIdentity(Callers callers, UnknownCallerLimiter unknownCa
     /// <summary>The call's <see cref="HubCall"/>, with its caller or the refusal; resolved on the first use.</summary>
     public HubCall Identify(HttpContext http)
     {
-        if (http.Features.Get<HubCall>() is { } known && (known.Caller is not null || known.Refusal is not null))
+        var call = http.Features.Get<HubCall>();
+        if (call is { Caller: not null } or { Refusal: not null })
         {
-            return known;
+            return call;
         }
 
-        var call = http.Features.Get<HubCall>() ?? new HubCall();
+        call ??= new HubCall();
         http.Features.Set(call);
         try
         {
