@@ -211,8 +211,10 @@ public static class CallPipeline
         }
         catch (Exception ex) when (grpc is null && !http.Response.HasStarted)
         {
-            // An HTTP endpoint's error (a gRPC service's is mapped by ErrorInterceptor, the only place gRPC shows it).
-            // Null: the caller went away, and there is no one to answer.
+            // An HTTP endpoint's error (a gRPC service's is mapped by ErrorInterceptor, the only place gRPC shows it),
+            // written under the request's own cancellation: the time limit's may have fired. Null: the caller went away,
+            // and there is no one to answer.
+            http.RequestAborted = aborted;
             if (refusals.Map(ex, http, linked.Token) is { } error)
             {
                 await refusals.WriteAsync(http, error).ConfigureAwait(false);
