@@ -32,7 +32,15 @@ public sealed class KillTests(ITestOutputHelper output)
     [Fact]
     public async Task HardKillDuringLoad_LosesNoAcknowledgedSubmit()
     {
-        using var hub = new HubProcess();
+        // Sixteen callers submitting as fast as the hub answers, and the coach acknowledging as fast: far over the
+        // default rate limit, which is not what this test is about.
+        using var hub = new HubProcess(settings: new Dictionary<string, string?>
+        {
+            [$"Hub:Limits:Parties:{Sender}:PermitsPerSecond"] = "1000000",
+            [$"Hub:Limits:Parties:{Sender}:Burst"] = "1000000",
+            [$"Hub:Limits:Parties:{Coach}:PermitsPerSecond"] = "1000000",
+            [$"Hub:Limits:Parties:{Coach}:Burst"] = "1000000",
+        });
         using var bound = new CancellationTokenSource(Bound);
         var clock = Stopwatch.StartNew();
         try

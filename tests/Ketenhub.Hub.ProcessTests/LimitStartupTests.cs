@@ -11,6 +11,8 @@ public sealed class LimitStartupTests(ITestOutputHelper output)
     [InlineData("Hub:Limits:MaxCallDuration", "01:00:00", "MaxCallDuration")]
     [InlineData("Hub:Limits:Parties:nobody:PermitsPerSecond", "5", "Hub:Limits:Parties:nobody names no configured party")]
     [InlineData("Hub:Limits:Parties:sdd:Burst", "0", "Hub:Limits:Parties:sdd needs PermitsPerSecond")]
+    [InlineData("Hub:Limits:UnknownCallers:PermitsPerSecond", "0", "Hub:Limits:UnknownCallers needs PermitsPerSecond")]
+    [InlineData("Hub:Limits:RefusalLogInterval", "00:00:00", "RefusalLogInterval")]
     public async Task AWrongLimit_StopsTheHub_NamingIt(string setting, string value, string named)
     {
         using var hub = new HubProcess(settings: new Dictionary<string, string?> { [setting] = value });

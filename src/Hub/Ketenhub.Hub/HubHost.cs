@@ -60,7 +60,7 @@ public sealed class ReflectionOptions
     }
 }
 
-/// <summary>Wires the hub: domain, storage, gRPC with its interceptors, health and reflection.</summary>
+/// <summary>Wires the hub: domain, storage, the call pipeline, gRPC services, health, reflection and the inbound endpoints.</summary>
 public static partial class HubHost
 {
     /// <summary>Largest request accepted. Big enough that an oversize text field gets a coded FIELD_TOO_LONG, not a transport error.</summary>
@@ -82,7 +82,6 @@ public static partial class HubHost
                 sp.GetRequiredService<TimeProvider>());
         });
         builder.AddKetenhubIdentity();
-        services.AddSingleton<Actors>();
         services.AddSingleton<ReferralCommands>();
         services.AddSingleton<Ketenhub.Hub.Host.Delivery.DeliveryCommands>();
         services.AddOptions<CallLimitOptions>()
@@ -90,7 +89,7 @@ public static partial class HubHost
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CallLimitOptions>, CallLimitOptionsValidator>();
-        services.AddSingleton<PartyRateLimiter>();
+        services.AddKetenhubCallPipeline();
         services.AddHostedService<StartupCheck>();
 
         // Signed checkpoints of the audit head, after the start-up check (which opens the store).
@@ -105,10 +104,9 @@ public static partial class HubHost
         services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointWriter>());
         services.AddGrpc(o =>
         {
+            // Identity, rate limits, the time limit and the call's origin are the call pipeline's (CallPipeline), for
+            // gRPC and HTTP alike; only a service's exceptions need an interceptor, as gRPC shows them nowhere else.
             o.Interceptors.Add<ErrorInterceptor>();
-            o.Interceptors.Add<CallTimeLimitInterceptor>();
-            o.Interceptors.Add<CallOriginInterceptor>();
-            o.Interceptors.Add<RateLimitInterceptor>();
             o.MaxReceiveMessageSize = MaxReceiveMessageSize;
             o.EnableDetailedErrors = false;
         });
@@ -123,7 +121,10 @@ public static partial class HubHost
     public static WebApplication MapKetenhub(this WebApplication app)
     {
         app.UseKetenhubTransportGuard();
-        app.UseKetenhubIdentity();
+        app.UseKetenhubCallPipeline();
+
+        // Closed by default: every endpoint needs a caller that is a configured party (the fallback policy), except
+        // those marked AllowAnonymous here. The contract is public (protos/); its reflection reveals no data.
         app.MapGrpcService<PartyGrpcService>();
         app.MapGrpcService<ClientGrpcService>();
         app.MapGrpcService<ConsentGrpcService>();
@@ -133,10 +134,10 @@ public static partial class HubHost
         app.MapGrpcService<DeliveryGrpcService>();
         app.MapGrpcService<ExplainGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
-        app.MapGrpcHealthChecksService();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
         if (ReflectionOptions.IsEnabled(app.Configuration, app.Environment))
         {
-            app.MapGrpcReflectionService();
+            app.MapGrpcReflectionService().AllowAnonymous();
         }
 
         app.MapKetenhubInbound();

@@ -14,7 +14,7 @@ namespace Ketenhub.Cli.Tests.Import;
 /// of 5,000 rows with bad ones, interrupted by killing the tool's process and resumed, then run again.
 /// Counted at the hub: the social service's deliveries (one per transition, waiting for consent).
 /// </summary>
-public sealed class ImportEndToEndTests(HubProcess hub, ITestOutputHelper log) : IClassFixture<HubProcess>, IDisposable
+public sealed class ImportEndToEndTests(ImportHubProcess hub, ITestOutputHelper log) : IClassFixture<ImportHubProcess>, IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("ketenhub-import-").FullName;
 

@@ -11,13 +11,25 @@ namespace Ketenhub.Cli.Tests.Infrastructure;
 /// parties and rules), a free loopback port and a fresh SQLite folder. Ready once its gRPC health check
 /// says SERVING; killed and its data removed on dispose. It runs on the real clock.
 /// </summary>
-public sealed class HubProcess : IAsyncLifetime
+public class HubProcess : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "ketenhub-cli-tests", Guid.NewGuid().ToString("N"));
     private readonly StringBuilder _log = new();
     private Process? _process;
+
+    public HubProcess()
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    /// <param name="settings">Configuration for the hub (keys as in appsettings.json, for example <c>Hub:Limits:Burst</c>).</param>
+    protected HubProcess(IReadOnlyDictionary<string, string> settings)
+    {
+        _settings = settings;
+    }
 
     public string Url { get; private set; } = string.Empty;
 
@@ -55,6 +67,10 @@ public sealed class HubProcess : IAsyncLifetime
         start.Environment["Storage__DataDirectory"] = _dataDirectory;
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["Identity__DevelopmentIssuer__KeyFile"] = DevelopmentKeyFile;
+        foreach (var (key, value) in _settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the hub process.");
         _process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -157,3 +173,13 @@ public sealed class HubProcess : IAsyncLifetime
         }
     }
 }
+
+/// <summary>
+/// The hub for the import tests. They send thousands of rows as one school, much faster than the default call rate
+/// allows (docs/security.md), so the school's rate is raised here; the rate limit itself is tested at the hub.
+/// </summary>
+public sealed class ImportHubProcess() : HubProcess(new Dictionary<string, string>
+{
+    ["Hub:Limits:Parties:hans-petrischool:PermitsPerSecond"] = "1000000",
+    ["Hub:Limits:Parties:hans-petrischool:Burst"] = "1000000",
+});

@@ -4,6 +4,7 @@ using Grpc.Core.Interceptors;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.HubTests.Infrastructure;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using static Ketenhub.HubTests.Infrastructure.PartyClient;
 
@@ -77,6 +78,114 @@ public sealed class TransportLimitTests
         for (var i = 0; i < 10; i++)
         {
             await hub.As("waakvlam-zorg").Parties.ListPartiesAsync(new ListPartiesRequest());
+        }
+    }
+
+    [Fact]
+    public async Task TenThousandCallsInTenSeconds_FromOneParty_WithTheDefaultLimits_AreLimited_AndOtherPartiesAreServed()
+    {
+        using var hub = new HubFactory();
+        var options = hub.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CallLimitOptions>>().Value;
+        var sdd = hub.As("sdd");
+        var others = new[] { hub.As("waakvlam-zorg"), hub.As("hans-petrischool") };
+
+        // 100 rounds of 100 calls at once, the hub's clock 100 ms further each round: 10,000 calls in 10 seconds.
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var served = 0;
+        var refused = new List<(StatusCode Code, string? Reason, TimeSpan? Retry)>();
+        for (var round = 0; round < 100; round++)
+        {
+            var calls = Enumerable.Range(0, 100).Select(_ => Outcome(sdd.Parties.ListPartiesAsync(new ListPartiesRequest()).ResponseAsync)).ToList();
+            var other = others[round % 2].Parties.ListPartiesAsync(new ListPartiesRequest()).ResponseAsync;
+            foreach (var outcome in await Task.WhenAll(calls))
+            {
+                if (outcome is null)
+                {
+                    served++;
+                }
+                else
+                {
+                    refused.Add(outcome.Value);
+                }
+            }
+
+            // Another party is served in every round, however far over its limit SDD is.
+            Assert.NotEmpty((await other).Parties);
+            hub.Clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        // The burst, then the rate for the 9.9 seconds the clock moved while SDD called.
+        var allowed = options.Burst + (int)(options.PermitsPerSecond * 9.9);
+        Assert.InRange(served, allowed - 5, allowed + 5);
+        Assert.Equal(10_000 - served, refused.Count);
+        Assert.All(refused, r =>
+        {
+            Assert.Equal((StatusCode.ResourceExhausted, "RATE_LIMITED"), (r.Code, r.Reason));
+            Assert.NotNull(r.Retry);
+            Assert.InRange(r.Retry!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1 / options.PermitsPerSecond));
+        });
+        Assert.True(wall.Elapsed < TimeSpan.FromMinutes(2), $"10,000 calls took {wall.Elapsed}.");
+    }
+
+    [Fact]
+    public async Task UnknownCallersOnAConnection_AreLimited_BeforeTheirTokensAreChecked_WhileKnownCallersAreServed()
+    {
+        var tokensChecked = 0;
+        using var hub = new HubFactory().WithServices(services => services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, jwt =>
+        {
+            var inner = jwt.Events.OnMessageReceived;
+            jwt.Events.OnMessageReceived = context =>
+            {
+                Interlocked.Increment(ref tokensChecked);
+                return inner(context);
+            };
+        }));
+        var allowance = hub.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CallLimitOptions>>().Value.UnknownCallers.Burst;
+        var sdd = hub.As("sdd");
+        await sdd.Parties.ListPartiesAsync(new ListPartiesRequest());
+        using var otherKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var forged = hub.WithMetadata("sdd", new Metadata { { "authorization", "Bearer " + hub.Token("sdd", key: otherKey) } });
+
+        // The test server has no connections to tell apart: its calls share one connection's allowance.
+        var outcomes = new List<(StatusCode Code, string? Reason, TimeSpan? Retry)>();
+        for (var i = 0; i < 100; i++)
+        {
+            outcomes.Add((await Outcome(forged.Parties.ListPartiesAsync(new ListPartiesRequest()).ResponseAsync))!.Value);
+        }
+
+        Assert.All(outcomes.Take(allowance), o => Assert.Equal((StatusCode.Unauthenticated, "TOKEN_INVALID"), (o.Code, o.Reason)));
+        Assert.All(outcomes.Skip(allowance), o =>
+        {
+            Assert.Equal((StatusCode.ResourceExhausted, "RATE_LIMITED"), (o.Code, o.Reason));
+            Assert.NotNull(o.Retry);
+        });
+
+        // Past the allowance the forged tokens were not even looked at; a caller without any identity is refused alike.
+        Assert.Equal(1 + allowance, tokensChecked);
+        await Errors.Expect(StatusCode.ResourceExhausted, "RATE_LIMITED", () => hub.WithMetadata("sdd", []).Parties.ListPartiesAsync(new ListPartiesRequest()).ResponseAsync);
+
+        // A caller whose identity the hub knows is served on the same connection, and the health check answers.
+        Assert.NotEmpty((await sdd.Parties.ListPartiesAsync(new ListPartiesRequest())).Parties);
+        var health = new Grpc.Health.V1.Health.HealthClient(hub.AnonymousChannel());
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+
+        // After the delay RetryInfo named, the connection may try again.
+        hub.Clock.Advance(outcomes[^1].Retry!.Value);
+        await Errors.Expect(StatusCode.Unauthenticated, "TOKEN_INVALID", () => forged.Parties.ListPartiesAsync(new ListPartiesRequest()).ResponseAsync);
+    }
+
+    // Null for OK, else the code, reason and retry delay of the error.
+    private static async Task<(StatusCode Code, string? Reason, TimeSpan? Retry)?> Outcome(Task call)
+    {
+        try
+        {
+            await call;
+            return null;
+        }
+        catch (RpcException ex)
+        {
+            var status = ex.GetRpcStatus();
+            return (ex.StatusCode, status?.GetDetail<ErrorInfo>()?.Reason, status?.GetDetail<RetryInfo>()?.RetryDelay.ToTimeSpan());
         }
     }
 

@@ -269,19 +269,21 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
 
     private async Task<RowResult> ImportAsync(ExportRow row, ImportCheckpoint checkpoint, CancellationToken cancellationToken)
     {
-        var registered = await new ClientService.ClientServiceClient(call.Invoker).RegisterClientAsync(
-            new RegisterClientRequest
-            {
-                RequestId = row.RequestIdBase + "-c",
-                Bsn = row.Bsn,
-                BirthDate = Render.ToDate(row.BirthDate),
-                MunicipalityCode = row.MunicipalityCode,
-                School = Names.Party(options.School),
-            },
-            call.Unary(cancellationToken));
-        var created = await new TransitionService.TransitionServiceClient(call.Invoker).CreateTransitionAsync(
-            new CreateTransitionRequest { RequestId = SchoolExport.TransitionRequestId(options.School, options.Batch, registered.Client.Name, row), Transition = Draft(row, registered.Client.Name) },
-            call.Unary(cancellationToken));
+        var registration = new RegisterClientRequest
+        {
+            RequestId = row.RequestIdBase + "-c",
+            Bsn = row.Bsn,
+            BirthDate = Render.ToDate(row.BirthDate),
+            MunicipalityCode = row.MunicipalityCode,
+            School = Names.Party(options.School),
+        };
+        var registered = await RateLimit.WaitAndRetryAsync(
+            () => new ClientService.ClientServiceClient(call.Invoker).RegisterClientAsync(registration, call.Unary(cancellationToken)).ResponseAsync,
+            cancellationToken);
+        var transition = new CreateTransitionRequest { RequestId = SchoolExport.TransitionRequestId(options.School, options.Batch, registered.Client.Name, row), Transition = Draft(row, registered.Client.Name) };
+        var created = await RateLimit.WaitAndRetryAsync(
+            () => new TransitionService.TransitionServiceClient(call.Invoker).CreateTransitionAsync(transition, call.Unary(cancellationToken)).ResponseAsync,
+            cancellationToken);
         checkpoint.Confirm(row.RequestIdBase, registered.Client.Name, created.Transition.Name);
         return new RowResult(row.Row, row.Line, Imported, row.RequestIdBase, registered.Client.Name, created.Transition.Name, Decisions: Decisions(created.Decisions));
     }
@@ -308,7 +310,9 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         ExplainMessageResponse explained;
         try
         {
-            explained = await new ExplainService.ExplainServiceClient(call.Invoker).ExplainMessageAsync(request, call.Unary(cancellationToken));
+            explained = await RateLimit.WaitAndRetryAsync(
+                () => new ExplainService.ExplainServiceClient(call.Invoker).ExplainMessageAsync(request, call.Unary(cancellationToken)).ResponseAsync,
+                cancellationToken);
         }
         catch (RpcException ex) when (known is null && IsOlderHub(ex))
         {

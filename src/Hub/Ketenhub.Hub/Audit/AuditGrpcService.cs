@@ -7,11 +7,11 @@ using Ketenhub.Hub.Host.Transport;
 namespace Ketenhub.Hub.Host.Audit;
 
 /// <summary>The audit trail for a privacy officer: export by period and client, and verification of the chain.</summary>
-public sealed class AuditGrpcService(AuditTrail trail, Actors actors) : AuditService.AuditServiceBase
+public sealed class AuditGrpcService(AuditTrail trail) : AuditService.AuditServiceBase
 {
     public override async Task<ListAuditEventsResponse> ListAuditEvents(ListAuditEventsRequest request, ServerCallContext context)
     {
-        var actor = actors.Resolve(context);
+        var actor = context.Actor();
         var (events, next) = await trail.ExportAsync(
             actor,
             request.StartTime?.ToDateTimeOffset(),
@@ -27,7 +27,7 @@ public sealed class AuditGrpcService(AuditTrail trail, Actors actors) : AuditSer
 
     public override async Task<VerifyAuditTrailResponse> VerifyAuditTrail(VerifyAuditTrailRequest request, ServerCallContext context)
     {
-        var result = await trail.VerifyAsync(actors.Resolve(context), context.CancellationToken);
+        var result = await trail.VerifyAsync(context.Actor(), context.CancellationToken);
         return new VerifyAuditTrailResponse
         {
             Intact = result.Intact,

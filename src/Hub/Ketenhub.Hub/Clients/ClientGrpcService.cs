@@ -8,11 +8,11 @@ using Ketenhub.Hub.Host.Transport;
 namespace Ketenhub.Hub.Host.Clients;
 
 /// <summary>Registers clients, assigns coaches, reads care teams, journeys and reports.</summary>
-public sealed class ClientGrpcService(ClientRegistry registry, AccessReports accessReports, Callers callers, Actors actors, BsnHasher hasher) : ClientService.ClientServiceBase
+public sealed class ClientGrpcService(ClientRegistry registry, AccessReports accessReports, BsnHasher hasher) : ClientService.ClientServiceBase
 {
     public override async Task<RegisterClientResponse> RegisterClient(RegisterClientRequest request, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = context.Party();
         // The body holds a BSN: its idempotency hash is keyed, so the stored hash cannot be reversed.
         var key = Common.RequestKey.Create(request.RequestId, hasher.RequestBodyHash(request.ToByteArray()));
         var birthDate = Wire.Date(request.BirthDate, "birth_date", Common.ErrorReasons.InvalidBirthDate);
@@ -22,7 +22,7 @@ public sealed class ClientGrpcService(ClientRegistry registry, AccessReports acc
 
     public override async Task<CorrectClientFactsResponse> CorrectClientFacts(CorrectClientFactsRequest request, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = context.Party();
         var key = Wire.Key(request.RequestId, request);
         var birthDate = Wire.Date(request.BirthDate, "birth_date", Common.ErrorReasons.InvalidBirthDate);
         var view = await registry.CorrectFactsAsync(caller, request.Name, birthDate, request.MunicipalityCode, key, context.CancellationToken);
@@ -31,13 +31,13 @@ public sealed class ClientGrpcService(ClientRegistry registry, AccessReports acc
 
     public override async Task<GetClientResponse> GetClient(GetClientRequest request, ServerCallContext context)
     {
-        var view = await registry.GetAsync(callers.Resolve(context), request.Name, context.CancellationToken);
+        var view = await registry.GetAsync(context.Party(), request.Name, context.CancellationToken);
         return new GetClientResponse { Client = ContractMapping.ToContract(view.Client, view.SchoolId), Coach = ContractMapping.ToContract(view.Coach) };
     }
 
     public override async Task<AssignCoachResponse> AssignCoach(AssignCoachRequest request, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = context.Party();
         var key = Wire.Key(request.RequestId, request);
         var result = await registry.AssignCoachAsync(caller, request.Client, ContractMapping.ToDraft(request.Coach), key, context.CancellationToken);
         return new AssignCoachResponse { CareTeam = ContractMapping.ToContract(result.CareTeam), HandoverTaskCreated = result.HandoverTaskCreated };
@@ -45,14 +45,14 @@ public sealed class ClientGrpcService(ClientRegistry registry, AccessReports acc
 
     public override async Task<GetCareTeamResponse> GetCareTeam(GetCareTeamRequest request, ServerCallContext context)
     {
-        var view = await registry.GetCareTeamAsync(callers.Resolve(context), request.Client, context.CancellationToken);
+        var view = await registry.GetCareTeamAsync(context.Party(), request.Client, context.CancellationToken);
         return new GetCareTeamResponse { CareTeam = ContractMapping.ToContract(view) };
     }
 
     public override async Task<ListJourneyEventsResponse> ListJourneyEvents(ListJourneyEventsRequest request, ServerCallContext context)
     {
         var offset = PageTokens.Decode(request.PageToken);
-        var (events, next) = await registry.GetJourneyAsync(callers.Resolve(context), request.Client, request.PageSize, offset, context.CancellationToken);
+        var (events, next) = await registry.GetJourneyAsync(context.Party(), request.Client, request.PageSize, offset, context.CancellationToken);
         var response = new ListJourneyEventsResponse { NextPageToken = next is null ? string.Empty : PageTokens.Encode(next.Value) };
         response.Events.Add(events.Select(ContractMapping.ToContract));
         return response;
@@ -60,7 +60,7 @@ public sealed class ClientGrpcService(ClientRegistry registry, AccessReports acc
 
     public override async Task<GetClientReportResponse> GetClientReport(GetClientReportRequest request, ServerCallContext context)
     {
-        var report = await registry.GetReportAsync(callers.Resolve(context), request.Client, context.CancellationToken);
+        var report = await registry.GetReportAsync(context.Party(), request.Client, context.CancellationToken);
         var response = new GetClientReportResponse
         {
             Client = report.Client.Name,
@@ -87,7 +87,7 @@ public sealed class ClientGrpcService(ClientRegistry registry, AccessReports acc
 
     public override async Task<GetClientAccessReportResponse> GetClientAccessReport(GetClientAccessReportRequest request, ServerCallContext context)
     {
-        var report = await accessReports.GetAsync(actors.Resolve(context), request.Client, context.CancellationToken);
+        var report = await accessReports.GetAsync(context.Actor(), request.Client, context.CancellationToken);
         var contract = new ClientAccessReport { Client = report.Client.Name, CreateTime = Wire.Time(report.CreateTime), Text = report.Text };
         contract.Received.Add(report.Received.Select(ToContract));
         contract.NotShared.Add(report.NotShared.Select(ToContract));

@@ -8,13 +8,13 @@ using Microsoft.Extensions.Options;
 namespace Ketenhub.Hub.Host.Delivery;
 
 /// <summary>Streams deliveries to their recipient and takes acknowledgements.</summary>
-public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands commands, Callers callers, PartyDirectory parties, IOptions<HubOptions> options) : DeliveryService.DeliveryServiceBase
+public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands commands, PartyDirectory parties, IOptions<HubOptions> options) : DeliveryService.DeliveryServiceBase
 {
     private const int MaxRemembered = 100_000;
 
     public override async Task StreamDeliveries(StreamDeliveriesRequest request, IServerStreamWriter<StreamDeliveriesResponse> responseStream, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = context.Party();
         var start = Math.Max(0, request.AfterSequence);
         var cursor = start;
         var batch = options.Value.StreamBatchSize;
@@ -69,18 +69,18 @@ public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands co
     }
 
     public override Task<AcknowledgeDeliveryResponse> AcknowledgeDelivery(AcknowledgeDeliveryRequest request, ServerCallContext context) =>
-        commands.AcknowledgeAsync(callers.Resolve(context), request, context.CancellationToken);
+        commands.AcknowledgeAsync(context.Party(), request, context.CancellationToken);
 
     public override Task<RejectDeliveryResponse> RejectDelivery(RejectDeliveryRequest request, ServerCallContext context) =>
-        commands.RejectAsync(callers.Resolve(context), request, context.CancellationToken);
+        commands.RejectAsync(context.Party(), request, context.CancellationToken);
 
     public override async Task<ListDeliveriesResponse> ListDeliveries(ListDeliveriesRequest request, ServerCallContext context)
     {
-        var caller = callers.ResolveActor(context);
+        var caller = context.Actor();
         var recipient = string.IsNullOrEmpty(request.Recipient) ? caller.Party : parties.Require(request.Recipient, "recipient");
         if (recipient.Id != caller.Party.Id)
         {
-            callers.RequireAdmin(context, "Listing another party's deliveries");
+            context.RequireAdmin("Listing another party's deliveries");
         }
 
         var status = Wire.To<Hub.Common.DeliveryStatus>(request.Status);
@@ -92,7 +92,7 @@ public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands co
 
     public override async Task<ReplayDeliveryResponse> ReplayDelivery(ReplayDeliveryRequest request, ServerCallContext context)
     {
-        var caller = callers.ResolveActor(context);
+        var caller = context.Actor();
         var key = Wire.Key(request.RequestId, request);
         var status = await queue.ReplayAsync(caller.Party, caller.HasRole(ActorRoles.Admin), request.Name, key, context.CancellationToken);
         return new ReplayDeliveryResponse { Status = Wire.From<Contracts.V1.DeliveryStatus>(status) };

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
 using Ketenhub.Identity;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -17,7 +19,7 @@ namespace Ketenhub.Hub.Host.Identity;
 /// are the actor's roles; a person's (delegated) token, one with a <c>scp</c> claim, names the person by its
 /// <c>oid</c> (else <c>sub</c>).
 /// </summary>
-public sealed partial class BearerTokens(IOptions<IdentityOptions> options, PartyDirectory parties, TimeProvider time, ILogger<BearerTokens> logger)
+public sealed class BearerTokens(IOptions<IdentityOptions> options, PartyDirectory parties, TimeProvider time, RefusalLog refusals)
 {
     private readonly ConcurrentDictionary<string, Entry> _validated = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<ClaimsPrincipal, Mapped> _actors = [];
@@ -65,11 +67,20 @@ public sealed partial class BearerTokens(IOptions<IdentityOptions> options, Part
         };
         jwt.Events.OnAuthenticationFailed = context =>
         {
-            var problem = context.Exception.GetType();
-            LogRejected(problem);
+            // The type names the check that failed (signature, lifetime, issuer, audience); never the token.
+            refusals.Refused(ErrorReasons.TokenInvalid, "Bearer token (" + context.Exception.GetType().Name + ")");
             return Task.CompletedTask;
         };
     }
+
+    /// <summary>
+    /// The actor of the token in an <c>Authorization</c> header when the token was validated before, has not expired and
+    /// names a party; else null. A look-up: nothing is validated.
+    /// </summary>
+    public Actor? Remembered(string authorization) =>
+        TokenOf(authorization) is { } token && _validated.TryGetValue(token, out var entry) && entry.Expires > time.GetUtcNow()
+            ? Resolve(entry.Principal, out _)
+            : null;
 
     /// <summary>The actor a validated token names, or null with the reason it names none.</summary>
     public Actor? Resolve(ClaimsPrincipal principal, out string? problem)
@@ -150,9 +161,6 @@ public sealed partial class BearerTokens(IOptions<IdentityOptions> options, Part
 
     internal static string? TokenOf(string authorization) =>
         authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && authorization.Length > 7 ? authorization[7..].Trim() : null;
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Bearer token rejected: {Problem}")]
-    private partial void LogRejected(Type problem);
 
     private sealed record Entry(ClaimsPrincipal Principal, DateTimeOffset Expires);
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
 using Microsoft.Extensions.Options;
 
@@ -12,22 +13,28 @@ namespace Ketenhub.Hub.Host.Identity;
 /// thumbprint or by the OIN in the subject's serialNumber. The mapping is remembered per certificate object, which
 /// Kestrel keeps for the whole connection, so a call pays a table lookup.
 /// </summary>
-public sealed partial class ClientCertificates
+public sealed class ClientCertificates
 {
     private const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
     private const string SerialNumberAttribute = "2.5.4.5";
+
+    /// <summary>The cause under which the <see cref="RefusalLog"/> counts certificates refused in the TLS handshake.</summary>
+    public const string UntrustedCertificate = "CERTIFICATE_NOT_TRUSTED";
+
+    /// <summary>The cause under which the <see cref="RefusalLog"/> counts trusted certificates that no mapping names.</summary>
+    public const string UnmappedCertificate = "CERTIFICATE_NOT_MAPPED";
 
     private readonly X509Certificate2Collection _authorities = [];
     private readonly X509RevocationMode _revocation;
     private readonly Dictionary<string, Actor> _byThumbprint = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Actor> _byOin = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<X509Certificate2, Actor?> _resolved = [];
-    private readonly ILogger<ClientCertificates> _logger;
+    private readonly RefusalLog _refusals;
     private readonly TimeProvider _time;
 
-    public ClientCertificates(IOptions<IdentityOptions> options, PartyDirectory parties, TimeProvider time, ILogger<ClientCertificates> logger)
+    public ClientCertificates(IOptions<IdentityOptions> options, PartyDirectory parties, TimeProvider time, RefusalLog refusals)
     {
-        _logger = logger;
+        _refusals = refusals;
         _time = time;
         var settings = options.Value.Certificates;
         _revocation = settings.RevocationMode;
@@ -78,7 +85,7 @@ public sealed partial class ClientCertificates
         if (!trusted)
         {
             var problems = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
-            LogRefused(certificate.Thumbprint, problems);
+            _refusals.Refused(UntrustedCertificate, $"TLS handshake with client certificate {certificate.Thumbprint} ({problems})", LogLevel.Warning);
         }
 
         return trusted;
@@ -102,7 +109,7 @@ public sealed partial class ClientCertificates
             return byOin;
         }
 
-        LogUnmapped(certificate.Thumbprint);
+        _refusals.Refused(UnmappedCertificate, $"Client certificate {certificate.Thumbprint} (trusted, but mapped to no party in Identity:Certificates:Parties)", LogLevel.Warning);
         return null;
     }
 
@@ -119,10 +126,4 @@ public sealed partial class ClientCertificates
 
         return null;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Client certificate {Thumbprint} refused in the TLS handshake: {Problems}")]
-    private partial void LogRefused(string thumbprint, string problems);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Client certificate {Thumbprint} is trusted but mapped to no party (Identity:Certificates:Parties)")]
-    private partial void LogUnmapped(string thumbprint);
 }

@@ -13,6 +13,8 @@ namespace Ketenhub.Hub.Host.Identity;
 /// <summary>Wires caller identity: options checked at start-up, bearer tokens, client certificates, and <see cref="Callers"/>.</summary>
 public static class IdentitySetup
 {
+    private const string IdentityModelLogCategory = "Microsoft.IdentityModel";
+
     public static WebApplicationBuilder AddKetenhubIdentity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -22,6 +24,14 @@ public static class IdentitySetup
         services.AddSingleton<ClientCertificates>();
         services.AddSingleton<BearerTokens>();
         services.AddSingleton<Callers>();
+
+        // The token library logs every validation, and every failed one at Error with its details: a stream of bad
+        // tokens would flood the log. The hub logs a rejected token itself, through the RefusalLog (once per interval).
+        // A setting for the category (Logging:LogLevel:Microsoft.IdentityModel) still decides.
+        if (configuration[$"Logging:LogLevel:{IdentityModelLogCategory}"] is null)
+        {
+            builder.Logging.AddFilter(IdentityModelLogCategory, LogLevel.Critical);
+        }
 
         var settings = ReadSettings(configuration);
         var entra = EntraSettings.From(configuration);
@@ -63,13 +73,6 @@ public static class IdentitySetup
         {
             return new IdentityOptions();
         }
-    }
-
-    /// <summary>Runs bearer-token authentication before the gRPC services (a no-op when no token issuer is configured).</summary>
-    public static WebApplication UseKetenhubIdentity(this WebApplication app)
-    {
-        app.UseAuthentication();
-        return app;
     }
 
     private static void AddBearerTokens(WebApplicationBuilder builder, Microsoft.AspNetCore.Authentication.AuthenticationBuilder authentication, EntraSettings entra, IdentityOptions settings, bool development)

@@ -3,14 +3,12 @@ using Ketenhub.Adapters;
 using Ketenhub.Adapters.Fhir;
 using Ketenhub.Adapters.IWmo;
 using Ketenhub.Adapters.IWmo.Inbound;
-using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
 using Microsoft.Extensions.Options;
 using ContractParty = Ketenhub.Contracts.V1.Party;
-using GrpcCode = Grpc.Core.StatusCode;
 
 namespace Ketenhub.Hub.Host.Inbound;
 
@@ -18,9 +16,10 @@ namespace Ketenhub.Hub.Host.Inbound;
 /// HTTP endpoints for partners that speak FHIR R4 or iWmo 3.2 instead of the gRPC contract (docs/adapters.md,
 /// "Inbound endpoints"). The path chooses the adapter; the caller is identified exactly as a gRPC caller; the
 /// adapter's requests run as that party through the gRPC services' own command classes; every answer, refusals
-/// included, is in the partner's format.
+/// included, is in the partner's format. Identity, rate limit, time limit, the call's origin and error mapping are the
+/// call pipeline's, as for a gRPC call (<see cref="CallPipeline"/>).
 /// </summary>
-public static partial class InboundEndpoints
+public static class InboundEndpoints
 {
     /// <summary>The FHIR R4 base path: <c>POST /fhir/r4</c> (Bundle), <c>POST /fhir/r4/{type}</c>, <c>PUT /fhir/r4/Task/{id}</c>.</summary>
     public const string FhirBase = "/fhir/r4";
@@ -46,102 +45,55 @@ public static partial class InboundEndpoints
 
     public static WebApplication MapKetenhubInbound(this WebApplication app)
     {
-        app.MapMethods(FhirBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Fhir, string.Empty));
-        app.MapMethods(FhirBase + "/{**path}", ["POST", "PUT"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Fhir, path));
-        app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty));
-        app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path));
+        // Each endpoint names its format, so the call pipeline answers its refusals as the partner reads them.
+        var fhir = new InboundFormat(DeliveryChannel.Fhir);
+        var iwmo = new InboundFormat(DeliveryChannel.Iwmo);
+        app.MapMethods(FhirBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Fhir, string.Empty)).WithMetadata(fhir);
+        app.MapMethods(FhirBase + "/{**path}", ["POST", "PUT"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Fhir, path)).WithMetadata(fhir);
+        app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty)).WithMetadata(iwmo);
+        app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path)).WithMetadata(iwmo);
         return app;
     }
 
+    // The call pipeline (CallPipeline) has identified the caller, taken its rate and set the call's time limit before this
+    // runs; an exception thrown here is answered in the partner's format (InboundFormat).
     private static async Task HandleAsync(HttpContext http, DeliveryChannel channel, string path)
     {
         var services = http.RequestServices;
         var adapters = services.GetRequiredService<InboundAdapters>();
         var adapter = adapters.For(channel);
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(InboundEndpoints));
         var options = services.GetRequiredService<IOptions<InboundOptions>>().Value;
+        var refusals = services.GetRequiredService<RefusalLog>();
         var ct = http.RequestAborted;
-        var message = new InboundMessage(http.Request.Method, path, http.Request.ContentType ?? string.Empty, ReadOnlyMemory<byte>.Empty);
+        var party = http.Caller().Party;
 
-        // Who is calling, before anything of the body is read.
-        Actor actor;
-        try
+        // Cheap checks before the body is read; then the body, whatever its declared length said.
+        if (Check(party, channel, adapter, http.Request.ContentType, http.Request.ContentLength, options.MaxBodyBytes) is { } refusal)
         {
-            actor = services.GetRequiredService<Callers>().ResolveActor(http);
-        }
-        catch (HubException ex)
-        {
-            LogRefused(logger, adapter.Format, ex.Reason);
-            await WriteAsync(http, InboundAdapters.Refusal(adapter, ErrorInterceptor.ToStatus(ex))).ConfigureAwait(false);
-            return;
+            throw refusal;
         }
 
-        var party = actor.Party;
-        var refusal = Check(party, channel, adapter, http.Request.ContentType, http.Request.ContentLength, options.MaxBodyBytes);
-        if (refusal is null)
-        {
-            try
-            {
-                services.GetRequiredService<PartyRateLimiter>().Take(party.Id);
-            }
-            catch (HubException ex)
-            {
-                refusal = ex;
-            }
-        }
-
-        byte[]? body = null;
-        if (refusal is null)
-        {
-            body = await ReadBodyAsync(http.Request.Body, options.MaxBodyBytes, ct).ConfigureAwait(false);
-            refusal = body is null ? TooLarge(options.MaxBodyBytes) : null;
-        }
-
-        if (refusal is not null || body is null)
-        {
-            LogRefused(logger, adapter.Format, refusal!.Reason);
-            if (refusal.RetryDelay is { } delay)
-            {
-                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            }
-
-            await WriteAsync(http, InboundAdapters.Refusal(adapter, ErrorInterceptor.ToStatus(refusal))).ConfigureAwait(false);
-            return;
-        }
-
-        message = message with { Body = body };
-        CallOrigin.Current = new CallOrigin(actor, CallOriginInterceptor.SourceOf(http));
+        var body = await ReadBodyAsync(http.Request.Body, options.MaxBodyBytes, ct).ConfigureAwait(false) ?? throw TooLarge(options.MaxBodyBytes);
+        var message = new InboundMessage(http.Request.Method, path, http.Request.ContentType ?? string.Empty, body);
         var context = adapters.Context(http, party);
-        AdapterReply reply;
-        try
+        var translation = adapter.TranslateInbound(message, context);
+        InboundOutcome outcome;
+        if (translation is InboundTranslation.Requests requests)
         {
-            var translation = adapter.TranslateInbound(message, context);
-            InboundOutcome outcome;
-            if (translation is InboundTranslation.Requests requests)
-            {
-                outcome = await ExecuteAsync(services.GetRequiredService<InboundExecutor>(), party, requests, logger, adapter.Format, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                var rejected = (InboundTranslation.Rejected)translation;
-                var reason = HubErrors.ReasonOf(rejected.Error);
-                LogRefused(logger, adapter.Format, reason);
-                outcome = new InboundOutcome(rejected.Error, []);
-            }
-
-            reply = adapter.RenderReply(message, outcome, context);
+            outcome = await ExecuteAsync(services.GetRequiredService<InboundExecutor>(), party, requests, refusals, CallRefusals.Where(http), ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        else
         {
-            LogFailed(logger, adapter.Format, ex.GetType().Name);
-            reply = InboundAdapters.Refusal(adapter, Internal());
+            var rejected = (InboundTranslation.Rejected)translation;
+            refusals.Refused(HubErrors.ReasonOf(rejected.Error), CallRefusals.Where(http));
+            outcome = new InboundOutcome(rejected.Error, []);
         }
 
-        await WriteAsync(http, reply).ConfigureAwait(false);
+        await WriteAsync(http, adapter.RenderReply(message, outcome, context)).ConfigureAwait(false);
     }
 
     // The requests in order, as the partner; the first error stops the rest.
-    private static async Task<InboundOutcome> ExecuteAsync(InboundExecutor executor, Party party, InboundTranslation.Requests requests, ILogger logger, string format, CancellationToken ct)
+    private static async Task<InboundOutcome> ExecuteAsync(InboundExecutor executor, Party party, InboundTranslation.Requests requests, RefusalLog refusals, string where, CancellationToken ct)
     {
         var responses = new List<Google.Protobuf.IMessage>();
         foreach (var request in requests.Messages)
@@ -152,7 +104,7 @@ public static partial class InboundEndpoints
             }
             catch (HubException ex)
             {
-                LogRefused(logger, format, ex.Reason);
+                refusals.Refused(ex.Reason, where);
                 return new InboundOutcome(ErrorInterceptor.ToStatus(ex), responses);
             }
         }
@@ -178,9 +130,6 @@ public static partial class InboundEndpoints
 
     private static HubException TooLarge(int maxBytes) =>
         new(ErrorCategory.ResourceExhausted, ErrorReasons.MessageTooLarge, $"The message is larger than the hub accepts on this endpoint ({maxBytes.ToString(CultureInfo.InvariantCulture)} bytes).");
-
-    private static Google.Rpc.Status Internal() =>
-        ErrorInterceptor.ToStatus(new HubException(ErrorCategory.Internal, ErrorReasons.Internal, "The hub could not complete the call."));
 
     // The body, or null when it is longer than the limit (whatever the declared length said).
     private static async Task<byte[]?> ReadBodyAsync(Stream body, int maxBytes, CancellationToken ct)
@@ -213,11 +162,16 @@ public static partial class InboundEndpoints
         await http.Response.Body.WriteAsync(reply.Payload.Body, http.RequestAborted).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound {Format} message refused: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string format, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Inbound {Format} message failed with {ExceptionType}")]
-    private static partial void LogFailed(ILogger logger, string format, string exceptionType);
+    /// <summary>Writes the hub's refusals in an inbound endpoint's format (<see cref="InboundAdapters.Refusal"/>).</summary>
+    private sealed class InboundFormat(DeliveryChannel channel) : IRefusalFormat
+    {
+        public Task WriteAsync(HttpContext http, Google.Rpc.Status error)
+        {
+            var reply = InboundAdapters.Refusal(http.RequestServices.GetRequiredService<InboundAdapters>().For(channel), error);
+            http.Response.ContentType = reply.Payload.ContentType;
+            return http.Response.Body.WriteAsync(reply.Payload.Body, http.RequestAborted).AsTask();
+        }
+    }
 
     /// <summary>The adapters behind the inbound endpoints, and what they need from the host.</summary>
     internal sealed class InboundAdapters(IHttpClientFactory http, TimeProvider time, HubIWmoDirectory directory, PartyDirectory parties, IOptions<InboundOptions> options)
@@ -252,13 +206,13 @@ public static partial class InboundEndpoints
         }
 
         /// <summary>
-        /// A refusal before the adapter translated anything (identity, channel, media type, size, rate), in the
-        /// format's own error form where it has one: a FHIR OperationOutcome; for iWmo, whose retour messages answer
+        /// A refusal the call pipeline answers (identity, rate, channel, media type, size, the time limit, an unexpected
+        /// error), in the format's own error form where it has one: a FHIR OperationOutcome; for iWmo, whose retour messages answer
         /// only valid messages, the reason as plain text.
         /// </summary>
         public static AdapterReply Refusal(IPartyAdapter adapter, Google.Rpc.Status error)
         {
-            var status = HttpStatusOf(error);
+            var status = CallRefusals.HttpStatusOf(error);
             if (adapter is FhirAdapter)
             {
                 return new AdapterReply(status, new AdapterPayload(FhirFormat.ContentType, FhirFormat.Serialize(FhirAdapter.OperationOutcomeOf(error))));
@@ -267,22 +221,5 @@ public static partial class InboundEndpoints
             var text = HubErrors.ReasonOf(error) + ": " + error.Message + "\n";
             return new AdapterReply(status, new AdapterPayload("text/plain; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(text)));
         }
-
-        private static int HttpStatusOf(Google.Rpc.Status error) => HubErrors.ReasonOf(error) switch
-        {
-            ErrorReasons.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
-            ErrorReasons.MessageTooLarge => StatusCodes.Status413PayloadTooLarge,
-            ErrorReasons.RateLimited => StatusCodes.Status429TooManyRequests,
-            _ => (GrpcCode)error.Code switch
-            {
-                GrpcCode.InvalidArgument => 400,
-                GrpcCode.Unauthenticated => 401,
-                GrpcCode.PermissionDenied => 403,
-                GrpcCode.NotFound => 404,
-                GrpcCode.FailedPrecondition or GrpcCode.AlreadyExists => 409,
-                GrpcCode.Unavailable => 503,
-                _ => 500,
-            },
-        };
     }
 }

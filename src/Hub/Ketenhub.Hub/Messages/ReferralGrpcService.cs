@@ -6,26 +6,26 @@ using Ketenhub.Hub.Messages;
 namespace Ketenhub.Hub.Host.Messages;
 
 /// <summary>Creates referrals and moves performers through the lifecycle.</summary>
-public sealed class ReferralGrpcService(ReferralCommands commands, MessageReader reader, Callers callers) : ReferralService.ReferralServiceBase
+public sealed class ReferralGrpcService(ReferralCommands commands, MessageReader reader) : ReferralService.ReferralServiceBase
 {
     public override Task<CreateReferralResponse> CreateReferral(CreateReferralRequest request, ServerCallContext context) =>
-        commands.CreateAsync(callers.Resolve(context), request, context.CancellationToken);
+        commands.CreateAsync(context.Party(), request, context.CancellationToken);
 
     public override async Task<GetReferralResponse> GetReferral(GetReferralRequest request, ServerCallContext context)
     {
-        var referral = await reader.GetReferralAsync(callers.Resolve(context), request.Name, context.CancellationToken);
+        var referral = await reader.GetReferralAsync(context.Party(), request.Name, context.CancellationToken);
         return new GetReferralResponse { Referral = ContractMapping.ToContract(referral) };
     }
 
     public override Task<AcceptReferralResponse> AcceptReferral(AcceptReferralRequest request, ServerCallContext context) =>
-        commands.AcceptAsync(callers.Resolve(context), request, context.CancellationToken);
+        commands.AcceptAsync(context.Party(), request, context.CancellationToken);
 
     public override Task<DeclineReferralResponse> DeclineReferral(DeclineReferralRequest request, ServerCallContext context) =>
-        commands.DeclineAsync(callers.Resolve(context), request, context.CancellationToken);
+        commands.DeclineAsync(context.Party(), request, context.CancellationToken);
 
     public override Task<StartReferralResponse> StartReferral(StartReferralRequest request, ServerCallContext context) =>
-        commands.StartAsync(callers.Resolve(context), request, context.CancellationToken);
+        commands.StartAsync(context.Party(), request, context.CancellationToken);
 
     public override Task<EndReferralResponse> EndReferral(EndReferralRequest request, ServerCallContext context) =>
-        commands.EndAsync(callers.Resolve(context), request, context.CancellationToken);
+        commands.EndAsync(context.Party(), request, context.CancellationToken);
 }

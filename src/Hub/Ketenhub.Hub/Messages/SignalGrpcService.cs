@@ -6,11 +6,11 @@ using Ketenhub.Hub.Messages;
 namespace Ketenhub.Hub.Host.Messages;
 
 /// <summary>Raises and acknowledges signals.</summary>
-public sealed class SignalGrpcService(Messaging messaging, MessageReader reader, Callers callers) : SignalService.SignalServiceBase
+public sealed class SignalGrpcService(Messaging messaging, MessageReader reader) : SignalService.SignalServiceBase
 {
     public override async Task<CreateSignalResponse> CreateSignal(CreateSignalRequest request, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = context.Party();
         var key = Wire.Key(request.RequestId, request);
         var result = await messaging.CreateSignalAsync(caller, ContractMapping.ToDraft(request.Signal), key, context.CancellationToken);
         var response = new CreateSignalResponse { Signal = ContractMapping.ToContract(result.Signal) };
@@ -20,13 +20,13 @@ public sealed class SignalGrpcService(Messaging messaging, MessageReader reader,
 
     public override async Task<GetSignalResponse> GetSignal(GetSignalRequest request, ServerCallContext context)
     {
-        var signal = await reader.GetSignalAsync(callers.Resolve(context), request.Name, context.CancellationToken);
+        var signal = await reader.GetSignalAsync(context.Party(), request.Name, context.CancellationToken);
         return new GetSignalResponse { Signal = ContractMapping.ToContract(signal) };
     }
 
     public override async Task<AcknowledgeSignalResponse> AcknowledgeSignal(AcknowledgeSignalRequest request, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = context.Party();
         var key = Wire.Key(request.RequestId, request);
         var time = await messaging.AcknowledgeSignalAsync(caller, request.Name, key, context.CancellationToken);
         return new AcknowledgeSignalResponse { AcknowledgeTime = Wire.Time(time) };

@@ -6,11 +6,11 @@ using Ketenhub.Hub.Messages;
 namespace Ketenhub.Hub.Host.Messages;
 
 /// <summary>Announces transitions.</summary>
-public sealed class TransitionGrpcService(Messaging messaging, MessageReader reader, Callers callers) : TransitionService.TransitionServiceBase
+public sealed class TransitionGrpcService(Messaging messaging, MessageReader reader) : TransitionService.TransitionServiceBase
 {
     public override async Task<CreateTransitionResponse> CreateTransition(CreateTransitionRequest request, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = context.Party();
         var key = Wire.Key(request.RequestId, request);
         var result = await messaging.CreateTransitionAsync(caller, ContractMapping.ToDraft(request.Transition), key, context.CancellationToken);
         var response = new CreateTransitionResponse { Transition = ContractMapping.ToContract(result.Transition) };
@@ -25,7 +25,7 @@ public sealed class TransitionGrpcService(Messaging messaging, MessageReader rea
 
     public override async Task<GetTransitionResponse> GetTransition(GetTransitionRequest request, ServerCallContext context)
     {
-        var transition = await reader.GetTransitionAsync(callers.Resolve(context), request.Name, context.CancellationToken);
+        var transition = await reader.GetTransitionAsync(context.Party(), request.Name, context.CancellationToken);
         return new GetTransitionResponse { Transition = ContractMapping.ToContract(transition) };
     }
 }

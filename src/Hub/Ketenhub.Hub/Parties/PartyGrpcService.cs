@@ -6,12 +6,11 @@ using Ketenhub.Hub.Parties;
 
 namespace Ketenhub.Hub.Host.Parties;
 
-/// <summary>Reads the configured parties.</summary>
-public sealed class PartyGrpcService(PartyDirectory parties, Callers callers) : PartyService.PartyServiceBase
+/// <summary>Reads the configured parties, for any caller that is one of them (the call pipeline admits no other).</summary>
+public sealed class PartyGrpcService(PartyDirectory parties) : PartyService.PartyServiceBase
 {
     public override Task<GetPartyResponse> GetParty(GetPartyRequest request, ServerCallContext context)
     {
-        callers.Resolve(context);
         var id = Ids.Require(request.Name, "parties", "name");
         var party = parties.Find(id) ?? throw HubException.NotFound(ErrorReasons.UnknownParty, "The party");
         return Task.FromResult(new GetPartyResponse { Party = ContractMapping.ToContract(party) });
@@ -19,7 +18,6 @@ public sealed class PartyGrpcService(PartyDirectory parties, Callers callers) : 
 
     public override Task<ListPartiesResponse> ListParties(ListPartiesRequest request, ServerCallContext context)
     {
-        callers.Resolve(context);
         var kind = Wire.To<Common.PartyKind>(request.Kind);
         var response = new ListPartiesResponse();
         response.Parties.Add(parties.All.Where(p => kind == Common.PartyKind.Unspecified || p.Kind == kind).Select(ContractMapping.ToContract));

@@ -7,11 +7,11 @@ using Ketenhub.Hub.Messages;
 namespace Ketenhub.Hub.Host.Routing;
 
 /// <summary>Explains what the hub would do with a draft, without sending.</summary>
-public sealed class ExplainGrpcService(Messaging messaging, Callers callers) : ExplainService.ExplainServiceBase
+public sealed class ExplainGrpcService(Messaging messaging) : ExplainService.ExplainServiceBase
 {
     public override async Task<ExplainMessageResponse> ExplainMessage(ExplainMessageRequest request, ServerCallContext context)
     {
-        var caller = callers.Resolve(context);
+        var caller = context.Party();
         var prospective = ContractMapping.ToProspective(request.ProspectiveClient);
         var explanation = request.DraftCase switch
         {

@@ -1,30 +1,33 @@
+using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Threading.RateLimiting;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Parties;
 using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Host.Transport;
 
-/// <summary>Limits on calls (section <c>Hub:Limits</c>): each party's call rate and the longest a unary call may run.</summary>
+/// <summary>
+/// Limits on calls (section <c>Hub:Limits</c>): each party's call rate, the rate of calls that prove no known party
+/// (per connection), and the longest a unary call may run. docs/security.md ("Bad input and abuse") gives the reasoning
+/// behind the defaults.
+/// </summary>
 public sealed class CallLimitOptions
 {
     public const string Section = HubOptions.Section + ":Limits";
 
-    /// <summary>Calls per second a party may make on average. <value>The default value is 10,000.</value></summary>
+    /// <summary>Calls per second a party may make on average. <value>The default value is 100.</value></summary>
     [Range(0.001, 1_000_000)]
-    public double PermitsPerSecond { get; set; } = 10_000;
+    public double PermitsPerSecond { get; set; } = 100;
 
-    /// <summary>Calls a party may make at once above its rate (the token bucket's size). <value>The default value is 20,000.</value></summary>
+    /// <summary>Calls a party may make at once above its rate (the token bucket's size). <value>The default value is 600.</value></summary>
     [Range(1, 1_000_000)]
-    public int Burst { get; set; } = 20_000;
+    public int Burst { get; set; } = 600;
 
     /// <summary>
     /// The longest a unary call may run on the hub, whatever deadline the caller set (or none); after it the call
@@ -35,9 +38,22 @@ public sealed class CallLimitOptions
 
     /// <summary>Per-party rates by party id, replacing <see cref="PermitsPerSecond"/> and <see cref="Burst"/> for that party.</summary>
     public Dictionary<string, PartyRateLimit> Parties { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The rate of calls that prove no known party (no identity, a bad token, an unmapped certificate or token), per
+    /// connection. <value>The default value is 2 calls per second with a burst of 20.</value>
+    /// </summary>
+    public PartyRateLimit UnknownCallers { get; set; } = new() { PermitsPerSecond = 2, Burst = 20 };
+
+    /// <summary>
+    /// How often a refusal of the same cause is logged (<see cref="RefusalLog"/>): once per interval, with the number left
+    /// out. <value>The default value is one minute.</value>
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RefusalLogInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
-/// <summary>A party's own call rate.</summary>
+/// <summary>A call rate: a token bucket.</summary>
 public sealed class PartyRateLimit
 {
     /// <summary>Calls per second on average.</summary>
@@ -45,9 +61,11 @@ public sealed class PartyRateLimit
 
     /// <summary>Calls at once above the rate.</summary>
     public int Burst { get; set; }
+
+    internal bool IsValid => PermitsPerSecond is >= 0.001 and <= 1_000_000 && Burst is >= 1 and <= 1_000_000;
 }
 
-/// <summary>Checks the per-party limits against the configured parties.</summary>
+/// <summary>Checks the per-party limits against the configured parties, and the limit for unknown callers.</summary>
 public sealed class CallLimitOptionsValidator(PartyDirectory parties) : IValidateOptions<CallLimitOptions>
 {
     public ValidateOptionsResult Validate(string? name, CallLimitOptions options)
@@ -60,10 +78,15 @@ public sealed class CallLimitOptionsValidator(PartyDirectory parties) : IValidat
                 problems.Add($"{CallLimitOptions.Section}:Parties:{party} names no configured party.");
             }
 
-            if (limit.PermitsPerSecond is < 0.001 or > 1_000_000 || limit.Burst is < 1 or > 1_000_000)
+            if (!limit.IsValid)
             {
                 problems.Add($"{CallLimitOptions.Section}:Parties:{party} needs PermitsPerSecond from 0.001 to 1000000 and Burst from 1 to 1000000.");
             }
+        }
+
+        if (!options.UnknownCallers.IsValid)
+        {
+            problems.Add($"{CallLimitOptions.Section}:UnknownCallers needs PermitsPerSecond from 0.001 to 1000000 and Burst from 1 to 1000000.");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
@@ -71,82 +94,152 @@ public sealed class CallLimitOptionsValidator(PartyDirectory parties) : IValidat
 }
 
 /// <summary>
-/// One token bucket per calling party (System.Threading.RateLimiting, as ASP.NET Core rate limiting uses).
-/// Taking a permit is a dictionary look-up and a lock; nothing waits in a queue: a call over the limit is
-/// refused at once with RATE_LIMITED and the time after which a permit is free again.
+/// Token buckets by key, on the hub's clock (<see cref="TimeProvider"/>): a bucket holds up to its burst, refills at its
+/// rate, and a call takes one token. Taking one is a dictionary look-up and a short lock; nothing waits in a queue.
+/// Buckets that have refilled completely are dropped once there are many, so keys that come and go (connections) do
+/// not accumulate.
 /// </summary>
-public sealed class PartyRateLimiter : IDisposable
+public sealed class TokenBuckets(TimeProvider time, Func<string, PartyRateLimit> limitOf)
 {
-    private readonly PartitionedRateLimiter<string> _limiter;
+    private const int FirstSweep = 1024;
 
-    public PartyRateLimiter(IOptions<CallLimitOptions> options)
+    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private int _nextSweep = FirstSweep;
+    private int _sweeping;
+
+    /// <summary>How many buckets are held now.</summary>
+    public int Count => _buckets.Count;
+
+    /// <summary>Takes a token for the key; false with the delay until one is free when the bucket is empty.</summary>
+    public bool TryTake(string key, out TimeSpan retryAfter)
     {
-        var settings = options.Value;
-        _limiter = PartitionedRateLimiter.Create<string, string>(party =>
+        var now = time.GetTimestamp();
+        if (!_buckets.TryGetValue(key, out var bucket))
         {
-            var (rate, burst) = settings.Parties.TryGetValue(party, out var own) ? (own.PermitsPerSecond, own.Burst) : (settings.PermitsPerSecond, settings.Burst);
-            return RateLimitPartition.GetTokenBucketLimiter(party, _ => Bucket(rate, burst));
-        });
+            var limit = limitOf(key);
+            bucket = _buckets.GetOrAdd(key, new Bucket(limit.PermitsPerSecond, limit.Burst, now));
+            if (_buckets.Count > Volatile.Read(ref _nextSweep))
+            {
+                Sweep(now);
+            }
+        }
+
+        return bucket.TryTake(now, time, out retryAfter);
     }
 
-    /// <summary>Takes a permit for the party, or throws RATE_LIMITED with a retry delay.</summary>
-    public void Take(string partyId)
+    /// <summary>Whether the key's bucket is empty now (without taking a token), with the delay until a token is free.</summary>
+    public bool IsEmpty(string key, out TimeSpan retryAfter)
     {
-        using var lease = _limiter.AttemptAcquire(partyId);
-        if (lease.IsAcquired)
+        retryAfter = TimeSpan.Zero;
+        return _buckets.TryGetValue(key, out var bucket) && bucket.IsEmpty(time.GetTimestamp(), time, out retryAfter);
+    }
+
+    // Drops the buckets that are full again: a new call for their key starts with a full bucket anyway.
+    private void Sweep(long now)
+    {
+        if (Interlocked.Exchange(ref _sweeping, 1) == 1)
         {
             return;
         }
 
-        var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : TimeSpan.FromSeconds(1);
-        throw new HubException(ErrorCategory.ResourceExhausted, ErrorReasons.RateLimited, "The calling party made more calls than its rate limit allows; retry after the delay in RetryInfo.")
+        try
         {
-            RetryDelay = retry,
-        };
+            foreach (var (key, bucket) in _buckets)
+            {
+                if (bucket.IsFull(now, time))
+                {
+                    _buckets.TryRemove(new KeyValuePair<string, Bucket>(key, bucket));
+                }
+            }
+
+            Volatile.Write(ref _nextSweep, Math.Max(FirstSweep, _buckets.Count * 2));
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
     }
 
-    public void Dispose() => _limiter.Dispose();
-
-    private static TokenBucketRateLimiterOptions Bucket(double perSecond, int burst)
+    private sealed class Bucket(double rate, int burst, long created)
     {
-        // Ten refills a second for fast rates; one token per refill for slow ones.
-        var (period, tokens) = perSecond >= 10
-            ? (TimeSpan.FromMilliseconds(100), (int)Math.Max(1, Math.Round(perSecond / 10)))
-            : (TimeSpan.FromSeconds(1 / perSecond), 1);
-        return new TokenBucketRateLimiterOptions
+        private readonly Lock _lock = new();
+        private double _tokens = burst;
+        private long _updated = created;
+
+        public bool TryTake(long now, TimeProvider time, out TimeSpan retryAfter)
         {
-            TokenLimit = burst,
-            TokensPerPeriod = tokens,
-            ReplenishmentPeriod = period,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        };
+            lock (_lock)
+            {
+                Refill(now, time);
+                if (_tokens >= 1)
+                {
+                    _tokens -= 1;
+                    retryAfter = TimeSpan.Zero;
+                    return true;
+                }
+
+                retryAfter = Wait();
+                return false;
+            }
+        }
+
+        public bool IsEmpty(long now, TimeProvider time, out TimeSpan retryAfter)
+        {
+            lock (_lock)
+            {
+                Refill(now, time);
+                retryAfter = _tokens >= 1 ? TimeSpan.Zero : Wait();
+                return _tokens < 1;
+            }
+        }
+
+        public bool IsFull(long now, TimeProvider time)
+        {
+            lock (_lock)
+            {
+                Refill(now, time);
+                return _tokens >= burst;
+            }
+        }
+
+        private TimeSpan Wait() => TimeSpan.FromSeconds((1 - _tokens) / rate);
+
+        private void Refill(long now, TimeProvider time)
+        {
+            if (now > _updated)
+            {
+                _tokens = Math.Min(burst, _tokens + (time.GetElapsedTime(_updated, now).TotalSeconds * rate));
+                _updated = now;
+            }
+        }
     }
 }
 
-/// <summary>Refuses a call over its party's rate before the service runs.</summary>
-public sealed class RateLimitInterceptor(Callers callers, PartyRateLimiter limiter) : Interceptor
+/// <summary>
+/// One token bucket per calling party (<see cref="CallLimitOptions.PermitsPerSecond"/> and <see cref="CallLimitOptions.Burst"/>,
+/// or the party's own under <c>Hub:Limits:Parties</c>). A call over the limit is refused at once with RATE_LIMITED and
+/// the time after which a token is free again; one party's calls never use another party's tokens.
+/// </summary>
+public sealed class PartyRateLimiter(IOptions<CallLimitOptions> options, TimeProvider time)
 {
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Take(context);
-        return continuation(request, context);
-    }
+    private readonly TokenBuckets _buckets = new(time, party =>
+        options.Value.Parties.TryGetValue(party, out var own) ? own : new PartyRateLimit { PermitsPerSecond = options.Value.PermitsPerSecond, Burst = options.Value.Burst });
 
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    /// <summary>Takes a permit for the party, or throws RATE_LIMITED with a retry delay.</summary>
+    public void Take(string partyId)
     {
-        Take(context);
-        return continuation(request, responseStream, context);
-    }
-
-    // Only the hub's own services: health checks and reflection need no party.
-    private void Take(ServerCallContext context)
-    {
-        if (context.Method.StartsWith("/ketenhub.", StringComparison.Ordinal))
+        if (!_buckets.TryTake(partyId, out var retryAfter))
         {
-            limiter.Take(callers.Resolve(context).Id);
+            throw RateLimited(retryAfter, "The calling party made more calls than its rate limit allows; retry after the delay in RetryInfo.");
         }
     }
+
+    /// <summary>The RATE_LIMITED refusal, with its retry delay (at least a millisecond).</summary>
+    public static HubException RateLimited(TimeSpan retryAfter, string message) =>
+        new(ErrorCategory.ResourceExhausted, ErrorReasons.RateLimited, message)
+        {
+            RetryDelay = retryAfter > TimeSpan.FromMilliseconds(1) ? retryAfter : TimeSpan.FromMilliseconds(1),
+        };
 }
 
 /// <summary>
@@ -206,89 +299,5 @@ public static class TransportGuard
         headers[MessageHeader] = Uri.EscapeDataString(c.message);
         headers[DetailsHeader] = Convert.ToBase64String(details.ToByteArray());
         return Task.CompletedTask;
-    }
-}
-
-/// <summary>
-/// Ends a unary call that runs longer than <see cref="CallLimitOptions.MaxCallDuration"/> (or the caller's own,
-/// earlier deadline) with CALL_TIMED_OUT: the service sees a cancellation token that fires at the earlier of the two,
-/// so work stops and a slow partner or store cannot hold a call (and its resources) without end. A write that was
-/// already committed stays committed; the caller retries with the same request id and gets its first answer.
-/// </summary>
-public sealed class CallTimeLimitInterceptor(IOptions<CallLimitOptions> options, TimeProvider time) : Interceptor
-{
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        var limit = options.Value.MaxCallDuration;
-        var now = time.GetUtcNow().UtcDateTime;
-        var callerLeft = context.Deadline == DateTime.MaxValue ? TimeSpan.MaxValue : context.Deadline.ToUniversalTime() - now;
-        if (callerLeft <= limit)
-        {
-            // The caller's own deadline comes first; the framework enforces it.
-            return await continuation(request, context).ConfigureAwait(false);
-        }
-
-        using var timer = new CancellationTokenSource(limit, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, timer.Token);
-        try
-        {
-            return await continuation(request, new LimitedCallContext(context, now + limit, linked.Token)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (timer.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
-        {
-            throw new HubException(ErrorCategory.DeadlineExceeded, ErrorReasons.CallTimedOut, $"The call did not finish within the hub's limit of {limit.TotalSeconds:0.###} seconds.");
-        }
-    }
-
-    /// <summary>The call's context with an earlier deadline and its own cancellation; everything else is the call's.</summary>
-    private sealed class LimitedCallContext : ServerCallContext
-    {
-        // The key under which GetHttpContext() finds the HttpContext of a context that is not the framework's own.
-        private const string HttpContextKey = "__HttpContext";
-        private readonly ServerCallContext inner;
-        private readonly DateTime deadline;
-        private readonly CancellationToken cancellationToken;
-
-        public LimitedCallContext(ServerCallContext inner, DateTime deadline, CancellationToken cancellationToken)
-        {
-            this.inner = inner;
-            this.deadline = deadline;
-            this.cancellationToken = cancellationToken;
-            inner.UserState[HttpContextKey] = inner.GetHttpContext();
-        }
-
-        protected override string MethodCore => inner.Method;
-
-        protected override string HostCore => inner.Host;
-
-        protected override string PeerCore => inner.Peer;
-
-        protected override DateTime DeadlineCore => deadline;
-
-        protected override Metadata RequestHeadersCore => inner.RequestHeaders;
-
-        protected override CancellationToken CancellationTokenCore => cancellationToken;
-
-        protected override Metadata ResponseTrailersCore => inner.ResponseTrailers;
-
-        protected override Grpc.Core.Status StatusCore
-        {
-            get => inner.Status;
-            set => inner.Status = value;
-        }
-
-        protected override WriteOptions? WriteOptionsCore
-        {
-            get => inner.WriteOptions;
-            set => inner.WriteOptions = value;
-        }
-
-        protected override AuthContext AuthContextCore => inner.AuthContext;
-
-        protected override IDictionary<object, object> UserStateCore => inner.UserState;
-
-        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => inner.CreatePropagationToken(options);
-
-        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => inner.WriteResponseHeadersAsync(responseHeaders);
     }
 }

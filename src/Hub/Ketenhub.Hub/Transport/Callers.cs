@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Host.Identity;
 using Ketenhub.Hub.Parties;
@@ -44,15 +43,11 @@ public sealed class Callers
     /// <summary>Whether the development header is honoured.</summary>
     public bool HeaderEnabled => _headerActors is not null;
 
-    /// <summary>The calling party.</summary>
-    public Party Resolve(ServerCallContext context) => ResolveActor(context).Party;
-
-    /// <summary>The calling party, the person acting through it (if the identity names one) and the roles it grants.</summary>
-    public Actor ResolveActor(ServerCallContext context) => ResolveActor(context.GetHttpContext());
-
     /// <summary>
     /// The calling party of any HTTP request on the hub (a gRPC call or an adapter's inbound endpoint), by the same
-    /// rules: client certificate, bearer token, or in Development the <c>ketenhub-party</c> header.
+    /// rules: client certificate, bearer token, or in Development the <c>ketenhub-party</c> header; with the person
+    /// acting through it (if the identity names one) and the roles it grants. The call pipeline resolves it once per
+    /// call (<see cref="CallIdentity"/>); services read it from the call (<see cref="HubCalls"/>).
     /// </summary>
     public Actor ResolveActor(HttpContext http)
     {
@@ -98,13 +93,25 @@ public sealed class Callers
             : $"The call must identify its party with a client certificate, a bearer token or (Development only) the '{PartyHeader}' header.");
     }
 
-    /// <summary>The caller, who must hold the <c>admin</c> role; others get <c>ADMIN_ROLE_REQUIRED</c>.</summary>
-    public Actor RequireAdmin(ServerCallContext context, string what)
+    /// <summary>
+    /// Whether the request carries an identity the hub has checked before and that names a party: a bearer token it
+    /// remembers as validated, a client certificate mapped to a party, or (Development) the header naming a party. A
+    /// cheap look-up, without validating anything, so a connection that floods the hub with unknown callers can be
+    /// refused before any identity work while a known caller on it is not (<see cref="UnknownCallerLimiter"/>).
+    /// </summary>
+    public bool IsRecognised(HttpContext http)
     {
-        var actor = ResolveActor(context);
-        return actor.HasRole(ActorRoles.Admin)
-            ? actor
-            : throw HubException.Denied(ErrorReasons.AdminRoleRequired, $"{what} needs the '{ActorRoles.Admin}' role.");
+        if (http.Request.Headers.Authorization.Count > 0)
+        {
+            return _tokens.Remembered(http.Request.Headers.Authorization.ToString()) is not null;
+        }
+
+        if (http.Connection.ClientCertificate is { } certificate)
+        {
+            return _certificates.Resolve(certificate) is not null;
+        }
+
+        return _headerActors is not null && Header(http, PartyHeader) is { } id && _headerActors.ContainsKey(id);
     }
 
     // The development identity may name a person and roles in headers, as a token's claims would.

@@ -7,11 +7,12 @@ using Ketenhub.Hub.Common;
 namespace Ketenhub.Hub.Host.Transport;
 
 /// <summary>
-/// Turns domain errors into <c>google.rpc.Status</c> with an <c>ErrorInfo</c> reason from the catalogue
-/// (docs/errors.md) and <c>BadRequest</c> field violations. Anything unexpected becomes INTERNAL without
-/// its message, which could carry data; the log names only the exception type and the method.
+/// The gRPC side of the hub's error mapping (<see cref="CallRefusals"/>, which the HTTP endpoints share): an exception
+/// from a service, which the gRPC framework shows only to interceptors, becomes <c>google.rpc.Status</c> with an
+/// <c>ErrorInfo</c> reason from the catalogue (docs/errors.md) and <c>BadRequest</c> field violations. Anything unexpected
+/// becomes INTERNAL without its message, which could carry data.
 /// </summary>
-public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+public sealed class ErrorInterceptor(CallRefusals refusals) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -37,20 +38,10 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         }
     }
 
-    private RpcException Translate(Exception exception, ServerCallContext context)
-    {
-        switch (exception)
-        {
-            case HubException hub:
-                LogRejected(context.Method, hub.Reason);
-                return ToRpc(hub);
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
-                return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled."));
-            default:
-                LogFailed(context.Method, exception.GetType().Name);
-                return ToRpc(new HubException(ErrorCategory.Internal, ErrorReasons.Internal, "The hub could not complete the call."));
-        }
-    }
+    private RpcException Translate(Exception exception, ServerCallContext context) =>
+        refusals.Map(exception, context.GetHttpContext(), context.CancellationToken) is { } error
+            ? ToRpc(error)
+            : new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled."));
 
     public static RpcException ToRpc(HubException exception) => ToStatus(exception).ToRpcException();
 
@@ -98,10 +89,4 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         ErrorCategory.DeadlineExceeded => StatusCode.DeadlineExceeded,
         _ => StatusCode.Internal,
     };
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} refused: {Reason}")]
-    private partial void LogRejected(string method, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} failed with {ExceptionType}")]
-    private partial void LogFailed(string method, string exceptionType);
 }
