@@ -21,13 +21,14 @@ public sealed class ConsumerTests : IDisposable
     [Fact]
     public async Task StreamsBrokenMidWay_AreResumedFromTheCursor_AndEveryDeliveryIsHandledAndAcknowledgedOnceInOrderPerClient()
     {
-        var (sdd, coach, first) = await _hub.CoachedClientAsync();
-        var second = await CoachAnotherClientAsync(sdd, coach);
+        var coached = await _hub.CoachedClientAsync();
+        var (sdd, coach, first) = coached;
+        var (second, secondAtCoach) = await CoachAnotherClientAsync(sdd, coach);
         var expected = new List<(string Client, string Delivery)>();
         for (var i = 0; i < 4; i++)
         {
-            expected.AddRange((await SdkHub.RaiseAsync(sdd, first, 1)).Select(d => (first, d)));
-            expected.AddRange((await SdkHub.RaiseAsync(sdd, second, 1)).Select(d => (second, d)));
+            expected.AddRange((await SdkHub.RaiseAsync(sdd, first, 1)).Select(d => (coached.ClientAtCoach, d)));
+            expected.AddRange((await SdkHub.RaiseAsync(sdd, second, 1)).Select(d => (secondAtCoach, d)));
         }
 
         // The first stream breaks after 3 deliveries, the one after it after 2 more.
@@ -44,8 +45,9 @@ public sealed class ConsumerTests : IDisposable
         Assert.Equal(2, _hub.Faults.StreamsDropped);
         Assert.Equal(expected.Select(e => e.Delivery), handler.Handled.Select(d => d.Name));
         Assert.Equal(expected.Count, handler.Handled.Select(d => d.Name).Distinct().Count());
-        foreach (var client in new[] { first, second })
+        foreach (var client in new[] { coached.ClientAtCoach, secondAtCoach })
         {
+            Assert.Contains(handler.Handled, d => d.Client == client);
             var ofClient = handler.Handled.Where(d => d.Client == client).Select(d => d.Sequence).ToList();
             Assert.Equal(ofClient.Order(), ofClient);
         }
@@ -130,14 +132,16 @@ public sealed class ConsumerTests : IDisposable
         MaxBackoff = TimeSpan.FromMilliseconds(100),
     };
 
-    // The social service of the client's municipality names the first coach; a provider cannot name it itself.
-    private static async Task<string> CoachAnotherClientAsync(KetenhubClient sdd, KetenhubClient coach)
+    // The social service of the client's municipality names the first coach; a provider cannot name it itself. Returns
+    // SDD's and the coach's names for the client.
+    private static async Task<(string AtSdd, string AtCoach)> CoachAnotherClientAsync(KetenhubClient sdd, KetenhubClient coach)
     {
-        var registered = await coach.Clients.RegisterAsync(SdkHub.NewBsn(), new DateOnly(1988, 6, 14), "0505");
-        var client = registered.Client.Name;
-        await sdd.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
+        var bsn = SdkHub.NewBsn();
+        var client = (await coach.Clients.RegisterAsync(bsn, new DateOnly(1988, 6, 14), "0505")).Client.Name;
+        var atSdd = (await sdd.Clients.RegisterAsync(bsn, new DateOnly(1988, 6, 14), "0505")).Client.Name;
+        await sdd.Clients.AssignCoachAsync(atSdd, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
         await coach.Consents.GrantAsync(new Consent { Client = client, GrantorRole = GrantorRole.Client, RecipientParty = "parties/waakvlam-zorg", Purposes = { Purpose.SignalFollowUp }, DataCategories = { DataCategory.Finances } });
-        return client;
+        return (atSdd, client);
     }
 
     private static async Task<List<Delivery>> PendingAsync(KetenhubClient client) =>

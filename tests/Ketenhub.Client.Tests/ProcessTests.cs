@@ -73,8 +73,10 @@ public sealed class ProcessTests(ITestOutputHelper output) : IDisposable
                 ClientCertificateKeyPath = providerKeyFile,
                 TrustedRootCertificatePath = caFile,
             });
-            var own = await asProvider.Clients.RegisterAsync(SdkHub.NewBsn(), new DateOnly(1991, 2, 3), "0505");
-            await asSdd.Clients.AssignCoachAsync(own.Client.Name, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
+            var ownBsn = SdkHub.NewBsn();
+            var own = await asProvider.Clients.RegisterAsync(ownBsn, new DateOnly(1991, 2, 3), "0505");
+            var atSdd = await asSdd.Clients.RegisterAsync(ownBsn, new DateOnly(1991, 2, 3), "0505");
+            await asSdd.Clients.AssignCoachAsync(atSdd.Client.Name, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
             var team = await asProvider.Clients.GetCareTeamAsync(own.Client.Name);
             Assert.Equal("parties/waakvlam-zorg", team.Coach.Party);
 
@@ -125,10 +127,12 @@ public sealed class ProcessTests(ITestOutputHelper output) : IDisposable
             });
             var coach = As("waakvlam-zorg");
             var sdd = As("sdd");
-            var registered = await coach.Clients.RegisterAsync(SdkHub.NewBsn(), new DateOnly(1994, 11, 2), "0505");
-            var client = registered.Client.Name;
+            // Each party has its own name for the client; both learn it by registering the BSN with the same facts.
+            var bsn = SdkHub.NewBsn();
+            var atCoach = (await coach.Clients.RegisterAsync(bsn, new DateOnly(1994, 11, 2), "0505")).Client.Name;
+            var client = (await sdd.Clients.RegisterAsync(bsn, new DateOnly(1994, 11, 2), "0505")).Client.Name;
             await sdd.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa" });
-            await coach.Consents.GrantAsync(new Consent { Client = client, GrantorRole = GrantorRole.Client, RecipientParty = "parties/waakvlam-zorg", Purposes = { Purpose.SignalFollowUp }, DataCategories = { DataCategory.Finances } });
+            await coach.Consents.GrantAsync(new Consent { Client = atCoach, GrantorRole = GrantorRole.Client, RecipientParty = "parties/waakvlam-zorg", Purposes = { Purpose.SignalFollowUp }, DataCategories = { DataCategory.Finances } });
             var expected = await SdkHub.RaiseAsync(sdd, client, 3);
 
             var handled = new List<Delivery>();

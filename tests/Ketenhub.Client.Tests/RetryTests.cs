@@ -19,7 +19,8 @@ public sealed class RetryTests : IDisposable
     [Fact]
     public async Task ASignalWhoseAnswerIsLostAfterCommit_IsRetriedWithTheSameRequestId_AndExistsOnce()
     {
-        var (sdd, coach, client) = await _hub.CoachedClientAsync();
+        var coached = await _hub.CoachedClientAsync();
+        var (sdd, coach, client) = coached;
         _hub.Faults.FailAfterCommit("CreateSignal");
 
         var response = await sdd.Signals.SubmitAsync(SdkHub.Arrears(client));
@@ -29,17 +30,18 @@ public sealed class RetryTests : IDisposable
         Assert.False(string.IsNullOrEmpty(attempts[0].RequestId));
         Assert.Equal(attempts[0].RequestId, attempts[1].RequestId);
 
-        var raised = await JourneyAsync(coach, client, JourneyEventType.SignalRaised);
+        var raised = await JourneyAsync(coach, coached.ClientAtCoach, JourneyEventType.SignalRaised);
         Assert.Single(raised);
         Assert.Equal(response.Signal.Name, raised[0].Resource);
-        var delivered = await ToListAsync(coach.Deliveries.ListAsync(client: client));
+        var delivered = await ToListAsync(coach.Deliveries.ListAsync(client: coached.ClientAtCoach));
         Assert.Single(delivered, d => d.Sender == "parties/sdd");
     }
 
     [Fact]
     public async Task AReferralLifecycleStepWhoseAnswerIsLost_IsAppliedOnce()
     {
-        var (_, coach, client) = await _hub.CoachedClientAsync();
+        var coached = await _hub.CoachedClientAsync();
+        var (coach, client) = (coached.Coach, coached.ClientAtCoach);
         var provider = _hub.As("begeleiding-plus");
         var created = await coach.Referrals.SubmitAsync(new Referral
         {
@@ -62,7 +64,8 @@ public sealed class RetryTests : IDisposable
     [Fact]
     public async Task WithRetriesOff_TheLostAnswerSurfacesAsUnavailable_AndRepeatingWithTheSameRequestIdGivesTheFirstAnswer()
     {
-        var (_, coach, client) = await _hub.CoachedClientAsync();
+        var coached = await _hub.CoachedClientAsync();
+        var (coach, client) = (coached.Coach, coached.Client);
         var sdd = _hub.As("sdd", o => o.Retry.MaxAttempts = 1);
         _hub.Faults.FailAfterCommit("CreateSignal");
         var call = new KetenhubCallOptions { RequestId = "import-row-17" };
@@ -74,7 +77,7 @@ public sealed class RetryTests : IDisposable
 
         // The write was committed although the caller never heard: the same request id returns it.
         var repeat = await sdd.Signals.SubmitAsync(SdkHub.Arrears(client), call);
-        var raised = Assert.Single(await JourneyAsync(coach, client, JourneyEventType.SignalRaised));
+        var raised = Assert.Single(await JourneyAsync(coach, coached.ClientAtCoach, JourneyEventType.SignalRaised));
         Assert.Equal(repeat.Signal.Name, raised.Resource);
         Assert.All(_hub.Faults.Attempts.Where(a => a.Method == "CreateSignal"), a => Assert.Equal("import-row-17", a.RequestId));
     }
@@ -82,14 +85,15 @@ public sealed class RetryTests : IDisposable
     [Fact]
     public async Task EachLogicalCall_GetsItsOwnRequestId()
     {
-        var (sdd, coach, client) = await _hub.CoachedClientAsync();
+        var coached = await _hub.CoachedClientAsync();
+        var (sdd, coach, client) = coached;
 
         await sdd.Signals.SubmitAsync(SdkHub.Arrears(client));
         await sdd.Signals.SubmitAsync(SdkHub.Arrears(client));
 
         var ids = _hub.Faults.Attempts.Where(a => a.Method == "CreateSignal").Select(a => a.RequestId).ToList();
         Assert.Equal(2, ids.Distinct().Count());
-        Assert.Equal(2, (await JourneyAsync(coach, client, JourneyEventType.SignalRaised)).Count);
+        Assert.Equal(2, (await JourneyAsync(coach, coached.ClientAtCoach, JourneyEventType.SignalRaised)).Count);
     }
 
     [Fact]

@@ -65,13 +65,15 @@ public sealed class KillTests(ITestOutputHelper output)
         var startup = clock.Elapsed;
         var coach = hub.As(Coach);
         var sdd = hub.As(Sender);
+        // Each party has its own name for the client: both learn theirs by registering the BSN with the same facts.
         var client = await coach.RegisterAsync("123456782", Date(1994, 11, 2), "0505", ct);
+        var atSdd = await sdd.RegisterAsync("123456782", Date(1994, 11, 2), "0505", ct);
         // The social service of the client's municipality names the first coach (a provider cannot name it itself).
-        await sdd.AssignCoachAsync(client.Name, "lisa", "Lisa", ct, coachParty: Coach);
+        await sdd.AssignCoachAsync(atSdd.Name, "lisa", "Lisa", ct, coachParty: Coach);
         await coach.GrantAsync(client.Name, GrantorRole.Client, Coach, Purpose.SignalFollowUp, DataCategory.Finances, ct);
 
         var acknowledged = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        var probe = await SubmitAsync(sdd, NewSignalRequest(client.Name), ct);
+        var probe = await SubmitAsync(sdd, NewSignalRequest(atSdd.Name), ct);
         var toCoach = Assert.Single(probe.Decisions, d => d.Recipient == "parties/" + Coach);
         Assert.Equal(RecipientOutcome.Content, toCoach.Outcome);
         acknowledged[probe.Signal.Name] = true;
@@ -91,7 +93,7 @@ public sealed class KillTests(ITestOutputHelper output)
             {
                 while (true)
                 {
-                    var request = NewSignalRequest(client.Name);
+                    var request = NewSignalRequest(atSdd.Name);
                     var startedAt = Stopwatch.GetTimestamp();
                     Interlocked.Increment(ref inFlight);
                     try

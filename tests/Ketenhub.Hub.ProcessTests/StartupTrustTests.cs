@@ -81,8 +81,12 @@ public sealed class StartupTrustTests(ITestOutputHelper output)
             await hub.StartAsync();
 
             Assert.Contains("environment Production, gRPC reflection off", hub.Output, StringComparison.Ordinal);
-            var error = await Assert.ThrowsAsync<RpcException>(() => ListServicesAsync(hub));
+            // Not mapped at all: a known party is told the method does not exist; a caller without identity is refused
+            // first, as for every method (closed by default).
+            var error = await Assert.ThrowsAsync<RpcException>(() => ListServicesAsync(hub, tokens.For("sdd")));
             Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+            var anonymous = await Assert.ThrowsAsync<RpcException>(() => ListServicesAsync(hub));
+            Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
         }
         finally
         {
@@ -199,10 +203,10 @@ public sealed class StartupTrustTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<List<string>> ListServicesAsync(HubProcess hub)
+    private static async Task<List<string>> ListServicesAsync(HubProcess hub, Metadata? headers = null)
     {
         var reflection = new ServerReflection.ServerReflectionClient(hub.Channel());
-        using var call = reflection.ServerReflectionInfo(deadline: DateTime.UtcNow.AddSeconds(20));
+        using var call = reflection.ServerReflectionInfo(headers, deadline: DateTime.UtcNow.AddSeconds(20));
         await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = string.Empty });
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));

@@ -90,6 +90,7 @@ public static partial class HubHost
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CallLimitOptions>, CallLimitOptionsValidator>();
         services.AddKetenhubCallPipeline();
+        services.AddSingleton<ClientNameRewriter>();
         services.AddHostedService<StartupCheck>();
 
         // Signed checkpoints of the audit head, after the start-up check (which opens the store).
@@ -107,6 +108,7 @@ public static partial class HubHost
             // Identity, rate limits, the time limit and the call's origin are the call pipeline's (CallPipeline), for
             // gRPC and HTTP alike; only a service's exceptions need an interceptor, as gRPC shows them nowhere else.
             o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<ClientNameInterceptor>();
             o.MaxReceiveMessageSize = MaxReceiveMessageSize;
             o.EnableDetailedErrors = false;
         });

@@ -71,19 +71,22 @@ public sealed class SdkHub : IDisposable
 
     /// <summary>
     /// A client coached by Lisa at waakvlam-zorg who consents to the coach receiving financial signals; the
-    /// social service (sdd) raises them.
+    /// social service (sdd) raises them. Each party has its own name for the client (both learn it by registering the
+    /// BSN with the same facts): <see cref="CoachedClient.Client"/> is SDD's, <see cref="CoachedClient.ClientAtCoach"/>
+    /// the coach's.
     /// </summary>
-    public async Task<(KetenhubClient Sdd, KetenhubClient Coach, string Client)> CoachedClientAsync(Action<KetenhubClientOptions>? coachOptions = null, TimeProvider? coachTime = null)
+    public async Task<CoachedClient> CoachedClientAsync(Action<KetenhubClientOptions>? coachOptions = null, TimeProvider? coachTime = null)
     {
         var coach = As("waakvlam-zorg", coachOptions, coachTime);
         var sdd = As("sdd");
-        var registered = await coach.Clients.RegisterAsync(NewBsn(), new DateOnly(1994, 11, 2), "0505");
-        var client = registered.Client.Name;
+        var bsn = NewBsn();
+        var atCoach = (await coach.Clients.RegisterAsync(bsn, new DateOnly(1994, 11, 2), "0505")).Client.Name;
+        var atSdd = (await sdd.Clients.RegisterAsync(bsn, new DateOnly(1994, 11, 2), "0505")).Client.Name;
         // The social service of the client's municipality names the first coach; a provider cannot name it itself.
-        await sdd.Clients.AssignCoachAsync(client, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa", Phone = "078-1234567", Email = "lisa@example.org" });
-        var consent = new Consent { Client = client, GrantorRole = GrantorRole.Client, RecipientParty = "parties/waakvlam-zorg", Purposes = { Purpose.SignalFollowUp, Purpose.Coaching }, DataCategories = { DataCategory.Finances } };
+        await sdd.Clients.AssignCoachAsync(atSdd, new Coach { Party = "parties/waakvlam-zorg", CoachId = "lisa", DisplayName = "Lisa", Phone = "078-1234567", Email = "lisa@example.org" });
+        var consent = new Consent { Client = atCoach, GrantorRole = GrantorRole.Client, RecipientParty = "parties/waakvlam-zorg", Purposes = { Purpose.SignalFollowUp, Purpose.Coaching }, DataCategories = { DataCategory.Finances } };
         await coach.Consents.GrantAsync(consent);
-        return (sdd, coach, client);
+        return new CoachedClient(sdd, coach, atSdd, atCoach);
     }
 
     /// <summary>A financial signal about the client.</summary>
@@ -119,5 +122,17 @@ public sealed class SdkHub : IDisposable
         }
 
         Hub.Dispose();
+    }
+}
+
+/// <summary>A coached client: the two parties' clients and each party's own name for the client.</summary>
+public sealed record CoachedClient(KetenhubClient Sdd, KetenhubClient Coach, string Client, string ClientAtCoach)
+{
+    /// <summary>The parties and SDD's name for the client.</summary>
+    public void Deconstruct(out KetenhubClient sdd, out KetenhubClient coach, out string client)
+    {
+        sdd = Sdd;
+        coach = Coach;
+        client = Client;
     }
 }

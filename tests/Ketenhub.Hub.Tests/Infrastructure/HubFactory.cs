@@ -105,8 +105,21 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     public PartyClient As(string partyId, string? userId, IReadOnlyList<string> roles) =>
         WithMetadata(partyId, new Metadata { { "authorization", "Bearer " + Token(partyId, userId, roles) } });
 
+    /// <summary>
+    /// Clients calling as the given party that see the party's own names for clients, as a partner does (every other
+    /// client of this factory speaks of clients in the hub's form: see <see cref="HubFormClientNames"/>).
+    /// </summary>
+    public PartyClient AsSeenBy(string partyId) =>
+        WithMetadata(partyId, new Metadata { { "authorization", "Bearer " + Token(partyId, null, []) } }, ownNames: true);
+
+    /// <summary>The party's own name for a client the tests name in the hub's form (what a partner of that party stores).</summary>
+    public string NameAt(string partyId, string hubName) =>
+        Services.GetRequiredService<Ketenhub.Hub.Clients.ClientNames>().For(partyId, hubName["clients/".Length..]);
+
     /// <summary>Clients that send exactly the given metadata (for example a forged or expired token, or the development header).</summary>
-    public PartyClient WithMetadata(string partyId, Metadata headers)
+    public PartyClient WithMetadata(string partyId, Metadata headers) => WithMetadata(partyId, headers, ownNames: false);
+
+    private PartyClient WithMetadata(string partyId, Metadata headers, bool ownNames)
     {
         var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
         {
@@ -127,6 +140,11 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         if (_observation is not null)
         {
             invoker = invoker.Intercept(new SentBsnRecorder(_observation));
+        }
+
+        if (!ownNames)
+        {
+            invoker = invoker.Intercept(new HubFormClientNames(() => Services.GetRequiredService<Ketenhub.Hub.Host.Clients.ClientNameRewriter>(), partyId));
         }
 
         return new PartyClient(partyId, invoker, As);

@@ -71,10 +71,11 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
         Assert.Equal("active", serviceRequest.GetProperty("status").GetString());
         Assert.Equal("order", serviceRequest.GetProperty("intent").GetString());
 
-        // The Patient the partner keeps: the BSN (begeleiding-plus has a legal need for it) and the hub's client id.
+        // The Patient the partner keeps: the BSN (begeleiding-plus has a legal need for it) and its own name for the client.
         var patient = await partner.SingleAsync($"Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|{bsn}");
         var patientReference = "Patient/" + patient.GetProperty("id").GetString();
-        Assert.Contains(Identifiers(patient), i => i == $"{Hub}clients|{client.Name["clients/".Length..]}");
+        Assert.Contains(Identifiers(patient), i => i == $"{Hub}clients|{_hub.NameAt(Performer, client.Name)["clients/".Length..]}");
+        Assert.DoesNotContain(Identifiers(patient), i => i.Contains(client.Name["clients/".Length..], StringComparison.Ordinal));
         Assert.Equal(patientReference, serviceRequest.GetProperty("subject").GetProperty("reference").GetString());
 
         // One Task for the performer, owned by its Organization (AGB), focused on the ServiceRequest.
@@ -156,7 +157,7 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
         var practitioner = await partner.SingleAsync($"Practitioner?identifier={Hub}coaches|{Coach}/lisa");
         Assert.Equal("Lisa", practitioner.GetProperty("name")[0].GetProperty("text").GetString());
         await partner.SingleAsync($"PractitionerRole?identifier={Hub}coach-roles|{Coach}/lisa");
-        await partner.SingleAsync($"CareTeam?identifier={Hub}care-teams|{client.Name["clients/".Length..]}");
+        await partner.SingleAsync($"CareTeam?identifier={Hub}care-teams|{_hub.NameAt(Coach, client.Name)["clients/".Length..]}");
     }
 
     [Fact]

@@ -39,7 +39,8 @@ public sealed class WebhookPushTests : IAsyncLifetime
         var stored = Assert.Contains(delivery, _partner.Stored);
         Assert.Equal("nl.ketenhub.delivery.signal.v1", stored.GetProperty("type").GetString());
         Assert.Equal("https://ketenhub.test/", stored.GetProperty("source").GetString());
-        Assert.Equal(client.Name, stored.GetProperty("subject").GetString());
+        // The partner's own name for the client, not the hub's.
+        Assert.Equal(_hub.NameAt("waakvlam-zorg", client.Name), stored.GetProperty("subject").GetString());
         var data = stored.GetProperty("data");
         Assert.Equal(delivery, data.GetProperty("name").GetString());
         Assert.Equal("SIGNAL_KIND_PAYMENT_ARREARS", data.GetProperty("signal").GetProperty("kind").GetString());

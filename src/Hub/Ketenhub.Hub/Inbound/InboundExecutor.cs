@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Host.Clients;
 using Ketenhub.Hub.Host.Delivery;
 using Ketenhub.Hub.Host.Messages;
 using Ketenhub.Hub.Parties;
@@ -10,11 +11,22 @@ namespace Ketenhub.Hub.Host.Inbound;
 
 /// <summary>
 /// Executes the contract requests an adapter translated a partner's message into, as the partner, through the same
-/// command classes the gRPC services use. Only the requests a partner may send through an adapter are taken.
+/// command classes the gRPC services use. Only the requests a partner may send through an adapter are taken. As on
+/// gRPC, the partner's own client names become the hub's on the way in and the hub's become the partner's on the way
+/// out (<see cref="ClientNameRewriter"/>).
 /// </summary>
-public sealed class InboundExecutor(ReferralCommands referrals, DeliveryCommands deliveries)
+public sealed class InboundExecutor(ReferralCommands referrals, DeliveryCommands deliveries, ClientNameRewriter clientNames)
 {
-    public async Task<IMessage> ExecuteAsync(Party caller, IMessage request, CancellationToken cancellationToken) => request switch
+    public async Task<IMessage> ExecuteAsync(Party caller, IMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        clientNames.Inbound(request, caller.Id);
+        var response = await RunAsync(caller, request, cancellationToken).ConfigureAwait(false);
+        clientNames.Outbound(response, caller.Id);
+        return response;
+    }
+
+    private async Task<IMessage> RunAsync(Party caller, IMessage request, CancellationToken cancellationToken) => request switch
     {
         CreateReferralRequest r => await referrals.CreateAsync(caller, r, cancellationToken).ConfigureAwait(false),
         AcceptReferralRequest r => await referrals.AcceptAsync(caller, r, cancellationToken).ConfigureAwait(false),

@@ -32,6 +32,7 @@ public sealed partial class PushDispatcher(
     IOptions<PushOptions> options,
     IOptions<HubOptions> hubOptions,
     IConfiguration configuration,
+    Ketenhub.Hub.Host.Clients.ClientNameRewriter clientNames,
     TimeProvider time,
     ILogger<PushDispatcher> logger) : BackgroundService
 {
@@ -119,13 +120,16 @@ public sealed partial class PushDispatcher(
     private async Task<TimeSpan?> PushAsync(Party party, IPartyAdapter adapter, Uri baseUrl, Hub.Delivery.OutboundDelivery outbound, CancellationToken stoppingToken)
     {
         var sent = outbound.Delivery;
+        // The partner sees its own name for the client, as a stream recipient does.
         var delivery = ContractMapping.ToContract(sent, outbound.Payload, outbound.Coach, outbound.Client);
+        clientNames.Outbound(delivery, party.Id);
         AdapterDeliveryResult result;
         string? untranslatable = null;
         try
         {
-            var context = new AdapterContext(
-                baseUrl, _contractParties[party.Name], SenderOf(sent.Sender), _contractParties, outbound.Consent is { } consent ? ContractMapping.ToContract(consent) : null);
+            var consentContract = outbound.Consent is { } consent ? ContractMapping.ToContract(consent) : null;
+            clientNames.Outbound(consentContract, party.Id);
+            var context = new AdapterContext(baseUrl, _contractParties[party.Name], SenderOf(sent.Sender), _contractParties, consentContract);
             var payload = adapter.TranslateOutbound(delivery, context);
             result = await adapter.DeliverAsync(new AdapterOutbound(sent.Name, party.Name, party.Endpoint!, payload, sent.AttemptCount), stoppingToken).ConfigureAwait(false);
         }
