@@ -21,20 +21,28 @@ public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcess hub) : IC
         var client = registered.Output.Trim();
         Assert.Matches(ClientName(), client);
 
+        // Each organisation has its own name for Sanne: Waakvlam Zorg and SDD learn theirs by registering her BSN
+        // with the same birth date and municipality (they get no role by it).
+        var atWaakvlam = (await Run("client", "register", "--as", "waakvlam-zorg", "--bsn", "111222333", "--birth-date", "2008-03-14", "--municipality", "0642")).Output.Trim();
+        var atSdd = (await Run("client", "register", "--as", "sdd", "--bsn", "111222333", "--birth-date", "2008-03-14", "--municipality", "0642")).Output.Trim();
+        Assert.Matches(ClientName(), atWaakvlam);
+        Assert.Matches(ClientName(), atSdd);
+        Assert.Equal(3, new[] { client, atWaakvlam, atSdd }.Distinct().Count());
+
         // 2. The school names coach Ahmed of waakvlam-zorg; then her mother's consent from 2025, recorded by
         // waakvlam-zorg (now the coach's organisation); Sanne has turned 18 since.
         var coach = await Run("coach", "assign", "--as", "hans-petrischool", "--client", client, "--coach-party", "waakvlam-zorg", "--coach-id", "ahmed", "--name", "Ahmed", "--phone", "078-1234567", "--email", "ahmed@waakvlam.example");
         Assert.True(coach.ExitCode == ExitCodes.Ok, coach.ToString());
         Assert.Contains("Coach Ahmed (waakvlam-zorg, ahmed)", coach.Output);
-        var mother = await Run("consent", "grant", "--as", "waakvlam-zorg", "--client", client, "--grantor", "parent", "--to", "waakvlam-zorg", "--purpose", "coaching", "--category", "support_plan", "contact_details", "--start", "2025-09-01");
+        var mother = await Run("consent", "grant", "--as", "waakvlam-zorg", "--client", atWaakvlam, "--grantor", "parent", "--to", "waakvlam-zorg", "--purpose", "coaching", "--category", "support_plan", "contact_details", "--start", "2025-09-01");
         Assert.True(mother.ExitCode == ExitCodes.Ok, mother.ToString());
         Assert.Contains("State AWAITING_CONFIRMATION", mother.Error);
 
         // 3. Sanne's own consent for her coach.
-        var own = await Run("consent", "grant", "--as", "waakvlam-zorg", "--client", client, "--grantor", "client", "--to", "waakvlam-zorg", "--purpose", "coaching", "--category", "support_plan", "contact_details");
+        var own = await Run("consent", "grant", "--as", "waakvlam-zorg", "--client", atWaakvlam, "--grantor", "client", "--to", "waakvlam-zorg", "--purpose", "coaching", "--category", "support_plan", "contact_details");
         Assert.True(own.ExitCode == ExitCodes.Ok, own.ToString());
 
-        var consents = await Run("consent", "list", "--as", "waakvlam-zorg", "--client", client, "--json");
+        var consents = await Run("consent", "list", "--as", "waakvlam-zorg", "--client", atWaakvlam, "--json");
         var listed = JsonParser.Default.Parse<ListConsentsResponse>(consents.Output).Consents;
         Assert.Contains(listed, c => c.GrantorRole == GrantorRole.Parent && c.State == ConsentState.AwaitingConfirmation);
         Assert.Contains(listed, c => c.GrantorRole == GrantorRole.Client && c.State == ConsentState.Active);
@@ -66,27 +74,27 @@ public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcess hub) : IC
         Assert.Contains("0 deliveries received", nothingYet.Error);
 
         // 6. Sanne consents to SDD: the waiting transition and referral are released.
-        var sannes = await Run("consent", "grant", "--as", "sdd", "--client", client, "--grantor", "client", "--to", "sdd", "--purpose", "transition", "income_and_participation", "--category", "support_plan", "contact_details", "work");
+        var sannes = await Run("consent", "grant", "--as", "sdd", "--client", atSdd, "--grantor", "client", "--to", "sdd", "--purpose", "transition", "income_and_participation", "--category", "support_plan", "contact_details", "work");
         Assert.True(sannes.ExitCode == ExitCodes.Ok, sannes.ToString());
         Assert.Contains("State ACTIVE; 2 waiting deliveries released.", sannes.Error);
 
         // 7. SDD tails its stream and acknowledges: the referral (committed first), then the transition, with Ahmed as coach.
         var tail = await Run("deliveries", "tail", "--as", "sdd", "--count", "2", "--ack", "--timeout", "15");
         Assert.True(tail.ExitCode == ExitCodes.Ok, tail.ToString());
-        tail.LineWith("TRANSITION", client, "CONTENT", transitionName, "SCHOOL_LEAVER_18 effective 2026-07-01, coach Ahmed (waakvlam-zorg)", "[ACKNOWLEDGED]");
-        tail.LineWith("REFERRAL", client, "CONTENT", "PARTICIPATION_WORK", "[ACKNOWLEDGED]");
+        tail.LineWith("TRANSITION", atSdd, "CONTENT", transitionName, "SCHOOL_LEAVER_18 effective 2026-07-01, coach Ahmed (waakvlam-zorg)", "[ACKNOWLEDGED]");
+        tail.LineWith("REFERRAL", atSdd, "CONTENT", "PARTICIPATION_WORK", "[ACKNOWLEDGED]");
         var again = await Run("deliveries", "tail", "--as", "sdd", "--timeout", "1");
         Assert.Contains("0 deliveries received", again.Error);
 
         // 8. Ahmed's organisation reads the journey.
-        var journey = await Run("journey", "--as", "waakvlam-zorg", "--client", client);
+        var journey = await Run("journey", "--as", "waakvlam-zorg", "--client", atWaakvlam);
         Assert.True(journey.ExitCode == ExitCodes.Ok, journey.ToString());
         journey.LineWith("CLIENT_REGISTERED", "hans-petrischool");
         journey.LineWith("TRANSITION_ANNOUNCED", "hans-petrischool", transitionName, "SCHOOL_LEAVER_18");
         journey.LineWith("CONSENT_GRANTED", "sdd", "CLIENT");
 
         // 9. Ahmed goes through Sanne's access report with her: who got what, when and why, in plain Dutch.
-        var report = await Run("client", "report", "--as", "waakvlam-zorg", "--client", client);
+        var report = await Run("client", "report", "--as", "waakvlam-zorg", "--client", atWaakvlam);
         Assert.True(report.ExitCode == ExitCodes.Ok, report.ToString());
         Assert.StartsWith("Wie weet wat over jou?", report.Output, StringComparison.Ordinal);
         report.LineWith("kreeg Sociale Dienst Drechtsteden informatie over je overstap na school. Dat mocht, omdat jij toestemming gaf op");
@@ -104,7 +112,7 @@ public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcess hub) : IC
 
     private async Task<CliResult> Run(params string[] args) => await Tool.RunAsync([.. args, "--hub", hub.Url]);
 
-    [GeneratedRegex("^clients/cli_[0-9a-f]{32}$")]
+    [GeneratedRegex("^clients/cl_[0-9a-f]{32}$")]
     private static partial Regex ClientName();
 
     [GeneratedRegex("transitions/trn_[0-9a-f]{32}")]
