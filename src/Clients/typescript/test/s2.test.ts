@@ -72,9 +72,12 @@ test("S2: debt signal reaches coach Lisa within a second, scale-up keeps her, sc
   });
   assert.ok(client && client.name.startsWith("clients/"));
   const mohamed = client.name;
+  // Every party has its own name for a client: SDD learns its own by registering the BSN with the same facts.
+  const atSdd = (await sdd.clients.registerClient({ bsn: "123456782", birthDate: { year: 1994, month: 11, day: 2 }, municipalityCode: "0505" })).client!.name;
+  assert.notEqual(atSdd, mohamed, "two parties, two names for one client");
   // SDD, the social service of Dordrecht, names the first coach; a provider cannot name it itself.
   await sdd.clients.assignCoach({
-    client: mohamed,
+    client: atSdd,
     coach: { party: "parties/waakvlam-zorg", coachId: "lisa", displayName: "Lisa", phone: "078-0000000", email: "lisa@example.org" },
   });
   for (const party of ["sdd", "waakvlam-zorg", "begeleiding-plus"]) {
@@ -93,7 +96,7 @@ test("S2: debt signal reaches coach Lisa within a second, scale-up keeps her, sc
   // 1. SDD raises "payment arrears", financiën, urgent.
   const raised = await sdd.signals.createSignal({
     signal: {
-      client: mohamed,
+      client: atSdd,
       kind: SignalKind.PAYMENT_ARREARS,
       lifeDomain: LifeDomain.FINANCES,
       severity: SignalSeverity.URGENT,
@@ -225,7 +228,8 @@ test("a retry after the hub committed reuses the request id, so the signal is ra
     municipalityCode: "0642",
   });
   // SDD, the social service of Zwijndrecht, names the first coach; a provider cannot name it itself.
-  await as("sdd").clients.assignCoach({ client: client!.name, coach: { party: "parties/waakvlam-zorg", coachId: "ahmed", displayName: "Ahmed" } });
+  const atSdd = (await as("sdd").clients.registerClient({ bsn: "111222333", birthDate: { year: 2008, month: 3, day: 14 }, municipalityCode: "0642" })).client!.name;
+  await as("sdd").clients.assignCoach({ client: atSdd, coach: { party: "parties/waakvlam-zorg", coachId: "ahmed", displayName: "Ahmed" } });
 
   // Lets the first attempt of every CreateSignal reach the hub, then loses its answer, as a dropped
   // connection after the commit would.
@@ -240,7 +244,7 @@ test("a retry after the hub committed reuses the request id, so the signal is ra
     return response;
   };
   const sdd = createKetenhubClient({ baseUrl: hub.baseUrl, party: "sdd", interceptors: [loseFirstAnswer], retry: { initialBackoffMs: 10 } });
-  const signal = { client: client!.name, kind: SignalKind.INCOME_STOPPED, lifeDomain: LifeDomain.FINANCES, severity: SignalSeverity.CONCERN };
+  const signal = { client: atSdd, kind: SignalKind.INCOME_STOPPED, lifeDomain: LifeDomain.FINANCES, severity: SignalSeverity.CONCERN };
 
   const first = await sdd.signals.createSignal({ signal });
   const second = await sdd.signals.createSignal({ signal });
