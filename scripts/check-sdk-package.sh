@@ -151,8 +151,8 @@ nuspec="$client_dir/ketenhub.client.nuspec"
 for dependency in Ketenhub.Contracts Grpc.Net.Client Grpc.StatusProto Microsoft.Extensions.Options Microsoft.Extensions.Hosting.Abstractions; do
   grep -q "<dependency id=\"$dependency\"" "$nuspec" || fail "the package does not depend on $dependency."
 done
-if grep -q 'PublicApiAnalyzers\|Grpc.Tools' "$nuspec"; then
-  fail "the package depends on a build-only package (PublicApiAnalyzers or Grpc.Tools)."
+if grep -q 'PublicApiAnalyzers\|BannedApiAnalyzers\|Grpc.Tools' "$nuspec"; then
+  fail "the package depends on a build-only package (PublicApiAnalyzers, BannedApiAnalyzers or Grpc.Tools)."
 fi
 grep -q "<dependency id=\"Google.Protobuf\"" "$contracts_dir/ketenhub.contracts.nuspec" || fail "Ketenhub.Contracts does not depend on Google.Protobuf."
 [[ -f "$consumer/bin/Release/net10.0/Ketenhub.Contracts.dll" ]] || fail "the contracts did not travel with the SDK into the consumer's output."
