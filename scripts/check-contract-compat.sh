@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# `buf breaking` against the last released contract. Run by scripts/test.sh; see docs/contracts.md.
+# `buf breaking` against the newest released contract. Run by scripts/test.sh; see docs/contracts.md.
 #
-# A contract release is a git tag `contracts/vMAJOR.MINOR.PATCH` on the commit that was released. The
-# newest such tag (by version) is the baseline. Every package version directory of the release (for
-# example protos/ketenhub/v1) is compared with the same directory now, with the rules of buf.yaml
-# (`breaking.use`). A breaking change inside a released package fails. New package versions
-# (protos/ketenhub/v2) are new, so nothing in them can break. A released package version directory that
-# is gone entirely counts as retired when a newer version of the same package exists, and as a breaking
-# change when none does.
+# Every contract release is kept in the repository as a buf image of what was released,
+# protos/releases/vMAJOR.MINOR.PATCH.binpb (made by scripts/cut-contract-release.sh), so every clone has its
+# baseline: no tags, no network. The newest image by version is the baseline. Every package version directory
+# it holds (for example protos/ketenhub/v1) is compared with the same directory now, with the rules of
+# buf.yaml (`breaking.use`). A breaking change inside a released package fails. New package versions
+# (protos/ketenhub/v2) are new, so nothing in them can break. A released package version directory that is
+# gone entirely counts as retired when a newer version of the same package exists, and as a breaking change
+# when none does.
 #
-# On a fresh CI clone without tags, the release tags are fetched from `origin` first. When no release tag
-# exists at all, the check says so plainly and is skipped (exit 0); every other problem fails (exit 1).
+# There is no skip: without a release image in protos/releases/, or with one that cannot be read, the check
+# fails (exit 1), so a missing baseline never passes.
 #
 # Environment: BUF (the buf binary; default .build/tools/node_modules/.bin/buf).
 set -euo pipefail
@@ -21,28 +22,26 @@ repo_root="$(pwd)"
 source "$repo_root/scripts/proto-tools.sh"
 buf="${BUF:-$buf}"
 
-tag_pattern='contracts/v[0-9]*'
+releases_dir="$repo_root/protos/releases"
 
-if ! git -C "$repo_root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  echo "buf breaking: SKIPPED: $repo_root is not a git checkout, so there are no release tags to compare with."
-  exit 0
-fi
+# The newest release image by version (v1.10.0 after v1.9.0), or nothing.
+newest_release() {
+  [[ -d "$releases_dir" ]] || return 0
+  find "$releases_dir" -maxdepth 1 -type f -name 'v*.binpb' -printf '%f\n' |
+    { grep -E '^v[0-9]+\.[0-9]+\.[0-9]+\.binpb$' || true; } |
+    sed 's/\.binpb$//' |
+    sort -V |
+    tail -n 1
+}
 
-# A CI clone may lack tags (shallow clones and `--no-tags` clones fetch none): fetch the release tags.
-if git -C "$repo_root" remote get-url origin >/dev/null 2>&1; then
-  echo "==> fetching contract release tags from origin"
-  if ! git -C "$repo_root" fetch --quiet --no-recurse-submodules origin '+refs/tags/contracts/*:refs/tags/contracts/*'; then
-    echo "error: could not fetch the contract release tags (refs/tags/contracts/*) from origin; buf breaking cannot run." >&2
-    exit 1
-  fi
-fi
-
-release="$(git -C "$repo_root" tag --list "$tag_pattern" --sort=-version:refname | head -n 1)"
+release="$(newest_release)"
 if [[ -z "$release" ]]; then
-  echo "buf breaking: SKIPPED: no contract has been released yet (no git tag matching '$tag_pattern')."
-  echo "              Cut the first release as docs/contracts.md describes; from then on every change is checked against it."
-  exit 0
+  echo "error: buf breaking cannot run: protos/releases/ holds no released contract (vMAJOR.MINOR.PATCH.binpb)." >&2
+  echo "       Every clone must carry the contract integrators have; cut it as docs/contracts.md describes:" >&2
+  echo "       bash scripts/cut-contract-release.sh 1.0.0" >&2
+  exit 1
 fi
+release_file="$releases_dir/$release.binpb"
 
 if [[ -z "${BUF:-}" ]]; then
   ensure_buf
@@ -54,15 +53,28 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# The released tree: its protos and buf.yaml, plus the same google/* protos the current tree uses.
-mkdir -p "$work/release/.build"
-git -C "$repo_root" archive "$release" protos buf.yaml | tar -x -C "$work/release"
-cp -R "$third_party_dir" "$work/release/.build/third_party"
+# The files of the release (without its imports), e.g. ketenhub/v1/client.proto.
+if ! "$buf" ls-files "$release_file" >"$work/release-files"; then
+  echo "error: buf cannot read the release image protos/releases/$release.binpb; buf breaking cannot run." >&2
+  exit 1
+fi
 
 # Package version directories, e.g. protos/ketenhub/v1 (also v1beta1, v2alpha).
-version_dirs() {
-  (cd "$1" && find protos -type d | grep -E '/v[0-9]+((alpha|beta)[0-9]*)?$' | sort)
+version_pattern='/v[0-9]+((alpha|beta)[0-9]*)?$'
+current_version_dirs() {
+  (cd "$repo_root" && find protos -type d | { grep -E "$version_pattern" || true; } | sort)
 }
+released_version_dirs() {
+  while IFS= read -r file; do
+    echo "protos/$(dirname "$file")"
+  done <"$work/release-files" | { grep -E "$version_pattern" || true; } | sort -u
+}
+
+released_dirs="$(released_version_dirs)"
+if [[ -z "$released_dirs" ]]; then
+  echo "error: the release image protos/releases/$release.binpb holds no package version directory (such as ketenhub/v1); buf breaking cannot run." >&2
+  exit 1
+fi
 
 major_of() {
   local name="${1##*/}"
@@ -70,13 +82,13 @@ major_of() {
   echo "${name%%[!0-9]*}"
 }
 
-echo "==> buf breaking against $release ($(git -C "$repo_root" rev-parse --short "$release^{commit}"))"
+echo "==> buf breaking against the released contract $release (protos/releases/$release.binpb)"
 failed=0
 checked=0
 while IFS= read -r dir; do
   [[ -n "$dir" ]] || continue
   if [[ -d "$repo_root/$dir" ]]; then
-    (cd "$work/release" && "$buf" build --path "$dir" -o "$work/release.binpb")
+    "$buf" build "$release_file" --path "${dir#protos/}" -o "$work/release.binpb"
     "$buf" build --path "$dir" -o "$work/current.binpb"
     if "$buf" breaking "$work/current.binpb" --against "$work/release.binpb" --exclude-imports --config "$repo_root/buf.yaml"; then
       echo "    $dir: no breaking changes"
@@ -97,7 +109,7 @@ while IFS= read -r dir; do
       if [[ "$(dirname "$candidate")" == "$parent" && "$(major_of "$candidate")" -gt "$released_major" ]]; then
         successor="$candidate"
       fi
-    done < <(version_dirs "$repo_root")
+    done < <(current_version_dirs)
   fi
   if [[ -n "$successor" ]]; then
     echo "    $dir: retired (removed; $successor replaces it)"
@@ -105,7 +117,7 @@ while IFS= read -r dir; do
     echo "error: $dir was released in $release and is gone with no newer version of the package; removing a released package is a breaking change." >&2
     failed=1
   fi
-done < <(version_dirs "$work/release")
+done <<<"$released_dirs"
 
 if [[ "$failed" -ne 0 ]]; then
   echo "error: buf breaking failed. A released package must stay compatible: undo the change, or put it in a new package version (e.g. protos/ketenhub/v2, package ketenhub.v2). See docs/contracts.md." >&2

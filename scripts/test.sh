@@ -3,7 +3,8 @@
 # reference (docs/contracts.md), build everything, run every test project and the Node test suites, and
 # print the totals as the last line: `N passed, N failed, N skipped`.
 #
-# Needs only the .NET SDK and Node/npm on the machine; everything else is installed under .build/.
+# Needs the .NET SDK, Node/npm and xmllint (Debian package libxml2-utils, for the iWmo tests) on the machine;
+# everything else is installed under .build/.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -1,6 +1,7 @@
-// Tests of scripts/check-contract-compat.sh (`buf breaking` against the last contract release): each test
-// builds a throwaway git repository holding this repository's protos, buf.yaml and the check, tags a
-// release, changes the protos and runs the real script with the real buf.
+// Tests of scripts/check-contract-compat.sh (`buf breaking` against the newest release image in protos/releases/)
+// and scripts/cut-contract-release.sh: each test copies this repository's protos (without its releases), buf.yaml
+// and both scripts into a throwaway folder, cuts releases there with the real script, changes the protos and runs
+// the real check with the real buf. The check must never skip: every run is asserted not to print SKIPPED.
 //
 // Run: node --test scripts/tests/   (scripts/test.sh does, after it has installed buf and staged
 // .build/third_party).
@@ -30,23 +31,18 @@ function git(cwd, ...args) {
   return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
-// A git repository with the current contract, committed on `main`; no tags.
+// A folder with the current contract and no release; not a git repository.
 function fixture() {
   const dir = mkdtempSync(join(tmpdir(), "ketenhub-contract-"));
   temps.push(dir);
-  cpSync(join(repoRoot, "protos"), join(dir, "protos"), { recursive: true });
+  cpSync(join(repoRoot, "protos"), join(dir, "protos"), { recursive: true, filter: (source) => !source.includes(join("protos", "releases")) });
   cpSync(join(repoRoot, "buf.yaml"), join(dir, "buf.yaml"));
   mkdirSync(join(dir, "scripts"));
-  for (const script of ["check-contract-compat.sh", "proto-tools.sh"]) {
+  for (const script of ["check-contract-compat.sh", "cut-contract-release.sh", "proto-tools.sh"]) {
     cpSync(join(repoRoot, "scripts", script), join(dir, "scripts", script));
   }
   writeFileSync(join(dir, ".gitignore"), ".build/\n");
   addThirdParty(dir);
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "config", "user.email", "contracts@ketenhub.test");
-  git(dir, "config", "user.name", "Contract test");
-  git(dir, "config", "commit.gpgsign", "false");
-  commit(dir, "contract");
   return dir;
 }
 
@@ -54,13 +50,23 @@ function addThirdParty(dir) {
   cpSync(thirdParty, join(dir, ".build/third_party"), { recursive: true });
 }
 
-function commit(dir, message) {
-  git(dir, "add", "--all");
-  git(dir, "commit", "-q", "--allow-empty", "-m", message);
+function run(dir, script, ...args) {
+  const result = spawnSync("bash", [`scripts/${script}`, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, BUF: buf },
+  });
+  const output = `${result.stdout}\n${result.stderr}`;
+  assert.doesNotMatch(output, /SKIPPED/, `${script} never skips:\n${output}`);
+  return { status: result.status, output };
 }
 
+const check = (dir) => run(dir, "check-contract-compat.sh");
+
 function release(dir, version) {
-  git(dir, "tag", "-a", `contracts/v${version}`, "-m", `Contract release ${version}`);
+  const cut = run(dir, "cut-contract-release.sh", version);
+  assert.equal(cut.status, 0, cut.output);
+  assert.ok(existsSync(join(dir, `protos/releases/v${version}.binpb`)), cut.output);
 }
 
 function edit(dir, file, from, to) {
@@ -68,15 +74,6 @@ function edit(dir, file, from, to) {
   const text = readFileSync(path, "utf8");
   assert.ok(text.includes(from), `${file} contains ${from}`);
   writeFileSync(path, text.replace(from, to));
-}
-
-function check(dir) {
-  const run = spawnSync("bash", ["scripts/check-contract-compat.sh"], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, BUF: buf, GIT_TERMINAL_PROMPT: "0" },
-  });
-  return { status: run.status, output: `${run.stdout}\n${run.stderr}` };
 }
 
 // A copy of protos/ketenhub/v1 as package ketenhub.v2 in protos/ketenhub/v2.
@@ -95,15 +92,38 @@ function addV2(dir) {
 
 const renamePhone = ["v1/client.proto", "  string phone = 4;", "  string phone_number = 4;"];
 
-test("without a release tag the check says so plainly and skips", () => {
+test("the repository carries a released contract, and the check compares with it", () => {
+  const releases = readdirSync(join(repoRoot, "protos/releases")).filter((name) => /^v\d+\.\d+\.\d+\.binpb$/.test(name));
+  assert.ok(releases.includes("v1.0.0.binpb"), `protos/releases holds ${releases.join(", ")}`);
+  const table = readFileSync(join(repoRoot, "docs/contracts.md"), "utf8");
+  for (const name of releases) {
+    assert.match(table, new RegExp(`\\| \`${name.replace(".binpb", "").replaceAll(".", "\\.")}\` \\|`), `docs/contracts.md lists ${name}`);
+  }
+
+  const result = check(repoRoot);
+
+  assert.equal(result.status, 0, result.output);
+  assert.match(result.output, /buf breaking: OK \(\d+ package version\(s\) compatible with v\d+\.\d+\.\d+\)/);
+});
+
+test("without a release image the check fails instead of skipping", () => {
   const dir = fixture();
-  edit(dir, ...renamePhone);
-  commit(dir, "rename");
 
   const result = check(dir);
 
-  assert.equal(result.status, 0, result.output);
-  assert.match(result.output, /buf breaking: SKIPPED: no contract has been released yet/);
+  assert.equal(result.status, 1, result.output);
+  assert.match(result.output, /buf breaking cannot run: protos\/releases\/ holds no released contract/);
+});
+
+test("a release image buf cannot read fails the check", () => {
+  const dir = fixture();
+  mkdirSync(join(dir, "protos/releases"));
+  writeFileSync(join(dir, "protos/releases/v1.0.0.binpb"), "not an image");
+
+  const result = check(dir);
+
+  assert.equal(result.status, 1, result.output);
+  assert.match(result.output, /buf cannot read the release image protos\/releases\/v1\.0\.0\.binpb/);
 });
 
 test("an unchanged contract passes", () => {
@@ -114,10 +134,19 @@ test("an unchanged contract passes", () => {
 
   assert.equal(result.status, 0, result.output);
   assert.match(result.output, /protos\/ketenhub\/v1: no breaking changes/);
-  assert.match(result.output, /buf breaking: OK \(1 package version\(s\) compatible with contracts\/v1\.0\.0\)/);
+  assert.match(result.output, /buf breaking: OK \(1 package version\(s\) compatible with v1\.0\.0\)/);
 });
 
-test("renaming a released field fails, in the working tree before any commit", () => {
+test("the release image is complete without the staged google protos", () => {
+  const dir = fixture();
+  release(dir, "1.0.0");
+  const files = execFileSync(buf, ["ls-files", "--include-imports", join(dir, "protos/releases/v1.0.0.binpb")], { encoding: "utf8" });
+
+  assert.match(files, /^google\/type\/date\.proto$/m);
+  assert.match(files, /^ketenhub\/v1\/client\.proto$/m);
+});
+
+test("renaming a released field fails", () => {
   const dir = fixture();
   release(dir, "1.0.0");
   edit(dir, ...renamePhone);
@@ -126,8 +155,19 @@ test("renaming a released field fails, in the working tree before any commit", (
 
   assert.equal(result.status, 1, result.output);
   assert.match(result.output, /Field "4" on message "Coach" changed name from "phone" to "phone_number"/);
-  assert.match(result.output, /protos\/ketenhub\/v1 has breaking changes against the released contract contracts\/v1\.0\.0/);
+  assert.match(result.output, /protos\/ketenhub\/v1 has breaking changes against the released contract v1\.0\.0/);
   assert.match(result.output, /new package version \(e\.g\. protos\/ketenhub\/v2/);
+});
+
+test("renaming a released RPC fails", () => {
+  const dir = fixture();
+  release(dir, "1.0.0");
+  edit(dir, "v1/client.proto", "rpc RegisterClient(RegisterClientRequest)", "rpc EnrolClient(RegisterClientRequest)");
+
+  const result = check(dir);
+
+  assert.equal(result.status, 1, result.output);
+  assert.match(result.output, /Previously present RPC "RegisterClient" on service "ClientService" was deleted/);
 });
 
 test("deleting a released field or a released file fails", () => {
@@ -135,7 +175,6 @@ test("deleting a released field or a released file fails", () => {
   release(dir, "1.0.0");
   edit(dir, "v1/client.proto", "  // The coach's work e-mail address.\n  string email = 5;\n", "");
   rmSync(join(dir, "protos/ketenhub/v1/routing.proto"));
-  commit(dir, "remove");
 
   const result = check(dir);
 
@@ -144,16 +183,17 @@ test("deleting a released field or a released file fails", () => {
   assert.match(result.output, /Previously present file "ketenhub\/v1\/routing\.proto" was deleted/);
 });
 
-test("adding a field, a message and an enum value passes", () => {
+test("adding a field, a message, an enum value and an RPC passes", () => {
   const dir = fixture();
   release(dir, "1.0.0");
   edit(dir, "v1/client.proto", "  string email = 5;\n", "  string email = 5;\n  // The coach's team.\n  string team = 6;\n");
   edit(dir, "v1/common.proto", "  LIFE_DOMAIN_EDUCATION = 7;\n", "  LIFE_DOMAIN_EDUCATION = 7;\n  // Vrije tijd.\n  LIFE_DOMAIN_LEISURE = 8;\n");
   writeFileSync(
     join(dir, "protos/ketenhub/v1/note.proto"),
-    'syntax = "proto3";\n\npackage ketenhub.v1;\n\noption csharp_namespace = "Ketenhub.Contracts.V1";\n\n// A note.\nmessage Note {\n  // Its text.\n  string text = 1;\n}\n',
+    'syntax = "proto3";\n\npackage ketenhub.v1;\n\noption csharp_namespace = "Ketenhub.Contracts.V1";\n\n' +
+      "// Notes.\nservice NoteService {\n  // Adds a note.\n  rpc AddNote(AddNoteRequest) returns (AddNoteResponse);\n}\n\n" +
+      "// A note.\nmessage AddNoteRequest {\n  // Its text.\n  string text = 1;\n}\n\n// Nothing.\nmessage AddNoteResponse {}\n",
   );
-  commit(dir, "additions");
 
   const result = check(dir);
 
@@ -166,13 +206,11 @@ test("a breaking change in a new package version ketenhub.v2 passes, and v1 may 
   release(dir, "1.0.0");
   addV2(dir);
   edit(dir, "v2/client.proto", "  string phone = 4;", "  string phone_number = 4;");
-  commit(dir, "v2");
 
   const withBoth = check(dir);
   assert.equal(withBoth.status, 0, withBoth.output);
 
   rmSync(join(dir, "protos/ketenhub/v1"), { recursive: true });
-  commit(dir, "retire v1");
   const retired = check(dir);
   assert.equal(retired.status, 0, retired.output);
   assert.match(retired.output, /protos\/ketenhub\/v1: retired \(removed; protos\/ketenhub\/v2 replaces it\)/);
@@ -182,70 +220,66 @@ test("removing a released package without a newer version fails", () => {
   const dir = fixture();
   release(dir, "1.0.0");
   rmSync(join(dir, "protos/ketenhub/v1"), { recursive: true });
-  commit(dir, "gone");
 
   const result = check(dir);
 
   assert.equal(result.status, 1, result.output);
-  assert.match(result.output, /protos\/ketenhub\/v1 was released in contracts\/v1\.0\.0 and is gone with no newer version/);
+  assert.match(result.output, /protos\/ketenhub\/v1 was released in v1\.0\.0 and is gone with no newer version/);
 });
 
 test("the newest release is the baseline, by version rather than by name", () => {
   const dir = fixture();
   release(dir, "1.2.0");
   edit(dir, "v1/client.proto", "  string email = 5;\n", "  string email = 5;\n  // The coach's team.\n  string team = 6;\n");
-  commit(dir, "team");
   release(dir, "1.10.0");
   edit(dir, "v1/client.proto", "  // The coach's team.\n  string team = 6;\n", "");
-  commit(dir, "no team");
 
   const result = check(dir);
 
   assert.equal(result.status, 1, result.output);
-  assert.match(result.output, /against contracts\/v1\.10\.0/);
+  assert.match(result.output, /against the released contract v1\.10\.0/);
   assert.match(result.output, /Previously present field "6" with name "team"/);
 });
 
-test("a shallow clone without tags fetches the release tags from origin and still catches a break", () => {
+test("cutting a release refuses an existing or older version, and a release incompatible with the last one", () => {
+  const dir = fixture();
+  release(dir, "1.1.0");
+
+  const again = run(dir, "cut-contract-release.sh", "1.1.0");
+  assert.equal(again.status, 1, again.output);
+  assert.match(again.output, /v1\.1\.0\.binpb exists; a release is never changed/);
+
+  const older = run(dir, "cut-contract-release.sh", "1.0.5");
+  assert.equal(older.status, 1, older.output);
+  assert.match(older.output, /v1\.0\.5 is not newer than the newest release, v1\.1\.0/);
+
+  edit(dir, ...renamePhone);
+  const breaking = run(dir, "cut-contract-release.sh", "1.2.0");
+  assert.equal(breaking.status, 1, breaking.output);
+  assert.ok(!existsSync(join(dir, "protos/releases/v1.2.0.binpb")), "no release is written");
+
+  const badVersion = run(dir, "cut-contract-release.sh", "1.2");
+  assert.equal(badVersion.status, 2, badVersion.output);
+});
+
+test("a shallow clone without tags has its baseline and catches a break", () => {
   const origin = fixture();
   release(origin, "1.0.0");
-  commit(origin, "after the release");
+  git(origin, "init", "-q", "-b", "main");
+  git(origin, "config", "user.email", "contracts@ketenhub.test");
+  git(origin, "config", "user.name", "Contract test");
+  git(origin, "config", "commit.gpgsign", "false");
+  git(origin, "add", "--all");
+  git(origin, "commit", "-q", "-m", "contract and its first release");
   const clone = mkdtempSync(join(tmpdir(), "ketenhub-clone-"));
   temps.push(clone);
   git(tmpdir(), "clone", "-q", "--depth", "1", "--no-tags", `file://${origin}`, clone);
-  git(clone, "config", "user.email", "contracts@ketenhub.test");
-  git(clone, "config", "user.name", "Contract test");
-  assert.equal(git(clone, "tag", "--list"), "", "the clone starts without tags");
+  assert.equal(git(clone, "tag", "--list"), "", "the clone has no tags");
   addThirdParty(clone);
   edit(clone, ...renamePhone);
 
   const result = check(clone);
 
   assert.equal(result.status, 1, result.output);
-  assert.match(result.output, /fetching contract release tags from origin/);
   assert.match(result.output, /changed name from "phone" to "phone_number"/);
-  assert.equal(git(clone, "tag", "--list"), "contracts/v1.0.0");
-});
-
-test("a clone whose origin has no release skips plainly", () => {
-  const origin = fixture();
-  const clone = mkdtempSync(join(tmpdir(), "ketenhub-clone-"));
-  temps.push(clone);
-  git(tmpdir(), "clone", "-q", "--depth", "1", "--no-tags", `file://${origin}`, clone);
-  addThirdParty(clone);
-
-  const result = check(clone);
-
-  assert.equal(result.status, 0, result.output);
-  assert.match(result.output, /SKIPPED: no contract has been released yet/);
-});
-
-test("an unreachable origin fails instead of skipping", () => {
-  const dir = fixture();
-  git(dir, "remote", "add", "origin", join(tmpdir(), "ketenhub-no-such-origin"));
-
-  const result = check(dir);
-
-  assert.equal(result.status, 1, result.output);
-  assert.match(result.output, /could not fetch the contract release tags/);
 });

@@ -143,9 +143,12 @@ internal static class Xmllint
             {
                 process = Process.Start(start)!;
             }
-            catch (System.ComponentModel.Win32Exception)
+            catch (System.ComponentModel.Win32Exception ex)
             {
-                throw new InvalidOperationException("xmllint is not installed; .ci/run installs it (apt package libxml2-utils).");
+                throw new Xunit.Sdk.XunitException(
+                    "xmllint is not installed (not found on PATH). The iWmo schema tests validate every message with it: " +
+                    "install the Debian/Ubuntu package libxml2-utils (apt-get install libxml2-utils; .ci/run does), see the README's prerequisites.",
+                    ex);
             }
 
             using (process)

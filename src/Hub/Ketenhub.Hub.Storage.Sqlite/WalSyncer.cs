@@ -109,6 +109,10 @@ internal sealed class WalSyncer : IDisposable
         _pending.Set();
         _thread.Join();
         _wal.Dispose();
+
+        // The store stops its writer before it disposes the syncer, so nothing hands over a commit (and sets the
+        // event) any more.
+        _pending.Dispose();
     }
 
     private void Loop()

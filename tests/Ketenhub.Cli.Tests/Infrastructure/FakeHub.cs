@@ -86,7 +86,9 @@ public sealed class FakeHub : CallInvoker
             throw new RpcException(new Status(StatusCode.Unimplemented, method.FullName));
         }
 
+#pragma warning disable CA2000 // The call owns the reader: disposing the call disposes it (the last argument).
         var reader = new ListReader<TResponse>([.. handler((IMessage)request).Cast<TResponse>()], StreamsStayOpen, options.CancellationToken);
+#pragma warning restore CA2000
         return new AsyncServerStreamingCall<TResponse>(reader, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], reader.Dispose);
     }
 

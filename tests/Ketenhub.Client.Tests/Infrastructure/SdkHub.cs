@@ -15,7 +15,8 @@ public sealed class SdkHub : IDisposable
 
     public SdkHub()
     {
-        Hub = Faults.InstallInto(new HubFactory());
+        Hub = new HubFactory();
+        Faults.InstallInto(Hub);
     }
 
     public HubFactory Hub { get; }

@@ -95,7 +95,8 @@ public sealed class DeliveryTail : IDisposable
                     await _received.Writer.WriteAsync(item.Delivery);
                 }
 
-                _received.Writer.TryComplete();
+                // The hub keeps a delivery stream open until the recipient closes it: an end is a failure too.
+                _received.Writer.TryComplete(new InvalidOperationException("The hub ended the delivery stream, which it keeps open until the recipient closes it."));
             }
             catch (Exception ex)
             {
@@ -106,7 +107,9 @@ public sealed class DeliveryTail : IDisposable
 
     /// <summary>
     /// Deliveries that arrive until at least <paramref name="atLeast"/> have come (however slowly) and then none
-    /// has come for <paramref name="quiet"/>. A stream that fails fails the collection.
+    /// has come for <paramref name="quiet"/>. A stream that fails or ends fails the collection (with the stream's status),
+    /// so an empty list means the stream was open and quiet; only a cancellation through <paramref name="cancellationToken"/>
+    /// is the caller's own.
     /// </summary>
     public async Task<List<Delivery>> CollectUntilQuietAsync(TimeSpan quiet, CancellationToken cancellationToken, int atLeast = 0)
     {
@@ -123,13 +126,17 @@ public sealed class DeliveryTail : IDisposable
             {
                 list.Add(await _received.Reader.ReadAsync(cts.Token));
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 return list;
             }
-            catch (ChannelClosedException ex) when (ex.InnerException is null)
+            catch (ChannelClosedException ex) when (ex.InnerException is RpcException rpc)
             {
-                return list;
+                throw new InvalidOperationException($"The delivery stream failed after {list.Count} deliveries: {rpc.StatusCode} ({rpc.Status.Detail}).", rpc);
+            }
+            catch (ChannelClosedException ex) when (ex.InnerException is not null)
+            {
+                throw new InvalidOperationException($"The delivery stream failed after {list.Count} deliveries: {ex.InnerException.Message}", ex.InnerException);
             }
         }
     }

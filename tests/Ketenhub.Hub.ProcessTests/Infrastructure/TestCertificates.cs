@@ -10,7 +10,7 @@ public static class TestCertificates
     /// <summary>A self-signed certificate authority (EC P-256, valid from yesterday for a year).</summary>
     public static X509Certificate2 Authority(string subject)
     {
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));

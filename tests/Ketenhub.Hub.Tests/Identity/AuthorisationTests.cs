@@ -35,6 +35,7 @@ public sealed class AuthorisationTests : IDisposable
         var other = _hub.As("begeleiding-plus");
         Assert.DoesNotContain(await Kit.DeliveriesAsync(other), d => d.Name == delivery);
         Assert.Empty(await other.DrainAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.Empty(await Kit.DeliveriesAsync(other));
         await Errors.Expect(StatusCode.PermissionDenied, "NOT_THE_RECIPIENT", () =>
             other.Deliveries.AcknowledgeDeliveryAsync(new AcknowledgeDeliveryRequest { RequestId = NewRequestId(), Name = delivery }).ResponseAsync);
 

@@ -117,11 +117,14 @@ public sealed class FhirInboundTests : IDisposable
         var performer = _hub.As("begeleiding-plus");
         var toPerformer = Assert.Single(await performer.DrainAsync(acknowledge: true), d => d.PayloadCase == Delivery.PayloadOneofCase.Referral);
         Assert.Equal(referral, toPerformer.Referral.Name);
+        var recorded = (await Kit.DeliveriesAsync(performer, client: client)).Select(d => (d.Name, d.Status)).ToList();
+        Assert.Contains((toPerformer.Name, DeliveryStatus.Acknowledged), recorded);
 
         // The partner's resend is the same request: the same referral, nothing new.
         var again = await _hub.Http("waakvlam-zorg").SendAsync(HttpMethod.Post, "/fhir/r4", bundle, Fhir);
         Assert.Equal((201, answer.Body), (again.Status, again.Body));
         Assert.DoesNotContain(await performer.DrainAsync(), d => d.PayloadCase == Delivery.PayloadOneofCase.Referral);
+        Assert.Equal(recorded, (await Kit.DeliveriesAsync(performer, client: client)).Select(d => (d.Name, d.Status)));
     }
 
     [Fact]
@@ -193,6 +196,7 @@ public sealed class FhirInboundTests : IDisposable
         Assert.Equal((400, "UNKNOWN_PARTY"), (unknownPerformer.Status, InboundKit.OutcomeOf(unknownPerformer.Body).Reason));
         Assert.Equal((404, "CLIENT_NOT_FOUND"), (unknownClient.Status, InboundKit.OutcomeOf(unknownClient.Body).Reason));
         Assert.Empty(await _hub.As("begeleiding-plus").DrainAsync());
+        Assert.Empty(await Kit.DeliveriesAsync(_hub.As("begeleiding-plus"), client: client));
         Assert.DoesNotContain(await Kit.JourneyAsync(_waakvlam, client), e => e.Type == JourneyEventType.ReferralRequested);
     }
 

@@ -240,7 +240,8 @@ public sealed class IWmoInboundTests : IDisposable
     {
         var parties = (await _sdd.Parties.ListPartiesAsync(new ListPartiesRequest())).Parties.ToDictionary(p => p.Name);
         var directory = _hub.Services.GetRequiredService<Ketenhub.Hub.Host.Inbound.HubIWmoDirectory>();
-        var adapter = new IWmoAdapter(directory.View, new HttpClient(), _hub.Clock);
+        using var http = new HttpClient();
+        var adapter = new IWmoAdapter(directory.View, http, _hub.Clock);
         var payload = adapter.TranslateOutbound(delivery, new Ketenhub.Adapters.AdapterContext(new Uri("http://localhost/"), parties[delivery.Recipient], parties[delivery.Sender], parties));
         return XDocument.Parse(System.Text.Encoding.UTF8.GetString(payload.Body.Span));
     }

@@ -99,12 +99,17 @@ public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string
     }
 }
 
-/// <summary>A running delivery stream and the deliveries it has produced so far.</summary>
+/// <summary>
+/// A running delivery stream and the deliveries it has produced so far. The hub keeps a delivery stream open until the
+/// recipient closes it, so a stream that fails (refused, broken) or ends while the test reads it fails the test: only
+/// the cancellation that <see cref="Dispose"/> asks for is expected.
+/// </summary>
 public sealed class DeliveryTail : IDisposable
 {
     private readonly AsyncServerStreamingCall<StreamDeliveriesResponse> _call;
     private readonly Channel<Delivery> _received = Channel.CreateUnbounded<Delivery>();
     private readonly Task _pump;
+    private int _closing;
 
     public DeliveryTail(AsyncServerStreamingCall<StreamDeliveriesResponse> call)
     {
@@ -117,21 +122,22 @@ public sealed class DeliveryTail : IDisposable
                 {
                     await _received.Writer.WriteAsync(item.Delivery);
                 }
+
+                _received.Writer.TryComplete(new StreamEndedException("The hub ended the delivery stream, which it keeps open until the recipient closes it."));
             }
-            catch (RpcException)
+            catch (Exception ex) when (Volatile.Read(ref _closing) != 0 && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            finally
-            {
+                // The test closed the stream.
                 _received.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                _received.Writer.TryComplete(ex);
             }
         });
     }
 
-    /// <summary>The next delivery, or a failed test if none arrives in time (real time: the hub works asynchronously).</summary>
+    /// <summary>The next delivery; a failed test if none arrives in time (real time: the hub works asynchronously) or the stream fails.</summary>
     public async Task<Delivery> NextAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
@@ -139,13 +145,20 @@ public sealed class DeliveryTail : IDisposable
         {
             return await _received.Reader.ReadAsync(cts.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             throw new Xunit.Sdk.XunitException("No delivery arrived in time.");
         }
+        catch (ChannelClosedException ex)
+        {
+            throw StreamFailed(ex);
+        }
     }
 
-    /// <summary>Deliveries that arrive until none has come for <paramref name="quiet"/>.</summary>
+    /// <summary>
+    /// Deliveries that arrive until none has come for <paramref name="quiet"/>. A stream that fails or ends before
+    /// then fails the test, so an empty list means the stream was open and quiet, not that it was refused.
+    /// </summary>
     public async Task<IReadOnlyList<Delivery>> CollectUntilQuietAsync(TimeSpan quiet)
     {
         var list = new List<Delivery>();
@@ -156,26 +169,31 @@ public sealed class DeliveryTail : IDisposable
             {
                 list.Add(await _received.Reader.ReadAsync(cts.Token));
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
             {
                 return list;
             }
-            catch (ChannelClosedException)
+            catch (ChannelClosedException ex)
             {
-                return list;
+                throw StreamFailed(ex);
             }
         }
     }
 
     public void Dispose()
     {
+        Volatile.Write(ref _closing, 1);
         _call.Dispose();
-        try
-        {
-            _pump.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-        }
+        _pump.Wait(TimeSpan.FromSeconds(5));
     }
+
+    private static Xunit.Sdk.XunitException StreamFailed(ChannelClosedException closed) => closed.InnerException switch
+    {
+        RpcException rpc => new Xunit.Sdk.XunitException($"The delivery stream failed: {rpc.StatusCode} ({rpc.Status.Detail}).", rpc),
+        StreamEndedException ended => new Xunit.Sdk.XunitException(ended.Message, ended),
+        { } other => new Xunit.Sdk.XunitException($"The delivery stream failed: {other.GetType().Name}: {other.Message}", other),
+        null => new Xunit.Sdk.XunitException("The delivery stream was read after the test closed it."),
+    };
+
+    private sealed class StreamEndedException(string message) : Exception(message);
 }

@@ -90,9 +90,13 @@ internal static class Kit
         return response.Events;
     }
 
-    public static async Task<IReadOnlyList<Delivery>> DeliveriesAsync(PartyClient party, DeliveryStatus status = DeliveryStatus.Unspecified)
+    /// <summary>
+    /// The party's deliveries as the hub records them (optionally of one status, of one client): what a test asserts
+    /// "nothing was delivered" against, besides an empty stream.
+    /// </summary>
+    public static async Task<IReadOnlyList<Delivery>> DeliveriesAsync(PartyClient party, DeliveryStatus status = DeliveryStatus.Unspecified, string? client = null)
     {
-        var response = await party.Deliveries.ListDeliveriesAsync(new ListDeliveriesRequest { Status = status, PageSize = 1000 });
+        var response = await party.Deliveries.ListDeliveriesAsync(new ListDeliveriesRequest { Status = status, Client = client ?? string.Empty, PageSize = 1000 });
         return response.Deliveries;
     }
 

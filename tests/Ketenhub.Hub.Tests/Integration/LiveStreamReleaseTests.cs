@@ -47,6 +47,9 @@ public sealed class LiveStreamReleaseTests : IDisposable
 
         // The unacknowledged later delivery was not sent a second time on the same connection.
         Assert.Empty(await stream.CollectUntilQuietAsync(TimeSpan.FromMilliseconds(700)));
+        var recorded = await Kit.DeliveriesAsync(sdd);
+        Assert.Equal(1, recorded.Single(d => d.Name == first.Name).AttemptCount);
+        Assert.Equal(1, recorded.Single(d => d.Name == released.Name).AttemptCount);
     }
 
     [Fact]

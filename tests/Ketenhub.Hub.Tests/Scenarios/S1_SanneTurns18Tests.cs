@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.HubTests.Integration;
 using static Ketenhub.HubTests.Infrastructure.PartyClient;
 
 namespace Ketenhub.HubTests.Scenarios;
@@ -66,6 +67,9 @@ public sealed class S1_SanneTurns18Tests : IDisposable
         Assert.Equal(sent.Transition.Name, ahmedGot.Transition.Name);
         await waakvlam.AcknowledgeAsync(ahmedGot);
         Assert.Empty(await sdd.DrainAsync());
+        var sddRecorded = await Kit.DeliveriesAsync(sdd, client: client.Name);
+        Assert.Equal(2, sddRecorded.Count);
+        Assert.All(sddRecorded, d => Assert.Equal((DeliveryStatus.AwaitingConsent, 0), (d.Status, d.AttemptCount)));
 
         // 2026-01-12: Sanne's own consent covers SDD: what waited for it is released.
         _hub.Clock.Advance(TimeSpan.FromDays(2));

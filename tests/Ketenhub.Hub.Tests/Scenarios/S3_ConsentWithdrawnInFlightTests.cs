@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.HubTests.Integration;
 using static Ketenhub.HubTests.Infrastructure.PartyClient;
 
 namespace Ketenhub.HubTests.Scenarios;
@@ -70,6 +71,7 @@ public sealed class S3_ConsentWithdrawnInFlightTests : IDisposable
         Assert.Equal("CONSENT_WITHDRAWN", blocked.Reason);
         Assert.Contains("withdrawn", blocked.Explanation, StringComparison.Ordinal);
         Assert.Empty(await brug.DrainAsync());
+        Assert.Empty(await Kit.DeliveriesAsync(brug, DeliveryStatus.Pending, client.Name));
 
         // And the provider cannot read the transitions it never received.
         var error = await Errors.Of(() => brug.Transitions.GetTransitionAsync(new GetTransitionRequest { Name = first.Transition.Name }).ResponseAsync);

@@ -1,5 +1,6 @@
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.HubTests.Integration;
 using static Ketenhub.HubTests.Infrastructure.PartyClient;
 
 namespace Ketenhub.HubTests.Scenarios;
@@ -46,6 +47,7 @@ public sealed class S4_CrisisSignalEscalationTests : IDisposable
         _hub.Clock.Advance(TimeSpan.FromHours(4) - TimeSpan.FromMinutes(1));
         await _hub.RunScheduledWorkAsync();
         Assert.Empty(await wijkteam.DrainAsync());
+        Assert.Empty(await Kit.DeliveriesAsync(wijkteam, client: client.Name));
 
         // At four hours the hub escalates to the wijkteam: no consent covers it, so a thin notice.
         _hub.Clock.Advance(TimeSpan.FromMinutes(1));
@@ -62,6 +64,7 @@ public sealed class S4_CrisisSignalEscalationTests : IDisposable
         _hub.Clock.Advance(TimeSpan.FromHours(1));
         await _hub.RunScheduledWorkAsync();
         Assert.Empty(await wijkteam.DrainAsync());
+        Assert.Equal([(escalation.Name, DeliveryStatus.Acknowledged)], (await Kit.DeliveriesAsync(wijkteam, client: client.Name)).Select(d => (d.Name, d.Status)));
 
         // The journey shows the escalation.
         var journey = await waakvlam.Clients.ListJourneyEventsAsync(new ListJourneyEventsRequest { Client = client.Name });

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.HubTests.Integration;
 using static Ketenhub.HubTests.Infrastructure.PartyClient;
 
 namespace Ketenhub.HubTests.Scenarios;
@@ -77,6 +78,7 @@ public sealed class S5_ProviderChangeTests : IDisposable
         Assert.DoesNotContain(signal.Decisions, d => d.Recipient == "parties/dagbesteding-de-brug");
         Assert.Contains(signal.Decisions, d => d.Recipient == "parties/zorgboerderij-de-hoeve" && d.Outcome == RecipientOutcome.Content);
         Assert.Empty(await brug.DrainAsync());
+        Assert.All(await Kit.DeliveriesAsync(brug, client: client.Name), d => Assert.Equal(DeliveryStatus.Acknowledged, d.Status));
         await Errors.Expect(StatusCode.PermissionDenied, "NO_ROLE_FOR_CLIENT",
             () => brug.Clients.ListJourneyEventsAsync(new ListJourneyEventsRequest { Client = client.Name }).ResponseAsync);
 

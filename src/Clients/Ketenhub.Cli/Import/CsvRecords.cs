@@ -29,8 +29,18 @@ public sealed class CsvRecords : IDisposable
     /// <summary>Opens <paramref name="path"/> (UTF-8 unless a byte order mark says otherwise) and finds the separator.</summary>
     public static CsvRecords Open(string path)
     {
+#pragma warning disable CA2000 // The records own the reader once made (CsvRecords.Dispose closes it); closed below if they are not.
         var reader = new StreamReader(path, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
-        return FromReader(reader);
+#pragma warning restore CA2000
+        try
+        {
+            return FromReader(reader);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads from <paramref name="reader"/>; the separator is chosen from its first line.</summary>

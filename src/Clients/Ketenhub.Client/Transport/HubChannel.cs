@@ -20,9 +20,26 @@ internal static class HubChannel
     public static GrpcChannel Create(KetenhubClientOptions options, IKetenhubTokenProvider? tokenProvider, HttpMessageHandler? handler = null)
     {
         var address = options.Address ?? throw new InvalidOperationException("Ketenhub:Address is not set.");
+#pragma warning disable CA2000 // The channel owns the handler once made (DisposeHttpClient); disposed below if it is not.
+        var httpHandler = handler ?? options.HttpHandlerFactory?.Invoke() ?? CreateHandler(options);
+#pragma warning restore CA2000
+        try
+        {
+            return Create(address, options, tokenProvider, httpHandler);
+        }
+        catch
+        {
+            httpHandler.Dispose();
+            throw;
+        }
+    }
+
+    private static GrpcChannel Create(Uri address, KetenhubClientOptions options, IKetenhubTokenProvider? tokenProvider, HttpMessageHandler httpHandler)
+    {
         var channelOptions = new GrpcChannelOptions
         {
-            HttpHandler = handler ?? options.HttpHandlerFactory?.Invoke() ?? CreateHandler(options),
+            // The channel owns the handler from here on and disposes it with itself.
+            HttpHandler = httpHandler,
             DisposeHttpClient = true,
             ServiceConfig = ServiceConfigOf(options.Retry),
             MaxRetryAttempts = Math.Max(1, options.Retry.MaxAttempts),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Ketenhub.Hub.Clients;
@@ -284,7 +285,7 @@ public sealed class AccessReports(
         {
             var text = new StringBuilder();
             text.AppendLine("Wie weet wat over jou?");
-            text.AppendLine($"Overzicht van {Date(report.CreateTime)}.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Overzicht van {Date(report.CreateTime)}.");
             text.AppendLine();
             text.AppendLine("Dit overzicht laat zien welke organisaties iets over jou kregen. Je ziet ook waarom dat mocht. En je ziet welke toestemming je hebt gegeven.");
             Section(text, "Wat kregen organisaties over jou?", report.Received, "Er is nog niets over jou gedeeld.");

@@ -28,10 +28,13 @@ public sealed partial class ScheduledWork(
     DeliveryNotifier notifier,
     AuditTrail audit,
     TimeProvider time,
-    ILogger<ScheduledWork> logger)
+    ILogger<ScheduledWork> logger) : IDisposable
 {
     private const int BatchSize = 100;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Releases the gate; the container disposes the work after the hosted service that runs it has stopped.</summary>
+    public void Dispose() => _gate.Dispose();
 
     public async Task<ScheduledWorkResult> RunOnceAsync(CancellationToken cancellationToken)
     {
