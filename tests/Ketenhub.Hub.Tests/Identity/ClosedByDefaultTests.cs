@@ -128,12 +128,12 @@ public sealed class ClosedByDefaultTests(ITestOutputHelper output) : IDisposable
     public async Task ARequestThatMatchesNoEndpoint_IsRefusedToAnUnknownCaller_AndNotFoundForAKnownOne()
     {
         using var client = _hub.CreateClient();
-        using var anonymous = await client.GetAsync("/no/such/thing");
+        using var anonymous = await client.GetAsync(new Uri("/no/such/thing", UriKind.Relative));
         Assert.Equal(401, (int)anonymous.StatusCode);
         Assert.Equal("CALLER_UNKNOWN", ReasonIn(await anonymous.Content.ReadAsStringAsync()));
 
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _hub.Token("sdd"));
-        using var known = await client.GetAsync("/no/such/thing");
+        using var known = await client.GetAsync(new Uri("/no/such/thing", UriKind.Relative));
         Assert.Equal(404, (int)known.StatusCode);
     }
 

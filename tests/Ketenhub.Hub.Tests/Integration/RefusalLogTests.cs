@@ -19,7 +19,7 @@ public sealed class RefusalLogTests
     [Fact]
     public async Task RefusalsAreLoggedOncePerCauseAndInterval_WithTheNumberLeftOut_AndWithoutStackTraces()
     {
-        var logs = new LogCapture();
+        using var logs = new LogCapture();
         using var hub = logs.Into(new HubFactory()
             .With("Hub:Limits:Parties:sdd:PermitsPerSecond", "0.01")
             .With("Hub:Limits:Parties:sdd:Burst", "1")

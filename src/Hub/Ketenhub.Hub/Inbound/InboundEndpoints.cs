@@ -165,9 +165,9 @@ public static class InboundEndpoints
     /// <summary>Writes the hub's refusals in an inbound endpoint's format (<see cref="InboundAdapters.Refusal"/>).</summary>
     private sealed class InboundFormat(DeliveryChannel channel) : IRefusalFormat
     {
-        public Task WriteAsync(HttpContext http, Google.Rpc.Status error)
+        public Task WriteAsync(HttpContext http, Google.Rpc.Status refusal)
         {
-            var reply = InboundAdapters.Refusal(http.RequestServices.GetRequiredService<InboundAdapters>().For(channel), error);
+            var reply = InboundAdapters.Refusal(http.RequestServices.GetRequiredService<InboundAdapters>().For(channel), refusal);
             http.Response.ContentType = reply.Payload.ContentType;
             return http.Response.Body.WriteAsync(reply.Payload.Body, http.RequestAborted).AsTask();
         }

@@ -14,7 +14,7 @@ namespace Ketenhub.Hub.Host.Transport;
 public interface IRefusalFormat
 {
     /// <summary>Writes the error's body and its content type.</summary>
-    Task WriteAsync(HttpContext http, Google.Rpc.Status error);
+    Task WriteAsync(HttpContext http, Google.Rpc.Status refusal);
 }
 
 /// <summary>
