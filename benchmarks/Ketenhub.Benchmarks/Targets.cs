@@ -202,12 +202,17 @@ public static class HubSetup
         return new HubSubjects(clients, ThroughputCoach, latency, decisions);
     }
 
+    /// <summary>
+    /// A client coached at <paramref name="coachParty"/> who consents to the coach and the sender getting financial signals.
+    /// Returns the sender's name for the client: every party has its own name for a client, and each learns it by
+    /// registering the BSN with the same facts.
+    /// </summary>
     private static async Task<string> ClientWithCoachAsync(Target hub, string bsn, string coachParty, CancellationToken cancellationToken)
     {
         var invoker = hub.Invoker(0);
         var clientsApi = new ClientService.ClientServiceClient(invoker);
         var consents = new ConsentService.ConsentServiceClient(invoker);
-        var registered = await clientsApi.RegisterClientAsync(
+        async Task<string> RegisterAs(string party) => (await clientsApi.RegisterClientAsync(
             new RegisterClientRequest
             {
                 RequestId = RequestIds.Next(),
@@ -215,26 +220,27 @@ public static class HubSetup
                 BirthDate = new Google.Type.Date { Year = 1994, Month = 11, Day = 2 },
                 MunicipalityCode = "0505",
             },
-            Party.As(coachParty, cancellationToken));
-        var client = registered.Client.Name;
+            Party.As(party, cancellationToken))).Client.Name;
+        var atCoach = await RegisterAs(coachParty);
+        var atSender = await RegisterAs(Sender);
         await clientsApi.AssignCoachAsync(
             new AssignCoachRequest
             {
                 RequestId = RequestIds.Next(),
-                Client = client,
+                Client = atSender,
                 Coach = new Coach { Party = "parties/" + coachParty, CoachId = "lisa", DisplayName = "Lisa", Phone = "078-0000000", Email = "lisa@example.org" },
             },
             // The social service of the client's municipality names the first coach; a provider cannot name it itself.
             Party.As(Sender, cancellationToken));
         foreach (var recipient in new[] { Sender, coachParty })
         {
-            var consent = new Consent { Client = client, GrantorRole = GrantorRole.Client, RecipientParty = "parties/" + recipient };
+            var consent = new Consent { Client = atCoach, GrantorRole = GrantorRole.Client, RecipientParty = "parties/" + recipient };
             consent.Purposes.Add(Purpose.SignalFollowUp);
             consent.DataCategories.Add(DataCategory.Finances);
             await consents.GrantConsentAsync(new GrantConsentRequest { RequestId = RequestIds.Next(), Consent = consent }, Party.As(coachParty, cancellationToken));
         }
 
-        return client;
+        return atSender;
     }
 
     /// <summary>Valid BSNs (elfproef), starting at a random point so reruns against one database do not collide.</summary>
