@@ -107,40 +107,47 @@ public sealed class ClientNames : IDisposable
         return true;
     }
 
-    /// <summary>One party's AES key; a lock keeps each instance to one thread at a time.</summary>
-    private sealed class PartyCipher(byte[] key) : IDisposable
+    /// <summary>
+    /// One party's AES key, as an encryptor and a decryptor made once and reused for every block (a one-shot call makes
+    /// a new cipher context each time); a lock keeps each to one thread at a time.
+    /// </summary>
+    private sealed class PartyCipher : IDisposable
     {
-        private readonly Aes _aes = CreateAes(key);
+        private readonly Aes _aes;
+        private readonly ICryptoTransform _encryptor;
+        private readonly ICryptoTransform _decryptor;
+        private readonly byte[] _in = new byte[16];
+        private readonly byte[] _out = new byte[16];
 
-        public void Encrypt(Span<byte> block)
+        public PartyCipher(byte[] key)
         {
-            Span<byte> result = stackalloc byte[16];
-            lock (_aes)
-            {
-                _aes.EncryptEcb(block, result, PaddingMode.None);
-            }
-
-            result.CopyTo(block);
+            _aes = Aes.Create();
+            _aes.Key = key;
+            _aes.Mode = CipherMode.ECB;
+            _aes.Padding = PaddingMode.None;
+            _encryptor = _aes.CreateEncryptor();
+            _decryptor = _aes.CreateDecryptor();
         }
 
-        public void Decrypt(Span<byte> block)
-        {
-            Span<byte> result = stackalloc byte[16];
-            lock (_aes)
-            {
-                _aes.DecryptEcb(block, result, PaddingMode.None);
-            }
+        public void Encrypt(Span<byte> block) => Transform(_encryptor, block);
 
-            result.CopyTo(block);
+        public void Decrypt(Span<byte> block) => Transform(_decryptor, block);
+
+        public void Dispose()
+        {
+            _encryptor.Dispose();
+            _decryptor.Dispose();
+            _aes.Dispose();
         }
 
-        public void Dispose() => _aes.Dispose();
-
-        private static Aes CreateAes(byte[] key)
+        private void Transform(ICryptoTransform transform, Span<byte> block)
         {
-            var aes = Aes.Create();
-            aes.Key = key;
-            return aes;
+            lock (_in)
+            {
+                block.CopyTo(_in);
+                transform.TransformBlock(_in, 0, 16, _out, 0);
+                _out.CopyTo(block);
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ namespace Ketenhub.Hub.Clients;
 /// <c>t1:{keyId}:{base64url(nonce ‖ ciphertext ‖ tag)}</c>, with the document's place (table and key) and the key id
 /// as associated data.
 /// </summary>
-public sealed class FreeTextProtector : IDocumentProtector
+public sealed class FreeTextProtector : IDocumentProtector, IDisposable
 {
     private const string Version = "t1";
     private const int NonceSize = 12;
@@ -23,6 +23,10 @@ public sealed class FreeTextProtector : IDocumentProtector
     private static readonly byte[] Prefix = Encoding.ASCII.GetBytes(Version + ":");
     private readonly Dictionary<string, byte[]> _keys;
     private readonly byte[] _activePrefix;
+
+    // AesGcm instances by key id, reused: making one sets up a cipher context in OpenSSL, which cost more than
+    // sealing a document of a few kilobytes. An instance is used by one thread at a time (rented, then returned).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentBag<AesGcm>> _ciphers = new(StringComparer.Ordinal);
 
     public FreeTextProtector(IReadOnlyDictionary<string, byte[]> keys, string activeKeyId)
     {
@@ -57,9 +61,14 @@ public sealed class FreeTextProtector : IDocumentProtector
         var sealedBytes = new byte[NonceSize + utf8Json.Length + TagSize];
         var nonce = sealedBytes.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using (var aes = new AesGcm(_keys[ActiveKeyId], TagSize))
+        var aes = Rent(ActiveKeyId);
+        try
         {
             aes.Encrypt(nonce, utf8Json, sealedBytes.AsSpan(NonceSize, utf8Json.Length), sealedBytes.AsSpan(NonceSize + utf8Json.Length), Associated(place, ActiveKeyId));
+        }
+        finally
+        {
+            Return(ActiveKeyId, aes);
         }
 
         return $"{Version}:{ActiveKeyId}:{Base64Url.EncodeToString(sealedBytes)}";
@@ -76,7 +85,7 @@ public sealed class FreeTextProtector : IDocumentProtector
         var rest = stored[Prefix.Length..];
         var colon = rest.IndexOf((byte)':');
         var keyId = colon < 0 ? null : Encoding.ASCII.GetString(rest[..colon]);
-        if (keyId is null || !_keys.TryGetValue(keyId, out var key))
+        if (keyId is null || !_keys.ContainsKey(keyId))
         {
             throw Unavailable();
         }
@@ -98,20 +107,40 @@ public sealed class FreeTextProtector : IDocumentProtector
 
         var length = sealedBytes.Length - NonceSize - TagSize;
         var plain = new byte[length];
+        var aes = Rent(keyId);
         try
         {
-            using var aes = new AesGcm(key, TagSize);
             aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize, length), sealedBytes.AsSpan(NonceSize + length), plain, Associated(place, keyId));
         }
         catch (CryptographicException)
         {
             throw Unavailable();
         }
+        finally
+        {
+            Return(keyId, aes);
+        }
 
         return plain;
     }
 
     public bool IsCurrent(ReadOnlySpan<byte> stored) => stored.StartsWith(_activePrefix);
+
+    public void Dispose()
+    {
+        foreach (var bag in _ciphers.Values)
+        {
+            while (bag.TryTake(out var aes))
+            {
+                aes.Dispose();
+            }
+        }
+    }
+
+    private AesGcm Rent(string keyId) =>
+        _ciphers.GetOrAdd(keyId, static _ => []).TryTake(out var aes) ? aes : new AesGcm(_keys[keyId], TagSize);
+
+    private void Return(string keyId, AesGcm aes) => _ciphers[keyId].Add(aes);
 
     private static byte[] Associated(string place, string keyId) => Encoding.UTF8.GetBytes($"ketenhub/free-text/{Version}/{keyId}/{place}");
 
@@ -126,6 +155,7 @@ public sealed class FreeTextProtector : IDocumentProtector
 /// </summary>
 public sealed class DeferredDocumentProtector(Func<IDocumentProtector> create) : IDocumentProtector
 {
+    // The protector it makes belongs to the container that gives it (a singleton there), which disposes it.
     private readonly Lazy<IDocumentProtector> _inner = new(create, LazyThreadSafetyMode.ExecutionAndPublication);
 
     public string Protect(string place, ReadOnlySpan<byte> utf8Json) => _inner.Value.Protect(place, utf8Json);
