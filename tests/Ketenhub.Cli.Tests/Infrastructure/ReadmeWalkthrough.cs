@@ -251,7 +251,7 @@ public static partial class ReadmeWalkthrough
         public void Append(string text)
         {
             CommandLines++;
-            var trimmed = text.TrimEnd();
+            var trimmed = CommandLines == 1 ? text.TrimEnd() : text.Trim();
             Continues = trimmed.EndsWith('\\');
             Command.Append(Continues ? trimmed[..^1] : trimmed).Append(' ');
         }
