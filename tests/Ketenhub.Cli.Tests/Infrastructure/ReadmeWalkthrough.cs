@@ -31,7 +31,7 @@ public static partial class ReadmeWalkthrough
             : Path.Combine(folder, "README.md");
     }
 
-    /// <summary>The steps of the section whose heading starts with <paramref name="heading"/>, up to the next heading of its level or higher.</summary>
+    /// <summary>The steps of the section whose heading starts with <paramref name="heading"/>, up to the next heading of any level.</summary>
     public static IReadOnlyList<WalkthroughStep> Steps(string readme, string heading)
     {
         var lines = readme.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
@@ -41,7 +41,6 @@ public static partial class ReadmeWalkthrough
             throw new InvalidOperationException($"README.md has no heading '{heading}'.");
         }
 
-        var level = heading.TakeWhile(c => c == '#').Count();
         var steps = new List<WalkthroughStep>();
         var inConsole = false;
         var inOtherBlock = false;
@@ -49,7 +48,7 @@ public static partial class ReadmeWalkthrough
         for (var i = start + 1; i < lines.Length; i++)
         {
             var line = lines[i];
-            if (!inConsole && !inOtherBlock && HeadingLevel(line) is > 0 and var l && l <= level)
+            if (!inConsole && !inOtherBlock && IsHeading(line))
             {
                 break;
             }
@@ -230,10 +229,10 @@ public static partial class ReadmeWalkthrough
         }
     }
 
-    private static int HeadingLevel(string line)
+    private static bool IsHeading(string line)
     {
         var hashes = line.TakeWhile(c => c == '#').Count();
-        return hashes > 0 && line.Length > hashes && line[hashes] == ' ' ? hashes : 0;
+        return hashes > 0 && line.Length > hashes && line[hashes] == ' ';
     }
 
     private sealed class StepBuilder(int line)
