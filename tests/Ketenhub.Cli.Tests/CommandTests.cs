@@ -308,6 +308,25 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Journey_ShowsDutchLocalTimeWithItsOffset()
+    {
+        _hub.On<ListJourneyEventsRequest, ListJourneyEventsResponse>(_ => new()
+        {
+            Events =
+            {
+                new JourneyEvent { Sequence = 1, Type = JourneyEventType.ClientRegistered, Party = "parties/hans-petrischool", EventTime = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 7, 1, 8, 5, 0, TimeSpan.Zero)) },
+                new JourneyEvent { Sequence = 2, Type = JourneyEventType.ConsentGranted, Party = "parties/sdd", EventTime = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 11, 23, 16, 31, 0, TimeSpan.Zero)) },
+            },
+        });
+
+        var result = await Run("journey", "--as", "waakvlam-zorg", "--client", "cli_0001");
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        result.LineWith("2026-07-01 10:05 +02:00", "CLIENT_REGISTERED");
+        result.LineWith("2026-11-23 17:31 +01:00", "CONSENT_GRANTED");
+    }
+
+    [Fact]
     public async Task Json_PrintsTheResponseAsProtobufJson()
     {
         _hub.On<RegisterClientRequest, RegisterClientResponse>(_ => new() { Client = new Client { Name = ClientName, MunicipalityCode = "0642" }, AlreadyRegistered = true });

@@ -78,7 +78,7 @@ public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcess hub) : IC
         Assert.True(sannes.ExitCode == ExitCodes.Ok, sannes.ToString());
         Assert.Contains("State ACTIVE; 2 waiting deliveries released.", sannes.Error);
 
-        // 7. SDD tails its stream and acknowledges: the referral (committed first), then the transition, with Ahmed as coach.
+        // 7. SDD tails its stream and acknowledges: the transition (committed before the referral it carries), then the referral, with Ahmed as coach.
         var tail = await Run("deliveries", "tail", "--as", "sdd", "--count", "2", "--ack", "--timeout", "15");
         Assert.True(tail.ExitCode == ExitCodes.Ok, tail.ToString());
         tail.LineWith("TRANSITION", atSdd, "CONTENT", transitionName, "SCHOOL_LEAVER_18 effective 2026-07-01, coach Ahmed (waakvlam-zorg)", "[ACKNOWLEDGED]");

@@ -96,9 +96,9 @@ public static class Render
         console.Write(table);
     }
 
-    /// <summary>A moment in Dutch local time, <c>yyyy-MM-dd HH:mm</c>.</summary>
+    /// <summary>A moment in Dutch local time with its offset from UTC, <c>yyyy-MM-dd HH:mm +01:00</c> (<c>+02:00</c> in summer time).</summary>
     public static string Time(Timestamp? timestamp) =>
-        timestamp is null ? string.Empty : TimeZoneInfo.ConvertTime(timestamp.ToDateTimeOffset(), Dutch).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        timestamp is null ? string.Empty : TimeZoneInfo.ConvertTime(timestamp.ToDateTimeOffset(), Dutch).ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture);
 
     /// <summary>The Dutch calendar date of a moment.</summary>
     public static string Date(Timestamp? timestamp) =>

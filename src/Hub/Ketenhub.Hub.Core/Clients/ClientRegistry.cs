@@ -310,7 +310,14 @@ public sealed class ClientRegistry(
                     }
 
                     var wake = CoachChanges.Change(session, dispatcher, time, client, context.Coach, coach!, caller.Id, now);
-                    return new CoachAssignmentResult(CareTeam(ClientContexts.Load(session, client, now), now), context.Coach is not null, wake);
+                    var after = ClientContexts.Load(session, client, now);
+                    if (context.Coach is null && ConfirmConsentTasks.AfterComingOfAge(client, now))
+                    {
+                        // An adult's first coach: parent's consents that wait for the client's confirmation were put to nobody yet.
+                        wake = [.. wake, .. ConfirmConsentTasks.Ask(session, dispatcher, after, ConfirmConsentTasks.Unconfirmed(consent, after, now), "The client has a first coach while a parent's consent awaits the client's confirmation: the coach goes through it with the client.", now)];
+                    }
+
+                    return new CoachAssignmentResult(CareTeam(after, now), context.Coach is not null, wake);
                 });
             },
             cancellationToken).ConfigureAwait(false);

@@ -34,6 +34,7 @@ public sealed class ConsentBook(
     PartyDirectory parties,
     ConsentEvaluator evaluator,
     Router router,
+    Dispatcher dispatcher,
     DeliveryNotifier notifier,
     AuditTrail audit,
     DateLimits dates,
@@ -130,7 +131,16 @@ public sealed class ConsentBook(
                     note.Resource(consent.Name);
                     session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentGranted, caller.Id, consent.Name, Explain.Code(draft.Grantor)));
                     var (released, withheld, wake) = Reconsider(session, client, now);
-                    return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
+                    var state = evaluator.StateOf(consent, client, now);
+                    if (draft.Grantor == GrantorRole.Parent && ConfirmConsentTasks.AfterComingOfAge(client, now)
+                        && state is ConsentState.Active or ConsentState.AwaitingConfirmation)
+                    {
+                        // The client is an adult already: the coach, if any, goes through this parent's consent with them now.
+                        var asked = ConfirmConsentTasks.Ask(session, dispatcher, ClientContexts.Load(session, client, now), [consent], "A parent's consent from before the client's 18th birthday was recorded: the coach goes through it with the client.", now);
+                        wake = [.. wake, .. asked];
+                    }
+
+                    return new ConsentChange(new ConsentView(consent, state), released, withheld, wake);
                 });
             },
             cancellationToken).ConfigureAwait(false);

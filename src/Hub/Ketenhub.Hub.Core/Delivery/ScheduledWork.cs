@@ -140,17 +140,7 @@ public sealed partial class ScheduledWork(
             var birthday = DutchTime.StartOf(client.EighteenthBirthday);
             session.AppendJourneyEvent(new JourneyEvent(0, client.Id, birthday, JourneyEventType.CameOfAge, "ketenhub", client.Name, "AGE_18"));
             var context = ClientContexts.Load(session, client, now);
-            var parentConsents = context.Consents
-                .Where(c => c.Grantor == GrantorRole.Parent && c.ConfirmTime is null && consent.StateOf(c, client, now) is ConsentState.Active or ConsentState.AwaitingConfirmation)
-                .ToList();
-            if (parentConsents.Count > 0 && context.Coach is { } coach)
-            {
-                var task = new CoachTaskPayload(TaskKind.ConfirmConsents, coach.Coach, [.. parentConsents.Select(c => c.Name)], null);
-                var decision = CoachChanges.HubTask(coach.Coach.PartyId, "The client turned 18: the coach goes through the parent's consents with the client.");
-                var record = dispatcher.Direct(session, coach.Coach.PartyId, client.Id, "ketenhub", PayloadKind.Task, null, task, decision, now);
-                wake.Add(record.Recipient);
-            }
-
+            wake.AddRange(ConfirmConsentTasks.Ask(session, dispatcher, context, ConfirmConsentTasks.Unconfirmed(consent, context, now), "The client turned 18: the coach goes through the parent's consents with the client.", now));
             wake.AddRange(DeliveryDecisions.ReconsiderClient(session, router, parties, client, now).Wake);
             audit.Append(session, audit.HubNote("ComingOfAge", AuditAction.Update).About(client.Id), AuditOutcome.Success, null);
         }
