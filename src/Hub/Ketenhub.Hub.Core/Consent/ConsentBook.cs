@@ -28,7 +28,7 @@ public sealed record ConsentChange(ConsentView Consent, int Released, int Withhe
 
 /// <summary>
 /// Records consents and applies them at once to open deliveries: a grant or confirmation releases what
-/// waited for it; a withdrawal withholds what it covered (DESIGN rules 1–3).
+/// waited for it; a withdrawal withholds what it covered (docs/architecture.md, rules 1–3).
 /// </summary>
 public sealed class ConsentBook(
     PartyDirectory parties,

@@ -25,7 +25,7 @@ public sealed record OutboundDelivery(DeliveryRecord Delivery, object? Payload, 
 public sealed record DeliveryPage(IReadOnlyList<DeliveryRecord> Deliveries, long? NextAfterSequence);
 
 /// <summary>
-/// The recipient's side of delivery (DESIGN rule 8): claim pending deliveries in order, acknowledge,
+/// The recipient's side of delivery (docs/architecture.md, rule 8): claim pending deliveries in order, acknowledge,
 /// reject, and replay what was set aside. Consent is checked again at the moment of sending.
 /// </summary>
 public sealed class DeliveryQueue(
