@@ -95,43 +95,40 @@ public sealed class ConsentBook(
 
         v.ThrowIfAny();
         var note = audit.Note(caller, "GrantConsent", AuditAction.Create, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
-        var result = await audit.WriteAsync(
+        var result = await audit.CommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "GrantConsent", key, now, () =>
+                var client = ClientContexts.RequireClient(session, draft.ClientName, "consent.client");
+                note.About(client.Id);
+                RequireRole(session, client, caller, now, note);
+                var start = draft.Start ?? now;
+                if (draft.Start is { } explicitStart)
                 {
-                    var client = ClientContexts.RequireClient(session, draft.ClientName, "consent.client");
-                    note.About(client.Id);
-                    RequireRole(session, client, caller, now, note);
-                    var start = draft.Start ?? now;
-                    if (draft.Start is { } explicitStart)
-                    {
-                        var dateCheck = new Validator();
-                        ClientDates.Check(dateCheck, client, DutchTime.DateOf(explicitStart), "consent.start_time", DutchTime.DateOf(now), dates);
-                        dateCheck.ThrowIfAny();
-                    }
+                    var dateCheck = new Validator();
+                    ClientDates.Check(dateCheck, client, DutchTime.DateOf(explicitStart), "consent.start_time", DutchTime.DateOf(now), dates);
+                    dateCheck.ThrowIfAny();
+                }
 
-                    if (draft.Grantor == GrantorRole.Parent && client.AgeOn(DutchTime.DateOf(start)) >= 18)
-                    {
-                        throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent cannot grant consent for a client who is 18 or older; the client, a mentor or a curator can.");
-                    }
+                if (draft.Grantor == GrantorRole.Parent && client.AgeOn(DutchTime.DateOf(start)) >= 18)
+                {
+                    throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent cannot grant consent for a client who is 18 or older; the client, a mentor or a curator can.");
+                }
 
-                    if (draft.End is { } end && end <= start)
-                    {
-                        throw HubException.Invalid(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after the start.");
-                    }
+                if (draft.End is { } end && end <= start)
+                {
+                    throw HubException.Invalid(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after the start.");
+                }
 
-                    var consent = new ConsentRecord(
-                        Ids.New("cns", time), client.Id, draft.Grantor, recipient?.Id, recipient is null ? draft.RecipientKind : PartyKind.Unspecified,
-                        [.. draft.Purposes.Distinct()], [.. draft.Categories.Distinct()], start, draft.End, null, null, caller.Id, now);
-                    session.InsertConsent(consent);
-                    note.Resource(consent.Name);
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentGranted, caller.Id, consent.Name, Explain.Code(draft.Grantor)));
-                    var (released, withheld, wake) = Reconsider(session, client, now);
-                    return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
-                });
+                var consent = new ConsentRecord(
+                    Ids.New("cns", time), client.Id, draft.Grantor, recipient?.Id, recipient is null ? draft.RecipientKind : PartyKind.Unspecified,
+                    [.. draft.Purposes.Distinct()], [.. draft.Categories.Distinct()], start, draft.End, null, null, caller.Id, now);
+                session.InsertConsent(consent);
+                note.Resource(consent.Name);
+                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentGranted, caller.Id, consent.Name, Explain.Code(draft.Grantor)));
+                var (released, withheld, wake) = Reconsider(session, client, now);
+                return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
             },
             cancellationToken).ConfigureAwait(false);
         notifier.NotifyReleased(result.Wake);
@@ -173,23 +170,20 @@ public sealed class ConsentBook(
     {
         var consentId = Ids.Require(consentName, "consents", "name");
         var note = audit.Note(caller, operation, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
-        var result = await audit.WriteAsync(
+        var result = await audit.CommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, operation, key, now, () =>
-                {
-                    var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
-                    note.About(consent.ClientId).Resource(consent.Name);
-                    var client = session.FindClient(consent.ClientId)!;
-                    RequireRole(session, client, caller, now, note);
-                    consent = change(consent, client, now);
-                    session.UpdateConsent(consent);
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, journeyEvent, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
-                    var (released, withheld, wake) = Reconsider(session, client, now);
-                    return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
-                });
+                var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+                note.About(consent.ClientId).Resource(consent.Name);
+                var client = session.FindClient(consent.ClientId)!;
+                RequireRole(session, client, caller, now, note);
+                consent = change(consent, client, now);
+                session.UpdateConsent(consent);
+                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, journeyEvent, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
+                var (released, withheld, wake) = Reconsider(session, client, now);
+                return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
             },
             cancellationToken).ConfigureAwait(false);
         notifier.NotifyReleased(result.Wake);
