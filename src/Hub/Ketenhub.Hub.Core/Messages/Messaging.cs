@@ -21,9 +21,6 @@ public sealed record SignalResult(SignalRecord Signal, IReadOnlyList<Decision> D
 /// <summary>The answer to a referral lifecycle step.</summary>
 public sealed record ReferralStepResult(ReferralRecord Referral, IReadOnlyList<string> Wake);
 
-/// <summary>A step in the referral lifecycle, per performer.</summary>
-public enum ReferralStep { Accept, Decline, Start, End }
-
 /// <summary>
 /// Referrals, transitions and signals: validates drafts, routes them under consent and commits the message
 /// with its deliveries and journey events in one write.
@@ -217,29 +214,11 @@ public sealed partial class Messaging(
             {
                 var referral = session.FindReferral(referralId) ?? throw HubException.NotFound(ErrorReasons.ReferralNotFound, "The referral");
                 note.About(referral.ClientId).Resource(referral.Name);
-                var index = referral.Performers.ToList().FindIndex(p => p.PartyId == caller.Id);
-                if (index < 0)
-                {
-                    throw HubException.Denied(ErrorReasons.NotAPerformer, "The caller is not a performer of this referral.");
-                }
-
-                var current = referral.Performers[index];
-                var next = ReferralLifecycle.Next(current.Status, step)
-                    ?? throw HubException.Precondition(ErrorReasons.IllegalReferralStep, $"A performer in status {Explain.Code(current.Status)} cannot {step.ToString().ToLowerInvariant()} the referral.");
-                var today = DutchTime.DateOf(now);
+                var change = ReferralLifecycle.Take(referral, caller.Id, step, reasonCode, date, now);
                 var client = session.FindClient(referral.ClientId)!;
-                CheckStepDate(client, current, step, date, today);
-                var updated = current with
-                {
-                    Status = next,
-                    ReasonCode = reasonCode ?? current.ReasonCode,
-                    UpdateTime = now,
-                    StartDate = step == ReferralStep.Start ? date ?? today : current.StartDate,
-                    EndDate = step == ReferralStep.End ? date ?? today : current.EndDate,
-                };
-                var performers = referral.Performers.ToList();
-                performers[index] = updated;
-                referral = referral with { Performers = performers };
+                CheckStepDate(client, change.Before, step, date, DutchTime.DateOf(now));
+                referral = change.Referral;
+                var updated = change.After;
                 session.UpdateReferral(referral);
 
                 // Care started on a referral from a party with a relationship gives the performer a provider role; a
@@ -257,19 +236,12 @@ public sealed partial class Messaging(
                     }
                 }
 
-                var eventType = step switch
-                {
-                    ReferralStep.Accept => JourneyEventType.ReferralAccepted,
-                    ReferralStep.Decline => JourneyEventType.ReferralDeclined,
-                    ReferralStep.Start => JourneyEventType.ReferralStarted,
-                    _ => JourneyEventType.ReferralEnded,
-                };
-                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, eventType, caller.Id, referral.Name, Explain.Code(referral.Service)));
+                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, ReferralLifecycle.JourneyEventOf(step), caller.Id, referral.Name, Explain.Code(referral.Service)));
 
                 var context = ClientContexts.Load(session, client, now);
                 var facts = new RoutingFacts(MessageType.ReferralUpdate, caller.Id, MessageCategories.ForReferralUpdate(), Service: referral.Service, Requester: referral.Requester, Performers: [.. referral.Performers.Select(p => p.PartyId)]);
                 var routed = router.Route(facts, context, now);
-                var update = new ReferralUpdatePayload(referral.Id, caller.Id, next, updated.ReasonCode, referral.Service);
+                var update = new ReferralUpdatePayload(referral.Id, caller.Id, updated.Status, updated.ReasonCode, referral.Service);
                 var wake = new List<string>();
                 var thin = new ThinNoticePayload(MessageType.ReferralUpdate, caller.Id, referral.LifeDomains.Count > 0 ? referral.LifeDomains[0] : LifeDomain.Unspecified, SignalSeverity.Unspecified);
                 foreach (var decision in routed.Decisions)
@@ -489,21 +461,4 @@ public sealed partial class Messaging(
 
         return (ended, begun);
     }
-}
-
-/// <summary>
-/// The referral lifecycle per performer: requested → accepted | declined → started → ended. Mirrors iWmo
-/// 315 → 301 → 305 → 307.
-/// </summary>
-public static class ReferralLifecycle
-{
-    /// <summary>The status after the step, or null when the step is not allowed from <paramref name="current"/>.</summary>
-    public static PerformerStatus? Next(PerformerStatus current, ReferralStep step) => (current, step) switch
-    {
-        (PerformerStatus.Requested, ReferralStep.Accept) => PerformerStatus.Accepted,
-        (PerformerStatus.Requested, ReferralStep.Decline) => PerformerStatus.Declined,
-        (PerformerStatus.Accepted, ReferralStep.Start) => PerformerStatus.Started,
-        (PerformerStatus.Started, ReferralStep.End) => PerformerStatus.Ended,
-        _ => null,
-    };
 }
