@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Grpc.HealthCheck;
 using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Host.Audit;
@@ -20,45 +19,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Host;
-
-/// <summary>Storage settings (section <c>Storage</c>).</summary>
-public sealed class StorageOptions
-{
-    public const string Section = "Storage";
-
-    /// <summary>The store: <c>Sqlite</c> (embedded, the default). <value>The default value is Sqlite.</value></summary>
-    [Required]
-    [RegularExpression("^Sqlite$", ErrorMessage = "Storage:Provider must be 'Sqlite'.")]
-    public string Provider { get; set; } = "Sqlite";
-
-    /// <summary>Folder of the SQLite database file, relative to the working directory. <value>The default value is <c>data</c>.</value></summary>
-    [Required]
-    public string DataDirectory { get; set; } = "data";
-
-    /// <summary>How many writes may share one commit. <value>The default value is 256.</value></summary>
-    [Range(1, 10_000)]
-    public int MaxBatchSize { get; set; } = 256;
-}
-
-/// <summary>gRPC server reflection (section <c>Hub:Reflection</c>): lets tools such as grpcurl list the services.</summary>
-public sealed class ReflectionOptions
-{
-    public const string Section = HubOptions.Section + ":Reflection";
-
-    /// <summary>
-    /// Whether the hub answers gRPC reflection. <value>The default value is on in Development and off elsewhere.</value>
-    /// </summary>
-    public bool? Enabled { get; set; }
-
-    /// <summary>Whether reflection is on for this configuration and environment (a malformed value counts as off; start-up reports it).</summary>
-    public static bool IsEnabled(IConfiguration configuration, IHostEnvironment environment)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentNullException.ThrowIfNull(environment);
-        var value = configuration[Section + ":" + nameof(Enabled)];
-        return string.IsNullOrEmpty(value) ? environment.IsDevelopment() : bool.TryParse(value, out var enabled) && enabled;
-    }
-}
 
 /// <summary>Wires the hub: domain, storage, the call pipeline, gRPC services, health, reflection and the inbound endpoints.</summary>
 public static partial class HubHost

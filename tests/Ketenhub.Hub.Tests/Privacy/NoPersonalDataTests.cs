@@ -14,7 +14,7 @@ namespace Ketenhub.HubTests.Privacy;
 public sealed class NoPersonalDataCollection;
 
 /// <summary>
-/// DESIGN rule 10: runs the six scenarios with the hub logging at Debug into a capturing provider, listening
+/// docs/architecture.md, rule 10: runs the six scenarios with the hub logging at Debug into a capturing provider, listening
 /// to every activity and metric, and fails if a valid BSN or a client's name shows up anywhere in that output.
 /// It also fails if a BSN the scenarios sent is in plain text anywhere in the SQLite database: every column of
 /// every table (including the stored answers of idempotent requests) and the raw bytes of the database file and

@@ -247,6 +247,33 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     public Task<T> WriteReplayableAsync<T>(AuditNote note, Func<IHubSession, T> work, CancellationToken cancellationToken) =>
         WriteCoreAsync(note, work, replayable: true, cancellationToken);
 
+    /// <summary>
+    /// Runs a command of the note's party: <see cref="WriteAsync{T}"/> of <paramref name="work"/> at most once per
+    /// request key (<see cref="Idempotency.Run{T}"/>, docs/architecture.md, rule 9), with the note's event type as the
+    /// operation the key is kept under. <paramref name="work"/> gets the session and the time the write began.
+    /// </summary>
+    public Task<T> CommandAsync<T>(AuditNote note, RequestKey key, Func<IHubSession, DateTimeOffset, T> work, CancellationToken cancellationToken) =>
+        WriteCoreAsync(note, Idempotent(note, key, work), replayable: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CommandAsync{T}"/> for work whose only effects are through the session and on the note (see
+    /// <see cref="WriteReplayableAsync{T}"/>): the store may run it more than once.
+    /// </summary>
+    public Task<T> ReplayableCommandAsync<T>(AuditNote note, RequestKey key, Func<IHubSession, DateTimeOffset, T> work, CancellationToken cancellationToken) =>
+        WriteCoreAsync(note, Idempotent(note, key, work), replayable: true, cancellationToken);
+
+    private Func<IHubSession, T> Idempotent<T>(AuditNote note, RequestKey key, Func<IHubSession, DateTimeOffset, T> work)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(work);
+        return session =>
+        {
+            var now = time.GetUtcNow();
+            return Idempotency.Run(session, note.PartyId, note.EventType, key, now, () => work(session, now));
+        };
+    }
+
     private async Task<T> WriteCoreAsync<T>(AuditNote note, Func<IHubSession, T> work, bool replayable, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(note);

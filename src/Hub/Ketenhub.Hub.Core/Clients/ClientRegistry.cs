@@ -170,33 +170,30 @@ public sealed class ClientRegistry(
 
         v.ThrowIfAny();
         var note = audit.Note(caller, "CorrectClientFacts", AuditAction.Update, key);
-        var result = await audit.WriteAsync(
+        var result = await audit.CommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "CorrectClientFacts", key, now, () =>
+                var client = ClientContexts.RequireClient(session, clientName, "name");
+                note.About(client.Id);
+                var context = ClientContexts.Load(session, client, now);
+                if (ClientContexts.HasCurrentRole(context, caller.Id, now))
                 {
-                    var client = ClientContexts.RequireClient(session, clientName, "name");
-                    note.About(client.Id);
-                    var context = ClientContexts.Load(session, client, now);
-                    if (ClientContexts.HasCurrentRole(context, caller.Id, now))
-                    {
-                        note.Relationship(context, caller.Id, now);
-                    }
-                    else if (CareRelationships.ServesMunicipality(caller, client.MunicipalityCode))
-                    {
-                        note.Check(AuditCheckKind.Relationship, AuditChecks.ServesMunicipality);
-                    }
-                    else
-                    {
-                        throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a current role for the client, or its municipality's social service or wijkteam, may correct its facts.");
-                    }
+                    note.Relationship(context, caller.Id, now);
+                }
+                else if (CareRelationships.ServesMunicipality(caller, client.MunicipalityCode))
+                {
+                    note.Check(AuditCheckKind.Relationship, AuditChecks.ServesMunicipality);
+                }
+                else
+                {
+                    throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a current role for the client, or its municipality's social service or wijkteam, may correct its facts.");
+                }
 
-                    var corrected = Correct(session, client, birthDate ?? client.BirthDate, string.IsNullOrEmpty(municipalityCode) ? client.MunicipalityCode : municipalityCode, caller.Id, now);
-                    var after = ClientContexts.Load(session, corrected, now);
-                    return new ClientView(ClientSummary.From(corrected), CurrentSchool(session, corrected.Id, now), after.Coach?.Coach);
-                });
+                var corrected = Correct(session, client, birthDate ?? client.BirthDate, string.IsNullOrEmpty(municipalityCode) ? client.MunicipalityCode : municipalityCode, caller.Id, now);
+                var after = ClientContexts.Load(session, corrected, now);
+                return new ClientView(ClientSummary.From(corrected), CurrentSchool(session, corrected.Id, now), after.Coach?.Coach);
             },
             cancellationToken).ConfigureAwait(false);
         return result;
@@ -271,54 +268,51 @@ public sealed class ClientRegistry(
         var coach = CoachRules.Validate(v, coachDraft, "coach", parties);
         v.ThrowIfAny();
         var note = audit.Note(caller, "AssignCoach", AuditAction.Update, key).For(AuditChecks.Code(Purpose.Coaching));
-        var result = await audit.WriteAsync(
+        var result = await audit.CommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "AssignCoach", key, now, () =>
+                var client = ClientContexts.RequireClient(session, clientName, "client");
+                note.About(client.Id);
+                var context = ClientContexts.Load(session, client, now);
+                if (context.Coach is not null && !ClientContexts.HasCurrentRole(context, caller.Id, now))
                 {
-                    var client = ClientContexts.RequireClient(session, clientName, "client");
-                    note.About(client.Id);
-                    var context = ClientContexts.Load(session, client, now);
-                    if (context.Coach is not null && !ClientContexts.HasCurrentRole(context, caller.Id, now))
+                    throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a current role for the client may change its coach.");
+                }
+
+                if (context.Coach is null)
+                {
+                    // The first coach: a party with a relationship whose kind may name one (parties file,
+                    // firstCoachNamedBy). Naming a coach is what gives the coach's organisation its role.
+                    var relationship = CareRelationships.Find(session, client, caller, now)
+                        ?? throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a relationship with the client may name its first coach.");
+                    if (!parties.FirstCoachKinds.Contains(caller.Kind))
                     {
-                        throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a current role for the client may change its coach.");
+                        throw HubException.Denied(ErrorReasons.FirstCoachNotAllowed, "The caller's kind of party may not name a client's first coach.");
                     }
 
-                    if (context.Coach is null)
-                    {
-                        // The first coach: a party with a relationship whose kind may name one (parties file,
-                        // firstCoachNamedBy). Naming a coach is what gives the coach's organisation its role.
-                        var relationship = CareRelationships.Find(session, client, caller, now)
-                            ?? throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a relationship with the client may name its first coach.");
-                        if (!parties.FirstCoachKinds.Contains(caller.Kind))
-                        {
-                            throw HubException.Denied(ErrorReasons.FirstCoachNotAllowed, "The caller's kind of party may not name a client's first coach.");
-                        }
+                    CareRelationships.Note(note, session, client, caller, relationship, now);
+                }
+                else
+                {
+                    note.Relationship(context, caller.Id, now);
+                }
 
-                        CareRelationships.Note(note, session, client, caller, relationship, now);
-                    }
-                    else
-                    {
-                        note.Relationship(context, caller.Id, now);
-                    }
+                if (context.Coach?.Coach == coach)
+                {
+                    return new CoachAssignmentResult(CareTeam(context, now), false, []);
+                }
 
-                    if (context.Coach?.Coach == coach)
-                    {
-                        return new CoachAssignmentResult(CareTeam(context, now), false, []);
-                    }
+                var wake = CoachChanges.Change(session, dispatcher, time, client, context.Coach, coach!, caller.Id, now);
+                var after = ClientContexts.Load(session, client, now);
+                if (context.Coach is null && ConfirmConsentTasks.AfterComingOfAge(client, now))
+                {
+                    // An adult's first coach: parent's consents that wait for the client's confirmation were put to nobody yet.
+                    wake = [.. wake, .. ConfirmConsentTasks.Ask(session, dispatcher, after, ConfirmConsentTasks.Unconfirmed(consent, after, now), "The client has a first coach while a parent's consent awaits the client's confirmation: the coach goes through it with the client.", now)];
+                }
 
-                    var wake = CoachChanges.Change(session, dispatcher, time, client, context.Coach, coach!, caller.Id, now);
-                    var after = ClientContexts.Load(session, client, now);
-                    if (context.Coach is null && ConfirmConsentTasks.AfterComingOfAge(client, now))
-                    {
-                        // An adult's first coach: parent's consents that wait for the client's confirmation were put to nobody yet.
-                        wake = [.. wake, .. ConfirmConsentTasks.Ask(session, dispatcher, after, ConfirmConsentTasks.Unconfirmed(consent, after, now), "The client has a first coach while a parent's consent awaits the client's confirmation: the coach goes through it with the client.", now)];
-                    }
-
-                    return new CoachAssignmentResult(CareTeam(after, now), context.Coach is not null, wake);
-                });
+                return new CoachAssignmentResult(CareTeam(after, now), context.Coach is not null, wake);
             },
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);

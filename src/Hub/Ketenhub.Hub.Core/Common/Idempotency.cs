@@ -5,7 +5,7 @@ using Ketenhub.Hub.Storage;
 namespace Ketenhub.Hub.Common;
 
 /// <summary>
-/// The idempotency key of a mutating request (DESIGN rule 9): the caller's request id and a hash of the
+/// The idempotency key of a mutating request (docs/architecture.md, rule 9): the caller's request id and a hash of the
 /// request body. A repeat with the same body returns the first answer; a different body is an error.
 /// </summary>
 public sealed record RequestKey(string RequestId, string BodyHash)

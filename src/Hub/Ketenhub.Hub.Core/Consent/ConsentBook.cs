@@ -28,7 +28,7 @@ public sealed record ConsentChange(ConsentView Consent, int Released, int Withhe
 
 /// <summary>
 /// Records consents and applies them at once to open deliveries: a grant or confirmation releases what
-/// waited for it; a withdrawal withholds what it covered (DESIGN rules 1–3).
+/// waited for it; a withdrawal withholds what it covered (docs/architecture.md, rules 1–3).
 /// </summary>
 public sealed class ConsentBook(
     PartyDirectory parties,
@@ -96,52 +96,49 @@ public sealed class ConsentBook(
 
         v.ThrowIfAny();
         var note = audit.Note(caller, "GrantConsent", AuditAction.Create, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
-        var result = await audit.WriteAsync(
+        var result = await audit.CommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "GrantConsent", key, now, () =>
+                var client = ClientContexts.RequireClient(session, draft.ClientName, "consent.client");
+                note.About(client.Id);
+                RequireRole(session, client, caller, now, note);
+                var start = draft.Start ?? now;
+                if (draft.Start is { } explicitStart)
                 {
-                    var client = ClientContexts.RequireClient(session, draft.ClientName, "consent.client");
-                    note.About(client.Id);
-                    RequireRole(session, client, caller, now, note);
-                    var start = draft.Start ?? now;
-                    if (draft.Start is { } explicitStart)
-                    {
-                        var dateCheck = new Validator();
-                        ClientDates.Check(dateCheck, client, DutchTime.DateOf(explicitStart), "consent.start_time", DutchTime.DateOf(now), dates);
-                        dateCheck.ThrowIfAny();
-                    }
+                    var dateCheck = new Validator();
+                    ClientDates.Check(dateCheck, client, DutchTime.DateOf(explicitStart), "consent.start_time", DutchTime.DateOf(now), dates);
+                    dateCheck.ThrowIfAny();
+                }
 
-                    if (draft.Grantor == GrantorRole.Parent && client.AgeOn(DutchTime.DateOf(start)) >= 18)
-                    {
-                        throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent cannot grant consent for a client who is 18 or older; the client, a mentor or a curator can.");
-                    }
+                if (draft.Grantor == GrantorRole.Parent && client.AgeOn(DutchTime.DateOf(start)) >= 18)
+                {
+                    throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent cannot grant consent for a client who is 18 or older; the client, a mentor or a curator can.");
+                }
 
-                    if (draft.End is { } end && end <= start)
-                    {
-                        throw HubException.Invalid(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after the start.");
-                    }
+                if (draft.End is { } end && end <= start)
+                {
+                    throw HubException.Invalid(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after the start.");
+                }
 
-                    var consent = new ConsentRecord(
-                        Ids.New("cns", time), client.Id, draft.Grantor, recipient?.Id, recipient is null ? draft.RecipientKind : PartyKind.Unspecified,
-                        [.. draft.Purposes.Distinct()], [.. draft.Categories.Distinct()], start, draft.End, null, null, caller.Id, now);
-                    session.InsertConsent(consent);
-                    note.Resource(consent.Name);
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentGranted, caller.Id, consent.Name, Explain.Code(draft.Grantor)));
-                    var (released, withheld, wake) = Reconsider(session, client, now);
-                    var state = evaluator.StateOf(consent, client, now);
-                    if (draft.Grantor == GrantorRole.Parent && ConfirmConsentTasks.AfterComingOfAge(client, now)
-                        && state is ConsentState.Active or ConsentState.AwaitingConfirmation)
-                    {
-                        // The client is an adult already: the coach, if any, goes through this parent's consent with them now.
-                        var asked = ConfirmConsentTasks.Ask(session, dispatcher, ClientContexts.Load(session, client, now), [consent], "A parent's consent from before the client's 18th birthday was recorded: the coach goes through it with the client.", now);
-                        wake = [.. wake, .. asked];
-                    }
+                var consent = new ConsentRecord(
+                    Ids.New("cns", time), client.Id, draft.Grantor, recipient?.Id, recipient is null ? draft.RecipientKind : PartyKind.Unspecified,
+                    [.. draft.Purposes.Distinct()], [.. draft.Categories.Distinct()], start, draft.End, null, null, caller.Id, now);
+                session.InsertConsent(consent);
+                note.Resource(consent.Name);
+                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentGranted, caller.Id, consent.Name, Explain.Code(draft.Grantor)));
+                var (released, withheld, wake) = Reconsider(session, client, now);
+                var state = evaluator.StateOf(consent, client, now);
+                if (draft.Grantor == GrantorRole.Parent && ConfirmConsentTasks.AfterComingOfAge(client, now)
+                    && state is ConsentState.Active or ConsentState.AwaitingConfirmation)
+                {
+                    // The client is an adult already: the coach, if any, goes through this parent's consent with them now.
+                    var asked = ConfirmConsentTasks.Ask(session, dispatcher, ClientContexts.Load(session, client, now), [consent], "A parent's consent from before the client's 18th birthday was recorded: the coach goes through it with the client.", now);
+                    wake = [.. wake, .. asked];
+                }
 
-                    return new ConsentChange(new ConsentView(consent, state), released, withheld, wake);
-                });
+                return new ConsentChange(new ConsentView(consent, state), released, withheld, wake);
             },
             cancellationToken).ConfigureAwait(false);
         notifier.NotifyReleased(result.Wake);
@@ -183,23 +180,20 @@ public sealed class ConsentBook(
     {
         var consentId = Ids.Require(consentName, "consents", "name");
         var note = audit.Note(caller, operation, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
-        var result = await audit.WriteAsync(
+        var result = await audit.CommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, operation, key, now, () =>
-                {
-                    var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
-                    note.About(consent.ClientId).Resource(consent.Name);
-                    var client = session.FindClient(consent.ClientId)!;
-                    RequireRole(session, client, caller, now, note);
-                    consent = change(consent, client, now);
-                    session.UpdateConsent(consent);
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, journeyEvent, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
-                    var (released, withheld, wake) = Reconsider(session, client, now);
-                    return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
-                });
+                var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+                note.About(consent.ClientId).Resource(consent.Name);
+                var client = session.FindClient(consent.ClientId)!;
+                RequireRole(session, client, caller, now, note);
+                consent = change(consent, client, now);
+                session.UpdateConsent(consent);
+                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, journeyEvent, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
+                var (released, withheld, wake) = Reconsider(session, client, now);
+                return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
             },
             cancellationToken).ConfigureAwait(false);
         notifier.NotifyReleased(result.Wake);

@@ -27,7 +27,7 @@ public enum ConsentVerdict
 public sealed record ConsentEvaluation(ConsentVerdict Verdict, ConsentRecord? Consent);
 
 /// <summary>
-/// Deny by default: decides whether a client's consents cover a delivery now (DESIGN rules 1–3).
+/// Deny by default: decides whether a client's consents cover a delivery now (docs/architecture.md, rules 1–3).
 /// Pure: no storage, no clock of its own.
 /// </summary>
 public sealed class ConsentEvaluator(ConsentOptions options)

@@ -25,7 +25,7 @@ public sealed record OutboundDelivery(DeliveryRecord Delivery, object? Payload, 
 public sealed record DeliveryPage(IReadOnlyList<DeliveryRecord> Deliveries, long? NextAfterSequence);
 
 /// <summary>
-/// The recipient's side of delivery (DESIGN rule 8): claim pending deliveries in order, acknowledge,
+/// The recipient's side of delivery (docs/architecture.md, rule 8): claim pending deliveries in order, acknowledge,
 /// reject, and replay what was set aside. Consent is checked again at the moment of sending.
 /// </summary>
 public sealed class DeliveryQueue(
@@ -194,33 +194,30 @@ public sealed class DeliveryQueue(
     {
         var id = Ids.Require(deliveryName, "deliveries", "name");
         var note = Changing(caller, "AcknowledgeDelivery", key);
-        return audit.WriteReplayableAsync(
+        return audit.ReplayableCommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "AcknowledgeDelivery", key, now, () =>
+                var delivery = Mine(session, caller, id, note);
+                switch (delivery.Status)
                 {
-                    var delivery = Mine(session, caller, id, note);
-                    switch (delivery.Status)
-                    {
-                        case DeliveryStatus.Acknowledged:
-                            return delivery.Status;
-                        case DeliveryStatus.Pending or DeliveryStatus.SetAside:
-                            // For anything but a signal, receipt is the acknowledgement that stops an escalation;
-                            // a signal needs a person's AcknowledgeSignal.
-                            session.UpdateDelivery(delivery with
-                            {
-                                Status = DeliveryStatus.Acknowledged,
-                                AckTime = now,
-                                SignalAckTime = delivery.PayloadKind == PayloadKind.Signal ? delivery.SignalAckTime : delivery.SignalAckTime ?? now,
-                                UpdateTime = now,
-                            });
-                            return DeliveryStatus.Acknowledged;
-                        default:
-                            throw HubException.Precondition(ErrorReasons.DeliveryClosed, "The delivery was never sent or is closed; it cannot be acknowledged.");
-                    }
-                });
+                    case DeliveryStatus.Acknowledged:
+                        return delivery.Status;
+                    case DeliveryStatus.Pending or DeliveryStatus.SetAside:
+                        // For anything but a signal, receipt is the acknowledgement that stops an escalation;
+                        // a signal needs a person's AcknowledgeSignal.
+                        session.UpdateDelivery(delivery with
+                        {
+                            Status = DeliveryStatus.Acknowledged,
+                            AckTime = now,
+                            SignalAckTime = delivery.PayloadKind == PayloadKind.Signal ? delivery.SignalAckTime : delivery.SignalAckTime ?? now,
+                            UpdateTime = now,
+                        });
+                        return DeliveryStatus.Acknowledged;
+                    default:
+                        throw HubException.Precondition(ErrorReasons.DeliveryClosed, "The delivery was never sent or is closed; it cannot be acknowledged.");
+                }
             },
             cancellationToken);
     }
@@ -232,23 +229,20 @@ public sealed class DeliveryQueue(
         TextRules.Check(v, reasonCode, "reason_code", 64, required: true);
         v.ThrowIfAny();
         var note = Changing(caller, "RejectDelivery", key);
-        return audit.WriteReplayableAsync(
+        return audit.ReplayableCommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "RejectDelivery", key, now, () =>
+                var delivery = Mine(session, caller, id, note);
+                if (delivery.Status != DeliveryStatus.Pending)
                 {
-                    var delivery = Mine(session, caller, id, note);
-                    if (delivery.Status != DeliveryStatus.Pending)
-                    {
-                        throw HubException.Precondition(ErrorReasons.DeliveryClosed, "Only a pending delivery can be rejected.");
-                    }
+                    throw HubException.Precondition(ErrorReasons.DeliveryClosed, "Only a pending delivery can be rejected.");
+                }
 
-                    var status = delivery.AttemptCount >= options.Value.MaxDeliveryAttempts ? DeliveryStatus.SetAside : DeliveryStatus.Pending;
-                    session.UpdateDelivery(delivery with { Status = status, StatusReason = "REJECTED:" + reasonCode, UpdateTime = now });
-                    return (status, delivery.AttemptCount);
-                });
+                var status = delivery.AttemptCount >= options.Value.MaxDeliveryAttempts ? DeliveryStatus.SetAside : DeliveryStatus.Pending;
+                session.UpdateDelivery(delivery with { Status = status, StatusReason = "REJECTED:" + reasonCode, UpdateTime = now });
+                return (status, delivery.AttemptCount);
             },
             cancellationToken);
     }
@@ -264,23 +258,20 @@ public sealed class DeliveryQueue(
             ? audit.Note(caller, "ReplayDelivery", AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.AdminRole)
             : Changing(caller, "ReplayDelivery", key);
         string? recipient = null;
-        var status = await audit.WriteAsync(
+        var status = await audit.CommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "ReplayDelivery", key, now, () =>
+                var delivery = Mine(session, caller, id, note, anyRecipient);
+                recipient = delivery.Recipient;
+                if (delivery.Status != DeliveryStatus.SetAside)
                 {
-                    var delivery = Mine(session, caller, id, note, anyRecipient);
-                    recipient = delivery.Recipient;
-                    if (delivery.Status != DeliveryStatus.SetAside)
-                    {
-                        throw HubException.Precondition(ErrorReasons.DeliveryNotSetAside, "Only a set-aside delivery can be replayed.");
-                    }
+                    throw HubException.Precondition(ErrorReasons.DeliveryNotSetAside, "Only a set-aside delivery can be replayed.");
+                }
 
-                    session.RequeueDelivery(delivery with { Status = DeliveryStatus.Pending, AttemptCount = 0, StatusReason = "REPLAYED", UpdateTime = now });
-                    return DeliveryStatus.Pending;
-                });
+                session.RequeueDelivery(delivery with { Status = DeliveryStatus.Pending, AttemptCount = 0, StatusReason = "REPLAYED", UpdateTime = now });
+                return DeliveryStatus.Pending;
             },
             cancellationToken).ConfigureAwait(false);
         notifier.NotifyReleased([recipient ?? caller.Id]);

@@ -16,7 +16,7 @@ public sealed record MessageRef(PayloadKind Kind, string Id, string ClientId, st
 
 /// <summary>
 /// Turns routing decisions into delivery records inside the submit's transaction, so an OK reply means the
-/// message and all its deliveries are committed together (DESIGN rule 8).
+/// message and all its deliveries are committed together (docs/architecture.md, rule 8).
 /// </summary>
 /// <remarks>
 /// A pending delivery for a party with one delivery stream open is claimed for that stream in the same

@@ -17,7 +17,7 @@ public sealed record ScheduledWorkResult(int Escalated, int Expired, int CameOfA
 
 /// <summary>
 /// Work driven by the clock (<see cref="TimeProvider"/>): escalating unacknowledged signals, expiring
-/// deliveries that waited for consent too long, and the coming of age at 18 (DESIGN rule 3).
+/// deliveries that waited for consent too long, and the coming of age at 18 (docs/architecture.md, rule 3).
 /// </summary>
 public sealed partial class ScheduledWork(
     IHubStore store,

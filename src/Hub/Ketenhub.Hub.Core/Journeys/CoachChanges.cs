@@ -8,7 +8,7 @@ using Ketenhub.Hub.Storage;
 namespace Ketenhub.Hub.Journeys;
 
 /// <summary>
-/// Coach continuity (DESIGN rule 7): a coach changes only explicitly, and the previous coach gets a
+/// Coach continuity (docs/architecture.md, rule 7): a coach changes only explicitly, and the previous coach gets a
 /// handover task.
 /// </summary>
 public static class CoachChanges

@@ -14,7 +14,7 @@ public sealed record Explanation(MessageType MessageType, IReadOnlyList<RoutingR
     public IReadOnlyList<IReadOnlyList<Delivery.Decision>> ReferralDecisions { get; init; } = [];
 }
 
-// Explain before send (DESIGN rule 6): the same validation and the same router as a submit, on a read
+// Explain before send (docs/architecture.md, rule 6): the same validation and the same router as a submit, on a read
 // snapshot, storing nothing.
 public sealed partial class Messaging
 {

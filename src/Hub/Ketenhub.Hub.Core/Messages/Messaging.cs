@@ -21,9 +21,6 @@ public sealed record SignalResult(SignalRecord Signal, IReadOnlyList<Decision> D
 /// <summary>The answer to a referral lifecycle step.</summary>
 public sealed record ReferralStepResult(ReferralRecord Referral, IReadOnlyList<string> Wake);
 
-/// <summary>A step in the referral lifecycle, per performer.</summary>
-public enum ReferralStep { Accept, Decline, Start, End }
-
 /// <summary>
 /// Referrals, transitions and signals: validates drafts, routes them under consent and commits the message
 /// with its deliveries and journey events in one write.
@@ -41,21 +38,18 @@ public sealed partial class Messaging(
     {
         var performers = ValidateReferral(draft, "referral");
         var note = Submitting(caller, "CreateReferral", key);
-        var result = await audit.WriteReplayableAsync(
+        var result = await audit.ReplayableCommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "CreateReferral", key, now, () =>
-                {
-                    var client = ClientContexts.RequireClient(session, draft.ClientName, "referral.client");
-                    note.About(client.Id);
-                    var context = ClientContexts.Load(session, client, now);
-                    var vouched = CareRelationships.Find(session, client, caller, now) is not null;
-                    var submitted = SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, vouched, now, note);
-                    note.Resource(submitted.Referral.Name).Decided(submitted.Decisions);
-                    return submitted;
-                });
+                var client = ClientContexts.RequireClient(session, draft.ClientName, "referral.client");
+                note.About(client.Id);
+                var context = ClientContexts.Load(session, client, now);
+                var vouched = CareRelationships.Find(session, client, caller, now) is not null;
+                var submitted = SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, vouched, now, note);
+                note.Resource(submitted.Referral.Name).Decided(submitted.Decisions);
+                return submitted;
             },
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
@@ -66,70 +60,67 @@ public sealed partial class Messaging(
     {
         var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft);
         var note = Submitting(caller, "CreateTransition", key);
-        var result = await audit.WriteAsync(
+        var result = await audit.CommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "CreateTransition", key, now, () =>
+                var client = ClientContexts.RequireClient(session, draft.ClientName, "transition.client");
+                note.About(client.Id);
+
+                // A transition changes the client's roles (and may change the coach): only a party with a care
+                // relationship with the client may announce one.
+                CareRelationships.Require(session, client, caller, now, note);
+                var dateCheck = new Validator();
+                ClientDates.Check(dateCheck, client, draft.EffectiveDate, "transition.effective_date", DutchTime.DateOf(now), dates);
+                dateCheck.ThrowIfAny();
+                var context = ClientContexts.Load(session, client, now);
+                var wake = new List<string>();
+                var effective = draft.EffectiveDate!.Value;
+                var effectiveStart = DutchTime.StartOf(effective);
+                var id = Ids.New("trn", time);
+
+                // The coach survives the transition unless the transition names another one explicitly.
+                var coach = context.Coach?.Coach;
+                if (coachAfter is not null && coachAfter != coach)
                 {
-                    var client = ClientContexts.RequireClient(session, draft.ClientName, "transition.client");
-                    note.About(client.Id);
-
-                    // A transition changes the client's roles (and may change the coach): only a party with a care
-                    // relationship with the client may announce one.
-                    CareRelationships.Require(session, client, caller, now, note);
-                    var dateCheck = new Validator();
-                    ClientDates.Check(dateCheck, client, draft.EffectiveDate, "transition.effective_date", DutchTime.DateOf(now), dates);
-                    dateCheck.ThrowIfAny();
-                    var context = ClientContexts.Load(session, client, now);
-                    var wake = new List<string>();
-                    var effective = draft.EffectiveDate!.Value;
-                    var effectiveStart = DutchTime.StartOf(effective);
-                    var id = Ids.New("trn", time);
-
-                    // The coach survives the transition unless the transition names another one explicitly.
-                    var coach = context.Coach?.Coach;
-                    if (coachAfter is not null && coachAfter != coach)
-                    {
-                        wake.AddRange(CoachChanges.Change(session, dispatcher, time, client, context.Coach, coachAfter, caller.Id, now));
-                        context = ClientContexts.Load(session, client, now);
-                        coach = coachAfter;
-                    }
-
-                    ApplyRoleChanges(session, client, context, draft.Kind, from, to, effectiveStart, id);
+                    wake.AddRange(CoachChanges.Change(session, dispatcher, time, client, context.Coach, coachAfter, caller.Id, now));
                     context = ClientContexts.Load(session, client, now);
+                    coach = coachAfter;
+                }
 
-                    // The transition goes out before the referrals it carries, so a recipient reads them in that order.
-                    var referralIds = draft.Referrals.Select(_ => Ids.New("ref", time)).ToList();
-                    var transition = new TransitionRecord(id, client.Id, caller.Id, draft.Kind, from?.Id, to?.Id, effective, draft.HandoverSummary ?? string.Empty, coach, referralIds, now);
-                    session.InsertTransition(transition);
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.TransitionAnnounced, caller.Id, transition.Name, Explain.Code(draft.Kind)));
-                    foreach (var role in context.Roles.Where(r => r.Source == id && r.Until is not null))
-                    {
-                        session.AppendJourneyEvent(new JourneyEvent(0, client.Id, role.Until!.Value, JourneyEventType.RoleEnded, role.PartyId, transition.Name, Explain.Code(role.Kind)));
-                    }
+                ApplyRoleChanges(session, client, context, draft.Kind, from, to, effectiveStart, id);
+                context = ClientContexts.Load(session, client, now);
 
-                    var facts = new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id);
-                    var routed = router.Route(facts, context, now);
-                    var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Transition, id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Transition, caller.Id, LifeDomain.Unspecified, SignalSeverity.Unspecified)), routed.Decisions, now, note);
-                    wake.AddRange(dispatched.Wake);
+                // The transition goes out before the referrals it carries, so a recipient reads them in that order.
+                var referralIds = draft.Referrals.Select(_ => Ids.New("ref", time)).ToList();
+                var transition = new TransitionRecord(id, client.Id, caller.Id, draft.Kind, from?.Id, to?.Id, effective, draft.HandoverSummary ?? string.Empty, coach, referralIds, now);
+                session.InsertTransition(transition);
+                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.TransitionAnnounced, caller.Id, transition.Name, Explain.Code(draft.Kind)));
+                foreach (var role in context.Roles.Where(r => r.Source == id && r.Until is not null))
+                {
+                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, role.Until!.Value, JourneyEventType.RoleEnded, role.PartyId, transition.Name, Explain.Code(role.Kind)));
+                }
 
-                    var referrals = new List<ReferralResult>();
-                    for (var i = 0; i < draft.Referrals.Count; i++)
-                    {
-                        referrals.Add(SubmitReferral(session, caller, referralIds[i], draft.Referrals[i], referralPerformers[i], context, id, true, now, note));
-                        wake.AddRange(referrals[^1].Wake);
-                    }
+                var facts = new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id);
+                var routed = router.Route(facts, context, now);
+                var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Transition, id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Transition, caller.Id, LifeDomain.Unspecified, SignalSeverity.Unspecified)), routed.Decisions, now, note);
+                wake.AddRange(dispatched.Wake);
 
-                    note.Resource(transition.Name).Decided(dispatched.Decisions);
-                    foreach (var referral in referrals)
-                    {
-                        note.Resource(referral.Referral.Name).Decided(referral.Decisions);
-                    }
+                var referrals = new List<ReferralResult>();
+                for (var i = 0; i < draft.Referrals.Count; i++)
+                {
+                    referrals.Add(SubmitReferral(session, caller, referralIds[i], draft.Referrals[i], referralPerformers[i], context, id, true, now, note));
+                    wake.AddRange(referrals[^1].Wake);
+                }
 
-                    return new TransitionResult(transition, dispatched.Decisions, referrals, wake.Distinct().ToList());
-                });
+                note.Resource(transition.Name).Decided(dispatched.Decisions);
+                foreach (var referral in referrals)
+                {
+                    note.Resource(referral.Referral.Name).Decided(referral.Decisions);
+                }
+
+                return new TransitionResult(transition, dispatched.Decisions, referrals, wake.Distinct().ToList());
             },
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
@@ -140,25 +131,22 @@ public sealed partial class Messaging(
     {
         ValidateSignal(draft);
         var note = Submitting(caller, "CreateSignal", key);
-        var result = await audit.WriteReplayableAsync(
+        var result = await audit.ReplayableCommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "CreateSignal", key, now, () =>
-                {
-                    var client = ClientContexts.RequireClient(session, draft.ClientName, "signal.client");
-                    note.About(client.Id);
-                    var context = ClientContexts.Load(session, client, now);
-                    var signal = new SignalRecord(Ids.New("sig", time), client.Id, caller.Id, draft.Kind, draft.Domain, draft.Severity, draft.Description ?? string.Empty, now);
-                    session.InsertSignal(signal);
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.SignalRaised, caller.Id, signal.Name, $"{Explain.Code(draft.Kind)} {Explain.Code(draft.Domain)} {Explain.Code(draft.Severity)}"));
-                    var facts = new RoutingFacts(MessageType.Signal, caller.Id, MessageCategories.ForSignal(draft.Domain), SignalKind: draft.Kind, Severity: draft.Severity, Domain: draft.Domain);
-                    var routed = router.Route(facts, context, now);
-                    var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Signal, signal.Id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Signal, caller.Id, draft.Domain, draft.Severity)), routed.Decisions, now, note);
-                    note.Resource(signal.Name).Decided(dispatched.Decisions);
-                    return new SignalResult(signal, dispatched.Decisions, dispatched.Wake);
-                });
+                var client = ClientContexts.RequireClient(session, draft.ClientName, "signal.client");
+                note.About(client.Id);
+                var context = ClientContexts.Load(session, client, now);
+                var signal = new SignalRecord(Ids.New("sig", time), client.Id, caller.Id, draft.Kind, draft.Domain, draft.Severity, draft.Description ?? string.Empty, now);
+                session.InsertSignal(signal);
+                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.SignalRaised, caller.Id, signal.Name, $"{Explain.Code(draft.Kind)} {Explain.Code(draft.Domain)} {Explain.Code(draft.Severity)}"));
+                var facts = new RoutingFacts(MessageType.Signal, caller.Id, MessageCategories.ForSignal(draft.Domain), SignalKind: draft.Kind, Severity: draft.Severity, Domain: draft.Domain);
+                var routed = router.Route(facts, context, now);
+                var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Signal, signal.Id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Signal, caller.Id, draft.Domain, draft.Severity)), routed.Decisions, now, note);
+                note.Resource(signal.Name).Decided(dispatched.Decisions);
+                return new SignalResult(signal, dispatched.Decisions, dispatched.Wake);
             },
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
@@ -170,31 +158,28 @@ public sealed partial class Messaging(
     {
         var signalId = Ids.Require(signalName, "signals", "name");
         var note = audit.Note(caller, "AcknowledgeSignal", AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.MessageParty);
-        return audit.WriteReplayableAsync(
+        return audit.ReplayableCommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "AcknowledgeSignal", key, now, () =>
+                var signal = session.FindSignal(signalId) ?? throw HubException.NotFound(ErrorReasons.SignalNotFound, "The signal");
+                note.About(signal.ClientId).Resource(signal.Name).For(AuditChecks.Code(Purpose.SignalFollowUp));
+                var mine = session.GetDeliveriesForMessage(signal.Id)
+                    .Where(d => d.Recipient == caller.Id && d.Status is DeliveryStatus.Pending or DeliveryStatus.Acknowledged or DeliveryStatus.SetAside)
+                    .ToList();
+                if (mine.Count == 0)
                 {
-                    var signal = session.FindSignal(signalId) ?? throw HubException.NotFound(ErrorReasons.SignalNotFound, "The signal");
-                    note.About(signal.ClientId).Resource(signal.Name).For(AuditChecks.Code(Purpose.SignalFollowUp));
-                    var mine = session.GetDeliveriesForMessage(signal.Id)
-                        .Where(d => d.Recipient == caller.Id && d.Status is DeliveryStatus.Pending or DeliveryStatus.Acknowledged or DeliveryStatus.SetAside)
-                        .ToList();
-                    if (mine.Count == 0)
-                    {
-                        throw HubException.Denied(ErrorReasons.NotASignalRecipient, "The caller did not receive this signal.");
-                    }
+                    throw HubException.Denied(ErrorReasons.NotASignalRecipient, "The caller did not receive this signal.");
+                }
 
-                    foreach (var delivery in mine.Where(d => d.SignalAckTime is null))
-                    {
-                        session.UpdateDelivery(delivery with { SignalAckTime = now, UpdateTime = now });
-                    }
+                foreach (var delivery in mine.Where(d => d.SignalAckTime is null))
+                {
+                    session.UpdateDelivery(delivery with { SignalAckTime = now, UpdateTime = now });
+                }
 
-                    session.AppendJourneyEvent(new JourneyEvent(0, signal.ClientId, now, JourneyEventType.SignalAcknowledged, caller.Id, signal.Name, Explain.Code(signal.Kind)));
-                    return now;
-                });
+                session.AppendJourneyEvent(new JourneyEvent(0, signal.ClientId, now, JourneyEventType.SignalAcknowledged, caller.Id, signal.Name, Explain.Code(signal.Kind)));
+                return now;
             },
             cancellationToken);
     }
@@ -222,84 +207,56 @@ public sealed partial class Messaging(
 
         v.ThrowIfAny();
         var note = audit.Note(caller, "Referral" + step, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.Performer).For(AuditChecks.Code(Purpose.CareDelivery));
-        var result = await audit.WriteReplayableAsync(
+        var result = await audit.ReplayableCommandAsync(
             note,
-            session =>
+            key,
+            (session, now) =>
             {
-                var now = time.GetUtcNow();
-                return Idempotency.Run(session, caller.Id, "Referral" + step, key, now, () =>
+                var referral = session.FindReferral(referralId) ?? throw HubException.NotFound(ErrorReasons.ReferralNotFound, "The referral");
+                note.About(referral.ClientId).Resource(referral.Name);
+                var change = ReferralLifecycle.Take(referral, caller.Id, step, reasonCode, date, now);
+                var client = session.FindClient(referral.ClientId)!;
+                CheckStepDate(client, change.Before, step, date, DutchTime.DateOf(now));
+                referral = change.Referral;
+                var updated = change.After;
+                session.UpdateReferral(referral);
+
+                // Care started on a referral from a party with a relationship gives the performer a provider role; a
+                // referral any stranger could have requested (for itself, say) gives none.
+                if (step == ReferralStep.Start && referral.RequesterHadRelationship != false)
                 {
-                    var referral = session.FindReferral(referralId) ?? throw HubException.NotFound(ErrorReasons.ReferralNotFound, "The referral");
-                    note.About(referral.ClientId).Resource(referral.Name);
-                    var index = referral.Performers.ToList().FindIndex(p => p.PartyId == caller.Id);
-                    if (index < 0)
+                    session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, caller.Id, RoleKind.Provider, DutchTime.StartOf(updated.StartDate!.Value), null, referral.Id));
+                }
+                else if (step == ReferralStep.End)
+                {
+                    var until = DutchTime.StartOf(updated.EndDate!.Value);
+                    foreach (var role in session.GetRoles(client.Id).Where(r => r.PartyId == caller.Id && r.Kind == RoleKind.Provider && r.Source == referral.Id && r.Until is null))
                     {
-                        throw HubException.Denied(ErrorReasons.NotAPerformer, "The caller is not a performer of this referral.");
+                        session.UpdateRole(role with { Until = until < role.From ? role.From : until });
                     }
+                }
 
-                    var current = referral.Performers[index];
-                    var next = ReferralLifecycle.Next(current.Status, step)
-                        ?? throw HubException.Precondition(ErrorReasons.IllegalReferralStep, $"A performer in status {Explain.Code(current.Status)} cannot {step.ToString().ToLowerInvariant()} the referral.");
-                    var today = DutchTime.DateOf(now);
-                    var client = session.FindClient(referral.ClientId)!;
-                    CheckStepDate(client, current, step, date, today);
-                    var updated = current with
-                    {
-                        Status = next,
-                        ReasonCode = reasonCode ?? current.ReasonCode,
-                        UpdateTime = now,
-                        StartDate = step == ReferralStep.Start ? date ?? today : current.StartDate,
-                        EndDate = step == ReferralStep.End ? date ?? today : current.EndDate,
-                    };
-                    var performers = referral.Performers.ToList();
-                    performers[index] = updated;
-                    referral = referral with { Performers = performers };
-                    session.UpdateReferral(referral);
+                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, ReferralLifecycle.JourneyEventOf(step), caller.Id, referral.Name, Explain.Code(referral.Service)));
 
-                    // Care started on a referral from a party with a relationship gives the performer a provider role; a
-                    // referral any stranger could have requested (for itself, say) gives none.
-                    if (step == ReferralStep.Start && referral.RequesterHadRelationship != false)
+                var context = ClientContexts.Load(session, client, now);
+                var facts = new RoutingFacts(MessageType.ReferralUpdate, caller.Id, MessageCategories.ForReferralUpdate(), Service: referral.Service, Requester: referral.Requester, Performers: [.. referral.Performers.Select(p => p.PartyId)]);
+                var routed = router.Route(facts, context, now);
+                var update = new ReferralUpdatePayload(referral.Id, caller.Id, updated.Status, updated.ReasonCode, referral.Service);
+                var wake = new List<string>();
+                var thin = new ThinNoticePayload(MessageType.ReferralUpdate, caller.Id, referral.LifeDomains.Count > 0 ? referral.LifeDomains[0] : LifeDomain.Unspecified, SignalSeverity.Unspecified);
+                foreach (var decision in routed.Decisions)
+                {
+                    note.Decided(decision);
+                    var record = decision.Outcome == RecipientOutcome.ThinNotice
+                        ? dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ThinNotice, referral.Id, thin, decision, now)
+                        : dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ReferralUpdate, referral.Id, update, decision, now);
+                    if (record.Status == DeliveryStatus.Pending)
                     {
-                        session.InsertRole(new ClientRole(Ids.New("rol", time), client.Id, caller.Id, RoleKind.Provider, DutchTime.StartOf(updated.StartDate!.Value), null, referral.Id));
+                        wake.Add(record.Recipient);
                     }
-                    else if (step == ReferralStep.End)
-                    {
-                        var until = DutchTime.StartOf(updated.EndDate!.Value);
-                        foreach (var role in session.GetRoles(client.Id).Where(r => r.PartyId == caller.Id && r.Kind == RoleKind.Provider && r.Source == referral.Id && r.Until is null))
-                        {
-                            session.UpdateRole(role with { Until = until < role.From ? role.From : until });
-                        }
-                    }
+                }
 
-                    var eventType = step switch
-                    {
-                        ReferralStep.Accept => JourneyEventType.ReferralAccepted,
-                        ReferralStep.Decline => JourneyEventType.ReferralDeclined,
-                        ReferralStep.Start => JourneyEventType.ReferralStarted,
-                        _ => JourneyEventType.ReferralEnded,
-                    };
-                    session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, eventType, caller.Id, referral.Name, Explain.Code(referral.Service)));
-
-                    var context = ClientContexts.Load(session, client, now);
-                    var facts = new RoutingFacts(MessageType.ReferralUpdate, caller.Id, MessageCategories.ForReferralUpdate(), Service: referral.Service, Requester: referral.Requester, Performers: [.. referral.Performers.Select(p => p.PartyId)]);
-                    var routed = router.Route(facts, context, now);
-                    var update = new ReferralUpdatePayload(referral.Id, caller.Id, next, updated.ReasonCode, referral.Service);
-                    var wake = new List<string>();
-                    var thin = new ThinNoticePayload(MessageType.ReferralUpdate, caller.Id, referral.LifeDomains.Count > 0 ? referral.LifeDomains[0] : LifeDomain.Unspecified, SignalSeverity.Unspecified);
-                    foreach (var decision in routed.Decisions)
-                    {
-                        note.Decided(decision);
-                        var record = decision.Outcome == RecipientOutcome.ThinNotice
-                            ? dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ThinNotice, referral.Id, thin, decision, now)
-                            : dispatcher.Direct(session, decision.Recipient, client.Id, caller.Id, PayloadKind.ReferralUpdate, referral.Id, update, decision, now);
-                        if (record.Status == DeliveryStatus.Pending)
-                        {
-                            wake.Add(record.Recipient);
-                        }
-                    }
-
-                    return new ReferralStepResult(referral, wake);
-                });
+                return new ReferralStepResult(referral, wake);
             },
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
@@ -504,21 +461,4 @@ public sealed partial class Messaging(
 
         return (ended, begun);
     }
-}
-
-/// <summary>
-/// The referral lifecycle per performer: requested → accepted | declined → started → ended. Mirrors iWmo
-/// 315 → 301 → 305 → 307.
-/// </summary>
-public static class ReferralLifecycle
-{
-    /// <summary>The status after the step, or null when the step is not allowed from <paramref name="current"/>.</summary>
-    public static PerformerStatus? Next(PerformerStatus current, ReferralStep step) => (current, step) switch
-    {
-        (PerformerStatus.Requested, ReferralStep.Accept) => PerformerStatus.Accepted,
-        (PerformerStatus.Requested, ReferralStep.Decline) => PerformerStatus.Declined,
-        (PerformerStatus.Accepted, ReferralStep.Start) => PerformerStatus.Started,
-        (PerformerStatus.Started, ReferralStep.End) => PerformerStatus.Ended,
-        _ => null,
-    };
 }

@@ -33,7 +33,7 @@ public sealed record ClientContext(
 public sealed record RoutingResult(IReadOnlyList<RoutingRule> MatchedRules, IReadOnlyList<Decision> Decisions);
 
 /// <summary>
-/// Applies the routing rules and the consent decision to a message (DESIGN rules 1, 4, 5, 7). Pure: the
+/// Applies the routing rules and the consent decision to a message (docs/architecture.md, rules 1, 4, 5, 7). Pure: the
 /// same facts, context and time give the same decisions, so explain and submit cannot disagree.
 /// </summary>
 public sealed class Router(RoutingRuleSet rules, PartyDirectory parties, ConsentEvaluator consent, ConsentOptions consentOptions)

@@ -8,7 +8,7 @@ using Ketenhub.Hub.Messages;
 namespace Ketenhub.Hub.Storage;
 
 /// <summary>
-/// The hub's one storage seam. Implementations: embedded SQLite (default) and PostgreSQL.
+/// The hub's one storage seam. Its one implementation is the embedded SQLite store (<c>Ketenhub.Hub.Storage.Sqlite</c>).
 /// <para>
 /// <see cref="WriteAsync{T}"/> runs <c>work</c> serialised with every other write, inside a transaction;
 /// the returned task completes only after that transaction is durably committed. Concurrent writes may
