@@ -75,71 +75,72 @@ public sealed class ClientRegistry(
         var establishes = school is not null || CareRelationships.ServesMunicipality(caller, municipalityCode!);
         var note = audit.Note(caller, "RegisterClient", AuditAction.Create, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
         var result = await audit.WriteAsync(
-                note,
-                session =>
+            note,
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var outcome = Idempotency.Run(session, caller.Id, "RegisterClient", key, now, () =>
                 {
-                    var now = time.GetUtcNow();
-                    var outcome = Idempotency.Run(session, caller.Id, "RegisterClient", key, now, () =>
+                    var existing = session.FindClientByBsnHash(hash);
+                    if (existing is null)
                     {
-                        var existing = session.FindClientByBsnHash(hash);
-                        if (existing is null)
+                        // A client who is already an adult came of age before the hub knew them: nothing to do at 18.
+                        var clientId = Ids.New("cli", time);
+                        var client = new ClientRecord(clientId, hash, protector.Protect(clientId, bsn!), birthDate!.Value, municipalityCode!, now)
                         {
-                            // A client who is already an adult came of age before the hub knew them: nothing to do at 18.
-                            var clientId = Ids.New("cli", time);
-                            var client = new ClientRecord(clientId, hash, protector.Protect(clientId, bsn!), birthDate!.Value, municipalityCode!, now)
-                            {
-                                ComingOfAgeHandled = DutchTime.AgeOn(birthDate.Value, DutchTime.DateOf(now)) >= 18,
-                            };
-                            session.InsertClient(client);
-                            note.About(client.Id);
-                            BecomeSchoolOfRecord(session, client, school, now);
-                            session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ClientRegistered, caller.Id, client.Name, string.Empty));
-                            return new RegistrationOutcome(new Registration(ClientSummary.From(client), school?.Id, false), []);
-                        }
-
-                        note.About(existing.Id);
-                        var matches = existing.BirthDate == birthDate!.Value && existing.MunicipalityCode == municipalityCode;
-                        if (!matches && establishes && !CareRelationships.IsVouchedFor(session, existing.Id))
-                        {
-                            // Nobody with a relationship stands behind the stored facts: the party that does replaces them.
-                            existing = Correct(session, existing, birthDate.Value, municipalityCode!, caller.Id, now);
-                            note.As(AuditAction.Update);
-                            matches = true;
-                        }
-
-                        var relationship = CareRelationships.Find(session, existing, caller, now);
-                        if (!matches)
-                        {
-                            var wake = FactConflicts.Raise(session, dispatcher, parties, existing, now);
-                            if (relationship is null)
-                            {
-                                // The task is committed with the refusal's event; the caller is refused after the commit.
-                                return new RegistrationOutcome(null, wake);
-                            }
-
-                            note.As(AuditAction.Read).Check(AuditCheckKind.Relationship, relationship);
-                            return new RegistrationOutcome(new Registration(ClientSummary.From(existing), CurrentSchool(session, existing.Id, now), true), wake);
-                        }
-
-                        if (note.Action == AuditAction.Create)
-                        {
-                            note.As(AuditAction.Read);
-                        }
-
-                        BecomeSchoolOfRecord(session, existing, school, now);
-                        // The stored school is told only to a party with a relationship; the facts themselves are the caller's own.
-                        var known = relationship is not null || school is not null || CareRelationships.Find(session, existing, caller, now) is not null;
-                        return new RegistrationOutcome(new Registration(ClientSummary.From(existing), known ? CurrentSchool(session, existing.Id, now) : null, true), []);
-                    });
-                    if (outcome.Registration is null)
-                    {
-                        // A mismatch (first or repeated): the event records the refusal; the task went with the first.
-                        note.As(AuditAction.Read).RefuseWith(ErrorReasons.ClientFactsMismatch);
+                            ComingOfAgeHandled = DutchTime.AgeOn(birthDate.Value, DutchTime.DateOf(now)) >= 18,
+                        };
+                        session.InsertClient(client);
+                        note.About(client.Id);
+                        BecomeSchoolOfRecord(session, client, school, now);
+                        session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ClientRegistered, caller.Id, client.Name, string.Empty));
+                        return new RegistrationOutcome(new Registration(ClientSummary.From(client), school?.Id, false), []);
                     }
 
-                    return outcome;
-                },
-                cancellationToken).ConfigureAwait(false);
+                    note.About(existing.Id);
+                    var matches = existing.BirthDate == birthDate!.Value && existing.MunicipalityCode == municipalityCode;
+                    if (!matches && establishes && !CareRelationships.IsVouchedFor(session, existing.Id))
+                    {
+                        // Nobody with a relationship stands behind the stored facts: the party that does replaces them.
+                        existing = Correct(session, existing, birthDate.Value, municipalityCode!, caller.Id, now);
+                        note.As(AuditAction.Update);
+                        matches = true;
+                    }
+
+                    var relationship = CareRelationships.Find(session, existing, caller, now);
+                    if (!matches)
+                    {
+                        var wake = FactConflicts.Raise(session, dispatcher, parties, existing, now);
+                        if (relationship is null)
+                        {
+                            // The task is committed with the refusal's event; the caller is refused after the commit.
+                            return new RegistrationOutcome(null, wake);
+                        }
+
+                        note.As(AuditAction.Read).Check(AuditCheckKind.Relationship, relationship);
+                        return new RegistrationOutcome(new Registration(ClientSummary.From(existing), CurrentSchool(session, existing.Id, now), true), wake);
+                    }
+
+                    if (note.Action == AuditAction.Create)
+                    {
+                        note.As(AuditAction.Read);
+                    }
+
+                    BecomeSchoolOfRecord(session, existing, school, now);
+                    // The stored school is told only to a party with a relationship (a school registering its own student has
+                    // one now); the facts themselves are the caller's own.
+                    var known = relationship is not null || school is not null;
+                    return new RegistrationOutcome(new Registration(ClientSummary.From(existing), known ? CurrentSchool(session, existing.Id, now) : null, true), []);
+                });
+                if (outcome.Registration is null)
+                {
+                    // A mismatch (first or repeated): the event records the refusal; the task went with the first.
+                    note.As(AuditAction.Read).RefuseWith(ErrorReasons.ClientFactsMismatch);
+                }
+
+                return outcome;
+            },
+            cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
         return result.Registration ?? throw FactsMismatch();
     }
