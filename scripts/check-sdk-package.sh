@@ -7,7 +7,7 @@
 #
 # The consumer restores into a package folder of its own, .build/sdk-package-check/packages (Ketenhub.* are
 # removed from it before every run), with NuGet settings of its own: neither the machine's global package folder
-# (~/.nuget/packages, NUGET_PACKAGES), which holds Ketenhub.Client after a user followed the README's install steps,
+# (~/.nuget/packages, NUGET_PACKAGES), which holds Ketenhub.Client after a user followed the install steps in docs/clients.md,
 # nor a package source the user added for those steps can supply the package under test.
 #
 # Needs a Release build of src/Clients/Ketenhub.Client first (scripts/test.sh builds Hub.sln); pass --build to
@@ -47,7 +47,7 @@ version="$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' src/Clients/Ketenhub.Cl
 
 # A consumer outside the repository (no Directory.*.props) with NuGet settings of its own: Ketenhub.* only from the
 # temporary feed, everything else from the package sources this repository restores from (less any folder that
-# holds Ketenhub.* packages, such as the one of the README's install steps), and no fallback folders.
+# holds Ketenhub.* packages, such as the one of the install steps in docs/clients.md), and no fallback folders.
 upstream_sources="$(cd "$repo_root" && dotnet nuget list source --format short | sed -n 's/^ *E[A-Za-z]* \{1,\}//p')"
 {
   cat <<EOF

@@ -1,5 +1,5 @@
 // Tests of scripts/check-sdk-package.sh: the package check uses a package folder and NuGet settings of its own, so
-// what a user's machine holds cannot pass or fail it. After the README's install steps the global package folder
+// what a user's machine holds cannot pass or fail it. After the install steps in docs/clients.md the global package folder
 // holds Ketenhub.Client; here a global package folder (NUGET_PACKAGES) holds a broken copy of both Ketenhub
 // packages, at the version under test.
 //
@@ -36,7 +36,7 @@ test("a global package folder holding Ketenhub packages of the same version does
   const first = check();
   assert.equal(first.status, 0, first.output);
 
-  // The global folder as the README's install steps leave it, but with the libraries gone from the copies.
+  // The global folder as the install steps in docs/clients.md leave it, but with the libraries gone from the copies.
   const global = mkdtempSync(join(tmpdir(), "ketenhub-global-packages-"));
   try {
     for (const id of ["ketenhub.client", "ketenhub.contracts"]) {

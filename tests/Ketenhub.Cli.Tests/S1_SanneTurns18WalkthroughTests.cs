@@ -7,7 +7,7 @@ namespace Ketenhub.Cli.Tests;
 
 /// <summary>
 /// End to end: the real hub process and the tool's entry point, through scenario S1 ("Sanne turns 18") as
-/// the README walks it. The hub runs on the real clock, so Sanne (born 2008-03-14) is already 18: her
+/// docs/walkthrough-s1.md walks it. The hub runs on the real clock, so Sanne (born 2008-03-14) is already 18: her
 /// mother's consent from 2025 awaits her confirmation, and Sanne gives her own consent for her coach.
 /// </summary>
 public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcess hub) : IClassFixture<HubProcess>

@@ -80,7 +80,7 @@ internal sealed class Checkpointer : IDisposable
             // writes out what the checkpoint copied, the syncer's WAL syncs (and so every commit) queue behind
             // it on the disk. With 250 ms between checkpoints, each copied several MB at 2,000 messages/s and
             // every other one stalled all submits for 10-30 ms (the delivery p99's main cause); with 50 ms the
-            // stalls mostly went and closed-loop throughput did not change (docs/performance.md, fifth round).
+            // stalls mostly went and closed-loop throughput did not change (docs/performance-history.md, fifth round).
             if (_stopping.Wait(Pause))
             {
                 return;

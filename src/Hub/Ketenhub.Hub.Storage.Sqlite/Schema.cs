@@ -21,7 +21,7 @@ internal static class Schema
     internal static readonly IReadOnlyList<Migration> Migrations =
     [
         // requests is a rowid table: its rows (~1 KB with the stored answer) are too large for a WITHOUT ROWID
-        // b-tree cell, where each one spilled to a 4 KB overflow page of its own (docs/performance.md).
+        // b-tree cell, where each one spilled to a 4 KB overflow page of its own (docs/performance-history.md, first round).
         new(1, """
             CREATE TABLE requests (
                 caller      TEXT NOT NULL,

@@ -63,7 +63,7 @@ public sealed class ImportEndToEndTests(ImportHubProcess hub, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task TheSampleInTheReadme_Imports()
+    public async Task TheDocumentedSample_Imports()
     {
         var repo = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(repo, "Hub.sln")))

@@ -18,7 +18,7 @@ public static class ImportCommand
 {
     public static Command Create(CliContext context)
     {
-        var file = new Argument<FileInfo>("file") { Description = "The school administration export, CSV with a header line (see README: columns bsn, birth_date, municipality_code, brin, expected_leave_date)." };
+        var file = new Argument<FileInfo>("file") { Description = "The school administration export, CSV with a header line (see docs/clients.md: columns bsn, birth_date, municipality_code, brin, expected_leave_date)." };
         var school = CliOptions.Text("--school", "The importing school's party id; defaults to the calling party (--as).", helpName: "party");
         var errors = CliOptions.Text("--errors", "Where to write the per-row error report (CSV). Defaults to FILE.errors.csv; the progress file FILE.progress sits next to it.", helpName: "path");
         var batch = CliOptions.Text("--batch", "The batch name the request ids are derived from; defaults to the file's name without its folder. Keep it when re-running a corrected file.", helpName: "name");
@@ -152,7 +152,7 @@ public sealed class SchoolImport(Invocation call, ImportOptions options)
         using var csv = OpenCsv();
         var header = csv.Next() ?? throw new CliUsageException($"The file '{options.File}' is empty; it needs a header line.");
         var columns = SchoolExport.MapHeader(header.Fields, out var missing)
-            ?? throw new CliUsageException($"The header of '{options.File}' lacks the column(s) {string.Join(", ", missing)} (separator '{csv.Separator}'). See README, 'Importing a school export'.");
+            ?? throw new CliUsageException($"The header of '{options.File}' lacks the column(s) {string.Join(", ", missing)} (separator '{csv.Separator}'). See docs/clients.md, 'Importing a school export'.");
         var today = DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime);
         var rows = new List<ExportRow>();
         var problems = new List<RowProblem>();

@@ -6,7 +6,7 @@ namespace Ketenhub.Hub.Host.Identity;
 /// How callers prove who they are (section <c>Identity</c>). Outside Development at least one real identity must be
 /// configured: Microsoft Entra ID tokens (<c>Identity:Entra</c>), tokens signed with a configured key
 /// (<c>Identity:Jwt</c>), or client certificates on the Kestrel endpoint named <c>Partner</c>
-/// (<c>Identity:Certificates</c>). See docs/security.md and the README.
+/// (<c>Identity:Certificates</c>). See docs/security.md and docs/operations.md.
 /// </summary>
 public sealed class IdentityOptions
 {

@@ -6,25 +6,26 @@ using Ketenhub.Cli.Tests.Infrastructure;
 namespace Ketenhub.Cli.Tests;
 
 /// <summary>
-/// The README's S1 walkthrough ("Five minutes with scenario S1"), run as written: every <c>$ ketenhub …</c> command
-/// of its console blocks against a freshly started hub process, in order, with the shell variables it sets
-/// (<c>CLIENT</c>, <c>CLIENT_W</c>, <c>CLIENT_S</c>), and each command's output, standard output and standard error
-/// as a terminal 120 columns wide shows them, compared line by line with what the README prints under it. What
-/// differs from run to run is masked on both sides (<see cref="ReadmeWalkthrough.Mask"/>): resource ids, sequence
+/// The S1 walkthrough page, docs/walkthrough-s1.md ("Five minutes with scenario S1"), run as written: every
+/// <c>$ ketenhub …</c> command of its console blocks against a freshly started hub process, in order, with the shell
+/// variables it sets (<c>CLIENT</c>, <c>CLIENT_W</c>, <c>CLIENT_S</c>), and each command's output, standard output and
+/// standard error as a terminal 120 columns wide shows them, compared line by line with what the page prints under it. What
+/// differs from run to run is masked on both sides (<see cref="MarkdownWalkthrough.Mask"/>): resource ids, sequence
 /// numbers, times and the dates that follow from the day it runs. So a change to the tool or the hub that changes
-/// what a newcomer sees fails here until the README shows it, and a README edit fails until the hub prints it.
+/// what a newcomer sees fails here until the page shows it, and an edit of the page fails until the hub prints it.
 /// </summary>
-public sealed partial class ReadmeS1WalkthroughTests(HubProcess hub) : IClassFixture<HubProcess>
+public sealed partial class S1_WalkthroughPageTests(HubProcess hub) : IClassFixture<HubProcess>
 {
+    private const string PagePath = "docs/walkthrough-s1.md";
     private const string Section = "## Five minutes with scenario S1";
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task EveryCommand_PrintsWhatTheReadmeShows()
+    public async Task EveryCommand_PrintsWhatThePageShows()
     {
-        var steps = ReadmeWalkthrough.Steps(await File.ReadAllTextAsync(ReadmeWalkthrough.ReadmePath()), Section);
+        var steps = MarkdownWalkthrough.Steps(await File.ReadAllTextAsync(MarkdownWalkthrough.RepositoryFile(PagePath)), Section);
         Assert.True(steps.Count >= 10, $"The S1 section has only {steps.Count} commands; was it renamed?");
-        var kept = steps.SelectMany(s => ReadmeWalkthrough.DatesNamedIn(s.Command)).ToHashSet(StringComparer.Ordinal);
+        var kept = steps.SelectMany(s => MarkdownWalkthrough.DatesNamedIn(s.Command)).ToHashSet(StringComparer.Ordinal);
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         var differences = new List<string>();
         var printed = new StringBuilder();
@@ -42,18 +43,18 @@ public sealed partial class ReadmeS1WalkthroughTests(HubProcess hub) : IClassFix
             var refused = step.Expected.Any(l => l.StartsWith("error: ", StringComparison.Ordinal));
             if (exitCode != (refused ? ExitCodes.Refused : ExitCodes.Ok))
             {
-                differences.Add($"README.md line {step.Line}: $ {step.Command}\n  exit code {exitCode}, expected {(refused ? ExitCodes.Refused : ExitCodes.Ok)}.\n{string.Join('\n', shown)}");
+                differences.Add($"{PagePath} line {step.Line}: $ {step.Command}\n  exit code {exitCode}, expected {(refused ? ExitCodes.Refused : ExitCodes.Ok)}.\n{string.Join('\n', shown)}");
             }
         }
 
-        // To refresh the README after a deliberate change: KETENHUB_README_OUTPUT=FILE writes what each command printed
-        // ("@@ <README line of its output> <lines the README shows now>", then the lines), unmasked.
-        if (Environment.GetEnvironmentVariable("KETENHUB_README_OUTPUT") is { Length: > 0 } dump)
+        // To refresh the page after a deliberate change: KETENHUB_WALKTHROUGH_OUTPUT=FILE writes what each command printed
+        // ("@@ <the page's line of its output> <lines the page shows now>", then the lines), unmasked.
+        if (Environment.GetEnvironmentVariable("KETENHUB_WALKTHROUGH_OUTPUT") is { Length: > 0 } dump)
         {
             await File.WriteAllTextAsync(dump, printed.ToString());
         }
 
-        Assert.True(differences.Count == 0, $"The README's S1 walkthrough and the hub disagree ({differences.Count}):\n\n{string.Join("\n\n", differences)}");
+        Assert.True(differences.Count == 0, $"The S1 walkthrough page and the hub disagree ({differences.Count}):\n\n{string.Join("\n\n", differences)}");
     }
 
     /// <summary>Runs one walkthrough line the way the shell would; returns the exit code and what the terminal shows.</summary>
@@ -67,7 +68,7 @@ public sealed partial class ReadmeS1WalkthroughTests(HubProcess hub) : IClassFix
             return (run.ExitCode, Lines(run.Error));
         }
 
-        var words = ReadmeWalkthrough.Words(command, variables);
+        var words = MarkdownWalkthrough.Words(command, variables);
         if (words is ["echo", .. var rest])
         {
             return (ExitCodes.Ok, [string.Join(' ', rest)]);
@@ -79,7 +80,7 @@ public sealed partial class ReadmeS1WalkthroughTests(HubProcess hub) : IClassFix
 
     private async Task<ShownResult> RunToolAsync(string command, Dictionary<string, string> variables)
     {
-        var words = ReadmeWalkthrough.Words(command, variables);
+        var words = MarkdownWalkthrough.Words(command, variables);
         if (words is not ["ketenhub", .. var args])
         {
             throw new InvalidOperationException("The walkthrough runs a command other than ketenhub: " + command);
@@ -98,7 +99,7 @@ public sealed partial class ReadmeS1WalkthroughTests(HubProcess hub) : IClassFix
 
     private static List<string> Masked(IEnumerable<string> lines, IReadOnlySet<string> kept)
     {
-        var masked = lines.Select(l => ReadmeWalkthrough.Mask(l, kept)).ToList();
+        var masked = lines.Select(l => MarkdownWalkthrough.Mask(l, kept)).ToList();
         while (masked.Count > 0 && masked[^1].Length == 0)
         {
             masked.RemoveAt(masked.Count - 1);
@@ -121,11 +122,11 @@ public sealed partial class ReadmeS1WalkthroughTests(HubProcess hub) : IClassFix
             first++;
         }
 
-        var message = new StringBuilder($"README.md line {step.Line}: $ {step.Command.TrimEnd()}\n");
-        message.Append(FormattableString.Invariant($"  first difference at README.md line {step.OutputLine + first}:\n"));
-        message.Append("  README: ").Append(first < expected.Count ? expected[first] : "(nothing more)").Append('\n');
+        var message = new StringBuilder($"{PagePath} line {step.Line}: $ {step.Command.TrimEnd()}\n");
+        message.Append(FormattableString.Invariant($"  first difference at {PagePath} line {step.OutputLine + first}:\n"));
+        message.Append("  page: ").Append(first < expected.Count ? expected[first] : "(nothing more)").Append('\n');
         message.Append("  hub:    ").Append(first < actual.Count ? actual[first] : "(nothing more)").Append('\n');
-        message.Append("  --- README (masked) ---\n").AppendJoin('\n', expected.Select(l => "  " + l)).Append('\n');
+        message.Append("  --- page (masked) ---\n").AppendJoin('\n', expected.Select(l => "  " + l)).Append('\n');
         message.Append("  --- hub (masked) ---\n").AppendJoin('\n', actual.Select(l => "  " + l));
         return message.ToString();
     }

@@ -4,21 +4,22 @@ using System.Text.RegularExpressions;
 
 namespace Ketenhub.Cli.Tests.Infrastructure;
 
-/// <summary>One command of a README walkthrough and the output the README shows for it.</summary>
-/// <param name="Line">The README line the command starts on (1-based), for failure messages.</param>
-/// <param name="Command">The command as the README writes it, continuation lines joined, without the prompt.</param>
-/// <param name="Expected">The output lines the README shows under it.</param>
-/// <param name="OutputLine">The README line of the first output line.</param>
+/// <summary>One command of a walkthrough page and the output the page shows for it.</summary>
+/// <param name="Line">The page's line the command starts on (1-based), for failure messages.</param>
+/// <param name="Command">The command as the page writes it, continuation lines joined, without the prompt.</param>
+/// <param name="Expected">The output lines the page shows under it.</param>
+/// <param name="OutputLine">The page's line of the first output line.</param>
 public sealed record WalkthroughStep(int Line, string Command, IReadOnlyList<string> Expected, int OutputLine);
 
 /// <summary>
-/// Reads a walkthrough from README.md: the <c>```console</c> blocks of one section, each a series of <c>$ </c>
-/// commands (a line ending in <c>\</c> continues on the next) followed by the output they printed.
+/// Reads a walkthrough from a Markdown page (docs/walkthrough-s1.md): the <c>```console</c> blocks of one section,
+/// each a series of <c>$ </c> commands (a line ending in <c>\</c> continues on the next) followed by the output they
+/// printed.
 /// </summary>
-public static partial class ReadmeWalkthrough
+public static partial class MarkdownWalkthrough
 {
-    /// <summary>The README at the root of the repository (the folder that holds Hub.sln).</summary>
-    public static string ReadmePath()
+    /// <summary>A file of the repository (<paramref name="relativePath"/> under the folder that holds Hub.sln).</summary>
+    public static string RepositoryFile(string relativePath)
     {
         var folder = AppContext.BaseDirectory;
         while (folder is not null && !File.Exists(Path.Combine(folder, "Hub.sln")))
@@ -28,17 +29,17 @@ public static partial class ReadmeWalkthrough
 
         return folder is null
             ? throw new FileNotFoundException("No Hub.sln above " + AppContext.BaseDirectory)
-            : Path.Combine(folder, "README.md");
+            : Path.Combine(folder, relativePath);
     }
 
     /// <summary>The steps of the section whose heading starts with <paramref name="heading"/>, up to the next heading of any level.</summary>
-    public static IReadOnlyList<WalkthroughStep> Steps(string readme, string heading)
+    public static IReadOnlyList<WalkthroughStep> Steps(string page, string heading)
     {
-        var lines = readme.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        var lines = page.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         var start = Array.FindIndex(lines, l => l.StartsWith(heading, StringComparison.Ordinal));
         if (start < 0)
         {
-            throw new InvalidOperationException($"README.md has no heading '{heading}'.");
+            throw new InvalidOperationException($"The page has no heading '{heading}'.");
         }
 
         var steps = new List<WalkthroughStep>();
@@ -93,7 +94,7 @@ public static partial class ReadmeWalkthrough
             }
             else
             {
-                throw new InvalidOperationException($"README.md line {i + 1}: output before any command in a console block.");
+                throw new InvalidOperationException($"Line {i + 1}: output before any command in a console block.");
             }
         }
 
