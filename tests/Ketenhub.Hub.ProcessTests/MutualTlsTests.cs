@@ -4,7 +4,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Ketenhub.Contracts.V1;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
 
 namespace Ketenhub.ProcessTests;

@@ -5,9 +5,9 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
 using Ketenhub.Contracts.V1;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
-using static Ketenhub.ProcessTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.PartyClient;
 
 namespace Ketenhub.ProcessTests;
 

@@ -2,7 +2,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Ketenhub.Contracts.V1;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
 
 namespace Ketenhub.ProcessTests;

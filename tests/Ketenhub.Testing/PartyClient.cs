@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 
-namespace Ketenhub.ProcessTests.Infrastructure;
+namespace Ketenhub.Testing;
 
 /// <summary>The contract's service clients, calling as one party, plus the few helpers the process tests need.</summary>
 public sealed class PartyClient(string partyId, CallInvoker invoker)
