@@ -7,6 +7,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using Ketenhub.Contracts;
 
 namespace Ketenhub.Testing;
 
@@ -393,7 +394,7 @@ public sealed class HubProcess : IDisposable
     {
         var invoker = Channel().Intercept(metadata =>
         {
-            metadata.Add(PartyClient.PartyHeader, partyId);
+            metadata.Add(DevelopmentHeaders.Party, partyId);
             return metadata;
         });
         return new PartyClient(partyId, invoker);

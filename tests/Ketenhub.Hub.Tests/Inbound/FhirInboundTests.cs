@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
 using Ketenhub.HubTests.Integration;
@@ -48,7 +49,7 @@ public sealed class FhirInboundTests : IDisposable
         // The same audit event as a gRPC accept: the partner as the party, the adapter's request id, the performer check.
         var auditor = new AuditService.AuditServiceClient(_hub.AnonymousChannel().Intercept(metadata =>
         {
-            metadata.Add("ketenhub-party", "sdd");
+            metadata.Add(DevelopmentHeaders.Party, "sdd");
             metadata.Add("ketenhub-roles", "privacy-officer");
             return metadata;
         }));
@@ -222,7 +223,7 @@ public sealed class FhirInboundTests : IDisposable
     {
         var (_, referral) = await ReferralToAsync("begeleiding-plus");
         var http = _hub.Http(null);
-        http.DefaultRequestHeaders.Add("ketenhub-party", "begeleiding-plus");
+        http.DefaultRequestHeaders.Add(DevelopmentHeaders.Party, "begeleiding-plus");
 
         var answer = await http.SendAsync(HttpMethod.Put, "/fhir/r4/Task/t-1", TaskJson(referral, "accepted"), Fhir);
 

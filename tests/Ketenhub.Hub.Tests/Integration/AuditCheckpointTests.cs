@@ -1,5 +1,6 @@
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Host.Audit;
@@ -54,7 +55,7 @@ public sealed class AuditCheckpointTests : IDisposable
         _channels.Add(channel);
         return new AuditService.AuditServiceClient(channel.Intercept(metadata =>
         {
-            metadata.Add(Callers.PartyHeader, "sdd");
+            metadata.Add(DevelopmentHeaders.Party, "sdd");
             metadata.Add(Callers.RolesHeader, "privacy-officer");
             return metadata;
         }));

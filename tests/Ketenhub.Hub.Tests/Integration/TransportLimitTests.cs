@@ -1,6 +1,7 @@
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.HubTests.Infrastructure;
@@ -194,7 +195,7 @@ public sealed class TransportLimitTests
         var channel = Grpc.Net.Client.GrpcChannel.ForAddress(hub.Server.BaseAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = hub.Server.CreateHandler() });
         return channel.Intercept(metadata =>
         {
-            metadata.Add(Callers.PartyHeader, party);
+            metadata.Add(DevelopmentHeaders.Party, party);
             return metadata;
         });
     }
