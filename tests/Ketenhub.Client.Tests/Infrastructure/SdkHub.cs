@@ -1,6 +1,6 @@
 using Ketenhub.Client;
 using Ketenhub.Contracts.V1;
-using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 
 namespace Ketenhub.ClientTests.Infrastructure;
 

@@ -4,6 +4,7 @@ using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Identity;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
 using Ketenhub.Identity;
 using Microsoft.Extensions.DependencyInjection;

@@ -9,6 +9,7 @@ using Grpc.Core;
 using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -4,8 +4,9 @@ using Grpc.Core.Interceptors;
 using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Inbound;
 
@@ -254,8 +255,8 @@ public sealed class FhirInboundTests : IDisposable
     [Fact]
     public async Task A_partner_over_its_rate_limit_gets_429_with_retry_after()
     {
-        using var hub = InboundKit.Hub()
-            .With("Hub:Limits:Parties:begeleiding-plus:PermitsPerSecond", "0.01")
+        using var hub = InboundKit.Hub();
+        hub.With("Hub:Limits:Parties:begeleiding-plus:PermitsPerSecond", "0.01")
             .With("Hub:Limits:Parties:begeleiding-plus:Burst", "1");
         var plus = hub.Http("begeleiding-plus");
 

@@ -6,7 +6,8 @@ using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.HubTests.Infrastructure;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using Ketenhub.Testing.InProcess;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Integration;
 

@@ -8,6 +8,7 @@ using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Storage;
 using Ketenhub.Hub.Storage.Sqlite;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Domain = Ketenhub.Hub.Audit;

@@ -7,8 +7,9 @@ using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Audit;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Data.Sqlite;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Integration;
 
