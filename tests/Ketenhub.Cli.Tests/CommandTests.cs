@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Health.V1;
 using Ketenhub.Cli.Tests.Infrastructure;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 
 namespace Ketenhub.Cli.Tests;
@@ -28,7 +29,7 @@ public sealed class CommandTests
         Assert.Equal(new Google.Type.Date { Year = 2008, Month = 3, Day = 14 }, request.BirthDate);
         Assert.Equal("0642", request.MunicipalityCode);
         Assert.Equal("parties/hans-petrischool", request.School);
-        Assert.Equal("hans-petrischool", call.Headers.GetValue(Invocation.PartyHeader));
+        Assert.Equal("hans-petrischool", call.Headers.GetValue(DevelopmentHeaders.Party));
         Assert.NotNull(call.Deadline);
     }
 
@@ -353,7 +354,7 @@ public sealed class CommandTests
         Assert.Equal(ExitCodes.Ok, fromEnvironment.ExitCode);
         Assert.Equal(ExitCodes.Ok, fromOptions.ExitCode);
         Assert.Equal([new Uri("http://hub.test:6000"), new Uri("http://127.0.0.1:7000")], _hub.Addresses);
-        Assert.Equal(["sdd", "waakvlam-zorg"], _hub.Calls.Select(c => c.Headers.GetValue(Invocation.PartyHeader)));
+        Assert.Equal(["sdd", "waakvlam-zorg"], _hub.Calls.Select(c => c.Headers.GetValue(DevelopmentHeaders.Party)));
     }
 
     [Fact]
@@ -376,7 +377,7 @@ public sealed class CommandTests
 
         Assert.Equal(ExitCodes.Ok, serving.ExitCode);
         Assert.Equal("SERVING", serving.Output.Trim());
-        Assert.Null(_hub.Calls[0].Headers.GetValue(Invocation.PartyHeader));
+        Assert.Null(_hub.Calls[0].Headers.GetValue(DevelopmentHeaders.Party));
         Assert.Equal(ExitCodes.Unreachable, notServing.ExitCode);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, JsonParser.Default.Parse<HealthCheckResponse>(notServing.Output).Status);
     }

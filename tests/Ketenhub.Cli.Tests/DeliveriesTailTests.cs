@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Ketenhub.Cli.Tests.Infrastructure;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 
 namespace Ketenhub.Cli.Tests;
@@ -38,7 +39,7 @@ public sealed class DeliveriesTailTests
         var acks = _hub.Requests<AcknowledgeDeliveryRequest>();
         Assert.Equal(["deliveries/dlv_4", "deliveries/dlv_5"], acks.Select(a => a.Name));
         Assert.Equal(["tail-1", "tail-1-2"], acks.Select(a => a.RequestId));
-        Assert.All(_hub.Calls, c => Assert.Equal("sdd", c.Headers.GetValue(Invocation.PartyHeader)));
+        Assert.All(_hub.Calls, c => Assert.Equal("sdd", c.Headers.GetValue(DevelopmentHeaders.Party)));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Ketenhub.Cli.Tests.Infrastructure;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Identity;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -59,6 +60,6 @@ public sealed class TokenTests : IDisposable
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
         var call = Assert.Single(_hub.Calls);
         Assert.Equal("Bearer abc.def.ghi", call.Headers.GetValue("authorization"));
-        Assert.Null(call.Headers.GetValue(Invocation.PartyHeader));
+        Assert.Null(call.Headers.GetValue(DevelopmentHeaders.Party));
     }
 }

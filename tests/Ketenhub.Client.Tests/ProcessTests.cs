@@ -3,7 +3,7 @@ using Grpc.Core;
 using Ketenhub.Client;
 using Ketenhub.ClientTests.Infrastructure;
 using Ketenhub.Contracts.V1;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
 
 namespace Ketenhub.ClientTests;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
-using static Ketenhub.ProcessTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.PartyClient;
 
 namespace Ketenhub.ProcessTests;
 

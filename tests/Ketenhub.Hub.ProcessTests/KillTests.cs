@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
-using static Ketenhub.ProcessTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.PartyClient;
 
 namespace Ketenhub.ProcessTests;
 

@@ -3,8 +3,9 @@ using System.Security.Cryptography.X509Certificates;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
 
 namespace Ketenhub.ProcessTests;
@@ -86,7 +87,7 @@ public sealed class MutualTlsTests(ITestOutputHelper output) : IDisposable
 
             // The plain endpoint has no certificate, and outside Development no header: nobody is known there.
             var plain = await Assert.ThrowsAsync<RpcException>(() => new PartyService.PartyServiceClient(hub.Channel())
-                .ListPartiesAsync(new ListPartiesRequest(), new Metadata { { "ketenhub-party", "sdd" } }, Deadline()).ResponseAsync);
+                .ListPartiesAsync(new ListPartiesRequest(), new Metadata { { DevelopmentHeaders.Party, "sdd" } }, Deadline()).ResponseAsync);
             Assert.Equal("CALLER_UNKNOWN", Reason(plain));
         }
         finally

@@ -4,10 +4,11 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
-using static Ketenhub.ProcessTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.PartyClient;
 
 namespace Ketenhub.ProcessTests;
 
@@ -95,7 +96,7 @@ public sealed class RealServerTests(RunningHub running, ITestOutputHelper output
         var headers = new Metadata();
         if (party is not null)
         {
-            headers.Add(PartyHeader, party);
+            headers.Add(DevelopmentHeaders.Party, party);
         }
 
         var channel = running.Hub.Channel();
@@ -123,7 +124,7 @@ public sealed class RealServerTests(RunningHub running, ITestOutputHelper output
         }
 
         // A known party on the same socket is served.
-        var known = new Metadata { { PartyHeader, "sdd" } };
+        var known = new Metadata { { DevelopmentHeaders.Party, "sdd" } };
         var listed = await parties.ListPartiesAsync(new ListPartiesRequest(), known, Deadline());
         Assert.Contains(listed.Parties, p => p.Name == "parties/sdd");
     }

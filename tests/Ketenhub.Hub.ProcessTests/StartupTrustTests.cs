@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Grpc.Reflection.V1Alpha;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
 
 namespace Ketenhub.ProcessTests;

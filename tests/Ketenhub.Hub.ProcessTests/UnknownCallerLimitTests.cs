@@ -1,8 +1,9 @@
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
-using Ketenhub.ProcessTests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
 
 namespace Ketenhub.ProcessTests;
@@ -23,7 +24,7 @@ public sealed class UnknownCallerLimitTests(ITestOutputHelper output)
         {
             await hub.StartAsync(timeout.Token);
             var flooded = hub.Channel();
-            var stranger = new Metadata { { PartyClient.PartyHeader, "no-such-party" } };
+            var stranger = new Metadata { { DevelopmentHeaders.Party, "no-such-party" } };
 
             // 200 calls as fast as one connection takes them, naming a party the hub does not know.
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -45,7 +46,7 @@ public sealed class UnknownCallerLimitTests(ITestOutputHelper output)
             Assert.Equal("CALLER_UNKNOWN", await ReasonOf(new PartyService.PartyServiceClient(hub.Channel()).ListPartiesAsync(new ListPartiesRequest(), stranger, cancellationToken: timeout.Token).ResponseAsync));
 
             // A known party is served, on the flooded connection too, and so is the health check.
-            var sdd = new Metadata { { PartyClient.PartyHeader, "sdd" } };
+            var sdd = new Metadata { { DevelopmentHeaders.Party, "sdd" } };
             Assert.Equal("OK", await ReasonOf(new PartyService.PartyServiceClient(flooded).ListPartiesAsync(new ListPartiesRequest(), sdd, cancellationToken: timeout.Token).ResponseAsync));
             Assert.Equal("OK", await ReasonOf(hub.As("waakvlam-zorg").Parties.ListPartiesAsync(new ListPartiesRequest(), cancellationToken: timeout.Token).ResponseAsync));
             var health = await new Health.HealthClient(flooded).CheckAsync(new HealthCheckRequest(), cancellationToken: timeout.Token);

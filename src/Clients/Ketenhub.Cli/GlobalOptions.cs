@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ketenhub.Contracts;
 
 namespace Ketenhub.Cli;
 
@@ -18,7 +19,7 @@ public sealed class GlobalOptions
         };
         As = new Option<string>("--as")
         {
-            Description = $"The calling party's id, for example hans-petrischool (development identity, sent as the ketenhub-party header; a hub honours it only in Development). Defaults to ${CliHost.PartyVariable}.",
+            Description = $"The calling party's id, for example hans-petrischool (development identity, sent as the {DevelopmentHeaders.Party} header; a hub honours it only in Development). Defaults to ${CliHost.PartyVariable}.",
             HelpName = "party",
             Recursive = true,
             DefaultValueFactory = _ => host.Variable(CliHost.PartyVariable) ?? string.Empty,

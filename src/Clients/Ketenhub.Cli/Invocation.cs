@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Ketenhub.Contracts;
 using Spectre.Console;
 
 namespace Ketenhub.Cli;
@@ -10,9 +11,6 @@ namespace Ketenhub.Cli;
 /// <summary>One run of a command: the resolved global options and the connection to the hub, calling as the party.</summary>
 public sealed class Invocation : IDisposable
 {
-    /// <summary>The metadata header that names the calling party (development identity).</summary>
-    public const string PartyHeader = "ketenhub-party";
-
     /// <summary>How long one unary call may take.</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
@@ -92,7 +90,7 @@ public sealed class Invocation : IDisposable
             {
                 if (party.Length > 0)
                 {
-                    metadata.Add(PartyHeader, party);
+                    metadata.Add(DevelopmentHeaders.Party, party);
                 }
 
                 if (token.Length > 0)

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Ketenhub.Cli.Import;
 using Ketenhub.Cli.Tests.Infrastructure;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Xunit.Abstractions;
 
@@ -281,14 +282,14 @@ public sealed class ImportEndToEndTests(ImportHubProcess hub, ITestOutputHelper 
 
     private string KeyFile => Path.Combine(_folder, "import-id.key");
 
-    private static CallOptions As(string party) => new(new Metadata { { Invocation.PartyHeader, party } });
+    private static CallOptions As(string party) => new(new Metadata { { DevelopmentHeaders.Party, party } });
 
     /// <summary>The hub's audit events from <paramref name="since"/> on, read as a privacy officer (the export itself left out).</summary>
     private async Task<List<AuditEvent>> AuditEventsSince(DateTimeOffset since)
     {
         using var channel = GrpcChannel.ForAddress(hub.Url);
         var audit = new AuditService.AuditServiceClient(channel);
-        var headers = new Metadata { { Invocation.PartyHeader, "sdd" }, { "ketenhub-roles", "privacy-officer" } };
+        var headers = new Metadata { { DevelopmentHeaders.Party, "sdd" }, { "ketenhub-roles", "privacy-officer" } };
         var request = new ListAuditEventsRequest { StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(since), PageSize = 1000 };
         var events = new List<AuditEvent>();
         do

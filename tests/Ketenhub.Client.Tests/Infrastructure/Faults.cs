@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ketenhub.ClientTests.Infrastructure;

@@ -1,12 +1,13 @@
 using Ketenhub.Client;
 using Ketenhub.Contracts.V1;
-using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 
 namespace Ketenhub.ClientTests.Infrastructure;
 
 /// <summary>
-/// The real hub in memory (the hub tests' <see cref="HubFactory"/>: real SQLite, demo parties and rules, a fake
-/// clock) with faults that tests can inject, and SDK clients that reach it through its test server.
+/// The real hub in memory (<see cref="HubFactory"/> from tests/Ketenhub.Testing, shared with the hub's tests: real
+/// SQLite, demo parties and rules, a fake clock) with faults that tests can inject, and SDK clients that reach it
+/// through its test server.
 /// </summary>
 public sealed class SdkHub : IDisposable
 {

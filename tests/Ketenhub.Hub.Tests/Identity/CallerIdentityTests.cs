@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using Grpc.Core;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Identity;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
 using Ketenhub.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,7 +71,7 @@ public sealed class CallerIdentityTests : IDisposable
     public async Task AMalformedToken_IsRefused_TokenInvalid_EvenWithAValidDevelopmentHeader()
     {
         var headers = Bearer("not-a-token");
-        headers.Add("ketenhub-party", "sdd");
+        headers.Add(DevelopmentHeaders.Party, "sdd");
 
         await Errors.Expect(StatusCode.Unauthenticated, "TOKEN_INVALID", () => List(_hub.WithMetadata("sdd", headers)));
     }
@@ -89,14 +91,14 @@ public sealed class CallerIdentityTests : IDisposable
     [Fact]
     public async Task InDevelopment_TheHeaderIdentifiesACaller_ButNotAgainstATokenOfAnotherParty()
     {
-        await List(_hub.WithMetadata("sdd", new Metadata { { "ketenhub-party", "sdd" } }));
+        await List(_hub.WithMetadata("sdd", new Metadata { { DevelopmentHeaders.Party, "sdd" } }));
 
         var headers = Bearer(_hub.Token("sdd"));
-        headers.Add("ketenhub-party", "waakvlam-zorg");
+        headers.Add(DevelopmentHeaders.Party, "waakvlam-zorg");
         await Errors.Expect(StatusCode.PermissionDenied, "CALLER_MISMATCH", () => List(_hub.WithMetadata("sdd", headers)));
 
         var agreeing = Bearer(_hub.Token("sdd"));
-        agreeing.Add("ketenhub-party", "sdd");
+        agreeing.Add(DevelopmentHeaders.Party, "sdd");
         await List(_hub.WithMetadata("sdd", agreeing));
     }
 
@@ -105,11 +107,11 @@ public sealed class CallerIdentityTests : IDisposable
     {
         _hub.With("Identity:DevelopmentHeader", "false");
 
-        await Errors.Expect(StatusCode.Unauthenticated, "CALLER_UNKNOWN", () => List(_hub.WithMetadata("sdd", new Metadata { { "ketenhub-party", "sdd" } })));
+        await Errors.Expect(StatusCode.Unauthenticated, "CALLER_UNKNOWN", () => List(_hub.WithMetadata("sdd", new Metadata { { DevelopmentHeaders.Party, "sdd" } })));
 
         // A token for sdd with a header naming another party: the header is ignored, sdd submits.
         var headers = Bearer(_hub.Token("sdd"));
-        headers.Add("ketenhub-party", "waakvlam-zorg");
+        headers.Add(DevelopmentHeaders.Party, "waakvlam-zorg");
         var sdd = _hub.WithMetadata("sdd", headers);
         var client = await sdd.RegisterAsync(Kit.NewBsn(), PartyClient.Date(1990, 1, 1), "0505");
         var signal = await sdd.Signals.CreateSignalAsync(Kit.Signal(client.Name));

@@ -6,8 +6,10 @@ using Google.Protobuf.Reflection;
 using Google.Rpc;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -169,7 +171,7 @@ public sealed class ClosedByDefaultTests(ITestOutputHelper output) : IDisposable
     [
         ("no identity", []),
         ("a token for an unknown party", new Dictionary<string, string> { ["authorization"] = "Bearer " + _hub.Token("no-such-party") }),
-        ("the development header for an unknown party", new Dictionary<string, string> { ["ketenhub-party"] = "no-such-party" }),
+        ("the development header for an unknown party", new Dictionary<string, string> { [DevelopmentHeaders.Party] = "no-such-party" }),
     ];
 
     private async Task CallAsync(IMethod described, Dictionary<string, string> headers)

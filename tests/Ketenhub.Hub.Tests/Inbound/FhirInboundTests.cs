@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Inbound;
 
@@ -48,7 +50,7 @@ public sealed class FhirInboundTests : IDisposable
         // The same audit event as a gRPC accept: the partner as the party, the adapter's request id, the performer check.
         var auditor = new AuditService.AuditServiceClient(_hub.AnonymousChannel().Intercept(metadata =>
         {
-            metadata.Add("ketenhub-party", "sdd");
+            metadata.Add(DevelopmentHeaders.Party, "sdd");
             metadata.Add("ketenhub-roles", "privacy-officer");
             return metadata;
         }));
@@ -222,7 +224,7 @@ public sealed class FhirInboundTests : IDisposable
     {
         var (_, referral) = await ReferralToAsync("begeleiding-plus");
         var http = _hub.Http(null);
-        http.DefaultRequestHeaders.Add("ketenhub-party", "begeleiding-plus");
+        http.DefaultRequestHeaders.Add(DevelopmentHeaders.Party, "begeleiding-plus");
 
         var answer = await http.SendAsync(HttpMethod.Put, "/fhir/r4/Task/t-1", TaskJson(referral, "accepted"), Fhir);
 
@@ -253,8 +255,8 @@ public sealed class FhirInboundTests : IDisposable
     [Fact]
     public async Task A_partner_over_its_rate_limit_gets_429_with_retry_after()
     {
-        using var hub = InboundKit.Hub()
-            .With("Hub:Limits:Parties:begeleiding-plus:PermitsPerSecond", "0.01")
+        using var hub = InboundKit.Hub();
+        hub.With("Hub:Limits:Parties:begeleiding-plus:PermitsPerSecond", "0.01")
             .With("Hub:Limits:Parties:begeleiding-plus:Burst", "1");
         var plus = hub.Http("begeleiding-plus");
 

@@ -2,9 +2,10 @@ using System.Xml.Linq;
 using Ketenhub.Adapters.IWmo;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
 using Microsoft.Extensions.DependencyInjection;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Inbound;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 
 namespace Ketenhub.HubTests.Inbound;
 
@@ -42,7 +43,8 @@ internal static class InboundKit
         Directory.CreateDirectory(hub.DataDirectory);
         var file = Path.Combine(hub.DataDirectory, "parties.json");
         File.WriteAllText(file, root.ToJsonString());
-        return hub.With("Hub:PartiesFile", file).With("Hub:Push:PublicBaseUrl", "https://ketenhub.test/").With("Hub:Push:Enabled", "false");
+        hub.With("Hub:PartiesFile", file).With("Hub:Push:PublicBaseUrl", "https://ketenhub.test/").With("Hub:Push:Enabled", "false");
+        return hub;
     }
 
     /// <summary>An HTTP client of the hub calling as <paramref name="partyId"/> (null: no identity at all).</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

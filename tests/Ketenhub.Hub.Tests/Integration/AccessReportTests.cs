@@ -2,10 +2,12 @@ using System.Text.RegularExpressions;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.HubTests.Infrastructure;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using Ketenhub.Testing.InProcess;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Integration;
 
@@ -129,7 +131,7 @@ public sealed partial class AccessReportTests : IDisposable
         _officerChannel = GrpcChannel.ForAddress(_hub.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = _hub.Server.CreateHandler() });
         var officer = new ClientService.ClientServiceClient(_officerChannel.Intercept(m =>
         {
-            m.Add(Callers.PartyHeader, "begeleiding-plus");
+            m.Add(DevelopmentHeaders.Party, "begeleiding-plus");
             m.Add(Callers.RolesHeader, "privacy-officer");
             return m;
         }));

@@ -1,5 +1,6 @@
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Host.Audit;
@@ -7,6 +8,7 @@ using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Storage;
 using Ketenhub.Hub.Storage.Sqlite;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Domain = Ketenhub.Hub.Audit;
@@ -54,7 +56,7 @@ public sealed class AuditCheckpointTests : IDisposable
         _channels.Add(channel);
         return new AuditService.AuditServiceClient(channel.Intercept(metadata =>
         {
-            metadata.Add(Callers.PartyHeader, "sdd");
+            metadata.Add(DevelopmentHeaders.Party, "sdd");
             metadata.Add(Callers.RolesHeader, "privacy-officer");
             return metadata;
         }));

@@ -2,12 +2,14 @@ using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Audit;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Data.Sqlite;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Integration;
 
@@ -42,7 +44,7 @@ public sealed class AuditTrailTests : IDisposable
         _channels.Add(channel);
         return channel.Intercept(metadata =>
         {
-            metadata.Add(Callers.PartyHeader, party);
+            metadata.Add(DevelopmentHeaders.Party, party);
             foreach (var (key, value) in headers)
             {
                 metadata.Add(key, value);

@@ -4,9 +4,10 @@ using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Storage;
 using Ketenhub.HubTests.Inbound;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Integration;
 
@@ -21,8 +22,8 @@ public sealed class CallTimeLimitTests
     public async Task ACallHeldUpInTheStore_EndsWithCallTimedOut_AtTheHubsLimit_AndTheHubKeepsServing()
     {
         var gate = new GatedStore.Gate();
-        using var hub = new HubFactory()
-            .With("Hub:Limits:MaxCallDuration", "00:00:05")
+        using var hub = new HubFactory();
+        hub.With("Hub:Limits:MaxCallDuration", "00:00:05")
             .WithServices(services =>
             {
                 var original = services.Last(d => d.ServiceType == typeof(IHubStore));
@@ -55,8 +56,8 @@ public sealed class CallTimeLimitTests
     public async Task AnInboundRequestHeldUpInTheStore_EndsWithCallTimedOut_InThePartnersFormat_AndTheHubKeepsServing()
     {
         var gate = new GatedStore.Gate();
-        using var hub = InboundKit.Hub()
-            .With("Hub:Limits:MaxCallDuration", "00:00:05")
+        using var hub = InboundKit.Hub();
+        hub.With("Hub:Limits:MaxCallDuration", "00:00:05")
             .WithServices(services =>
             {
                 var original = services.Last(d => d.ServiceType == typeof(IHubStore));

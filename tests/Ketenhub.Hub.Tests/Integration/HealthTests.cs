@@ -2,6 +2,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Ketenhub.Hub.Storage;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -21,7 +22,8 @@ public sealed class HealthTests
     [Fact]
     public async Task Health_WhenStoreFails_IsNotServing()
     {
-        using var hub = new HubFactory().WithServices(services =>
+        using var hub = new HubFactory();
+        hub.WithServices(services =>
         {
             services.RemoveAll<IHubStore>();
             services.AddSingleton<IHubStore, BrokenStore>();

@@ -2,8 +2,9 @@ using System.Security.Cryptography;
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Extensions.Logging;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Integration;
 
@@ -20,7 +21,8 @@ public sealed class RefusalLogTests
     public async Task RefusalsAreLoggedOncePerCauseAndInterval_WithTheNumberLeftOut_AndWithoutStackTraces()
     {
         using var logs = new LogCapture();
-        using var hub = logs.Into(new HubFactory()
+        using var hub = new HubFactory();
+        logs.Into(hub
             .With("Hub:Limits:Parties:sdd:PermitsPerSecond", "0.01")
             .With("Hub:Limits:Parties:sdd:Burst", "1")
             .With("Hub:Limits:UnknownCallers:Burst", "1000000"));

@@ -1,5 +1,6 @@
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Data.Sqlite;
 
 namespace Ketenhub.HubTests.Integration;

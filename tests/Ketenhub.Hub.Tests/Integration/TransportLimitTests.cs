@@ -1,12 +1,14 @@
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Integration;
 
@@ -57,8 +59,8 @@ public sealed class TransportLimitTests
     [Fact]
     public async Task PartyOverItsRate_GetsResourceExhaustedWithRetryInfo_OtherPartiesAreServed()
     {
-        using var hub = new HubFactory()
-            .With("Hub:Limits:Parties:sdd:PermitsPerSecond", "0.01")
+        using var hub = new HubFactory();
+        hub.With("Hub:Limits:Parties:sdd:PermitsPerSecond", "0.01")
             .With("Hub:Limits:Parties:sdd:Burst", "3");
         var sdd = hub.As("sdd");
         for (var i = 0; i < 3; i++)
@@ -131,7 +133,8 @@ public sealed class TransportLimitTests
     public async Task UnknownCallersOnAConnection_AreLimited_BeforeTheirTokensAreChecked_WhileKnownCallersAreServed()
     {
         var tokensChecked = 0;
-        using var hub = new HubFactory().WithServices(services => services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, jwt =>
+        using var hub = new HubFactory();
+        hub.WithServices(services => services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, jwt =>
         {
             var inner = jwt.Events.OnMessageReceived;
             jwt.Events.OnMessageReceived = context =>
@@ -194,7 +197,7 @@ public sealed class TransportLimitTests
         var channel = Grpc.Net.Client.GrpcChannel.ForAddress(hub.Server.BaseAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = hub.Server.CreateHandler() });
         return channel.Intercept(metadata =>
         {
-            metadata.Add(Callers.PartyHeader, party);
+            metadata.Add(DevelopmentHeaders.Party, party);
             return metadata;
         });
     }

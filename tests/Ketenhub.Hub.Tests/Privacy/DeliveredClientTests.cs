@@ -1,7 +1,8 @@
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Privacy;
 

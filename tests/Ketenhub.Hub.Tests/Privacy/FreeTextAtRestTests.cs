@@ -2,10 +2,11 @@ using System.Security.Cryptography;
 using System.Text;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Privacy;
 
@@ -125,7 +126,8 @@ public sealed class FreeTextAtRestTests : IDisposable
 
     private HubFactory Hub(string active, params (string Id, string Key)[] keys)
     {
-        var hub = new HubFactory().With("Storage:DataDirectory", _data).With("Hub:BsnEncryption:ActiveKeyId", active);
+        var hub = new HubFactory();
+        hub.With("Storage:DataDirectory", _data).With("Hub:BsnEncryption:ActiveKeyId", active);
         foreach (var (id, key) in keys)
         {
             hub.With("Hub:BsnEncryption:Keys:" + id, key);

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Ketenhub.Hub.Clients;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Microsoft.Data.Sqlite;
 
 namespace Ketenhub.HubTests.Privacy;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 
 namespace Ketenhub.HubTests.Push;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,6 @@
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
 
 namespace Ketenhub.HubTests.Push;

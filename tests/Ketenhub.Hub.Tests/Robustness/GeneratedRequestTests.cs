@@ -9,8 +9,9 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
+using Ketenhub.Testing.InProcess;
 using Ketenhub.HubTests.Integration;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Robustness;
 
@@ -184,8 +185,8 @@ public sealed class GeneratedRequestTests : IClassFixture<GeneratedRequestTests.
         {
             // Thousands of calls from six parties on a clock that does not move: far over the default rate limit,
             // which is not what this test is about (TransportLimitTests is).
-            Hub = new HubFactory()
-                .With("Hub:Limits:PermitsPerSecond", "1000000")
+            Hub = new HubFactory();
+            Hub.With("Hub:Limits:PermitsPerSecond", "1000000")
                 .With("Hub:Limits:Burst", "1000000");
             var school = Hub.As("hans-petrischool");
             var provider = Hub.As("waakvlam-zorg");

@@ -1,7 +1,8 @@
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.HubTests.Infrastructure;
-using static Ketenhub.HubTests.Infrastructure.PartyClient;
+using Ketenhub.Testing.InProcess;
+using static Ketenhub.Testing.InProcess.PartyClient;
 
 namespace Ketenhub.HubTests.Scenarios;
 

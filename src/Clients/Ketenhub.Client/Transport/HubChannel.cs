@@ -5,15 +5,13 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
+using Ketenhub.Contracts;
 
 namespace Ketenhub.Client.Transport;
 
 /// <summary>Builds the one gRPC channel a client uses: TLS and client certificate, tokens, the development header, and retries.</summary>
 internal static class HubChannel
 {
-    /// <summary>The hub's development identity header.</summary>
-    public const string PartyHeader = "ketenhub-party";
-
     /// <summary>The largest request the SDK sends (the hub accepts up to 6 MiB).</summary>
     private const int MaxSendMessageSize = 6 * 1024 * 1024;
 
@@ -73,7 +71,7 @@ internal static class HubChannel
         var party = options.DevelopmentParty;
         return invoker.Intercept(metadata =>
         {
-            metadata.Add(PartyHeader, party);
+            metadata.Add(DevelopmentHeaders.Party, party);
             return metadata;
         });
     }

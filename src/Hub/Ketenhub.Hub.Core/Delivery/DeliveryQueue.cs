@@ -69,20 +69,42 @@ public sealed class DeliveryQueue(
     /// <param name="cancellationToken">Stops the claim.</param>
     public async Task<IReadOnlyList<OutboundDelivery>> ClaimAsync(Party caller, long afterSequence, int max, IReadOnlySet<string>? skip, string? stream, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
+        var selection = await SelectAsync(caller, afterSequence, max, skip, stream, now, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(caller, selection, cancellationToken).ConfigureAwait(false);
+        return selection.Sending.Select(s => s.Outbound).ToList();
+    }
+
+    /// <summary>
+    /// What a claim read: the deliveries to send (each with the record as read, and whether its submit already
+    /// claimed it for this stream) and the status changes found on the way (set aside, held, withheld).
+    /// </summary>
+    private sealed record ClaimSelection(
+        List<(DeliveryRecord Read, OutboundDelivery Outbound, bool Claimed)> Sending,
+        List<(DeliveryRecord Read, DeliveryRecord Change)> Changes);
+
+    /// <summary>What reconsidering one pending delivery decided: send it (<c>Outbound</c>), or change its status (<c>Change</c>).</summary>
+    private readonly record struct Reconsidered(OutboundDelivery? Outbound, bool Claimed, DeliveryRecord? Change);
+
+    /// <summary>
+    /// The claim's first step: on one read snapshot, walks the caller's pending deliveries after the cursor in
+    /// sequence order, leaves out those in <paramref name="skip"/>, and reconsiders each until
+    /// <paramref name="max"/> are chosen to send. Writes nothing.
+    /// </summary>
+    private Task<ClaimSelection> SelectAsync(Party caller, long afterSequence, int max, IReadOnlySet<string>? skip, string? stream, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var skipCount = skip?.Count ?? 0;
         var query = new DeliveryQuery(caller.Id, DeliveryStatus.Pending, null, afterSequence, (int)Math.Min(max + (long)skipCount, 10_000));
         var maxAttempts = options.Value.MaxDeliveryAttempts;
-        var now = time.GetUtcNow();
-        var (sending, changes) = await store.ReadAsync(
+        return store.ReadAsync(
             session =>
             {
                 var contexts = new Dictionary<string, ClientContext>(StringComparer.Ordinal);
                 var messages = new Dictionary<string, object?>(StringComparer.Ordinal);
-                var result = new List<(DeliveryRecord Read, OutboundDelivery Outbound, bool Claimed)>();
-                var changed = new List<(DeliveryRecord Read, DeliveryRecord Change)>();
+                var selection = new ClaimSelection([], []);
                 foreach (var delivery in PendingFrom(session, query))
                 {
-                    if (result.Count == max)
+                    if (selection.Sending.Count == max)
                     {
                         break;
                     }
@@ -92,44 +114,78 @@ public sealed class DeliveryQueue(
                         continue;
                     }
 
-                    // Claimed for this stream by the write that created it, and not sent since (this connection
-                    // skips what it sent; a delivery sent and then forgotten, after 100,000 unacknowledged, may be
-                    // sent again on it without a second event): its attempt is counted but not yet made.
-                    var claimedHere = stream is not null && delivery.ClaimedFor == stream && delivery.AttemptCount == 1;
-                    if (delivery.AttemptCount >= maxAttempts && !claimedHere)
+                    var reconsidered = Reconsider(session, caller, delivery, stream, maxAttempts, contexts, messages, now);
+                    if (reconsidered.Change is { } change)
                     {
-                        changed.Add((delivery, delivery with { Status = DeliveryStatus.SetAside, StatusReason = "MAX_ATTEMPTS", UpdateTime = now }));
-                        continue;
+                        selection.Changes.Add((delivery, change));
                     }
-
-                    if (!contexts.TryGetValue(delivery.ClientId, out var context))
+                    else
                     {
-                        context = ClientContexts.Load(session, session.FindClient(delivery.ClientId)!, now);
-                        contexts[delivery.ClientId] = context;
+                        selection.Sending.Add((delivery, reconsidered.Outbound!, reconsidered.Claimed));
                     }
-
-                    var change = DeliveryDecisions.Reconsider(router, parties, delivery, context, now);
-                    if (change is not null && change.Status != DeliveryStatus.Pending)
-                    {
-                        changed.Add((delivery, change));
-                        continue;
-                    }
-
-                    // Unchanged since its submit claimed it: its attempt and audit event are committed already.
-                    var claimed = claimedHere && change is null;
-                    var sent = claimed ? delivery : (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
-                    var payload = LoadPayload(session, sent, messages);
-                    var client = disclosure.For(context.Client, caller, withDetails: payload is not ThinNoticePayload);
-                    var consent = payload is ThinNoticePayload || sent.Decision.ConsentId is not { } consentId
-                        ? null
-                        : context.Consents.FirstOrDefault(c => c.Id == consentId);
-                    result.Add((delivery, new OutboundDelivery(sent, payload, context.Coach?.Coach, client, consent is null ? null : new ConsentView(consent, consents.StateOf(consent, context.Client, now))), claimed));
                 }
 
-                return (result, changed);
+                return selection;
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+    }
 
+    /// <summary>
+    /// The claim's second step, for one pending delivery on the read snapshot: set aside once it reached the
+    /// attempt limit, held or withheld when consent no longer covers it, otherwise sent with its attempt counted
+    /// (unless its submit already claimed it for this stream) and what the recipient may know at this moment.
+    /// <paramref name="contexts"/> and <paramref name="messages"/> cache what the snapshot gave for earlier deliveries.
+    /// </summary>
+    private Reconsidered Reconsider(
+        IHubSession session,
+        Party caller,
+        DeliveryRecord delivery,
+        string? stream,
+        int maxAttempts,
+        Dictionary<string, ClientContext> contexts,
+        Dictionary<string, object?> messages,
+        DateTimeOffset now)
+    {
+        // Claimed for this stream by the write that created it, and not sent since (this connection skips what it
+        // sent; a delivery sent and then forgotten, after 100,000 unacknowledged, may be sent again on it without
+        // a second event): its attempt is counted but not yet made.
+        var claimedHere = stream is not null && delivery.ClaimedFor == stream && delivery.AttemptCount == 1;
+        if (delivery.AttemptCount >= maxAttempts && !claimedHere)
+        {
+            return new Reconsidered(null, false, delivery with { Status = DeliveryStatus.SetAside, StatusReason = "MAX_ATTEMPTS", UpdateTime = now });
+        }
+
+        if (!contexts.TryGetValue(delivery.ClientId, out var context))
+        {
+            context = ClientContexts.Load(session, session.FindClient(delivery.ClientId)!, now);
+            contexts[delivery.ClientId] = context;
+        }
+
+        var change = DeliveryDecisions.Reconsider(router, parties, delivery, context, now);
+        if (change is not null && change.Status != DeliveryStatus.Pending)
+        {
+            return new Reconsidered(null, false, change);
+        }
+
+        // Unchanged since its submit claimed it: its attempt and audit event are committed already.
+        var claimed = claimedHere && change is null;
+        var sent = claimed ? delivery : (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
+        var payload = LoadPayload(session, sent, messages);
+        var client = disclosure.For(context.Client, caller, withDetails: payload is not ThinNoticePayload);
+        var consent = payload is ThinNoticePayload || sent.Decision.ConsentId is not { } consentId
+            ? null
+            : context.Consents.FirstOrDefault(c => c.Id == consentId);
+        return new Reconsidered(new OutboundDelivery(sent, payload, context.Coach?.Coach, client, consent is null ? null : new ConsentView(consent, consents.StateOf(consent, context.Client, now))), claimed, null);
+    }
+
+    /// <summary>
+    /// The claim's last step: commits the status changes found on the way (each only if the delivery is still as
+    /// it was read), then, before anything is sent, the disclosure's audit events together with the attempt
+    /// counts of the deliveries not already claimed by their submit.
+    /// </summary>
+    private async Task CommitAsync(Party caller, ClaimSelection selection, CancellationToken cancellationToken)
+    {
+        var changes = selection.Changes;
         if (changes.Count > 0)
         {
             await store.WriteReplayableAsync(
@@ -148,7 +204,7 @@ public sealed class DeliveryQueue(
                 cancellationToken).ConfigureAwait(false);
         }
 
-        var claiming = sending.Where(s => !s.Claimed).Select(s => (s.Read, s.Outbound)).ToList();
+        var claiming = selection.Sending.Where(s => !s.Claimed).Select(s => (s.Read, s.Outbound)).ToList();
         if (claiming.Count > 0)
         {
             // Handing deliveries to their recipient discloses client data: one audit event per client, committed
@@ -180,8 +236,6 @@ public sealed class DeliveryQueue(
                 },
                 cancellationToken).ConfigureAwait(false);
         }
-
-        return sending.Select(s => s.Outbound).ToList();
     }
 
     /// <summary>See <see cref="DeliveryNotifier.ReleaseVersion"/>.</summary>

@@ -1,3 +1,4 @@
+using Ketenhub.Contracts;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Host.Identity;
 using Ketenhub.Hub.Parties;
@@ -15,9 +16,6 @@ namespace Ketenhub.Hub.Host.Transport;
 /// </summary>
 public sealed class Callers
 {
-    /// <summary>The development identity's header. Honoured only in Development with <c>Identity:DevelopmentHeader</c> on.</summary>
-    public const string PartyHeader = "ketenhub-party";
-
     /// <summary>With the development header: the person acting through the party (Development only).</summary>
     public const string UserHeader = "ketenhub-user";
 
@@ -73,11 +71,11 @@ public sealed class Callers
             actor = fromToken;
         }
 
-        if (_headerActors is not null && Header(http, PartyHeader) is { } id)
+        if (_headerActors is not null && Header(http, DevelopmentHeaders.Party) is { } id)
         {
             if (!_headerActors.TryGetValue(id, out var named))
             {
-                throw Unknown($"The '{PartyHeader}' header names no known party.");
+                throw Unknown($"The '{DevelopmentHeaders.Party}' header names no known party.");
             }
 
             if (actor is not null && actor.Party.Id != named.Party.Id)
@@ -90,7 +88,7 @@ public sealed class Callers
 
         return actor ?? throw Unknown(_headerActors is null
             ? "The call must identify its party with a client certificate or a bearer token."
-            : $"The call must identify its party with a client certificate, a bearer token or (Development only) the '{PartyHeader}' header.");
+            : $"The call must identify its party with a client certificate, a bearer token or (Development only) the '{DevelopmentHeaders.Party}' header.");
     }
 
     /// <summary>
@@ -111,7 +109,7 @@ public sealed class Callers
             return _certificates.Resolve(certificate) is not null;
         }
 
-        return _headerActors is not null && Header(http, PartyHeader) is { } id && _headerActors.ContainsKey(id);
+        return _headerActors is not null && Header(http, DevelopmentHeaders.Party) is { } id && _headerActors.ContainsKey(id);
     }
 
     // The development identity may name a person and roles in headers, as a token's claims would.

@@ -1,15 +1,13 @@
 using System.Threading.Channels;
 using Grpc.Core;
+using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 
-namespace Ketenhub.ProcessTests.Infrastructure;
+namespace Ketenhub.Testing;
 
 /// <summary>The contract's service clients, calling as one party, plus the few helpers the process tests need.</summary>
 public sealed class PartyClient(string partyId, CallInvoker invoker)
 {
-    /// <summary>The header that names the calling party (the development identity).</summary>
-    public const string PartyHeader = "ketenhub-party";
-
     /// <summary>Deadline of a unary call: generous, so a busy machine does not fail a call that would succeed.</summary>
     public static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(20);
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Ketenhub.ProcessTests.Infrastructure;
+namespace Ketenhub.Testing;
 
 /// <summary>Certificates generated in a test: an authority, and server or client certificates it issues.</summary>
 public static class TestCertificates

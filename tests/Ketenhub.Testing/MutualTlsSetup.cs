@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Ketenhub.ProcessTests.Infrastructure;
+namespace Ketenhub.Testing;
 
 /// <summary>
 /// What a test of mutual TLS against a hub process needs, generated in the test: a certificate authority the hub

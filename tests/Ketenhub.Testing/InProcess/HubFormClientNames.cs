@@ -3,7 +3,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Ketenhub.Hub.Host.Clients;
 
-namespace Ketenhub.HubTests.Infrastructure;
+namespace Ketenhub.Testing.InProcess;
 
 /// <summary>
 /// Lets tests speak of a client by one name whatever party they call as. Every party has its own name for a client

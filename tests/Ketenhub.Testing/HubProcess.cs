@@ -7,8 +7,9 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using Ketenhub.Contracts;
 
-namespace Ketenhub.ProcessTests.Infrastructure;
+namespace Ketenhub.Testing;
 
 /// <summary>
 /// The built hub (<c>Ketenhub.Hub.dll</c>) running as its own process on a free loopback port, with its own
@@ -393,7 +394,7 @@ public sealed class HubProcess : IDisposable
     {
         var invoker = Channel().Intercept(metadata =>
         {
-            metadata.Add(PartyClient.PartyHeader, partyId);
+            metadata.Add(DevelopmentHeaders.Party, partyId);
             return metadata;
         });
         return new PartyClient(partyId, invoker);
@@ -506,8 +507,9 @@ public sealed class HubProcess : IDisposable
         var output = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
         var candidates = new List<string>();
 
-        // Artifacts layout: {artifacts}/bin/{project}/{pivot}/.
-        if (output.Parent is { } project && string.Equals(project.Name, typeof(HubProcess).Assembly.GetName().Name, StringComparison.Ordinal) && project.Parent is { } artifactsBin)
+        // Artifacts layout: {artifacts}/bin/{test project}/{pivot}/ (this class is compiled into Ketenhub.Testing, but
+        // runs from the output of the test project that references it, so the folder is named after that project).
+        if (output.Parent is { } project && project.Parent is { } artifactsBin && Directory.Exists(Path.Combine(artifactsBin.FullName, "Ketenhub.Hub")))
         {
             candidates.Add(Path.Combine(artifactsBin.FullName, "Ketenhub.Hub", output.Name, "Ketenhub.Hub.dll"));
         }
@@ -526,7 +528,7 @@ public sealed class HubProcess : IDisposable
 
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException(
-                $"The hub is not built for {configuration}/{output.Name}; build tests/Ketenhub.Hub.ProcessTests (it builds the hub). Looked at: {string.Join(", ", candidates)}.");
+                $"The hub is not built for {configuration}/{output.Name}; build the test project (through tests/Ketenhub.Testing it builds the hub). Looked at: {string.Join(", ", candidates)}.");
     }
 }
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
-namespace Ketenhub.HubTests.Infrastructure;
+namespace Ketenhub.Testing.InProcess;
 
 /// <summary>
 /// Everything a hub started by a <see cref="HubFactory"/> wrote to its logs (at Debug, with scopes and

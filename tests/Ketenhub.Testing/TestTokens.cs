@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Grpc.Core;
 using Ketenhub.Identity;
 
-namespace Ketenhub.ProcessTests.Infrastructure;
+namespace Ketenhub.Testing;
 
 /// <summary>
 /// A signing key generated for one test, the hub settings that make a hub trust it (<c>Identity:Jwt</c>), and tokens

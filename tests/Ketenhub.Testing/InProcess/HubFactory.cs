@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Ketenhub.HubTests.Infrastructure;
+namespace Ketenhub.Testing.InProcess;
 
 /// <summary>
 /// The real hub host in memory: real SQLite file in a temp folder, the demo parties and rules, and a fake

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 
-namespace Ketenhub.HubTests.Infrastructure;
+namespace Ketenhub.Testing.InProcess;
 
 /// <summary>
 /// Every service client of the contract, calling as one party, plus small helpers for tests. <paramref name="partyOf"/>
@@ -195,5 +195,6 @@ public sealed class DeliveryTail : IDisposable
         null => new Xunit.Sdk.XunitException("The delivery stream was read after the test closed it."),
     };
 
-    private sealed class StreamEndedException(string message) : Exception(message);
+    /// <summary>The hub ended the delivery stream (reported to the test as an <see cref="Xunit.Sdk.XunitException"/>).</summary>
+    public sealed class StreamEndedException(string message) : Exception(message);
 }
