@@ -47,7 +47,7 @@ public sealed class HubOptions
     /// <value>The default value is 730 days (two years).</value>
     /// </summary>
     [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
-    public TimeSpan DateHorizon { get; set; } = TimeSpan.FromDays(730);
+    public TimeSpan DateHorizon { get; set; } = Clients.DateLimits.DefaultHorizon;
 
     /// <summary>How many deliveries a stream claims per read. <value>The default value is 64.</value></summary>
     [Range(1, 1000)]

@@ -2,6 +2,7 @@ using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Parties;
+using Ketenhub.Hub.Routing;
 using Ketenhub.Hub.Storage;
 
 namespace Ketenhub.Hub.Clients;
@@ -30,22 +31,26 @@ public static class CareRelationships
     public static void Require(IHubSession session, ClientRecord client, Party caller, DateTimeOffset now, AuditNote note)
     {
         ArgumentNullException.ThrowIfNull(note);
-        if (Find(session, client, caller, now) is not { } relationship)
+        var context = ClientContexts.Load(session, client, now);
+        if (Find(session, context, caller, now) is not { } relationship)
         {
             note.Refuse();
             throw HubException.Denied(ErrorReasons.NoRoleForClient, "The caller has no relationship with this client: no current role, no earlier act for it, no message about it.");
         }
 
-        NoteCore(note, session, client, caller, relationship, now);
+        Note(note, context, caller, relationship, now);
     }
 
-    /// <summary>The caller's relationship with the client (an audit check code), or null when it has none.</summary>
-    public static string? Find(IHubSession session, ClientRecord client, Party caller, DateTimeOffset now)
+    /// <summary>
+    /// The caller's relationship with the client of <paramref name="context"/> (an audit check code, or
+    /// <see cref="CurrentRole"/>), or null when it has none.
+    /// </summary>
+    public static string? Find(IHubSession session, ClientContext context, Party caller, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(caller);
-        var context = ClientContexts.Load(session, client, now);
+        var client = context.Client;
         if (ClientContexts.HasCurrentRole(context, caller.Id, now))
         {
             return CurrentRole;
@@ -87,18 +92,13 @@ public static class CareRelationships
     public const string CurrentRole = "CURRENT_ROLE";
 
     /// <summary>Notes a relationship <see cref="Find"/> found on the audit note: the current roles, or the other check's code.</summary>
-    public static void Note(AuditNote note, IHubSession session, ClientRecord client, Party caller, string relationship, DateTimeOffset now)
+    public static void Note(AuditNote note, ClientContext context, Party caller, string relationship, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(note);
         ArgumentNullException.ThrowIfNull(caller);
-        NoteCore(note, session, client, caller, relationship, now);
-    }
-
-    private static void NoteCore(AuditNote note, IHubSession session, ClientRecord client, Party caller, string relationship, DateTimeOffset now)
-    {
         if (relationship == CurrentRole)
         {
-            note.Relationship(ClientContexts.Load(session, client, now), caller.Id, now);
+            note.Relationship(context, caller.Id, now);
         }
         else
         {

@@ -8,10 +8,8 @@ namespace Ketenhub.Hub.Clients;
 /// </summary>
 public sealed record DateLimits(TimeSpan Horizon)
 {
-    /// <summary>Two years.</summary>
+    /// <summary>Two years: the default of <c>Hub:DateHorizon</c>.</summary>
     public static readonly TimeSpan DefaultHorizon = TimeSpan.FromDays(730);
-
-    public static readonly DateLimits Default = new(DefaultHorizon);
 }
 
 /// <summary>

@@ -107,7 +107,7 @@ public sealed class ClientRegistry(
                         matches = true;
                     }
 
-                    var relationship = CareRelationships.Find(session, existing, caller, now);
+                    var relationship = CareRelationships.Find(session, ClientContexts.Load(session, existing, now), caller, now);
                     if (!matches)
                     {
                         var wake = FactConflicts.Raise(session, dispatcher, parties, existing, now);
@@ -286,14 +286,14 @@ public sealed class ClientRegistry(
                 {
                     // The first coach: a party with a relationship whose kind may name one (parties file,
                     // firstCoachNamedBy). Naming a coach is what gives the coach's organisation its role.
-                    var relationship = CareRelationships.Find(session, client, caller, now)
+                    var relationship = CareRelationships.Find(session, context, caller, now)
                         ?? throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a relationship with the client may name its first coach.");
                     if (!parties.FirstCoachKinds.Contains(caller.Kind))
                     {
                         throw HubException.Denied(ErrorReasons.FirstCoachNotAllowed, "The caller's kind of party may not name a client's first coach.");
                     }
 
-                    CareRelationships.Note(note, session, client, caller, relationship, now);
+                    CareRelationships.Note(note, context, caller, relationship, now);
                 }
                 else
                 {

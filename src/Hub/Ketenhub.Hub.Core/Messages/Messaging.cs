@@ -46,7 +46,7 @@ public sealed partial class Messaging(
                 var client = ClientContexts.RequireClient(session, draft.ClientName, "referral.client");
                 note.About(client.Id);
                 var context = ClientContexts.Load(session, client, now);
-                var vouched = CareRelationships.Find(session, client, caller, now) is not null;
+                var vouched = CareRelationships.Find(session, context, caller, now) is not null;
                 var submitted = SubmitReferral(session, caller, Ids.New("ref", time), draft, performers, context, null, vouched, now, note);
                 note.Resource(submitted.Referral.Name).Decided(submitted.Decisions);
                 return submitted;
