@@ -24,7 +24,7 @@ public sealed class UsageTests
         var result = await Run("consent", "grant", "--as", "sdd", "--client", "cli_1", "--grantor", "client", "--to", "sdd", "--purpose", "transition,bogus", "--category", "work");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Contains("--purpose: 'bogus' is not one of coaching, care_delivery, transition, signal_follow_up, income_and_participation.", result.Error);
+        Assert.Contains("--purpose: 'bogus' is not one of coaching, care_delivery, transition, signal_follow_up, income_and_participation, coordination.", result.Error);
     }
 
     [Theory]

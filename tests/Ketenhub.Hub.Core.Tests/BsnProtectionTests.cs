@@ -137,9 +137,9 @@ public class BsnProtectionTests
         var provider = new Party("zorg", PartyKind.CareProvider, "Zorg", DeliveryChannel.Stream, [], Agb: "12345678", BsnLegalBasis: "Wabvpz art. 2");
         var school = new Party("school", PartyKind.School, "School", DeliveryChannel.Stream, [], Brin: "12AB");
 
-        var toProvider = disclosure.For(client, provider, withDetails: true);
-        var toSchool = disclosure.For(client, school, withDetails: true);
-        var thin = disclosure.For(client, provider, withDetails: false);
+        var toProvider = disclosure.For(client, provider, withDetails: true, DateTimeOffset.UnixEpoch);
+        var toSchool = disclosure.For(client, school, withDetails: true, DateTimeOffset.UnixEpoch);
+        var thin = disclosure.For(client, provider, withDetails: false, DateTimeOffset.UnixEpoch);
 
         Assert.Equal("123456782", toProvider.Bsn);
         Assert.Null(toSchool.Bsn);

@@ -410,7 +410,10 @@ public class RouterTests
 
         Assert.Equal(["sd-zwijndrecht"], Recipients(router.Route(EvictionSignal, Context(Client(municipality: Zwijndrecht)), Now)));
         Assert.Equal(["sd-dordrecht"], Recipients(router.Route(EvictionSignal, Context(Client(municipality: Dordrecht)), Now)));
-        Assert.Empty(router.Route(EvictionSignal, Context(Client(municipality: "0363")), Now).Decisions);
+
+        // No social service for the municipality: the sender is told, never silence.
+        var none = Assert.Single(router.Route(EvictionSignal, Context(Client(municipality: "0363")), Now).Decisions);
+        Assert.Equal((string.Empty, DecisionReasons.NoSocialService), (none.Recipient, none.Reason));
     }
 
     [Fact]

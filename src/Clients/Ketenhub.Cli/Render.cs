@@ -16,7 +16,9 @@ public static class Render
         var table = NewTable("Recipient", "Outcome", "Reason", "~Explanation");
         foreach (var d in decisions)
         {
-            table.AddRow(Cell(Names.ShortParty(d.Recipient)), Cell(EnumNames<RecipientOutcome>.Format(d.Outcome)), Cell(d.Reason), Cell(d.Explanation));
+            // A decision without a recipient says that nobody could be found (NO_SOCIAL_SERVICE, say).
+            var recipient = d.Recipient.Length == 0 ? "(nobody)" : Names.ShortParty(d.Recipient);
+            table.AddRow(Cell(recipient), Cell(EnumNames<RecipientOutcome>.Format(d.Outcome)), Cell(d.Reason), Cell(d.Explanation));
         }
 
         if (table.Rows.Count == 0)

@@ -1,6 +1,7 @@
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Configuration;
+using Ketenhub.Hub.Journeys;
 using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Messages;
@@ -66,6 +67,7 @@ public static class HubCoreRegistration
         services.AddSingleton<DeliveryStreams>();
         services.AddSingleton<Messaging>();
         services.AddSingleton<MessageReader>();
+        services.AddSingleton<ClientPlans>();
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<ConsentBook>();
         services.AddSingleton<DeliveryQueue>();

@@ -216,7 +216,7 @@ public sealed class ExplainTests : IDisposable
             new() { Signal = Kit.Signal(client.Name, severity: SignalSeverity.Crisis).Signal },
             new() { Referral = Kit.CareReferral(client.Name, "begeleiding-plus") },
             new() { Referral = Kit.CareReferral(client.Name, "begeleiding-plus", ServiceKind.DebtCounselling) },
-            new() { Transition = new Transition { Client = client.Name, Kind = TransitionKind.Relocation, EffectiveDate = Date(2026, 3, 1) } },
+            new() { Transition = new Transition { Client = client.Name, Kind = TransitionKind.Relocation, EffectiveDate = Date(2026, 3, 1), NewMunicipalityCode = "0512" } },
         };
 
         var seen = new HashSet<string>();
@@ -238,7 +238,7 @@ public sealed class ExplainTests : IDisposable
             }
         }
 
-        Assert.Equal(7, seen.Count);
+        Assert.Equal(9, seen.Count);
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public sealed class ProspectiveExplainTests : IDisposable
         {
             "school-leaver-outside-the-region" => (_school, Prospective(Date(2008, 3, 1), "0363", "parties/hans-petrischool"), new ExplainMessageRequest { Transition = SchoolLeaver(string.Empty) }),
             "school-leaver-without-school" => (_sdd, Prospective(Date(2008, 3, 1), "0642", null), new ExplainMessageRequest { Transition = SchoolLeaver(string.Empty) }),
-            "adult-relocation" => (_sdd, Prospective(Date(1990, 5, 17), "0505", null), new ExplainMessageRequest { Transition = new Transition { Kind = TransitionKind.Relocation, ToParty = "parties/wijkteam-zwijndrecht", EffectiveDate = Date(2026, 3, 1) } }),
+            "adult-relocation" => (_sdd, Prospective(Date(1990, 5, 17), "0505", null), new ExplainMessageRequest { Transition = new Transition { Kind = TransitionKind.Relocation, ToParty = "parties/wijkteam-zwijndrecht", EffectiveDate = Date(2026, 3, 1), NewMunicipalityCode = "0642" } }),
             "care-referral" => (_sdd, Prospective(Date(2007, 9, 9), "0642", null), new ExplainMessageRequest { Referral = Kit.CareReferral(string.Empty, "begeleiding-plus") }),
             _ => (_sdd, Prospective(Date(2007, 9, 9), "0642", "parties/de-sprong"), new ExplainMessageRequest { Signal = Kit.Signal(string.Empty, severity: SignalSeverity.Crisis).Signal }),
         };
@@ -94,7 +94,12 @@ public sealed class ProspectiveExplainTests : IDisposable
         again.ProspectiveClient = null;
         switch (again.DraftCase)
         {
-            case ExplainMessageRequest.DraftOneofCase.Transition: again.Transition.Client = client.Name; break;
+            case ExplainMessageRequest.DraftOneofCase.Transition:
+                again.Transition.Client = client.Name;
+
+                // The move is recorded now: the same move again would be refused; another municipality matches the same rules.
+                again.Transition.NewMunicipalityCode = again.Transition.Kind == TransitionKind.Relocation ? "0590" : again.Transition.NewMunicipalityCode;
+                break;
             case ExplainMessageRequest.DraftOneofCase.Referral: again.Referral.Client = client.Name; break;
             default: again.Signal.Client = client.Name; break;
         }

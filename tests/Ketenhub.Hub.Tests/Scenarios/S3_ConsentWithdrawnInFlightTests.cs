@@ -83,6 +83,6 @@ public sealed class S3_ConsentWithdrawnInFlightTests : IDisposable
         await sender.Transitions.CreateTransitionAsync(new CreateTransitionRequest
         {
             RequestId = NewRequestId(),
-            Transition = new Transition { Client = client, Kind = kind, EffectiveDate = Date(2026, 5, 1), HandoverSummary = "Handover notes." },
+            Transition = new Transition { Client = client, Kind = kind, EffectiveDate = Date(2026, 5, 1), HandoverSummary = "Handover notes.", NewMunicipalityCode = kind == TransitionKind.Relocation ? "0505" : string.Empty },
         });
 }

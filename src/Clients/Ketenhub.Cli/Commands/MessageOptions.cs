@@ -17,6 +17,8 @@ public sealed class TransitionOptions
 
     public Option<DateOnly?> Effective { get; } = CliOptions.Date("--effective", "The date the transition takes effect.");
 
+    public Option<string> NewMunicipality { get; } = CliOptions.Text("--new-municipality", "For a relocation: the CBS code of the municipality the client moves to, for example 0512.", helpName: "code");
+
     public Option<string> Summary { get; } = CliOptions.Text("--summary", "Handover summary: what the client can do and needs.", helpName: "text");
 
     public Option<ServiceKind?> ReferralService { get; } = CliOptions.Enum<ServiceKind>("--referral-service", "Create a referral for this service together with the transition.", helpName: "service");
@@ -36,6 +38,7 @@ public sealed class TransitionOptions
         command.Options.Add(From);
         command.Options.Add(To);
         command.Options.Add(Effective);
+        command.Options.Add(NewMunicipality);
         command.Options.Add(Summary);
         command.Options.Add(ReferralService);
         command.Options.Add(ReferralPerformers);
@@ -77,6 +80,11 @@ public sealed class TransitionOptions
         if (parse.GetValue(Effective) is { } effective)
         {
             transition.EffectiveDate = Render.ToDate(effective);
+        }
+
+        if (parse.GetValue(NewMunicipality) is { Length: > 0 } municipality)
+        {
+            transition.NewMunicipalityCode = municipality;
         }
 
         if (parse.GetValue(Summary) is { } summary)

@@ -126,7 +126,7 @@ public sealed class AccessReports(
             (state == ConsentState.Active ? active : other).Add(line);
         }
 
-        var report = new AccessReport(ClientSummary.From(client), now, received, notShared, viewed, active, other, string.Empty);
+        var report = new AccessReport(ClientSummary.From(client, now), now, received, notShared, viewed, active, other, string.Empty);
         return report with { Text = Dutch.Text(report) };
     }
 

@@ -56,7 +56,7 @@ public static class CareRelationships
             return CurrentRole;
         }
 
-        if (ServesMunicipality(caller, client.MunicipalityCode))
+        if (ServesMunicipality(caller, client.MunicipalityAt(now)))
         {
             return AuditChecks.ServesMunicipality;
         }

@@ -17,7 +17,8 @@ public sealed class ClientDisclosure(BsnProtector protector, ClientPseudonyms ps
     /// <param name="client">The client.</param>
     /// <param name="recipient">The party the delivery goes to.</param>
     /// <param name="withDetails">False for content-free deliveries (thin notices): only the pseudonym.</param>
-    public DeliveredClient For(ClientRecord client, Party recipient, bool withDetails)
+    /// <param name="now">When the delivery is sent: it tells the municipality the client lives in then.</param>
+    public DeliveredClient For(ClientRecord client, Party recipient, bool withDetails, DateTimeOffset now)
     {
         var pseudonym = pseudonyms.For(client.Id, recipient.Id);
         if (!withDetails)
@@ -26,6 +27,6 @@ public sealed class ClientDisclosure(BsnProtector protector, ClientPseudonyms ps
         }
 
         var bsn = recipient.ReceivesBsn ? protector.Unprotect(client.Id, client.ProtectedBsn) : null;
-        return new DeliveredClient(pseudonym, bsn, client.BirthDate, client.MunicipalityCode);
+        return new DeliveredClient(pseudonym, bsn, client.BirthDate, client.MunicipalityAt(now));
     }
 }

@@ -6,6 +6,11 @@ namespace Ketenhub.Hub.Clients;
 /// A client inside the hub: a stable id; the BSN is kept only as a keyed hash (for lookup) and encrypted in
 /// <see cref="ProtectedBsn"/> (see <see cref="BsnProtector"/>), decrypted only for a delivery to a party with a
 /// legal need (<see cref="ClientDisclosure"/>).
+/// <para>
+/// Where the client lives is a fact with a history: <see cref="MunicipalityCode"/> is the municipality as registered
+/// (or corrected before anyone vouched for it), and <see cref="Residences"/> the moves since, each from a date. Routing
+/// and access use <see cref="MunicipalityOn"/> for the date of the message.
+/// </para>
 /// </summary>
 public sealed record ClientRecord(
     string Id,
@@ -18,12 +23,63 @@ public sealed record ClientRecord(
     /// <summary>Set once the hub has handled the client's 18th birthday (coach task, consent hold).</summary>
     public bool ComingOfAgeHandled { get; init; }
 
+    /// <summary>Moves and corrections of the municipality after registration, oldest first (by <see cref="Residence.From"/>).</summary>
+    public IReadOnlyList<Residence> Residences { get; init; } = [];
+
     public string Name => "clients/" + Id;
+
+    /// <summary>The municipality the client lives in on <paramref name="date"/>: the last residence that began on or before it.</summary>
+    public string MunicipalityOn(DateOnly date)
+    {
+        var code = MunicipalityCode;
+        foreach (var residence in Residences)
+        {
+            if (residence.From <= date)
+            {
+                code = residence.MunicipalityCode;
+            }
+        }
+
+        return code;
+    }
+
+    /// <summary>The municipality at <paramref name="time"/> (its date in the Netherlands).</summary>
+    public string MunicipalityAt(DateTimeOffset time) => MunicipalityOn(DutchTime.DateOf(time));
+
+    /// <summary>The client with a residence added in date order (a later move recorded earlier stays after it).</summary>
+    public ClientRecord WithResidence(Residence residence)
+    {
+        ArgumentNullException.ThrowIfNull(residence);
+        var list = Residences.ToList();
+        var at = list.FindLastIndex(r => r.From <= residence.From) + 1;
+        list.Insert(at, residence);
+        return this with { Residences = list };
+    }
 
     public DateOnly EighteenthBirthday => BirthDate.AddYears(18);
 
     public int AgeOn(DateOnly date) => DutchTime.AgeOn(BirthDate, date);
 }
+
+/// <summary>How a change of the client's municipality reached the hub.</summary>
+public enum ResidenceSource
+{
+    /// <summary>A relocation transition announced by a party with a relationship.</summary>
+    Relocation = 1,
+
+    /// <summary>A correction by a party with a role (<c>CorrectClientFacts</c>).</summary>
+    Correction = 2,
+
+    /// <summary>The person source (the population register).</summary>
+    PersonSource = 3,
+}
+
+/// <summary>
+/// The client lives in <paramref name="MunicipalityCode"/> from <paramref name="From"/> on (until a later residence).
+/// <paramref name="RecordedBy"/> is the party that recorded it (or <c>person-source</c>); <paramref name="Reference"/>
+/// the transition that announced it, if any.
+/// </summary>
+public sealed record Residence(string MunicipalityCode, DateOnly From, ResidenceSource Source, string RecordedBy, DateTimeOffset RecordTime, string? Reference = null);
 
 /// <summary>A party's role for a client over a period: school of record, provider, social service, coach's employer.</summary>
 public sealed record ClientRole(
@@ -43,5 +99,10 @@ public sealed record ClientSummary(string Id, DateOnly BirthDate, string Municip
 {
     public string Name => "clients/" + Id;
 
-    public static ClientSummary From(ClientRecord client) => new(client.Id, client.BirthDate, client.MunicipalityCode, client.CreateTime);
+    /// <summary>The client as it stands at <paramref name="now"/> (the municipality it lives in then).</summary>
+    public static ClientSummary From(ClientRecord client, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return new(client.Id, client.BirthDate, client.MunicipalityAt(now), client.CreateTime);
+    }
 }

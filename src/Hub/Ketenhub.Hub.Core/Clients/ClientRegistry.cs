@@ -94,11 +94,11 @@ public sealed class ClientRegistry(
                         note.About(client.Id);
                         BecomeSchoolOfRecord(session, client, school, now);
                         session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ClientRegistered, caller.Id, client.Name, string.Empty));
-                        return new RegistrationOutcome(new Registration(ClientSummary.From(client), school?.Id, false), []);
+                        return new RegistrationOutcome(new Registration(ClientSummary.From(client, now), school?.Id, false), []);
                     }
 
                     note.About(existing.Id);
-                    var matches = existing.BirthDate == birthDate!.Value && existing.MunicipalityCode == municipalityCode;
+                    var matches = existing.BirthDate == birthDate!.Value && existing.MunicipalityAt(now) == municipalityCode;
                     if (!matches && establishes && !CareRelationships.IsVouchedFor(session, existing.Id))
                     {
                         // Nobody with a relationship stands behind the stored facts: the party that does replaces them.
@@ -118,7 +118,7 @@ public sealed class ClientRegistry(
                         }
 
                         note.As(AuditAction.Read).Check(AuditCheckKind.Relationship, relationship);
-                        return new RegistrationOutcome(new Registration(ClientSummary.From(existing), CurrentSchool(session, existing.Id, now), true), wake);
+                        return new RegistrationOutcome(new Registration(ClientSummary.From(existing, now), CurrentSchool(session, existing.Id, now), true), wake);
                     }
 
                     if (note.Action == AuditAction.Create)
@@ -130,7 +130,7 @@ public sealed class ClientRegistry(
                     // The stored school is told only to a party with a relationship (a school registering its own student has
                     // one now); the facts themselves are the caller's own.
                     var known = relationship is not null || school is not null;
-                    return new RegistrationOutcome(new Registration(ClientSummary.From(existing), known ? CurrentSchool(session, existing.Id, now) : null, true), []);
+                    return new RegistrationOutcome(new Registration(ClientSummary.From(existing, now), known ? CurrentSchool(session, existing.Id, now) : null, true), []);
                 });
                 if (outcome.Registration is null)
                 {
@@ -183,7 +183,7 @@ public sealed class ClientRegistry(
                 {
                     note.Relationship(context, caller.Id, now);
                 }
-                else if (CareRelationships.ServesMunicipality(caller, client.MunicipalityCode))
+                else if (CareRelationships.ServesMunicipality(caller, client.MunicipalityAt(now)))
                 {
                     note.Check(AuditCheckKind.Relationship, AuditChecks.ServesMunicipality);
                 }
@@ -192,9 +192,9 @@ public sealed class ClientRegistry(
                     throw HubException.Denied(ErrorReasons.NoRoleForClient, "Only a party with a current role for the client, or its municipality's social service or wijkteam, may correct its facts.");
                 }
 
-                var corrected = Correct(session, client, birthDate ?? client.BirthDate, string.IsNullOrEmpty(municipalityCode) ? client.MunicipalityCode : municipalityCode, caller.Id, now);
+                var corrected = Correct(session, client, birthDate ?? client.BirthDate, string.IsNullOrEmpty(municipalityCode) ? client.MunicipalityAt(now) : municipalityCode, caller.Id, now);
                 var after = ClientContexts.Load(session, corrected, now);
-                return new ClientView(ClientSummary.From(corrected), CurrentSchool(session, corrected.Id, now), after.Coach?.Coach);
+                return new ClientView(ClientSummary.From(corrected, now), CurrentSchool(session, corrected.Id, now), after.Coach?.Coach);
             },
             cancellationToken).ConfigureAwait(false);
         return result;
@@ -203,18 +203,30 @@ public sealed class ClientRegistry(
     private static HubException FactsMismatch() =>
         HubException.Precondition(ErrorReasons.ClientFactsMismatch, "The BSN is known with other facts, and the caller has no relationship with the client. The parties that answer for the client were asked to check the facts.");
 
-    /// <summary>Replaces the client's facts and records the correction in the journey. Unchanged facts change nothing.</summary>
-    private static ClientRecord Correct(IHubSession session, ClientRecord client, DateOnly birthDate, string municipalityCode, string actor, DateTimeOffset now)
+    /// <summary>
+    /// Corrects the client's facts and records the correction in the journey. A new birth date replaces the old one; a
+    /// new municipality is a residence from today (the history keeps where the client was registered), which ends the
+    /// role of a social service that does not serve it. Unchanged facts change nothing.
+    /// </summary>
+    private ClientRecord Correct(IHubSession session, ClientRecord client, DateOnly birthDate, string municipalityCode, string actor, DateTimeOffset now)
     {
         var fields = new List<string>();
+        var corrected = client;
         if (birthDate != client.BirthDate)
         {
             fields.Add("BIRTH_DATE");
+
+            // A client whose 18th birthday now lies ahead comes of age again; one who is now of age and was not handled is
+            // handled by the next scheduled run (the parent's consents, the coach's task).
+            corrected = corrected with { BirthDate = birthDate, ComingOfAgeHandled = client.ComingOfAgeHandled && DutchTime.AgeOn(birthDate, DutchTime.DateOf(now)) >= 18 };
         }
 
-        if (municipalityCode != client.MunicipalityCode)
+        ClientMoves.Move? move = null;
+        if (municipalityCode != client.MunicipalityAt(now))
         {
             fields.Add("MUNICIPALITY_CODE");
+            move = ClientMoves.Plan(corrected, session.GetRoles(client.Id), parties, municipalityCode, DutchTime.DateOf(now), ResidenceSource.Correction, actor, now, null);
+            corrected = move!.Client;
         }
 
         if (fields.Count == 0)
@@ -222,11 +234,12 @@ public sealed class ClientRegistry(
             return client;
         }
 
-        // A client whose 18th birthday now lies ahead comes of age again; one who is now of age and was not handled is
-        // handled by the next scheduled run (the parent's consents, the coach's task).
-        var comingOfAgeHandled = client.ComingOfAgeHandled && DutchTime.AgeOn(birthDate, DutchTime.DateOf(now)) >= 18;
-        var corrected = client with { BirthDate = birthDate, MunicipalityCode = municipalityCode, ComingOfAgeHandled = comingOfAgeHandled };
         session.UpdateClient(corrected);
+        if (move is not null)
+        {
+            ClientMoves.EndRoles(session, move, null);
+        }
+
         session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ClientFactsCorrected, actor, client.Name, string.Join(' ', fields)));
         return corrected;
     }
@@ -254,7 +267,7 @@ public sealed class ClientRegistry(
             "name",
             (session, client, context, now) =>
             {
-                return new ClientView(ClientSummary.From(client), CurrentSchool(session, client.Id, now), context.Coach?.Coach);
+                return new ClientView(ClientSummary.From(client, now), CurrentSchool(session, client.Id, now), context.Coach?.Coach);
             },
             cancellationToken);
 
@@ -384,7 +397,7 @@ public sealed class ClientRegistry(
                     return new ReferralFigure(r.Id, r.Service, r.CreateTime, toStart, fromSignal);
                 }).ToList();
                 var coaches = session.GetCoachAssignments(client.Id).OrderBy(a => a.From).Select(a => a.Coach).ToList();
-                return new ClientReport(ClientSummary.From(client), signalFigures, referralFigures, coaches);
+                return new ClientReport(ClientSummary.From(client, now), signalFigures, referralFigures, coaches);
             },
             cancellationToken);
 
@@ -443,5 +456,5 @@ public sealed class ClientRegistry(
         session.GetRoles(clientId).FirstOrDefault(r => r.Kind == RoleKind.School && r.IsCurrentAt(now))?.PartyId;
 
     private static CareTeamView CareTeam(ClientContext context, DateTimeOffset now) =>
-        new(ClientSummary.From(context.Client), context.Coach, [.. context.Roles.Where(r => r.IsCurrentAt(now)).Select(r => r.PartyId).Concat(context.Coach is { } c ? [c.Coach.PartyId] : []).Distinct().Order(StringComparer.Ordinal)]);
+        new(ClientSummary.From(context.Client, now), context.Coach, [.. context.Roles.Where(r => r.IsCurrentAt(now)).Select(r => r.PartyId).Concat(context.Coach is { } c ? [c.Coach.PartyId] : []).Distinct().Order(StringComparer.Ordinal)]);
 }

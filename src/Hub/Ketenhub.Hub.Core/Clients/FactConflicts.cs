@@ -60,7 +60,7 @@ public static class FactConflicts
             return withRole;
         }
 
-        return parties.SocialServiceFor(context.Client.MunicipalityCode) is { } socialService ? [socialService.Id] : [];
+        return parties.SocialServiceFor(context.Client.MunicipalityAt(now)) is { } socialService ? [socialService.Id] : [];
     }
 
     private static bool IsFactsTask(string? payloadJson)

@@ -5,7 +5,7 @@ namespace Ketenhub.Hub.Common;
 
 public enum LifeDomain { Unspecified = 0, Care = 1, Housing = 2, Finances = 3, Safety = 4, Parenting = 5, Work = 6, Education = 7 }
 
-public enum Purpose { Unspecified = 0, Coaching = 1, CareDelivery = 2, Transition = 3, SignalFollowUp = 4, IncomeAndParticipation = 5 }
+public enum Purpose { Unspecified = 0, Coaching = 1, CareDelivery = 2, Transition = 3, SignalFollowUp = 4, IncomeAndParticipation = 5, Coordination = 6 }
 
 public enum DataCategory { Unspecified = 0, ContactDetails = 1, SupportPlan = 2, Finances = 3, Housing = 4, Health = 5, Education = 6, Work = 7, Safety = 8, Family = 9 }
 
@@ -42,7 +42,7 @@ public enum JourneyEventType
     Unspecified = 0, ClientRegistered = 1, CoachAssigned = 2, ConsentGranted = 3, ConsentWithdrawn = 4, ConsentConfirmed = 5,
     CameOfAge = 6, ReferralRequested = 7, ReferralAccepted = 8, ReferralDeclined = 9, ReferralStarted = 10, ReferralEnded = 11,
     TransitionAnnounced = 12, SignalRaised = 13, SignalAcknowledged = 14, SignalEscalated = 15, RoleEnded = 16,
-    ClientFactsCorrected = 17,
+    ClientFactsCorrected = 17, MunicipalityChanged = 18,
 }
 
 /// <summary>What a delivery carries.</summary>

@@ -87,4 +87,22 @@ public static class DecisionReasons
     public const string HubTask = "HUB_TASK";
     public const string RecipientHasNoRole = "RECIPIENT_ROLE_ENDED";
     public const string ConsentExpired = "CONSENT_WAIT_EXPIRED";
+
+    /// <summary>A rule names the social service of the client's municipality and none is configured for it. No recipient.</summary>
+    public const string NoSocialService = "NO_SOCIAL_SERVICE";
+
+    /// <summary>A rule names the wijkteam of the client's municipality and none is configured for it. No recipient.</summary>
+    public const string NoWijkteam = "NO_WIJKTEAM";
+
+    /// <summary>A social service or wijkteam named for a client of a municipality it does not serve gets nothing.</summary>
+    public const string NotServingMunicipality = "NOT_SERVING_MUNICIPALITY";
+
+    /// <summary>A finding: the client has an open referral for the same service (one client, one plan).</summary>
+    public const string OpenReferralExists = "OPEN_REFERRAL_EXISTS";
+
+    /// <summary>A referral declined as a duplicate ("already in care"): a notice to the requester of the open one.</summary>
+    public const string DuplicateReferralDeclined = "DUPLICATE_REFERRAL_DECLINED";
+
+    /// <summary>A rule gives the recipient a content-free notice only (for example the old municipality after a move).</summary>
+    public const string NoticeRule = "NOTICE_RULE";
 }

@@ -171,7 +171,7 @@ public sealed class DeliveryQueue(
         var claimed = claimedHere && change is null;
         var sent = claimed ? delivery : (change ?? delivery) with { AttemptCount = delivery.AttemptCount + 1, UpdateTime = now };
         var payload = LoadPayload(session, sent, messages);
-        var client = disclosure.For(context.Client, caller, withDetails: payload is not ThinNoticePayload);
+        var client = disclosure.For(context.Client, caller, withDetails: payload is not ThinNoticePayload, now);
         var consent = payload is ThinNoticePayload || sent.Decision.ConsentId is not { } consentId
             ? null
             : context.Consents.FirstOrDefault(c => c.Id == consentId);

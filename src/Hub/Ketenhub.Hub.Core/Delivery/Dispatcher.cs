@@ -37,6 +37,13 @@ public sealed class Dispatcher(TimeProvider time, DeliveryStreams streams, Party
         var wake = new List<string>();
         foreach (var decision in decisions)
         {
+            if (decision.Recipient.Length == 0)
+            {
+                // A decision without a recipient (NO_SOCIAL_SERVICE, say) tells the sender; there is nobody to deliver to.
+                result.Add(decision);
+                continue;
+            }
+
             var (kind, payload) = decision.Outcome == RecipientOutcome.ThinNotice && message.ThinNotice is not null
                 ? (PayloadKind.ThinNotice, JsonSerializer.Serialize(message.ThinNotice, Idempotency.Json))
                 : (message.Kind, (string?)null);

@@ -26,7 +26,11 @@ public sealed record TransitionDraft(
     DateOnly? EffectiveDate,
     string? HandoverSummary,
     CoachDraft? CoachAfter,
-    IReadOnlyList<ReferralDraft> Referrals);
+    IReadOnlyList<ReferralDraft> Referrals)
+{
+    /// <summary>For a relocation: the CBS code of the municipality the client moves to.</summary>
+    public string? NewMunicipalityCode { get; init; }
+}
 
 /// <summary>A signal as submitted.</summary>
 public sealed record SignalDraft(

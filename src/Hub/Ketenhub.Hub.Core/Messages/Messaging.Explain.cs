@@ -12,6 +12,12 @@ public sealed record Explanation(MessageType MessageType, IReadOnlyList<RoutingR
 {
     /// <summary>For a transition: the decisions for each referral it carries, in order.</summary>
     public IReadOnlyList<IReadOnlyList<Delivery.Decision>> ReferralDecisions { get; init; } = [];
+
+    /// <summary>What a submit would note for the sender (for a referral: an open referral for the same service).</summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+
+    /// <summary>For a transition: the findings for each referral it carries, in order.</summary>
+    public IReadOnlyList<IReadOnlyList<Finding>> ReferralFindings { get; init; } = [];
 }
 
 // Explain before send (docs/architecture.md, rule 6): the same validation and the same router as a submit, on a read
@@ -22,7 +28,7 @@ public sealed partial class Messaging
     public Task<Explanation> ExplainReferralAsync(Party caller, ReferralDraft draft, ProspectiveClient? prospective, CancellationToken cancellationToken)
     {
         var performers = ValidateReferral(draft, "referral");
-        return ExplainAsync(caller, new ExplainedClient(draft.ClientName, "referral.client", prospective), _ => ReferralFacts(caller, draft, performers), cancellationToken);
+        return ExplainAsync(caller, new ExplainedClient(draft.ClientName, "referral.client", prospective), _ => ReferralFacts(caller, draft, performers), cancellationToken, findings: (session, context, now) => DraftFindings(session, draft, context, caller, now));
     }
 
     private static RoutingFacts ReferralFacts(Party caller, ReferralDraft draft, IReadOnlyList<Party> performers) =>
@@ -33,11 +39,20 @@ public sealed partial class Messaging
     {
         var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft);
         var referralFacts = draft.Referrals.Select((r, i) => ReferralFacts(caller, r, referralPerformers[i])).ToList();
+        ClientMoves.Move? move = null;
         return ExplainAsync(caller, new ExplainedClient(draft.ClientName, "transition.client", prospective), _ =>
-            new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id),
+            TransitionFacts(caller, draft, to, from, move),
             cancellationToken,
             (context, now) =>
             {
+                // A relocation routes for the municipality the client moves to, and ends the old social service's role.
+                move = PlanMove(context.Client, context, draft, caller, "explain", now);
+                if (move is not null)
+                {
+                    var movedRoles = context.Roles.Select(r => move.EndedRoles.FirstOrDefault(e => e.Id == r.Id) ?? r).ToList();
+                    context = context with { Client = move.Client, Roles = movedRoles };
+                }
+
                 // The submit routes on the client as the transition leaves it: with the coach it names and with the
                 // roles it ends or begins (at once when the effective date has come). So does the explanation.
                 var coach = coachAfter is not null && coachAfter != context.Coach?.Coach
@@ -47,7 +62,8 @@ public sealed partial class Messaging
                 var roles = context.Roles.Select(r => ended.Find(e => e.Id == r.Id) ?? r).Concat(begun).ToList();
                 return context with { Coach = coach, Roles = roles };
             },
-            referralFacts);
+            referralFacts,
+            referralFindings: (session, context, now) => [.. draft.Referrals.Select(r => DraftFindings(session, r, context, caller, now))]);
     }
 
     /// <summary>Explains a draft signal for its client, or, with <paramref name="prospective"/>, for a client not registered yet.</summary>
@@ -62,7 +78,15 @@ public sealed partial class Messaging
     // Explaining reads the client's consents and roles, so it is audited as a read. Any party may explain.
     // For a prospective client the hub reads no client at all: it routes on the client a registration with
     // those facts would create now (ClientFacts.Registered), so the read is audited about no client.
-    private Task<Explanation> ExplainAsync(Party caller, ExplainedClient who, Func<ClientContext, RoutingFacts> facts, CancellationToken cancellationToken, Func<ClientContext, DateTimeOffset, ClientContext>? asSubmitted = null, IReadOnlyList<RoutingFacts>? referrals = null)
+    private Task<Explanation> ExplainAsync(
+        Party caller,
+        ExplainedClient who,
+        Func<ClientContext, RoutingFacts> facts,
+        CancellationToken cancellationToken,
+        Func<ClientContext, DateTimeOffset, ClientContext>? asSubmitted = null,
+        IReadOnlyList<RoutingFacts>? referrals = null,
+        Func<Storage.IHubSession, ClientContext, DateTimeOffset, IReadOnlyList<Finding>>? findings = null,
+        Func<Storage.IHubSession, ClientContext, DateTimeOffset, IReadOnlyList<IReadOnlyList<Finding>>>? referralFindings = null)
     {
         var school = ValidateProspective(who);
         var note = audit.Note(caller, "ExplainMessage", AuditAction.Read).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
@@ -86,9 +110,13 @@ public sealed partial class Messaging
                 context = asSubmitted?.Invoke(context, now) ?? context;
                 var f = facts(context);
                 var routed = router.Route(f, context, now);
+                // A prospective client has no referrals yet: nothing to find.
+                var known = who.Prospective is null;
                 return new Explanation(f.Type, routed.MatchedRules, routed.Decisions)
                 {
                     ReferralDecisions = [.. (referrals ?? []).Select(r => router.Route(r, context, now).Decisions)],
+                    Findings = known && findings is not null ? findings(session, context, now) : [],
+                    ReferralFindings = known && referralFindings is not null ? referralFindings(session, context, now) : [],
                 };
             },
             cancellationToken);

@@ -10,7 +10,11 @@ using Ketenhub.Hub.Storage;
 namespace Ketenhub.Hub.Messages;
 
 /// <summary>The answer to a submitted referral.</summary>
-public sealed record ReferralResult(ReferralRecord Referral, IReadOnlyList<Decision> Decisions, IReadOnlyList<string> Wake);
+public sealed record ReferralResult(ReferralRecord Referral, IReadOnlyList<Decision> Decisions, IReadOnlyList<string> Wake)
+{
+    /// <summary>What the hub noticed for the sender (an open referral for the same service, say).</summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+}
 
 /// <summary>The answer to a submitted transition, with the decisions for each referral created with it.</summary>
 public sealed record TransitionResult(TransitionRecord Transition, IReadOnlyList<Decision> Decisions, IReadOnlyList<ReferralResult> Referrals, IReadOnlyList<string> Wake);
@@ -32,6 +36,7 @@ public sealed partial class Messaging(
     DeliveryNotifier notifier,
     AuditTrail audit,
     DateLimits dates,
+    ClientPlans plans,
     TimeProvider time)
 {
     public async Task<ReferralResult> CreateReferralAsync(Party caller, ReferralDraft draft, RequestKey key, CancellationToken cancellationToken)
@@ -79,6 +84,7 @@ public sealed partial class Messaging(
                 var effective = draft.EffectiveDate!.Value;
                 var effectiveStart = DutchTime.StartOf(effective);
                 var id = Ids.New("trn", time);
+                var move = PlanMove(client, context, draft, caller, id, now);
 
                 // The coach survives the transition unless the transition names another one explicitly.
                 var coach = context.Coach?.Coach;
@@ -90,11 +96,21 @@ public sealed partial class Messaging(
                 }
 
                 ApplyRoleChanges(session, client, context, draft.Kind, from, to, effectiveStart, id);
+                if (move is not null)
+                {
+                    // Where the client lives changes on the effective date; routing for this transition already uses it.
+                    ClientMoves.Record(session, move, caller.Id, "transitions/" + id, rolesJournaled: true);
+                    client = move.Client;
+                }
+
                 context = ClientContexts.Load(session, client, now);
 
                 // The transition goes out before the referrals it carries, so a recipient reads them in that order.
                 var referralIds = draft.Referrals.Select(_ => Ids.New("ref", time)).ToList();
-                var transition = new TransitionRecord(id, client.Id, caller.Id, draft.Kind, from?.Id, to?.Id, effective, draft.HandoverSummary ?? string.Empty, coach, referralIds, now);
+                var transition = new TransitionRecord(id, client.Id, caller.Id, draft.Kind, from?.Id, to?.Id, effective, draft.HandoverSummary ?? string.Empty, coach, referralIds, now)
+                {
+                    NewMunicipalityCode = move?.Residence.MunicipalityCode,
+                };
                 session.InsertTransition(transition);
                 session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.TransitionAnnounced, caller.Id, transition.Name, Explain.Code(draft.Kind)));
                 foreach (var role in context.Roles.Where(r => r.Source == id && r.Until is not null))
@@ -102,7 +118,7 @@ public sealed partial class Messaging(
                     session.AppendJourneyEvent(new JourneyEvent(0, client.Id, role.Until!.Value, JourneyEventType.RoleEnded, role.PartyId, transition.Name, Explain.Code(role.Kind)));
                 }
 
-                var facts = new RoutingFacts(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id);
+                var facts = TransitionFacts(caller, draft, to, from, move);
                 var routed = router.Route(facts, context, now);
                 var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Transition, id, client.Id, caller.Id, new ThinNoticePayload(MessageType.Transition, caller.Id, LifeDomain.Unspecified, SignalSeverity.Unspecified)), routed.Decisions, now, note);
                 wake.AddRange(dispatched.Wake);
@@ -256,11 +272,43 @@ public sealed partial class Messaging(
                     }
                 }
 
+                if (step == ReferralStep.Decline && reasonCode == ReferralLifecycle.AlreadyInCare)
+                {
+                    wake.AddRange(TellOtherReferrers(session, referral, caller, client.Id, thin, now));
+                }
+
                 return new ReferralStepResult(referral, wake);
             },
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
         return result;
+    }
+
+    /// <summary>
+    /// A referral declined as "already in care" (WJ759 06, stapeling) is closed; the requesters of the client's other open
+    /// referrals for the same service get a content-free notice from the performer, so the one who referred first knows
+    /// a second referral came in and was closed. A requester that had no relationship with the client is told nothing.
+    /// </summary>
+    private List<string> TellOtherReferrers(IHubSession session, ReferralRecord declined, Party performer, string clientId, ThinNoticePayload thin, DateTimeOffset now)
+    {
+        var wake = new List<string>();
+        var others = ClientPlans.Open(session, clientId, declined.Service)
+            .Where(r => r.Id != declined.Id && r.RequesterHadRelationship != false)
+            .Select(r => r.Requester)
+            .Where(requester => requester != declined.Requester && requester != performer.Id)
+            .Distinct(StringComparer.Ordinal);
+        foreach (var requester in others)
+        {
+            var decision = new Decision(requester, RecipientOutcome.ThinNotice, [], Purpose.CareDelivery, [], null, null, DecisionReasons.DuplicateReferralDeclined,
+                $"{performer.Name} declined another referral for {Explain.Code(declined.Service)} of this client as already in care (WJ759 06), next to the caller's own open referral; a content-free notice.");
+            var record = dispatcher.Direct(session, requester, clientId, performer.Id, PayloadKind.ThinNotice, declined.Id, thin, decision, now);
+            if (record.Status == DeliveryStatus.Pending)
+            {
+                wake.Add(requester);
+            }
+        }
+
+        return wake;
     }
 
     /// <summary>
@@ -305,6 +353,22 @@ public sealed partial class Messaging(
             v.Add(ErrorReasons.InvalidDate, "transition.effective_date", "transition.effective_date is out of range.");
         }
 
+        if (draft.Kind == TransitionKind.Relocation)
+        {
+            if (string.IsNullOrEmpty(draft.NewMunicipalityCode))
+            {
+                v.Add(ErrorReasons.FieldRequired, "transition.new_municipality_code", "transition.new_municipality_code is required for a relocation: the hub routes the move to the new municipality.");
+            }
+            else if (!Municipality.IsValidCode(draft.NewMunicipalityCode))
+            {
+                v.Add(ErrorReasons.InvalidMunicipalityCode, "transition.new_municipality_code", "transition.new_municipality_code must be a four-digit CBS municipality code.");
+            }
+        }
+        else if (!string.IsNullOrEmpty(draft.NewMunicipalityCode))
+        {
+            v.Add(ErrorReasons.InvalidRequest, "transition.new_municipality_code", "transition.new_municipality_code is only for a relocation.");
+        }
+
         if (draft.Kind == TransitionKind.ProviderChange && to is null)
         {
             v.Add(ErrorReasons.FieldRequired, "transition.to_party", "transition.to_party is required for a provider change.");
@@ -335,6 +399,13 @@ public sealed partial class Messaging(
 
     private ReferralResult SubmitReferral(IHubSession session, Party caller, string referralId, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, bool requesterHadRelationship, DateTimeOffset now, AuditNote note)
     {
+        // One client, one plan: another open referral for the same service is flagged, not refused.
+        var open = ClientPlans.Open(session, context.Client.Id, draft.Service);
+        if (open.Count > 0)
+        {
+            note.Check(AuditCheckKind.Rule, DecisionReasons.OpenReferralExists);
+        }
+
         var referral = new ReferralRecord(
             referralId,
             context.Client.Id,
@@ -350,6 +421,7 @@ public sealed partial class Messaging(
             transitionId)
         {
             RequesterHadRelationship = requesterHadRelationship,
+            OpenReferralsAtRequest = [.. open.Select(r => new RelatedReferral(r.Id, r.Requester, [.. r.Performers.Select(p => p.PartyId)]))],
         };
         session.InsertReferral(referral);
         session.AppendJourneyEvent(new JourneyEvent(0, context.Client.Id, now, JourneyEventType.ReferralRequested, caller.Id, referral.Name, Explain.Code(draft.Service)));
@@ -357,8 +429,25 @@ public sealed partial class Messaging(
         var routed = router.Route(facts, context, now);
         var thin = new ThinNoticePayload(MessageType.Referral, caller.Id, referral.LifeDomains.Count > 0 ? referral.LifeDomains[0] : LifeDomain.Unspecified, SignalSeverity.Unspecified);
         var dispatched = dispatcher.Dispatch(session, new MessageRef(PayloadKind.Referral, referral.Id, context.Client.Id, caller.Id, thin), routed.Decisions, now, note);
-        return new ReferralResult(referral, dispatched.Decisions, dispatched.Wake);
+        return new ReferralResult(referral, dispatched.Decisions, dispatched.Wake)
+        {
+            Findings = requesterHadRelationship ? OpenReferralFindings(open, draft.Service, context, caller, now) : [],
+        };
     }
+
+    /// <summary>
+    /// The OPEN_REFERRAL_EXISTS findings for a sender with a relationship with the client, naming each open referral the
+    /// sender may know of (its own, one it performs, or any when it may read the client's plan). A sender without a
+    /// relationship learns nothing of the client's other referrals.
+    /// </summary>
+    private List<Finding> OpenReferralFindings(IReadOnlyList<ReferralRecord> open, ServiceKind service, ClientContext context, Party caller, DateTimeOffset now) =>
+        [.. open.Select(r => plans.MayKnow(r, context, caller, now)
+            ? new Finding(DecisionReasons.OpenReferralExists, r.Name, $"The client has an open referral for {Explain.Code(service)}: {r.Name}, requested by parties/{r.Requester}. The performers see the two linked; the coach sees both in the client's plan.")
+            : new Finding(DecisionReasons.OpenReferralExists, null, $"The client has an open referral for {Explain.Code(service)} that the caller may not see; the performers see the two linked, and the coach sees both in the client's plan."))];
+
+    /// <summary>Findings for a draft referral, as a submit now would give them (explain).</summary>
+    private IReadOnlyList<Finding> DraftFindings(IHubSession session, ReferralDraft draft, ClientContext context, Party caller, DateTimeOffset now) =>
+        CareRelationships.Find(session, context, caller, now) is null ? [] : OpenReferralFindings(ClientPlans.Open(session, context.Client.Id, draft.Service), draft.Service, context, caller, now);
 
     private List<Party> ValidateReferral(ReferralDraft draft, string field)
     {
@@ -421,6 +510,29 @@ public sealed partial class Messaging(
 
         return party;
     }
+
+    /// <summary>
+    /// A relocation's move of the client to the new municipality from the effective date, not stored yet (explain uses
+    /// it too). Null for other transitions. Moving to the municipality the client already lives in then is refused.
+    /// </summary>
+    private ClientMoves.Move? PlanMove(ClientRecord client, ClientContext context, TransitionDraft draft, Party caller, string transitionId, DateTimeOffset now)
+    {
+        if (draft.Kind != TransitionKind.Relocation)
+        {
+            return null;
+        }
+
+        return ClientMoves.Plan(client, context.Roles, parties, draft.NewMunicipalityCode!, draft.EffectiveDate!.Value, ResidenceSource.Relocation, caller.Id, now, transitionId)
+            ?? throw HubException.Invalid(ErrorReasons.InvalidMunicipalityCode, "transition.new_municipality_code", "The client already lives in that municipality on the effective date.");
+    }
+
+    /// <summary>What the router needs of a transition: for a relocation, routed for the new municipality, the old one noted.</summary>
+    private static RoutingFacts TransitionFacts(Party caller, TransitionDraft draft, Party? to, Party? from, ClientMoves.Move? move) =>
+        new(MessageType.Transition, caller.Id, MessageCategories.ForTransition(), TransitionKind: draft.Kind, ToParty: to?.Id, FromParty: from?.Id)
+        {
+            Municipality = move?.Residence.MunicipalityCode,
+            PreviousMunicipality = move?.PreviousMunicipality,
+        };
 
     private void ApplyRoleChanges(IHubSession session, ClientRecord client, ClientContext context, TransitionKind kind, Party? from, Party? to, DateTimeOffset effective, string transitionId)
     {

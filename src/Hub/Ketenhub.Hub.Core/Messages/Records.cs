@@ -36,7 +36,28 @@ public sealed record ReferralRecord(
     /// the provider it names. Null for referrals stored before this was recorded, which count as requested with one.
     /// </summary>
     public bool? RequesterHadRelationship { get; init; }
+
+    /// <summary>
+    /// The client's other open referrals for the same service when this one was requested (one client, one plan: the
+    /// hub flags it as <c>OPEN_REFERRAL_EXISTS</c>). A reader sees those it is requester or performer of.
+    /// </summary>
+    public IReadOnlyList<RelatedReferral> OpenReferralsAtRequest { get; init; } = [];
 }
+
+/// <summary>Another referral of the same client and service, as it stood when a referral was requested.</summary>
+public sealed record RelatedReferral(string Id, string Requester, IReadOnlyList<string> Performers)
+{
+    public string Name => "referrals/" + Id;
+
+    /// <summary>May <paramref name="partyId"/> know of it: its requester or one of its performers.</summary>
+    public bool IsKnownTo(string? partyId) => partyId is not null && (Requester == partyId || Performers.Contains(partyId));
+}
+
+/// <summary>
+/// Something the hub noticed about a message that does not stop it, for the sender to act on. <paramref name="Resource"/>
+/// is what it concerns when the sender may know it (null otherwise); the explanation carries no personal data.
+/// </summary>
+public sealed record Finding(string Reason, string? Resource, string Explanation);
 
 /// <summary>A transition (overgang). The handover summary is free text about the client.</summary>
 public sealed record TransitionRecord(
@@ -53,6 +74,9 @@ public sealed record TransitionRecord(
     DateTimeOffset CreateTime)
 {
     public string Name => "transitions/" + Id;
+
+    /// <summary>For a relocation: the municipality the client moves to.</summary>
+    public string? NewMunicipalityCode { get; init; }
 }
 
 /// <summary>A signal (signaal). The description is free text about the client.</summary>

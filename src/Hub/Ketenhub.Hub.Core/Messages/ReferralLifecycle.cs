@@ -15,6 +15,13 @@ public sealed record ReferralStepChange(ReferralRecord Referral, PerformerState 
 /// </summary>
 public static class ReferralLifecycle
 {
+    /// <summary>
+    /// The decline reason for a referral the client is already in care for: iWmo WJ759 code 6, "stapeling" (two digits,
+    /// as reason codes are written). Declining with it tells the requesters of the client's other open referrals for the
+    /// same service.
+    /// </summary>
+    public const string AlreadyInCare = "06";
+
     /// <summary>The status after the step, or null when the step is not allowed from <paramref name="current"/>.</summary>
     public static PerformerStatus? Next(PerformerStatus current, ReferralStep step) => (current, step) switch
     {

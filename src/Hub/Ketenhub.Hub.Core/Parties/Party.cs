@@ -70,4 +70,8 @@ public sealed class PartyDirectory
     /// <summary>The social service that serves a municipality, if one is configured.</summary>
     public Party? SocialServiceFor(string municipalityCode) =>
         All.FirstOrDefault(p => p.Kind == PartyKind.SocialService && p.MunicipalityCodes.Contains(municipalityCode));
+
+    /// <summary>The wijkteam that serves a municipality, if one is configured.</summary>
+    public Party? WijkteamFor(string municipalityCode) =>
+        All.FirstOrDefault(p => p.Kind == PartyKind.Wijkteam && p.MunicipalityCodes.Contains(municipalityCode));
 }

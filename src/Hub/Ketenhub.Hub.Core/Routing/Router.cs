@@ -20,7 +20,17 @@ public sealed record RoutingFacts(
     IReadOnlyList<string>? Performers = null,
     string? ToParty = null,
     string? FromParty = null,
-    string? Requester = null);
+    string? Requester = null)
+{
+    /// <summary>
+    /// The municipality the message is routed for: for a relocation the one the client moves to, otherwise the one the
+    /// client lives in at the message's time (null: the router reads it from the client).
+    /// </summary>
+    public string? Municipality { get; init; }
+
+    /// <summary>For a relocation: the municipality the client leaves.</summary>
+    public string? PreviousMunicipality { get; init; }
+}
 
 /// <summary>What the hub knows about the client when it routes.</summary>
 public sealed record ClientContext(
@@ -49,16 +59,25 @@ public sealed class Router(RoutingRuleSet rules, PartyDirectory parties, Consent
     public RoutingResult Route(RoutingFacts facts, ClientContext context, DateTimeOffset now)
     {
         var age = context.Client.AgeOn(DutchTime.DateOf(now));
-        var matched = rules.Rules.Where(rule => Matches(rule.Match, facts, context.Client, age)).ToList();
+        var municipality = facts.Municipality ?? context.Client.MunicipalityAt(now);
+        var matched = rules.Rules.Where(rule => Matches(rule.Match, facts, municipality, age)).ToList();
 
         var candidates = new List<(Party Party, RoutingRule Rule, RuleTarget Target)>();
+        var unresolved = new List<(RoutingRule Rule, RuleTarget Target)>();
         foreach (var rule in matched)
         {
             foreach (var target in rule.Targets)
             {
-                foreach (var party in Resolve(target.Kind, target.PartyId, facts, context, now))
+                var found = false;
+                foreach (var party in Resolve(target.Kind, target.PartyId, facts, context, municipality, now))
                 {
                     candidates.Add((party, rule, target));
+                    found = true;
+                }
+
+                if (!found && target.Kind is TargetKind.SocialService or TargetKind.Wijkteam)
+                {
+                    unresolved.Add((rule, target));
                 }
             }
         }
@@ -73,9 +92,15 @@ public sealed class Router(RoutingRuleSet rules, PartyDirectory parties, Consent
         foreach (var group in candidates.Where(c => c.Party.Id != facts.Sender).GroupBy(c => c.Party.Id, StringComparer.Ordinal))
         {
             Decision? best = null;
+            Decision? notServing = null;
             foreach (var (party, rule, target) in group)
             {
-                var decision = Decide(party, rule, target, facts, context, now);
+                var decision = Decide(party, rule, target, facts, context, municipality, now);
+                if (decision.Reason == DecisionReasons.NotServingMunicipality)
+                {
+                    notServing = decision;
+                }
+
                 if (best is null || Better(decision, best))
                 {
                     best = decision;
@@ -84,6 +109,12 @@ public sealed class Router(RoutingRuleSet rules, PartyDirectory parties, Consent
 
             var ruleIds = group.Select(c => c.Rule.Id).Distinct(StringComparer.Ordinal).ToList();
             best = best! with { RuleIds = ruleIds };
+            if (best.Outcome != RecipientOutcome.Content && best.Reason != DecisionReasons.NotServingMunicipality && notServing is not null)
+            {
+                // A party named as the client's social service or wijkteam that does not serve the municipality hears why.
+                best = best with { Explanation = best.Explanation + " " + notServing.Explanation };
+            }
+
             if (best.Outcome is RecipientOutcome.Content or RecipientOutcome.ThinNotice)
             {
                 var deadline = group
@@ -97,6 +128,23 @@ public sealed class Router(RoutingRuleSet rules, PartyDirectory parties, Consent
             }
 
             decisions.Add(best);
+        }
+
+        // Never silence: a rule that names the social service or wijkteam of a municipality that has none says so, with
+        // a decision that has no recipient.
+        foreach (var group in unresolved.GroupBy(u => u.Target.Kind))
+        {
+            var social = group.Key == TargetKind.SocialService;
+            decisions.Add(new Decision(
+                string.Empty,
+                RecipientOutcome.Blocked,
+                [.. group.Select(u => u.Rule.Id).Distinct(StringComparer.Ordinal)],
+                group.First().Target.Purpose,
+                [],
+                null,
+                null,
+                social ? DecisionReasons.NoSocialService : DecisionReasons.NoWijkteam,
+                $"No {(social ? "social service" : "wijkteam")} is configured for municipality {municipality}; rule '{group.First().Rule.Id}' names one, so nobody receives what it would have had."));
         }
 
         return new RoutingResult(matched, decisions);
@@ -151,9 +199,28 @@ public sealed class Router(RoutingRuleSet rules, PartyDirectory parties, Consent
         };
     }
 
-    private Decision Decide(Party party, RoutingRule rule, RuleTarget target, RoutingFacts facts, ClientContext context, DateTimeOffset now)
+    private Decision Decide(Party party, RoutingRule rule, RuleTarget target, RoutingFacts facts, ClientContext context, string municipality, DateTimeOffset now)
     {
         var decision = new Decision(party.Id, RecipientOutcome.Blocked, [rule.Id], target.Purpose, [.. facts.Categories], null, null, DecisionReasons.NoConsent, string.Empty);
+        if (target.NoticeOnly)
+        {
+            return decision with
+            {
+                Outcome = RecipientOutcome.ThinNotice,
+                Categories = [],
+                Reason = DecisionReasons.NoticeRule,
+                Explanation = $"Rule '{rule.Id}' gives {party.Name} a content-free notice only: which party sent what kind of message, nothing about its content.",
+            };
+        }
+
+        if (ActsForMunicipality(target.Kind) && RelationshipRules.ServesMunicipalities(party.Kind) && !party.MunicipalityCodes.Contains(municipality))
+        {
+            return decision with
+            {
+                Reason = DecisionReasons.NotServingMunicipality,
+                Explanation = $"{party.Name} is a {Explain.Code(party.Kind)} for other municipalities than {municipality}, the client's municipality for this message; it gets nothing as the client's {Explain.Code(party.Kind)}.",
+            };
+        }
         if (target.LegalBasis is not null)
         {
             return decision with
@@ -234,7 +301,13 @@ public sealed class Router(RoutingRuleSet rules, PartyDirectory parties, Consent
         _ => 1,
     };
 
-    private static bool Matches(RuleMatch match, RoutingFacts facts, ClientRecord client, int age)
+    // Targets through which a social service or wijkteam would act as the client's: named by the rule, the message or the
+    // referral. Not the coach's organisation, a requester following up its own request, the party a client leaves, or
+    // the old municipality told of a move.
+    private static bool ActsForMunicipality(TargetKind kind) =>
+        kind is TargetKind.Party or TargetKind.TransitionTo or TargetKind.Performers;
+
+    private static bool Matches(RuleMatch match, RoutingFacts facts, string municipality, int age)
     {
         return In(match.MessageTypes, facts.Type)
             && InOptional(match.TransitionKinds, facts.TransitionKind)
@@ -242,7 +315,7 @@ public sealed class Router(RoutingRuleSet rules, PartyDirectory parties, Consent
             && InOptional(match.Severities, facts.Severity)
             && InOptional(match.LifeDomains, facts.Domain)
             && InOptional(match.Services, facts.Service)
-            && (match.Municipalities.Count == 0 || match.Municipalities.Contains(client.MunicipalityCode))
+            && (match.Municipalities.Count == 0 || match.Municipalities.Contains(municipality))
             && (match.MinAge is null || age >= match.MinAge)
             && (match.MaxAge is null || age <= match.MaxAge);
 
@@ -254,14 +327,17 @@ public sealed class Router(RoutingRuleSet rules, PartyDirectory parties, Consent
             where T : struct => set.Count == 0 || (value is { } v && set.Contains(v));
     }
 
-    private IEnumerable<Party> Resolve(TargetKind kind, string? partyId, RoutingFacts facts, ClientContext context, DateTimeOffset now)
+    private IEnumerable<Party> Resolve(TargetKind kind, string? partyId, RoutingFacts facts, ClientContext context, string municipality, DateTimeOffset now)
     {
         IEnumerable<string?> ids = kind switch
         {
             TargetKind.Party => [partyId],
             TargetKind.Coach => [context.Coach?.Coach.PartyId],
             TargetKind.CurrentProviders => context.Roles.Where(r => r.Kind == RoleKind.Provider && r.IsCurrentAt(now)).Select(r => (string?)r.PartyId),
-            TargetKind.SocialService => [parties.SocialServiceFor(context.Client.MunicipalityCode)?.Id],
+            TargetKind.SocialService => [parties.SocialServiceFor(municipality)?.Id],
+            TargetKind.Wijkteam => [parties.WijkteamFor(municipality)?.Id],
+            TargetKind.PreviousSocialService => facts.PreviousMunicipality is { } left ? [parties.SocialServiceFor(left)?.Id] : [],
+            TargetKind.PreviousWijkteam => facts.PreviousMunicipality is { } left ? [parties.WijkteamFor(left)?.Id] : [],
             TargetKind.SchoolOfRecord => context.Roles.Where(r => r.Kind == RoleKind.School && r.IsCurrentAt(now)).Select(r => (string?)r.PartyId),
             TargetKind.Performers => facts.Performers ?? [],
             TargetKind.TransitionTo => [facts.ToParty],

@@ -13,7 +13,7 @@ public static class RoutingConfigLoader
 {
     private static readonly string[] RuleFields = ["id", "description", "match", "targets", "acknowledgeWithin", "escalateTo"];
     private static readonly string[] MatchFields = ["messageTypes", "transitionKinds", "signalKinds", "severities", "lifeDomains", "services", "municipalities", "minAge", "maxAge"];
-    private static readonly string[] TargetFields = ["target", "party", "purpose", "legalBasis", "thinNotice", "awaitConsent"];
+    private static readonly string[] TargetFields = ["target", "party", "purpose", "legalBasis", "thinNotice", "awaitConsent", "noticeOnly"];
 
     public static RoutingRuleSet LoadFile(string path, PartyDirectory parties)
     {
@@ -240,9 +240,20 @@ public static class RoutingConfigLoader
         var legalBasis = reader.String(element, where, "legalBasis", required: false);
         var thin = reader.Bool(element, where, "thinNotice");
         var awaitConsent = reader.Duration(element, where, "awaitConsent");
+        var noticeOnly = reader.Bool(element, where, "noticeOnly");
         if (legalBasis is not null && (thin || awaitConsent is not null))
         {
             reader.Error(where, "legalBasis", "a target with a legal basis always gets content; drop thinNotice and awaitConsent");
+        }
+
+        if (noticeOnly && (legalBasis is not null || thin || awaitConsent is not null))
+        {
+            reader.Error(where, "noticeOnly", "a notice-only target never gets content; drop legalBasis, thinNotice and awaitConsent");
+        }
+
+        if (kind is TargetKind.PreviousSocialService or TargetKind.PreviousWijkteam && !noticeOnly)
+        {
+            reader.Error(where, "target", "PREVIOUS_SOCIAL_SERVICE and PREVIOUS_WIJKTEAM serve a municipality the client leaves: set noticeOnly");
         }
 
         if (reader.Errors.Count != before || kind is null || purpose is null)
@@ -250,7 +261,7 @@ public static class RoutingConfigLoader
             return null;
         }
 
-        return new RuleTarget(kind.Value, party, purpose.Value, legalBasis, thin, awaitConsent);
+        return new RuleTarget(kind.Value, party, purpose.Value, legalBasis, thin, awaitConsent) { NoticeOnly = noticeOnly };
     }
 
     private static bool IsSlug(string id) =>

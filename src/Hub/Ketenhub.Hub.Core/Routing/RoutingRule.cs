@@ -31,6 +31,15 @@ public enum TargetKind
 
     /// <summary>The party that requested a referral (for referral updates).</summary>
     Requester,
+
+    /// <summary>The wijkteam of the client's municipality.</summary>
+    Wijkteam,
+
+    /// <summary>For a relocation: the social service of the municipality the client leaves.</summary>
+    PreviousSocialService,
+
+    /// <summary>For a relocation: the wijkteam of the municipality the client leaves.</summary>
+    PreviousWijkteam,
 }
 
 /// <summary>What a rule matches on. Empty lists match anything.</summary>
@@ -58,7 +67,11 @@ public sealed record RuleTarget(
     Purpose Purpose,
     string? LegalBasis,
     bool ThinNotice,
-    TimeSpan? AwaitConsent);
+    TimeSpan? AwaitConsent)
+{
+    /// <summary>The target gets a content-free notice only, whatever the consents say (routing file: <c>"noticeOnly": true</c>).</summary>
+    public bool NoticeOnly { get; init; }
+}
 
 /// <summary>An escalation target: a party or the coach.</summary>
 public sealed record EscalationTarget(TargetKind Kind, string? PartyId)

@@ -18,8 +18,9 @@ public sealed class ReferralCommands(Messaging messaging)
     {
         var key = Wire.Key(request.RequestId, request);
         var result = await messaging.CreateReferralAsync(caller, ContractMapping.ToDraft(request.Referral), key, cancellationToken).ConfigureAwait(false);
-        var response = new CreateReferralResponse { Referral = ContractMapping.ToContract(result.Referral) };
+        var response = new CreateReferralResponse { Referral = ContractMapping.ToContract(result.Referral, caller.Id) };
         response.Decisions.Add(result.Decisions.Select(ContractMapping.ToContract));
+        response.Findings.Add(result.Findings.Select(ContractMapping.ToContract));
         return response;
     }
 
@@ -39,6 +40,6 @@ public sealed class ReferralCommands(Messaging messaging)
     {
         var key = Wire.Key(requestId, request);
         var result = await messaging.StepAsync(caller, name, step, string.IsNullOrEmpty(reason) ? null : reason, date, key, cancellationToken).ConfigureAwait(false);
-        return ContractMapping.ToContract(result.Referral);
+        return ContractMapping.ToContract(result.Referral, caller.Id);
     }
 }

@@ -1,20 +1,27 @@
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Hub.Journeys;
 using Ketenhub.Hub.Messages;
 
 namespace Ketenhub.Hub.Host.Messages;
 
 /// <summary>Creates referrals and moves performers through the lifecycle.</summary>
-public sealed class ReferralGrpcService(ReferralCommands commands, MessageReader reader) : ReferralService.ReferralServiceBase
+public sealed class ReferralGrpcService(ReferralCommands commands, MessageReader reader, ClientPlans plans) : ReferralService.ReferralServiceBase
 {
+    public override async Task<GetClientPlanResponse> GetClientPlan(GetClientPlanRequest request, ServerCallContext context)
+    {
+        var plan = await plans.GetAsync(context.Party(), request.Client, context.CancellationToken);
+        return new GetClientPlanResponse { Plan = ContractMapping.ToContract(plan, context.Party().Id) };
+    }
+
     public override Task<CreateReferralResponse> CreateReferral(CreateReferralRequest request, ServerCallContext context) =>
         commands.CreateAsync(context.Party(), request, context.CancellationToken);
 
     public override async Task<GetReferralResponse> GetReferral(GetReferralRequest request, ServerCallContext context)
     {
         var referral = await reader.GetReferralAsync(context.Party(), request.Name, context.CancellationToken);
-        return new GetReferralResponse { Referral = ContractMapping.ToContract(referral) };
+        return new GetReferralResponse { Referral = ContractMapping.ToContract(referral, context.Party().Id) };
     }
 
     public override Task<AcceptReferralResponse> AcceptReferral(AcceptReferralRequest request, ServerCallContext context) =>

@@ -19,6 +19,7 @@ public sealed class TransitionGrpcService(Messaging messaging, MessageReader rea
         {
             Referral = r.Referral.Name,
             Decisions = { r.Decisions.Select(ContractMapping.ToContract) },
+            Findings = { r.Findings.Select(ContractMapping.ToContract) },
         }));
         return response;
     }

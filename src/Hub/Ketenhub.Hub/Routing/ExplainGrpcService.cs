@@ -23,7 +23,12 @@ public sealed class ExplainGrpcService(Messaging messaging) : ExplainService.Exp
         var response = new ExplainMessageResponse { MessageType = Wire.From<Contracts.V1.MessageType>(explanation.MessageType) };
         response.MatchedRules.Add(explanation.MatchedRules.Select(r => new MatchedRule { RuleId = r.Id, Description = r.Description }));
         response.Decisions.Add(explanation.Decisions.Select(ContractMapping.ToContract));
-        response.ReferralDecisions.Add(explanation.ReferralDecisions.Select(d => new ReferralDecisions { Decisions = { d.Select(ContractMapping.ToContract) } }));
+        response.ReferralDecisions.Add(explanation.ReferralDecisions.Select((d, i) => new ReferralDecisions
+        {
+            Decisions = { d.Select(ContractMapping.ToContract) },
+            Findings = { i < explanation.ReferralFindings.Count ? explanation.ReferralFindings[i].Select(ContractMapping.ToContract) : [] },
+        }));
+        response.Findings.Add(explanation.Findings.Select(ContractMapping.ToContract));
         return response;
     }
 }

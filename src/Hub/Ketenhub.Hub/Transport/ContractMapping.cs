@@ -59,8 +59,10 @@ public static class ContractMapping
         Parties = { view.Parties.Select(Wire.PartyName) },
     };
 
-    public static Referral ToContract(ReferralRecord referral) => new()
+    /// <summary>A referral as <paramref name="reader"/> sees it: the linked open referrals it may know of.</summary>
+    public static Referral ToContract(ReferralRecord referral, string? reader) => new()
     {
+        OpenReferrals = { referral.OpenReferralsAtRequest.Where(r => r.IsKnownTo(reader)).Select(r => r.Name) },
         Name = referral.Name,
         Client = "clients/" + referral.ClientId,
         Requester = Wire.PartyName(referral.Requester),
@@ -111,6 +113,7 @@ public static class ContractMapping
         Coach = ToContract(transition.Coach),
         CreateTime = Wire.Time(transition.CreateTime),
         Referrals = { transition.ReferralIds.Select(id => new Referral { Name = "referrals/" + id }) },
+        NewMunicipalityCode = transition.NewMunicipalityCode ?? string.Empty,
     };
 
     /// <summary>A prospective client for explain; null when the request has none.</summary>
@@ -133,7 +136,10 @@ public static class ContractMapping
             Wire.Date(transition.EffectiveDate, "transition.effective_date"),
             transition.HandoverSummary,
             ToDraft(transition.CoachAfter),
-            [.. transition.Referrals.Select(r => ToDraft(r, transition.Client))]);
+            [.. transition.Referrals.Select(r => ToDraft(r, transition.Client))])
+        {
+            NewMunicipalityCode = transition.NewMunicipalityCode,
+        };
     }
 
     public static Signal ToContract(SignalRecord signal) => new()
@@ -187,6 +193,33 @@ public static class ContractMapping
             [.. consent.DataCategories.Select(c => Wire.To<D.DataCategory>(c))],
             Wire.Time(consent.StartTime, "consent.start_time"),
             Wire.Time(consent.EndTime, "consent.end_time"));
+    }
+
+    public static Contracts.V1.Finding ToContract(Hub.Messages.Finding finding) => new()
+    {
+        Reason = finding.Reason,
+        Resource = finding.Resource ?? string.Empty,
+        Explanation = finding.Explanation,
+    };
+
+    /// <summary>The client's plan for <paramref name="reader"/>: open referrals without their free text.</summary>
+    public static Contracts.V1.ClientPlan ToContract(Hub.Journeys.ClientPlan plan, string reader)
+    {
+        var contract = new Contracts.V1.ClientPlan
+        {
+            Client = plan.Client.Name,
+            Coach = ToContract(plan.Coach),
+            ReadTime = Wire.Time(plan.ReadTime),
+        };
+        foreach (var referral in plan.OpenReferrals)
+        {
+            var item = ToContract(referral, reader);
+            item.Reason = string.Empty;
+            item.Strengths = string.Empty;
+            contract.Referrals.Add(item);
+        }
+
+        return contract;
     }
 
     public static RecipientDecision ToContract(Decision decision) => new()
@@ -245,7 +278,7 @@ public static class ContractMapping
         switch (payload)
         {
             case ReferralRecord referral:
-                delivery.Referral = ToContract(referral);
+                delivery.Referral = ToContract(referral, record.Recipient);
                 delivery.Coach = ToContract(coach);
                 break;
             case TransitionRecord transition:
