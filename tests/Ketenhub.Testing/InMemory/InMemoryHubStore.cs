@@ -53,7 +53,7 @@ public sealed class InMemoryHubStore : IHubStore, IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<string, Database> Registry = new(StringComparer.Ordinal);
 
-    // The store whose writer runs work on this thread right now (a write from inside a write would wait for itself).
+    // Whether a writer runs write work on this thread right now (a write started from inside it would wait for itself).
     [ThreadStatic]
     private static bool t_writing;
 
