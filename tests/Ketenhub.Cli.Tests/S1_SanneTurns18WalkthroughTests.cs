@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Ketenhub.Cli.Tests.Infrastructure;
+using Ketenhub.Testing;
 using Ketenhub.Contracts.V1;
 
 namespace Ketenhub.Cli.Tests;
@@ -10,7 +11,7 @@ namespace Ketenhub.Cli.Tests;
 /// docs/walkthrough-s1.md walks it. The hub runs on the real clock, so Sanne (born 2008-03-14) is already 18: her
 /// mother's consent from 2025 awaits her confirmation, and Sanne gives her own consent for her coach.
 /// </summary>
-public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcess hub) : IClassFixture<HubProcess>
+public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcessFixture hub) : IClassFixture<HubProcessFixture>
 {
     [Fact]
     public async Task SchoolLeaverTransition_WaitsForSannesConsent_ThenReachesTheSocialService()

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Ketenhub.Cli.Tests.Infrastructure;
+using Ketenhub.Testing;
 
 namespace Ketenhub.Cli.Tests;
 
@@ -14,7 +15,7 @@ namespace Ketenhub.Cli.Tests;
 /// numbers, times and the dates that follow from the day it runs. So a change to the tool or the hub that changes
 /// what a newcomer sees fails here until the page shows it, and an edit of the page fails until the hub prints it.
 /// </summary>
-public sealed partial class S1_WalkthroughPageTests(HubProcess hub) : IClassFixture<HubProcess>
+public sealed partial class S1_WalkthroughPageTests(HubProcessFixture hub) : IClassFixture<HubProcessFixture>
 {
     private const string PagePath = "docs/walkthrough-s1.md";
     private const string Section = "## Five minutes with scenario S1";

@@ -15,15 +15,6 @@ public partial class NamespaceTests
     /// </summary>
     private static readonly string[] ProjectsLeftOut = ["Ketenhub.Client"];
 
-    /// <summary>
-    /// Files with a namespace of their own, and why: the development tokens are compiled into the hub, the tool
-    /// and the benchmarks alike, so their namespace names none of them.
-    /// </summary>
-    private static readonly Dictionary<string, string> FilesLeftOut = new(StringComparer.Ordinal)
-    {
-        ["src/Hub/Ketenhub.Hub/Identity/LocalTokens.cs"] = "Ketenhub.Identity",
-    };
-
     [GeneratedRegex(@"^namespace\s+([\w.]+)\s*[;{]", RegexOptions.Multiline)]
     private static partial Regex Namespace();
 
@@ -53,9 +44,7 @@ public partial class NamespaceTests
 
                 var path = Path.GetRelativePath(root, file).Replace('\\', '/');
                 var folders = Path.GetDirectoryName(relative)!.Replace('\\', '/');
-                var expected = FilesLeftOut.TryGetValue(path, out var own)
-                    ? own
-                    : folders.Length == 0 ? rootNamespace : rootNamespace + "." + folders.Replace('/', '.');
+                var expected = folders.Length == 0 ? rootNamespace : rootNamespace + "." + folders.Replace('/', '.');
                 foreach (Match match in Namespace().Matches(File.ReadAllText(file)))
                 {
                     checkedFiles++;

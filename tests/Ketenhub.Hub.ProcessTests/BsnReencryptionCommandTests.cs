@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Ketenhub.Testing;
 using Xunit.Abstractions;
-using static Ketenhub.Testing.PartyClient;
+using static Ketenhub.Testing.HubProcessClient;
 
 namespace Ketenhub.ProcessTests;
 

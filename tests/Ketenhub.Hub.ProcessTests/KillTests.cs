@@ -4,7 +4,7 @@ using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Testing;
 using Xunit.Abstractions;
-using static Ketenhub.Testing.PartyClient;
+using static Ketenhub.Testing.HubProcessClient;
 
 namespace Ketenhub.ProcessTests;
 
@@ -339,6 +339,6 @@ public sealed class KillTests(ITestOutputHelper output)
         },
     };
 
-    private static async Task<CreateSignalResponse> SubmitAsync(PartyClient sender, CreateSignalRequest request, CancellationToken ct) =>
+    private static async Task<CreateSignalResponse> SubmitAsync(HubProcessClient sender, CreateSignalRequest request, CancellationToken ct) =>
         await sender.Signals.CreateSignalAsync(request, deadline: Deadline(), cancellationToken: ct);
 }

@@ -8,7 +8,7 @@ using Ketenhub.Contracts;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Testing;
 using Xunit.Abstractions;
-using static Ketenhub.Testing.PartyClient;
+using static Ketenhub.Testing.HubProcessClient;
 
 namespace Ketenhub.ProcessTests;
 

@@ -187,7 +187,7 @@ public sealed class StartupTrustTests(ITestOutputHelper output)
         try
         {
             await hub.StartAsync();
-            await hub.As("sdd").RegisterAsync("111222333", PartyClient.Date(2008, 3, 14), "0642", CancellationToken.None);
+            await hub.As("sdd").RegisterAsync("111222333", HubProcessClient.Date(2008, 3, 14), "0642", CancellationToken.None);
 
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
             foreach (var name in new[] { "ketenhub.db", "ketenhub.db-wal", "ketenhub.db-shm" })

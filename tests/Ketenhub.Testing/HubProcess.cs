@@ -143,6 +143,15 @@ public sealed class HubProcess : IDisposable
 
     public Uri Address => new($"http://127.0.0.1:{Port}");
 
+    /// <summary><see cref="Address"/> as a command-line tool takes it (<c>--hub</c>): without the trailing slash.</summary>
+    public string Url => Address.ToString().TrimEnd('/');
+
+    /// <summary>
+    /// The key file of the hub's development issuer (on in Development), in the run's data folder: mint tokens with it,
+    /// for example with the admin role (<c>ketenhub token --key-file</c>).
+    /// </summary>
+    public string DevelopmentIssuerKeyFile => Path.Combine(DataDirectory, "development-issuer-key.pem");
+
     /// <summary>The current run's process id, or null before the first start.</summary>
     public int? ProcessId => _process?.Id;
 
@@ -235,13 +244,13 @@ public sealed class HubProcess : IDisposable
             // Outside Development the hub signs audit checkpoints with a key it is given.
             start.Environment["Hub__Audit__Checkpoints__SigningKeyFile"] = CheckpointKeyFile();
         }
-        start.Environment["Kestrel__Endpoints__Grpc__Url"] = Address.ToString().TrimEnd('/');
+        start.Environment["Kestrel__Endpoints__Grpc__Url"] = Url;
         start.Environment["Storage__DataDirectory"] = DataDirectory;
         start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
         start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
 
         // The development issuer (on in Development) keeps its key in the run's data folder, not the user's profile.
-        start.Environment["Identity__DevelopmentIssuer__KeyFile"] = Path.Combine(DataDirectory, "development-issuer-key.pem");
+        start.Environment["Identity__DevelopmentIssuer__KeyFile"] = DevelopmentIssuerKeyFile;
         foreach (var (key, value) in _settings)
         {
             var name = key.Replace(":", "__", StringComparison.Ordinal);
@@ -390,14 +399,14 @@ public sealed class HubProcess : IDisposable
     }
 
     /// <summary>Every service client, calling as <paramref name="partyId"/> (the <c>ketenhub-party</c> header).</summary>
-    public PartyClient As(string partyId)
+    public HubProcessClient As(string partyId)
     {
         var invoker = Channel().Intercept(metadata =>
         {
             metadata.Add(DevelopmentHeaders.Party, partyId);
             return metadata;
         });
-        return new PartyClient(partyId, invoker);
+        return new HubProcessClient(partyId, invoker);
     }
 
     public void Dispose()

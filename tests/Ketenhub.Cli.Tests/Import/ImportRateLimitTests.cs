@@ -3,6 +3,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Ketenhub.Cli.Import;
 using Ketenhub.Cli.Tests.Infrastructure;
+using Ketenhub.Testing;
 using Xunit.Abstractions;
 
 namespace Ketenhub.Cli.Tests.Import;
@@ -51,7 +52,7 @@ public sealed class ImportRateLimitTests(ImportRateLimitTests.SlowHub hub, ITest
     }
 
     /// <summary>The hub with the school's rate set low (40 calls a second, a burst of 10).</summary>
-    public sealed class SlowHub() : HubProcess(new Dictionary<string, string>
+    public sealed class SlowHub() : HubProcessFixture(new Dictionary<string, string?>
     {
         ["Hub:Limits:Parties:hans-petrischool:PermitsPerSecond"] = "40",
         ["Hub:Limits:Parties:hans-petrischool:Burst"] = "10",

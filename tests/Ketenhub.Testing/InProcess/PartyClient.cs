@@ -5,8 +5,10 @@ using Ketenhub.Contracts.V1;
 namespace Ketenhub.Testing.InProcess;
 
 /// <summary>
-/// Every service client of the contract, calling as one party, plus small helpers for tests. <paramref name="partyOf"/>
+/// Every service client of the contract for the hub hosted in memory (<see cref="HubFactory.As(string)"/>), calling as
+/// one party with a bearer token, plus small helpers for tests that fail with xunit messages. <paramref name="partyOf"/>
 /// gives clients of other parties on the same hub, for helpers that need another party's act (naming a first coach).
+/// A hub running as its own process has <see cref="HubProcessClient"/> instead.
 /// </summary>
 public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string, PartyClient>? partyOf = null)
 {

@@ -5,8 +5,13 @@ using Ketenhub.Contracts.V1;
 
 namespace Ketenhub.Testing;
 
-/// <summary>The contract's service clients, calling as one party, plus the few helpers the process tests need.</summary>
-public sealed class PartyClient(string partyId, CallInvoker invoker)
+/// <summary>
+/// The contract's service clients for a hub running as its own process (<see cref="HubProcess.As"/>), calling as one
+/// party over a real socket with the development party header, plus the few helpers the process tests need. Every
+/// call carries a deadline and the test's cancellation: a real process on a busy machine can hang. Tests of the hub
+/// hosted in memory use <see cref="InProcess.PartyClient"/> instead (bearer tokens, xunit failures).
+/// </summary>
+public sealed class HubProcessClient(string partyId, CallInvoker invoker)
 {
     /// <summary>Deadline of a unary call: generous, so a busy machine does not fail a call that would succeed.</summary>
     public static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(20);

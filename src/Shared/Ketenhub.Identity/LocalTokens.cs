@@ -7,10 +7,10 @@ namespace Ketenhub.Identity;
 /// <summary>
 /// Bearer tokens signed with a local key (ES256, an ECDSA P-256 key in a PEM file): the hub's development issuer,
 /// the <c>ketenhub token</c> command, the tests and the benchmark harness. The hub validates such tokens like any
-/// other: signature, issuer, audience and lifetime. This file is shared as source by the hub, the CLI, the process
-/// tests and the benchmark harness, so that all of them mint and read the same tokens.
+/// other: signature, issuer, audience and lifetime. The hub, the CLI, the test helpers and the benchmark harness all
+/// reference this one assembly, so that all of them mint and read the same tokens.
 /// </summary>
-internal static class LocalTokens
+public static class LocalTokens
 {
     /// <summary>Issuer of the development issuer's tokens.</summary>
     public const string DevelopmentIssuer = "https://ketenhub.localhost/development-issuer";
