@@ -53,7 +53,7 @@ public sealed class NamingTests
     [Fact]
     public void Choices_AreTheContractValuesWithoutPrefixOrUnspecified()
     {
-        Assert.Equal(["client", "parent", "mentor", "curator"], EnumNames<GrantorRole>.Choices);
+        Assert.Equal(["client", "parent", "mentor", "curator", "guardian", "administrator"], EnumNames<GrantorRole>.Choices);
         Assert.Equal(["school_leaver_18", "scale_up", "scale_down", "provider_change", "relocation", "support_ended"], EnumNames<TransitionKind>.Choices);
     }
 

@@ -35,6 +35,10 @@ public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcessFixture hu
         var coach = await Run("coach", "assign", "--as", "hans-petrischool", "--client", client, "--coach-party", "waakvlam-zorg", "--coach-id", "ahmed", "--name", "Ahmed", "--phone", "078-1234567", "--email", "ahmed@waakvlam.example");
         Assert.True(coach.ExitCode == ExitCodes.Ok, coach.ToString());
         Assert.Contains("Coach Ahmed (waakvlam-zorg, ahmed)", coach.Output);
+        // The mother's parental authority is recorded first: a parent's consent rests on it.
+        var authority = await Run("representative", "add", "--as", "waakvlam-zorg", "--client", atWaakvlam, "--kind", "parental_authority", "--name", "Mw. De Jong", "--start", "2008-03-14");
+        Assert.True(authority.ExitCode == ExitCodes.Ok, authority.ToString());
+        Assert.StartsWith("representatives/", authority.Output.Trim(), StringComparison.Ordinal);
         var mother = await Run("consent", "grant", "--as", "waakvlam-zorg", "--client", atWaakvlam, "--grantor", "parent", "--to", "waakvlam-zorg", "--purpose", "coaching", "--category", "support_plan", "contact_details", "--start", "2025-09-01");
         Assert.True(mother.ExitCode == ExitCodes.Ok, mother.ToString());
         Assert.Contains("State AWAITING_CONFIRMATION", mother.Error);
@@ -101,7 +105,7 @@ public sealed partial class S1_SanneTurns18WalkthroughTests(HubProcessFixture hu
         report.LineWith("kreeg Sociale Dienst Drechtsteden informatie over je overstap na school. Dat mocht, omdat jij toestemming gaf op");
         report.LineWith("kreeg Sociale Dienst Drechtsteden een aanvraag voor hulp bij werk.");
         report.LineWith("Jij gaf Sociale Dienst Drechtsteden toestemming op", "Deze toestemming geldt nu.");
-        report.LineWith("Je ouder gaf Waakvlam Zorg toestemming op 1 september 2025.", "Je kunt hem zelf bevestigen met je coach.");
+        report.LineWith("Je ouder Mw. De Jong gaf Waakvlam Zorg toestemming op 1 september 2025.", "Je kunt hem zelf bevestigen met je coach.");
         Assert.DoesNotContain("111222333", report.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("CONSENT_", report.Output, StringComparison.Ordinal);
 

@@ -14,7 +14,7 @@ public sealed class UsageTests
         var result = await Run("consent", "grant", "--as", "sdd", "--client", "cli_1", "--grantor", "uncle", "--to", "sdd", "--purpose", "coaching", "--category", "work");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Contains("--grantor: 'uncle' is not one of client, parent, mentor, curator.", result.Error);
+        Assert.Contains("--grantor: 'uncle' is not one of client, parent, mentor, curator, guardian, administrator.", result.Error);
         Assert.Empty(_hub.Calls);
     }
 

@@ -258,10 +258,11 @@ public class ConsentEvaluatorTests
     public void Evaluate_RepresentativeAndParentConsent_PrefersTheRepresentative()
     {
         var parent = NewConsent("c-parent", GrantorRole.Parent, party: "zorg-a", start: Now.AddDays(-1));
-        var curator = NewConsent("c-curator", GrantorRole.Curator, party: "zorg-a", start: Now.AddDays(-100));
+        // The client is 16: a guardian is the representative a minor can have besides a parent.
+        var guardian = NewConsent("c-guardian", GrantorRole.Guardian, party: "zorg-a", start: Now.AddDays(-100));
 
-        Assert.Equal("c-curator", Evaluator.Evaluate([parent, curator], Client(), Requirement(ProviderA), Now).Consent?.Id);
-        Assert.Equal("c-curator", Evaluator.Evaluate([curator, parent], Client(), Requirement(ProviderA), Now).Consent?.Id);
+        Assert.Equal("c-guardian", Evaluator.Evaluate([parent, guardian], Client(), Requirement(ProviderA), Now).Consent?.Id);
+        Assert.Equal("c-guardian", Evaluator.Evaluate([guardian, parent], Client(), Requirement(ProviderA), Now).Consent?.Id);
     }
 
     [Fact]

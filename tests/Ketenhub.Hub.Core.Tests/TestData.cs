@@ -42,9 +42,24 @@ internal static class TestData
     public static PartyDirectory AllParties() =>
         new([School, OtherSchool, SocialServiceZwijndrecht, SocialServiceDordrecht, Wijkteam, ProviderA, ProviderB, CoachProvider]);
 
-    /// <summary>A fictitious client living in Zwijndrecht; by default 16 at <see cref="Now"/>.</summary>
-    public static ClientRecord Client(DateOnly? birthDate = null, string municipality = Zwijndrecht) =>
-        new("cli_test1", "hash-test", "111222333", birthDate ?? new DateOnly(2008, 6, 1), municipality, Now.AddYears(-1));
+    /// <summary>
+    /// A fictitious client living in Zwijndrecht; by default 16 at <see cref="Now"/>. It has one recorded representation of
+    /// every kind, with no end: parental authority and guardianship from birth, mentorship, curatorship and administration
+    /// from the 18th birthday, each with the id <see cref="RepresentationOf"/> gives, so that a representative's consent
+    /// from <see cref="NewConsent"/> rests on one.
+    /// </summary>
+    public static ClientRecord Client(DateOnly? birthDate = null, string municipality = Zwijndrecht)
+    {
+        var born = birthDate ?? new DateOnly(2008, 6, 1);
+        return new ClientRecord("cli_test1", "hash-test", "111222333", born, municipality, Now.AddYears(-1))
+        {
+            Representations = [.. Enum.GetValues<RepresentationKind>().Where(k => k != RepresentationKind.Unspecified).Select(k =>
+                new Representation(RepresentationOf(k), k, "sealed-name", RepresentationRules.ForMinors(k) ? born : born.AddYears(18), null, "wijkteam-noord", "party", Now.AddYears(-1)))],
+        };
+    }
+
+    /// <summary>The id of the test client's representation of a kind.</summary>
+    public static string RepresentationOf(RepresentationKind kind) => "rep_" + kind.ToString().ToLowerInvariant();
 
     public static ConsentRecord NewConsent(
         string id,
@@ -70,7 +85,10 @@ internal static class TestData
             withdrawn,
             confirmed,
             "wijkteam-noord",
-            start ?? Now.AddDays(-30));
+            start ?? Now.AddDays(-30))
+        {
+            RepresentationId = RepresentationRules.KindFor(grantor) is { } representation ? RepresentationOf(representation) : null,
+        };
 
     public static CoachAssignment CoachOf(string partyId = "coach-org") =>
         new("cch_1", "cli_test1", new CoachInfo(partyId, "coach-1", "Coach Test", "+31100000000", "coach@example.org"), Now.AddDays(-100), null);

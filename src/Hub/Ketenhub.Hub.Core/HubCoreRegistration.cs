@@ -69,6 +69,9 @@ public static class HubCoreRegistration
         services.AddSingleton<MessageReader>();
         services.AddSingleton<ClientPlans>();
         services.AddSingleton<ClientRegistry>();
+        services.AddSingleton<ClientRepresentatives>();
+        services.TryAddSingleton<IPersonSource, NoPersonSource>();
+        services.AddSingleton<PersonFacts>();
         services.AddSingleton<ConsentBook>();
         services.AddSingleton<DeliveryQueue>();
         services.AddSingleton<ScheduledWork>();

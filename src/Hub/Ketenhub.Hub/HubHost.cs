@@ -1,3 +1,4 @@
+using Ketenhub.Hub.Host.Clients.PersonSources;
 using Grpc.HealthCheck;
 using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Host.Audit;
@@ -76,6 +77,7 @@ public static partial class HubHost
         services.AddOptions<ReflectionOptions>().BindChecked(builder.Configuration, ReflectionOptions.Section);
         services.AddKetenhubInbound(builder.Configuration);
         services.AddKetenhubPush(builder.Configuration);
+        services.AddKetenhubPersonSource(builder.Configuration);
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return builder;
     }

@@ -32,6 +32,11 @@ public sealed partial class AccessReportTests : IDisposable
         var waakvlam = _hub.As("waakvlam-zorg");
         var sdd = _hub.As("sdd");
         var client = await school.RegisterAsync(Bsn, Date(2008, 3, 14), "0642", "parties/hans-petrischool");
+        await school.Clients.CreateRepresentativeAsync(new CreateRepresentativeRequest
+        {
+            RequestId = NewRequestId(),
+            Representative = new Representative { Client = client.Name, Kind = RepresentationKind.ParentalAuthority, DisplayName = "Mw. De Jong", StartDate = Date(2008, 3, 14) },
+        });
         await school.GrantAsync(client.Name, GrantorRole.Parent, "waakvlam-zorg", [Purpose.Coaching], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
         await waakvlam.AssignCoachAsync(client.Name, "ahmed", "Ahmed");
         await waakvlam.DrainAsync(acknowledge: true);
@@ -84,7 +89,7 @@ public sealed partial class AccessReportTests : IDisposable
         Assert.Contains("Waakvlam Zorg heeft", text, StringComparison.Ordinal);
         Assert.Equal(2, report.ActiveConsents.Count);
         Assert.Contains("Jij gaf Sociale Dienst Drechtsteden toestemming op 12 januari 2026. Zij mogen dit weten: je plan voor hulp, hoe ze je kunnen bereiken, werk. Dit is voor je overstap en voor inkomen en werk. Deze toestemming geldt nu.", text, StringComparison.Ordinal);
-        Assert.Contains("Je ouder gaf Waakvlam Zorg toestemming op 1 september 2025.", text, StringComparison.Ordinal);
+        Assert.Contains("Je ouder Mw. De Jong gaf Waakvlam Zorg toestemming op 1 september 2025.", text, StringComparison.Ordinal);
 
         // Plain language: no codes, no ids, no personal data, short sentences.
         Assert.DoesNotMatch(CodeLike(), text);

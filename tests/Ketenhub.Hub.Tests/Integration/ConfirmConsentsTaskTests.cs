@@ -98,6 +98,9 @@ public sealed class ConfirmConsentsTaskTests : IDisposable
     /// <summary>A parent's consent for coaching that started on 2025-09-01, before the 18th birthday.</summary>
     private static async Task<Consent> GrantParentsAsync(PartyClient recorder, string client)
     {
+        // The parent's authority, recorded as it stood when the consent was given.
+        await recorder.EnsureRepresentativeAsync(client, GrantorRole.Parent, new DateOnly(2025, 9, 1));
+
         var consent = new Consent
         {
             Client = client,

@@ -32,6 +32,7 @@ public sealed class ContractAlignmentTests
         { typeof(D.TaskKind), typeof(C.TaskKind) },
         { typeof(D.RecipientOutcome), typeof(C.RecipientOutcome) },
         { typeof(D.JourneyEventType), typeof(C.JourneyEventType) },
+        { typeof(D.RepresentationKind), typeof(C.RepresentationKind) },
     };
 
     [Theory]
@@ -96,7 +97,7 @@ public sealed class ContractAlignmentTests
             .Where(t => t.IsEnum && !t.IsNested && t.Namespace == typeof(C.LifeDomain).Namespace && domainNames.Contains(t.Name))
             .ToList();
 
-        Assert.Equal(18, guarded.Count);
+        Assert.Equal(19, guarded.Count);
         Assert.All(twins, t => Assert.Contains(t, guarded));
     }
 

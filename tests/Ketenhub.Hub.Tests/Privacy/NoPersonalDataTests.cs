@@ -27,6 +27,9 @@ public sealed partial class NoPersonalDataTests
     // The clients of the scenarios (docs: scenarios S1–S6).
     private static readonly string[] ClientNames = ["Sanne", "Mohamed", "Priya", "Kevin", "Fatima", "Jan"];
 
+    // The names of legal representatives the scenarios record (S1, S9): stored sealed, never in logs or plain in the database.
+    private static readonly string[] RepresentativeNames = ["Mw. De Jong", "Mw. De Vries", "Mw. Jansen", "Dhr. Jansen", "Ilse Bakker", "Tom Bakker", "Sara Visser", "Anouk Smit"];
+
     [Fact]
     public async Task Scenarios_LeaveNoBsnOrClientName_InLogsTracesMetrics_OrTheDatabase()
     {
@@ -63,6 +66,11 @@ public sealed partial class NoPersonalDataTests
         {
             HubObservation.Current = observation;
             var instance = Activator.CreateInstance(type)!;
+            if (instance is IAsyncLifetime lifetime)
+            {
+                await lifetime.InitializeAsync();
+            }
+
             HubObservation.Current = null;
             try
             {
@@ -80,6 +88,10 @@ public sealed partial class NoPersonalDataTests
                 }
 
                 (instance as IDisposable)?.Dispose();
+                if (instance is IAsyncLifetime started)
+                {
+                    await started.DisposeAsync();
+                }
             }
         }
 
@@ -106,6 +118,7 @@ public sealed partial class NoPersonalDataTests
         Assert.NotEmpty(Leaks("registered 111222333 today", []));
         Assert.NotEmpty(Leaks("nothing", []).Concat(Leaks("x000000000x", ["000000000"])));
         Assert.NotEmpty(Leaks("for Sanne", []));
+        Assert.NotEmpty(Leaks("mentor Mw. De Vries", []));
         Assert.Empty(Leaks("sequence 111222334, tick 638712345678901234, Sannes, hash 9A111222333F", []));
         Assert.NotEmpty(BsnLeaks("{\"json\":\"x111222333y\"}", ["111222333"]));
     }
@@ -157,6 +170,11 @@ public sealed partial class NoPersonalDataTests
                 yield return "the client name " + name;
             }
         }
+
+        foreach (var name in RepresentativeNames.Where(n => text.Contains(n, StringComparison.Ordinal)))
+        {
+            yield return "the representative's name " + name;
+        }
     }
 
     /// <summary>
@@ -191,6 +209,11 @@ public sealed partial class NoPersonalDataTests
             foreach (var leak in BsnLeaks(text, sentBsns).Distinct())
             {
                 yield return $"{Path.GetFileName(file)} (raw bytes): {leak}";
+            }
+
+            foreach (var name in RepresentativeNames.Where(n => text.Contains(n, StringComparison.Ordinal)))
+            {
+                yield return $"{Path.GetFileName(file)} (raw bytes): the representative's name {name}";
             }
         }
 

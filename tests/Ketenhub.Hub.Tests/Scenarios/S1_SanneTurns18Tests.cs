@@ -21,10 +21,16 @@ public sealed class S1_SanneTurns18Tests : IDisposable
         var waakvlam = _hub.As("waakvlam-zorg");
         var sdd = _hub.As("sdd");
 
-        // 2025: Sanne is a student at the Hans Petrischool; her mother consents to waakvlam-zorg sharing her
-        // support plan and contact details for coaching; the school names Ahmed of waakvlam-zorg as her coach.
+        // 2025: Sanne is a student at the Hans Petrischool; the school records that her mother has parental authority,
+        // her mother consents to waakvlam-zorg sharing her support plan and contact details for coaching; the school
+        // names Ahmed of waakvlam-zorg as her coach.
         var client = await school.RegisterAsync("111222333", Date(2008, 3, 14), "0642", "parties/hans-petrischool");
         Assert.Equal("parties/hans-petrischool", client.School);
+        await school.Clients.CreateRepresentativeAsync(new CreateRepresentativeRequest
+        {
+            RequestId = NewRequestId(),
+            Representative = new Representative { Client = client.Name, Kind = RepresentationKind.ParentalAuthority, DisplayName = "Mw. De Jong", StartDate = Date(2008, 3, 14) },
+        });
         var mothersConsent = await school.GrantAsync(client.Name, GrantorRole.Parent, "waakvlam-zorg", [Purpose.Coaching], [DataCategory.SupportPlan, DataCategory.ContactDetails]);
         await waakvlam.AssignCoachAsync(client.Name, "ahmed", "Ahmed", by: "hans-petrischool");
         await waakvlam.DrainAsync(acknowledge: true);
@@ -143,6 +149,7 @@ public sealed class S1_SanneTurns18Tests : IDisposable
             new (JourneyEventType, string)[]
             {
                 (JourneyEventType.ClientRegistered, "parties/hans-petrischool"),
+                (JourneyEventType.RepresentativeRecorded, "parties/hans-petrischool"),
                 (JourneyEventType.ConsentGranted, "parties/hans-petrischool"),
                 (JourneyEventType.CoachAssigned, "parties/hans-petrischool"),
                 (JourneyEventType.TransitionAnnounced, "parties/hans-petrischool"),

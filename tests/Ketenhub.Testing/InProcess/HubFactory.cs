@@ -73,6 +73,9 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         builder.UseSetting("Identity:Jwt:Audience", TestAudience);
         builder.UseSetting("Identity:Jwt:SigningKeyFile", _signingKeyFile);
         builder.UseSetting("Identity:DevelopmentIssuer:Enabled", "false");
+
+        // No person source unless a test configures one (the Development settings point at the demo persons file).
+        builder.UseSetting("Hub:PersonSource:Kind", "None");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
@@ -147,7 +150,7 @@ public sealed class HubFactory : WebApplicationFactory<Program>
             invoker = invoker.Intercept(new HubFormClientNames(() => Services.GetRequiredService<Ketenhub.Hub.Host.Clients.ClientNameRewriter>(), partyId));
         }
 
-        return new PartyClient(partyId, invoker, As);
+        return new PartyClient(partyId, invoker, As, Clock);
     }
 
     /// <summary>
@@ -167,6 +170,22 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     /// <summary>Runs the clock-driven work (escalations, coming of age, consent waits) once, now.</summary>
     public Task<ScheduledWorkResult> RunScheduledWorkAsync() =>
         Services.GetRequiredService<ScheduledWork>().RunOnceAsync(CancellationToken.None);
+
+    /// <summary>Runs the scheduled check of every client against the person source once, as its timer would.</summary>
+    public Task<Ketenhub.Hub.Clients.PersonSyncResult> CheckPersonFactsAsync() =>
+        Services.GetRequiredService<Ketenhub.Hub.Clients.PersonFacts>().CheckAllAsync(CancellationToken.None);
+
+    /// <summary>A hub that checks its clients against the fake BRP API at <paramref name="brp"/>.</summary>
+    public HubFactory WithPersonSource(FakeBrpServer brp)
+    {
+        ArgumentNullException.ThrowIfNull(brp);
+        return With("Hub:PersonSource:Kind", "HaalCentraal")
+            .With("Hub:PersonSource:BaseUrl", brp.BaseUrl.ToString())
+            .With("Hub:PersonSource:ApiKey", FakeBrpServer.ApiKey)
+
+            // The scheduled check runs when a test asks (CheckPersonFactsAsync), not when the fake clock passes a day.
+            .With("Hub:PersonSource:CheckInterval", "30.00:00:00");
+    }
 
     /// <summary>A channel that names no party.</summary>
     public GrpcChannel AnonymousChannel()

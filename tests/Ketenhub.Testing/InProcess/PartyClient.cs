@@ -7,11 +7,14 @@ namespace Ketenhub.Testing.InProcess;
 /// <summary>
 /// Every service client of the contract for the hub hosted in memory (<see cref="HubFactory.As(string)"/>), calling as
 /// one party with a bearer token, plus small helpers for tests that fail with xunit messages. <paramref name="partyOf"/>
-/// gives clients of other parties on the same hub, for helpers that need another party's act (naming a first coach).
+/// gives clients of other parties on the same hub, for helpers that need another party's act (naming a first coach);
+/// <paramref name="clock"/> the hub's clock, for helpers that date what they record.
 /// A hub running as its own process has <see cref="HubProcessClient"/> instead.
 /// </summary>
-public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string, PartyClient>? partyOf = null)
+public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string, PartyClient>? partyOf = null, TimeProvider? clock = null)
 {
+    private static readonly TimeZoneInfo Amsterdam = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
+
     private static int _counter;
 
     public string PartyId { get; } = partyId;
@@ -40,6 +43,8 @@ public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string
 
     public static Google.Type.Date Date(int year, int month, int day) => new() { Year = year, Month = month, Day = day };
 
+    private static DateOnly ToDate(Google.Type.Date date) => new(date.Year, date.Month, date.Day);
+
     public async Task<Client> RegisterAsync(string bsn, Google.Type.Date birthDate, string municipality, string? school = null)
     {
         var response = await Clients.RegisterClientAsync(new RegisterClientRequest
@@ -53,13 +58,55 @@ public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string
         return response.Client;
     }
 
+    /// <summary>
+    /// Records a consent. A representative's consent rests on a recorded representation: when the client has none of the
+    /// grantor's kind that holds today, this records one first (from today), as the party that grants.
+    /// </summary>
     public async Task<Consent> GrantAsync(string client, GrantorRole grantor, string recipientParty, Purpose[] purposes, DataCategory[] categories)
     {
+        if (grantor is not (GrantorRole.Client or GrantorRole.Unspecified))
+        {
+            await EnsureRepresentativeAsync(client, grantor);
+        }
+
         var consent = new Consent { Client = client, GrantorRole = grantor, RecipientParty = "parties/" + recipientParty };
         consent.Purposes.Add(purposes);
         consent.DataCategories.Add(categories);
         var response = await Consents.GrantConsentAsync(new GrantConsentRequest { RequestId = NewRequestId(), Consent = consent });
         return response.Consent;
+    }
+
+    /// <summary>
+    /// The representation of the grantor's kind that holds on <paramref name="from"/> (default: today), recorded from that
+    /// day when there is none.
+    /// </summary>
+    public async Task<Representative> EnsureRepresentativeAsync(string client, GrantorRole grantor, DateOnly? from = null)
+    {
+        var kind = grantor switch
+        {
+            GrantorRole.Parent => RepresentationKind.ParentalAuthority,
+            GrantorRole.Guardian => RepresentationKind.Guardianship,
+            GrantorRole.Mentor => RepresentationKind.Mentorship,
+            GrantorRole.Curator => RepresentationKind.Curatorship,
+            GrantorRole.Administrator => RepresentationKind.Administration,
+            _ => throw new ArgumentOutOfRangeException(nameof(grantor), grantor, "The client's own consent rests on no representation."),
+        };
+        var representatives = (await Clients.ListRepresentativesAsync(new ListRepresentativesRequest { Client = client })).Representatives;
+        var existing = from is null
+            ? representatives.FirstOrDefault(r => r.Kind == kind && r.Current)
+            : representatives.FirstOrDefault(r => r.Kind == kind && ToDate(r.StartDate) <= from && (r.EndDate is null || ToDate(r.EndDate) > from));
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var today = from ?? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime((clock ?? TimeProvider.System).GetUtcNow(), Amsterdam).DateTime);
+        var response = await Clients.CreateRepresentativeAsync(new CreateRepresentativeRequest
+        {
+            RequestId = NewRequestId(),
+            Representative = new Representative { Client = client, Kind = kind, DisplayName = "Test " + kind, StartDate = Date(today.Year, today.Month, today.Day) },
+        });
+        return response.Representative;
     }
 
     /// <summary>

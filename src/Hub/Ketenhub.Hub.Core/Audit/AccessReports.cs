@@ -40,6 +40,7 @@ public sealed record AccessReport(
 public sealed class AccessReports(
     PartyDirectory parties,
     ConsentEvaluator evaluator,
+    ClientRepresentatives representatives,
     AuditTrail audit,
     TimeProvider time)
 {
@@ -122,7 +123,11 @@ public sealed class AccessReports(
         {
             var state = evaluator.StateOf(consent, client, now);
             var recipient = consent.RecipientParty is { } party ? PartyName(party) : Dutch.Kind(consent.RecipientKind);
-            var line = new AccessReportLine(consent.RecipientParty, consent.Start, Dutch.Consent(consent, state, recipient));
+            // A representative's consent names the representative, so the client sees who decided for them.
+            var representative = client.Representations.FirstOrDefault(r => r.Id == consent.RepresentationId) is { } representation
+                ? representatives.Open(client.Id, representation)
+                : null;
+            var line = new AccessReportLine(consent.RecipientParty, consent.Start, Dutch.Consent(consent, state, recipient, representative));
             (state == ConsentState.Active ? active : other).Add(line);
         }
 
@@ -247,10 +252,16 @@ public sealed class AccessReports(
             _ => "Het is niet gestuurd, omdat er geen toestemming was.",
         };
 
-        public static string Consent(ConsentRecord consent, ConsentState state, string recipient)
+        public static string Consent(ConsentRecord consent, ConsentState state, string recipient, string? representative)
         {
             var text = new StringBuilder();
-            text.Append(Capital(Grantor(consent.Grantor))).Append(" gaf ").Append(recipient).Append(" toestemming op ").Append(Date(consent.Start)).Append(". ");
+            text.Append(Capital(Grantor(consent.Grantor)));
+            if (representative is not null)
+            {
+                text.Append(' ').Append(representative);
+            }
+
+            text.Append(" gaf ").Append(recipient).Append(" toestemming op ").Append(Date(consent.Start)).Append(". ");
             text.Append("Zij mogen dit weten: ").Append(string.Join(", ", consent.Categories.Select(Category))).Append(". ");
             text.Append("Dit is ").Append(string.Join(" en ", consent.Purposes.Select(PurposeText))).Append(". ");
             text.Append(state switch
@@ -258,6 +269,7 @@ public sealed class AccessReports(
                 ConsentState.Active when consent.End is { } end => $"Deze toestemming geldt nu, tot {Date(end)}.",
                 ConsentState.Active => "Deze toestemming geldt nu.",
                 ConsentState.AwaitingConfirmation => "Deze toestemming telt niet meer, omdat je 18 bent. Je kunt hem zelf bevestigen met je coach.",
+                ConsentState.RepresentationEnded => "Deze toestemming telt niet meer, omdat deze persoon niet meer voor jou mag beslissen.",
                 ConsentState.Withdrawn => $"Deze toestemming is gestopt op {Date(consent.WithdrawTime!.Value)}.",
                 ConsentState.Expired => $"Deze toestemming is afgelopen op {Date(consent.End!.Value)}.",
                 ConsentState.NotYetValid => $"Deze toestemming begint op {Date(consent.Start)}.",
@@ -329,6 +341,8 @@ public sealed class AccessReports(
             GrantorRole.Parent => "je ouder",
             GrantorRole.Mentor => "je mentor",
             GrantorRole.Curator => "je curator",
+            GrantorRole.Guardian => "je voogd",
+            GrantorRole.Administrator => "je bewindvoerder",
             _ => "iemand",
         };
 

@@ -6,11 +6,11 @@ namespace Ketenhub.Hub.Clients;
 public sealed record BsnReencryption(int Examined, int Rewritten);
 
 /// <summary>
-/// Rewrites every stored BSN that is not under the active key (after a new key was made active), one page of
-/// clients per transaction. Safe to run while the hub serves and safe to repeat: a second run rewrites nothing.
+/// Rewrites every stored BSN, and every sealed name of a client's representative, that is not under the active key
+/// (after a new key was made active), one page of clients per transaction. Safe to run while the hub serves and safe to repeat: a second run rewrites nothing.
 /// Once it has finished, the old keys can be removed from configuration.
 /// </summary>
-public sealed class BsnKeyRotation(IHubStore store, BsnProtector protector)
+public sealed class BsnKeyRotation(IHubStore store, BsnProtector protector, FreeTextProtector names)
 {
     private const int PageSize = 200;
 
@@ -29,13 +29,24 @@ public sealed class BsnKeyRotation(IHubStore store, BsnProtector protector)
                     var changedInPage = 0;
                     foreach (var client in page)
                     {
-                        if (protector.IsCurrent(client.ProtectedBsn))
+                        var staleNames = client.Representations.Any(r => !names.IsCurrent(System.Text.Encoding.UTF8.GetBytes(r.ProtectedName)));
+                        if (protector.IsCurrent(client.ProtectedBsn) && !staleNames)
                         {
                             continue;
                         }
 
-                        var bsn = protector.Unprotect(client.Id, client.ProtectedBsn);
-                        session.UpdateClient(client with { ProtectedBsn = protector.Protect(client.Id, bsn) });
+                        var rewritten = client;
+                        if (!protector.IsCurrent(client.ProtectedBsn))
+                        {
+                            rewritten = rewritten with { ProtectedBsn = protector.Protect(client.Id, protector.Unprotect(client.Id, client.ProtectedBsn)) };
+                        }
+
+                        if (staleNames)
+                        {
+                            rewritten = rewritten with { Representations = [.. client.Representations.Select(r => r with { ProtectedName = Reseal(client.Id, r) })] };
+                        }
+
+                        session.UpdateClient(rewritten);
                         changedInPage++;
                     }
 
@@ -51,5 +62,17 @@ public sealed class BsnKeyRotation(IHubStore store, BsnProtector protector)
 
             after = last;
         }
+    }
+
+    private string Reseal(string clientId, Representation representation)
+    {
+        var stored = System.Text.Encoding.UTF8.GetBytes(representation.ProtectedName);
+        if (names.IsCurrent(stored))
+        {
+            return representation.ProtectedName;
+        }
+
+        var place = Representation.Place(clientId, representation.Id);
+        return names.Protect(place, names.Unprotect(place, stored).Span);
     }
 }

@@ -110,7 +110,8 @@ public static class CareRelationships
     // referral is open to any party that meets the client, so it must not open the client's consents to that party.
     private static bool Establishes(JourneyEventType type) => type is JourneyEventType.CoachAssigned
         or JourneyEventType.ConsentGranted or JourneyEventType.ConsentWithdrawn
-        or JourneyEventType.ConsentConfirmed or JourneyEventType.TransitionAnnounced or JourneyEventType.ClientFactsCorrected;
+        or JourneyEventType.ConsentConfirmed or JourneyEventType.TransitionAnnounced or JourneyEventType.ClientFactsCorrected
+        or JourneyEventType.RepresentativeRecorded or JourneyEventType.RepresentativeEnded;
 
     private static bool ActedFor(IHubSession session, string clientId, string partyId)
     {

@@ -26,6 +26,18 @@ public sealed record ClientRecord(
     /// <summary>Moves and corrections of the municipality after registration, oldest first (by <see cref="Residence.From"/>).</summary>
     public IReadOnlyList<Residence> Residences { get; init; } = [];
 
+    /// <summary>
+    /// What the person source said when it last disagreed with the facts a party sent (its birth date, municipality and
+    /// since when), so the same disagreement raises one task, not one per check. Null while it agrees.
+    /// </summary>
+    public string? SourceConflict { get; init; }
+
+    /// <summary>The date of death the person source records, if any.</summary>
+    public DateOnly? DeathDate { get; init; }
+
+    /// <summary>The client's recorded legal representatives, current and past (see <see cref="RepresentationRules"/>).</summary>
+    public IReadOnlyList<Representation> Representations { get; init; } = [];
+
     public string Name => "clients/" + Id;
 
     /// <summary>The municipality the client lives in on <paramref name="date"/>: the last residence that began on or before it.</summary>

@@ -40,6 +40,7 @@ public sealed class ClientRegistry(
     Dispatcher dispatcher,
     DeliveryNotifier notifier,
     AuditTrail audit,
+    PersonFacts personFacts,
     TimeProvider time)
 {
     /// <summary>
@@ -142,6 +143,14 @@ public sealed class ClientRegistry(
             },
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
+        if (result.Registration is { AlreadyRegistered: false } registered)
+        {
+            // A new client is checked against the person source at once (when one is configured): a disagreement with what
+            // the party sent becomes a task, authority over a minor is recorded. A source that cannot answer now delays the
+            // check to the scheduled run; the registration stands.
+            await personFacts.CheckAsync(registered.Client.Id, cancellationToken).ConfigureAwait(false);
+        }
+
         return result.Registration ?? throw FactsMismatch();
     }
 

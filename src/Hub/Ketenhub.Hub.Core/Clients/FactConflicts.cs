@@ -19,7 +19,13 @@ namespace Ketenhub.Hub.Clients;
 public static class FactConflicts
 {
     /// <summary>Gives the task to whoever answers for the client; returns the parties to wake.</summary>
-    public static IReadOnlyList<string> Raise(IHubSession session, Dispatcher dispatcher, PartyDirectory parties, ClientRecord client, DateTimeOffset now)
+    /// <param name="session">The write.</param>
+    /// <param name="dispatcher">Makes the task deliveries.</param>
+    /// <param name="parties">The configured parties.</param>
+    /// <param name="client">The client.</param>
+    /// <param name="now">The write's time.</param>
+    /// <param name="why">The task's explanation: what to check. No personal data.</param>
+    public static IReadOnlyList<string> Raise(IHubSession session, Dispatcher dispatcher, PartyDirectory parties, ClientRecord client, DateTimeOffset now, string why = "A registration sent other facts than the hub holds: check the birth date and municipality against the source.")
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(dispatcher);
@@ -36,7 +42,7 @@ public static class FactConflicts
         {
             var coach = context.Coach?.Coach is { } c && c.PartyId == recipient ? c : null;
             var task = new CoachTaskPayload(TaskKind.CheckClientFacts, coach, [client.Name], null);
-            var decision = CoachChanges.HubTask(recipient, "A registration sent other facts than the hub holds: check the birth date and municipality against the source.");
+            var decision = CoachChanges.HubTask(recipient, why);
             var record = dispatcher.Direct(session, recipient, client.Id, Audit.AuditTrail.HubParty, PayloadKind.Task, null, task, decision, now);
             if (record.Status == DeliveryStatus.Pending)
             {

@@ -17,9 +17,9 @@ public enum PartyKind { Unspecified = 0, School = 1, SocialService = 2, Municipa
 
 public enum DeliveryChannel { Unspecified = 0, Stream = 1, Fhir = 2, Iwmo = 3, Webhook = 4 }
 
-public enum GrantorRole { Unspecified = 0, Client = 1, Parent = 2, Mentor = 3, Curator = 4 }
+public enum GrantorRole { Unspecified = 0, Client = 1, Parent = 2, Mentor = 3, Curator = 4, Guardian = 5, Administrator = 6 }
 
-public enum ConsentState { Unspecified = 0, Active = 1, NotYetValid = 2, Expired = 3, Withdrawn = 4, AwaitingConfirmation = 5 }
+public enum ConsentState { Unspecified = 0, Active = 1, NotYetValid = 2, Expired = 3, Withdrawn = 4, AwaitingConfirmation = 5, RepresentationEnded = 6 }
 
 public enum SignalKind { Unspecified = 0, PaymentArrears = 1, RentArrears = 2, EvictionRisk = 3, MissedContacts = 4, SchoolAbsence = 5, IncomeStopped = 6, HealthCrisis = 7, SafetyConcern = 8, SocialIsolation = 9 }
 
@@ -42,7 +42,7 @@ public enum JourneyEventType
     Unspecified = 0, ClientRegistered = 1, CoachAssigned = 2, ConsentGranted = 3, ConsentWithdrawn = 4, ConsentConfirmed = 5,
     CameOfAge = 6, ReferralRequested = 7, ReferralAccepted = 8, ReferralDeclined = 9, ReferralStarted = 10, ReferralEnded = 11,
     TransitionAnnounced = 12, SignalRaised = 13, SignalAcknowledged = 14, SignalEscalated = 15, RoleEnded = 16,
-    ClientFactsCorrected = 17, MunicipalityChanged = 18,
+    ClientFactsCorrected = 17, MunicipalityChanged = 18, RepresentativeRecorded = 19, RepresentativeEnded = 20,
 }
 
 /// <summary>What a delivery carries.</summary>
@@ -50,3 +50,28 @@ public enum PayloadKind { Referral = 1, Transition = 2, Signal = 3, ThinNotice =
 
 /// <summary>The role a party has for a client.</summary>
 public enum RoleKind { School = 1, Provider = 2, SocialService = 3, Coach = 4 }
+
+/// <summary>
+/// A legal representation of a client: who may decide for them, on what, over a period. The kinds are parental
+/// authority (gezag) and the measures of iWmo code list WJ003: voogdij (06), bewindvoering (07), mentorschap (08) and
+/// curatele (09). Zaakwaarneming (10) is informal and gives no one the right to consent, so the hub does not record it.
+/// </summary>
+public enum RepresentationKind
+{
+    Unspecified = 0,
+
+    /// <summary>A parent with parental authority (ouderlijk gezag) over a minor; ends at 18.</summary>
+    ParentalAuthority = 1,
+
+    /// <summary>A guardian (voogd, WJ003 06) of a minor without a parent with authority; ends at 18.</summary>
+    Guardianship = 2,
+
+    /// <summary>A mentor (WJ003 08): decisions on care, treatment and support, not on money.</summary>
+    Mentorship = 3,
+
+    /// <summary>A curator (WJ003 09): decisions on money and on care.</summary>
+    Curatorship = 4,
+
+    /// <summary>An administrator (bewindvoerder, WJ003 07): decisions on money only.</summary>
+    Administration = 5,
+}

@@ -35,6 +35,7 @@ public static class ErrorReasons
     public const string TransitionNotFound = "TRANSITION_NOT_FOUND";
     public const string SignalNotFound = "SIGNAL_NOT_FOUND";
     public const string DeliveryNotFound = "DELIVERY_NOT_FOUND";
+    public const string RepresentativeNotFound = "REPRESENTATIVE_NOT_FOUND";
 
     // State and permission
     public const string IllegalReferralStep = "ILLEGAL_REFERRAL_STEP";
@@ -45,6 +46,8 @@ public static class ErrorReasons
     public const string ConsentNotWithdrawable = "CONSENT_ALREADY_WITHDRAWN";
     public const string ConsentNotConfirmable = "CONSENT_NOT_CONFIRMABLE";
     public const string GrantorNotAllowed = "GRANTOR_NOT_ALLOWED";
+    public const string NoRepresentation = "NO_REPRESENTATION";
+    public const string OutsideRepresentation = "OUTSIDE_REPRESENTATION";
     public const string DeliveryNotSetAside = "DELIVERY_NOT_SET_ASIDE";
     public const string DeliveryClosed = "DELIVERY_CLOSED";
     public const string NotASignalRecipient = "NOT_A_SIGNAL_RECIPIENT";

@@ -18,7 +18,11 @@ public sealed record ConsentDraft(
     IReadOnlyList<Purpose> Purposes,
     IReadOnlyList<DataCategory> Categories,
     DateTimeOffset? Start,
-    DateTimeOffset? End);
+    DateTimeOffset? End)
+{
+    /// <summary>For a representative's consent: the representation, <c>representatives/{id}</c>; empty takes the one that holds.</summary>
+    public string? RepresentativeName { get; init; }
+}
 
 /// <summary>A consent with its state at the time of the answer.</summary>
 public sealed record ConsentView(ConsentRecord Consent, ConsentState State);
@@ -112,10 +116,12 @@ public sealed class ConsentBook(
                     dateCheck.ThrowIfAny();
                 }
 
-                if (draft.Grantor == GrantorRole.Parent && client.AgeOn(DutchTime.DateOf(start)) >= 18)
+                if (draft.Grantor is GrantorRole.Parent or GrantorRole.Guardian && client.AgeOn(DutchTime.DateOf(start)) >= 18)
                 {
-                    throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent cannot grant consent for a client who is 18 or older; the client, a mentor or a curator can.");
+                    throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent or guardian cannot grant consent for a client who is 18 or older; the client, a mentor, a curator or an administrator can.");
                 }
+
+                var representation = Representation(client, draft, start);
 
                 if (draft.End is { } end && end <= start)
                 {
@@ -124,7 +130,10 @@ public sealed class ConsentBook(
 
                 var consent = new ConsentRecord(
                     Ids.New("cns", time), client.Id, draft.Grantor, recipient?.Id, recipient is null ? draft.RecipientKind : PartyKind.Unspecified,
-                    [.. draft.Purposes.Distinct()], [.. draft.Categories.Distinct()], start, draft.End, null, null, caller.Id, now);
+                    [.. draft.Purposes.Distinct()], [.. draft.Categories.Distinct()], start, draft.End, null, null, caller.Id, now)
+                {
+                    RepresentationId = representation?.Id,
+                };
                 session.InsertConsent(consent);
                 note.Resource(consent.Name);
                 session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.ConsentGranted, caller.Id, consent.Name, Explain.Code(draft.Grantor)));
@@ -230,4 +239,65 @@ public sealed class ConsentBook(
 
     private (int Released, int Withheld, IReadOnlyList<string> Wake) Reconsider(IHubSession session, ClientRecord client, DateTimeOffset now) =>
         DeliveryDecisions.ReconsiderClient(session, router, parties, client, now);
+
+    /// <summary>
+    /// The representation a representative's consent rests on: the one it names, or the client's one representation of
+    /// the grantor's kind that holds on the consent's first day. Null for the
+    /// client's own consent. Recorded, never assumed: without one, NO_REPRESENTATION.
+    /// </summary>
+    private static Clients.Representation? Representation(ClientRecord client, ConsentDraft draft, DateTimeOffset start)
+    {
+        if (RepresentationRules.KindFor(draft.Grantor) is not { } kind)
+        {
+            if (!string.IsNullOrEmpty(draft.RepresentativeName))
+            {
+                throw HubException.Invalid(ErrorReasons.InvalidRequest, "consent.representative", "consent.representative is only for a consent by a representative.");
+            }
+
+            return null;
+        }
+
+        // The representation must hold on the day the consent begins: a parent's consent given while the client was a
+        // minor and recorded later rests on the authority the parent had then.
+        var on = DutchTime.DateOf(start);
+        Clients.Representation representation;
+        if (!string.IsNullOrEmpty(draft.RepresentativeName))
+        {
+            var id = Ids.Require(draft.RepresentativeName, "representatives", "consent.representative");
+            representation = client.Representations.FirstOrDefault(r => r.Id == id)
+                ?? throw HubException.NotFound(ErrorReasons.RepresentativeNotFound, "The representative");
+            if (representation.Kind != kind)
+            {
+                throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.representative", $"consent.representative is a {Explain.Code(representation.Kind)}, not the representation a {Explain.Code(draft.Grantor)} consent rests on ({Explain.Code(kind)}).");
+            }
+
+            if (!RepresentationRules.IsCurrentOn(representation, client, on))
+            {
+                throw HubException.Precondition(ErrorReasons.NoRepresentation, "The named representation does not hold on the consent's first day.");
+            }
+        }
+        else
+        {
+            var current = RepresentationRules.CurrentOfKind(client, kind, on);
+            if (current.Count == 0)
+            {
+                throw HubException.Precondition(ErrorReasons.NoRepresentation, $"No {Explain.Code(kind)} of the client is recorded that holds on the consent's first day: record the representative first (CreateRepresentative).");
+            }
+
+            if (current.Count > 1)
+            {
+                throw HubException.Invalid(ErrorReasons.FieldRequired, "consent.representative", $"The client has more than one {Explain.Code(kind)}: name the one who consents in consent.representative.");
+            }
+
+            representation = current[0];
+        }
+
+        var outside = draft.Categories.Where(c => !RepresentationRules.Covers(kind, c)).Distinct().ToList();
+        if (outside.Count > 0)
+        {
+            throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.data_categories", $"A {Explain.Code(kind)} does not decide on {Explain.Codes(outside)}: the client consents to that, or a representative who decides on it.");
+        }
+
+        return representation;
+    }
 }

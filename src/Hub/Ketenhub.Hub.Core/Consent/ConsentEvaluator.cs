@@ -56,7 +56,41 @@ public sealed class ConsentEvaluator(ConsentOptions options)
             return ConsentState.AwaitingConfirmation;
         }
 
+        if (!RepresentationHolds(consent, client, now))
+        {
+            return ConsentState.RepresentationEnded;
+        }
+
         return ConsentState.Active;
+    }
+
+    /// <summary>
+    /// Does the representation a representative's consent rests on hold at <paramref name="now"/>? The client's own
+    /// consent, and a parent's consent the client confirmed after 18, rest on none. A parent's consent in the grace
+    /// period after the 18th birthday rests on the parental authority as it stood the day before that birthday.
+    /// </summary>
+    private static bool RepresentationHolds(ConsentRecord consent, ClientRecord client, DateTimeOffset now)
+    {
+        if (RepresentationRules.KindFor(consent.Grantor) is not { } kind || (consent.Grantor == GrantorRole.Parent && consent.ConfirmTime is not null))
+        {
+            return true;
+        }
+
+        var representation = client.Representations.FirstOrDefault(r => r.Id == consent.RepresentationId);
+        if (representation is null || representation.Kind != kind || !consent.Categories.All(c => RepresentationRules.Covers(kind, c)))
+        {
+            return false;
+        }
+
+        var date = DutchTime.DateOf(now);
+        if (consent.Grantor == GrantorRole.Parent && date >= client.EighteenthBirthday)
+        {
+            // After 18 the parent's consent is AWAITING_CONFIRMATION (above) or in the grace period: it rests on the
+            // authority the parent had until the birthday.
+            date = client.EighteenthBirthday.AddDays(-1);
+        }
+
+        return RepresentationRules.IsCurrentOn(representation, client, date);
     }
 
     /// <summary>When a parent's unconfirmed consent stops counting: the 18th birthday plus the grace period.</summary>
@@ -133,7 +167,7 @@ public sealed class ConsentEvaluator(ConsentOptions options)
     private static int Rank(ConsentRecord consent) => consent.Grantor switch
     {
         GrantorRole.Client => 3,
-        GrantorRole.Curator or GrantorRole.Mentor => 2,
+        GrantorRole.Curator or GrantorRole.Mentor or GrantorRole.Guardian or GrantorRole.Administrator => 2,
         _ => 1,
     };
 }

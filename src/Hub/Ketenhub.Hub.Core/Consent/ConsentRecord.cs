@@ -19,4 +19,11 @@ public sealed record ConsentRecord(
     DateTimeOffset CreateTime)
 {
     public string Name => "consents/" + Id;
+
+    /// <summary>
+    /// For a consent by a representative: the recorded representation it rests on. It counts only while that
+    /// representation holds. Null for the client's own consent (and for a representative's consent recorded before
+    /// representations were recorded, which therefore does not count).
+    /// </summary>
+    public string? RepresentationId { get; init; }
 }

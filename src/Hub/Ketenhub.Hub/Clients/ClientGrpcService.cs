@@ -8,8 +8,27 @@ using Ketenhub.Hub.Host.Transport;
 namespace Ketenhub.Hub.Host.Clients;
 
 /// <summary>Registers clients, assigns coaches, reads care teams, journeys and reports.</summary>
-public sealed class ClientGrpcService(ClientRegistry registry, AccessReports accessReports, BsnHasher hasher) : ClientService.ClientServiceBase
+public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentatives representatives, AccessReports accessReports, BsnHasher hasher) : ClientService.ClientServiceBase
 {
+    public override async Task<CreateRepresentativeResponse> CreateRepresentative(CreateRepresentativeRequest request, ServerCallContext context)
+    {
+        var view = await representatives.RecordAsync(context.Party(), ContractMapping.ToDraft(request.Representative), Wire.Key(request.RequestId, request), context.CancellationToken);
+        return new CreateRepresentativeResponse { Representative = ContractMapping.ToContract(view) };
+    }
+
+    public override async Task<EndRepresentativeResponse> EndRepresentative(EndRepresentativeRequest request, ServerCallContext context)
+    {
+        var end = Wire.Date(request.EndDate, "end_date");
+        var view = await representatives.EndAsync(context.Party(), request.Client, request.Name, end, Wire.Key(request.RequestId, request), context.CancellationToken);
+        return new EndRepresentativeResponse { Representative = ContractMapping.ToContract(view) };
+    }
+
+    public override async Task<ListRepresentativesResponse> ListRepresentatives(ListRepresentativesRequest request, ServerCallContext context)
+    {
+        var views = await representatives.ListAsync(context.Party(), request.Client, context.CancellationToken);
+        return new ListRepresentativesResponse { Representatives = { views.Select(ContractMapping.ToContract) } };
+    }
+
     public override async Task<RegisterClientResponse> RegisterClient(RegisterClientRequest request, ServerCallContext context)
     {
         var caller = context.Party();

@@ -178,7 +178,32 @@ public static class ContractMapping
             ConfirmTime = Wire.Time(c.ConfirmTime),
             State = Wire.From<ConsentState>(view.State),
             RecordedBy = Wire.PartyName(c.RecordedBy),
+            Representative = c.RepresentationId is null ? string.Empty : "representatives/" + c.RepresentationId,
         };
+    }
+
+    public static Representative ToContract(RepresentativeView view) => new()
+    {
+        Name = view.Representation.Name,
+        Client = "clients/" + view.ClientId,
+        Kind = Wire.From<RepresentationKind>(view.Representation.Kind),
+        DisplayName = view.DisplayName,
+        StartDate = Wire.Date(view.Representation.From),
+        EndDate = Wire.Date(view.Representation.Until),
+        RecordedBy = view.Representation.Source == "party" ? Wire.PartyName(view.Representation.RecordedBy) : string.Empty,
+        Current = view.Current,
+        CreateTime = Wire.Time(view.Representation.RecordTime),
+    };
+
+    public static RepresentativeDraft ToDraft(Representative? representative)
+    {
+        representative ??= new Representative();
+        return new RepresentativeDraft(
+            representative.Client,
+            Wire.To<D.RepresentationKind>(representative.Kind),
+            representative.DisplayName,
+            Wire.Date(representative.StartDate, "representative.start_date"),
+            Wire.Date(representative.EndDate, "representative.end_date"));
     }
 
     public static ConsentDraft ToDraft(ContractConsent? consent)
@@ -192,7 +217,10 @@ public static class ContractMapping
             [.. consent.Purposes.Select(p => Wire.To<D.Purpose>(p))],
             [.. consent.DataCategories.Select(c => Wire.To<D.DataCategory>(c))],
             Wire.Time(consent.StartTime, "consent.start_time"),
-            Wire.Time(consent.EndTime, "consent.end_time"));
+            Wire.Time(consent.EndTime, "consent.end_time"))
+        {
+            RepresentativeName = consent.Representative,
+        };
     }
 
     public static Contracts.V1.Finding ToContract(Hub.Messages.Finding finding) => new()
