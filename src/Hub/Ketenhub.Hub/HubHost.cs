@@ -75,6 +75,7 @@ public static partial class HubHost
         services.AddGrpcReflection();
         services.AddOptions<ReflectionOptions>().BindChecked(builder.Configuration, ReflectionOptions.Section);
         services.AddKetenhubInbound(builder.Configuration);
+        builder.AddKetenhubPartnerHttp();
         services.AddKetenhubPush(builder.Configuration);
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return builder;
@@ -83,6 +84,7 @@ public static partial class HubHost
     public static WebApplication MapKetenhub(this WebApplication app)
     {
         app.UseKetenhubTransportGuard();
+        app.UseKetenhubPartnerRoutes();
         app.UseKetenhubCallPipeline();
 
         // Closed by default: every endpoint needs a caller that is a configured party (the fallback policy), except

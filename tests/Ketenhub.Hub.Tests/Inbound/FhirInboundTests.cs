@@ -311,7 +311,7 @@ public sealed class FhirInboundTests : IDisposable
         (await (reader ?? _sdd).Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral;
 
     /// <summary>A FHIR Task as a provider's system sends it: focus on the hub's referral identifier, status the step.</summary>
-    private static string TaskJson(string referral, string status, string? reason = null, string? start = null, string? end = null, string? owner = null)
+    internal static string TaskJson(string referral, string status, string? reason = null, string? start = null, string? end = null, string? owner = null)
     {
         var task = new JsonObject
         {

@@ -260,13 +260,13 @@ public sealed class IWmoInboundTests : IDisposable
     private async Task<Referral> ReadAsync(string referral, PartyClient? reader = null) =>
         (await (reader ?? _sdd).Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral;
 
-    private static string Text(XDocument document) => System.Text.Encoding.UTF8.GetString(IWmoXml.ToBytes(document));
+    internal static string Text(XDocument document) => System.Text.Encoding.UTF8.GetString(IWmoXml.ToBytes(document));
 
     private static string BerichtCode(string xml) =>
         XDocument.Parse(xml).Descendants().First(e => e.Name.LocalName == "BerichtCode").Value;
 
     /// <summary>The retour codes of the first element of class <paramref name="klasse"/> (Header, Client, StartProduct, …).</summary>
-    private static IReadOnlyList<string> RetourCodes(string xml, string klasse) =>
+    internal static IReadOnlyList<string> RetourCodes(string xml, string klasse) =>
         [.. XDocument.Parse(xml).Descendants().First(e => e.Name.LocalName == klasse)
             .Elements().Single(e => e.Name.LocalName == "RetourCodes").Elements().Select(e => e.Value)];
 
@@ -292,7 +292,7 @@ public sealed class IWmoInboundTests : IDisposable
         new XElement(ns + "Geslacht", "0"),
         new XElement(ns + "Naam", new XElement(x + "Geslachtsnaam", new XElement(x + "Achternaam", "K7Q2M9"))));
 
-    private static XDocument Start(long nummer, DateOnly begin, string bsn, string agb = BrugAgb, DateOnly? dagtekening = null, string identificatie = "S-1001")
+    internal static XDocument Start(long nummer, DateOnly begin, string bsn, string agb = BrugAgb, DateOnly? dagtekening = null, string identificatie = "S-1001")
     {
         XNamespace ns = Berichten.Namespace(IStandaard.IWmo, Bericht.Start);
         XNamespace x = Berichten.BasisNamespace(IStandaard.IWmo);

@@ -48,10 +48,10 @@ public static class InboundEndpoints
         // Each endpoint names its format, so the call pipeline answers its refusals as the partner reads them.
         var fhir = new InboundFormat(DeliveryChannel.Fhir);
         var iwmo = new InboundFormat(DeliveryChannel.Iwmo);
-        app.MapMethods(FhirBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Fhir, string.Empty)).WithMetadata(fhir);
-        app.MapMethods(FhirBase + "/{**path}", ["POST", "PUT"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Fhir, path)).WithMetadata(fhir);
-        app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty)).WithMetadata(iwmo);
-        app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path)).WithMetadata(iwmo);
+        app.MapMethods(FhirBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Fhir, string.Empty)).WithMetadata(fhir, PartnerRoute.Instance);
+        app.MapMethods(FhirBase + "/{**path}", ["POST", "PUT"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Fhir, path)).WithMetadata(fhir, PartnerRoute.Instance);
+        app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty)).WithMetadata(iwmo, PartnerRoute.Instance);
+        app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path)).WithMetadata(iwmo, PartnerRoute.Instance);
         return app;
     }
 
