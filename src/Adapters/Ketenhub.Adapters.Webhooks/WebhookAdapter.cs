@@ -19,8 +19,16 @@ namespace Ketenhub.Adapters.Webhooks;
 /// resilience belong to the caller).</param>
 /// <param name="time">The clock that stamps each signature and turns a <c>Retry-After</c> date into a wait.</param>
 /// <param name="secrets">The signing secrets per party.</param>
-public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSecrets secrets) : IPartyAdapter
+/// <param name="hubOin">The hub's OIN (20 digits): the CloudEvent <c>source</c> is then <c>urn:nld:oin:{oin}:systeem:ketenhub</c>
+/// (NL GOV profile for CloudEvents); without one it is the hub's base URL.</param>
+public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSecrets secrets, string? hubOin = null) : IPartyAdapter
 {
+    /// <summary>The header that carries the attempt number, outside the signed body (1 for the first attempt).</summary>
+    public const string AttemptHeader = "Ketenhub-Attempt";
+
+    /// <summary>The system name in the <c>urn:nld:oin:…:systeem:…</c> source.</summary>
+    public const string SystemName = "ketenhub";
+
     /// <summary>The format name parties use in configuration.</summary>
     public const string FormatName = "webhook";
 
@@ -61,11 +69,17 @@ public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSe
             throw new AdapterException("FIELD_REQUIRED", "The delivery has no name, which the CloudEvent id needs.");
         }
 
-        using var data = JsonDocument.Parse(JsonFormatter.Default.Format(delivery));
+        // The data is the delivery without the facts of one attempt (its count, status and status reason), so every
+        // attempt of one delivery carries the same bytes; the attempt number travels in a header (AttemptHeader).
+        var stable = delivery.Clone();
+        stable.AttemptCount = 0;
+        stable.Status = DeliveryStatus.Unspecified;
+        stable.StatusReason = string.Empty;
+        using var data = JsonDocument.Parse(JsonFormatter.Default.Format(stable));
         var cloudEvent = new CloudEvent(CloudEventsSpecVersion.V1_0)
         {
             Id = delivery.Name,
-            Source = context.HubBaseUrl,
+            Source = SourceOf(hubOin, context.HubBaseUrl),
             Type = type,
             Subject = string.IsNullOrEmpty(delivery.Client) ? null : delivery.Client,
             Time = delivery.CreateTime?.ToDateTimeOffset(),
@@ -75,6 +89,21 @@ public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSe
         var body = Formatter.EncodeStructuredModeMessage(cloudEvent, out var contentType);
         return new AdapterPayload(contentType.ToString(), body);
     }
+
+    /// <summary>
+    /// The CloudEvent <c>source</c>: <c>urn:nld:oin:{oin}:systeem:ketenhub</c> when the hub's OIN is known (NL GOV profile
+    /// for CloudEvents), else the hub's base URL.
+    /// </summary>
+    /// <param name="oin">The hub's OIN, or null.</param>
+    /// <param name="hubBaseUrl">The hub's public base URL.</param>
+    /// <returns>The source.</returns>
+    public static Uri SourceOf(string? oin, Uri hubBaseUrl) =>
+        string.IsNullOrEmpty(oin) ? hubBaseUrl : new Uri($"urn:nld:oin:{oin}:systeem:{SystemName}");
+
+    /// <summary>Whether <paramref name="oin"/> has the shape of an OIN: twenty digits.</summary>
+    /// <param name="oin">The value to check.</param>
+    /// <returns>True for twenty ASCII digits.</returns>
+    public static bool IsOin(string? oin) => oin is { Length: 20 } && oin.All(char.IsAsciiDigit);
 
     /// <inheritdoc/>
     public async Task<AdapterDeliveryResult> DeliverAsync(OutboundDelivery delivery, CancellationToken ct)
@@ -92,6 +121,7 @@ public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSe
         };
         request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(delivery.Payload.ContentType);
         request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Create(keys, time.GetUtcNow(), delivery.Payload.Body.Span));
+        request.Headers.TryAddWithoutValidation(AttemptHeader, delivery.AttemptCount.ToString(CultureInfo.InvariantCulture));
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);

@@ -91,6 +91,31 @@ public sealed class WebhookPushTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoAttemptsOfOneDelivery_CarryTheSameBytes_EachValidlySigned_WithTheAttemptInAHeader()
+    {
+        _partner.RetryAfterSeconds = 45;
+        _partner.FailNext(Fault.TooManyRequests);
+        _hub.With("Hub:Push:HubOin", "00000001234567890000");
+        var (sdd, client) = await ArrangeAsync();
+        var delivery = await RaiseAsync(sdd, client.Name, "Rent arrears.");
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Any(d => d.Name == delivery));
+
+        var received = _partner.Received.ToList();
+        Assert.Equal(2, received.Count);
+        Assert.Equal(received[0].Body, received[1].Body);
+        Assert.Equal(["1", "2"], received.Select(r => r.Attempt));
+        Assert.All(received, r => Assert.True(r.Signed));
+
+        // NL GOV profile: the hub's OIN as source, the recipient's own name for the client as subject, nothing personal.
+        var stored = _partner.Stored[delivery];
+        Assert.Equal("urn:nld:oin:00000001234567890000:systeem:ketenhub", stored.GetProperty("source").GetString());
+        Assert.Equal(_hub.NameAt("waakvlam-zorg", client.Name), stored.GetProperty("subject").GetString());
+        Assert.StartsWith("clients/cl_", stored.GetProperty("subject").GetString(), StringComparison.Ordinal);
+        Assert.False(stored.GetProperty("data").TryGetProperty("attemptCount", out _));
+    }
+
+    [Fact]
     public async Task AfterTheRetryBudget_ADeliveryIsSetAside_TheNextGoesThrough_AndAReplayPushesItAgain()
     {
         _hub.With("Hub:MaxDeliveryAttempts", "2").With("Hub:Push:BreakerMinimumThroughput", "1000");

@@ -87,6 +87,12 @@ public sealed class PushOptions
     /// </summary>
     public string? TrustedCertificatesFile { get; set; }
 
+    /// <summary>
+    /// The hub's own OIN (twenty digits). When set, the CloudEvent <c>source</c> of webhooks is
+    /// <c>urn:nld:oin:{oin}:systeem:ketenhub</c> (NL GOV profile for CloudEvents); empty: the public base URL.
+    /// </summary>
+    public string? HubOin { get; set; }
+
     /// <summary>Per pushed party, by party id: the webhook signing secret(s). Never in parties.json.</summary>
     public Dictionary<string, PushPartyOptions> Parties { get; set; } = new(StringComparer.Ordinal);
 }
@@ -126,6 +132,11 @@ public sealed class PushOptionsValidator(PartyDirectory parties, IConfiguration 
         if (!string.IsNullOrEmpty(options.TrustedCertificatesFile) && !File.Exists(options.TrustedCertificatesFile))
         {
             problems.Add($"{PushOptions.Section}:TrustedCertificatesFile names a file that does not exist.");
+        }
+
+        if (!string.IsNullOrEmpty(options.HubOin) && !Ketenhub.Adapters.Webhooks.WebhookAdapter.IsOin(options.HubOin))
+        {
+            problems.Add($"{PushOptions.Section}:HubOin must be an OIN of twenty digits.");
         }
 
         var pushed = parties.All.Where(p => p.IsPushed).ToList();

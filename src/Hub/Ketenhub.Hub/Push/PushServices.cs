@@ -48,7 +48,8 @@ public static class PushServices
         services.AddSingleton<IPartyAdapter>(sp => new WebhookAdapter(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
             sp.GetRequiredService<TimeProvider>(),
-            WebhookSecretsOf(sp.GetRequiredService<IOptions<PushOptions>>().Value, sp.GetRequiredService<PartyDirectory>())));
+            WebhookSecretsOf(sp.GetRequiredService<IOptions<PushOptions>>().Value, sp.GetRequiredService<PartyDirectory>()),
+            sp.GetRequiredService<IOptions<PushOptions>>().Value.HubOin));
         services.AddSingleton<IPartyAdapter>(sp => new FhirAdapter(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
             sp.GetRequiredService<TimeProvider>()));
