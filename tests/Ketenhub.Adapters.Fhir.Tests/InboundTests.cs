@@ -250,4 +250,59 @@ public sealed class InboundTests
         var (exitCode, output) = NodeValidator.Run(folder.Path);
         Assert.True(exitCode == 0, output);
     }
+    [Fact]
+    public void A_task_update_is_answered_with_the_task_at_the_id_it_was_put_at()
+    {
+        var message = Message(TaskUpdate(FhirTask.TaskStatus.Accepted), "PUT", "Task/t-17");
+        var outcome = new InboundOutcome(null, [new AcceptReferralResponse { Referral = new Referral { Name = "referrals/r-100" } }]);
+
+        var reply = adapter.RenderReply(message, outcome, FromWaakvlam());
+
+        Assert.Equal(200, reply.StatusCode);
+        var task = Assert.IsType<FhirTask>(FhirFormat.Parse(reply.Payload.Body.Span));
+        Assert.Equal(("t-17", FhirTask.TaskStatus.Accepted), (task.Id, task.Status));
+    }
+
+    [Fact]
+    public void A_bundle_is_answered_entry_by_entry_and_the_created_service_request_carries_its_location()
+    {
+        var message = Message(ReferralBundle());
+        var outcome = new InboundOutcome(null, [new CreateReferralResponse { Referral = new Referral { Name = "referrals/ref_01" } }]);
+
+        var reply = adapter.RenderReply(message, outcome, FromWaakvlam());
+
+        Assert.Equal(201, reply.StatusCode);
+        var bundle = Assert.IsType<Bundle>(FhirFormat.Parse(reply.Payload.Body.Span));
+        Assert.Equal(Bundle.BundleType.TransactionResponse, bundle.Type);
+        Assert.Equal(["200 OK", "200 OK", "201 Created"], bundle.Entry.Select(e => e.Response!.Status));
+        Assert.Equal([null, null, "ServiceRequest/" + ResourceIds.Of("ServiceRequest", Referrals, "ref_01")], bundle.Entry.Select(e => e.Response!.Location));
+
+        // A single ServiceRequest is answered with itself, at that id.
+        var single = adapter.RenderReply(Message(ReferralBundle().Entry[2].Resource!, "POST", "ServiceRequest"), outcome, FromWaakvlam());
+        Assert.Equal(201, single.StatusCode);
+        Assert.Equal(ResourceIds.Of("ServiceRequest", Referrals, "ref_01"), Assert.IsType<ServiceRequest>(FhirFormat.Parse(single.Payload.Body.Span)).Id);
+    }
+
+    [Fact]
+    public void The_capability_statement_names_the_resources_interactions_and_formats_and_is_valid_r4()
+    {
+        var statement = FhirAdapter.CapabilityStatementOf(new Uri("https://ketenhub.example.nl/fhir/r4"));
+
+        Assert.Equal(FHIRVersion.N4_0_1, statement.FhirVersion);
+        Assert.Contains("application/fhir+json", statement.Format);
+        var rest = Assert.Single(statement.Rest);
+        Assert.Equal(CapabilityStatement.RestfulCapabilityMode.Server, rest.Mode);
+        Assert.Equal([CapabilityStatement.SystemRestfulInteraction.Transaction, CapabilityStatement.SystemRestfulInteraction.Batch], rest.Interaction.Select(i => i.Code!.Value));
+        Assert.Equal([CapabilityStatement.TypeRestfulInteraction.Create], rest.Resource.Single(r => r.Type == "ServiceRequest").Interaction.Select(i => i.Code!.Value));
+        Assert.Equal([CapabilityStatement.TypeRestfulInteraction.Create, CapabilityStatement.TypeRestfulInteraction.Update], rest.Resource.Single(r => r.Type == "Task").Interaction.Select(i => i.Code!.Value));
+
+        using var folder = new TempFolder();
+        File.WriteAllBytes(Path.Combine(folder.Path, "capabilities.json"), FhirFormat.Serialize(statement));
+        var (_, output) = NodeValidator.Run(folder.Path);
+
+        // The only thing the validator cannot do is check the formats against BCP 13 (MIME types), which its definitions lack.
+        Assert.Contains("validated 1 resources", output, StringComparison.Ordinal);
+        var problems = output.Split('\n').Where(l => l.Contains("capabilities.json:", StringComparison.Ordinal)).ToList();
+        Assert.All(problems, p => Assert.Contains("cannot check required binding (code system urn:ietf:bcp:13", p, StringComparison.Ordinal));
+    }
 }

@@ -40,9 +40,9 @@ public sealed class FhirInboundTests : IDisposable
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(Fhir, answer.ContentType);
-        var bundle = JsonNode.Parse(answer.Body)!;
-        Assert.Equal("transaction-response", bundle["type"]!.GetValue<string>());
-        Assert.Equal("200 OK", bundle["entry"]![0]!["response"]!["status"]!.GetValue<string>());
+        // FHIR's update answers with the resource: the Task at the id it was put at.
+        var answered = JsonNode.Parse(answer.Body)!;
+        Assert.Equal(("Task", "t-1", "accepted"), (answered["resourceType"]!.GetValue<string>(), answered["id"]!.GetValue<string>(), answered["status"]!.GetValue<string>()));
         Assert.Equal(PerformerStatus.Accepted, (await ReadAsync(referral)).Performers.Single().Status);
         var update = await Kit.NextOfKind(requester, Delivery.PayloadOneofCase.ReferralUpdate);
         Assert.Equal((referral, PerformerStatus.Accepted, "parties/begeleiding-plus"), (update.ReferralUpdate.Referral, update.ReferralUpdate.Status, update.ReferralUpdate.Performer));
@@ -110,10 +110,16 @@ public sealed class FhirInboundTests : IDisposable
         var answer = await _hub.Http("waakvlam-zorg").SendAsync(HttpMethod.Post, "/fhir/r4", bundle, Fhir);
 
         Assert.Equal(201, answer.Status);
-        var entry = JsonNode.Parse(answer.Body)!["entry"]![0]!["response"]!;
-        Assert.Equal("201 Created", entry["status"]!.GetValue<string>());
+
+        // One response entry per request entry, in order: Patient and Organization are context, the ServiceRequest was
+        // created, at the id the hub writes the referral's ServiceRequest at in its own Bundles.
+        var entries = JsonNode.Parse(answer.Body)!["entry"]!.AsArray();
+        Assert.Equal(["200 OK", "200 OK", "201 Created"], entries.Select(e => e!["response"]!["status"]!.GetValue<string>()));
+        var entry = entries[2]!["response"]!;
         var referral = entry["outcome"]!["issue"]![0]!["details"]!["text"]!.GetValue<string>();
         Assert.StartsWith("referrals/", referral, StringComparison.Ordinal);
+        Assert.Equal("ServiceRequest/" + Ketenhub.Adapters.Fhir.ResourceIds.Of("ServiceRequest", Hub + "id/referrals", referral["referrals/".Length..]), entry["location"]!.GetValue<string>());
+        Assert.Null(entries[0]!["response"]!["location"]);
         var created = await ReadAsync(referral, _waakvlam);
         Assert.Equal((client, ServiceKind.IndividualGuidance, "parties/begeleiding-plus"), (created.Client, created.Service, created.Performers.Single().Party));
         var performer = _hub.As("begeleiding-plus");

@@ -145,6 +145,23 @@ public sealed class PartnerHttpTests : IDisposable
         Assert.Equal(PerformerStatus.Accepted, (await sdd.Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral.Performers.Single().Status);
     }
 
+    [Fact]
+    public async Task An_http11_client_reads_the_capability_statement_without_identifying()
+    {
+        var hub = Own(InboundKit.Hub().OnSockets());
+        hub.StartServer();
+        using var http = Http11(hub.PartnerAddress);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/fhir/r4/metadata") { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal((HttpVersion.Version11, HttpStatusCode.OK), (response.Version, response.StatusCode));
+        Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
+        var statement = Assert.IsType<Hl7.Fhir.Model.CapabilityStatement>(Ketenhub.Adapters.Fhir.FhirFormat.Parse(await response.Content.ReadAsByteArrayAsync()));
+        Assert.Equal(["ServiceRequest", "Task"], statement.Rest.Single().Resource.Select(r => r.Type));
+        Assert.Equal(hub.PartnerAddress + "fhir/r4", statement.Implementation!.Url);
+    }
+
     [Theory]
     [InlineData("ftp://127.0.0.1:5081", null, "None", "Hub:PartnerHttp:Url must be an http:// or https:// address")]
     [InlineData("http://127.0.0.1", null, "None", "Hub:PartnerHttp:Url must be")]

@@ -50,6 +50,8 @@ public static class InboundEndpoints
         var iwmo = new InboundFormat(DeliveryChannel.Iwmo);
         app.MapMethods(FhirBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Fhir, string.Empty)).WithMetadata(fhir, PartnerRoute.Instance);
         app.MapMethods(FhirBase + "/{**path}", ["POST", "PUT"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Fhir, path)).WithMetadata(fhir, PartnerRoute.Instance);
+        // What the FHIR endpoint does, for client software that asks first; open like the gRPC health check: it shows no data.
+        app.MapGet(FhirBase + "/metadata", (HttpContext http) => WriteCapabilitiesAsync(http)).WithMetadata(fhir, PartnerRoute.Instance).AllowAnonymous();
         app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty)).WithMetadata(iwmo, PartnerRoute.Instance);
         app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path)).WithMetadata(iwmo, PartnerRoute.Instance);
         return app;
@@ -90,6 +92,16 @@ public static class InboundEndpoints
         }
 
         await WriteAsync(http, adapter.RenderReply(message, outcome, context)).ConfigureAwait(false);
+    }
+
+    private static Task WriteCapabilitiesAsync(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<InboundOptions>>().Value;
+        var hub = InboundAdapters.BaseUrl(http, options);
+        var statement = FhirAdapter.CapabilityStatementOf(new Uri(hub, FhirBase.TrimStart('/')));
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = FhirFormat.ContentType;
+        return http.Response.Body.WriteAsync(FhirFormat.Serialize(statement), http.RequestAborted).AsTask();
     }
 
     // The requests in order, as the partner; the first error stops the rest.
@@ -196,13 +208,16 @@ public static class InboundEndpoints
             return MediaTypes(channel).Any(m => string.Equals(parsed.MediaType.Value, m, StringComparison.OrdinalIgnoreCase));
         }
 
-        public AdapterContext Context(HttpContext request, Party caller)
+        public AdapterContext Context(HttpContext request, Party caller) =>
+            new(BaseUrl(request, options.Value), HubParty, _parties[caller.Name], _parties);
+
+        /// <summary>The hub's public base address: <c>Hub:Inbound:PublicBaseUrl</c>, else the address the request came in on.</summary>
+        public static Uri BaseUrl(HttpContext request, InboundOptions options)
         {
-            var configured = options.Value.PublicBaseUrl;
-            var baseUrl = string.IsNullOrEmpty(configured)
+            var configured = options.PublicBaseUrl;
+            return string.IsNullOrEmpty(configured)
                 ? new Uri($"{request.Request.Scheme}://{request.Request.Host}{request.Request.PathBase}/")
                 : new Uri(configured.EndsWith('/') ? configured : configured + "/");
-            return new AdapterContext(baseUrl, HubParty, _parties[caller.Name], _parties);
         }
 
         /// <summary>
