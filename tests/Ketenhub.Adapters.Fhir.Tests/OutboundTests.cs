@@ -135,6 +135,20 @@ public sealed class OutboundTests
     }
 
     [Fact]
+    public void An_organisation_with_a_ura_carries_it_as_an_identifier_and_one_without_carries_none()
+    {
+        var context = Samples.Context(Samples.Waakvlam, Samples.Sdd) with { Uras = new Dictionary<string, string> { [Samples.Waakvlam.Name] = "90000123" } };
+
+        var bundle = WriteAndParse(Samples.ReferralDelivery(), context);
+
+        var organizations = bundle.Entry.Select(e => e.Resource).OfType<Organization>().ToList();
+        var waakvlam = organizations.Single(o => o.Identifier.Any(i => i.Value == "waakvlam-drechtsteden"));
+        Assert.Contains(waakvlam.Identifier, i => i.System == "http://fhir.nl/fhir/NamingSystem/ura" && i.Value == "90000123");
+        var sdd = organizations.Single(o => o.Identifier.Any(i => i.Value == "sdd"));
+        Assert.DoesNotContain(sdd.Identifier, i => i.System == "http://fhir.nl/fhir/NamingSystem/ura");
+    }
+
+    [Fact]
     public void Patient_carries_the_bsn_only_where_the_delivery_carries_it()
     {
         var withBsn = WriteAndParse(Samples.ReferralDelivery(), Samples.Context(Samples.Waakvlam, Samples.Sdd));

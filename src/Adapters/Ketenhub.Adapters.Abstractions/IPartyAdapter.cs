@@ -104,6 +104,12 @@ public sealed record AdapterContext(
     Consent? Consent = null)
 {
     /// <summary>
+    /// Identifiers of parties that the contract's <see cref="Party"/> does not carry: the URA (UZI-register abonneenummer)
+    /// by resource name <c>parties/{party}</c>, for the parties that have one.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Uras { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
     /// Finds a party by resource name among <see cref="Recipient"/>, <see cref="Sender"/> and <see cref="Parties"/>.
     /// </summary>
     /// <param name="name">The party's resource name, <c>parties/{party}</c>.</param>

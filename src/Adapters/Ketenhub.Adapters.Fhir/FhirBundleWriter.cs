@@ -193,6 +193,7 @@ public static class FhirBundleWriter
                     AddIdentifier(org, FhirVocabulary.Oin, party.Oin);
                     AddIdentifier(org, FhirVocabulary.Brin, party.Brin);
                     AddIdentifier(org, FhirVocabulary.Kvk, party.Kvk);
+                    AddIdentifier(org, FhirVocabulary.Ura, context.Uras.TryGetValue(partyName, out var ura) ? ura : string.Empty);
                 }
 
                 return org;
