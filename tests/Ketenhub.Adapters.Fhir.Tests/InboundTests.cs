@@ -62,8 +62,8 @@ public sealed class InboundTests
         return task;
     }
 
-    private IReadOnlyList<IMessage> Accepted(InboundMessage message) =>
-        Assert.IsType<InboundTranslation.Requests>(adapter.TranslateInbound(message, FromWaakvlam())).Messages;
+    private IReadOnlyList<IMessage> Accepted(InboundMessage message, AdapterContext? context = null) =>
+        Assert.IsType<InboundTranslation.Requests>(adapter.TranslateInbound(message, context ?? FromWaakvlam())).Messages;
 
     private Google.Rpc.Status Rejected(InboundMessage message) =>
         Assert.IsType<InboundTranslation.Rejected>(adapter.TranslateInbound(message, FromWaakvlam())).Error;
@@ -174,7 +174,7 @@ public sealed class InboundTests
         "not-fhir" => new("POST", string.Empty, "application/fhir+json", Encoding.UTF8.GetBytes("{\"resourceType\":\"Nonsense\",\"x\":1}")),
         "patient-only" => Message(new Patient()),
         "no-identifier" => Message(ReferralBundle(sr => sr.Identifier.Clear())),
-        "no-client" => Message(ReferralBundle(sr => sr.Subject = new ResourceReference { Identifier = new Identifier(FhirVocabulary.Bsn, "999990019") })),
+        "no-client" => Message(ReferralBundle(sr => sr.Subject = new ResourceReference { Identifier = new Identifier("https://elsewhere.example/patients", "p-1") })),
         "unknown-service" => Message(ReferralBundle(sr => sr.Code = new CodeableConcept(FhirVocabulary.CodeSystemBase + "service-kind", "space-travel"))),
         "unknown-performer" => Message(ReferralBundle(sr => sr.Performer = [new ResourceReference { Identifier = new Identifier(FhirVocabulary.Agb, "99999999") }])),
         "no-performer" => Message(ReferralBundle(sr => sr.Performer.Clear())),
@@ -182,7 +182,7 @@ public sealed class InboundTests
         "control-characters" => Message(ReferralBundle(sr => sr.Note = [new Annotation { Text = "bel \u0007 niet" }])),
         "several" => Message(ReferralBundle(sr =>
         {
-            sr.Subject = new ResourceReference { Identifier = new Identifier(FhirVocabulary.Bsn, "999990019") };
+            sr.Subject = new ResourceReference { Identifier = new Identifier("https://elsewhere.example/patients", "p-1") };
             sr.Code = new CodeableConcept("http://snomed.info/sct", "410606002");
         })),
         "decline-without-reason" => Message(TaskUpdate(FhirTask.TaskStatus.Rejected)),
@@ -250,6 +250,49 @@ public sealed class InboundTests
         var (exitCode, output) = NodeValidator.Run(folder.Path);
         Assert.True(exitCode == 0, output);
     }
+    [Fact]
+    public void A_subject_named_by_bsn_is_resolved_through_the_hubs_lookup_and_never_quoted()
+    {
+        var bundle = ReferralBundle();
+        ((Patient)bundle.Entry[0].Resource!).Identifier = [new Identifier(FhirVocabulary.Bsn, "999990019")];
+        var asked = new List<string>();
+        var known = FromWaakvlam() with { ClientByBsn = bsn => { asked.Add(bsn); return "clients/cl_0123"; } };
+        var unknown = FromWaakvlam() with { ClientByBsn = _ => null };
+
+        var create = Assert.IsType<CreateReferralRequest>(Assert.Single(Accepted(Message(bundle), known)));
+        var refused = Assert.IsType<InboundTranslation.Rejected>(adapter.TranslateInbound(Message(bundle), unknown));
+
+        Assert.Equal("clients/cl_0123", create.Referral.Client);
+        Assert.Equal(["999990019"], asked);
+        Assert.Equal(((int)Grpc.Core.StatusCode.NotFound, "CLIENT_NOT_FOUND"), (refused.Error.Code, HubErrors.ReasonOf(refused.Error)));
+        Assert.DoesNotContain("999990019", refused.Error.ToString(), StringComparison.Ordinal);
+
+        ((Patient)bundle.Entry[0].Resource!).Identifier = [new Identifier(FhirVocabulary.Bsn, "999990018")];
+        var invalid = Assert.IsType<InboundTranslation.Rejected>(adapter.TranslateInbound(Message(bundle), known));
+        Assert.Equal("INVALID_BSN", HubErrors.ReasonOf(invalid.Error));
+        Assert.Single(asked);
+    }
+
+    [Theory]
+    [InlineData("310207003", true)]
+    [InlineData("225358003", false)]
+    public void A_snomed_service_code_is_taken_when_the_hub_maps_it(string code, bool mapped)
+    {
+        var bundle = ReferralBundle(sr => sr.Code = new CodeableConcept("http://snomed.info/sct", code));
+
+        var translation = adapter.TranslateInbound(Message(bundle), FromWaakvlam());
+
+        if (mapped)
+        {
+            var create = Assert.IsType<CreateReferralRequest>(Assert.Single(Assert.IsType<InboundTranslation.Requests>(translation).Messages));
+            Assert.Equal(ServiceKind.ShelteredHousing, create.Referral.Service);
+        }
+        else
+        {
+            Assert.Equal("UNKNOWN_ENUM_VALUE", HubErrors.ReasonOf(Assert.IsType<InboundTranslation.Rejected>(translation).Error));
+        }
+    }
+
     [Fact]
     public void A_task_update_is_answered_with_the_task_at_the_id_it_was_put_at()
     {

@@ -204,6 +204,28 @@ public static class ResourceIds
     }
 }
 
+/// <summary>
+/// SNOMED CT codes a partner may use for a service instead of the hub's own code system, and the service each stands
+/// for (docs/adapters.md, "SNOMED CT"). Only codes whose concept is certain are in it.
+/// </summary>
+public static class SnomedServices
+{
+    /// <summary>The SNOMED CT code system.</summary>
+    public const string System = "http://snomed.info/sct";
+
+    /// <summary>The mapping: SNOMED CT concept id to the hub's service.</summary>
+    public static readonly IReadOnlyDictionary<string, Ketenhub.Contracts.V1.ServiceKind> Map = new Dictionary<string, Ketenhub.Contracts.V1.ServiceKind>(StringComparer.Ordinal)
+    {
+        // 310207003 |Sheltered housing (environment)|: the setting the client is referred to.
+        ["310207003"] = Ketenhub.Contracts.V1.ServiceKind.ShelteredHousing,
+    };
+
+    /// <summary>The first SNOMED CT coding of <paramref name="concept"/>, or null.</summary>
+    /// <param name="concept">The concept to look in.</param>
+    /// <returns>The coding, or null.</returns>
+    public static Coding? Find(CodeableConcept? concept) => concept?.Coding.FirstOrDefault(c => c.System == System);
+}
+
 /// <summary>The identifier systems under one hub base address, built once per address.</summary>
 internal sealed class HubSystems
 {

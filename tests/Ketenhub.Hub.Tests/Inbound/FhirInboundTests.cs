@@ -136,6 +136,43 @@ public sealed class FhirInboundTests : IDisposable
     }
 
     [Fact]
+    public async Task A_subject_named_by_bsn_is_resolved_for_a_party_with_a_relationship_and_a_snomed_service_code_is_mapped()
+    {
+        var bsn = Kit.NewBsn();
+        var client = await _waakvlam.RegisterAsync(bsn, Date(1994, 11, 2), "0505");
+        await _waakvlam.AssignCoachAsync(client.Name, "lisa", "Lisa");
+
+        // waakvlam-zorg coaches the client: its BSN names the client, as its own client name would.
+        var answer = await _hub.Http("waakvlam-zorg").SendAsync(HttpMethod.Post, "/fhir/r4", ReferralBundle(client.Name, "V-2026-200", performerAgb: "98000002", bsn: bsn, snomed: "310207003"), Fhir);
+
+        Assert.Equal(201, answer.Status);
+        var referral = JsonNode.Parse(answer.Body)!["entry"]![2]!["response"]!["outcome"]!["issue"]![0]!["details"]!["text"]!.GetValue<string>();
+        var created = await ReadAsync(referral, _waakvlam);
+        Assert.Equal((client.Name, ServiceKind.ShelteredHousing), (created.Client, created.Service));
+    }
+
+    [Fact]
+    public async Task A_bsn_the_hub_does_not_know_and_one_of_a_client_the_party_has_nothing_to_do_with_get_the_same_refusal()
+    {
+        var bsn = Kit.NewBsn();
+        var client = await _waakvlam.RegisterAsync(bsn, Date(1994, 11, 2), "0505");
+        await _waakvlam.AssignCoachAsync(client.Name, "lisa", "Lisa");
+        var plus = _hub.Http("begeleiding-plus");
+
+        var unrelated = await plus.SendAsync(HttpMethod.Post, "/fhir/r4", ReferralBundle(client.Name, "V-2026-201", performerAgb: "98000001", bsn: bsn), Fhir);
+        var unknown = await plus.SendAsync(HttpMethod.Post, "/fhir/r4", ReferralBundle(client.Name, "V-2026-202", performerAgb: "98000001", bsn: Kit.NewBsn()), Fhir);
+        var invalid = await plus.SendAsync(HttpMethod.Post, "/fhir/r4", ReferralBundle(client.Name, "V-2026-203", performerAgb: "98000001", bsn: "123456789"), Fhir);
+
+        var (reason, fields) = InboundKit.OutcomeOf(unrelated.Body);
+        Assert.Equal((404, "CLIENT_NOT_FOUND"), (unrelated.Status, reason));
+        Assert.Equal(["ServiceRequest.subject"], fields);
+        Assert.Equal((unrelated.Status, unrelated.Body), (unknown.Status, unknown.Body));
+        Assert.Equal((400, "INVALID_BSN"), (invalid.Status, InboundKit.OutcomeOf(invalid.Body).Reason));
+        Assert.DoesNotContain(bsn, unrelated.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("123456789", invalid.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_party_that_is_not_the_performer_is_refused_and_nothing_changes()
     {
         var (_, referral) = await ReferralToAsync("begeleiding-plus");
@@ -357,7 +394,7 @@ public sealed class FhirInboundTests : IDisposable
     }
 
     /// <summary>A transaction Bundle with a Patient (the hub's client id), the performer by AGB and the ServiceRequest.</summary>
-    private static string ReferralBundle(string client, string partnerId, string performerAgb, string service = "individual-guidance") => new JsonObject
+    private static string ReferralBundle(string client, string partnerId, string performerAgb, string service = "individual-guidance", string? bsn = null, string? snomed = null) => new JsonObject
     {
         ["resourceType"] = "Bundle",
         ["type"] = "transaction",
@@ -368,7 +405,9 @@ public sealed class FhirInboundTests : IDisposable
                 ["resource"] = new JsonObject
                 {
                     ["resourceType"] = "Patient",
-                    ["identifier"] = new JsonArray(new JsonObject { ["system"] = Hub + "id/clients", ["value"] = client["clients/".Length..] }),
+                    ["identifier"] = bsn is null
+                        ? new JsonArray(new JsonObject { ["system"] = Hub + "id/clients", ["value"] = client["clients/".Length..] })
+                        : new JsonArray(new JsonObject { ["system"] = "http://fhir.nl/fhir/NamingSystem/bsn", ["value"] = bsn }),
                 },
                 ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Patient" },
             },
@@ -393,7 +432,12 @@ public sealed class FhirInboundTests : IDisposable
                     ["intent"] = "order",
                     ["category"] = new JsonArray(new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "https://ketenhub.nl/fhir/CodeSystem/life-domain", ["code"] = "finances" }) }),
                     ["priority"] = "routine",
-                    ["code"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "https://ketenhub.nl/fhir/CodeSystem/service-kind", ["code"] = service }) },
+                    ["code"] = new JsonObject
+                    {
+                        ["coding"] = snomed is null
+                            ? new JsonArray(new JsonObject { ["system"] = "https://ketenhub.nl/fhir/CodeSystem/service-kind", ["code"] = service })
+                            : new JsonArray(new JsonObject { ["system"] = "http://snomed.info/sct", ["code"] = snomed }),
+                    },
                     ["subject"] = new JsonObject { ["reference"] = "urn:uuid:8f1a1f0e-2d4b-4c2a-9a51-0c5e7d9b2a10" },
                     ["performer"] = new JsonArray(new JsonObject { ["reference"] = "urn:uuid:4a3c1c9e-7b7e-4a8e-bb0a-5c1f2e6d7a21" }),
                     ["reasonCode"] = new JsonArray(new JsonObject { ["text"] = "Needs help with the household administration." }),

@@ -39,6 +39,7 @@ public static class InboundEndpoints
         services.AddHttpClient();
         services.AddSingleton<InboundExecutor>();
         services.AddSingleton<HubIWmoDirectory>();
+        services.AddSingleton<InboundClientLookup>();
         services.AddSingleton<InboundAdapters>();
         return services;
     }
@@ -186,7 +187,7 @@ public static class InboundEndpoints
     }
 
     /// <summary>The adapters behind the inbound endpoints, and what they need from the host.</summary>
-    internal sealed class InboundAdapters(IHttpClientFactory http, TimeProvider time, HubIWmoDirectory directory, PartyDirectory parties, IOptions<InboundOptions> options)
+    internal sealed class InboundAdapters(IHttpClientFactory http, TimeProvider time, HubIWmoDirectory directory, PartyDirectory parties, IOptions<InboundOptions> options, InboundClientLookup clients)
     {
         private readonly FhirAdapter _fhir = new(http.CreateClient(FhirAdapter.FormatName), time);
         private readonly IWmoAdapter _iwmo = new(directory.View, http.CreateClient(IWmoAdapter.FormatName), time);
@@ -209,7 +210,10 @@ public static class InboundEndpoints
         }
 
         public AdapterContext Context(HttpContext request, Party caller) =>
-            new(BaseUrl(request, options.Value), HubParty, _parties[caller.Name], _parties);
+            new(BaseUrl(request, options.Value), HubParty, _parties[caller.Name], _parties)
+            {
+                ClientByBsn = bsn => clients.ClientByBsn(caller, bsn),
+            };
 
         /// <summary>The hub's public base address: <c>Hub:Inbound:PublicBaseUrl</c>, else the address the request came in on.</summary>
         public static Uri BaseUrl(HttpContext request, InboundOptions options)
