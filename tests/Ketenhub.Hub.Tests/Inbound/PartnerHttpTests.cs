@@ -157,6 +157,7 @@ public sealed class PartnerHttpTests : IDisposable
 
         Assert.Equal((HttpVersion.Version11, HttpStatusCode.OK), (response.Version, response.StatusCode));
         Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Ketenhub.Hub.Host.Inbound.PartnerHttp.ApiVersion, Assert.Single(response.Headers.GetValues("API-Version")));
         var statement = Assert.IsType<Hl7.Fhir.Model.CapabilityStatement>(Ketenhub.Adapters.Fhir.FhirFormat.Parse(await response.Content.ReadAsByteArrayAsync()));
         Assert.Equal(["ServiceRequest", "Task"], statement.Rest.Single().Resource.Select(r => r.Type));
         Assert.Equal(hub.PartnerAddress + "fhir/r4", statement.Implementation!.Url);
@@ -228,6 +229,23 @@ public sealed class PartnerHttpTests : IDisposable
         }
 
         return new HttpClient(handler) { BaseAddress = address, DefaultRequestVersion = HttpVersion.Version11, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+    }
+
+    [Fact]
+    public async Task Every_answer_of_a_partner_route_refusals_included_carries_the_api_version()
+    {
+        using var hub = InboundKit.Hub();
+        using var http = hub.CreateClient();
+        using var anonymous = new HttpRequestMessage(HttpMethod.Post, "/iwmo") { Content = new StringContent("<x/>", Encoding.UTF8, Xml) };
+        using var invalid = new HttpRequestMessage(HttpMethod.Post, "/iwmo") { Content = new StringContent("<x/>", Encoding.UTF8, Xml) };
+        invalid.Headers.Authorization = new AuthenticationHeaderValue("Bearer", hub.Token("dagbesteding-de-brug"));
+
+        using var refused = await http.SendAsync(anonymous);
+        using var notTaken = await http.SendAsync(invalid);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, notTaken.StatusCode);
+        Assert.All(new[] { refused, notTaken }, r => Assert.Equal("1.1.0", Assert.Single(r.Headers.GetValues("API-Version"))));
     }
 
     private static async Task<(Version Version, int Status, string Body)> SendAsync(HttpClient http, HttpMethod method, string path, string body, string contentType, string? token)

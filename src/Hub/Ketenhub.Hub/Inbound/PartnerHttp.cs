@@ -27,6 +27,15 @@ public static class PartnerHttp
 {
     private const string ConnectionMark = "ketenhub.partner-http";
 
+    /// <summary>The response header that carries <see cref="ApiVersion"/>.</summary>
+    public const string ApiVersionHeader = "API-Version";
+
+    /// <summary>
+    /// The version of the partner HTTP API (the FHIR and iWmo endpoints, their answers and refusals), semantic versioning:
+    /// the major changes with a change partners must follow, the minor with an addition, the patch with a fix.
+    /// </summary>
+    public const string ApiVersion = "1.1.0";
+
     public static WebApplicationBuilder AddKetenhubPartnerHttp(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<PartnerHttpOptions>()
@@ -100,6 +109,22 @@ public static class PartnerHttp
     /// </summary>
     public static WebApplication UseKetenhubPartnerRoutes(this WebApplication app)
     {
+        // Every answer of a partner route, refusals included, says which version of the partner API gave it (NL API
+        // Design Rules: the full version in the API-Version response header).
+        app.Use((http, next) =>
+        {
+            if (http.GetEndpoint()?.Metadata.GetMetadata<PartnerRoute>() is not null)
+            {
+                http.Response.OnStarting(static state =>
+                {
+                    ((HttpContext)state).Response.Headers[ApiVersionHeader] = ApiVersion;
+                    return Task.CompletedTask;
+                }, http);
+            }
+
+            return next(http);
+        });
+
         if (!app.Services.GetRequiredService<IOptions<PartnerHttpOptions>>().Value.IsConfigured)
         {
             return app;
