@@ -47,6 +47,24 @@ public sealed class OutboundTests
     }
 
     [Fact]
+    public void A_lean_party_gets_a_dataref_and_no_data_and_another_party_the_data()
+    {
+        using var http = new HttpClient();
+        var lean = new WebhookLeanMode(new HashSet<string>(StringComparer.Ordinal) { Samples.Waakvlam.Name }, new Uri("https://partners.example.nl/"));
+        var adapter = new WebhookAdapter(http, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Samples.Now), Samples.Secrets(Samples.Secret), null, lean);
+        var formatter = new JsonEventFormatter();
+
+        var payload = adapter.TranslateOutbound(Samples.SignalDelivery(), Samples.Context);
+        var full = adapter.TranslateOutbound(Samples.SignalDelivery(), Samples.Context with { Recipient = Samples.Sdd });
+
+        var cloudEvent = formatter.DecodeStructuredModeMessage(payload.Body, new System.Net.Mime.ContentType(payload.ContentType), [WebhookAdapter.DataRef]);
+        Assert.Null(cloudEvent.Data);
+        Assert.Equal(new Uri("https://partners.example.nl/webhooks/v1/deliveries/d-3"), cloudEvent[WebhookAdapter.DataRef]);
+        Assert.DoesNotContain("Huurachterstand", System.Text.Encoding.UTF8.GetString(payload.Body.Span), StringComparison.Ordinal);
+        Assert.NotNull(formatter.DecodeStructuredModeMessage(full.Body, new System.Net.Mime.ContentType(full.ContentType), null).Data);
+    }
+
+    [Fact]
     public void With_the_hubs_oin_the_source_is_an_nl_gov_urn_and_without_it_the_base_url()
     {
         using var http = new HttpClient();

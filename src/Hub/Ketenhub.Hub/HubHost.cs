@@ -105,6 +105,7 @@ public static partial class HubHost
         }
 
         app.MapKetenhubInbound();
+        app.MapKetenhubWebhookFetch();
         return app;
     }
 

@@ -212,12 +212,16 @@ public sealed class ClosedByDefaultTests(ITestOutputHelper output) : IDisposable
 
     private static string ContentTypeFor(string path) => path.StartsWith("/fhir", StringComparison.Ordinal) ? "application/fhir+json" : "application/xml";
 
-    // The reason of a refusal in the body: a FHIR OperationOutcome's first coding, or plain text "REASON: message".
+    // The reason of a refusal in the body: a FHIR OperationOutcome's first coding, problem details' code, or plain text
+    // "REASON: message".
     private static string ReasonIn(string body)
     {
         if (body.TrimStart().StartsWith('{'))
         {
-            return JsonNode.Parse(body)!["issue"]![0]!["details"]!["coding"]![0]!["code"]!.GetValue<string>();
+            var json = JsonNode.Parse(body)!;
+            return json["code"] is { } code
+                ? code.GetValue<string>()
+                : json["issue"]![0]!["details"]!["coding"]![0]!["code"]!.GetValue<string>();
         }
 
         return body.Split(':')[0];
