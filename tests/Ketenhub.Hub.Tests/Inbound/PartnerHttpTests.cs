@@ -143,6 +143,15 @@ public sealed class PartnerHttpTests : IDisposable
 
         Assert.Equal((HttpVersion.Version11, 200), (answer.Version, answer.Status));
         Assert.Equal(PerformerStatus.Accepted, (await sdd.Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral.Performers.Single().Status);
+
+        // Over TLS the endpoint speaks HTTP/2 too, yet serves no gRPC: the same certificate gets no contract method here.
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.ClientCertificates = [plus];
+        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => plus;
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == server.GetCertHashString();
+        using var channel = GrpcChannel.ForAddress(hub.PartnerAddress, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        var grpc = await Assert.ThrowsAsync<RpcException>(() => new PartyService.PartyServiceClient(channel).ListPartiesAsync(new ListPartiesRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unimplemented, grpc.StatusCode);
     }
 
     [Fact]
