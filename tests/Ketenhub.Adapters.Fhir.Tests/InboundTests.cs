@@ -62,8 +62,8 @@ public sealed class InboundTests
         return task;
     }
 
-    private IReadOnlyList<IMessage> Accepted(InboundMessage message) =>
-        Assert.IsType<InboundTranslation.Requests>(adapter.TranslateInbound(message, FromWaakvlam())).Messages;
+    private IReadOnlyList<IMessage> Accepted(InboundMessage message, AdapterContext? context = null) =>
+        Assert.IsType<InboundTranslation.Requests>(adapter.TranslateInbound(message, context ?? FromWaakvlam())).Messages;
 
     private Google.Rpc.Status Rejected(InboundMessage message) =>
         Assert.IsType<InboundTranslation.Rejected>(adapter.TranslateInbound(message, FromWaakvlam())).Error;
@@ -174,7 +174,7 @@ public sealed class InboundTests
         "not-fhir" => new("POST", string.Empty, "application/fhir+json", Encoding.UTF8.GetBytes("{\"resourceType\":\"Nonsense\",\"x\":1}")),
         "patient-only" => Message(new Patient()),
         "no-identifier" => Message(ReferralBundle(sr => sr.Identifier.Clear())),
-        "no-client" => Message(ReferralBundle(sr => sr.Subject = new ResourceReference { Identifier = new Identifier(FhirVocabulary.Bsn, "999990019") })),
+        "no-client" => Message(ReferralBundle(sr => sr.Subject = new ResourceReference { Identifier = new Identifier("https://elsewhere.example/patients", "p-1") })),
         "unknown-service" => Message(ReferralBundle(sr => sr.Code = new CodeableConcept(FhirVocabulary.CodeSystemBase + "service-kind", "space-travel"))),
         "unknown-performer" => Message(ReferralBundle(sr => sr.Performer = [new ResourceReference { Identifier = new Identifier(FhirVocabulary.Agb, "99999999") }])),
         "no-performer" => Message(ReferralBundle(sr => sr.Performer.Clear())),
@@ -182,7 +182,7 @@ public sealed class InboundTests
         "control-characters" => Message(ReferralBundle(sr => sr.Note = [new Annotation { Text = "bel \u0007 niet" }])),
         "several" => Message(ReferralBundle(sr =>
         {
-            sr.Subject = new ResourceReference { Identifier = new Identifier(FhirVocabulary.Bsn, "999990019") };
+            sr.Subject = new ResourceReference { Identifier = new Identifier("https://elsewhere.example/patients", "p-1") };
             sr.Code = new CodeableConcept("http://snomed.info/sct", "410606002");
         })),
         "decline-without-reason" => Message(TaskUpdate(FhirTask.TaskStatus.Rejected)),
@@ -249,5 +249,103 @@ public sealed class InboundTests
 
         var (exitCode, output) = NodeValidator.Run(folder.Path);
         Assert.True(exitCode == 0, output);
+    }
+    [Fact]
+    public void A_subject_named_by_bsn_is_resolved_through_the_hubs_lookup_and_never_quoted()
+    {
+        var bundle = ReferralBundle();
+        ((Patient)bundle.Entry[0].Resource!).Identifier = [new Identifier(FhirVocabulary.Bsn, "999990019")];
+        var asked = new List<string>();
+        var known = FromWaakvlam() with { ClientByBsn = bsn => { asked.Add(bsn); return "clients/cl_0123"; } };
+        var unknown = FromWaakvlam() with { ClientByBsn = _ => null };
+
+        var create = Assert.IsType<CreateReferralRequest>(Assert.Single(Accepted(Message(bundle), known)));
+        var refused = Assert.IsType<InboundTranslation.Rejected>(adapter.TranslateInbound(Message(bundle), unknown));
+
+        Assert.Equal("clients/cl_0123", create.Referral.Client);
+        Assert.Equal(["999990019"], asked);
+        Assert.Equal(((int)Grpc.Core.StatusCode.NotFound, "CLIENT_NOT_FOUND"), (refused.Error.Code, HubErrors.ReasonOf(refused.Error)));
+        Assert.DoesNotContain("999990019", refused.Error.ToString(), StringComparison.Ordinal);
+
+        ((Patient)bundle.Entry[0].Resource!).Identifier = [new Identifier(FhirVocabulary.Bsn, "999990018")];
+        var invalid = Assert.IsType<InboundTranslation.Rejected>(adapter.TranslateInbound(Message(bundle), known));
+        Assert.Equal("INVALID_BSN", HubErrors.ReasonOf(invalid.Error));
+        Assert.Single(asked);
+    }
+
+    [Theory]
+    [InlineData("310207003", true)]
+    [InlineData("225358003", false)]
+    public void A_snomed_service_code_is_taken_when_the_hub_maps_it(string code, bool mapped)
+    {
+        var bundle = ReferralBundle(sr => sr.Code = new CodeableConcept("http://snomed.info/sct", code));
+
+        var translation = adapter.TranslateInbound(Message(bundle), FromWaakvlam());
+
+        if (mapped)
+        {
+            var create = Assert.IsType<CreateReferralRequest>(Assert.Single(Assert.IsType<InboundTranslation.Requests>(translation).Messages));
+            Assert.Equal(ServiceKind.ShelteredHousing, create.Referral.Service);
+        }
+        else
+        {
+            Assert.Equal("UNKNOWN_ENUM_VALUE", HubErrors.ReasonOf(Assert.IsType<InboundTranslation.Rejected>(translation).Error));
+        }
+    }
+
+    [Fact]
+    public void A_task_update_is_answered_with_the_task_at_the_id_it_was_put_at()
+    {
+        var message = Message(TaskUpdate(FhirTask.TaskStatus.Accepted), "PUT", "Task/t-17");
+        var outcome = new InboundOutcome(null, [new AcceptReferralResponse { Referral = new Referral { Name = "referrals/r-100" } }]);
+
+        var reply = adapter.RenderReply(message, outcome, FromWaakvlam());
+
+        Assert.Equal(200, reply.StatusCode);
+        var task = Assert.IsType<FhirTask>(FhirFormat.Parse(reply.Payload.Body.Span));
+        Assert.Equal(("t-17", FhirTask.TaskStatus.Accepted), (task.Id, task.Status));
+    }
+
+    [Fact]
+    public void A_bundle_is_answered_entry_by_entry_and_the_created_service_request_carries_its_location()
+    {
+        var message = Message(ReferralBundle());
+        var outcome = new InboundOutcome(null, [new CreateReferralResponse { Referral = new Referral { Name = "referrals/ref_01" } }]);
+
+        var reply = adapter.RenderReply(message, outcome, FromWaakvlam());
+
+        Assert.Equal(201, reply.StatusCode);
+        var bundle = Assert.IsType<Bundle>(FhirFormat.Parse(reply.Payload.Body.Span));
+        Assert.Equal(Bundle.BundleType.TransactionResponse, bundle.Type);
+        Assert.Equal(["200 OK", "200 OK", "201 Created"], bundle.Entry.Select(e => e.Response!.Status));
+        Assert.Equal([null, null, "ServiceRequest/" + ResourceIds.Of("ServiceRequest", Referrals, "ref_01")], bundle.Entry.Select(e => e.Response!.Location));
+
+        // A single ServiceRequest is answered with itself, at that id.
+        var single = adapter.RenderReply(Message(ReferralBundle().Entry[2].Resource!, "POST", "ServiceRequest"), outcome, FromWaakvlam());
+        Assert.Equal(201, single.StatusCode);
+        Assert.Equal(ResourceIds.Of("ServiceRequest", Referrals, "ref_01"), Assert.IsType<ServiceRequest>(FhirFormat.Parse(single.Payload.Body.Span)).Id);
+    }
+
+    [Fact]
+    public void The_capability_statement_names_the_resources_interactions_and_formats_and_is_valid_r4()
+    {
+        var statement = FhirAdapter.CapabilityStatementOf(new Uri("https://ketenhub.example.nl/fhir/r4"));
+
+        Assert.Equal(FHIRVersion.N4_0_1, statement.FhirVersion);
+        Assert.Contains("application/fhir+json", statement.Format);
+        var rest = Assert.Single(statement.Rest);
+        Assert.Equal(CapabilityStatement.RestfulCapabilityMode.Server, rest.Mode);
+        Assert.Equal([CapabilityStatement.SystemRestfulInteraction.Transaction, CapabilityStatement.SystemRestfulInteraction.Batch], rest.Interaction.Select(i => i.Code!.Value));
+        Assert.Equal([CapabilityStatement.TypeRestfulInteraction.Create], rest.Resource.Single(r => r.Type == "ServiceRequest").Interaction.Select(i => i.Code!.Value));
+        Assert.Equal([CapabilityStatement.TypeRestfulInteraction.Create, CapabilityStatement.TypeRestfulInteraction.Update], rest.Resource.Single(r => r.Type == "Task").Interaction.Select(i => i.Code!.Value));
+
+        using var folder = new TempFolder();
+        File.WriteAllBytes(Path.Combine(folder.Path, "capabilities.json"), FhirFormat.Serialize(statement));
+        var (_, output) = NodeValidator.Run(folder.Path);
+
+        // The only thing the validator cannot do is check the formats against BCP 13 (MIME types), which its definitions lack.
+        Assert.Contains("validated 1 resources", output, StringComparison.Ordinal);
+        var problems = output.Split('\n').Where(l => l.Contains("capabilities.json:", StringComparison.Ordinal)).ToList();
+        Assert.All(problems, p => Assert.Contains("cannot check required binding (code system urn:ietf:bcp:13", p, StringComparison.Ordinal));
     }
 }

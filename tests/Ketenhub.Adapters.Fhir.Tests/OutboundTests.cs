@@ -83,7 +83,7 @@ public sealed class OutboundTests
 
     [Theory]
     [MemberData(nameof(Samples.Kinds), MemberType = typeof(Samples))]
-    public void A_redelivery_is_the_same_bundle_of_conditional_writes(string kind)
+    public void A_redelivery_is_the_same_bundle_of_updates_at_ids_derived_from_the_hub_identifiers(string kind)
     {
         var (_, delivery, context) = Samples.Get(kind);
         var first = adapter.TranslateOutbound(delivery, context);
@@ -97,11 +97,17 @@ public sealed class OutboundTests
         Assert.Equal(Bundle.BundleType.Transaction, bundle.Type);
         foreach (var entry in bundle.Entry)
         {
+            // No conditional entry (Medplum refuses a transaction of more than 8 entries once one is conditional): every
+            // resource is an update at the id its type and hub identifier give.
             Assert.StartsWith("urn:uuid:", entry.FullUrl, StringComparison.Ordinal);
-            var conditional = entry.Request!.Method == Bundle.HTTPVerb.POST
-                ? entry.Request.IfNoneExist
-                : entry.Request.Url![(entry.Request.Url!.IndexOf('?', StringComparison.Ordinal) + 1)..];
-            Assert.StartsWith("identifier=https://ketenhub.example.nl/id/", conditional, StringComparison.Ordinal);
+            Assert.Equal(Bundle.HTTPVerb.PUT, entry.Request!.Method);
+            Assert.Null(entry.Request.IfNoneExist);
+            Assert.DoesNotContain("?", entry.Request.Url, StringComparison.Ordinal);
+            var resource = entry.Resource!;
+            Assert.Equal(resource.TypeName + "/" + resource.Id, entry.Request.Url);
+            var identifiers = ((IEnumerable<Identifier>)resource.GetType().GetProperty("Identifier")!.GetValue(resource)!).ToList();
+            var hub = identifiers.First(i => i.System!.StartsWith("https://ketenhub.example.nl/id/", StringComparison.Ordinal));
+            Assert.Equal(ResourceIds.Of(resource.TypeName, hub.System!, hub.Value!), resource.Id);
         }
 
         Assert.Equal(bundle.Entry.Count, bundle.Entry.Select(e => e.FullUrl).Distinct().Count());
@@ -129,6 +135,20 @@ public sealed class OutboundTests
     }
 
     [Fact]
+    public void An_organisation_with_a_ura_carries_it_as_an_identifier_and_one_without_carries_none()
+    {
+        var context = Samples.Context(Samples.Waakvlam, Samples.Sdd) with { Uras = new Dictionary<string, string> { [Samples.Waakvlam.Name] = "90000123" } };
+
+        var bundle = WriteAndParse(Samples.ReferralDelivery(), context);
+
+        var organizations = bundle.Entry.Select(e => e.Resource).OfType<Organization>().ToList();
+        var waakvlam = organizations.Single(o => o.Identifier.Any(i => i.Value == "waakvlam-drechtsteden"));
+        Assert.Contains(waakvlam.Identifier, i => i.System == "http://fhir.nl/fhir/NamingSystem/ura" && i.Value == "90000123");
+        var sdd = organizations.Single(o => o.Identifier.Any(i => i.Value == "sdd"));
+        Assert.DoesNotContain(sdd.Identifier, i => i.System == "http://fhir.nl/fhir/NamingSystem/ura");
+    }
+
+    [Fact]
     public void Patient_carries_the_bsn_only_where_the_delivery_carries_it()
     {
         var withBsn = WriteAndParse(Samples.ReferralDelivery(), Samples.Context(Samples.Waakvlam, Samples.Sdd));
@@ -149,7 +169,7 @@ public sealed class OutboundTests
         var bundle = WriteAndParse(delivery, Samples.Context(Samples.Waakvlam, Samples.Sdd));
 
         var entry = Assert.Single(bundle.Entry, e => e.Resource is Patient);
-        Assert.Equal("identifier=https://ketenhub.example.nl/id/client-pseudonyms|" + delivery.ClientDetails.Pseudonym, entry.Request!.IfNoneExist);
+        Assert.Equal("Patient/" + ResourceIds.Of("Patient", "https://ketenhub.example.nl/id/client-pseudonyms", delivery.ClientDetails.Pseudonym), entry.Request!.Url);
         Assert.Equal(delivery.ClientDetails.Pseudonym, ((Patient)entry.Resource!).Identifier[0].Value);
     }
 

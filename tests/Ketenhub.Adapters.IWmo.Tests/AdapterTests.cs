@@ -136,10 +136,31 @@ public sealed class AdapterTests : IDisposable
         }
 
         var reply = _adapter.RenderReply(Inbound(invalid), new InboundOutcome(xsd.Error, []), Context(Sdd, Provider));
-        Assert.Equal(400, reply.StatusCode);
-        Assert.Equal("IB001\n", Encoding.UTF8.GetString(reply.Payload.Body.Span));
+        Assert.Equal((400, "application/problem+json"), (reply.StatusCode, reply.Payload.ContentType));
+        var problem = System.Text.Json.JsonDocument.Parse(reply.Payload.Body).RootElement;
+        Assert.Equal(("IB001", 400, "https://ketenhub.nl/problems/iwmo/IB001"), (problem.GetProperty("code").GetString(), problem.GetProperty("status").GetInt32(), problem.GetProperty("type").GetString()));
+        var bsnParam = problem.GetProperty("invalidParams").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "Bericht/Client/Bsn");
+        Assert.True(bsnParam.GetProperty("line").GetInt32() > 0 && bsnParam.GetProperty("position").GetInt32() > 0);
+        Assert.Contains("constraint failed", bsnParam.GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("12345", Encoding.UTF8.GetString(reply.Payload.Body.Span), StringComparison.Ordinal);
+        Assert.Contains(HubErrors.ViolationsOf(xsd.Error), v => v.Field == "Bericht/Client/Bsn" && v.Description.Contains("line ", StringComparison.Ordinal));
         var bsnReply = _adapter.RenderReply(Inbound(elfproef), new InboundOutcome(bsn.Error, []), Context(Sdd, Provider));
         Assert.Contains("<RetourCode>0001</RetourCode>", Encoding.UTF8.GetString(bsnReply.Payload.Body.Span).Replace("iwmo:", string.Empty, StringComparison.Ordinal).Replace("wmo306:", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_message_type_the_hub_does_not_take_is_refused_naming_it_and_the_types_it_takes()
+    {
+        var message = new InboundMessage("POST", string.Empty, IWmoAdapter.XmlContentType, Encoding.UTF8.GetBytes("<Bericht xmlns=\"http://www.istandaarden.nl/ijw/3_2/jw320/schema\"/>"));
+
+        var rejected = Assert.IsType<InboundTranslation.Rejected>(_adapter.TranslateInbound(message, Context(Sdd, Provider)));
+        var reply = _adapter.RenderReply(message, new InboundOutcome(rejected.Error, []), Context(Sdd, Provider));
+
+        Assert.Contains("JW320", rejected.Error.Message, StringComparison.Ordinal);
+        Assert.Equal((400, "application/problem+json"), (reply.StatusCode, reply.Payload.ContentType));
+        var problem = System.Text.Json.JsonDocument.Parse(reply.Payload.Body).RootElement;
+        Assert.Equal(("IB004", "JW320"), (problem.GetProperty("code").GetString(), problem.GetProperty("received").GetString()));
+        Assert.Equal(Ketenhub.Adapters.IWmo.Inbound.InboundTranslator.Supported, problem.GetProperty("supported").EnumerateArray().Select(e => e.GetString()));
     }
 
     [Fact]

@@ -292,6 +292,32 @@ public sealed class InboundTests
         Assert.Equal(FoutCodes.FunctieNietOndersteund, foreign.Refusal);
         Assert.Equal(FoutCodes.FunctieNietOndersteund, inbound315.Refusal);
         Assert.Empty(inbound315.Commands);
+
+        // Each names the type it received.
+        Assert.Equal("WMO323", foreign.Received);
+        Assert.Equal("WMO315", inbound315.Received);
+        Assert.Equal("JW319", _inbound.Translate(Encoding.UTF8.GetBytes("<Bericht xmlns=\"http://www.istandaarden.nl/ijw/3_2/jw319/schema\"/>"), Today).Received);
+        Assert.Equal("BerichtCode 417", _inbound.Translate(Encoding.UTF8.GetBytes("<Bericht xmlns=\"urn:elsewhere\"><Header><BerichtCode>417</BerichtCode></Header></Bericht>"), Today).Received);
+        Assert.Equal(["WMO301", "WMO302", "WMO305", "WMO307", "WMO316", "JW301", "JW302", "JW305", "JW307", "JW316"], InboundTranslator.Supported);
+    }
+
+    [Fact]
+    public void A_schema_violation_names_the_element_its_line_and_position_and_the_rule_without_the_value()
+    {
+        var message = PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, Nummer, Today, bsn: "12345");
+
+        var read = Read(message);
+
+        var bsn = Assert.Single(read.Problems, p => p.Path == "Bericht/Client/Bsn");
+        Assert.True(bsn.Line > 0 && bsn.Position > 0, $"line {bsn.Line}, position {bsn.Position}");
+        Assert.Contains("Bsn", bsn.Rule, StringComparison.Ordinal);
+        Assert.Contains("constraint failed", bsn.Rule, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("12345", bsn.Rule, StringComparison.Ordinal);
+
+        var broken = _inbound.Translate(Encoding.UTF8.GetBytes("<Bericht>\n  <Client>geheim</Bericht>"), Today);
+        var syntax = Assert.Single(broken.Problems);
+        Assert.Equal((2, "The document is not well-formed XML."), (syntax.Line, syntax.Rule));
+        Assert.True(syntax.Position > 0);
     }
 
     [Fact]

@@ -28,6 +28,10 @@ public sealed class DeliverTests
         Assert.StartsWith("application/cloudevents+json", requests[0].ContentType, StringComparison.Ordinal);
         Assert.Matches("^t=1795428000,v1=[0-9a-f]{64}$", requests[0].Signature);
         Assert.NotEqual(requests[0].Signature, requests[1].Signature);
+
+        // Same delivery, same bytes: the attempt number is a header outside the signed body.
+        Assert.Equal(requests[0].Body, requests[1].Body);
+        Assert.Equal(["1", "2"], server.Attempts);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Ketenhub.Adapters.Webhooks.Tests;
 public sealed class OutboundTests
 {
     [Fact]
-    public void The_cloud_event_parses_back_with_the_sdk_and_its_data_is_the_same_delivery()
+    public void The_cloud_event_parses_back_with_the_sdk_and_its_data_is_the_delivery_without_the_attempts_facts()
     {
         var (adapter, _, http) = Samples.Adapter();
         using var _h = http;
@@ -27,7 +27,57 @@ public sealed class OutboundTests
         Assert.Equal(delivery.CreateTime.ToDateTimeOffset(), cloudEvent.Time);
         Assert.Equal("application/json", cloudEvent.DataContentType);
         var data = Assert.IsType<System.Text.Json.JsonElement>(cloudEvent.Data);
-        Assert.Equal(delivery, JsonParser.Default.Parse<Delivery>(data.GetRawText()));
+        var expected = delivery.Clone();
+        expected.AttemptCount = 0;
+        expected.Status = DeliveryStatus.Unspecified;
+        Assert.Equal(expected, JsonParser.Default.Parse<Delivery>(data.GetRawText()));
+    }
+
+    [Fact]
+    public void Attempts_of_one_delivery_give_the_same_bytes_whatever_their_count_status_or_reason()
+    {
+        var (adapter, _, http) = Samples.Adapter();
+        using var _h = http;
+        var first = Samples.SignalDelivery();
+        var later = Samples.SignalDelivery();
+        later.AttemptCount = 3;
+        later.StatusReason = "REPLAYED";
+
+        Assert.Equal(adapter.TranslateOutbound(first, Samples.Context).Body.ToArray(), adapter.TranslateOutbound(later, Samples.Context).Body.ToArray());
+    }
+
+    [Fact]
+    public void A_lean_party_gets_a_dataref_and_no_data_and_another_party_the_data()
+    {
+        using var http = new HttpClient();
+        var lean = new WebhookLeanMode(new HashSet<string>(StringComparer.Ordinal) { Samples.Waakvlam.Name }, new Uri("https://partners.example.nl/"));
+        var adapter = new WebhookAdapter(http, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Samples.Now), Samples.Secrets(Samples.Secret), null, lean);
+        var formatter = new JsonEventFormatter();
+
+        var payload = adapter.TranslateOutbound(Samples.SignalDelivery(), Samples.Context);
+        var full = adapter.TranslateOutbound(Samples.SignalDelivery(), Samples.Context with { Recipient = Samples.Sdd });
+
+        var cloudEvent = formatter.DecodeStructuredModeMessage(payload.Body, new System.Net.Mime.ContentType(payload.ContentType), [WebhookAdapter.DataRef]);
+        Assert.Null(cloudEvent.Data);
+        Assert.Equal(new Uri("https://partners.example.nl/webhooks/v1/deliveries/d-3"), cloudEvent[WebhookAdapter.DataRef]);
+        Assert.DoesNotContain("Huurachterstand", System.Text.Encoding.UTF8.GetString(payload.Body.Span), StringComparison.Ordinal);
+        Assert.NotNull(formatter.DecodeStructuredModeMessage(full.Body, new System.Net.Mime.ContentType(full.ContentType), null).Data);
+    }
+
+    [Fact]
+    public void With_the_hubs_oin_the_source_is_an_nl_gov_urn_and_without_it_the_base_url()
+    {
+        using var http = new HttpClient();
+        var adapter = new WebhookAdapter(http, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Samples.Now), Samples.Secrets(Samples.Secret), "00000001234567890000");
+
+        var payload = adapter.TranslateOutbound(Samples.SignalDelivery(), Samples.Context);
+
+        var cloudEvent = new JsonEventFormatter().DecodeStructuredModeMessage(payload.Body, new System.Net.Mime.ContentType(payload.ContentType), null);
+        Assert.Equal(new Uri("urn:nld:oin:00000001234567890000:systeem:ketenhub"), cloudEvent.Source);
+        Assert.Equal("clients/k-42", cloudEvent.Subject);
+        Assert.Equal(new Uri("https://ketenhub.example.nl/"), WebhookAdapter.SourceOf(null, Samples.Context.HubBaseUrl));
+        Assert.True(WebhookAdapter.IsOin("00000001234567890000"));
+        Assert.False(WebhookAdapter.IsOin("0000000123456789000X"));
     }
 
     [Fact]

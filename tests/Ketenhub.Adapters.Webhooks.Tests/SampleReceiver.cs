@@ -162,6 +162,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
                 await context.Request.InputStream.CopyToAsync(body);
                 var bytes = body.ToArray();
                 Requests.Enqueue((context.Request.Headers[WebhookSignature.HeaderName], context.Request.ContentType, bytes));
+                Attempts.Enqueue(context.Request.Headers[WebhookAdapter.AttemptHeader]);
                 await answer(context.Request, bytes, context.Response);
                 context.Response.Close();
             }
@@ -171,6 +172,9 @@ internal sealed class LoopbackServer : IAsyncDisposable
     public Uri Endpoint { get; }
 
     public ConcurrentQueue<(string? Signature, string? ContentType, byte[] Body)> Requests { get; } = new();
+
+    /// <summary>The attempt header of each request, in order.</summary>
+    public ConcurrentQueue<string?> Attempts { get; } = new();
 
     public static SampleReceiverServer For(SampleReceiver receiver) => new(receiver);
 
@@ -201,6 +205,8 @@ internal sealed class SampleReceiverServer(SampleReceiver receiver) : IAsyncDisp
     public Uri Endpoint => server.Endpoint;
 
     public ConcurrentQueue<(string? Signature, string? ContentType, byte[] Body)> Requests => server.Requests;
+
+    public ConcurrentQueue<string?> Attempts => server.Attempts;
 
     public ValueTask DisposeAsync() => server.DisposeAsync();
 }

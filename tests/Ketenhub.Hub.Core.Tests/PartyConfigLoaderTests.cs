@@ -12,7 +12,7 @@ public class PartyConfigLoaderTests
         {
           "parties": [
             { "id": "school-a", "kind": "SCHOOL", "displayName": "Test College", "brin": "12AB", "deliveryChannel": "FHIR", "endpoint": "https://fhir.school-a.example/fhir" },
-            { "id": "zorg-a", "kind": "CARE_PROVIDER", "displayName": "Zorgaanbieder A", "agb": "12345678", "kvk": "87654321" },
+            { "id": "zorg-a", "kind": "CARE_PROVIDER", "displayName": "Zorgaanbieder A", "agb": "12345678", "kvk": "87654321", "ura": "90000123" },
             { "id": "sd-zwijndrecht", "kind": "SOCIAL_SERVICE", "displayName": "Sociale Dienst Test", "oin": "00000001234567890000", "municipalityCodes": ["0642", "0505"] },
             { "id": "gemeente-test", "kind": "MUNICIPALITY", "displayName": "Gemeente Test", "oin": "00000001234567890001", "municipalityCodes": ["0642"] },
             { "id": "wijkteam_noord", "kind": "WIJKTEAM", "displayName": "Wijkteam Test", "oin": "00000001234567890002" },
@@ -83,6 +83,7 @@ public class PartyConfigLoaderTests
         Assert.Equal(PartyKind.CareProvider, provider.Kind);
         Assert.Equal("12345678", provider.Agb);
         Assert.Equal("87654321", provider.Kvk);
+        Assert.Equal("90000123", provider.Ura);
         Assert.Equal(DeliveryChannel.Stream, provider.Channel);
 
         var socialService = directory.Find("sd-zwijndrecht")!;
@@ -150,6 +151,16 @@ public class PartyConfigLoaderTests
             "party 'zorg-a' (parties[0])",
             "field 'kvk'",
             "KvK number of eight digits");
+
+    [Theory]
+    [InlineData("9000012")]
+    [InlineData("U9000012")]
+    public void BadUra_IsAnError(string ura) =>
+        AssertSingleError(
+            Errors(OneParty($$""" "id": "zorg-a", "kind": "CARE_PROVIDER", "displayName": "Z", "agb": "12345678", "ura": "{{ura}}" """)),
+            "party 'zorg-a' (parties[0])",
+            "field 'ura'",
+            "URA (UZI-register abonneenummer) of eight digits");
 
     [Fact]
     public void SchoolWithoutBrin_IsAnError() =>

@@ -57,6 +57,7 @@ public sealed class HubProcess : IDisposable
         Directory.CreateDirectory(DataDirectory);
         Directory.CreateDirectory(ConfigDirectory);
         Port = FreeLoopbackPort();
+        PartnerPort = FreeLoopbackPort();
         if (settings is not null)
         {
             foreach (var (key, value) in settings)
@@ -138,6 +139,9 @@ public sealed class HubProcess : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>The port of the partner HTTP endpoint (FHIR, iWmo), which every run gets unless a setting says otherwise.</summary>
+    public int PartnerPort { get; }
 
     public string DataDirectory { get; }
 
@@ -245,6 +249,7 @@ public sealed class HubProcess : IDisposable
             start.Environment["Hub__Audit__Checkpoints__SigningKeyFile"] = CheckpointKeyFile();
         }
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = Url;
+        start.Environment["Hub__PartnerHttp__Url"] = $"http://127.0.0.1:{PartnerPort}";
         start.Environment["Storage__DataDirectory"] = DataDirectory;
         start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
         start.Environment["DOTNET_DbgEnableMiniDump"] = "0";

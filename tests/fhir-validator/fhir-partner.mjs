@@ -20,7 +20,9 @@
 //                                                (the answer is lost on the way: the sender must send it again)
 //   POST /_partner/refuse   {"resourceTypes":["Flag"]}  from now on refuses any Bundle writing one of these types, as
 //                           a partner that does not take them: 422 with an OperationOutcome (code not-supported).
-//   POST /_partner/reset    forgets every resource, fault, refusal and logged request.
+//   POST /_partner/strict   {"strict":true}  from now on keeps Medplum's own rule: a transaction with a conditional entry
+//                           and more than 8 entries is refused (400), as Medplum's server refuses it.
+//   POST /_partner/reset    forgets every resource, fault, refusal and logged request, and leaves strict mode.
 //   GET  /_partner/stats    {"counts":{"Patient":1,...},"requests":[{"method","path","status","fault","at"}],
 //                            "pendingFaults":n}: resources stored per type and every FHIR request seen, in order.
 //   GET  /fhir/R4/<Type>?<search>  ordinary FHIR search, so a test can read what was stored.
@@ -38,13 +40,17 @@ const { validate, load, OperationOutcomeError } = await import('./r4.mjs');
 const { indexSearchParameterBundle, getStatus } = await import('@medplum/core');
 const { FhirRouter, MemoryRepository, BatchProcessor } = await import('@medplum/fhir-router');
 
-// The router refuses a transaction of more than 8 entries once one of them is conditional, because Medplum's server
-// would run it with serializable isolation in Postgres. This partner runs one request at a time (see `serially`), so
-// every transaction it runs is serializable already: it tells the router that none needs more.
+// The router refuses a transaction of more than 8 entries once one of them is conditional (ifNoneExist, or a PUT or
+// DELETE with a search URL), because Medplum's server would run it with serializable isolation in Postgres. This partner
+// runs one request at a time (see `serially`), so every transaction it runs is serializable already: by default it tells
+// the router that none needs more. In strict mode (POST /_partner/strict) it keeps Medplum's own rule, as Medplum's
+// server does.
+let strict = false;
 const preprocessBundle = BatchProcessor.prototype.preprocessBundle;
 if (typeof preprocessBundle !== 'function') throw new Error('@medplum/fhir-router changed: BatchProcessor.preprocessBundle is gone');
 BatchProcessor.prototype.preprocessBundle = async function (...args) {
-  return { ...(await preprocessBundle.apply(this, args)), requiresStrongTransaction: false };
+  const info = await preprocessBundle.apply(this, args);
+  return strict ? info : { ...info, requiresStrongTransaction: false };
 };
 
 indexSearchParameterBundle(load('search-parameters.json'));
@@ -151,8 +157,12 @@ async function control(req, res, path, body) {
     refused.clear();
     for (const type of body?.resourceTypes ?? []) refused.add(type);
     send(res, 200, { refused: [...refused] });
+  } else if (req.method === 'POST' && path === '/_partner/strict') {
+    strict = body?.strict === true;
+    send(res, 200, { strict });
   } else if (req.method === 'POST' && path === '/_partner/reset') {
     await serially(() => {
+      strict = false;
       repo = new PartnerRepository();
       faults = [];
       requests = [];

@@ -104,6 +104,19 @@ public sealed record AdapterContext(
     Consent? Consent = null)
 {
     /// <summary>
+    /// Identifiers of parties that the contract's <see cref="Party"/> does not carry: the URA (UZI-register abonneenummer)
+    /// by resource name <c>parties/{party}</c>, for the parties that have one.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Uras { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// For an inbound message: the sender's own name for the client with this BSN (<c>clients/…</c>), when the hub knows
+    /// the client and the sender has a relationship with it; <see langword="null"/> otherwise (unknown and unrelated are
+    /// not told apart). The hub's BSN look-up, set by the host; <see langword="null"/> when the host offers none.
+    /// </summary>
+    public Func<string, string?>? ClientByBsn { get; init; }
+
+    /// <summary>
     /// Finds a party by resource name among <see cref="Recipient"/>, <see cref="Sender"/> and <see cref="Parties"/>.
     /// </summary>
     /// <param name="name">The party's resource name, <c>parties/{party}</c>.</param>

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Rpc;
 using Hl7.Fhir.Model;
 using Ketenhub.Contracts.V1;
+using FhirTaskResource = Hl7.Fhir.Model.Task;
 using StatusCode = Grpc.Core.StatusCode;
 
 namespace Ketenhub.Adapters.Fhir;
@@ -139,42 +140,169 @@ public sealed class FhirAdapter(HttpClient http, TimeProvider time) : IPartyAdap
             return new AdapterReply(HttpStatusOf((StatusCode)error.Code), Payload(OperationOutcomeOf(error)));
         }
 
-        var bundle = new Bundle { Type = Bundle.BundleType.TransactionResponse };
-        foreach (var response in outcome.Responses)
+        Resource? request;
+        try
         {
-            var (status, text) = response switch
-            {
-                CreateReferralResponse r => ("201 Created", r.Referral?.Name ?? string.Empty),
-                AcceptReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
-                DeclineReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
-                StartReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
-                EndReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
-                _ => ("200 OK", string.Empty),
-            };
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                Response = new Bundle.ResponseComponent
-                {
-                    Status = status,
-                    Outcome = new OperationOutcome
-                    {
-                        Issue =
-                        [
-                            new OperationOutcome.IssueComponent
-                            {
-                                Severity = OperationOutcome.IssueSeverity.Information,
-                                Code = OperationOutcome.IssueType.Informational,
-                                Details = new CodeableConcept { Text = text },
-                            },
-                        ],
-                    },
-                },
-            });
+            request = FhirFormat.Parse(message.Body.Span);
+        }
+        catch (Exception ex) when (ex is Hl7.Fhir.Serialization.DeserializationFailedException or System.Text.Json.JsonException or FormatException or InvalidOperationException)
+        {
+            request = null;
         }
 
         var created = outcome.Responses.Any(r => r is CreateReferralResponse);
+
+        // A single resource is answered with that resource, as FHIR's create and update are: a Task with the id it was
+        // put at, a ServiceRequest with the id the hub gives the referral.
+        if (request is FhirTaskResource task && outcome.Responses.Count == 1)
+        {
+            task.Id = IdFromPath(message.Path, "Task") ?? task.Id;
+            return new AdapterReply(200, Payload(task));
+        }
+
+        if (request is ServiceRequest serviceRequest && outcome.Responses.Count == 1 && outcome.Responses[0] is CreateReferralResponse single)
+        {
+            serviceRequest.Id = ReferralResourceId(context, single.Referral?.Name);
+            return new AdapterReply(201, Payload(serviceRequest));
+        }
+
+        // A Bundle: one response entry per request entry, in order (FHIR's transaction-response and batch-response).
+        var requestBundle = request as Bundle;
+        var bundle = new Bundle { Type = requestBundle?.Type == Bundle.BundleType.Batch ? Bundle.BundleType.BatchResponse : Bundle.BundleType.TransactionResponse };
+        var responses = new Queue<IMessage>(outcome.Responses);
+        var entries = requestBundle?.Entry ?? [];
+        var anyServiceRequest = entries.Any(e => e.Resource is ServiceRequest);
+        foreach (var entry in entries)
+        {
+            var answers = anyServiceRequest ? entry.Resource is ServiceRequest : entry.Resource is FhirTaskResource;
+            if (answers && responses.TryDequeue(out var response))
+            {
+                bundle.Entry.Add(ResponseEntry(response, entry, context));
+            }
+            else
+            {
+                bundle.Entry.Add(new Bundle.EntryComponent
+                {
+                    Response = new Bundle.ResponseComponent { Status = "200 OK", Outcome = Informational("Read as context of the request; the hub does not store it.") },
+                });
+            }
+        }
+
+        // Answers without a request entry of their own (none expected): still reported.
+        while (responses.TryDequeue(out var response))
+        {
+            bundle.Entry.Add(ResponseEntry(response, null, context));
+        }
+
         return new AdapterReply(created ? 201 : 200, Payload(bundle));
     }
+
+    private static Bundle.EntryComponent ResponseEntry(IMessage response, Bundle.EntryComponent? request, AdapterContext context)
+    {
+        var (status, text) = response switch
+        {
+            CreateReferralResponse r => ("201 Created", r.Referral?.Name ?? string.Empty),
+            AcceptReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
+            DeclineReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
+            StartReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
+            EndReferralResponse r => ("200 OK", r.Referral?.Name ?? string.Empty),
+            _ => ("200 OK", string.Empty),
+        };
+        var location = response switch
+        {
+            CreateReferralResponse r => "ServiceRequest/" + ReferralResourceId(context, r.Referral?.Name),
+            _ when request?.Request?.Url is { } url && IdFromPath(url, "Task") is { } id => "Task/" + id,
+            _ => null,
+        };
+        return new Bundle.EntryComponent
+        {
+            Response = new Bundle.ResponseComponent { Status = status, Location = location, Outcome = Informational(text) },
+        };
+    }
+
+    private static OperationOutcome Informational(string text) => new()
+    {
+        Issue =
+        [
+            new OperationOutcome.IssueComponent
+            {
+                Severity = OperationOutcome.IssueSeverity.Information,
+                Code = OperationOutcome.IssueType.Informational,
+                Details = new CodeableConcept { Text = text },
+            },
+        ],
+    };
+
+    /// <summary>The FHIR id of a referral's ServiceRequest: the same id the hub writes it at in its outbound Bundles.</summary>
+    private static string ReferralResourceId(AdapterContext context, string? referralName)
+    {
+        var id = referralName is { } name && name.StartsWith("referrals/", StringComparison.Ordinal) ? name["referrals/".Length..] : referralName ?? string.Empty;
+        return ResourceIds.Of("ServiceRequest", FhirVocabulary.HubIdSystem(context.HubBaseUrl, "referrals"), id);
+    }
+
+    /// <summary>The id in a path <c>{type}/{id}</c> (optionally with a leading slash), or null.</summary>
+    private static string? IdFromPath(string path, string type)
+    {
+        var parts = path.Trim('/').Split('/');
+        return parts.Length >= 2 && parts[0] == type && parts[1].Length > 0 && !parts[1].Contains('?', StringComparison.Ordinal) ? parts[1] : null;
+    }
+
+    /// <summary>
+    /// What the hub's FHIR endpoint does (<c>GET /fhir/r4/metadata</c>): R4 in JSON; a transaction or batch Bundle at the
+    /// base; ServiceRequest create (a referral) and Task create and update (a step in one).
+    /// </summary>
+    /// <param name="baseUrl">The endpoint's FHIR base address.</param>
+    /// <returns>The CapabilityStatement.</returns>
+    public static CapabilityStatement CapabilityStatementOf(Uri baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        CapabilityStatement.ResourceComponent Resource(ResourceType type, string documentation, params CapabilityStatement.TypeRestfulInteraction[] interactions) => new()
+        {
+            Type = type.ToString(),
+            Documentation = documentation,
+            Interaction = [.. interactions.Select(i => new CapabilityStatement.ResourceInteractionComponent { Code = i })],
+            Versioning = CapabilityStatement.ResourceVersionPolicy.NoVersion,
+            ReadHistory = false,
+            UpdateCreate = false,
+            ConditionalCreate = false,
+            ConditionalUpdate = false,
+            ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.NotSupported,
+        };
+
+        return new CapabilityStatement
+        {
+            Status = PublicationStatus.Active,
+            Date = CapabilityDate,
+            Publisher = "Ketenhub",
+            Kind = CapabilityStatementKind.Instance,
+            Software = new CapabilityStatement.SoftwareComponent { Name = "Ketenhub" },
+            Implementation = new CapabilityStatement.ImplementationComponent { Description = "Ketenhub FHIR R4 endpoint for partners: referrals and steps in them", Url = baseUrl.ToString() },
+            FhirVersion = FHIRVersion.N4_0_1,
+            Format = [FhirFormat.ContentType, "json"],
+            Rest =
+            [
+                new CapabilityStatement.RestComponent
+                {
+                    Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+                    Documentation = "Callers identify with a client certificate or a bearer token (docs/adapters.md, Inbound endpoints). Nothing is read back: the hub delivers to partners by pushing Bundles.",
+                    Security = new CapabilityStatement.SecurityComponent { Description = "Mutual TLS (PKIoverheid) or OAuth2 bearer tokens; every request is checked against the caller's party and channel." },
+                    Resource =
+                    [
+                        Resource(ResourceType.ServiceRequest, "POST creates a referral: subject by the hub's client identifier or the BSN, code from the hub's service-kind code system or SNOMED CT (mapped), performers by the hub's party id, AGB or OIN.", CapabilityStatement.TypeRestfulInteraction.Create),
+                        Resource(ResourceType.Task, "PUT Task/{id} or POST steps a referral: status accepted, rejected, in-progress or completed, focus on the hub's referral identifier.", CapabilityStatement.TypeRestfulInteraction.Create, CapabilityStatement.TypeRestfulInteraction.Update),
+                    ],
+                    Interaction =
+                    [
+                        new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Transaction },
+                        new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Batch },
+                    ],
+                },
+            ],
+        };
+    }
+
+    /// <summary>The date of the CapabilityStatement: when what the endpoint does last changed.</summary>
+    private const string CapabilityDate = "2026-12-07";
 
     /// <summary>Renders a hub error as an OperationOutcome: one issue with the ErrorInfo reason as its code, one per invalid field.</summary>
     /// <param name="error">The error.</param>

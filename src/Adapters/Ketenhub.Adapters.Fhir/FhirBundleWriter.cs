@@ -12,10 +12,9 @@ namespace Ketenhub.Adapters.Fhir;
 /// </summary>
 /// <remarks>
 /// Every entry's <c>fullUrl</c> is a <c>urn:uuid</c> derived from the delivery's name and the entry's position, so the
-/// same delivery always gives the same Bundle. Facts the hub states once (ServiceRequest, Flag, Communication) and the partner's own
-/// master data (Patient, Organization) are conditional creates (<c>ifNoneExist</c> on the hub identifier); state the hub
-/// owns and changes (Task, CareTeam, EpisodeOfCare, Consent, the coach's Practitioner and PractitionerRole) are
-/// conditional updates on the same identifier. Either way a redelivery creates no duplicates.
+/// same delivery always gives the same Bundle. Every resource is written at an id derived from its type and hub identifier
+/// (<c>PUT Type/{id}</c>, see <see cref="ResourceIds"/>), so a redelivery, or another delivery naming the same resource,
+/// updates the one resource and creates no duplicates, without conditional entries.
 /// </remarks>
 public static class FhirBundleWriter
 {
@@ -97,22 +96,25 @@ public static class FhirBundleWriter
             return slot;
         }
 
-        /// <summary>Adds a resource once, keyed on its hub identifier; returns a reference to it.</summary>
-        private ResourceReference Add(string type, string system, string value, bool update, Func<Identifier, Resource> make)
+        /// <summary>
+        /// Adds a resource once, keyed on its hub identifier, as an update at the id derived from that identifier
+        /// (<c>PUT Type/{id}</c>, update as create): no conditional entry, so a server that limits transactions with
+        /// conditional entries (Medplum: at most 8 entries) takes the Bundle whatever its size. Returns a reference to it.
+        /// </summary>
+        private ResourceReference Add(string type, string system, string value, Func<Identifier, Resource> make)
         {
             var slot = Reserve(type, system, value);
             if (!slot.Added)
             {
                 slot.Added = true;
                 var identifier = new Identifier(system, value);
-                var search = "identifier=" + system + "|" + value;
+                var resource = make(identifier);
+                resource.Id = ResourceIds.Of(type, system, value);
                 bundle.Entry.Add(new Bundle.EntryComponent
                 {
                     FullUrl = slot.Reference.Reference,
-                    Resource = make(identifier),
-                    Request = update
-                        ? new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = type + "?" + search }
-                        : new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = type, IfNoneExist = search },
+                    Resource = resource,
+                    Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = type + "/" + resource.Id },
                 });
             }
 
@@ -127,7 +129,7 @@ public static class FhirBundleWriter
             }
 
             var view = ClientView.Of(delivery, context.HubBaseUrl);
-            patient = Add("Patient", view.PseudonymSystem, view.Pseudonym, update: false, id =>
+            patient = Add("Patient", view.PseudonymSystem, view.Pseudonym, id =>
             {
                 var p = new Patient { Identifier = [id] };
                 if (view.ClientId is { } clientId)
@@ -177,7 +179,7 @@ public static class FhirBundleWriter
 
         private ResourceReference AddOrganization(string partyName)
         {
-            return Add("Organization", Sys("parties"), Names.Id(partyName), update: false, id =>
+            return Add("Organization", Sys("parties"), Names.Id(partyName), id =>
             {
                 var org = new Organization { Identifier = [id] };
                 if (context.FindParty(partyName) is { } party)
@@ -191,6 +193,7 @@ public static class FhirBundleWriter
                     AddIdentifier(org, FhirVocabulary.Oin, party.Oin);
                     AddIdentifier(org, FhirVocabulary.Brin, party.Brin);
                     AddIdentifier(org, FhirVocabulary.Kvk, party.Kvk);
+                    AddIdentifier(org, FhirVocabulary.Ura, context.Uras.TryGetValue(partyName, out var ura) ? ura : string.Empty);
                 }
 
                 return org;
@@ -224,7 +227,7 @@ public static class FhirBundleWriter
         private ResourceReference AddCoach(Coach coach)
         {
             var key = Names.Id(coach.Party) + "/" + coach.CoachId;
-            var practitioner = Add("Practitioner", Sys("coaches"), key, update: true, id =>
+            var practitioner = Add("Practitioner", Sys("coaches"), key, id =>
             {
                 var p = new Practitioner { Identifier = [id] };
                 if (coach.DisplayName.Length > 0)
@@ -235,7 +238,7 @@ public static class FhirBundleWriter
                 return p;
             });
             var organization = Organization(coach.Party);
-            return Add("PractitionerRole", Sys("coach-roles"), key, update: true, id =>
+            return Add("PractitionerRole", Sys("coach-roles"), key, id =>
             {
                 var role = new PractitionerRole
                 {
@@ -264,7 +267,7 @@ public static class FhirBundleWriter
             var role = Coach(coach);
             var patientRef = Patient();
             var organization = Organization(coach.Party);
-            Add("CareTeam", Sys("care-teams"), Names.Id(delivery.Client), update: true, id => new FhirCareTeam
+            Add("CareTeam", Sys("care-teams"), Names.Id(delivery.Client), id => new FhirCareTeam
             {
                 Identifier = [id],
                 Status = FhirCareTeam.CareTeamStatus.Active,
@@ -288,7 +291,7 @@ public static class FhirBundleWriter
             var requester = Organization(referral.Requester);
             var performers = referral.Performers.Select(p => Organization(p.Party)!).ToList();
             var coach = Coach(referral.Coach);
-            var serviceRequest = Add("ServiceRequest", Sys("referrals"), referralId, update: false, id =>
+            var serviceRequest = Add("ServiceRequest", Sys("referrals"), referralId, id =>
             {
                 var sr = new ServiceRequest
                 {
@@ -350,7 +353,7 @@ public static class FhirBundleWriter
         {
             var patientRef = Patient();
             var owner = Organization(performer.Party);
-            Add("Task", Sys("referral-tasks"), referralId + "/" + Names.Id(performer.Party), update: true, id =>
+            Add("Task", Sys("referral-tasks"), referralId + "/" + Names.Id(performer.Party), id =>
             {
                 var task = new FhirTask
                 {
@@ -389,7 +392,7 @@ public static class FhirBundleWriter
             var serviceRequest = new ResourceReference("ServiceRequest?identifier=" + Sys("referrals") + "|" + referralId);
             var patientRef = Patient();
             var owner = Organization(update.Performer);
-            Add("Task", Sys("referral-tasks"), referralId + "/" + Names.Id(update.Performer), update: true, id =>
+            Add("Task", Sys("referral-tasks"), referralId + "/" + Names.Id(update.Performer), id =>
             {
                 var task = new FhirTask
                 {
@@ -426,7 +429,7 @@ public static class FhirBundleWriter
                 ? null
                 : Reserve("CareTeam", Sys("care-teams"), Names.Id(delivery.Client)).Reference;
 
-            Add("Task", Sys("transitions"), transitionId, update: true, id =>
+            Add("Task", Sys("transitions"), transitionId, id =>
             {
                 var task = new FhirTask
                 {
@@ -471,7 +474,7 @@ public static class FhirBundleWriter
                 return task;
             });
 
-            Add("EpisodeOfCare", Sys("transition-episodes"), transitionId, update: true, id =>
+            Add("EpisodeOfCare", Sys("transition-episodes"), transitionId, id =>
             {
                 var episode = new EpisodeOfCare
                 {
@@ -501,7 +504,7 @@ public static class FhirBundleWriter
             var signalId = Names.Id(signal.Name);
             var patientRef = Patient();
             var author = Organization(signal.Sender);
-            var flag = Add("Flag", Sys("signals"), signalId, update: false, id =>
+            var flag = Add("Flag", Sys("signals"), signalId, id =>
             {
                 var f = new Flag
                 {
@@ -521,7 +524,7 @@ public static class FhirBundleWriter
                 return f;
             });
             var recipient = Organization(delivery.Recipient);
-            Add("Communication", Sys("signal-communications"), signalId, update: false, id =>
+            Add("Communication", Sys("signal-communications"), signalId, id =>
             {
                 var c = new Communication
                 {
@@ -553,7 +556,7 @@ public static class FhirBundleWriter
             var patientRef = Patient();
             var contact = Organization(notice.ContactParty);
             var recipient = Organization(delivery.Recipient);
-            Add("Communication", Sys("thin-notices"), Names.Id(delivery.Name), update: false, id =>
+            Add("Communication", Sys("thin-notices"), Names.Id(delivery.Name), id =>
             {
                 var c = new Communication
                 {
@@ -583,7 +586,7 @@ public static class FhirBundleWriter
             var owner = Coach(coachTask.Coach);
             var newCoach = Coach(coachTask.NewCoach);
             var requester = Organization(delivery.Sender);
-            Add("Task", Sys("coach-tasks"), Names.Id(delivery.Name), update: true, id =>
+            Add("Task", Sys("coach-tasks"), Names.Id(delivery.Name), id =>
             {
                 var task = new FhirTask
                 {
@@ -620,7 +623,7 @@ public static class FhirBundleWriter
             ResourceReference performer = patientRef;
             if (consent.GrantorRole != GrantorRole.Client)
             {
-                performer = Add("RelatedPerson", Sys("consent-grantors"), Names.Id(consent.Name), update: true, id => new RelatedPerson
+                performer = Add("RelatedPerson", Sys("consent-grantors"), Names.Id(consent.Name), id => new RelatedPerson
                 {
                     Identifier = [id],
                     Patient = patientRef,
@@ -632,7 +635,7 @@ public static class FhirBundleWriter
             var recipient = consent.RecipientParty.Length > 0
                 ? Organization(consent.RecipientParty)!
                 : new ResourceReference { Identifier = new Identifier(EnumCodes<PartyKind>.System, EnumCodes<PartyKind>.Code(consent.RecipientKind)) };
-            Add("Consent", Sys("consents"), Names.Id(consent.Name), update: true, id =>
+            Add("Consent", Sys("consents"), Names.Id(consent.Name), id =>
             {
                 var provision = new FhirConsent.provisionComponent
                 {

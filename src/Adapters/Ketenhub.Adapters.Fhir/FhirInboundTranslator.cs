@@ -89,24 +89,35 @@ internal sealed class FhirInboundTranslator(AdapterContext context)
         }
 
         var client = reader.ClientOf(index, sr.Subject);
-        if (client.Length == 0)
+        if (client.Length == 0 && index.IdentifierOf(sr.Subject, FhirVocabulary.Bsn) is { } bsn)
         {
-            Add("ServiceRequest.subject", "FIELD_REQUIRED", "Must name the client by the hub's client identifier.");
+            client = ClientByBsn(bsn) ?? string.Empty;
+        }
+        else if (client.Length == 0)
+        {
+            Add("ServiceRequest.subject", "FIELD_REQUIRED", "Must name the client by the hub's client identifier or the BSN.");
         }
 
         var referral = new Referral { Client = client };
         var serviceCoding = EnumCodes<ServiceKind>.Find(sr.Code);
-        if (serviceCoding is null)
+        var snomed = serviceCoding is null ? SnomedServices.Find(sr.Code) : null;
+        if (serviceCoding is null && snomed is null)
         {
-            Add("ServiceRequest.code", "FIELD_REQUIRED", "Must hold a coding from " + EnumCodes<ServiceKind>.System + ".");
+            Add("ServiceRequest.code", "FIELD_REQUIRED", "Must hold a coding from " + EnumCodes<ServiceKind>.System + " or a SNOMED CT code the hub maps.");
         }
-        else if (EnumCodes<ServiceKind>.TryParse(serviceCoding.Code, out var service))
+        else if (serviceCoding is not null && EnumCodes<ServiceKind>.TryParse(serviceCoding.Code, out var service))
         {
             referral.Service = service;
         }
+        else if (snomed is not null && SnomedServices.Map.TryGetValue(snomed.Code ?? string.Empty, out var mapped))
+        {
+            referral.Service = mapped;
+        }
         else
         {
-            Add("ServiceRequest.code", "UNKNOWN_ENUM_VALUE", "The service code is not in the hub's code system.");
+            Add("ServiceRequest.code", "UNKNOWN_ENUM_VALUE", serviceCoding is null
+                ? "The SNOMED CT code is not one the hub maps to a service (docs/adapters.md lists them)."
+                : "The service code is not in the hub's code system.");
         }
 
         for (var i = 0; i < sr.Category.Count; i++)
@@ -239,6 +250,45 @@ internal sealed class FhirInboundTranslator(AdapterContext context)
         }
     }
 
+    /// <summary>
+    /// The sender's own name for the client with <paramref name="bsn"/>, through the hub's BSN look-up; null (with the
+    /// violation noted) for a BSN that fails the elfproef, a client the hub does not know or one the sender has no
+    /// relationship with, which are not told apart. The BSN is never quoted.
+    /// </summary>
+    private string? ClientByBsn(string bsn)
+    {
+        if (!IsBsn(bsn))
+        {
+            Add("ServiceRequest.subject", "INVALID_BSN", "The BSN must be nine digits that pass the elfproef.");
+            return null;
+        }
+
+        if (context.ClientByBsn?.Invoke(bsn) is { Length: > 0 } name)
+        {
+            return name;
+        }
+
+        Add("ServiceRequest.subject", "CLIENT_NOT_FOUND", "No client with this BSN that the sender may refer: register the client first, or name it by the hub's client identifier.");
+        return null;
+    }
+
+    private static bool IsBsn(string value)
+    {
+        if (value.Length != 9 || !value.All(char.IsAsciiDigit))
+        {
+            return false;
+        }
+
+        var sum = 0;
+        for (var i = 0; i < 8; i++)
+        {
+            sum += (value[i] - '0') * (9 - i);
+        }
+
+        sum -= value[8] - '0';
+        return sum % 11 == 0;
+    }
+
     private IMessage? Forbidden(string field)
     {
         Add(field, "NOT_A_PERFORMER", "Only the performer itself can take a step in its referral.");
@@ -334,6 +384,7 @@ internal sealed class FhirInboundTranslator(AdapterContext context)
     {
         "NOT_A_PERFORMER" => StatusCode.PermissionDenied,
         "ILLEGAL_REFERRAL_STEP" => StatusCode.FailedPrecondition,
+        "CLIENT_NOT_FOUND" => StatusCode.NotFound,
         _ => StatusCode.InvalidArgument,
     };
 

@@ -182,6 +182,50 @@ internal sealed class FullUrls
     }
 }
 
+/// <summary>
+/// The id of a resource the hub writes: a name-based UUID (version 8, SHA-256) of its type, identifier system and value, so
+/// every Bundle that names the resource writes it at the same id, at every partner alike.
+/// </summary>
+public static class ResourceIds
+{
+    /// <summary>The id for a resource of <paramref name="type"/> with the hub identifier <paramref name="system"/>|<paramref name="value"/>.</summary>
+    /// <param name="type">The resource type.</param>
+    /// <param name="system">The identifier system.</param>
+    /// <param name="value">The identifier value.</param>
+    /// <returns>A lower-case UUID, valid as a FHIR id.</returns>
+    public static string Of(string type, string system, string value)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(type + "\n" + system + "\n" + value), hash);
+        var bytes = hash[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8: custom, name-based
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return new Guid(bytes, bigEndian: true).ToString("D");
+    }
+}
+
+/// <summary>
+/// SNOMED CT codes a partner may use for a service instead of the hub's own code system, and the service each stands
+/// for (docs/adapters.md, "SNOMED CT"). Only codes whose concept is certain are in it.
+/// </summary>
+public static class SnomedServices
+{
+    /// <summary>The SNOMED CT code system.</summary>
+    public const string System = "http://snomed.info/sct";
+
+    /// <summary>The mapping: SNOMED CT concept id to the hub's service.</summary>
+    public static readonly IReadOnlyDictionary<string, Ketenhub.Contracts.V1.ServiceKind> Map = new Dictionary<string, Ketenhub.Contracts.V1.ServiceKind>(StringComparer.Ordinal)
+    {
+        // 310207003 |Sheltered housing (environment)|: the setting the client is referred to.
+        ["310207003"] = Ketenhub.Contracts.V1.ServiceKind.ShelteredHousing,
+    };
+
+    /// <summary>The first SNOMED CT coding of <paramref name="concept"/>, or null.</summary>
+    /// <param name="concept">The concept to look in.</param>
+    /// <returns>The coding, or null.</returns>
+    public static Coding? Find(CodeableConcept? concept) => concept?.Coding.FirstOrDefault(c => c.System == System);
+}
+
 /// <summary>The identifier systems under one hub base address, built once per address.</summary>
 internal sealed class HubSystems
 {

@@ -5,6 +5,7 @@ using Grpc.Core;
 using Ketenhub.Adapters.IWmo.Codes;
 using Ketenhub.Adapters.IWmo.Inbound;
 using Ketenhub.Adapters.IWmo.Outbound;
+using Ketenhub.Adapters.IWmo.Schemas;
 using Ketenhub.Contracts.V1;
 
 namespace Ketenhub.Adapters.IWmo;
@@ -144,7 +145,7 @@ public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeP
         var reading = Read(message);
         if (reading.Refusal is { } refusal)
         {
-            return new AdapterReply(400, new AdapterPayload("text/plain; charset=utf-8", Encoding.UTF8.GetBytes(refusal + "\n")));
+            return new AdapterReply(400, new AdapterPayload(ProblemContentType, Problem(refusal, reading)));
         }
 
         if (!reading.HasRetour)
@@ -177,11 +178,86 @@ public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeP
         FoutCodes.PartijOnbekend or FoutCodes.GemeentecodeOnbekend =>
             HubErrors.Create(StatusCode.InvalidArgument, "UNKNOWN_PARTY", $"{refusal}: the message names a party the hub does not exchange iWmo or iJw with.", ("Bericht/Header", refusal)),
         FoutCodes.FunctieNietOndersteund =>
-            HubErrors.Create(StatusCode.InvalidArgument, "INVALID_REQUEST", $"{refusal}: the hub does not take this message.", ("Bericht", refusal)),
+            HubErrors.Create(StatusCode.InvalidArgument, "INVALID_REQUEST", NotTakenDetail(refusal, reading), ("Bericht", refusal)),
         _ => HubErrors.Create(
             StatusCode.InvalidArgument,
             "INVALID_REQUEST",
             $"{refusal}: the message is not well-formed or does not match its iStandaarden schema.",
-            reading.Problems.Count == 0 ? [("Bericht", refusal)] : reading.Problems.Select(p => (p.Path, $"{refusal}: does not match the schema"))),
+            reading.Problems.Count == 0 ? [("Bericht", refusal)] : reading.Problems.Select(p => (Where(p), $"{refusal}: {Located(p)}{p.Rule}"))),
     };
+
+    /// <summary>The media type of a refusal before a retour can be written: RFC 9457 problem details.</summary>
+    public const string ProblemContentType = "application/problem+json";
+
+    /// <summary>The base of the problem types (<c>{base}IB001</c>, <c>{base}IB004</c>, …).</summary>
+    public const string ProblemTypeBase = "https://ketenhub.nl/problems/iwmo/";
+
+    private static string NotTakenDetail(string refusal, InboundReading reading) =>
+        $"{refusal}: the hub does not take {reading.Received ?? "this message"}; it takes {string.Join(", ", InboundTranslator.Supported)}.";
+
+    private static string Where(SchemaProblem problem) => problem.Path.Length > 0 ? problem.Path : "Bericht";
+
+    private static string Located(SchemaProblem problem) =>
+        problem.Line > 0 ? $"line {problem.Line}, position {problem.Position}: " : string.Empty;
+
+    /// <summary>
+    /// A refusal as RFC 9457 problem details: <c>code</c> the Fo01 code (IB001, IB004, IB005, IB010), for IB004 the message
+    /// type <c>received</c> and the types <c>supported</c>, for IB001 one <c>invalidParams</c> entry per schema violation
+    /// with the element path, line, position and the schema rule. Names, paths and codes only: no value of the message.
+    /// </summary>
+    private static byte[] Problem(string refusal, InboundReading reading)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = false }))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", ProblemTypeBase + refusal);
+            json.WriteString("title", refusal switch
+            {
+                FoutCodes.VoldoetNietAanXsd => "The message is not well-formed or does not match its iStandaarden schema",
+                FoutCodes.FunctieNietOndersteund => "The hub does not take this message type",
+                _ => "The message names a party the hub does not exchange iWmo or iJw with",
+            });
+            json.WriteNumber("status", 400);
+            json.WriteString("code", refusal);
+            json.WriteString("detail", refusal switch
+            {
+                FoutCodes.VoldoetNietAanXsd => $"{refusal}: {(reading.Problems.Count == 0 ? "the message is not a valid iWmo or iJw 3.2 message" : $"{reading.Problems.Count} schema violation(s), see invalidParams")}.",
+                FoutCodes.FunctieNietOndersteund => NotTakenDetail(refusal, reading),
+                _ => $"{refusal}: the sender or receiver in the header is not a party the hub exchanges iWmo or iJw with.",
+            });
+            if (refusal == FoutCodes.FunctieNietOndersteund)
+            {
+                json.WriteString("received", reading.Received ?? "unknown");
+                json.WriteStartArray("supported");
+                foreach (var name in InboundTranslator.Supported)
+                {
+                    json.WriteStringValue(name);
+                }
+
+                json.WriteEndArray();
+            }
+
+            if (reading.Problems.Count > 0)
+            {
+                json.WriteStartArray("invalidParams");
+                foreach (var problem in reading.Problems)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", Where(problem));
+                    json.WriteString("code", refusal);
+                    json.WriteNumber("line", problem.Line);
+                    json.WriteNumber("position", problem.Position);
+                    json.WriteString("reason", problem.Rule);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
 }

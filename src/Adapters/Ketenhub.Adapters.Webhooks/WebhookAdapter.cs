@@ -19,8 +19,24 @@ namespace Ketenhub.Adapters.Webhooks;
 /// resilience belong to the caller).</param>
 /// <param name="time">The clock that stamps each signature and turns a <c>Retry-After</c> date into a wait.</param>
 /// <param name="secrets">The signing secrets per party.</param>
-public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSecrets secrets) : IPartyAdapter
+/// <param name="hubOin">The hub's OIN (20 digits): the CloudEvent <c>source</c> is then <c>urn:nld:oin:{oin}:systeem:ketenhub</c>
+/// (NL GOV profile for CloudEvents); without one it is the hub's base URL.</param>
+/// <param name="lean">The parties that get lean events ("informatiearm": a <c>dataref</c> instead of <c>data</c>) and where
+/// they fetch the content; null: every party gets the content in the event.</param>
+public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSecrets secrets, string? hubOin = null, WebhookLeanMode? lean = null) : IPartyAdapter
 {
+    /// <summary>The path under <see cref="WebhookLeanMode.FetchBase"/> where a lean event's content is fetched: <c>{base}webhooks/v1/deliveries/{id}</c>.</summary>
+    public const string FetchPath = "webhooks/v1/deliveries/";
+
+    /// <summary>The CloudEvent extension attribute that points at the content of a lean event.</summary>
+    public static readonly CloudEventAttribute DataRef = CloudEventAttribute.CreateExtension("dataref", CloudEventAttributeType.UriReference);
+
+    /// <summary>The header that carries the attempt number, outside the signed body (1 for the first attempt).</summary>
+    public const string AttemptHeader = "Ketenhub-Attempt";
+
+    /// <summary>The system name in the <c>urn:nld:oin:…:systeem:…</c> source.</summary>
+    public const string SystemName = "ketenhub";
+
     /// <summary>The format name parties use in configuration.</summary>
     public const string FormatName = "webhook";
 
@@ -61,20 +77,62 @@ public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSe
             throw new AdapterException("FIELD_REQUIRED", "The delivery has no name, which the CloudEvent id needs.");
         }
 
-        using var data = JsonDocument.Parse(JsonFormatter.Default.Format(delivery));
-        var cloudEvent = new CloudEvent(CloudEventsSpecVersion.V1_0)
+        var leanEvent = lean is not null && lean.Parties.Contains(context.Recipient.Name);
+        var cloudEvent = leanEvent
+            ? new CloudEvent(CloudEventsSpecVersion.V1_0, [DataRef])
+            : new CloudEvent(CloudEventsSpecVersion.V1_0);
+        cloudEvent.Id = delivery.Name;
+        cloudEvent.Source = SourceOf(hubOin, context.HubBaseUrl);
+        cloudEvent.Type = type;
+        cloudEvent.Subject = string.IsNullOrEmpty(delivery.Client) ? null : delivery.Client;
+        cloudEvent.Time = delivery.CreateTime?.ToDateTimeOffset();
+        if (leanEvent)
         {
-            Id = delivery.Name,
-            Source = context.HubBaseUrl,
-            Type = type,
-            Subject = string.IsNullOrEmpty(delivery.Client) ? null : delivery.Client,
-            Time = delivery.CreateTime?.ToDateTimeOffset(),
-            DataContentType = "application/json",
-            Data = data.RootElement.Clone(),
-        };
+            // Informatiearm: no content in the event; the recipient fetches it, identified, at the dataref.
+            cloudEvent[DataRef] = new Uri(lean!.FetchBase, FetchPath + delivery.Name["deliveries/".Length..]);
+        }
+        else
+        {
+            using var data = JsonDocument.Parse(DataOf(delivery));
+            cloudEvent.DataContentType = "application/json";
+            cloudEvent.Data = data.RootElement.Clone();
+        }
+
         var body = Formatter.EncodeStructuredModeMessage(cloudEvent, out var contentType);
         return new AdapterPayload(contentType.ToString(), body);
     }
+
+    /// <summary>
+    /// The content of a delivery as a webhook carries it (the event's <c>data</c>, or what a lean event's <c>dataref</c>
+    /// answers): the <c>Delivery</c> as protobuf JSON without the facts of one attempt (its count, status and status reason),
+    /// so every attempt of one delivery carries the same bytes; the attempt number travels in a header (<see cref="AttemptHeader"/>).
+    /// </summary>
+    /// <param name="delivery">The delivery, as the recipient sees it.</param>
+    /// <returns>The JSON.</returns>
+    public static string DataOf(Delivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var stable = delivery.Clone();
+        stable.AttemptCount = 0;
+        stable.Status = DeliveryStatus.Unspecified;
+        stable.StatusReason = string.Empty;
+        return JsonFormatter.Default.Format(stable);
+    }
+
+    /// <summary>
+    /// The CloudEvent <c>source</c>: <c>urn:nld:oin:{oin}:systeem:ketenhub</c> when the hub's OIN is known (NL GOV profile
+    /// for CloudEvents), else the hub's base URL.
+    /// </summary>
+    /// <param name="oin">The hub's OIN, or null.</param>
+    /// <param name="hubBaseUrl">The hub's public base URL.</param>
+    /// <returns>The source.</returns>
+    public static Uri SourceOf(string? oin, Uri hubBaseUrl) =>
+        string.IsNullOrEmpty(oin) ? hubBaseUrl : new Uri($"urn:nld:oin:{oin}:systeem:{SystemName}");
+
+    /// <summary>Whether <paramref name="oin"/> has the shape of an OIN: twenty digits.</summary>
+    /// <param name="oin">The value to check.</param>
+    /// <returns>True for twenty ASCII digits.</returns>
+    public static bool IsOin(string? oin) => oin is { Length: 20 } && oin.All(char.IsAsciiDigit);
 
     /// <inheritdoc/>
     public async Task<AdapterDeliveryResult> DeliverAsync(OutboundDelivery delivery, CancellationToken ct)
@@ -92,6 +150,7 @@ public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSe
         };
         request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(delivery.Payload.ContentType);
         request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Create(keys, time.GetUtcNow(), delivery.Payload.Body.Span));
+        request.Headers.TryAddWithoutValidation(AttemptHeader, delivery.AttemptCount.ToString(CultureInfo.InvariantCulture));
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
@@ -139,3 +198,8 @@ public sealed class WebhookAdapter(HttpClient http, TimeProvider time, WebhookSe
         return new AdapterReply(501, new AdapterPayload("text/plain; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(reason + "\n")));
     }
 }
+
+/// <summary>Lean events ("informatiearm", NL GOV profile for CloudEvents): which parties get them, and where they fetch the content.</summary>
+/// <param name="Parties">The parties, by resource name <c>parties/{party}</c>.</param>
+/// <param name="FetchBase">The hub's partner endpoint as recipients reach it; the content is at <c>{FetchBase}webhooks/v1/deliveries/{id}</c>.</param>
+public sealed record WebhookLeanMode(IReadOnlySet<string> Parties, Uri FetchBase);

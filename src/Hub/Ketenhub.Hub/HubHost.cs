@@ -76,6 +76,7 @@ public static partial class HubHost
         services.AddGrpcReflection();
         services.AddOptions<ReflectionOptions>().BindChecked(builder.Configuration, ReflectionOptions.Section);
         services.AddKetenhubInbound(builder.Configuration);
+        builder.AddKetenhubPartnerHttp();
         services.AddKetenhubPush(builder.Configuration);
         services.AddKetenhubPersonSource(builder.Configuration);
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
@@ -85,6 +86,7 @@ public static partial class HubHost
     public static WebApplication MapKetenhub(this WebApplication app)
     {
         app.UseKetenhubTransportGuard();
+        app.UseKetenhubPartnerRoutes();
         app.UseKetenhubCallPipeline();
 
         // Closed by default: every endpoint needs a caller that is a configured party (the fallback policy), except
@@ -105,6 +107,7 @@ public static partial class HubHost
         }
 
         app.MapKetenhubInbound();
+        app.MapKetenhubWebhookFetch();
         return app;
     }
 

@@ -40,9 +40,9 @@ public sealed class FhirInboundTests : IDisposable
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(Fhir, answer.ContentType);
-        var bundle = JsonNode.Parse(answer.Body)!;
-        Assert.Equal("transaction-response", bundle["type"]!.GetValue<string>());
-        Assert.Equal("200 OK", bundle["entry"]![0]!["response"]!["status"]!.GetValue<string>());
+        // FHIR's update answers with the resource: the Task at the id it was put at.
+        var answered = JsonNode.Parse(answer.Body)!;
+        Assert.Equal(("Task", "t-1", "accepted"), (answered["resourceType"]!.GetValue<string>(), answered["id"]!.GetValue<string>(), answered["status"]!.GetValue<string>()));
         Assert.Equal(PerformerStatus.Accepted, (await ReadAsync(referral)).Performers.Single().Status);
         var update = await Kit.NextOfKind(requester, Delivery.PayloadOneofCase.ReferralUpdate);
         Assert.Equal((referral, PerformerStatus.Accepted, "parties/begeleiding-plus"), (update.ReferralUpdate.Referral, update.ReferralUpdate.Status, update.ReferralUpdate.Performer));
@@ -110,10 +110,16 @@ public sealed class FhirInboundTests : IDisposable
         var answer = await _hub.Http("waakvlam-zorg").SendAsync(HttpMethod.Post, "/fhir/r4", bundle, Fhir);
 
         Assert.Equal(201, answer.Status);
-        var entry = JsonNode.Parse(answer.Body)!["entry"]![0]!["response"]!;
-        Assert.Equal("201 Created", entry["status"]!.GetValue<string>());
+
+        // One response entry per request entry, in order: Patient and Organization are context, the ServiceRequest was
+        // created, at the id the hub writes the referral's ServiceRequest at in its own Bundles.
+        var entries = JsonNode.Parse(answer.Body)!["entry"]!.AsArray();
+        Assert.Equal(["200 OK", "200 OK", "201 Created"], entries.Select(e => e!["response"]!["status"]!.GetValue<string>()));
+        var entry = entries[2]!["response"]!;
         var referral = entry["outcome"]!["issue"]![0]!["details"]!["text"]!.GetValue<string>();
         Assert.StartsWith("referrals/", referral, StringComparison.Ordinal);
+        Assert.Equal("ServiceRequest/" + Ketenhub.Adapters.Fhir.ResourceIds.Of("ServiceRequest", Hub + "id/referrals", referral["referrals/".Length..]), entry["location"]!.GetValue<string>());
+        Assert.Null(entries[0]!["response"]!["location"]);
         var created = await ReadAsync(referral, _waakvlam);
         Assert.Equal((client, ServiceKind.IndividualGuidance, "parties/begeleiding-plus"), (created.Client, created.Service, created.Performers.Single().Party));
         var performer = _hub.As("begeleiding-plus");
@@ -127,6 +133,43 @@ public sealed class FhirInboundTests : IDisposable
         Assert.Equal((201, answer.Body), (again.Status, again.Body));
         Assert.DoesNotContain(await performer.DrainAsync(), d => d.PayloadCase == Delivery.PayloadOneofCase.Referral);
         Assert.Equal(recorded, (await Kit.DeliveriesAsync(performer, client: client)).Select(d => (d.Name, d.Status)));
+    }
+
+    [Fact]
+    public async Task A_subject_named_by_bsn_is_resolved_for_a_party_with_a_relationship_and_a_snomed_service_code_is_mapped()
+    {
+        var bsn = Kit.NewBsn();
+        var client = await _waakvlam.RegisterAsync(bsn, Date(1994, 11, 2), "0505");
+        await _waakvlam.AssignCoachAsync(client.Name, "lisa", "Lisa");
+
+        // waakvlam-zorg coaches the client: its BSN names the client, as its own client name would.
+        var answer = await _hub.Http("waakvlam-zorg").SendAsync(HttpMethod.Post, "/fhir/r4", ReferralBundle(client.Name, "V-2026-200", performerAgb: "98000002", bsn: bsn, snomed: "310207003"), Fhir);
+
+        Assert.Equal(201, answer.Status);
+        var referral = JsonNode.Parse(answer.Body)!["entry"]![2]!["response"]!["outcome"]!["issue"]![0]!["details"]!["text"]!.GetValue<string>();
+        var created = await ReadAsync(referral, _waakvlam);
+        Assert.Equal((client.Name, ServiceKind.ShelteredHousing), (created.Client, created.Service));
+    }
+
+    [Fact]
+    public async Task A_bsn_the_hub_does_not_know_and_one_of_a_client_the_party_has_nothing_to_do_with_get_the_same_refusal()
+    {
+        var bsn = Kit.NewBsn();
+        var client = await _waakvlam.RegisterAsync(bsn, Date(1994, 11, 2), "0505");
+        await _waakvlam.AssignCoachAsync(client.Name, "lisa", "Lisa");
+        var plus = _hub.Http("begeleiding-plus");
+
+        var unrelated = await plus.SendAsync(HttpMethod.Post, "/fhir/r4", ReferralBundle(client.Name, "V-2026-201", performerAgb: "98000001", bsn: bsn), Fhir);
+        var unknown = await plus.SendAsync(HttpMethod.Post, "/fhir/r4", ReferralBundle(client.Name, "V-2026-202", performerAgb: "98000001", bsn: Kit.NewBsn()), Fhir);
+        var invalid = await plus.SendAsync(HttpMethod.Post, "/fhir/r4", ReferralBundle(client.Name, "V-2026-203", performerAgb: "98000001", bsn: "123456789"), Fhir);
+
+        var (reason, fields) = InboundKit.OutcomeOf(unrelated.Body);
+        Assert.Equal((404, "CLIENT_NOT_FOUND"), (unrelated.Status, reason));
+        Assert.Equal(["ServiceRequest.subject"], fields);
+        Assert.Equal((unrelated.Status, unrelated.Body), (unknown.Status, unknown.Body));
+        Assert.Equal((400, "INVALID_BSN"), (invalid.Status, InboundKit.OutcomeOf(invalid.Body).Reason));
+        Assert.DoesNotContain(bsn, unrelated.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("123456789", invalid.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -311,7 +354,7 @@ public sealed class FhirInboundTests : IDisposable
         (await (reader ?? _sdd).Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral;
 
     /// <summary>A FHIR Task as a provider's system sends it: focus on the hub's referral identifier, status the step.</summary>
-    private static string TaskJson(string referral, string status, string? reason = null, string? start = null, string? end = null, string? owner = null)
+    internal static string TaskJson(string referral, string status, string? reason = null, string? start = null, string? end = null, string? owner = null)
     {
         var task = new JsonObject
         {
@@ -351,7 +394,7 @@ public sealed class FhirInboundTests : IDisposable
     }
 
     /// <summary>A transaction Bundle with a Patient (the hub's client id), the performer by AGB and the ServiceRequest.</summary>
-    private static string ReferralBundle(string client, string partnerId, string performerAgb, string service = "individual-guidance") => new JsonObject
+    private static string ReferralBundle(string client, string partnerId, string performerAgb, string service = "individual-guidance", string? bsn = null, string? snomed = null) => new JsonObject
     {
         ["resourceType"] = "Bundle",
         ["type"] = "transaction",
@@ -362,7 +405,9 @@ public sealed class FhirInboundTests : IDisposable
                 ["resource"] = new JsonObject
                 {
                     ["resourceType"] = "Patient",
-                    ["identifier"] = new JsonArray(new JsonObject { ["system"] = Hub + "id/clients", ["value"] = client["clients/".Length..] }),
+                    ["identifier"] = bsn is null
+                        ? new JsonArray(new JsonObject { ["system"] = Hub + "id/clients", ["value"] = client["clients/".Length..] })
+                        : new JsonArray(new JsonObject { ["system"] = "http://fhir.nl/fhir/NamingSystem/bsn", ["value"] = bsn }),
                 },
                 ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Patient" },
             },
@@ -387,7 +432,12 @@ public sealed class FhirInboundTests : IDisposable
                     ["intent"] = "order",
                     ["category"] = new JsonArray(new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "https://ketenhub.nl/fhir/CodeSystem/life-domain", ["code"] = "finances" }) }),
                     ["priority"] = "routine",
-                    ["code"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "https://ketenhub.nl/fhir/CodeSystem/service-kind", ["code"] = service }) },
+                    ["code"] = new JsonObject
+                    {
+                        ["coding"] = snomed is null
+                            ? new JsonArray(new JsonObject { ["system"] = "https://ketenhub.nl/fhir/CodeSystem/service-kind", ["code"] = service })
+                            : new JsonArray(new JsonObject { ["system"] = "http://snomed.info/sct", ["code"] = snomed }),
+                    },
                     ["subject"] = new JsonObject { ["reference"] = "urn:uuid:8f1a1f0e-2d4b-4c2a-9a51-0c5e7d9b2a10" },
                     ["performer"] = new JsonArray(new JsonObject { ["reference"] = "urn:uuid:4a3c1c9e-7b7e-4a8e-bb0a-5c1f2e6d7a21" }),
                     ["reasonCode"] = new JsonArray(new JsonObject { ["text"] = "Needs help with the household administration." }),

@@ -158,10 +158,26 @@ public sealed class IWmoInboundTests : IDisposable
         var notXml = await http.SendAsync(HttpMethod.Post, "/iwmo", "<Bericht><Header>", Xml);
         var json = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, Today, bsn)), "application/json");
 
-        Assert.Equal(400, schema.Status);
-        Assert.Contains("IB001", schema.Body, StringComparison.Ordinal);
-        Assert.Equal(400, notXml.Status);
-        Assert.Contains("IB001", notXml.Body, StringComparison.Ordinal);
+        // Problem details: the code, and per violation the element path, line, position and schema rule; no values.
+        Assert.Equal((400, "application/problem+json"), (schema.Status, schema.ContentType));
+        var problem = System.Text.Json.JsonDocument.Parse(schema.Body).RootElement;
+        Assert.Equal("IB001", problem.GetProperty("code").GetString());
+        var param = Assert.Single(problem.GetProperty("invalidParams").EnumerateArray());
+        Assert.StartsWith("Bericht/Client/StartProducten/StartProduct", param.GetProperty("name").GetString(), StringComparison.Ordinal);
+        Assert.True(param.GetProperty("line").GetInt32() > 0);
+        Assert.Contains("Begindatum", param.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(bsn, schema.Body, StringComparison.Ordinal);
+        Assert.Equal((400, "application/problem+json"), (notXml.Status, notXml.ContentType));
+        var syntax = System.Text.Json.JsonDocument.Parse(notXml.Body).RootElement;
+        Assert.Equal("IB001", syntax.GetProperty("code").GetString());
+        Assert.Equal("The document is not well-formed XML.", syntax.GetProperty("invalidParams")[0].GetProperty("reason").GetString());
+
+        // A message type the hub does not take: named, with the types it does take.
+        var other = await http.SendAsync(HttpMethod.Post, "/iwmo/WMO317", "<Bericht xmlns=\"http://www.istandaarden.nl/iwmo/3_2/wmo317/schema\"><Header/></Bericht>", Xml);
+        Assert.Equal((400, "application/problem+json"), (other.Status, other.ContentType));
+        var notTaken = System.Text.Json.JsonDocument.Parse(other.Body).RootElement;
+        Assert.Equal(("IB004", "WMO317"), (notTaken.GetProperty("code").GetString(), notTaken.GetProperty("received").GetString()));
+        Assert.Contains("WMO305", notTaken.GetProperty("supported").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(415, json.Status);
         Assert.StartsWith("UNSUPPORTED_MEDIA_TYPE", json.Body, StringComparison.Ordinal);
         Assert.Equal(PerformerStatus.Accepted, (await ReadAsync(referral)).Performers.Single().Status);
@@ -260,13 +276,13 @@ public sealed class IWmoInboundTests : IDisposable
     private async Task<Referral> ReadAsync(string referral, PartyClient? reader = null) =>
         (await (reader ?? _sdd).Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral;
 
-    private static string Text(XDocument document) => System.Text.Encoding.UTF8.GetString(IWmoXml.ToBytes(document));
+    internal static string Text(XDocument document) => System.Text.Encoding.UTF8.GetString(IWmoXml.ToBytes(document));
 
     private static string BerichtCode(string xml) =>
         XDocument.Parse(xml).Descendants().First(e => e.Name.LocalName == "BerichtCode").Value;
 
     /// <summary>The retour codes of the first element of class <paramref name="klasse"/> (Header, Client, StartProduct, …).</summary>
-    private static IReadOnlyList<string> RetourCodes(string xml, string klasse) =>
+    internal static IReadOnlyList<string> RetourCodes(string xml, string klasse) =>
         [.. XDocument.Parse(xml).Descendants().First(e => e.Name.LocalName == klasse)
             .Elements().Single(e => e.Name.LocalName == "RetourCodes").Elements().Select(e => e.Value)];
 
@@ -292,7 +308,7 @@ public sealed class IWmoInboundTests : IDisposable
         new XElement(ns + "Geslacht", "0"),
         new XElement(ns + "Naam", new XElement(x + "Geslachtsnaam", new XElement(x + "Achternaam", "K7Q2M9"))));
 
-    private static XDocument Start(long nummer, DateOnly begin, string bsn, string agb = BrugAgb, DateOnly? dagtekening = null, string identificatie = "S-1001")
+    internal static XDocument Start(long nummer, DateOnly begin, string bsn, string agb = BrugAgb, DateOnly? dagtekening = null, string identificatie = "S-1001")
     {
         XNamespace ns = Berichten.Namespace(IStandaard.IWmo, Bericht.Start);
         XNamespace x = Berichten.BasisNamespace(IStandaard.IWmo);

@@ -23,9 +23,9 @@ internal static class InboundKit
         ["sdd"] = "IWMO",
     };
 
-    public static HubFactory Hub()
+    public static HubFactory Hub(DateTimeOffset? start = null)
     {
-        var hub = new HubFactory();
+        var hub = new HubFactory(start);
         var demo = Path.Combine(AppContext.BaseDirectory, "config", "parties.json");
         var root = JsonNode.Parse(File.ReadAllText(demo), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!;
         foreach (var party in root["parties"]!.AsArray())

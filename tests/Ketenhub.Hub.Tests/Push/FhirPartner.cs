@@ -115,6 +115,9 @@ public sealed class FhirPartner : IAsyncLifetime
     public async Task RefuseAsync(params string[] resourceTypes) =>
         await PostAsync("_partner/refuse", new JsonObject { ["resourceTypes"] = new JsonArray(resourceTypes.Select(t => (JsonNode)t).ToArray()) });
 
+    /// <summary>From now on the partner keeps Medplum's own rule: a transaction with a conditional entry and more than 8 entries is refused.</summary>
+    public async Task StrictAsync() => await PostAsync("_partner/strict", new JsonObject { ["strict"] = true });
+
     /// <summary>Resources stored, per type.</summary>
     public async Task<IReadOnlyDictionary<string, int>> CountsAsync()
     {

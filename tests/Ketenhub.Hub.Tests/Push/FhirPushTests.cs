@@ -241,6 +241,51 @@ public sealed class FhirPushTests(FhirPartner partner) : IClassFixture<FhirPartn
     }
 
     [Fact]
+    public async Task AStrictMedplumServer_TakesReferralsTransitionsAndSignals_AndARedeliveryCreatesNothingTwice()
+    {
+        // Medplum's own rule: a transaction with a conditional entry may have at most 8 entries.
+        await partner.StrictAsync();
+        _hub.With("Hub:Push:BreakerMinimumThroughput", "1000");
+        var (sdd, client, _) = await ArrangeAsync(Performer, Performer, Coach);
+        var coach = _hub.As(Coach);
+        await coach.GrantAsync(client.Name, GrantorRole.Client, Coach, [Purpose.SignalFollowUp], [DataCategory.Finances]);
+        await coach.GrantAsync(client.Name, GrantorRole.Client, Performer, [Purpose.Transition], [DataCategory.ContactDetails, DataCategory.SupportPlan, DataCategory.Finances]);
+
+        // A referral, whose answer is lost once: the hub sends it again.
+        await partner.FailNextAsync(FhirFault.CommitThenDrop);
+        var (referral, referralDelivery) = await ReferAsync(sdd, client.Name);
+        var signal = await RaiseAsync(sdd, client.Name);
+        var scaleUp = await coach.Transitions.CreateTransitionAsync(new CreateTransitionRequest
+        {
+            RequestId = NewRequestId(),
+            Transition = new Transition
+            {
+                Client = client.Name,
+                Kind = TransitionKind.ScaleUp,
+                FromParty = "parties/" + Coach,
+                ToParty = "parties/" + Performer,
+                EffectiveDate = Date(2026, 2, 10),
+                HandoverSummary = "Needs help with administration.",
+                Referrals = { new Referral { Service = ServiceKind.IndividualGuidance, Reason = "Debts growing", LifeDomains = { LifeDomain.Finances }, Performers = { new ReferralPerformer { Party = "parties/" + Performer } } } },
+            },
+        });
+        var transition = Assert.Single(scaleUp.Decisions, d => d.Recipient == "parties/" + Performer).Delivery;
+
+        await UntilAcknowledgedAsync(referralDelivery, transition);
+        await UntilAcknowledgedAtAsync(Coach, signal.Delivery);
+
+        Assert.Empty(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside));
+        Assert.Empty(await PushKit.ListAsync(_hub, Coach, DeliveryStatus.SetAside));
+        Assert.DoesNotContain(await partner.RequestsAsync(), r => r.Status == 400);
+        await partner.SingleAsync($"ServiceRequest?identifier={Hub}referrals|{referral["referrals/".Length..]}");
+        await partner.SingleAsync($"Task?identifier={Hub}transitions|{scaleUp.Transition.Name["transitions/".Length..]}");
+        await partner.SingleAsync($"Flag?identifier={Hub}signals|{signal.Signal["signals/".Length..]}");
+        var counts = await partner.CountsAsync();
+        Assert.Equal(2, counts["ServiceRequest"]);
+        Assert.Equal(2, counts["Patient"]); // one per recipient: each knows the client by its own pseudonym
+    }
+
+    [Fact]
     public async Task APartyWithoutALegalNeed_GetsAPatientWithThePseudonym_AndNoBsn()
     {
         var (sdd, client, bsn) = await ArrangeAsync(NoBsn);

@@ -74,6 +74,9 @@ internal sealed class WebhookPartner : IAsyncDisposable
     /// <summary>Every request that reached the partner, with the time on the shared clock.</summary>
     public ConcurrentQueue<DateTimeOffset> Requests { get; } = new();
 
+    /// <summary>Every request as it arrived, faults included: its exact body, its attempt header and whether its signature checked out.</summary>
+    public ConcurrentQueue<(byte[] Body, string Attempt, bool Signed)> Received { get; } = new();
+
     /// <summary>Requests refused for a bad or missing signature.</summary>
     public int BadSignatures => _badSignatures;
 
@@ -118,6 +121,7 @@ internal sealed class WebhookPartner : IAsyncDisposable
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
         var body = buffer.ToArray();
+        Received.Enqueue((body, http.Request.Headers["Ketenhub-Attempt"].ToString(), Verify(http.Request.Headers["Ketenhub-Signature"].ToString(), body)));
         var fault = _faults.TryDequeue(out var next) ? next : Fault.None;
         switch (fault)
         {

@@ -91,6 +91,89 @@ public sealed class WebhookPushTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoAttemptsOfOneDelivery_CarryTheSameBytes_EachValidlySigned_WithTheAttemptInAHeader()
+    {
+        _partner.RetryAfterSeconds = 45;
+        _partner.FailNext(Fault.TooManyRequests);
+        _hub.With("Hub:Push:HubOin", "00000001234567890000");
+        var (sdd, client) = await ArrangeAsync();
+        var delivery = await RaiseAsync(sdd, client.Name, "Rent arrears.");
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Any(d => d.Name == delivery));
+
+        var received = _partner.Received.ToList();
+        Assert.Equal(2, received.Count);
+        Assert.Equal(received[0].Body, received[1].Body);
+        Assert.Equal(["1", "2"], received.Select(r => r.Attempt));
+        Assert.All(received, r => Assert.True(r.Signed));
+
+        // NL GOV profile: the hub's OIN as source, the recipient's own name for the client as subject, nothing personal.
+        var stored = _partner.Stored[delivery];
+        Assert.Equal("urn:nld:oin:00000001234567890000:systeem:ketenhub", stored.GetProperty("source").GetString());
+        Assert.Equal(_hub.NameAt("waakvlam-zorg", client.Name), stored.GetProperty("subject").GetString());
+        Assert.StartsWith("clients/cl_", stored.GetProperty("subject").GetString(), StringComparison.Ordinal);
+        Assert.False(stored.GetProperty("data").TryGetProperty("attemptCount", out _));
+    }
+
+    [Fact]
+    public async Task ALeanParty_GetsAnEventWithADataref_AndFetchesTheContent_OnlyAsTheRecipient_AndOnlyWhileConsentCoversIt()
+    {
+        _hub.With("Hub:Push:Parties:waakvlam-zorg:Lean", "true").With("Hub:Push:FetchBaseUrl", "https://partners.ketenhub.test/");
+        var coach = _hub.As("waakvlam-zorg");
+        var client = await Kit.ClientWithCoachAsync(coach);
+        var consent = await coach.GrantAsync(client.Name, GrantorRole.Client, "waakvlam-zorg", [Purpose.SignalFollowUp], [DataCategory.Finances]);
+        var delivery = await RaiseAsync(_hub.As("sdd"), client.Name, "Rent arrears of two months.");
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Any(d => d.Name == delivery));
+
+        // Informatiearm: no content in the event, and nothing of it in the context attributes.
+        var stored = _partner.Stored[delivery];
+        Assert.False(stored.TryGetProperty("data", out _));
+        Assert.False(stored.TryGetProperty("datacontenttype", out _));
+        var dataref = stored.GetProperty("dataref").GetString()!;
+        Assert.Equal("https://partners.ketenhub.test/webhooks/v1/deliveries/" + delivery["deliveries/".Length..], dataref);
+        Assert.DoesNotContain("arrears", stored.GetRawText(), StringComparison.OrdinalIgnoreCase);
+
+        // The recipient fetches it, identified: the content a full event would carry.
+        var path = new Uri(dataref).AbsolutePath;
+        var fetched = await FetchAsync(path, "waakvlam-zorg");
+        Assert.Equal((200, "application/json"), (fetched.Status, fetched.ContentType));
+        using (var data = System.Text.Json.JsonDocument.Parse(fetched.Body))
+        {
+            Assert.Equal(delivery, data.RootElement.GetProperty("name").GetString());
+            Assert.Equal(_hub.NameAt("waakvlam-zorg", client.Name), data.RootElement.GetProperty("client").GetString());
+            Assert.Equal("Rent arrears of two months.", data.RootElement.GetProperty("signal").GetProperty("description").GetString());
+            Assert.False(data.RootElement.TryGetProperty("attemptCount", out _));
+        }
+
+        // Another party, or no identity: refused, as problem details.
+        var other = await FetchAsync(path, "sdd");
+        var nobody = await FetchAsync(path, null);
+        Assert.Equal((403, "application/problem+json"), (other.Status, other.ContentType));
+        Assert.Equal(401, nobody.Status);
+        Assert.DoesNotContain("arrears", other.Body + nobody.Body, StringComparison.OrdinalIgnoreCase);
+
+        // Once the client withdraws the consent, the content is no longer handed out.
+        await coach.Consents.WithdrawConsentAsync(new WithdrawConsentRequest { RequestId = PartyClient.NewRequestId(), Name = consent.Name });
+        var withdrawn = await FetchAsync(path, "waakvlam-zorg");
+        Assert.Equal(403, withdrawn.Status);
+        Assert.Contains("CONSENT_REQUIRED", withdrawn.Body, StringComparison.Ordinal);
+    }
+
+    private async Task<(int Status, string ContentType, string Body)> FetchAsync(string path, string? party)
+    {
+        using var http = _hub.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (party is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _hub.Token(party));
+        }
+
+        using var response = await http.SendAsync(request);
+        return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? string.Empty, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task AfterTheRetryBudget_ADeliveryIsSetAside_TheNextGoesThrough_AndAReplayPushesItAgain()
     {
         _hub.With("Hub:MaxDeliveryAttempts", "2").With("Hub:Push:BreakerMinimumThroughput", "1000");

@@ -57,6 +57,33 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>
+    /// Serve on real loopback sockets (Kestrel) instead of the in-memory test server: gRPC on <see cref="GrpcAddress"/> (HTTP/2
+    /// without TLS) and the partner HTTP endpoint on <see cref="PartnerAddress"/> (HTTP/1.1 and HTTP/2; https when
+    /// <paramref name="https"/>, whose TLS settings the test adds with <see cref="With"/>). Call before the first use.
+    /// </summary>
+    public HubFactory OnSockets(bool https = false)
+    {
+        GrpcPort = HubProcess.FreeLoopbackPort();
+        PartnerPort = HubProcess.FreeLoopbackPort();
+        _settings["Kestrel:Endpoints:Grpc:Url"] = GrpcAddress.ToString().TrimEnd('/');
+        _settings["Hub:PartnerHttp:Url"] = $"{(https ? "https" : "http")}://127.0.0.1:{PartnerPort}";
+        UseKestrel();
+        return this;
+    }
+
+    /// <summary>The gRPC endpoint's port with <see cref="OnSockets"/>, else 0.</summary>
+    public int GrpcPort { get; private set; }
+
+    /// <summary>The partner HTTP endpoint's port with <see cref="OnSockets"/>, else 0.</summary>
+    public int PartnerPort { get; private set; }
+
+    /// <summary>The gRPC endpoint's address with <see cref="OnSockets"/>.</summary>
+    public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
+
+    /// <summary>The partner HTTP endpoint's address with <see cref="OnSockets"/> (the scheme it was configured with).</summary>
+    public Uri PartnerAddress => new(_settings["Hub:PartnerHttp:Url"] ?? throw new InvalidOperationException("OnSockets was not called."));
+
     /// <summary>Changes the host's services before it starts (for fault injection).</summary>
     public HubFactory WithServices(Action<IServiceCollection> configure)
     {
@@ -76,6 +103,10 @@ public sealed class HubFactory : WebApplicationFactory<Program>
 
         // No person source unless a test configures one (the Development settings point at the demo persons file).
         builder.UseSetting("Hub:PersonSource:Kind", "None");
+
+        // In memory there is no partner endpoint of its own: the FHIR and iWmo endpoints are served with the rest
+        // (OnSockets gives the hub real sockets and a partner endpoint of its own).
+        builder.UseSetting("Hub:PartnerHttp:Url", string.Empty);
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
@@ -124,9 +155,9 @@ public sealed class HubFactory : WebApplicationFactory<Program>
 
     private PartyClient WithMetadata(string partyId, Metadata headers, bool ownNames)
     {
-        var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
+        var channel = GrpcChannel.ForAddress(GrpcPort > 0 ? GrpcAddress : Server.BaseAddress, new GrpcChannelOptions
         {
-            HttpHandler = Server.CreateHandler(),
+            HttpHandler = GrpcPort > 0 ? null : Server.CreateHandler(),
             MaxReceiveMessageSize = 16 * 1024 * 1024,
             MaxSendMessageSize = 16 * 1024 * 1024,
         });
@@ -190,7 +221,7 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     /// <summary>A channel that names no party.</summary>
     public GrpcChannel AnonymousChannel()
     {
-        var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler(), MaxSendMessageSize = 16 * 1024 * 1024 });
+        var channel = GrpcChannel.ForAddress(GrpcPort > 0 ? GrpcAddress : Server.BaseAddress, new GrpcChannelOptions { HttpHandler = GrpcPort > 0 ? null : Server.CreateHandler(), MaxSendMessageSize = 16 * 1024 * 1024 });
         _channels.Add(channel);
         return channel;
     }

@@ -55,6 +55,12 @@ public sealed class InboundReading
     /// </summary>
     public string? Refusal { get; }
 
+    /// <summary>
+    /// The message type received (for example <c>WMO315</c> or <c>JW306</c>, from its namespace, else <c>BerichtCode 417</c>),
+    /// when the message was refused as one the adapter does not take (IB004); null otherwise.
+    /// </summary>
+    public string? Received { get; init; }
+
     /// <summary>Where the message broke the schema (no values).</summary>
     public IReadOnlyList<SchemaProblem> Problems { get; }
 

@@ -30,14 +30,19 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
     /// <summary>Reads one message received on <paramref name="today"/> (the Dutch calendar date).</summary>
     public InboundReading Translate(ReadOnlyMemory<byte> message, DateOnly today)
     {
-        if (message.Length is 0 or > MaxMessageBytes || Parse(message) is not { Root: { } root } document)
+        if (message.Length is 0 or > MaxMessageBytes)
         {
-            return Refused(FoutCodes.VoldoetNietAanXsd, [], today);
+            return Refused(FoutCodes.VoldoetNietAanXsd, [new SchemaProblem(string.Empty, 0, true) { Rule = message.Length == 0 ? "The message is empty." : $"The message is larger than {MaxMessageBytes} bytes." }], today);
+        }
+
+        if (Parse(message, out var syntax) is not { Root: { } root } document)
+        {
+            return Refused(FoutCodes.VoldoetNietAanXsd, syntax is null ? [] : [syntax], today);
         }
 
         if (!Berichten.TryIdentify(root.Name.NamespaceName, out var standaard, out var bericht) || root.Name.LocalName != "Bericht")
         {
-            return Refused(FoutCodes.FunctieNietOndersteund, [], today);
+            return Refused(FoutCodes.FunctieNietOndersteund, [], today, received: ReceivedType(root));
         }
 
         var problems = SchemaCatalog.Validate(document, standaard);
@@ -56,13 +61,13 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         {
             return bericht is Bericht.ToewijzingRetour or Bericht.VerzoekOmToewijzingRetour
                 ? ReadRetour(standaard, bericht, document, today)
-                : Refused(FoutCodes.FunctieNietOndersteund, [], today);
+                : Refused(FoutCodes.FunctieNietOndersteund, [], today, received: Name(standaard, bericht));
         }
 
         if (bericht == Bericht.VerzoekOmToewijzing)
         {
             // A provider's own request for a toewijzing has no hub command yet (see docs/adapters.md).
-            return Refused(FoutCodes.FunctieNietOndersteund, [], today);
+            return Refused(FoutCodes.FunctieNietOndersteund, [], today, received: Name(standaard, bericht));
         }
 
         var gemeente = bericht == Bericht.Toewijzing ? afzender : ontvanger;
@@ -285,20 +290,47 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
     private static DateOnly? ParseDate(string value) =>
         DateOnly.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
 
-    private static XDocument? Parse(ReadOnlyMemory<byte> message)
+    /// <summary>The messages the adapter takes, by name: what a refusal with IB004 lists.</summary>
+    public static IReadOnlyList<string> Supported { get; } =
+    [
+        .. new[] { IStandaard.IWmo, IStandaard.IJw }.SelectMany(s => new[] { Bericht.Toewijzing, Bericht.ToewijzingRetour, Bericht.Start, Bericht.Stop, Bericht.VerzoekOmToewijzingRetour }.Select(b => Name(s, b))),
+    ];
+
+    /// <summary>A message's name, for example <c>WMO305</c> or <c>JW316</c>.</summary>
+    public static string Name(IStandaard standaard, Bericht bericht) =>
+        Berichten.Prefix(standaard).ToUpperInvariant() + ((int)bericht).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    // The type of a message the adapter does not know: from its namespace (…/iwmo/3_2/wmo317/schema → WMO317), else its
+    // BerichtCode; never anything else of the message.
+    private static string ReceivedType(XElement root)
     {
+        var match = System.Text.RegularExpressions.Regex.Match(root.Name.NamespaceName, @"^https?://www\.istandaarden\.nl/(?:iwmo|ijw)/[^/]+/(wmo|jw)(\d{3})/schema$", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        if (match.Success)
+        {
+            return match.Groups[1].Value.ToUpperInvariant() + match.Groups[2].Value;
+        }
+
+        var code = root.Elements().FirstOrDefault(e => e.Name.LocalName == "Header")?.Elements().FirstOrDefault(e => e.Name.LocalName == "BerichtCode")?.Value;
+        return code is { Length: > 0 and <= 4 } && code.All(char.IsAsciiDigit) ? "BerichtCode " + code : "unknown (namespace " + (root.Name.NamespaceName.Length is > 0 and <= 200 ? root.Name.NamespaceName : "none") + ")";
+    }
+
+    private static XDocument? Parse(ReadOnlyMemory<byte> message, out SchemaProblem? syntax)
+    {
+        syntax = null;
         try
         {
             using var stream = new MemoryStream(message.ToArray(), writable: false);
             using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true, IgnoreProcessingInstructions = true });
             return XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
-        catch (XmlException)
+        catch (XmlException ex)
         {
+            // Where the document stops being XML; the parser's own sentence can quote the document, so it is not passed on.
+            syntax = new SchemaProblem(string.Empty, ex.LineNumber, true) { Position = ex.LinePosition, Rule = "The document is not well-formed XML." };
             return null;
         }
     }
 
-    private static InboundReading Refused(string code, IReadOnlyList<SchemaProblem> problems, DateOnly today, IStandaard? standaard = null, Bericht? bericht = null) =>
-        new(code, problems, standaard, bericht, null, [], [], null, today);
+    private static InboundReading Refused(string code, IReadOnlyList<SchemaProblem> problems, DateOnly today, IStandaard? standaard = null, Bericht? bericht = null, string? received = null) =>
+        new(code, problems, standaard, bericht, null, [], [], null, today) { Received = received };
 }

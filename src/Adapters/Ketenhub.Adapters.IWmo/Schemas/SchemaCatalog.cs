@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Xml;
@@ -15,7 +16,7 @@ namespace Ketenhub.Adapters.IWmo.Schemas;
 /// WMO308, WMO316) are not in the pack the project keeps; they are derived from their iJw twins, which have
 /// the same shape (see the comment at the top of each file).
 /// </remarks>
-public static class SchemaCatalog
+public static partial class SchemaCatalog
 {
     private static readonly Assembly Assembly = typeof(SchemaCatalog).Assembly;
     private static readonly Lazy<XmlSchemaSet> IWmoSet = new(() => Compile(IStandaard.IWmo), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -58,9 +59,29 @@ public static class SchemaCatalog
         var path = element is null
             ? string.Empty
             : string.Join('/', element.AncestorsAndSelf().Reverse().Select(x => x.Name.LocalName));
-        var line = node is IXmlLineInfo info && info.HasLineInfo() ? info.LineNumber : 0;
-        return new SchemaProblem(path, line, e.Severity == XmlSeverityType.Error);
+        var (line, position) = node is IXmlLineInfo info && info.HasLineInfo() ? (info.LineNumber, info.LinePosition) : (e.Exception?.LineNumber ?? 0, e.Exception?.LinePosition ?? 0);
+        return new SchemaProblem(path, line, e.Severity == XmlSeverityType.Error) { Position = position, Rule = Redact(e.Message) };
     }
+
+    // The validator's sentence names elements, namespaces, types and the facet that failed, and quotes the offending value
+    // ("The value '…'", "The string '…'"): the values go, and any other quoted text that is not a name of the schema too.
+    private static string Redact(string message)
+    {
+        var redacted = ValueQuote().Replace(message, "$1");
+        redacted = QuotedText().Replace(redacted, m => SchemaName().IsMatch(m.Groups[1].Value) ? m.Value : "'…'");
+        return redacted.Length > 500 ? redacted[..500] : redacted;
+    }
+
+    [GeneratedRegex(@"(The value|The string|The attribute value|The element value) '[^']*'", RegexOptions.CultureInvariant)]
+    private static partial Regex ValueQuote();
+
+    [GeneratedRegex(@"'([^']*)'", RegexOptions.CultureInvariant)]
+    private static partial Regex QuotedText();
+
+    // Schema names: an XML name, optionally qualified by a namespace (http://…:Name) or a prefix, or a namespace URI; or a
+    // list of such names separated by commas (the validator's "List of possible elements expected: 'A, B'").
+    [GeneratedRegex(@"^(?:(?:https?://[\w./\-]+)(?::[A-Za-z_][\w.\-]*)?|[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)(?:, (?:[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?))*$", RegexOptions.CultureInvariant)]
+    private static partial Regex SchemaName();
 
     private static XmlSchemaSet Compile(IStandaard standaard)
     {
@@ -100,8 +121,18 @@ public static class SchemaCatalog
     }
 }
 
-/// <summary>One schema violation: where it is, never what the value was.</summary>
+/// <summary>One schema violation: where it is and which rule of the schema it broke, never what the value was.</summary>
 /// <param name="Path">The element path from the root, for example <c>Bericht/Client/Bsn</c>.</param>
 /// <param name="Line">The line in the document, or 0 when unknown.</param>
 /// <param name="IsError">False for a warning.</param>
-public sealed record SchemaProblem(string Path, int Line, bool IsError);
+public sealed record SchemaProblem(string Path, int Line, bool IsError)
+{
+    /// <summary>The position in the line, or 0 when unknown.</summary>
+    public int Position { get; init; }
+
+    /// <summary>
+    /// The schema rule that failed, in the validator's words with every value left out (for example
+    /// <c>The '…:Bsn' element is invalid - The value is invalid according to its datatype '…' - The Pattern constraint failed.</c>).
+    /// </summary>
+    public string Rule { get; init; } = string.Empty;
+}

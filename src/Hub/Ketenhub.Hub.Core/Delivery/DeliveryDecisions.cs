@@ -9,13 +9,16 @@ namespace Ketenhub.Hub.Delivery;
 /// <summary>Re-decides an open content delivery when consents or the clock changed.</summary>
 public static class DeliveryDecisions
 {
-    /// <summary>True for deliveries whose content depends on consent: messages, not thin notices, tasks or legal-basis content.</summary>
+    /// <summary>True for open deliveries whose content depends on consent: messages, not thin notices, tasks or legal-basis content.</summary>
     public static bool DependsOnConsent(DeliveryRecord delivery) =>
+        ContentDependsOnConsent(delivery) && delivery.Status is DeliveryStatus.Pending or DeliveryStatus.AwaitingConsent;
+
+    /// <summary>True for deliveries whose content depends on consent, whatever their status: messages, not thin notices, tasks or legal-basis content.</summary>
+    public static bool ContentDependsOnConsent(DeliveryRecord delivery) =>
         delivery.PayloadKind is PayloadKind.Referral or PayloadKind.Transition or PayloadKind.Signal or PayloadKind.ReferralUpdate
         && delivery.Decision.Reason != DecisionReasons.HubTask
         && delivery.Decision.LegalBasisRuleId is null
-        && delivery.Decision.Outcome != RecipientOutcome.ThinNotice
-        && delivery.Status is DeliveryStatus.Pending or DeliveryStatus.AwaitingConsent;
+        && delivery.Decision.Outcome != RecipientOutcome.ThinNotice;
 
     /// <summary>The delivery with its new status and decision, or null when nothing changes.</summary>
     public static DeliveryRecord? Reconsider(Router router, PartyDirectory parties, DeliveryRecord delivery, ClientContext context, DateTimeOffset now)

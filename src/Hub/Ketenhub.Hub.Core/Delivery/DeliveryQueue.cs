@@ -244,6 +244,59 @@ public sealed class DeliveryQueue(
     /// <summary>Waits until the caller may have new deliveries. Take the task before reading, so no wake-up is lost.</summary>
     public Task WaitForNewAsync(Party caller, CancellationToken cancellationToken) => notifier.WaitAsync(caller.Id, cancellationToken);
 
+    /// <summary>
+    /// The content of one delivery, for its recipient, outside a claim: what a lean webhook event (a <c>dataref</c>
+    /// instead of the content) points at. Only the recipient, only a delivery that was sent (pending or acknowledged), and
+    /// only while consent still covers it, decided again now as at a claim; what the recipient may know of the client is
+    /// its view at this moment. Every fetch is a disclosure with its own audit event, committed before the content is
+    /// returned; no attempt is counted and the status does not change.
+    /// </summary>
+    public async Task<OutboundDelivery> FetchAsync(Party caller, string? deliveryName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var id = Ids.Require(deliveryName, "deliveries", "name");
+        var now = time.GetUtcNow();
+        var note = audit.Note(caller, AuditTrail.DeliverContent, AuditAction.Read).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient);
+        var fetched = await store.ReadAsync(
+            session =>
+            {
+                var delivery = Mine(session, caller, id, note);
+                if (delivery.Status is not (DeliveryStatus.Pending or DeliveryStatus.Acknowledged))
+                {
+                    throw HubException.Precondition(ErrorReasons.DeliveryClosed, "The delivery was never sent or is closed; its content cannot be fetched.");
+                }
+
+                var context = ClientContexts.Load(session, session.FindClient(delivery.ClientId)!, now);
+                var decision = delivery.Decision;
+                if (DeliveryDecisions.ContentDependsOnConsent(delivery))
+                {
+                    decision = router.Reconsider(delivery.Decision, caller, context, now);
+                    if (decision.Outcome != RecipientOutcome.Content)
+                    {
+                        throw HubException.Denied(ErrorReasons.ConsentRequired, "No consent covers this delivery's content any more.");
+                    }
+                }
+
+                var payload = LoadPayload(session, delivery, new Dictionary<string, object?>(StringComparer.Ordinal));
+                var client = disclosure.For(context.Client, caller, withDetails: payload is not ThinNoticePayload, now);
+                var consent = payload is ThinNoticePayload || decision.ConsentId is not { } consentId
+                    ? null
+                    : context.Consents.FirstOrDefault(c => c.Id == consentId);
+                note.Decided(decision);
+                return new OutboundDelivery(delivery, payload, context.Coach?.Coach, client, consent is null ? null : new ConsentView(consent, consents.StateOf(consent, context.Client, now)));
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        await store.WriteReplayableAsync(
+            session =>
+            {
+                audit.Append(session, note, AuditOutcome.Success, null);
+                return 0;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return fetched;
+    }
+
     public Task<DeliveryStatus> AcknowledgeAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
     {
         var id = Ids.Require(deliveryName, "deliveries", "name");

@@ -7,7 +7,8 @@ namespace Ketenhub.Hub.Parties;
 /// a party with a legal need for the BSN (for example a care provider under the Wabvpz): only such a party
 /// receives the client's BSN in a delivery; every other party receives a pseudonym of its own.
 /// <paramref name="Endpoint"/> is where the hub pushes the deliveries of a party whose <paramref name="Channel"/> is
-/// not <see cref="DeliveryChannel.Stream"/> (a FHIR base address, an iWmo or webhook URL).
+/// not <see cref="DeliveryChannel.Stream"/> (a FHIR base address, an iWmo or webhook URL). <paramref name="Ura"/> is the
+/// party's URA (UZI-register abonneenummer, eight digits) where it has one: care providers are known by it in FHIR.
 /// </summary>
 public sealed record Party(
     string Id,
@@ -20,7 +21,8 @@ public sealed record Party(
     string? Oin = null,
     string? Kvk = null,
     string? BsnLegalBasis = null,
-    Uri? Endpoint = null)
+    Uri? Endpoint = null,
+    string? Ura = null)
 {
     public string Name => "parties/" + Id;
 

@@ -11,7 +11,7 @@ namespace Ketenhub.Hub.Parties;
 /// </summary>
 public static class PartyConfigLoader
 {
-    private static readonly string[] Fields = ["id", "kind", "displayName", "deliveryChannel", "municipalityCodes", "brin", "agb", "oin", "kvk", "receivesBsn", "bsnLegalBasis", "endpoint"];
+    private static readonly string[] Fields = ["id", "kind", "displayName", "deliveryChannel", "municipalityCodes", "brin", "agb", "oin", "kvk", "ura", "receivesBsn", "bsnLegalBasis", "endpoint"];
 
     public static PartyDirectory LoadFile(string path)
     {
@@ -98,6 +98,7 @@ public static class PartyConfigLoader
                 var agb = Identifier(reader, element, where, "agb", v => v.Length == 8 && v.All(char.IsAsciiDigit), "must be an AGB code of eight digits");
                 var oin = Identifier(reader, element, where, "oin", v => v.Length == 20 && v.All(char.IsAsciiDigit), "must be an OIN of twenty digits");
                 var kvk = Identifier(reader, element, where, "kvk", v => v.Length == 8 && v.All(char.IsAsciiDigit), "must be a KvK number of eight digits");
+                var ura = Identifier(reader, element, where, "ura", v => v.Length == 8 && v.All(char.IsAsciiDigit), "must be a URA (UZI-register abonneenummer) of eight digits");
                 var receivesBsn = reader.Bool(element, where, "receivesBsn");
                 var legalBasis = reader.String(element, where, "bsnLegalBasis", required: false);
                 if (receivesBsn && string.IsNullOrWhiteSpace(legalBasis))
@@ -133,7 +134,7 @@ public static class PartyConfigLoader
 
                 if (reader.Errors.Count == before && id is not null && kind is not null && name is not null)
                 {
-                    parties.Add(new Party(id, kind.Value, name, channel, codes, brin, agb, oin, kvk, receivesBsn ? legalBasis : null, endpoint));
+                    parties.Add(new Party(id, kind.Value, name, channel, codes, brin, agb, oin, kvk, receivesBsn ? legalBasis : null, endpoint, ura));
                 }
             }
 

@@ -103,11 +103,13 @@ internal sealed class IdentityValidation(IHostEnvironment environment, IConfigur
             return;
         }
 
-        if (!partner.Exists)
+        var partnerHttp = Ketenhub.Hub.Host.Inbound.PartnerHttpOptions.Read(configuration);
+        var partnerHttpCertificates = partnerHttp.IsHttps && partnerHttp.ClientCertificates != Ketenhub.Hub.Host.Inbound.PartnerClientCertificates.None;
+        if (!partner.Exists && !partnerHttpCertificates)
         {
-            errors.Add("Identity:Certificates is configured but there is no Kestrel endpoint Kestrel:Endpoints:Partner to require client certificates on.");
+            errors.Add("Identity:Certificates is configured but there is no endpoint to ask for client certificates on: Kestrel:Endpoints:Partner, or Hub:PartnerHttp with an https Url and ClientCertificates Allow or Require.");
         }
-        else if (!partner.IsHttps)
+        else if (partner.Exists && !partner.IsHttps)
         {
             errors.Add("Kestrel:Endpoints:Partner:Url must be an https:// address: client certificates need TLS.");
         }

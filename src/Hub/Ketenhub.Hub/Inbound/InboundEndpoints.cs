@@ -39,6 +39,7 @@ public static class InboundEndpoints
         services.AddHttpClient();
         services.AddSingleton<InboundExecutor>();
         services.AddSingleton<HubIWmoDirectory>();
+        services.AddSingleton<InboundClientLookup>();
         services.AddSingleton<InboundAdapters>();
         return services;
     }
@@ -48,10 +49,12 @@ public static class InboundEndpoints
         // Each endpoint names its format, so the call pipeline answers its refusals as the partner reads them.
         var fhir = new InboundFormat(DeliveryChannel.Fhir);
         var iwmo = new InboundFormat(DeliveryChannel.Iwmo);
-        app.MapMethods(FhirBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Fhir, string.Empty)).WithMetadata(fhir);
-        app.MapMethods(FhirBase + "/{**path}", ["POST", "PUT"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Fhir, path)).WithMetadata(fhir);
-        app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty)).WithMetadata(iwmo);
-        app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path)).WithMetadata(iwmo);
+        app.MapMethods(FhirBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Fhir, string.Empty)).WithMetadata(fhir, PartnerRoute.Instance);
+        app.MapMethods(FhirBase + "/{**path}", ["POST", "PUT"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Fhir, path)).WithMetadata(fhir, PartnerRoute.Instance);
+        // What the FHIR endpoint does, for client software that asks first; open like the gRPC health check: it shows no data.
+        app.MapGet(FhirBase + "/metadata", (HttpContext http) => WriteCapabilitiesAsync(http)).WithMetadata(fhir, PartnerRoute.Instance).AllowAnonymous();
+        app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty)).WithMetadata(iwmo, PartnerRoute.Instance);
+        app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path)).WithMetadata(iwmo, PartnerRoute.Instance);
         return app;
     }
 
@@ -90,6 +93,16 @@ public static class InboundEndpoints
         }
 
         await WriteAsync(http, adapter.RenderReply(message, outcome, context)).ConfigureAwait(false);
+    }
+
+    private static Task WriteCapabilitiesAsync(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<InboundOptions>>().Value;
+        var hub = InboundAdapters.BaseUrl(http, options);
+        var statement = FhirAdapter.CapabilityStatementOf(new Uri(hub, FhirBase.TrimStart('/')));
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = FhirFormat.ContentType;
+        return http.Response.Body.WriteAsync(FhirFormat.Serialize(statement), http.RequestAborted).AsTask();
     }
 
     // The requests in order, as the partner; the first error stops the rest.
@@ -174,7 +187,7 @@ public static class InboundEndpoints
     }
 
     /// <summary>The adapters behind the inbound endpoints, and what they need from the host.</summary>
-    internal sealed class InboundAdapters(IHttpClientFactory http, TimeProvider time, HubIWmoDirectory directory, PartyDirectory parties, IOptions<InboundOptions> options)
+    internal sealed class InboundAdapters(IHttpClientFactory http, TimeProvider time, HubIWmoDirectory directory, PartyDirectory parties, IOptions<InboundOptions> options, InboundClientLookup clients)
     {
         private readonly FhirAdapter _fhir = new(http.CreateClient(FhirAdapter.FormatName), time);
         private readonly IWmoAdapter _iwmo = new(directory.View, http.CreateClient(IWmoAdapter.FormatName), time);
@@ -196,13 +209,19 @@ public static class InboundEndpoints
             return MediaTypes(channel).Any(m => string.Equals(parsed.MediaType.Value, m, StringComparison.OrdinalIgnoreCase));
         }
 
-        public AdapterContext Context(HttpContext request, Party caller)
+        public AdapterContext Context(HttpContext request, Party caller) =>
+            new(BaseUrl(request, options.Value), HubParty, _parties[caller.Name], _parties)
+            {
+                ClientByBsn = bsn => clients.ClientByBsn(caller, bsn),
+            };
+
+        /// <summary>The hub's public base address: <c>Hub:Inbound:PublicBaseUrl</c>, else the address the request came in on.</summary>
+        public static Uri BaseUrl(HttpContext request, InboundOptions options)
         {
-            var configured = options.Value.PublicBaseUrl;
-            var baseUrl = string.IsNullOrEmpty(configured)
+            var configured = options.PublicBaseUrl;
+            return string.IsNullOrEmpty(configured)
                 ? new Uri($"{request.Request.Scheme}://{request.Request.Host}{request.Request.PathBase}/")
                 : new Uri(configured.EndsWith('/') ? configured : configured + "/");
-            return new AdapterContext(baseUrl, HubParty, _parties[caller.Name], _parties);
         }
 
         /// <summary>

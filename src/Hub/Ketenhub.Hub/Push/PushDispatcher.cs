@@ -48,6 +48,9 @@ public sealed partial class PushDispatcher(
     private readonly Dictionary<string, ContractParty> _contractParties =
         parties.All.ToDictionary(p => p.Name, ContractMapping.ToContract, StringComparer.Ordinal);
 
+    private readonly Dictionary<string, string> _uras =
+        parties.All.Where(p => p.Ura is not null).ToDictionary(p => p.Name, p => p.Ura!, StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -129,7 +132,7 @@ public sealed partial class PushDispatcher(
         {
             var consentContract = outbound.Consent is { } consent ? ContractMapping.ToContract(consent) : null;
             clientNames.Outbound(consentContract, party.Id);
-            var context = new AdapterContext(baseUrl, _contractParties[party.Name], SenderOf(sent.Sender), _contractParties, consentContract);
+            var context = new AdapterContext(baseUrl, _contractParties[party.Name], SenderOf(sent.Sender), _contractParties, consentContract) { Uras = _uras };
             var payload = adapter.TranslateOutbound(delivery, context);
             result = await adapter.DeliverAsync(new AdapterOutbound(sent.Name, party.Name, party.Endpoint!, payload, sent.AttemptCount), stoppingToken).ConfigureAwait(false);
         }

@@ -87,6 +87,19 @@ public sealed class PushOptions
     /// </summary>
     public string? TrustedCertificatesFile { get; set; }
 
+    /// <summary>
+    /// The hub's own OIN (twenty digits). When set, the CloudEvent <c>source</c> of webhooks is
+    /// <c>urn:nld:oin:{oin}:systeem:ketenhub</c> (NL GOV profile for CloudEvents); empty: the public base URL.
+    /// </summary>
+    public string? HubOin { get; set; }
+
+    /// <summary>
+    /// The partner endpoint (<c>Hub:PartnerHttp</c>) as webhook recipients reach it, for example <c>https://ketenhub.example.nl:8443/</c>:
+    /// a lean event's <c>dataref</c> is <c>{FetchBaseUrl}webhooks/v1/deliveries/{id}</c>. Required once a party is lean.
+    /// </summary>
+    [Url]
+    public string? FetchBaseUrl { get; set; }
+
     /// <summary>Per pushed party, by party id: the webhook signing secret(s). Never in parties.json.</summary>
     public Dictionary<string, PushPartyOptions> Parties { get; set; } = new(StringComparer.Ordinal);
 }
@@ -99,6 +112,12 @@ public sealed class PushPartyOptions
 
     /// <summary>The secret being replaced, while the party rotates: the hub signs with both.</summary>
     public string? PreviousSecret { get; set; }
+
+    /// <summary>
+    /// Lean events ("informatiearm", WEBHOOK only): the event carries a <c>dataref</c> instead of the content, and the party
+    /// fetches the content with an identified call (<see cref="PushOptions.FetchBaseUrl"/>). <value>The default value is false.</value>
+    /// </summary>
+    public bool Lean { get; set; }
 }
 
 /// <summary>Checks what the attributes cannot: the relations between the timeouts, and each pushed party's secret.</summary>
@@ -128,6 +147,11 @@ public sealed class PushOptionsValidator(PartyDirectory parties, IConfiguration 
             problems.Add($"{PushOptions.Section}:TrustedCertificatesFile names a file that does not exist.");
         }
 
+        if (!string.IsNullOrEmpty(options.HubOin) && !Ketenhub.Adapters.Webhooks.WebhookAdapter.IsOin(options.HubOin))
+        {
+            problems.Add($"{PushOptions.Section}:HubOin must be an OIN of twenty digits.");
+        }
+
         var pushed = parties.All.Where(p => p.IsPushed).ToList();
         if (pushed.Count > 0 && PushSettings.BaseUrl(options, configuration) is null)
         {
@@ -146,6 +170,16 @@ public sealed class PushOptionsValidator(PartyDirectory parties, IConfiguration 
             if (configured.Channel != DeliveryChannel.Webhook && (party.Secret is not null || party.PreviousSecret is not null))
             {
                 problems.Add($"{PushOptions.Section}:Parties:{partyId}: a secret is only used for deliveryChannel WEBHOOK.");
+            }
+
+            if (party.Lean && configured.Channel != DeliveryChannel.Webhook)
+            {
+                problems.Add($"{PushOptions.Section}:Parties:{partyId}:Lean is only for deliveryChannel WEBHOOK.");
+            }
+
+            if (party.Lean && string.IsNullOrEmpty(options.FetchBaseUrl))
+            {
+                problems.Add($"{PushOptions.Section}:FetchBaseUrl is required: party {partyId} gets lean webhook events and fetches their content there.");
             }
         }
 

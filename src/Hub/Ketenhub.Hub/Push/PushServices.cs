@@ -48,7 +48,9 @@ public static class PushServices
         services.AddSingleton<IPartyAdapter>(sp => new WebhookAdapter(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
             sp.GetRequiredService<TimeProvider>(),
-            WebhookSecretsOf(sp.GetRequiredService<IOptions<PushOptions>>().Value, sp.GetRequiredService<PartyDirectory>())));
+            WebhookSecretsOf(sp.GetRequiredService<IOptions<PushOptions>>().Value, sp.GetRequiredService<PartyDirectory>()),
+            sp.GetRequiredService<IOptions<PushOptions>>().Value.HubOin,
+            LeanModeOf(sp.GetRequiredService<IOptions<PushOptions>>().Value)));
         services.AddSingleton<IPartyAdapter>(sp => new FhirAdapter(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
             sp.GetRequiredService<TimeProvider>()));
@@ -62,6 +64,17 @@ public static class PushServices
         services.AddSingleton<PushDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());
         return services;
+    }
+
+    private static WebhookLeanMode? LeanModeOf(PushOptions options)
+    {
+        var lean = options.Parties.Where(p => p.Value.Lean).Select(p => "parties/" + p.Key).ToHashSet(StringComparer.Ordinal);
+        if (lean.Count == 0 || string.IsNullOrEmpty(options.FetchBaseUrl))
+        {
+            return null;
+        }
+
+        return new WebhookLeanMode(lean, new Uri(options.FetchBaseUrl.EndsWith('/') ? options.FetchBaseUrl : options.FetchBaseUrl + "/"));
     }
 
     private static WebhookSecrets WebhookSecretsOf(PushOptions options, PartyDirectory parties)
