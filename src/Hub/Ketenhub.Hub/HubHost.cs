@@ -14,6 +14,7 @@ using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
 using Ketenhub.Hub.Routing;
 using Ketenhub.Hub.Storage;
+using Ketenhub.Hub.Storage.Postgres;
 using Ketenhub.Hub.Storage.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -34,11 +35,20 @@ public static partial class HubHost
             .BindChecked(builder.Configuration, StorageOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IHubStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var protector = new Ketenhub.Hub.Clients.DeferredDocumentProtector(sp.GetRequiredService<Ketenhub.Hub.Clients.FreeTextProtector>);
+            if (options.IsPostgres)
+            {
+                return new PostgresHubStore(
+                    new PostgresStoreOptions { ConnectionString = options.ConnectionString, MaxBatchSize = options.MaxBatchSize, DocumentProtector = protector },
+                    sp.GetRequiredService<TimeProvider>());
+            }
+
             return new SqliteHubStore(
-                new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize, DocumentProtector = new Ketenhub.Hub.Clients.DeferredDocumentProtector(sp.GetRequiredService<Ketenhub.Hub.Clients.FreeTextProtector>) },
+                new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize, DocumentProtector = protector },
                 sp.GetRequiredService<TimeProvider>());
         });
         builder.AddKetenhubIdentity();
