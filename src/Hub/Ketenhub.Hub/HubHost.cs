@@ -51,6 +51,16 @@ public static partial class HubHost
                 new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize, DocumentProtector = protector },
                 sp.GetRequiredService<TimeProvider>());
         });
+        if (builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() is { IsPostgres: true } postgres)
+        {
+            // Several instances may share the database: delivery wake-ups go between them (LISTEN/NOTIFY). The
+            // notifier takes the relay when one is registered; with SQLite none is, and wake-ups stay in-process.
+            services.AddSingleton(sp => new PostgresDeliveryWakeupRelay(
+                postgres.ConnectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresDeliveryWakeupRelay>>()));
+            services.AddSingleton<Ketenhub.Hub.Delivery.IDeliveryWakeupRelay>(sp => sp.GetRequiredService<PostgresDeliveryWakeupRelay>());
+            services.AddHostedService<DeliveryWakeupRelayService>();
+        }
+
         builder.AddKetenhubIdentity();
         services.AddSingleton<ReferralCommands>();
         services.AddSingleton<Ketenhub.Hub.Host.Delivery.DeliveryCommands>();

@@ -82,7 +82,8 @@ public sealed partial class PostgresCluster : IDisposable
     {
         var binaries = FindBinaries();
         var runAs = IsRoot() ? ServerUser() : null;
-        var folder = Path.Combine(Path.GetTempPath(), "ketenhub-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        // As root, /tmp: TMPDIR may point into root's own home, where the server's user cannot go.
+        var folder = Path.Combine(runAs is null ? Path.GetTempPath() : "/tmp", "ketenhub-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         try
         {
