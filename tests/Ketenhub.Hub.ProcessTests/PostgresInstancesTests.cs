@@ -99,4 +99,38 @@ public sealed class PostgresInstancesTests(ITestOutputHelper output)
             await PostgresCluster.Shared.DropDatabaseAsync(database);
         }
     }
+
+    [Theory]
+    [InlineData(null, "Storage:ConnectionString is required when Storage:Provider is 'Postgres'")]
+    [InlineData("Host=127.0.0.1;Password=not-for-logs;No Such Key=1", "Storage:ConnectionString: The PostgreSQL store's connection string cannot be read")]
+    public async Task AMissingOrUnreadableConnectionString_StopsTheHub_WithoutQuotingIt(string? connectionString, string named)
+    {
+        using var hub = new HubProcess(settings: new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["Storage:ConnectionString"] = connectionString,
+        });
+        hub.Start();
+
+        var exitCode = await hub.WaitForExitAsync(TimeSpan.FromSeconds(45));
+
+        output.WriteLine(hub.Output);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(named, hub.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-for-logs", hub.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening on", hub.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownProvider_StopsTheHub_NamingTheChoices()
+    {
+        using var hub = new HubProcess(settings: new Dictionary<string, string?> { ["Storage:Provider"] = "Oracle" });
+        hub.Start();
+
+        var exitCode = await hub.WaitForExitAsync(TimeSpan.FromSeconds(45));
+
+        output.WriteLine(hub.Output);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Storage:Provider must be 'Sqlite' or 'Postgres'", hub.Output, StringComparison.Ordinal);
+    }
 }
