@@ -177,18 +177,24 @@ public sealed partial class PostgresCluster : IDisposable
     private void PgCtl(params string[] args) =>
         RunAs(_runAs, Path.Combine(_binaries, "pg_ctl"), ["-D", DataFolder, .. args]);
 
-    private static string FindBinaries()
+    private static string FindBinaries() =>
+        FindBinaries(Environment.GetEnvironmentVariable("KETENHUB_PG_BIN"), Environment.GetEnvironmentVariable("PATH") ?? "", "/usr/lib/postgresql");
+
+    /// <summary>
+    /// The folder with initdb and pg_ctl: <paramref name="configured"/>, else the first on <paramref name="path"/>, else the
+    /// newest <c>&lt;version&gt;/bin</c> under <paramref name="debian"/>. Throws when there is none: the tests fail, never skip.
+    /// </summary>
+    public static string FindBinaries(string? configured, string path, string debian)
     {
         static bool Has(string? folder) =>
             !string.IsNullOrEmpty(folder) && File.Exists(Path.Combine(folder, "initdb")) && File.Exists(Path.Combine(folder, "pg_ctl"));
 
-        var configured = Environment.GetEnvironmentVariable("KETENHUB_PG_BIN");
         if (Has(configured))
         {
             return configured!;
         }
 
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+        foreach (var folder in path.Split(Path.PathSeparator))
         {
             if (Has(folder))
             {
@@ -196,10 +202,9 @@ public sealed partial class PostgresCluster : IDisposable
             }
         }
 
-        const string Debian = "/usr/lib/postgresql";
-        if (Directory.Exists(Debian))
+        if (Directory.Exists(debian))
         {
-            var newest = Directory.GetDirectories(Debian)
+            var newest = Directory.GetDirectories(debian)
                 .Select(d => (Folder: Path.Combine(d, "bin"), Version: int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1))
                 .Where(d => Has(d.Folder))
                 .OrderByDescending(d => d.Version)
