@@ -247,7 +247,12 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
 
             foreach (var item in batch)
             {
-                item.Fail(new ObjectDisposedException(nameof(PostgresHubStore)));
+                // Claimed here so that Complete answers it (an item never started would wait for ever).
+                if (item.TryStart())
+                {
+                    item.Fail(new ObjectDisposedException(nameof(PostgresHubStore)));
+                }
+
                 item.Complete();
             }
 
@@ -309,11 +314,15 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
         catch (Exception)
 #pragma warning restore CA1031
         {
-            // Nothing of the batch is stored (or, if the commit's answer was lost, it cannot be known): every started
-            // item fails, and the connection is dropped so the next batch starts on a fresh one.
-            foreach (var item in started)
+            // Nothing of the batch is stored (or, if the commit's answer was lost, it cannot be known): every item
+            // fails, those that had not started yet too (the transaction failed before them: the write lock, say), and
+            // the connection is dropped so the next batch starts on a fresh one.
+            foreach (var item in batch)
             {
-                item.Fail(StoreErrors.Unavailable());
+                if (item.TryStart() || started.Contains(item))
+                {
+                    item.Fail(StoreErrors.Unavailable());
+                }
             }
 
             _writer?.Dispose();

@@ -102,8 +102,8 @@ public sealed partial class PostgresCluster : IDisposable
                 var cluster = new PostgresCluster(binaries, runAs, folder, port);
                 try
                 {
-                    cluster.PgCtl("start", "-w", "-t", "60", "-l", Path.Combine(folder, "server.log"), "-o",
-                        $"-p {port.ToString(CultureInfo.InvariantCulture)} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300");
+                    cluster.StartServer();
+                    cluster.StartReaper();
                     return cluster;
                 }
                 catch (InvalidOperationException) when (attempt < 3)
@@ -117,6 +117,20 @@ public sealed partial class PostgresCluster : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Stops the server as a crash would (immediate shutdown: every connection is cut, nothing is flushed) and starts
+    /// it again on the same port and data, for tests of what clients do when the server goes away and comes back.
+    /// </summary>
+    public void Restart()
+    {
+        PgCtl("stop", "-m", "immediate", "-w", "-t", "30");
+        StartServer();
+    }
+
+    private void StartServer() =>
+        PgCtl("start", "-w", "-t", "60", "-l", Path.Combine(_folder, "server.log"), "-o",
+            $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300");
 
     /// <summary>Stops the server at once and removes its folder.</summary>
     public void Dispose()
@@ -141,7 +155,6 @@ public sealed partial class PostgresCluster : IDisposable
     private static PostgresCluster StartShared()
     {
         var cluster = Start();
-        cluster.StartReaper();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Dispose();
         return cluster;
     }
@@ -155,7 +168,10 @@ public sealed partial class PostgresCluster : IDisposable
         static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
         var pgCtl = Quote(Path.Combine(_binaries, "pg_ctl"));
         var stop = (_runAs is null ? "" : $"runuser -u {Quote(_runAs)} -- ") + $"{pgCtl} -D {Quote(DataFolder)} stop -m immediate -w -t 30";
-        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}; do sleep 1; done; {stop}; rm -rf {Quote(_folder)}";
+        // The watcher runs in the background of a shell that exits at once, so it belongs to no process tree of this
+        // process: a test runner that kills the test host's tree (a hang timeout) does not take it along.
+        var watch = $"while kill -0 {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}; do sleep 1; done; {stop}; rm -rf {Quote(_folder)}";
+        var script = $"( {watch} ) </dev/null >/dev/null 2>&1 &";
         var start = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = "/" };
         foreach (var arg in new[] { "sh", "-c", script })
         {
@@ -163,6 +179,7 @@ public sealed partial class PostgresCluster : IDisposable
         }
 
         using var reaper = Process.Start(start);
+        reaper?.WaitForExit(TimeSpan.FromSeconds(10));
     }
 
     private async Task ExecuteAdminAsync(string sql, CancellationToken cancellationToken)
