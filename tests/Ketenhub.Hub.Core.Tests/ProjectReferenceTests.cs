@@ -20,6 +20,7 @@ public partial class ProjectReferenceTests
         "Microsoft.AspNetCore",
         "Microsoft.Data.Sqlite",
         "SQLitePCLRaw",
+        "Npgsql",
         "Hl7.Fhir",
         "CloudNative.CloudEvents",
         "Ketenhub.Adapters",

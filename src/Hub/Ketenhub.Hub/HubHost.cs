@@ -15,6 +15,7 @@ using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
 using Ketenhub.Hub.Routing;
 using Ketenhub.Hub.Storage;
+using Ketenhub.Hub.Storage.Postgres;
 using Ketenhub.Hub.Storage.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -35,13 +36,32 @@ public static partial class HubHost
             .BindChecked(builder.Configuration, StorageOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IHubStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var protector = new Ketenhub.Hub.Clients.DeferredDocumentProtector(sp.GetRequiredService<Ketenhub.Hub.Clients.FreeTextProtector>);
+            if (options.IsPostgres)
+            {
+                return new PostgresHubStore(
+                    new PostgresStoreOptions { ConnectionString = options.ConnectionString, MaxBatchSize = options.MaxBatchSize, DocumentProtector = protector },
+                    sp.GetRequiredService<TimeProvider>());
+            }
+
             return new SqliteHubStore(
-                new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize, DocumentProtector = new Ketenhub.Hub.Clients.DeferredDocumentProtector(sp.GetRequiredService<Ketenhub.Hub.Clients.FreeTextProtector>) },
+                new SqliteStoreOptions { DataDirectory = Path.GetFullPath(options.DataDirectory), MaxBatchSize = options.MaxBatchSize, DocumentProtector = protector },
                 sp.GetRequiredService<TimeProvider>());
         });
+        if (builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() is { IsPostgres: true } postgres)
+        {
+            // Several instances may share the database: delivery wake-ups go between them (LISTEN/NOTIFY). The
+            // notifier takes the relay when one is registered; with SQLite none is, and wake-ups stay in-process.
+            services.AddSingleton(sp => new PostgresDeliveryWakeupRelay(
+                postgres.ConnectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresDeliveryWakeupRelay>>()));
+            services.AddSingleton<Ketenhub.Hub.Delivery.IDeliveryWakeupRelay>(sp => sp.GetRequiredService<PostgresDeliveryWakeupRelay>());
+            services.AddHostedService<DeliveryWakeupRelayService>();
+        }
+
         builder.AddKetenhubIdentity();
         services.AddSingleton<ReferralCommands>();
         services.AddSingleton<Ketenhub.Hub.Host.Delivery.DeliveryCommands>();

@@ -8,8 +8,9 @@ using Ketenhub.Hub.Messages;
 namespace Ketenhub.Hub.Storage;
 
 /// <summary>
-/// The hub's one storage seam. Its one production implementation is the embedded SQLite store
-/// (<c>Ketenhub.Hub.Storage.Sqlite</c>); the tests also run the domain on an in-memory one (<c>tests/Ketenhub.Testing/InMemory</c>).
+/// The hub's one storage seam. Its production implementations are the embedded SQLite store
+/// (<c>Ketenhub.Hub.Storage.Sqlite</c>, the default) and the PostgreSQL store (<c>Ketenhub.Hub.Storage.Postgres</c>), which
+/// several hub instances may share; the tests also run the domain on an in-memory one (<c>tests/Ketenhub.Testing/InMemory</c>).
 /// <para>
 /// <see cref="WriteAsync{T}"/> runs <c>work</c> serialised with every other write, inside a transaction;
 /// the returned task completes only after that transaction is durably committed. Concurrent writes may

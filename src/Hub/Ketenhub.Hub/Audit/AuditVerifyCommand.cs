@@ -1,6 +1,7 @@
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Storage;
+using Ketenhub.Hub.Storage.Postgres;
 using Ketenhub.Hub.Storage.Sqlite;
 
 namespace Ketenhub.Hub.Host.Audit;
@@ -68,7 +69,7 @@ public static class AuditVerifyCommand
         }
 
         var options = new SqliteStoreOptions { DataDirectory = Path.GetFullPath(storage.DataDirectory) };
-        if (!File.Exists(options.DatabasePath))
+        if (!storage.IsPostgres && !File.Exists(options.DatabasePath))
         {
             await output.WriteLineAsync($"There is no hub database at {options.DatabasePath}.").ConfigureAwait(false);
             return NoDatabase;
@@ -104,7 +105,12 @@ public static class AuditVerifyCommand
             return NoDatabase;
         }
 
-        await using var store = new SqliteHubStore(options, TimeProvider.System);
+        // With PostgreSQL the chain is the database's (one for every instance); the checkpoints are still this
+        // instance's files under Storage:DataDirectory.
+        IHubStore store = storage.IsPostgres
+            ? new PostgresHubStore(new PostgresStoreOptions { ConnectionString = storage.ConnectionString }, TimeProvider.System)
+            : new SqliteHubStore(options, TimeProvider.System);
+        await using var closing = (IAsyncDisposable)store;
         var (result, kept) = await store.ReadAsync(session =>
         {
             var verification = AuditCheckpointCheck.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit)), checkpoints);

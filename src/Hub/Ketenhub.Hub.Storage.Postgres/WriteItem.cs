@@ -1,0 +1,86 @@
+namespace Ketenhub.Hub.Storage.Postgres;
+
+/// <summary>
+/// One queued write. It starts at most once, and only if it was not cancelled while queued; once started,
+/// cancellation no longer applies (its outcome is decided by the commit).
+/// </summary>
+internal abstract class WriteItem
+{
+    private const int Queued = 0;
+    private const int Started = 1;
+    private const int Cancelled = 2;
+
+    private int _state;
+
+    /// <summary>The failure to report instead of a result; null while the item succeeds.</summary>
+    public Exception? Error { get; private set; }
+
+    /// <summary>Claims the item for the writer, right before it runs; false when it was cancelled while queued.</summary>
+    public bool TryStart() => Interlocked.CompareExchange(ref _state, Started, Queued) == Queued;
+
+    public bool IsStarted => Volatile.Read(ref _state) == Started;
+
+    /// <summary>Runs the caller's work and keeps its result for <see cref="Complete"/>.</summary>
+    public abstract void Run(PostgresHubSession session);
+
+    /// <summary>Marks the item failed; the first failure wins.</summary>
+    public void Fail(Exception error) => Error ??= error;
+
+    /// <summary>Hands the result (or <see cref="Error"/>) to the caller of a claimed item, after the commit or its failure.</summary>
+    public abstract void Complete();
+
+    protected bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued;
+}
+
+internal sealed class WriteItem<T> : WriteItem
+{
+    private readonly Func<IHubSession, T> _work;
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationToken _cancellationToken;
+    private readonly CancellationTokenRegistration _registration;
+    private T? _result;
+
+    public WriteItem(Func<IHubSession, T> work, CancellationToken cancellationToken)
+    {
+        _work = work;
+        _cancellationToken = cancellationToken;
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(static state => ((WriteItem<T>)state!).OnCancelled(), this);
+        }
+    }
+
+    public Task<T> Task => _completion.Task;
+
+    public override void Run(PostgresHubSession session) => _result = _work(session);
+
+    public override void Complete()
+    {
+        _registration.Dispose();
+        if (!IsStarted)
+        {
+            return;
+        }
+
+        switch (Error)
+        {
+            case null:
+                _completion.TrySetResult(_result!);
+                break;
+            case OperationCanceledException cancelled:
+                _completion.TrySetCanceled(cancelled.CancellationToken);
+                break;
+            default:
+                _completion.TrySetException(Error);
+                break;
+        }
+    }
+
+    private void OnCancelled()
+    {
+        if (TryCancel())
+        {
+            _completion.TrySetCanceled(_cancellationToken);
+        }
+    }
+}

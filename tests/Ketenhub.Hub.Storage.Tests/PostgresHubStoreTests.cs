@@ -1,0 +1,242 @@
+using System.Security.Cryptography;
+using System.Text;
+using Ketenhub.Hub.Audit;
+using Ketenhub.Hub.Clients;
+using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Parties;
+using Ketenhub.Hub.Storage.Postgres;
+using Ketenhub.Testing.Postgres;
+using Npgsql;
+using static Ketenhub.Hub.Storage.Tests.TestData;
+
+namespace Ketenhub.Hub.Storage.Tests;
+
+/// <summary>
+/// What is particular to the PostgreSQL store: migrations applied once, by one instance at a time; several instances
+/// (stores) on one database keeping one audit chain, one answer per request id and one claim per delivery; documents
+/// sealed as the SQLite store seals them; settings checked before connecting.
+/// </summary>
+public sealed class PostgresHubStoreTests : IAsyncLifetime
+{
+    private static readonly Party Caller = new("school-a", PartyKind.School, "Test College", DeliveryChannel.Stream, []);
+    private readonly List<PostgresHubStore> _stores = [];
+    private string _database = "";
+
+    public async Task InitializeAsync() => _database = await PostgresCluster.Shared.CreateDatabaseAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        await PostgresCluster.Shared.DropDatabaseAsync(_database);
+    }
+
+    private PostgresHubStore Open(IDocumentProtector? protector = null)
+    {
+        var store = new PostgresHubStore(new PostgresStoreOptions { ConnectionString = _database, DocumentProtector = protector });
+        lock (_stores)
+        {
+            _stores.Add(store);
+        }
+
+        return store;
+    }
+
+    private async Task<List<T>> QueryAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var rows = await command.ExecuteReaderAsync();
+        var list = new List<T>();
+        while (await rows.ReadAsync())
+        {
+            list.Add(rows.GetFieldValue<T>(0));
+        }
+
+        return list;
+    }
+
+    [Fact]
+    public async Task InstancesStartingAtOnce_ApplyEachMigrationOnce()
+    {
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Open())));
+        await stores[0].WriteAsync(s => { s.InsertClient(Client()); return 0; });
+        Open();
+
+        Assert.Equal([1, 2], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1L], await QueryAsync<long>("SELECT COUNT(*) FROM clients;"));
+    }
+
+    [Fact]
+    public async Task ADatabaseOfANewerSchema_IsRefused()
+    {
+        Open();
+        await using (var connection = new NpgsqlConnection(_database))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("INSERT INTO schema_migrations (version, applied_time) VALUES (999, now());", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var refused = Assert.Throws<InvalidOperationException>(() => Open());
+        Assert.Contains("999", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SeveralInstances_KeepOneVerifiableAuditChain()
+    {
+        var stores = new[] { Open(), Open(), Open() };
+        var audits = stores.Select(s => new AuditTrail(s, new AuditPseudonyms(new byte[32]), TimeProvider.System)).ToArray();
+
+        await Task.WhenAll(Enumerable.Range(0, 90).Select(i => Task.Run(() =>
+        {
+            var key = RequestKey.Create($"req-{i}", "hash");
+            return audits[i % 3].CommandAsync(audits[i % 3].Note(Caller, "AssignCoach", AuditAction.Update, key), key, (_, _) => i, CancellationToken.None);
+        })));
+
+        var all = await stores[1].ReadAsync(s => s.ListAuditRecords(new AuditQuery(Limit: 1000)));
+        Assert.Equal(Enumerable.Range(1, 90).Select(i => (long)i), all.Select(r => r.Sequence));
+        Assert.True(AuditVerifier.Verify((after, limit) => all.Where(r => r.Sequence > after).Take(limit).ToList()).Intact);
+    }
+
+    [Fact]
+    public async Task ARequestSentToTwoInstancesAtOnce_RunsOnce_AndBothGetTheFirstAnswer()
+    {
+        var stores = new[] { Open(), Open() };
+        var audits = stores.Select(s => new AuditTrail(s, new AuditPseudonyms(new byte[32]), TimeProvider.System)).ToArray();
+        var runs = 0;
+        var key = RequestKey.Create("req-same", "hash-1");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(() =>
+            audits[i % 2].CommandAsync(audits[i % 2].Note(Caller, "CreateSignal", AuditAction.Create, key), key, (_, _) => Interlocked.Increment(ref runs) * 100 + i, CancellationToken.None))));
+
+        Assert.Equal(1, runs);
+        Assert.Single(answers.Distinct());
+        Assert.Equal([1L], await QueryAsync<long>("SELECT COUNT(*) FROM requests;"));
+    }
+
+    [Fact]
+    public async Task ADeliveryClaimedFromTwoInstancesAtOnce_GoesToOneStream()
+    {
+        var stores = new[] { Open(), Open() };
+        var delivery = await stores[0].WriteAsync(s => s.InsertDelivery(NewDelivery("cli_a")));
+
+        // Each stream claims as DeliveryQueue does: in a write, only what is still pending and unclaimed.
+        var claims = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(() => stores[i % 2].WriteAsync(s =>
+        {
+            var current = s.FindDelivery(delivery.Id)!;
+            if (current.ClaimedFor is not null)
+            {
+                return false;
+            }
+
+            s.UpdateDelivery(current with { ClaimedFor = $"stream-{i}", AttemptCount = current.AttemptCount + 1 });
+            return true;
+        }))));
+
+        Assert.Equal(1, claims.Count(c => c));
+        var stored = await stores[1].ReadAsync(s => s.FindDelivery(delivery.Id));
+        Assert.Equal(1, stored!.AttemptCount);
+    }
+
+    [Fact]
+    public async Task SequencesFromSeveralInstances_FollowCommitOrder()
+    {
+        var stores = new[] { Open(), Open() };
+        var inserted = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => Task.Run(() => stores[i % 2].WriteAsync(s => s.InsertDelivery(NewDelivery("cli_a"))))));
+
+        var listed = await stores[0].ReadAsync(s => s.ListDeliveries(new DeliveryQuery(Limit: 1000)));
+        Assert.Equal(inserted.Select(d => d.Sequence).Order(), listed.Select(d => d.Sequence));
+        Assert.Equal(60, listed.Select(d => d.Sequence).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task FreeText_IsSealedAtRest_AsTheSqliteStoreSealsIt_AndResealingMovesItToTheNewKey()
+    {
+        var oldKey = RandomNumberGenerator.GetBytes(32);
+        var newKey = RandomNumberGenerator.GetBytes(32);
+        using var before = new FreeTextProtector(new Dictionary<string, byte[]> { ["old"] = oldKey }, "old");
+        var store = Open(before);
+        var signal = Signal("cli_a") with { Description = "Marker description" };
+        await store.WriteAsync(s =>
+        {
+            s.InsertSignal(signal);
+            s.SaveRequest("sdd", "CreateSignal", "req-1", new StoredRequest("h", """{"description":"Marker description"}"""), T0);
+            return 0;
+        });
+
+        var stored = await QueryAsync<string>("SELECT json FROM signals UNION ALL SELECT result_json FROM requests;");
+        Assert.All(stored, text =>
+        {
+            Assert.StartsWith("t1:old:", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Marker", text, StringComparison.Ordinal);
+        });
+
+        // The same place as the SQLite store binds it to: table/id.
+        Assert.Contains("Marker description", Encoding.UTF8.GetString(before.Unprotect("signals/" + signal.Id, Encoding.UTF8.GetBytes(stored[0])).Span), StringComparison.Ordinal);
+        Assert.Equal("Marker description", (await store.ReadAsync(s => s.FindSignal(signal.Id)))!.Description);
+
+        await store.DisposeAsync();
+        using var after = new FreeTextProtector(new Dictionary<string, byte[]> { ["old"] = oldKey, ["new"] = newKey }, "new");
+        var rotated = Open(after);
+        var resealing = await rotated.ResealDocumentsAsync();
+
+        Assert.Equal(new DocumentResealing(2, 2), resealing);
+        Assert.All(await QueryAsync<string>("SELECT json FROM signals UNION ALL SELECT result_json FROM requests;"), text => Assert.StartsWith("t1:new:", text, StringComparison.Ordinal));
+        Assert.Equal(
+            new StoredRequest("h", """{"description":"Marker description"}"""),
+            await rotated.ReadAsync(s => s.FindRequest("sdd", "CreateSignal", "req-1")));
+        Assert.Equal(new DocumentResealing(2, 0), await rotated.ResealDocumentsAsync());
+    }
+
+    [Fact]
+    public async Task TheAuditTrail_RefusesChangeAndRemoval_InTheDatabaseItself()
+    {
+        var store = Open();
+        await store.WriteAsync(s =>
+        {
+            s.AppendAuditRecord(AuditChain.Next(null, new AuditEvent
+            {
+                Id = "aud_1",
+                Time = T0,
+                EventType = "CreateSignal",
+                Action = AuditAction.Create,
+                ActorParty = "sdd",
+                Outcome = AuditOutcome.Success,
+            }));
+            return 0;
+        });
+
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        foreach (var sql in new[] { "UPDATE audit_events SET body = 'x';", "DELETE FROM audit_events;", "TRUNCATE audit_events;" })
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal([1L], await QueryAsync<long>("SELECT COUNT(*) FROM audit_events;"));
+    }
+
+    [Fact]
+    public void Options_AreCheckedBeforeConnecting_WithoutQuotingTheConnectionString()
+    {
+        Assert.Throws<ArgumentException>(() => new PostgresStoreOptions().Validate());
+        Assert.Throws<ArgumentException>(() => new PostgresStoreOptions { ConnectionString = "Host=localhost", MaxBatchSize = 0 }.Validate());
+        var unreadable = Assert.Throws<ArgumentException>(() => new PostgresStoreOptions { ConnectionString = "Host=localhost;Password=secret-value;Bogus Key=1" }.Validate());
+        Assert.DoesNotContain("secret-value", unreadable.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AServerThatCannotBeReached_IsStorageUnavailable()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(_database) { Port = 1, Timeout = 2 };
+        var error = await Assert.ThrowsAsync<HubException>(() => Task.Run(() => new PostgresHubStore(new PostgresStoreOptions { ConnectionString = builder.ConnectionString })));
+        Assert.Equal(ErrorReasons.StorageUnavailable, error.Reason);
+    }
+}
