@@ -61,6 +61,9 @@ public sealed class FakeBrpServer : IAsyncDisposable
         _persons[person.Bsn] = person;
     }
 
+    /// <summary>When set, every person in an answer has a number where the API's schema has a string (its municipality).</summary>
+    public bool Corrupt { get; set; }
+
     /// <summary>The next <paramref name="count"/> requests answer 503 Service Unavailable.</summary>
     public void FailNext(int count) => Interlocked.Exchange(ref _failures, count);
 
@@ -98,7 +101,13 @@ public sealed class FakeBrpServer : IAsyncDisposable
         {
             if (number is not null && _persons.TryGetValue(number, out var person))
             {
-                found.Add(person.ToJson());
+                var json = person.ToJson();
+                if (Corrupt)
+                {
+                    json["gemeenteVanInschrijving"] = new JsonObject { ["code"] = 642 };
+                }
+
+                found.Add(json);
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Host.Clients.PersonSources;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Ketenhub.HubTests.Integration;
@@ -64,5 +65,22 @@ public sealed class PersonSourceTests
         Assert.True(result.Failed);
         Assert.Contains(named, result.FailureMessage, StringComparison.Ordinal);
         Assert.False(new PersonSourceOptionsValidator().Validate(null, new PersonSourceOptions { Kind = "HaalCentraal", BaseUrl = new Uri("https://brp.example.org"), ApiKey = "k" }).Failed);
+    }
+
+    [Fact]
+    public async Task AnAnswerThatDoesNotFollowTheSchema_IsAnUnavailableSource_NotACrash()
+    {
+        await using var brp = await Ketenhub.Testing.FakeBrpServer.StartAsync();
+        var bsn = "999990081";
+        brp.Set(new Ketenhub.Testing.FakePerson(bsn, new DateOnly(2006, 11, 23), "0642", new DateOnly(2006, 11, 23)));
+        brp.Corrupt = true;
+        using var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        var source = new HaalCentraalPersonSource(
+            services.GetRequiredService<IHttpClientFactory>(),
+            Options.Create(new PersonSourceOptions { Kind = "HaalCentraal", BaseUrl = brp.BaseUrl, ApiKey = Ketenhub.Testing.FakeBrpServer.ApiKey }));
+
+        var error = await Assert.ThrowsAsync<Ketenhub.Hub.Clients.PersonSourceUnavailableException>(() => source.FindAsync(bsn, CancellationToken.None));
+
+        Assert.DoesNotContain(bsn, error.Message, StringComparison.Ordinal);
     }
 }

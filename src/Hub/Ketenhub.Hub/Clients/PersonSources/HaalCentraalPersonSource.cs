@@ -59,8 +59,16 @@ public sealed class HaalCentraalPersonSource(IHttpClientFactory clients, IOption
             throw new PersonSourceUnavailableException("the BRP API could not be reached: " + ex.GetType().Name, ex);
         }
 
-        var person = (body?["personen"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault();
-        return person is null ? null : Read(person, Bsn.Normalize(bsn));
+        try
+        {
+            var person = (body?["personen"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault();
+            return person is null ? null : Read(person, Bsn.Normalize(bsn));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            // A value of another type than the API's schema gives (a number where a string belongs, say).
+            throw new PersonSourceUnavailableException("the BRP API's answer does not follow its schema: " + ex.GetType().Name, ex);
+        }
     }
 
     /// <summary>The facts of one <c>Persoon</c> of the API's answer.</summary>
