@@ -51,6 +51,7 @@ public static class KetenhubCli
         root.Subcommands.Add(ClientCommands.Client(context));
         root.Subcommands.Add(ClientCommands.Coach(context));
         root.Subcommands.Add(RepresentativeCommands.Create(context));
+        root.Subcommands.Add(PlanCommands.Create(context));
         root.Subcommands.Add(ConsentCommands.Create(context));
         root.Subcommands.Add(MessageCommands.Transition(context));
         root.Subcommands.Add(MessageCommands.Signal(context));

@@ -115,4 +115,54 @@ public sealed class KetenhubClients
         var request = new GetClientReportRequest { Client = client ?? string.Empty };
         return _calls.UnaryAsync(o => _client.GetClientReportAsync(request, o), call, cancellationToken);
     }
+
+    /// <summary>
+    /// Records a legal representative of the client (parental authority or guardianship for a minor; mentorship,
+    /// curatorship or administration for an adult). A representative's consent counts only while its representation holds.
+    /// </summary>
+    /// <param name="representative">The representative: client, kind, display name and start date; the end date is optional.</param>
+    /// <param name="call">Per-call deadline and request id; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The recorded representative, with its name (<c>representatives/{id}</c>).</returns>
+    /// <exception cref="KetenhubException">The caller has no relationship with the client, a field is invalid, or the hub could not be reached.</exception>
+    public async Task<Representative> RecordRepresentativeAsync(Representative representative, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(representative);
+        var request = new CreateRepresentativeRequest { RequestId = HubCalls.RequestId(call), Representative = representative };
+        var response = await _calls.UnaryAsync(o => _client.CreateRepresentativeAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Representative;
+    }
+
+    /// <summary>Ends a representation; the consents that rest on it stop counting from <paramref name="endDate"/> (today when null).</summary>
+    /// <param name="client">The client, <c>clients/{id}</c>.</param>
+    /// <param name="name">The representation, <c>representatives/{id}</c>.</param>
+    /// <param name="endDate">The first day it no longer holds; null for today.</param>
+    /// <param name="call">Per-call deadline and request id; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The representative after the end.</returns>
+    /// <exception cref="KetenhubException">Not found, not allowed, or the hub could not be reached.</exception>
+    public async Task<Representative> EndRepresentativeAsync(string client, string name, DateOnly? endDate = null, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new EndRepresentativeRequest { RequestId = HubCalls.RequestId(call), Client = client ?? string.Empty, Name = name ?? string.Empty };
+        if (endDate is { } end)
+        {
+            request.EndDate = new Google.Type.Date { Year = end.Year, Month = end.Month, Day = end.Day };
+        }
+
+        var response = await _calls.UnaryAsync(o => _client.EndRepresentativeAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Representative;
+    }
+
+    /// <summary>The client's legal representatives, current and past, by start date.</summary>
+    /// <param name="client">The client, <c>clients/{id}</c>.</param>
+    /// <param name="call">Per-call deadline; null for the default.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The representatives.</returns>
+    /// <exception cref="KetenhubException">Not found, not allowed, or the hub could not be reached.</exception>
+    public async Task<IReadOnlyList<Representative>> ListRepresentativesAsync(string client, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new ListRepresentativesRequest { Client = client ?? string.Empty };
+        var response = await _calls.UnaryAsync(o => _client.ListRepresentativesAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Representatives;
+    }
 }

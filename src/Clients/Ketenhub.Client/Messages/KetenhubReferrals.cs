@@ -41,6 +41,22 @@ public sealed class KetenhubReferrals
         return response.Referral;
     }
 
+    /// <summary>
+    /// The client's plan: every open referral across organisations, without free text. For the coach's organisation
+    /// (consent for coaching or coordination) and for a party with a role under the client's consent for coordination.
+    /// </summary>
+    /// <param name="client">The client, <c>clients/{id}</c>.</param>
+    /// <param name="call">Per-call deadline; null for the default.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="KetenhubException">Not allowed (<c>NO_ROLE_FOR_CLIENT</c>, <c>CONSENT_REQUIRED</c>), not found, or the hub could not be reached.</exception>
+    public async Task<ClientPlan> GetPlanAsync(string client, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new GetClientPlanRequest { Client = client ?? string.Empty };
+        var response = await _calls.UnaryAsync(o => _client.GetClientPlanAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Plan;
+    }
+
     /// <summary>Accepts a referral as its performer (iWmo 301).</summary>
     /// <param name="name">The referral, <c>referrals/{id}</c>.</param>
     /// <param name="call">Per-call deadline and request id; null for the defaults.</param>
