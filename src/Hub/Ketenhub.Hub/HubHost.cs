@@ -1,8 +1,8 @@
-using Ketenhub.Hub.Host.Clients.PersonSources;
 using Grpc.HealthCheck;
 using Ketenhub.Hub.Configuration;
 using Ketenhub.Hub.Host.Audit;
 using Ketenhub.Hub.Host.Clients;
+using Ketenhub.Hub.Host.Clients.PersonSources;
 using Ketenhub.Hub.Host.Consent;
 using Ketenhub.Hub.Host.Delivery;
 using Ketenhub.Hub.Host.Identity;
@@ -72,6 +72,7 @@ public static partial class HubHost
         services.AddSingleton<IValidateOptions<CallLimitOptions>, CallLimitOptionsValidator>();
         services.AddKetenhubCallPipeline();
         services.AddSingleton<ClientNameRewriter>();
+        services.AddSingleton(sp => new PageTokens(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.PseudonymKey)));
         services.AddHostedService<StartupCheck>();
 
         // Signed checkpoints of the audit head, after the start-up check (which opens the store).

@@ -237,6 +237,35 @@ public sealed class ConsentBook(
             cancellationToken);
     }
 
+    /// <summary>
+    /// One consent for a caller with a current role for its client. For any other caller it does not exist
+    /// (CONSENT_NOT_FOUND), so consent names cannot be probed; the refusal is audited as one.
+    /// </summary>
+    public Task<ConsentView> GetAsync(Party caller, string? consentName, CancellationToken cancellationToken)
+    {
+        var id = Ids.Require(consentName, "consents", "name");
+        var note = audit.Note(caller, "GetConsent", AuditAction.Read).Resource("consents/" + id);
+        return audit.ReadAsync(
+            note,
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var consent = session.FindConsent(id) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+                var client = session.FindClient(consent.ClientId)!;
+                note.About(client.Id);
+                var context = ClientContexts.Load(session, client, now);
+                if (!ClientContexts.HasCurrentRole(context, caller.Id, now))
+                {
+                    note.Refuse();
+                    throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+                }
+
+                note.Relationship(context, caller.Id, now);
+                return new ConsentView(consent, evaluator.StateOf(consent, client, now));
+            },
+            cancellationToken);
+    }
+
     private (int Released, int Withheld, IReadOnlyList<string> Wake) Reconsider(IHubSession session, ClientRecord client, DateTimeOffset now) =>
         DeliveryDecisions.ReconsiderClient(session, router, parties, client, now);
 

@@ -385,6 +385,32 @@ public sealed class DeliveryQueue(
         return status;
     }
 
+    /// <summary>
+    /// One delivery of <paramref name="caller"/>'s, with its status and decision. Another party's delivery does not exist
+    /// for the caller (DELIVERY_NOT_FOUND); the read and its refusal are audited.
+    /// </summary>
+    public Task<DeliveryRecord> GetAsync(Party caller, string? deliveryName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var id = Ids.Require(deliveryName, "deliveries", "name");
+        var note = audit.Note(caller, "GetDelivery", AuditAction.Read).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient).Resource("deliveries/" + id);
+        return audit.ReadAsync(
+            note,
+            session =>
+            {
+                var delivery = session.FindDelivery(id) ?? throw HubException.NotFound(ErrorReasons.DeliveryNotFound, "The delivery");
+                note.About(delivery.ClientId);
+                if (delivery.Recipient != caller.Id)
+                {
+                    note.Refuse();
+                    throw HubException.NotFound(ErrorReasons.DeliveryNotFound, "The delivery");
+                }
+
+                return delivery;
+            },
+            cancellationToken);
+    }
+
     public Task<DeliveryPage> ListAsync(Party caller, DeliveryStatus? status, string? clientName, int pageSize, long afterSequence, CancellationToken cancellationToken) =>
         ListAsync(caller, caller, status, clientName, pageSize, afterSequence, cancellationToken);
 

@@ -7,7 +7,7 @@ using Ketenhub.Hub.Host.Transport;
 namespace Ketenhub.Hub.Host.Audit;
 
 /// <summary>The audit trail for a privacy officer: export by period and client, and verification of the chain.</summary>
-public sealed class AuditGrpcService(AuditTrail trail) : AuditService.AuditServiceBase
+public sealed class AuditGrpcService(AuditTrail trail, PageTokens pageTokens) : AuditService.AuditServiceBase
 {
     public override async Task<ListAuditEventsResponse> ListAuditEvents(ListAuditEventsRequest request, ServerCallContext context)
     {
@@ -18,9 +18,9 @@ public sealed class AuditGrpcService(AuditTrail trail) : AuditService.AuditServi
             request.EndTime?.ToDateTimeOffset(),
             request.Client,
             request.PageSize,
-            PageTokens.DecodeLong(request.PageToken),
+            pageTokens.Decode("ListAuditEvents", actor.Party.Id, request.PageToken),
             context.CancellationToken);
-        var response = new ListAuditEventsResponse { NextPageToken = next is { } n ? PageTokens.Encode(n) : string.Empty };
+        var response = new ListAuditEventsResponse { NextPageToken = next is { } n ? pageTokens.Encode("ListAuditEvents", actor.Party.Id, n) : string.Empty };
         response.AuditEvents.Add(events.Select(ToContract));
         return response;
     }

@@ -8,7 +8,7 @@ using Ketenhub.Hub.Host.Transport;
 namespace Ketenhub.Hub.Host.Clients;
 
 /// <summary>Registers clients, assigns coaches, reads care teams, journeys and reports.</summary>
-public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentatives representatives, AccessReports accessReports, BsnHasher hasher) : ClientService.ClientServiceBase
+public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentatives representatives, AccessReports accessReports, BsnHasher hasher, PageTokens pageTokens) : ClientService.ClientServiceBase
 {
     public override async Task<CreateRepresentativeResponse> CreateRepresentative(CreateRepresentativeRequest request, ServerCallContext context)
     {
@@ -70,9 +70,10 @@ public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentat
 
     public override async Task<ListJourneyEventsResponse> ListJourneyEvents(ListJourneyEventsRequest request, ServerCallContext context)
     {
-        var offset = PageTokens.Decode(request.PageToken);
-        var (events, next) = await registry.GetJourneyAsync(context.Party(), request.Client, request.PageSize, offset, context.CancellationToken);
-        var response = new ListJourneyEventsResponse { NextPageToken = next is null ? string.Empty : PageTokens.Encode(next.Value) };
+        var caller = context.Party();
+        var offset = pageTokens.DecodeOffset("ListJourneyEvents", caller.Id, request.PageToken);
+        var (events, next) = await registry.GetJourneyAsync(caller, request.Client, request.PageSize, offset, context.CancellationToken);
+        var response = new ListJourneyEventsResponse { NextPageToken = next is null ? string.Empty : pageTokens.Encode("ListJourneyEvents", caller.Id, next.Value) };
         response.Events.Add(events.Select(ContractMapping.ToContract));
         return response;
     }

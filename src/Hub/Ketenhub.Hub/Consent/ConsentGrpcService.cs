@@ -6,7 +6,7 @@ using Ketenhub.Hub.Host.Transport;
 namespace Ketenhub.Hub.Host.Consent;
 
 /// <summary>Records, withdraws, confirms and lists consents.</summary>
-public sealed class ConsentGrpcService(ConsentBook book) : ConsentService.ConsentServiceBase
+public sealed class ConsentGrpcService(ConsentBook book, PageTokens pageTokens) : ConsentService.ConsentServiceBase
 {
     public override async Task<GrantConsentResponse> GrantConsent(GrantConsentRequest request, ServerCallContext context)
     {
@@ -34,9 +34,18 @@ public sealed class ConsentGrpcService(ConsentBook book) : ConsentService.Consen
 
     public override async Task<ListConsentsResponse> ListConsents(ListConsentsRequest request, ServerCallContext context)
     {
-        var consents = await book.ListAsync(context.Party(), request.Client, context.CancellationToken);
-        var response = new ListConsentsResponse();
-        response.Consents.Add(consents.Select(ContractMapping.ToContract));
+        var caller = context.Party();
+        var offset = pageTokens.DecodeOffset("ListConsents", caller.Id, request.PageToken);
+        var consents = await book.ListAsync(caller, request.Client, context.CancellationToken);
+        var (page, next) = Paging.Page(consents, request.PageSize, offset);
+        var response = new ListConsentsResponse { NextPageToken = next is { } n ? pageTokens.Encode("ListConsents", caller.Id, n) : string.Empty };
+        response.Consents.Add(page.Select(ContractMapping.ToContract));
         return response;
+    }
+
+    public override async Task<GetConsentResponse> GetConsent(GetConsentRequest request, ServerCallContext context)
+    {
+        var view = await book.GetAsync(context.Party(), request.Name, context.CancellationToken);
+        return new GetConsentResponse { Consent = ContractMapping.ToContract(view) };
     }
 }

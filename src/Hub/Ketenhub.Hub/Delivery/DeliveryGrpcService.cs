@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Ketenhub.Hub.Host.Delivery;
 
 /// <summary>Streams deliveries to their recipient and takes acknowledgements.</summary>
-public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands commands, PartyDirectory parties, IOptions<HubOptions> options) : DeliveryService.DeliveryServiceBase
+public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands commands, PartyDirectory parties, IOptions<HubOptions> options, PageTokens pageTokens) : DeliveryService.DeliveryServiceBase
 {
     private const int MaxRemembered = 100_000;
 
@@ -84,10 +84,16 @@ public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands co
         }
 
         var status = Wire.To<Hub.Common.DeliveryStatus>(request.Status);
-        var page = await queue.ListAsync(caller.Party, recipient, status == Hub.Common.DeliveryStatus.Unspecified ? null : status, request.Client, request.PageSize, PageTokens.DecodeLong(request.PageToken), context.CancellationToken);
-        var response = new ListDeliveriesResponse { NextPageToken = page.NextAfterSequence is { } next ? PageTokens.Encode(next) : string.Empty };
+        var page = await queue.ListAsync(caller.Party, recipient, status == Hub.Common.DeliveryStatus.Unspecified ? null : status, request.Client, request.PageSize, pageTokens.Decode("ListDeliveries", caller.Party.Id, request.PageToken), context.CancellationToken);
+        var response = new ListDeliveriesResponse { NextPageToken = page.NextAfterSequence is { } next ? pageTokens.Encode("ListDeliveries", caller.Party.Id, next) : string.Empty };
         response.Deliveries.Add(page.Deliveries.Select(d => ContractMapping.ToContract(d, null, null)));
         return response;
+    }
+
+    public override async Task<GetDeliveryResponse> GetDelivery(GetDeliveryRequest request, ServerCallContext context)
+    {
+        var delivery = await queue.GetAsync(context.Party(), request.Name, context.CancellationToken);
+        return new GetDeliveryResponse { Delivery = ContractMapping.ToContract(delivery, null, null) };
     }
 
     public override async Task<ReplayDeliveryResponse> ReplayDelivery(ReplayDeliveryRequest request, ServerCallContext context)

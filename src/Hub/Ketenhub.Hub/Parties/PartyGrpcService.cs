@@ -7,7 +7,7 @@ using Ketenhub.Hub.Parties;
 namespace Ketenhub.Hub.Host.Parties;
 
 /// <summary>Reads the configured parties, for any caller that is one of them (the call pipeline admits no other).</summary>
-public sealed class PartyGrpcService(PartyDirectory parties) : PartyService.PartyServiceBase
+public sealed class PartyGrpcService(PartyDirectory parties, PageTokens pageTokens) : PartyService.PartyServiceBase
 {
     public override Task<GetPartyResponse> GetParty(GetPartyRequest request, ServerCallContext context)
     {
@@ -19,8 +19,14 @@ public sealed class PartyGrpcService(PartyDirectory parties) : PartyService.Part
     public override Task<ListPartiesResponse> ListParties(ListPartiesRequest request, ServerCallContext context)
     {
         var kind = Wire.To<Common.PartyKind>(request.Kind);
-        var response = new ListPartiesResponse();
-        response.Parties.Add(parties.All.Where(p => kind == Common.PartyKind.Unspecified || p.Kind == kind).Select(ContractMapping.ToContract));
+        var caller = context.Party();
+
+        // The token is bound to the kind asked for too: a page of one kind's list does not continue another's.
+        var list = "ListParties/" + kind;
+        var offset = pageTokens.DecodeOffset(list, caller.Id, request.PageToken);
+        var (page, next) = Paging.Page([.. parties.All.Where(p => kind == Common.PartyKind.Unspecified || p.Kind == kind)], request.PageSize, offset);
+        var response = new ListPartiesResponse { NextPageToken = next is { } n ? pageTokens.Encode(list, caller.Id, n) : string.Empty };
+        response.Parties.Add(page.Select(ContractMapping.ToContract));
         return Task.FromResult(response);
     }
 }

@@ -1,17 +1,37 @@
+using System.Buffers.Text;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Ketenhub.Hub.Common;
 
 namespace Ketenhub.Hub.Host.Transport;
 
-/// <summary>Opaque page tokens: a base64 position. A token that does not decode is INVALID_ARGUMENT.</summary>
-public static class PageTokens
+/// <summary>
+/// Opaque, tamper-evident page tokens: a position in a listing, bound to the list method and the caller that got it, and
+/// signed with HMAC-SHA-256 under a key derived from <c>Hub:PseudonymKey</c>. A token that was altered, made up, or
+/// issued for another list or another caller is <c>INVALID_ARGUMENT</c> on <c>page_token</c>; nothing about the
+/// position can be read from it without the key. Form: <c>v1.{position}.{tag}</c> in base64url.
+/// </summary>
+public sealed class PageTokens
 {
-    public static string Encode(long position) =>
-        System.Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("p" + position.ToString(CultureInfo.InvariantCulture)));
+    private const int TagBytes = 16;
+    private readonly byte[] _key;
 
-    public static int Decode(string? token) => (int)Math.Min(DecodeLong(token), int.MaxValue);
+    public PageTokens(byte[] pseudonymKey)
+    {
+        ArgumentNullException.ThrowIfNull(pseudonymKey);
+        _key = HKDF.DeriveKey(HashAlgorithmName.SHA256, pseudonymKey, 32, salt: [], info: Encoding.ASCII.GetBytes("ketenhub/page-token/v1"));
+    }
 
-    public static long DecodeLong(string? token)
+    /// <summary>The token for <paramref name="position"/> in <paramref name="list"/> (the method's name) for <paramref name="caller"/>.</summary>
+    public string Encode(string list, string caller, long position)
+    {
+        var text = "v1." + position.ToString(CultureInfo.InvariantCulture) + "." + Base64Url.EncodeToString(Tag(list, caller, position));
+        return Base64Url.EncodeToString(Encoding.ASCII.GetBytes(text));
+    }
+
+    /// <summary>The position a token names; 0 for no token.</summary>
+    public long Decode(string list, string caller, string? token)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -20,8 +40,10 @@ public static class PageTokens
 
         try
         {
-            var text = System.Text.Encoding.ASCII.GetString(System.Convert.FromBase64String(token));
-            if (text.StartsWith('p') && long.TryParse(text.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position >= 0)
+            var parts = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(token)).Split('.');
+            if (parts is ["v1", var number, var tag]
+                && long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var position)
+                && CryptographicOperations.FixedTimeEquals(Base64Url.DecodeFromChars(tag), Tag(list, caller, position)))
             {
                 return position;
             }
@@ -30,6 +52,15 @@ public static class PageTokens
         {
         }
 
-        throw HubException.Invalid(ErrorReasons.InvalidRequest, "page_token", "page_token is not a token this hub issued.");
+        throw HubException.Invalid(ErrorReasons.InvalidRequest, "page_token", "page_token is not a token this hub issued for this list and caller.");
+    }
+
+    /// <summary>As <see cref="Decode"/>, for positions that are offsets into a list.</summary>
+    public int DecodeOffset(string list, string caller, string? token) => (int)Math.Min(Decode(list, caller, token), int.MaxValue);
+
+    private byte[] Tag(string list, string caller, long position)
+    {
+        var mac = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{list}\n{caller}\n{position.ToString(CultureInfo.InvariantCulture)}"));
+        return mac[..TagBytes];
     }
 }

@@ -1,0 +1,23 @@
+namespace Ketenhub.Hub.Host.Transport;
+
+/// <summary>Pages of a list the hub holds whole (consents of a client, parties): offsets, sizes and the next offset.</summary>
+public static class Paging
+{
+    /// <summary>The default and the largest page.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <summary>The page from <paramref name="offset"/>, at most <paramref name="pageSize"/> long (0: the default), and the offset after it, if any.</summary>
+    public static (IReadOnlyList<T> Page, long? Next) Page<T>(IReadOnlyList<T> items, int pageSize, int offset)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (pageSize < 0)
+        {
+            throw Common.HubException.Invalid(Common.ErrorReasons.InvalidRequest, "page_size", "page_size must not be negative.");
+        }
+
+        var size = pageSize <= 0 ? MaxPageSize : Math.Min(pageSize, MaxPageSize);
+        var page = items.Skip(offset).Take(size).ToList();
+        long? next = offset + page.Count < items.Count ? offset + page.Count : null;
+        return (page, next);
+    }
+}
