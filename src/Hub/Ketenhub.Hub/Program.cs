@@ -12,6 +12,14 @@ if (args is ["audit", "verify", ..])
 #pragma warning restore RS0030
 }
 
+// `backup --to <file>`: an online backup of the SQLite database, safe while the hub runs, then exit.
+if (args is ["backup", ..])
+{
+#pragma warning disable RS0030 // As for `audit verify`: the command's report is its standard output.
+    return await Ketenhub.Hub.Host.Storage.BackupCommand.RunAsync(args[1..], Console.Out);
+#pragma warning restore RS0030
+}
+
 // Settings and the demo configuration sit next to the binary, so the hub starts the same from any folder.
 // A first argument without dashes names a command-line mode (see HubCommandLine) instead of serving.
 // The environment asked for (ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, --environment) wins over the launch

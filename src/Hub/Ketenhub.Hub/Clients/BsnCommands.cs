@@ -29,7 +29,7 @@ public static partial class HubCommandLine
         {
             var result = await rotation.ReencryptAllAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
             LogDone(logger, result.Rewritten, result.Examined, protector.ActiveKeyId);
-            var documents = await app.Services.GetRequiredService<Storage.IHubStore>().ResealDocumentsAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            var documents = await app.Services.GetRequiredService<Ketenhub.Hub.Storage.IHubStore>().ResealDocumentsAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
             LogDocumentsDone(logger, documents.Rewritten, documents.Examined, protector.ActiveKeyId);
             return 0;
         }
