@@ -84,6 +84,22 @@ public sealed partial class BackupRestoreTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Help_ListsTheCommands_AndStartsNothing()
+    {
+        using var hub = new HubProcess();
+        hub.Start("--help");
+        Assert.Equal(0, await hub.WaitForExitAsync(Timeout));
+        var printed = hub.OutputOfRun(1);
+        foreach (var command in new[] { "audit verify", "backup --to FILE", "reencrypt-bsn", "--help" })
+        {
+            Assert.Contains(command, printed, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("Ketenhub ready", printed, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(hub.DataDirectory, "ketenhub.db")), "help opened no database");
+    }
+
     private static CreateSignalRequest Signal(string client) => new()
     {
         RequestId = NewRequestId(),

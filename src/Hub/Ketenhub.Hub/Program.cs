@@ -3,6 +3,15 @@ using Ketenhub.Hub.Host.Clients;
 using Ketenhub.Hub.Routing;
 using Microsoft.Extensions.Options;
 
+// `--help`: what the hub can do from the command line, without starting anything.
+if (args is ["--help" or "-h" or "help", ..])
+{
+#pragma warning disable RS0030 // The help text is the command's standard output.
+    Console.Out.Write(Ketenhub.Hub.Host.HubHelp.Text);
+#pragma warning restore RS0030
+    return 0;
+}
+
 // `audit verify`: check the audit trail's hash chain and exit, without serving.
 if (args is ["audit", "verify", ..])
 {
