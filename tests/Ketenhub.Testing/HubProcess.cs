@@ -58,6 +58,7 @@ public sealed class HubProcess : IDisposable
         Directory.CreateDirectory(ConfigDirectory);
         Port = FreeLoopbackPort();
         PartnerPort = FreeLoopbackPort();
+        OperationsPort = FreeLoopbackPort();
         if (settings is not null)
         {
             foreach (var (key, value) in settings)
@@ -142,6 +143,9 @@ public sealed class HubProcess : IDisposable
 
     /// <summary>The port of the partner HTTP endpoint (FHIR, iWmo), which every run gets unless a setting says otherwise.</summary>
     public int PartnerPort { get; }
+
+    /// <summary>The port of the operations endpoint (<c>/healthz</c>, <c>/readyz</c>), which every run gets.</summary>
+    public int OperationsPort { get; }
 
     public string DataDirectory { get; }
 
@@ -250,6 +254,7 @@ public sealed class HubProcess : IDisposable
         }
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = Url;
         start.Environment["Hub__PartnerHttp__Url"] = $"http://127.0.0.1:{PartnerPort}";
+        start.Environment["Hub__Operations__Url"] = $"http://127.0.0.1:{OperationsPort}";
         start.Environment["Storage__DataDirectory"] = DataDirectory;
         start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
         start.Environment["DOTNET_DbgEnableMiniDump"] = "0";

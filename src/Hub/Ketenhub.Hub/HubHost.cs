@@ -8,6 +8,7 @@ using Ketenhub.Hub.Host.Delivery;
 using Ketenhub.Hub.Host.Identity;
 using Ketenhub.Hub.Host.Inbound;
 using Ketenhub.Hub.Host.Messages;
+using Ketenhub.Hub.Host.Operations;
 using Ketenhub.Hub.Host.Parties;
 using Ketenhub.Hub.Host.Push;
 using Ketenhub.Hub.Host.Routing;
@@ -98,6 +99,7 @@ public static partial class HubHost
         services.AddOptions<ReflectionOptions>().BindChecked(builder.Configuration, ReflectionOptions.Section);
         services.AddKetenhubInbound(builder.Configuration);
         builder.AddKetenhubPartnerHttp();
+        builder.AddKetenhubOperationsHttp();
         services.AddKetenhubPush(builder.Configuration);
         services.AddKetenhubPersonSource(builder.Configuration);
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
@@ -108,6 +110,7 @@ public static partial class HubHost
     {
         app.UseKetenhubTransportGuard();
         app.UseKetenhubPartnerRoutes();
+        app.UseKetenhubOperationsRoutes();
         app.UseKetenhubCallPipeline();
 
         // Closed by default: every endpoint needs a caller that is a configured party (the fallback policy), except
@@ -129,6 +132,7 @@ public static partial class HubHost
 
         app.MapKetenhubInbound();
         app.MapKetenhubWebhookFetch();
+        app.MapKetenhubOperations();
         return app;
     }
 

@@ -107,6 +107,9 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         // In memory there is no partner endpoint of its own: the FHIR and iWmo endpoints are served with the rest
         // (OnSockets gives the hub real sockets and a partner endpoint of its own).
         builder.UseSetting("Hub:PartnerHttp:Url", string.Empty);
+
+        // Nor an operations endpoint (its routes need a listener of their own; the process tests use it).
+        builder.UseSetting("Hub:Operations:Url", string.Empty);
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
