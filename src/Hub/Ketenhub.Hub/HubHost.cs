@@ -8,6 +8,7 @@ using Ketenhub.Hub.Host.Delivery;
 using Ketenhub.Hub.Host.Identity;
 using Ketenhub.Hub.Host.Inbound;
 using Ketenhub.Hub.Host.Messages;
+using Ketenhub.Hub.Host.Monitoring;
 using Ketenhub.Hub.Host.Parties;
 using Ketenhub.Hub.Host.Push;
 using Ketenhub.Hub.Host.Routing;
@@ -120,6 +121,7 @@ public static partial class HubHost
         app.MapGrpcService<DeliveryGrpcService>();
         app.MapGrpcService<ExplainGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
+        app.MapGrpcService<MonitorGrpcService>();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         if (ReflectionOptions.IsEnabled(app.Configuration, app.Environment))
         {
