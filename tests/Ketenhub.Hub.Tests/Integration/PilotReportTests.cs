@@ -150,6 +150,15 @@ public sealed class PilotReportTests : IDisposable
         Assert.Equal(new[] { "start_date", "end_date", "municipality_code" }, missing.Fields);
     }
 
+    [Fact]
+    public async Task TheMinimumCellSize_IsTheHubsSetting()
+    {
+        using var hub = new HubFactory(new DateTimeOffset(2026, 2, 2, 9, 0, 0, TimeSpan.Zero));
+        hub.With("Hub:Monitor:MinimumCellSize", "8");
+        var report = (await hub.As(MonitorParty, null, ["monitor"]).Monitor.GetPilotReportAsync(February())).Report;
+        Assert.Equal(8, report.MinimumCellSize);
+    }
+
     private static long Shown(PilotCount count)
     {
         Assert.False(count.Suppressed, "The count is suppressed.");
