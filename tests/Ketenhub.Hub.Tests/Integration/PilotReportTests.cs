@@ -109,18 +109,22 @@ public sealed class PilotReportTests : IDisposable
     public async Task EveryRequest_IsAudited_AboutNoClient_AndOnlyTheMonitorRoleGetsIt()
     {
         await Monitor().Monitor.GetPilotReportAsync(February());
+        await Monitor().Monitor.GetPilotReportAsync(February("0505"));
         await Errors.Expect(StatusCode.PermissionDenied, "MONITOR_ROLE_REQUIRED", () => _hub.As("sdd").Monitor.GetPilotReportAsync(February()).ResponseAsync);
         await Errors.Expect(StatusCode.PermissionDenied, "MONITOR_ROLE_REQUIRED", () => _hub.As("sdd", "fg-1", ["privacy-officer", "admin"]).Monitor.GetPilotReportAsync(February()).ResponseAsync);
 
         var events = (await _hub.As("sdd", "fg-1", ["privacy-officer"]).Audit.ListAuditEventsAsync(new ListAuditEventsRequest { PageSize = 1000 })).AuditEvents
             .Where(e => e.EventType == "GetPilotReport").ToList();
-        Assert.Equal(3, events.Count);
+        Assert.Equal(4, events.Count);
         Assert.All(events, e => Assert.Equal(string.Empty, e.ClientPseudonym));
         Assert.All(events, e => Assert.Equal(AuditAction.Execute, e.Action));
-        var granted = Assert.Single(events, e => e.Outcome == AuditOutcome.Success);
+        Assert.Equal(2, events.Count(e => e.Outcome == AuditOutcome.Success));
+        Assert.Contains(events, e => e.Outcome == AuditOutcome.Success && e.Resources.SequenceEqual(new[] { "pilot-report/2026-02-01/2026-03-01/0505" }));
+        var granted = events.First(e => e.Outcome == AuditOutcome.Success);
         Assert.Equal("parties/" + MonitorParty, granted.Party);
         Assert.Equal("monitor-1", granted.User);
         Assert.Contains(granted.Checks, c => c.Kind == AuditCheckKind.Authorisation && c.Reference == "ROLE:monitor");
+        Assert.Equal(new[] { "pilot-report/2026-02-01/2026-03-01" }, granted.Resources);
         Assert.Equal(2, events.Count(e => e.Outcome == AuditOutcome.Refused && e.Reason == "MONITOR_ROLE_REQUIRED"));
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Messages;
@@ -55,7 +56,9 @@ public sealed class PilotMonitor(AuditTrail audit, TimeProvider time, IOptions<M
         v.ThrowIfAny();
         var period = new PilotPeriod(from!.Value, to!.Value, municipality);
         var minimum = options.Value.MinimumCellSize;
-        var note = audit.NoteFor(actor, EventType, AuditAction.Execute).Resource("pilot-report");
+        // The request's period and municipality are in the trail (codes and dates only), so that a privacy officer can
+        // see which reports were asked and spot reports that could be subtracted from each other.
+        var note = audit.NoteFor(actor, EventType, AuditAction.Execute).Resource(ResourceOf(period));
         return await audit.ReadAsync(
             note,
             session =>
@@ -70,6 +73,14 @@ public sealed class PilotMonitor(AuditTrail audit, TimeProvider time, IOptions<M
                 return PilotFigures.Compute(Load(session, period), period, minimum, time.GetUtcNow());
             },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How the audit trail names a report: <c>pilot-report/{from}/{to}</c>, with <c>/{municipality}</c> when asked for one.</summary>
+    public static string ResourceOf(PilotPeriod period)
+    {
+        ArgumentNullException.ThrowIfNull(period);
+        var name = string.Create(CultureInfo.InvariantCulture, $"pilot-report/{period.From:yyyy-MM-dd}/{period.To:yyyy-MM-dd}");
+        return period.MunicipalityCode is null ? name : name + "/" + period.MunicipalityCode;
     }
 
     /// <summary>The histories of the clients the period counts, read page by page on the one snapshot.</summary>
