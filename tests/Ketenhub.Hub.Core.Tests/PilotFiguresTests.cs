@@ -192,12 +192,28 @@ public sealed class PilotFiguresTests
         // Within a level the breakdowns follow the same rule: the young people's two signals in finances are small.
         Assert.True(young.ByDomain.Single(d => d.Domain == LifeDomain.Finances).Signals.Suppressed);
 
-        // Durations only from a group at least the minimum size: nine shown, two not.
+        // Durations only from a group at least the minimum size: nine shown, two not; and the adults' seven not either,
+        // or the median of all next to the adults' would tell about the two young people's times.
         Assert.False(all.TimeToAcknowledgement.Suppressed);
         Assert.Equal(TimeSpan.FromHours(5), all.TimeToAcknowledgement.Median);
         Assert.True(young.TimeToAcknowledgement.Suppressed);
-        Assert.False(adult.TimeToAcknowledgement.Suppressed);
-        Assert.Equal(TimeSpan.FromHours(4), adult.TimeToAcknowledgement.Median);
+        Assert.True(adult.TimeToAcknowledgement.Suppressed);
+    }
+
+    [Fact]
+    public void Durations_OfAnEmptyPart_HideNothingElse()
+    {
+        // Seven adults acknowledged, the young people raised nothing: the adults' durations are the whole's, and shown.
+        var histories = Enumerable.Range(0, 7).Select(i =>
+        {
+            var signal = Signal("c" + i, LifeDomain.Finances, SignalSeverity.Concern, At(2026, 2, 1 + i));
+            return History("c" + i, Adult, signals: [signal], deliveries: [SignalDelivery(signal, ack: signal.CreateTime.AddHours(i + 1))]);
+        }).ToList();
+
+        var report = PilotFigures.Compute(histories, Q1, 5, Now);
+        Assert.Equal(TimeSpan.FromHours(4), Level(report, PilotLevel.Adult).EarlyPresence.TimeToAcknowledgement.Median);
+        Assert.False(Level(report, PilotLevel.Adult).EarlyPresence.TimeToAcknowledgement.Suppressed);
+        Assert.True(Level(report, PilotLevel.Under18).EarlyPresence.TimeToAcknowledgement.Suppressed);
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed record ClientHistory(
 public static class PilotFigures
 {
     private static readonly PilotLevel[] Parts = [PilotLevel.Under18, PilotLevel.Adult];
+    private static readonly PilotLevel[] Levels = [PilotLevel.All, PilotLevel.Under18, PilotLevel.Adult];
     private static readonly LifeDomain[] Domains = [.. Enum.GetValues<LifeDomain>().Where(d => d != LifeDomain.Unspecified)];
     private static readonly SignalSeverity[] Severities = [.. Enum.GetValues<SignalSeverity>().Where(s => s != SignalSeverity.Unspecified)];
     private static readonly ServiceKind[] Services = [.. Enum.GetValues<ServiceKind>().Where(s => s != ServiceKind.Unspecified)];
@@ -69,19 +70,69 @@ public static class PilotFigures
         }
 
         var shown = cells.Protect();
-        var levels = new[] { PilotLevel.All, PilotLevel.Under18, PilotLevel.Adult }
-            .Select(level => Level(level, new Shown(shown, level), cells, ackTimes, startTimes, startTimesByService))
+        var groups = new Dictionary<string, List<(TimeSpan, string)>>(StringComparer.Ordinal);
+        var sets = new List<string[]>
+        {
+            new[] { Key(PilotLevel.Under18, "ack"), Key(PilotLevel.Adult, "ack") },
+            new[] { Key(PilotLevel.Under18, "start"), Key(PilotLevel.Adult, "start") },
+        };
+        foreach (var level in Levels)
+        {
+            groups[Key(level, "ack")] = ackTimes[level];
+            groups[Key(level, "start")] = startTimes[level];
+            foreach (var service in Services)
+            {
+                groups[Key(level, "start." + service)] = startTimesByService[service][level];
+            }
+
+            sets.Add([.. Services.Select(v => Key(level, "start." + v))]);
+        }
+
+        sets.AddRange(Services.Select(v => new[] { Key(PilotLevel.Under18, "start." + v), Key(PilotLevel.Adult, "start." + v) }));
+        var hidden = HiddenDurations(cells, groups, sets);
+        PilotDurations DurationsOf(PilotLevel level, string figure) =>
+            hidden.Contains(Key(level, figure)) ? PilotDurations.Hidden : Durations(cells, groups[Key(level, figure)]);
+        var levels = Levels
+            .Select(level => Level(level, new Shown(shown, level), figure => DurationsOf(level, figure)))
             .ToList();
         return (new PilotReport(period, minimumCellSize, now, levels), cells);
     }
 
-    private static PilotLevelFigures Level(
-        PilotLevel level,
-        Shown s,
-        SmallCells cells,
-        Dictionary<PilotLevel, List<(TimeSpan, string)>> ackTimes,
-        Dictionary<PilotLevel, List<(TimeSpan, string)>> startTimes,
-        Dictionary<ServiceKind, Dictionary<PilotLevel, List<(TimeSpan, string)>>> startTimesByService)
+    /// <summary>
+    /// The duration groups not to show: those below the minimum size, and, as for counts, one more in every set of parts
+    /// (under 18 and adult; the services of a level) with exactly one hidden group that is not empty. Otherwise the whole's
+    /// median next to the other parts' would tell about the few durations of the hidden group.
+    /// </summary>
+    internal static HashSet<string> HiddenDurations(SmallCells cells, IReadOnlyDictionary<string, List<(TimeSpan, string)>> groups, IReadOnlyList<string[]> sets)
+    {
+        var hidden = groups.Where(g => !cells.IsLargeEnough(g.Value.Count, g.Value.Select(d => d.Item2).Distinct(StringComparer.Ordinal).Count()))
+            .Select(g => g.Key)
+            .ToHashSet(StringComparer.Ordinal);
+        bool changed;
+        do
+        {
+            changed = false;
+            foreach (var set in sets)
+            {
+                if (set.Count(k => hidden.Contains(k) && groups[k].Count > 0) != 1)
+                {
+                    continue;
+                }
+
+                var pick = set.Where(k => !hidden.Contains(k) && groups[k].Count > 0).OrderBy(k => groups[k].Count).ThenBy(k => k, StringComparer.Ordinal).FirstOrDefault();
+                if (pick is not null)
+                {
+                    hidden.Add(pick);
+                    changed = true;
+                }
+            }
+        }
+        while (changed);
+
+        return hidden;
+    }
+
+    private static PilotLevelFigures Level(PilotLevel level, Shown s, Func<string, PilotDurations> durations)
     {
         var coach = new CoachFlow(s["coach.start"], s["coach.end"], s["coach.first"], s["coach.ended"], s["coach.changes"]);
         var presence = new EarlyPresence(
@@ -89,13 +140,13 @@ public static class PilotFigures
             [.. Domains.Select(d => new DomainSignals(d, s["signals.domain." + d]))],
             [.. Severities.Select(v => new SeveritySignals(v, s["signals.severity." + v]))],
             s["signals.acknowledged"],
-            Durations(cells, ackTimes[level]),
+            durations("ack"),
             s["signals.escalated"]);
         var scaleUp = new ScaleUpSpeed(
             s["referrals.requested"],
             s["referrals.started"],
-            Durations(cells, startTimes[level]),
-            [.. Services.Select(v => new ServiceScaleUp(v, s["referrals.requested." + v], s["referrals.started." + v], Durations(cells, startTimesByService[v][level])))]);
+            durations("start"),
+            [.. Services.Select(v => new ServiceScaleUp(v, s["referrals.requested." + v], s["referrals.started." + v], durations("start." + v)))]);
         var transitions = new TransitionContinuity(
             s["transitions"],
             s["transitions.coach-before"],
