@@ -58,6 +58,7 @@ public static class KetenhubCli
         root.Subcommands.Add(MessageCommands.Explain(context));
         root.Subcommands.Add(DeliveryCommands.Create(context));
         root.Subcommands.Add(ClientCommands.Journey(context));
+        root.Subcommands.Add(ReportCommands.Create(context));
         root.Subcommands.Add(Import.ImportCommand.Create(context));
         root.Subcommands.Add(HealthCommand.Create(context));
         root.Subcommands.Add(TokenCommand.Create(context));

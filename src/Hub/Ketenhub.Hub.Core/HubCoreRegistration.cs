@@ -5,6 +5,7 @@ using Ketenhub.Hub.Journeys;
 using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Messages;
+using Ketenhub.Hub.Monitoring;
 using Ketenhub.Hub.Parties;
 using Ketenhub.Hub.Routing;
 using Microsoft.Extensions.Configuration;
@@ -39,6 +40,11 @@ public static class HubCoreRegistration
             .Validate(o => string.IsNullOrEmpty(o.PseudonymKey) || IsBase64Key(o.PseudonymKey, 16), $"{AuditOptions.Section}:{nameof(AuditOptions.PseudonymKey)} must be base64 of at least 16 bytes, or empty.")
             .ValidateOnStart();
 
+        services.AddOptions<MonitorOptions>()
+            .BindChecked(configuration, MonitorOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => PartyConfigLoader.LoadFile(Resolve(PartiesFile(sp.GetRequiredService<IConfiguration>()))));
         services.AddSingleton(sp => RoutingConfigLoader.LoadFile(Resolve(RoutingFile(sp.GetRequiredService<IConfiguration>())), sp.GetRequiredService<PartyDirectory>()));
@@ -60,6 +66,7 @@ public static class HubCoreRegistration
         });
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<AccessReports>();
+        services.AddSingleton<PilotMonitor>();
         services.AddSingleton<ConsentEvaluator>();
         services.AddSingleton<Router>();
         services.AddSingleton<Dispatcher>();

@@ -8,6 +8,7 @@ using Ketenhub.Hub.Host.Delivery;
 using Ketenhub.Hub.Host.Identity;
 using Ketenhub.Hub.Host.Inbound;
 using Ketenhub.Hub.Host.Messages;
+using Ketenhub.Hub.Host.Monitoring;
 using Ketenhub.Hub.Host.Operations;
 using Ketenhub.Hub.Host.Parties;
 using Ketenhub.Hub.Host.Push;
@@ -124,6 +125,7 @@ public static partial class HubHost
         app.MapGrpcService<DeliveryGrpcService>();
         app.MapGrpcService<ExplainGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
+        app.MapGrpcService<MonitorGrpcService>();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         if (ReflectionOptions.IsEnabled(app.Configuration, app.Environment))
         {

@@ -39,6 +39,8 @@ public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string
 
     public AuditService.AuditServiceClient Audit { get; } = new(invoker);
 
+    public MonitorService.MonitorServiceClient Monitor { get; } = new(invoker);
+
     public static string NewRequestId() => "req-" + Interlocked.Increment(ref _counter) + "-" + Guid.NewGuid().ToString("N")[..8];
 
     public static Google.Type.Date Date(int year, int month, int day) => new() { Year = year, Month = month, Day = day };

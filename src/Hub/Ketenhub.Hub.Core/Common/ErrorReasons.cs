@@ -61,6 +61,7 @@ public static class ErrorReasons
     public const string TokenInvalid = "TOKEN_INVALID";
     public const string CallerMismatch = "CALLER_MISMATCH";
     public const string AdminRoleRequired = "ADMIN_ROLE_REQUIRED";
+    public const string MonitorRoleRequired = "MONITOR_ROLE_REQUIRED";
     public const string ChannelMismatch = "CHANNEL_MISMATCH";
 
     // Capacity

@@ -8,4 +8,10 @@ public static class ActorRoles
 
     /// <summary>The privacy officer: may read and verify the audit trail and any client's access report.</summary>
     public const string PrivacyOfficer = "privacy-officer";
+
+    /// <summary>
+    /// The pilot monitor: may read the pilot report, aggregates only. Grants nothing per client: the per-client calls
+    /// still need a relationship with the client.
+    /// </summary>
+    public const string Monitor = "monitor";
 }

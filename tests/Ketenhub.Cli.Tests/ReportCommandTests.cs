@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
+using Ketenhub.Cli.Commands;
+using Ketenhub.Cli.Tests.Infrastructure;
+using Ketenhub.Contracts.V1;
+
+namespace Ketenhub.Cli.Tests;
+
+/// <summary><c>report pilot</c> against a stand-in for the hub: the request it sends and the schema of docs/monitor.md.</summary>
+public sealed class ReportCommandTests
+{
+    private readonly FakeHub _hub = new();
+
+    public ReportCommandTests() =>
+        _hub.On<GetPilotReportRequest, GetPilotReportResponse>(r => new() { Report = Report(r) });
+
+    private static PilotReport Report(GetPilotReportRequest request)
+    {
+        var all = new PilotLevelFigures
+        {
+            Level = PilotLevel.All,
+            CoachFlow = new CoachFlow { FirstCoaches = new PilotCount { Value = 7 }, WithCoachAtStart = new PilotCount { Suppressed = true, Suppression = Suppression.Complementary } },
+            EarlyPresence = new EarlyPresence
+            {
+                Signals = new PilotCount { Value = 12 },
+                ByLifeDomain = { new DomainSignals { LifeDomain = LifeDomain.Finances, Signals = new PilotCount { Suppressed = true, Suppression = Suppression.SmallCount } } },
+                TimeToAcknowledgement = new PilotDurations { Median = Duration.FromTimeSpan(TimeSpan.FromMinutes(90)), Percentile90 = Duration.FromTimeSpan(TimeSpan.FromHours(6)) },
+            },
+            Transitions = new TransitionContinuity { CoachKeptShare = new PilotShare { Value = 0.75 } },
+        };
+        var young = new PilotLevelFigures { Level = PilotLevel.Under18, EarlyPresence = new EarlyPresence { TimeToAcknowledgement = new PilotDurations { Suppressed = true } } };
+        return new PilotReport
+        {
+            StartDate = request.StartDate,
+            EndDate = request.EndDate,
+            MunicipalityCode = request.MunicipalityCode,
+            MinimumCellSize = 5,
+            CreateTime = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 4, 2, 8, 0, 0, TimeSpan.Zero)),
+            Levels = { all, young },
+        };
+    }
+
+    private Task<CliResult> Run(params string[] args) => Tool.RunAsync(new Dictionary<string, string>(), _hub.Connect, args);
+
+    [Fact]
+    public async Task Csv_HasOneRowPerFigure_WithSuppressedValuesEmpty()
+    {
+        var result = await Run("report", "pilot", "--as", "sdd", "--from", "2026-01-01", "--to", "2026-04-01", "--municipality", "0505", "--format", "csv");
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        var request = Assert.Single(_hub.Requests<GetPilotReportRequest>());
+        Assert.Equal(new Google.Type.Date { Year = 2026, Month = 1, Day = 1 }, request.StartDate);
+        Assert.Equal(new Google.Type.Date { Year = 2026, Month = 4, Day = 1 }, request.EndDate);
+        Assert.Equal("0505", request.MunicipalityCode);
+
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(PilotRows.Header, lines[0]);
+        Assert.Contains("all,coach_flow,first_coaches,,count,7,shown", lines);
+        Assert.Contains("all,coach_flow,with_coach_at_start,,count,,complementary", lines);
+        Assert.Contains("all,early_presence,signals,life_domain=finances,count,,small", lines);
+        Assert.Contains("all,early_presence,time_to_acknowledgement_median,,hours,1.5,shown", lines);
+        Assert.Contains("all,transitions,coach_kept_share,,share,0.75,shown", lines);
+        Assert.Contains("under_18,early_presence,time_to_acknowledgement_percentile_90,,hours,,too_small_group", lines);
+        Assert.All(lines.Skip(1), l => Assert.Equal(7, l.Split(',').Length));
+    }
+
+    [Fact]
+    public async Task Json_HasTheSameRows_UnderThePeriod()
+    {
+        var result = await Run("report", "pilot", "--as", "sdd", "--from", "2026-01-01", "--to", "2026-04-01", "--format", "json");
+
+        using var document = JsonDocument.Parse(result.Output);
+        var root = document.RootElement;
+        Assert.Equal("2026-01-01", root.GetProperty("start_date").GetString());
+        Assert.Equal(5, root.GetProperty("minimum_cell_size").GetInt32());
+        var rows = root.GetProperty("rows").EnumerateArray().ToList();
+        var first = Assert.Single(rows, r => r.GetProperty("level").GetString() == "all" && r.GetProperty("figure").GetString() == "first_coaches");
+        Assert.Equal(7, first.GetProperty("value").GetDouble());
+        var small = Assert.Single(rows, r => r.GetProperty("breakdown").GetString() == "life_domain=finances");
+        Assert.Equal(JsonValueKind.Null, small.GetProperty("value").ValueKind);
+        Assert.Equal("small", small.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Markdown_ShowsSmallCountsAsBelowTheMinimum()
+    {
+        var result = await Run("report", "pilot", "--as", "sdd", "--from", "2026-01-01", "--to", "2026-04-01");
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Contains("| early_presence | signals | life_domain=finances | <5 |", result.Output, StringComparison.Ordinal);
+        Assert.Contains("| coach_flow | with_coach_at_start |  | x |", result.Output, StringComparison.Ordinal);
+        Assert.Contains("| transitions | coach_kept_share |  | 75.0% |", result.Output, StringComparison.Ordinal);
+        Assert.Contains("## Under 18", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownFormat_IsAUsageError()
+    {
+        var result = await Run("report", "pilot", "--as", "sdd", "--from", "2026-01-01", "--to", "2026-04-01", "--format", "xlsx");
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Empty(_hub.Calls);
+    }
+}

@@ -1,0 +1,43 @@
+using Ketenhub.Hub.Monitoring;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Ketenhub.Hub.Core.Tests;
+
+/// <summary>The minimum cell size is a setting, checked at start-up.</summary>
+public sealed class MonitorOptionsTests
+{
+    private static ServiceProvider Services(string? minimumCellSize)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (minimumCellSize is not null)
+        {
+            settings["Hub:Monitor:MinimumCellSize"] = minimumCellSize;
+        }
+
+        var services = new ServiceCollection();
+        services.AddKetenhubCore(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public void MinimumCellSize_IsFiveByDefault_AndConfigurable()
+    {
+        using var byDefault = Services(null);
+        Assert.Equal(5, byDefault.GetRequiredService<IOptions<MonitorOptions>>().Value.MinimumCellSize);
+        using var configured = Services("10");
+        Assert.Equal(10, configured.GetRequiredService<IOptions<MonitorOptions>>().Value.MinimumCellSize);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("2")]
+    [InlineData("1001")]
+    public void MinimumCellSize_OutsideItsRange_IsRefused(string value)
+    {
+        using var services = Services(value);
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<MonitorOptions>>().Value);
+        Assert.Contains(nameof(MonitorOptions.MinimumCellSize), error.Message, StringComparison.Ordinal);
+    }
+}
