@@ -152,11 +152,11 @@ public sealed class ClientRepresentatives(
 
         if (!v.HasErrors && RepresentationRules.ForMinors(kind) && from >= client.EighteenthBirthday)
         {
-            v.Add(ErrorReasons.InvalidDate, "representative.start_date", $"A {Explain.Code(kind)} is for a minor: it must begin before the client's 18th birthday.");
+            v.Add(ErrorReasons.InvalidDate, "representative.start_date", $"A {Explain.Code(kind)} is for a minor: it must begin before the client's 18th birthday.", ("representativeKind", Explain.Code(kind)));
         }
         else if (!v.HasErrors && !RepresentationRules.ForMinors(kind) && from < client.EighteenthBirthday)
         {
-            v.Add(ErrorReasons.InvalidDate, "representative.start_date", $"A {Explain.Code(kind)} is for an adult: it begins on the client's 18th birthday or later.");
+            v.Add(ErrorReasons.InvalidDate, "representative.start_date", $"A {Explain.Code(kind)} is for an adult: it begins on the client's 18th birthday or later.", ("representativeKind", Explain.Code(kind)));
         }
 
         v.ThrowIfAny();

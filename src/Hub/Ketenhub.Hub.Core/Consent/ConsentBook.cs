@@ -197,6 +197,14 @@ public sealed class ConsentBook(
                 var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
                 note.About(consent.ClientId).Resource(consent.Name);
                 var client = session.FindClient(consent.ClientId)!;
+                if (CareRelationships.Find(session, ClientContexts.Load(session, client, now), caller, now) is null)
+                {
+                    // No relationship with its client: no part in the consent, which does not exist for the caller
+                    // (docs/errors.md, "Not found or not allowed").
+                    note.Refuse();
+                    throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+                }
+
                 RequireRole(session, client, caller, now, note);
                 consent = change(consent, client, now);
                 session.UpdateConsent(consent);
@@ -268,7 +276,7 @@ public sealed class ConsentBook(
                 ?? throw HubException.NotFound(ErrorReasons.RepresentativeNotFound, "The representative");
             if (representation.Kind != kind)
             {
-                throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.representative", $"consent.representative is a {Explain.Code(representation.Kind)}, not the representation a {Explain.Code(draft.Grantor)} consent rests on ({Explain.Code(kind)}).");
+                throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.representative", $"consent.representative is a {Explain.Code(representation.Kind)}, not the representation a {Explain.Code(draft.Grantor)} consent rests on ({Explain.Code(kind)}).", ("representativeKind", Explain.Code(representation.Kind)), ("grantorRole", Explain.Code(draft.Grantor)), ("requiredKind", Explain.Code(kind)));
             }
 
             if (!RepresentationRules.IsCurrentOn(representation, client, on))
@@ -281,12 +289,13 @@ public sealed class ConsentBook(
             var current = RepresentationRules.CurrentOfKind(client, kind, on);
             if (current.Count == 0)
             {
-                throw HubException.Precondition(ErrorReasons.NoRepresentation, $"No {Explain.Code(kind)} of the client is recorded that holds on the consent's first day: record the representative first (CreateRepresentative).");
+                throw HubException.Precondition(ErrorReasons.NoRepresentation, $"No {Explain.Code(kind)} of the client is recorded that holds on the consent's first day: record the representative first (CreateRepresentative).")
+                    .With("representativeKind", Explain.Code(kind));
             }
 
             if (current.Count > 1)
             {
-                throw HubException.Invalid(ErrorReasons.FieldRequired, "consent.representative", $"The client has more than one {Explain.Code(kind)}: name the one who consents in consent.representative.");
+                throw HubException.Invalid(ErrorReasons.FieldRequired, "consent.representative", $"The client has more than one {Explain.Code(kind)}: name the one who consents in consent.representative.", ("representativeKind", Explain.Code(kind)));
             }
 
             representation = current[0];
@@ -295,7 +304,7 @@ public sealed class ConsentBook(
         var outside = draft.Categories.Where(c => !RepresentationRules.Covers(kind, c)).Distinct().ToList();
         if (outside.Count > 0)
         {
-            throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.data_categories", $"A {Explain.Code(kind)} does not decide on {Explain.Codes(outside)}: the client consents to that, or a representative who decides on it.");
+            throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.data_categories", $"A {Explain.Code(kind)} does not decide on {Explain.Codes(outside)}: the client consents to that, or a representative who decides on it.", ("representativeKind", Explain.Code(kind)), ("dataCategories", string.Join(",", outside.Select(Explain.Code))));
         }
 
         return representation;
