@@ -53,7 +53,7 @@ public sealed class ConsentBook(
         {
             if (draft.RecipientKind != PartyKind.Unspecified)
             {
-                v.Add(ErrorReasons.InvalidRequest, "consent.recipient_kind", "Set either consent.recipient_party or consent.recipient_kind, not both.");
+                v.Add(ErrorReasons.InvalidRequest, "consent.recipient_kind", "Set either consent.recipient_party or consent.recipient_kind, not both.", ("otherField", "consent.recipient_party"));
             }
 
             var id = Ids.Parse(draft.RecipientPartyName, "parties");
@@ -95,7 +95,7 @@ public sealed class ConsentBook(
 
         if (draft.End is { } e && (e.Year > 2200 || (draft.Start is { } st && e <= st)))
         {
-            v.Add(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after consent.start_time.");
+            v.Add(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after consent.start_time.", ("otherField", "consent.start_time"));
         }
 
         v.ThrowIfAny();
@@ -118,7 +118,7 @@ public sealed class ConsentBook(
 
                 if (draft.Grantor is GrantorRole.Parent or GrantorRole.Guardian && client.AgeOn(DutchTime.DateOf(start)) >= 18)
                 {
-                    throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent or guardian cannot grant consent for a client who is 18 or older; the client, a mentor, a curator or an administrator can.");
+                    throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent or guardian cannot grant consent for a client who is 18 or older; the client, a mentor, a curator or an administrator can.").With("adultAge", "18");
                 }
 
                 var representation = Representation(client, draft, start);
@@ -171,7 +171,7 @@ public sealed class ConsentBook(
             if (consent.Grantor != GrantorRole.Parent || consent.ConfirmTime is not null || consent.WithdrawTime is not null
                 || client.AgeOn(DutchTime.DateOf(now)) < 18)
             {
-                throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "Only an unconfirmed, not withdrawn parent's consent of a client aged 18 or older can be confirmed.");
+                throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "Only an unconfirmed, not withdrawn parent's consent of a client aged 18 or older can be confirmed.").With("adultAge", "18");
             }
 
             return consent with { ConfirmTime = now };

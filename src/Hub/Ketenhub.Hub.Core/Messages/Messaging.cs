@@ -391,7 +391,7 @@ public sealed partial class Messaging(
         var coachAfter = CoachRules.Validate(v, draft.CoachAfter, "transition.coach_after", parties);
         if (draft.Referrals.Count > 10)
         {
-            v.Add(ErrorReasons.InvalidRequest, "transition.referrals", "transition.referrals holds at most 10 referrals.");
+            v.Add(ErrorReasons.InvalidRequest, "transition.referrals", "transition.referrals holds at most 10 referrals.", ("maxItems", "10"));
         }
 
         v.ThrowIfAny();
