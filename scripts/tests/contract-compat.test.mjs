@@ -85,7 +85,9 @@ function addV2(dir) {
     const text = readFileSync(join(v1, name), "utf8")
       .replace("package ketenhub.v1;", "package ketenhub.v2;")
       .replaceAll('import "ketenhub/v1/', 'import "ketenhub/v2/')
-      .replace('"Ketenhub.Contracts.V1"', '"Ketenhub.Contracts.V2"');
+      .replace('"Ketenhub.Contracts.V1"', '"Ketenhub.Contracts.V2"')
+      .replace('"ketenhub.nl/go/ketenhub/v1;ketenhubv1"', '"ketenhub.nl/go/ketenhub/v2;ketenhubv2"')
+      .replace('"nl.ketenhub.v1"', '"nl.ketenhub.v2"');
     writeFileSync(join(v2, name), text);
   }
 }
@@ -104,6 +106,66 @@ test("the repository carries a released contract, and the check compares with it
 
   assert.equal(result.status, 0, result.output);
   assert.match(result.output, /buf breaking: OK \(\d+ package version\(s\) compatible with v\d+\.\d+\.\d+\)/);
+});
+
+// The protos as v1.0.0 had them: without the generator options added after it (docs/contracts.md, "Exceptions").
+const generatorOptions = [
+  'option go_package = "ketenhub.nl/go/ketenhub/v1;ketenhubv1";\n',
+  "option java_multiple_files = true;\n",
+  'option java_package = "nl.ketenhub.v1";\n',
+];
+function withoutGeneratorOptions(dir) {
+  const v1 = join(dir, "protos/ketenhub/v1");
+  for (const name of readdirSync(v1).filter((n) => n.endsWith(".proto"))) {
+    let text = readFileSync(join(v1, name), "utf8");
+    for (const option of generatorOptions) {
+      text = text.replace(option, "");
+    }
+    writeFileSync(join(v1, name), text);
+  }
+}
+function withGeneratorOptions(dir) {
+  const v1 = join(dir, "protos/ketenhub/v1");
+  for (const name of readdirSync(v1).filter((n) => n.endsWith(".proto"))) {
+    const text = readFileSync(join(v1, name), "utf8");
+    writeFileSync(join(v1, name), text.replace('option csharp_namespace = "Ketenhub.Contracts.V1";\n', (line) => line + generatorOptions.join("")));
+  }
+}
+
+test("the one exception lets exactly the generator options added after v1.0.0 through, and nothing else", () => {
+  const dir = fixture();
+  withoutGeneratorOptions(dir);
+  release(dir, "1.0.0");
+  withGeneratorOptions(dir);
+
+  const added = check(dir);
+  assert.equal(added.status, 0, added.output);
+  assert.match(added.output, /finding\(s\) allowed by the documented exceptions for this release/);
+
+  // Another value of an option is not the documented one: it fails.
+  edit(dir, "v1/party.proto", '"nl.ketenhub.v1"', '"nl.ketenhub.other"');
+  const other = check(dir);
+  assert.equal(other.status, 1, other.output);
+  assert.match(other.output, /java_package/);
+
+  // Nor does the exception let any other break through.
+  edit(dir, "v1/party.proto", '"nl.ketenhub.other"', '"nl.ketenhub.v1"');
+  edit(dir, ...renamePhone);
+  const renamed = check(dir);
+  assert.equal(renamed.status, 1, renamed.output);
+  assert.match(renamed.output, /changed name from "phone" to "phone_number"/);
+});
+
+test("the exception is tied to v1.0.0: against a later release without the options, adding them fails", () => {
+  const dir = fixture();
+  withoutGeneratorOptions(dir);
+  release(dir, "1.1.0");
+  withGeneratorOptions(dir);
+
+  const result = check(dir);
+
+  assert.equal(result.status, 1, result.output);
+  assert.match(result.output, /FILE_SAME_GO_PACKAGE/);
 });
 
 test("without a release image the check fails instead of skipping", () => {

@@ -46,7 +46,9 @@ public sealed class ExplainTests : IDisposable
         var error = await Assert.ThrowsAsync<KetenhubException>(() => school.Explain.TransitionForProspectiveClientAsync(SchoolLeaver("clients/someone"), prospective));
 
         Assert.Equal((StatusCode.InvalidArgument, "INVALID_REQUEST"), (error.StatusCode, error.Reason));
-        Assert.Equal("prospective_client", Assert.Single(error.FieldViolations).Field);
+        var violation = Assert.Single(error.FieldViolations);
+        Assert.Equal(("prospective_client", "INVALID_REQUEST"), (violation.Field, violation.Reason));
+        Assert.Equal("prospective_client", error.Metadata["field"]);
         await Assert.ThrowsAsync<ArgumentNullException>(() => school.Explain.SignalForProspectiveClientAsync(new Signal(), null!));
     }
 }

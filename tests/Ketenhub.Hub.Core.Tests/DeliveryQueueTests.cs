@@ -103,14 +103,15 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AcknowledgingAnotherPartysDelivery_IsDenied_AndLeavesItPending()
+    public async Task AcknowledgingAnotherPartysDelivery_IsNotFound_AndLeavesItPending()
     {
         var ids = await ReferAsync(1);
 
+        // zorg-b has no part in the delivery: to it, the delivery does not exist (docs/errors.md, "Not found or not allowed").
         var refused = await Assert.ThrowsAsync<HubException>(() => AcknowledgeAsync("zorg-b", ids[0]));
 
-        Assert.Equal(ErrorCategory.PermissionDenied, refused.Category);
-        Assert.Equal(ErrorReasons.NotTheRecipient, refused.Reason);
+        Assert.Equal(ErrorCategory.NotFound, refused.Category);
+        Assert.Equal(ErrorReasons.DeliveryNotFound, refused.Reason);
         Assert.Equal(DeliveryStatus.Pending, (await _hub.DeliveryAsync(ids[0])).Status);
     }
 

@@ -206,7 +206,7 @@ public sealed class MessagingTests : IAsyncLifetime
         Assert.Equal(Start.AddHours(1), (await _hub.DeliveryAsync(sent.Delivery.Id)).SignalAckTime);
         var refused = await Assert.ThrowsAsync<HubException>(() =>
             _hub.Messaging.AcknowledgeSignalAsync(_hub.Party("zorg-b"), result.Signal.Name, _hub.NewKey(), CancellationToken.None));
-        Assert.Equal(ErrorReasons.NotASignalRecipient, refused.Reason);
+        Assert.Equal(ErrorReasons.SignalNotFound, refused.Reason); // no part in the signal: it does not exist for zorg-b
     }
 
     [Fact]
@@ -222,7 +222,10 @@ public sealed class MessagingTests : IAsyncLifetime
         var again = await Assert.ThrowsAsync<HubException>(() =>
             _hub.Messaging.StepAsync(_hub.Party("zorg-a"), referral.Name, ReferralStep.Accept, null, null, _hub.NewKey(), CancellationToken.None));
 
-        Assert.Equal(ErrorReasons.NotAPerformer, stranger.Reason);
+        Assert.Equal(ErrorReasons.ReferralNotFound, stranger.Reason); // no part in the referral: it does not exist for zorg-b
+        var requester = await Assert.ThrowsAsync<HubException>(() =>
+            _hub.Messaging.StepAsync(_hub.Party("school-a"), referral.Name, ReferralStep.Start, null, null, _hub.NewKey(), CancellationToken.None));
+        Assert.Equal(ErrorReasons.NotAPerformer, requester.Reason); // its requester knows it, and is no performer
         Assert.Equal(ErrorReasons.IllegalReferralStep, again.Reason);
         Assert.Equal(PerformerStatus.Accepted, Assert.Single(accepted.Referral.Performers).Status);
         Assert.Equal(["school-a"], accepted.Wake);

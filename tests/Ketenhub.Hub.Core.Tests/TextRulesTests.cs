@@ -132,6 +132,38 @@ public class TextRulesTests
     }
 
     [Fact]
+    public void SeveralViolations_WithOneCode_KeepThatCode_AndEachViolationCarriesItsOwn()
+    {
+        var validator = new Validator();
+        TextRules.Check(validator, new string('x', 300), "name", TextRules.ShortTextMax);
+        TextRules.Check(validator, new string('x', 9000), "reason", TextRules.FreeTextMax, multiline: true);
+        TextRules.CheckEnum(validator, SignalKind.Unspecified, "kind");
+
+        var mixed = Assert.Throws<HubException>(validator.ThrowIfAny);
+        Assert.Equal(ErrorReasons.InvalidRequest, mixed.Reason);
+        Assert.Equal([ErrorReasons.FieldTooLong, ErrorReasons.FieldTooLong, ErrorReasons.FieldRequired], mixed.Violations.Select(v => v.Reason));
+        Assert.Equal(("3", "name,reason,kind"), (mixed.Metadata["fieldCount"], mixed.Metadata["fields"]));
+
+        var same = new Validator();
+        TextRules.Check(same, new string('x', 300), "name", TextRules.ShortTextMax);
+        TextRules.Check(same, new string('x', 9000), "reason", TextRules.FreeTextMax, multiline: true);
+        Assert.Equal(ErrorReasons.FieldTooLong, Assert.Throws<HubException>(same.ThrowIfAny).Reason);
+    }
+
+    [Fact]
+    public void OneViolation_PutsItsFieldAndLimitInTheMetadata()
+    {
+        var validator = new Validator();
+        TextRules.Check(validator, new string('x', 300), "coach.display_name", TextRules.ShortTextMax);
+
+        var ex = Assert.Throws<HubException>(validator.ThrowIfAny);
+
+        Assert.Equal(ErrorReasons.FieldTooLong, ex.Reason);
+        Assert.Equal(ErrorReasons.FieldTooLong, Assert.Single(ex.Violations).Reason);
+        Assert.Equal(new Dictionary<string, string> { ["field"] = "coach.display_name", ["maxLength"] = "200" }, ex.Metadata);
+    }
+
+    [Fact]
     public void NoViolations_DoesNotThrow()
     {
         var validator = new Validator();

@@ -6,7 +6,7 @@ namespace Ketenhub.Adapters;
 
 /// <summary>
 /// Builds errors in the hub's own form (<c>google.rpc.Status</c> with one <c>ErrorInfo</c> in domain <c>ketenhub.nl</c>
-/// and, for invalid fields, a <c>BadRequest</c>), so an adapter's rejection reads exactly like the hub's. Reasons come
+/// and, for invalid fields, a <c>BadRequest</c> whose violations carry the same reason), so an adapter's rejection reads exactly like the hub's. Reasons come
 /// from <c>docs/errors.md</c>.
 /// </summary>
 public static class HubErrors
@@ -29,11 +29,23 @@ public static class HubErrors
         params IEnumerable<(string Field, string Description)> violations)
     {
         var status = new Google.Rpc.Status { Code = (int)code, Message = message };
-        status.Details.Add(Any.Pack(new ErrorInfo { Domain = Domain, Reason = reason }));
+        var info = new ErrorInfo { Domain = Domain, Reason = reason };
+        status.Details.Add(Any.Pack(info));
         var badRequest = new BadRequest();
         foreach (var (field, description) in violations)
         {
-            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description, Reason = reason });
+        }
+
+        // As the hub's own errors: the field a single violation names, or how many fields failed.
+        if (badRequest.FieldViolations.Count == 1)
+        {
+            info.Metadata["field"] = badRequest.FieldViolations[0].Field;
+        }
+        else if (badRequest.FieldViolations.Count > 1)
+        {
+            info.Metadata["fieldCount"] = badRequest.FieldViolations.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            info.Metadata["fields"] = string.Join(",", badRequest.FieldViolations.Select(v => v.Field).Distinct(StringComparer.Ordinal));
         }
 
         if (badRequest.FieldViolations.Count > 0)

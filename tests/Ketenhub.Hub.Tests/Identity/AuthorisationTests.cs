@@ -37,7 +37,8 @@ public sealed class AuthorisationTests : IDisposable
         Assert.DoesNotContain(await Kit.DeliveriesAsync(other), d => d.Name == delivery);
         Assert.Empty(await other.DrainAsync(TimeSpan.FromMilliseconds(300)));
         Assert.Empty(await Kit.DeliveriesAsync(other));
-        await Errors.Expect(StatusCode.PermissionDenied, "NOT_THE_RECIPIENT", () =>
+        // To a party with no part in it, the delivery does not exist (docs/errors.md, "Not found or not allowed").
+        await Errors.Expect(StatusCode.NotFound, "DELIVERY_NOT_FOUND", () =>
             other.Deliveries.AcknowledgeDeliveryAsync(new AcknowledgeDeliveryRequest { RequestId = NewRequestId(), Name = delivery }).ResponseAsync);
 
         // Nor can it ask for the recipient's list by name without the admin role.

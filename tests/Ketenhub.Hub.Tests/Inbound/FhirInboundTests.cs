@@ -177,11 +177,12 @@ public sealed class FhirInboundTests : IDisposable
     {
         var (_, referral) = await ReferralToAsync("begeleiding-plus");
 
-        // waakvlam-zorg speaks FHIR too, but the referral is not addressed to it: the hub's own authorisation refuses.
+        // waakvlam-zorg speaks FHIR too, but has no part in the referral: the hub's own authorisation answers that it
+        // does not exist (docs/errors.md, "Not found or not allowed").
         var answer = await _hub.Http("waakvlam-zorg").SendAsync(HttpMethod.Put, "/fhir/r4/Task/t-1", TaskJson(referral, "accepted"), Fhir);
 
-        Assert.Equal(403, answer.Status);
-        Assert.Equal("NOT_A_PERFORMER", InboundKit.OutcomeOf(answer.Body).Reason);
+        Assert.Equal(404, answer.Status);
+        Assert.Equal("REFERRAL_NOT_FOUND", InboundKit.OutcomeOf(answer.Body).Reason);
         Assert.Equal(PerformerStatus.Requested, (await ReadAsync(referral)).Performers.Single().Status);
 
         // A Task whose owner names another party is refused by the adapter before the hub.

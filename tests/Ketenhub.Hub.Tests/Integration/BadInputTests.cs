@@ -365,13 +365,15 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task AcknowledgingAnotherPartysDelivery_IsNotTheRecipient_AndAnUnknownDelivery_IsNotFound()
+    public async Task AnotherPartysDelivery_IsNotFound_LikeAnUnknownOne_AndNotTheRecipient_ToItsSender()
     {
         var client = await ArrangeClientAsync();
         var signal = await _sdd.Signals.CreateSignalAsync(Kit.Signal(client.Name));
         var deliveryName = Assert.Single(signal.Decisions, d => d.Recipient == "parties/waakvlam-zorg").Delivery;
 
-        await Errors.Expect(StatusCode.PermissionDenied, "NOT_THE_RECIPIENT", () =>
+        // A party with no part in the delivery hears it does not exist (docs/errors.md, "Not found or not allowed");
+        // the signal's sender, whose answer named the delivery, is told it is not the recipient.
+        await Errors.Expect(StatusCode.NotFound, "DELIVERY_NOT_FOUND", () =>
             _plus.Deliveries.AcknowledgeDeliveryAsync(new AcknowledgeDeliveryRequest { RequestId = NewRequestId(), Name = deliveryName }).ResponseAsync);
         await Errors.Expect(StatusCode.PermissionDenied, "NOT_THE_RECIPIENT", () =>
             _sdd.Deliveries.RejectDeliveryAsync(new RejectDeliveryRequest { RequestId = NewRequestId(), Name = deliveryName, ReasonCode = "X1" }).ResponseAsync);

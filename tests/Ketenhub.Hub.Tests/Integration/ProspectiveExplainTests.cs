@@ -138,7 +138,8 @@ public sealed class ProspectiveExplainTests : IDisposable
         Assert.Equal("InvalidArgument INVALID_BIRTH_DATE prospective_client.birth_date", await Explain(string.Empty, Prospective(Date(2008, 2, 30), "0505", null)));
         Assert.Equal("InvalidArgument INVALID_BIRTH_DATE prospective_client.birth_date", await Explain(string.Empty, Prospective(Date(2027, 1, 1), "0505", null)));
         Assert.Equal("InvalidArgument UNKNOWN_PARTY prospective_client.school", await Explain(string.Empty, Prospective(Date(2008, 3, 1), "0505", "parties/sdd")));
-        Assert.Equal("InvalidArgument INVALID_REQUEST prospective_client.birth_date,prospective_client.municipality_code", await Explain(string.Empty, new ProspectiveClient()));
+        // Both missing: the code they share (docs/errors.md), each violation carrying it too.
+        Assert.Equal("InvalidArgument FIELD_REQUIRED prospective_client.birth_date,prospective_client.municipality_code", await Explain(string.Empty, new ProspectiveClient()));
 
         var error = await Assert.ThrowsAsync<RpcException>(() => _school.Explain.ExplainMessageAsync(new ExplainMessageRequest { Transition = SchoolLeaver(string.Empty), ProspectiveClient = Prospective(Date(2008, 3, 1), "12345", null) }).ResponseAsync);
         Assert.DoesNotContain("12345", error.Status.Detail, StringComparison.Ordinal);

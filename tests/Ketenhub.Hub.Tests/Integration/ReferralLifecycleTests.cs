@@ -132,14 +132,16 @@ public sealed class ReferralLifecycleTests : IDisposable
     }
 
     [Fact]
-    public async Task ANonPerformerStepping_IsPermissionDenied_NotAPerformer()
+    public async Task ANonPerformerStepping_IsNotAPerformer_ForItsRequester_AndNotFound_ForAPartyWithNoPartInIt()
     {
         var client = await Kit.ClientWithCoachAsync(_waakvlam);
         var referral = await CreateAsync(client.Name, "begeleiding-plus");
 
-        await Errors.Expect(StatusCode.PermissionDenied, "NOT_A_PERFORMER", () => _brug.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = referral }).ResponseAsync);
+        // The requester knows the referral but is no performer; a party with no part in it hears it does not exist
+        // (docs/errors.md, "Not found or not allowed").
+        await Errors.Expect(StatusCode.NotFound, "REFERRAL_NOT_FOUND", () => _brug.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = referral }).ResponseAsync);
         await Errors.Expect(StatusCode.PermissionDenied, "NOT_A_PERFORMER", () => _sdd.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = referral }).ResponseAsync);
-        await Errors.Expect(StatusCode.PermissionDenied, "NOT_A_PERFORMER", () => _brug.Referrals.DeclineReferralAsync(new DeclineReferralRequest { RequestId = NewRequestId(), Name = referral, ReasonCode = "02" }).ResponseAsync);
+        await Errors.Expect(StatusCode.NotFound, "REFERRAL_NOT_FOUND", () => _brug.Referrals.DeclineReferralAsync(new DeclineReferralRequest { RequestId = NewRequestId(), Name = referral, ReasonCode = "02" }).ResponseAsync);
         await Errors.Expect(StatusCode.NotFound, "REFERRAL_NOT_FOUND", () => _plus.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = "referrals/ref_unknown" }).ResponseAsync);
 
         Assert.Empty(await Kit.DeliveriesAsync(_sdd));

@@ -39,6 +39,12 @@ public class KetenhubException : Exception
     public IReadOnlyList<KetenhubFieldViolation> FieldViolations { get; }
 
     /// <summary>
+    /// The hub's <c>ErrorInfo.metadata</c>: the values its message mentions, by key (for example <c>field</c>,
+    /// <c>maxLength</c>, <c>expectedForm</c>; docs/errors.md). Empty when the hub sent none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
     /// Whether trying again later may succeed with the same request (the hub or the network was unavailable, or
     /// the deadline passed). A retry of a write must reuse the call's <c>request_id</c>
     /// (<see cref="KetenhubCallOptions.RequestId"/>).
@@ -53,6 +59,7 @@ public class KetenhubException : Exception
         ArgumentNullException.ThrowIfNull(exception);
         string? reason = null;
         var violations = new List<KetenhubFieldViolation>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var message = exception.Status.Detail;
         try
         {
@@ -63,12 +70,16 @@ public class KetenhubException : Exception
                 if (info is not null && string.Equals(info.Domain, HubDomain, StringComparison.Ordinal))
                 {
                     reason = info.Reason;
+                    foreach (var (key, value) in info.Metadata)
+                    {
+                        metadata[key] = value;
+                    }
                 }
 
                 var badRequest = status.GetDetail<BadRequest>();
                 if (badRequest is not null)
                 {
-                    violations.AddRange(badRequest.FieldViolations.Select(v => new KetenhubFieldViolation(v.Field, v.Description)));
+                    violations.AddRange(badRequest.FieldViolations.Select(v => new KetenhubFieldViolation(v.Field, v.Description) { Reason = v.Reason }));
                 }
             }
         }
@@ -81,8 +92,8 @@ public class KetenhubException : Exception
             ? $"The call failed with {exception.StatusCode}: {message}"
             : $"The hub refused the call with {reason} ({exception.StatusCode}): {message}";
         return exception.StatusCode == StatusCode.DeadlineExceeded
-            ? new KetenhubDeadlineExceededException(text, reason, exception)
-            : new KetenhubException(text, exception.StatusCode, reason, violations, exception);
+            ? new KetenhubDeadlineExceededException(text, reason, exception) { Metadata = metadata }
+            : new KetenhubException(text, exception.StatusCode, reason, violations, exception) { Metadata = metadata };
     }
 
     /// <summary>A call that ended, uncancelled by its caller, once its deadline had passed.</summary>
@@ -120,6 +131,9 @@ public sealed class KetenhubFieldViolation
 
     /// <summary>What is wrong with it (never the value).</summary>
     public string Description { get; }
+
+    /// <summary>The field's own code from the catalogue (for example <c>FIELD_TOO_LONG</c>); empty if the hub sent none.</summary>
+    public string Reason { get; init; } = string.Empty;
 
     /// <inheritdoc />
     public override string ToString() => Field + ": " + Description;

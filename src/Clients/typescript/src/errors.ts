@@ -24,6 +24,11 @@ export interface HubError {
   reason?: string;
   /** `ErrorInfo.domain`: `ketenhub.nl` for the hub's own errors. */
   domain?: string;
+  /**
+   * `ErrorInfo.metadata`: every value the message mentions, by key (for example `field`, `maxLength`,
+   * `expectedForm`; docs/errors.md). Empty when the hub sent none.
+   */
+  metadata: Record<string, string>;
   /** The status message. */
   message: string;
   /** Invalid fields, when the request had invalid input. */
@@ -40,6 +45,7 @@ export function hubError(error: unknown): HubError {
     codeName: Code[failure.code] ?? String(failure.code),
     reason: info?.reason || undefined,
     domain: info?.domain || undefined,
+    metadata: { ...(info?.metadata ?? {}) },
     message: failure.rawMessage,
     fieldViolations: violations.map((v) => ({ field: v.field, reason: v.reason, description: v.description })),
   };

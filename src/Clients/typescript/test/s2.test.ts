@@ -212,8 +212,9 @@ test("bad input gets the field's code: a BSN failing the elfproef", async () => 
     (error: unknown) => {
       const failure = hubError(error);
       assert.equal(failure.codeName, "InvalidArgument");
-      assert.deepEqual(failure.fieldViolations.map((v) => v.field), ["bsn"]);
-      assert.ok(failure.reason);
+      assert.deepEqual(failure.fieldViolations.map((v) => [v.field, v.reason]), [["bsn", "INVALID_BSN"]]);
+      assert.equal(failure.reason, "INVALID_BSN");
+      assert.deepEqual(failure.metadata, { field: "bsn" });
       assert.ok(!failure.message.includes("123456789"), "the error does not repeat the BSN");
       return true;
     },

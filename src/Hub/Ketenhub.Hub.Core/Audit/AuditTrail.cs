@@ -459,7 +459,7 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         var role = actor.HasRole(PrivacyOfficerRole) ? PrivacyOfficerRole : actor.HasRole(AdminRole) ? AdminRole : null;
         if (role is null)
         {
-            var refusal = HubException.Denied(ErrorReasons.AuditRoleRequired, "The audit trail is open only to the privacy-officer and admin roles.");
+            var refusal = HubException.Denied(ErrorReasons.AuditRoleRequired, "The audit trail is open only to the privacy-officer and admin roles.").With("roles", PrivacyOfficerRole + "," + AdminRole);
             await RecordRefusalAsync(note, refusal).ConfigureAwait(false);
             throw refusal;
         }

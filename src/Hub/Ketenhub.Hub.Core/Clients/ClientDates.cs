@@ -35,7 +35,7 @@ public static class ClientDates
         }
         else if (value > today.AddDays((int)Math.Ceiling(limits.Horizon.TotalDays)))
         {
-            v.Add(ErrorReasons.InvalidDate, field, $"{field} lies more than {(int)Math.Ceiling(limits.Horizon.TotalDays)} days ahead.");
+            v.Add(ErrorReasons.InvalidDate, field, $"{field} lies more than {(int)Math.Ceiling(limits.Horizon.TotalDays)} days ahead.", ("maxDaysAhead", ((int)Math.Ceiling(limits.Horizon.TotalDays)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
     }
 }

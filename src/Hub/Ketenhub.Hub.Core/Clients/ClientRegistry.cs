@@ -170,7 +170,7 @@ public sealed class ClientRegistry(
 
         if (birthDate is { } date && (date > DutchTime.Today(time) || date.Year < 1900))
         {
-            v.Add(ErrorReasons.InvalidBirthDate, "birth_date", "birth_date must be a real date from 1900 up to today.");
+            v.Add(ErrorReasons.InvalidBirthDate, "birth_date", "birth_date must be a real date from 1900 up to today.", ("minYear", "1900"));
         }
 
         if (!string.IsNullOrEmpty(municipalityCode) && !Municipality.IsValidCode(municipalityCode))

@@ -46,7 +46,7 @@ public sealed class ClientRepresentatives(
 
         if (draft.Until is { } until && draft.From is { } from && until <= from)
         {
-            v.Add(ErrorReasons.InvalidDate, "representative.end_date", "representative.end_date must lie after representative.start_date.");
+            v.Add(ErrorReasons.InvalidDate, "representative.end_date", "representative.end_date must lie after representative.start_date.", ("otherField", "representative.start_date"));
         }
 
         v.ThrowIfAny();
@@ -152,11 +152,11 @@ public sealed class ClientRepresentatives(
 
         if (!v.HasErrors && RepresentationRules.ForMinors(kind) && from >= client.EighteenthBirthday)
         {
-            v.Add(ErrorReasons.InvalidDate, "representative.start_date", $"A {Explain.Code(kind)} is for a minor: it must begin before the client's 18th birthday.");
+            v.Add(ErrorReasons.InvalidDate, "representative.start_date", $"A {Explain.Code(kind)} is for a minor: it must begin before the client's 18th birthday.", ("representativeKind", Explain.Code(kind)), ("adultAge", "18"));
         }
         else if (!v.HasErrors && !RepresentationRules.ForMinors(kind) && from < client.EighteenthBirthday)
         {
-            v.Add(ErrorReasons.InvalidDate, "representative.start_date", $"A {Explain.Code(kind)} is for an adult: it begins on the client's 18th birthday or later.");
+            v.Add(ErrorReasons.InvalidDate, "representative.start_date", $"A {Explain.Code(kind)} is for an adult: it begins on the client's 18th birthday or later.", ("representativeKind", Explain.Code(kind)), ("adultAge", "18"));
         }
 
         v.ThrowIfAny();

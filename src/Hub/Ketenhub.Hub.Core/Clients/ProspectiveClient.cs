@@ -30,7 +30,7 @@ public static class ClientFacts
         }
         else if (birthDate.Value > today || birthDate.Value.Year < 1900)
         {
-            v.Add(ErrorReasons.InvalidBirthDate, prefix + "birth_date", prefix + "birth_date must be a real date from 1900 up to today.");
+            v.Add(ErrorReasons.InvalidBirthDate, prefix + "birth_date", prefix + "birth_date must be a real date from 1900 up to today.", ("minYear", "1900"));
         }
 
         if (!Municipality.IsValidCode(municipalityCode))

@@ -1,8 +1,8 @@
 namespace Ketenhub.Hub.Common;
 
 /// <summary>
-/// The catalogue of <c>ErrorInfo.reason</c> values the hub returns, published in docs/errors.md.
-/// A test checks that every constant here is documented there.
+/// The catalogue of <c>ErrorInfo.reason</c> values the hub returns, published in docs/errors.md and in the contract as
+/// <c>enum ErrorReason</c> (protos/ketenhub/v1/errors.proto). Tests check that the three list the same codes.
 /// </summary>
 public static class ErrorReasons
 {
@@ -20,6 +20,9 @@ public static class ErrorReasons
     public const string InvalidResourceName = "INVALID_RESOURCE_NAME";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
 
+    /// <summary>Sent by an outbound-only adapter (webhooks), which the hub cannot reference; listed here so the catalogue is whole.</summary>
+    public const string InboundNotSupported = "INBOUND_NOT_SUPPORTED";
+
     // Dutch identifiers and dates
     public const string InvalidBsn = "INVALID_BSN";
     public const string InvalidBirthDate = "INVALID_BIRTH_DATE";
@@ -36,6 +39,9 @@ public static class ErrorReasons
     public const string SignalNotFound = "SIGNAL_NOT_FOUND";
     public const string DeliveryNotFound = "DELIVERY_NOT_FOUND";
     public const string RepresentativeNotFound = "REPRESENTATIVE_NOT_FOUND";
+
+    /// <summary><c>GetParty</c> names a party the hub is not configured with. A field naming one is <see cref="UnknownParty"/>.</summary>
+    public const string PartyNotFound = "PARTY_NOT_FOUND";
 
     // State and permission
     public const string IllegalReferralStep = "ILLEGAL_REFERRAL_STEP";

@@ -21,7 +21,7 @@ public sealed record RequestKey(string RequestId, string BodyHash)
 
         if (requestId.Length > MaxLength || requestId.Any(c => c < 0x21 || c > 0x7e))
         {
-            throw HubException.Invalid(ErrorReasons.InvalidRequest, "request_id", $"request_id must be 1 to {MaxLength} printable ASCII characters without spaces.");
+            throw HubException.Invalid(ErrorReasons.InvalidRequest, "request_id", $"request_id must be 1 to {MaxLength} printable ASCII characters without spaces.", ("maxLength", MaxLength.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         return new RequestKey(requestId, bodyHash);

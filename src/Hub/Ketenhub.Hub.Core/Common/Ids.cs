@@ -75,7 +75,7 @@ public static class Ids
         }
 
         return Parse(name, collection)
-            ?? throw HubException.Invalid(ErrorReasons.InvalidResourceName, field, $"{field} must have the form {collection}/{{id}}.");
+            ?? throw HubException.Invalid(ErrorReasons.InvalidResourceName, field, $"{field} must have the form {collection}/{{id}}.", ("expectedForm", collection + "/{id}"));
     }
 
     private static void NextRandom(Span<byte> destination)

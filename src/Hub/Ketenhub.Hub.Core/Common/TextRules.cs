@@ -23,7 +23,7 @@ public static class TextRules
 
         if (value.Length > max)
         {
-            validator.Add(ErrorReasons.FieldTooLong, field, $"{field} is longer than {max} characters.");
+            validator.Add(ErrorReasons.FieldTooLong, field, $"{field} is longer than {max} characters.", ("maxLength", max.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             return;
         }
 

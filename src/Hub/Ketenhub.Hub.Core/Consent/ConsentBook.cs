@@ -53,7 +53,7 @@ public sealed class ConsentBook(
         {
             if (draft.RecipientKind != PartyKind.Unspecified)
             {
-                v.Add(ErrorReasons.InvalidRequest, "consent.recipient_kind", "Set either consent.recipient_party or consent.recipient_kind, not both.");
+                v.Add(ErrorReasons.InvalidRequest, "consent.recipient_kind", "Set either consent.recipient_party or consent.recipient_kind, not both.", ("otherField", "consent.recipient_party"));
             }
 
             var id = Ids.Parse(draft.RecipientPartyName, "parties");
@@ -95,7 +95,7 @@ public sealed class ConsentBook(
 
         if (draft.End is { } e && (e.Year > 2200 || (draft.Start is { } st && e <= st)))
         {
-            v.Add(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after consent.start_time.");
+            v.Add(ErrorReasons.InvalidDate, "consent.end_time", "consent.end_time must be after consent.start_time.", ("otherField", "consent.start_time"));
         }
 
         v.ThrowIfAny();
@@ -118,7 +118,7 @@ public sealed class ConsentBook(
 
                 if (draft.Grantor is GrantorRole.Parent or GrantorRole.Guardian && client.AgeOn(DutchTime.DateOf(start)) >= 18)
                 {
-                    throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent or guardian cannot grant consent for a client who is 18 or older; the client, a mentor, a curator or an administrator can.");
+                    throw HubException.Precondition(ErrorReasons.GrantorNotAllowed, "A parent or guardian cannot grant consent for a client who is 18 or older; the client, a mentor, a curator or an administrator can.").With("adultAge", "18");
                 }
 
                 var representation = Representation(client, draft, start);
@@ -171,7 +171,7 @@ public sealed class ConsentBook(
             if (consent.Grantor != GrantorRole.Parent || consent.ConfirmTime is not null || consent.WithdrawTime is not null
                 || client.AgeOn(DutchTime.DateOf(now)) < 18)
             {
-                throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "Only an unconfirmed, not withdrawn parent's consent of a client aged 18 or older can be confirmed.");
+                throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "Only an unconfirmed, not withdrawn parent's consent of a client aged 18 or older can be confirmed.").With("adultAge", "18");
             }
 
             return consent with { ConfirmTime = now };
@@ -197,6 +197,14 @@ public sealed class ConsentBook(
                 var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
                 note.About(consent.ClientId).Resource(consent.Name);
                 var client = session.FindClient(consent.ClientId)!;
+                if (CareRelationships.Find(session, ClientContexts.Load(session, client, now), caller, now) is null)
+                {
+                    // No relationship with its client: no part in the consent, which does not exist for the caller
+                    // (docs/errors.md, "Not found or not allowed").
+                    note.Refuse();
+                    throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+                }
+
                 RequireRole(session, client, caller, now, note);
                 consent = change(consent, client, now);
                 session.UpdateConsent(consent);
@@ -297,7 +305,7 @@ public sealed class ConsentBook(
                 ?? throw HubException.NotFound(ErrorReasons.RepresentativeNotFound, "The representative");
             if (representation.Kind != kind)
             {
-                throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.representative", $"consent.representative is a {Explain.Code(representation.Kind)}, not the representation a {Explain.Code(draft.Grantor)} consent rests on ({Explain.Code(kind)}).");
+                throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.representative", $"consent.representative is a {Explain.Code(representation.Kind)}, not the representation a {Explain.Code(draft.Grantor)} consent rests on ({Explain.Code(kind)}).", ("representativeKind", Explain.Code(representation.Kind)), ("grantorRole", Explain.Code(draft.Grantor)), ("requiredKind", Explain.Code(kind)));
             }
 
             if (!RepresentationRules.IsCurrentOn(representation, client, on))
@@ -310,12 +318,13 @@ public sealed class ConsentBook(
             var current = RepresentationRules.CurrentOfKind(client, kind, on);
             if (current.Count == 0)
             {
-                throw HubException.Precondition(ErrorReasons.NoRepresentation, $"No {Explain.Code(kind)} of the client is recorded that holds on the consent's first day: record the representative first (CreateRepresentative).");
+                throw HubException.Precondition(ErrorReasons.NoRepresentation, $"No {Explain.Code(kind)} of the client is recorded that holds on the consent's first day: record the representative first (CreateRepresentative).")
+                    .With("representativeKind", Explain.Code(kind));
             }
 
             if (current.Count > 1)
             {
-                throw HubException.Invalid(ErrorReasons.FieldRequired, "consent.representative", $"The client has more than one {Explain.Code(kind)}: name the one who consents in consent.representative.");
+                throw HubException.Invalid(ErrorReasons.FieldRequired, "consent.representative", $"The client has more than one {Explain.Code(kind)}: name the one who consents in consent.representative.", ("representativeKind", Explain.Code(kind)));
             }
 
             representation = current[0];
@@ -324,7 +333,7 @@ public sealed class ConsentBook(
         var outside = draft.Categories.Where(c => !RepresentationRules.Covers(kind, c)).Distinct().ToList();
         if (outside.Count > 0)
         {
-            throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.data_categories", $"A {Explain.Code(kind)} does not decide on {Explain.Codes(outside)}: the client consents to that, or a representative who decides on it.");
+            throw HubException.Invalid(ErrorReasons.OutsideRepresentation, "consent.data_categories", $"A {Explain.Code(kind)} does not decide on {Explain.Codes(outside)}: the client consents to that, or a representative who decides on it.", ("representativeKind", Explain.Code(kind)), ("dataCategories", string.Join(",", outside.Select(Explain.Code))));
         }
 
         return representation;

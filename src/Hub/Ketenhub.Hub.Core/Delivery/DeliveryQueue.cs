@@ -554,7 +554,16 @@ public sealed class DeliveryQueue(
         note.About(delivery.ClientId).Resource(delivery.Name);
         if (!anyRecipient && delivery.Recipient != caller.Id)
         {
-            throw HubException.Denied(ErrorReasons.NotTheRecipient, "The delivery is addressed to another party.");
+            // A party knows another's delivery only as the sender of its message (the decisions it was answered name
+            // the deliveries) or from an escalation of it sent to that party; to anyone else it does not exist
+            // (docs/errors.md, "Not found or not allowed").
+            note.Refuse();
+            var known = delivery.Sender == caller.Id
+                || (delivery.MessageId is { } message
+                    && session.GetDeliveriesForMessage(message).Any(d => d.Recipient == caller.Id && d.EscalationOf == delivery.Id));
+            throw known
+                ? HubException.Denied(ErrorReasons.NotTheRecipient, "The delivery is addressed to another party.")
+                : HubException.NotFound(ErrorReasons.DeliveryNotFound, "The delivery");
         }
 
         return delivery;

@@ -24,8 +24,8 @@ public sealed class MessageReader(AuditTrail audit)
         ReadAsync(caller, name, "signals", ErrorReasons.SignalNotFound, "The signal", (s, id) => s.FindSignal(id), s => s.ClientId,
             s => s.Sender == caller.Id, cancellationToken);
 
-    // Someone who may not see the message is told it does not exist, so names cannot be probed.
-    // A refused read is audited as a refusal although the caller hears "not found".
+    // Someone who has no part in the message is told it does not exist, so names cannot be probed (docs/errors.md,
+    // "Not found or not allowed"). A refused read is audited as a refusal although the caller hears "not found".
     private Task<T> ReadAsync<T>(Party caller, string? name, string collection, string notFound, string what, Func<IHubSession, string, T?> find, Func<T, string> clientOf, Func<T, bool> isParty, CancellationToken cancellationToken)
         where T : class
     {
@@ -48,7 +48,8 @@ public sealed class MessageReader(AuditTrail audit)
             cancellationToken);
     }
 
-    private static bool ReceivedContent(IHubSession session, Party caller, string messageId) =>
+    /// <summary>Whether the caller was sent the message's content (not a thin notice, not a withheld delivery).</summary>
+    internal static bool ReceivedContent(IHubSession session, Party caller, string messageId) =>
         session.GetDeliveriesForMessage(messageId).Any(d =>
             d.Recipient == caller.Id
             && d.PayloadKind is PayloadKind.Referral or PayloadKind.Transition or PayloadKind.Signal

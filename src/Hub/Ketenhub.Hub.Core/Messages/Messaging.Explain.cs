@@ -134,7 +134,7 @@ public sealed partial class Messaging
         var v = new Validator();
         if (!string.IsNullOrEmpty(who.ClientName))
         {
-            v.Add(ErrorReasons.InvalidRequest, "prospective_client", $"Set either {who.Field} or prospective_client, not both.");
+            v.Add(ErrorReasons.InvalidRequest, "prospective_client", $"Set either {who.Field} or prospective_client, not both.", ("otherField", who.Field));
             v.ThrowIfAny();
         }
 

@@ -186,7 +186,11 @@ public sealed partial class Messaging(
                     .ToList();
                 if (mine.Count == 0)
                 {
-                    throw HubException.Denied(ErrorReasons.NotASignalRecipient, "The caller did not receive this signal.");
+                    // Only its sender knows of a signal it was not sent; anyone else hears it does not exist.
+                    note.Refuse();
+                    throw signal.Sender == caller.Id
+                        ? HubException.Denied(ErrorReasons.NotASignalRecipient, "The caller did not receive this signal.")
+                        : HubException.NotFound(ErrorReasons.SignalNotFound, "The signal");
                 }
 
                 foreach (var delivery in mine.Where(d => d.SignalAckTime is null))
@@ -230,6 +234,15 @@ public sealed partial class Messaging(
             {
                 var referral = session.FindReferral(referralId) ?? throw HubException.NotFound(ErrorReasons.ReferralNotFound, "The referral");
                 note.About(referral.ClientId).Resource(referral.Name);
+                if (!referral.Performers.Any(p => p.PartyId == caller.Id)
+                    && referral.Requester != caller.Id
+                    && !MessageReader.ReceivedContent(session, caller, referral.Id))
+                {
+                    // No part in the referral: it does not exist for the caller (NOT_A_PERFORMER is for those who know it).
+                    note.Refuse();
+                    throw HubException.NotFound(ErrorReasons.ReferralNotFound, "The referral");
+                }
+
                 var change = ReferralLifecycle.Take(referral, caller.Id, step, reasonCode, date, now);
                 var client = session.FindClient(referral.ClientId)!;
                 CheckStepDate(client, change.Before, step, date, DutchTime.DateOf(now));
@@ -378,7 +391,7 @@ public sealed partial class Messaging(
         var coachAfter = CoachRules.Validate(v, draft.CoachAfter, "transition.coach_after", parties);
         if (draft.Referrals.Count > 10)
         {
-            v.Add(ErrorReasons.InvalidRequest, "transition.referrals", "transition.referrals holds at most 10 referrals.");
+            v.Add(ErrorReasons.InvalidRequest, "transition.referrals", "transition.referrals holds at most 10 referrals.", ("maxItems", "10"));
         }
 
         v.ThrowIfAny();
@@ -468,7 +481,7 @@ public sealed partial class Messaging(
         }
         else if (draft.PerformerNames.Count > 10)
         {
-            v.Add(ErrorReasons.InvalidRequest, field + ".performers", $"{field}.performers holds at most 10 performers.");
+            v.Add(ErrorReasons.InvalidRequest, field + ".performers", $"{field}.performers holds at most 10 performers.", ("maxItems", "10"));
         }
 
         for (var i = 0; i < Math.Min(draft.PerformerNames.Count, 10); i++)
@@ -498,7 +511,7 @@ public sealed partial class Messaging(
         var id = Ids.Parse(name, "parties");
         if (id is null)
         {
-            v.Add(ErrorReasons.InvalidResourceName, field, $"{field} must have the form parties/{{id}}.");
+            v.Add(ErrorReasons.InvalidResourceName, field, $"{field} must have the form parties/{{id}}.", ("expectedForm", "parties/{id}"));
             return null;
         }
 

@@ -51,7 +51,9 @@ public static class ReferralLifecycle
 
         var current = referral.Performers[index];
         var next = Next(current.Status, step)
-            ?? throw HubException.Precondition(ErrorReasons.IllegalReferralStep, $"A performer in status {Explain.Code(current.Status)} cannot {step.ToString().ToLowerInvariant()} the referral.");
+            ?? throw HubException.Precondition(ErrorReasons.IllegalReferralStep, $"A performer in status {Explain.Code(current.Status)} cannot {step.ToString().ToLowerInvariant()} the referral.")
+                .With("performerStatus", Explain.Code(current.Status))
+                .With("step", step.ToString().ToLowerInvariant());
         var today = DutchTime.DateOf(now);
         var updated = current with
         {

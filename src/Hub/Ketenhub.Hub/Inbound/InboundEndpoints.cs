@@ -130,19 +130,22 @@ public static class InboundEndpoints
     {
         if (party.Channel != channel)
         {
-            return HubException.Denied(ErrorReasons.ChannelMismatch, $"The calling party is not configured for {adapter.Format}; it must use the channel it is configured for.");
+            return HubException.Denied(ErrorReasons.ChannelMismatch, $"The calling party is not configured for {adapter.Format}; it must use the channel it is configured for.").With("format", adapter.Format);
         }
 
         if (!InboundAdapters.Accepts(channel, contentType))
         {
-            return new HubException(ErrorCategory.InvalidArgument, ErrorReasons.UnsupportedMediaType, $"The Content-Type is not one {adapter.Format} takes ({string.Join(", ", InboundAdapters.MediaTypes(channel))}).");
+            return new HubException(ErrorCategory.InvalidArgument, ErrorReasons.UnsupportedMediaType, $"The Content-Type is not one {adapter.Format} takes ({string.Join(", ", InboundAdapters.MediaTypes(channel))}).")
+                .With("format", adapter.Format)
+                .With("mediaTypes", string.Join(",", InboundAdapters.MediaTypes(channel)));
         }
 
         return contentLength > maxBytes ? TooLarge(maxBytes) : null;
     }
 
     private static HubException TooLarge(int maxBytes) =>
-        new(ErrorCategory.ResourceExhausted, ErrorReasons.MessageTooLarge, $"The message is larger than the hub accepts on this endpoint ({maxBytes.ToString(CultureInfo.InvariantCulture)} bytes).");
+        new HubException(ErrorCategory.ResourceExhausted, ErrorReasons.MessageTooLarge, $"The message is larger than the hub accepts on this endpoint ({maxBytes.ToString(CultureInfo.InvariantCulture)} bytes).")
+            .With("maxBytes", maxBytes.ToString(CultureInfo.InvariantCulture));
 
     // The body, or null when it is longer than the limit (whatever the declared length said).
     private static async Task<byte[]?> ReadBodyAsync(Stream body, int maxBytes, CancellationToken ct)

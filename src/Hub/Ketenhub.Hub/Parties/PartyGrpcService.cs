@@ -12,7 +12,7 @@ public sealed class PartyGrpcService(PartyDirectory parties, PageTokens pageToke
     public override Task<GetPartyResponse> GetParty(GetPartyRequest request, ServerCallContext context)
     {
         var id = Ids.Require(request.Name, "parties", "name");
-        var party = parties.Find(id) ?? throw HubException.NotFound(ErrorReasons.UnknownParty, "The party");
+        var party = parties.Find(id) ?? throw HubException.NotFound(ErrorReasons.PartyNotFound, "The party");
         return Task.FromResult(new GetPartyResponse { Party = ContractMapping.ToContract(party) });
     }
 

@@ -60,7 +60,7 @@ public static class HubCalls
         var actor = context.Actor();
         return actor.HasRole(ActorRoles.Admin)
             ? actor
-            : throw HubException.Denied(ErrorReasons.AdminRoleRequired, $"{what} needs the '{ActorRoles.Admin}' role.");
+            : throw HubException.Denied(ErrorReasons.AdminRoleRequired, $"{what} needs the '{ActorRoles.Admin}' role.").With("role", ActorRoles.Admin);
     }
 }
 

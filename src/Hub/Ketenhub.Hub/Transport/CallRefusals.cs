@@ -48,7 +48,8 @@ public sealed class CallRefusals(RefusalLog refusals, IOptions<CallLimitOptions>
             case OperationCanceledException when http.Features.Get<HubCall>()?.TimeLimitReached == true:
                 var limit = options.Value.MaxCallDuration;
                 refusals.Refused(ErrorReasons.CallTimedOut, Where(http));
-                return new HubException(ErrorCategory.DeadlineExceeded, ErrorReasons.CallTimedOut, $"The call did not finish within the hub's limit of {limit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} seconds.");
+                return new HubException(ErrorCategory.DeadlineExceeded, ErrorReasons.CallTimedOut, $"The call did not finish within the hub's limit of {limit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} seconds.")
+                    .With("limitSeconds", limit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture));
             case OperationCanceledException when cancellation.IsCancellationRequested:
                 return null;
             default:

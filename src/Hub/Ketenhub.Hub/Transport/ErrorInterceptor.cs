@@ -9,7 +9,8 @@ namespace Ketenhub.Hub.Host.Transport;
 /// <summary>
 /// The gRPC side of the hub's error mapping (<see cref="CallRefusals"/>, which the HTTP endpoints share): an exception
 /// from a service, which the gRPC framework shows only to interceptors, becomes <c>google.rpc.Status</c> with an
-/// <c>ErrorInfo</c> reason from the catalogue (docs/errors.md) and <c>BadRequest</c> field violations. Anything unexpected
+/// <c>ErrorInfo</c> reason from the catalogue (docs/errors.md) and its metadata, and <c>BadRequest</c> field violations, each
+/// with its own reason. Anything unexpected
 /// becomes INTERNAL without its message, which could carry data.
 /// </summary>
 public sealed class ErrorInterceptor(CallRefusals refusals) : Interceptor
@@ -48,13 +49,19 @@ public sealed class ErrorInterceptor(CallRefusals refusals) : Interceptor
     /// <summary>The error as <c>google.rpc.Status</c> (for answers that are not gRPC, such as an adapter's reply).</summary>
     public static Google.Rpc.Status ToStatus(HubException exception)
     {
+        var info = new ErrorInfo { Domain = ErrorReasons.Domain, Reason = exception.Reason };
+        foreach (var (key, value) in exception.Metadata)
+        {
+            info.Metadata[key] = value;
+        }
+
         var status = new Google.Rpc.Status
         {
             Code = (int)CodeOf(exception.Category),
             Message = exception.Message,
             Details =
             {
-                Any.Pack(new ErrorInfo { Domain = ErrorReasons.Domain, Reason = exception.Reason }),
+                Any.Pack(info),
             },
         };
         if (exception.RetryDelay is { } delay)
@@ -67,7 +74,7 @@ public sealed class ErrorInterceptor(CallRefusals refusals) : Interceptor
             var badRequest = new BadRequest();
             foreach (var violation in exception.Violations)
             {
-                badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = violation.Field, Description = violation.Description });
+                badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = violation.Field, Description = violation.Description, Reason = violation.Reason });
             }
 
             status.Details.Add(Any.Pack(badRequest));

@@ -41,9 +41,10 @@ public static class TransportGuard
             return Task.CompletedTask;
         }
 
+        var maxBytes = HubHost.MaxReceiveMessageSize.ToString(CultureInfo.InvariantCulture);
         (StatusCode status, string reason, string message)? coded = (StatusCode)code switch
         {
-            StatusCode.ResourceExhausted => (StatusCode.ResourceExhausted, ErrorReasons.MessageTooLarge, $"The request is larger than the hub accepts ({HubHost.MaxReceiveMessageSize} bytes)."),
+            StatusCode.ResourceExhausted => (StatusCode.ResourceExhausted, ErrorReasons.MessageTooLarge, $"The request is larger than the hub accepts ({maxBytes} bytes)."),
             StatusCode.Unknown or StatusCode.Internal => (StatusCode.InvalidArgument, ErrorReasons.MalformedMessage, "The request body is not a valid protobuf message of the method's request type."),
             StatusCode.DeadlineExceeded => (StatusCode.DeadlineExceeded, ErrorReasons.CallTimedOut, "The call did not finish within the caller's deadline."),
             StatusCode.Unimplemented => (StatusCode.Unimplemented, ErrorReasons.MethodNotFound, "The hub has no such service or method."),
@@ -55,11 +56,17 @@ public static class TransportGuard
             return Task.CompletedTask;
         }
 
+        var info = new ErrorInfo { Domain = ErrorReasons.Domain, Reason = c.reason };
+        if (c.reason == ErrorReasons.MessageTooLarge)
+        {
+            info.Metadata["maxBytes"] = maxBytes;
+        }
+
         var details = new Google.Rpc.Status
         {
             Code = (int)c.status,
             Message = c.message,
-            Details = { Any.Pack(new ErrorInfo { Domain = ErrorReasons.Domain, Reason = c.reason }) },
+            Details = { Any.Pack(info) },
         };
         headers[StatusHeader] = ((int)c.status).ToString(CultureInfo.InvariantCulture);
         headers[MessageHeader] = Uri.EscapeDataString(c.message);
