@@ -33,6 +33,10 @@ public static partial class HubHost
     public static WebApplicationBuilder AddKetenhub(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+
+        // Log lines carry the W3C trace and span ids (in the request's scope), for the JSON console format
+        // (Logging:Console:FormatterName=json, docs/operations.md "Logs").
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         services.AddKetenhubCore(builder.Configuration);
         services.AddOptions<StorageOptions>()
             .BindChecked(builder.Configuration, StorageOptions.Section)

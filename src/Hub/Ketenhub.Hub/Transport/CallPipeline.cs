@@ -112,6 +112,16 @@ public static class CallPipeline
         return app;
     }
 
+    /// <summary>The method as logs name it: the gRPC method's full name, or the HTTP endpoint's route pattern (no ids).</summary>
+    public static string MethodOf(Endpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return endpoint.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.FullName
+            ?? (endpoint as RouteEndpoint)?.RoutePattern.RawText
+            ?? endpoint.DisplayName
+            ?? "unknown";
+    }
+
     /// <summary>Whether the request's endpoint needs a caller: every endpoint but those marked <c>AllowAnonymous</c>, and a request that matched none.</summary>
     public static bool NeedsCaller(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null;
 
@@ -188,6 +198,10 @@ public static class CallPipeline
         }
 
         CallOrigin.Current = new CallOrigin(caller, SourceOf(http));
+
+        // Every log line of the call carries the calling party and the method (a route, never ids or client data), so
+        // an operator can follow one party's calls; the trace id comes with the request's own scope.
+        using var logScope = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CallPipeline)).BeginScope(new CallLogScope(caller.Party.Id, MethodOf(endpoint)));
 
         // Streams (delivery streams, reflection) run as long as the caller keeps them open.
         var grpc = endpoint.Metadata.GetMetadata<GrpcMethodMetadata>();
@@ -318,4 +332,28 @@ public sealed class UnknownCallerLimiter(IOptions<CallLimitOptions> options, Tim
     // The connection (Kestrel's id for it); the remote endpoint when the server names no connection.
     private static string ConnectionOf(HttpContext http) =>
         !string.IsNullOrEmpty(http.Connection.Id) ? http.Connection.Id : CallPipeline.SourceOf(http) ?? "-";
+
+}
+
+/// <summary>The logging scope of a call: <c>Party</c> and <c>Method</c>, as structured values and as text.</summary>
+internal sealed class CallLogScope(string party, string method) : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    public int Count => 2;
+
+    public KeyValuePair<string, object?> this[int index] => index switch
+    {
+        0 => new("Party", party),
+        1 => new("Method", method),
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        yield return this[0];
+        yield return this[1];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => $"party {party} method {method}";
 }
