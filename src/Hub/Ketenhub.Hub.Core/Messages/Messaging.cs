@@ -313,7 +313,7 @@ public sealed partial class Messaging(
         foreach (var requester in others)
         {
             var decision = new Decision(requester, RecipientOutcome.ThinNotice, [], Purpose.CareDelivery, [], null, null, DecisionReasons.DuplicateReferralDeclined,
-                $"{performer.Name} declined another referral for {Explain.Code(declined.Service)} of this client as already in care (WJ759 06), next to the caller's own open referral; a content-free notice.");
+                $"{performer.Name} declined another referral for {Explain.Code(declined.Service)} of this client as already in care (WJ759 06), next to the recipient's own open referral for it; a content-free notice.");
             var record = dispatcher.Direct(session, requester, clientId, performer.Id, PayloadKind.ThinNotice, declined.Id, thin, decision, now);
             if (record.Status == DeliveryStatus.Pending)
             {
