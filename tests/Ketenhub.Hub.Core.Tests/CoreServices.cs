@@ -34,7 +34,7 @@ internal sealed class CoreServices : IAsyncDisposable
     private readonly ServiceProvider _services;
     private int _requests;
 
-    private CoreServices(int maxDeliveryAttempts)
+    private CoreServices(int maxDeliveryAttempts, Action<IServiceCollection>? configure)
     {
         Clock = new FakeTimeProvider(Start) { AutoAdvanceAmount = TimeSpan.Zero };
         Store = new InMemoryHubStore(new InMemoryStoreOptions { ReplayReplayableWrites = true });
@@ -57,11 +57,12 @@ internal sealed class CoreServices : IAsyncDisposable
         services.AddSingleton<IHubStore>(Store);
         services.AddLogging();
         services.AddKetenhubCore(configuration);
+        configure?.Invoke(services);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
     /// <summary>The domain, composed; <paramref name="maxDeliveryAttempts"/> is <c>Hub:MaxDeliveryAttempts</c>.</summary>
-    public static CoreServices Create(int maxDeliveryAttempts = 5) => new(maxDeliveryAttempts);
+    public static CoreServices Create(int maxDeliveryAttempts = 5, Action<IServiceCollection>? configure = null) => new(maxDeliveryAttempts, configure);
 
     public FakeTimeProvider Clock { get; }
 

@@ -66,6 +66,9 @@ public static partial class HubHost
                 postgres.ConnectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresDeliveryWakeupRelay>>()));
             services.AddSingleton<Ketenhub.Hub.Delivery.IDeliveryWakeupRelay>(sp => sp.GetRequiredService<PostgresDeliveryWakeupRelay>());
             services.AddHostedService<DeliveryWakeupRelayService>();
+
+            // Scheduled work (escalations, expiry, the person facts check) runs on one instance at a time.
+            services.AddSingleton<Ketenhub.Hub.Delivery.IScheduleLease>(new PostgresScheduleLease(postgres.ConnectionString));
         }
 
         builder.AddKetenhubIdentity();

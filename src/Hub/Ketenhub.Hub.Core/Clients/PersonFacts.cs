@@ -99,7 +99,8 @@ public sealed partial class PersonFacts(
     Dispatcher dispatcher,
     DeliveryNotifier notifier,
     TimeProvider time,
-    ILogger<PersonFacts> logger)
+    ILogger<PersonFacts> logger,
+    IScheduleLease? lease = null)
 {
     /// <summary>The journey's and the residences' name for the person source.</summary>
     public const string SourceName = "person-source";
@@ -112,6 +113,13 @@ public sealed partial class PersonFacts(
     public async Task<PersonSyncResult> CheckAllAsync(CancellationToken cancellationToken)
     {
         if (!source.IsConfigured)
+        {
+            return new PersonSyncResult(0, 0, 0, 0);
+        }
+
+        // Several instances on one store: one checks; the others find the lease taken and skip this round.
+        await using var held = lease is null ? null : await lease.TryAcquireAsync("person-facts", cancellationToken).ConfigureAwait(false);
+        if (lease is not null && held is null)
         {
             return new PersonSyncResult(0, 0, 0, 0);
         }

@@ -28,8 +28,12 @@ public sealed partial class ScheduledWork(
     DeliveryNotifier notifier,
     AuditTrail audit,
     TimeProvider time,
-    ILogger<ScheduledWork> logger) : IDisposable
+    ILogger<ScheduledWork> logger,
+    IScheduleLease? lease = null) : IDisposable
 {
+    /// <summary>The name of this work's lease (<see cref="IScheduleLease"/>).</summary>
+    public const string LeaseName = "scheduled-work";
+
     private const int BatchSize = 100;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -39,8 +43,15 @@ public sealed partial class ScheduledWork(
     public async Task<ScheduledWorkResult> RunOnceAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        IAsyncDisposable? held = null;
         try
         {
+            // Several instances on one store: one runs it; the others find the lease taken and skip this tick.
+            if (lease is not null && (held = await lease.TryAcquireAsync(LeaseName, cancellationToken).ConfigureAwait(false)) is null)
+            {
+                return new ScheduledWorkResult(0, 0, 0);
+            }
+
             var escalated = await LoopAsync(EscalateBatch, cancellationToken).ConfigureAwait(false);
             var expired = await LoopAsync(ExpireBatch, cancellationToken).ConfigureAwait(false);
             var cameOfAge = await LoopAsync(ComingOfAgeBatch, cancellationToken).ConfigureAwait(false);
@@ -53,6 +64,11 @@ public sealed partial class ScheduledWork(
         }
         finally
         {
+            if (held is not null)
+            {
+                await held.DisposeAsync().ConfigureAwait(false);
+            }
+
             _gate.Release();
         }
     }
