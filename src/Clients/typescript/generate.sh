@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Generates src/gen/ (messages and service descriptors, @bufbuild/protoc-gen-es) from the repository's
-# protos: ketenhub/* plus the google/type and google/rpc files they and the error details use. Needs only
-# Node/npm (buf and the plugin come from npm) and, once, the Google.Api.CommonProtos NuGet package for the
-# google/* protos (staged by scripts/proto-tools.sh). `npm run build` runs it first; src/gen/ is not
-# committed.
+# protos: ketenhub/* plus the google/type, google/rpc and google/api (field_behavior, resource) files they
+# and the error details use. Needs only Node/npm (buf and the plugin come from npm) and, once, the
+# Google.Api.CommonProtos NuGet package for the google/* protos (staged by scripts/proto-tools.sh).
+# `npm run build` runs it first; src/gen/ is not committed.
 set -euo pipefail
 
 sdk_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,5 +25,7 @@ PATH="$sdk_dir/node_modules/.bin:$PATH" "$buf" generate \
   --template "$sdk_dir/buf.gen.yaml" \
   --path protos/ketenhub \
   --path .build/third_party/google/type/date.proto \
+  --path .build/third_party/google/api/field_behavior.proto \
+  --path .build/third_party/google/api/resource.proto \
   --path .build/third_party/google/rpc/status.proto \
   --path .build/third_party/google/rpc/error_details.proto
