@@ -125,6 +125,41 @@ public abstract class HubStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CurrentCoachAssignments_ListByPartyAndCoach_InClientOrder_WithoutEndedOnes()
+    {
+        var store = Open();
+        var coach = Coach();
+        var other = coach with { CoachId = "coach-other" };
+        var elsewhere = coach with { PartyId = "provider-2" };
+        var b = CoachAssignment("cli_b") with { Coach = coach };
+        var a = CoachAssignment("cli_a") with { Coach = other };
+        var c = CoachAssignment("cli_c") with { Coach = coach };
+        var ended = CoachAssignment("cli_d", until: T0) with { Coach = coach };
+        var foreign = CoachAssignment("cli_e") with { Coach = elsewhere };
+        await store.WriteAsync(s =>
+        {
+            foreach (var assignment in new[] { b, a, c, ended, foreign })
+            {
+                s.InsertCoachAssignment(assignment);
+            }
+
+            return 0;
+        });
+
+        var (party, ofCoach, after, limited) = await store.ReadAsync(s => (
+            s.ListCurrentCoachAssignments(coach.PartyId, null, string.Empty, 10),
+            s.ListCurrentCoachAssignments(coach.PartyId, coach.CoachId, string.Empty, 10),
+            s.ListCurrentCoachAssignments(coach.PartyId, null, "cli_a", 10),
+            s.ListCurrentCoachAssignments(coach.PartyId, null, string.Empty, 1)));
+
+        Assert.Equal(["cli_a", "cli_b", "cli_c"], party.Select(x => x.ClientId));
+        AssertSame(a, party[0]);
+        Assert.Equal(["cli_b", "cli_c"], ofCoach.Select(x => x.ClientId));
+        Assert.Equal(["cli_b", "cli_c"], after.Select(x => x.ClientId));
+        Assert.Equal(["cli_a"], limited.Select(x => x.ClientId));
+    }
+
+    [Fact]
     public async Task Consents_RoundTripAndUpdate()
     {
         var store = Open();

@@ -75,6 +75,7 @@ public static class HubCoreRegistration
         services.AddSingleton<Messaging>();
         services.AddSingleton<MessageReader>();
         services.AddSingleton<ClientPlans>();
+        services.AddSingleton<Caseloads>();
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<ClientRepresentatives>();
         services.TryAddSingleton<IPersonSource, NoPersonSource>();

@@ -131,6 +131,26 @@ internal sealed class PostgresHubSession : IHubSession
     public IReadOnlyList<CoachAssignment> GetCoachAssignments(string clientId) =>
         QueryList(StoreJson.Default.CoachAssignment, "SELECT json FROM coach_assignments WHERE client_id = $1 ORDER BY position;", clientId);
 
+    public IReadOnlyList<CoachAssignment> ListCurrentCoachAssignments(string partyId, string? coachId, string afterClientId, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return QueryList(
+            StoreJson.Default.CoachAssignment,
+            """
+            SELECT json FROM coach_assignments
+            WHERE (json::jsonb ->> 'until') IS NULL
+              AND (json::jsonb -> 'coach' ->> 'partyId') = $1
+              AND ($2::text IS NULL OR (json::jsonb -> 'coach' ->> 'coachId') = $2::text)
+              AND client_id > $3
+            ORDER BY client_id
+            LIMIT $4;
+            """,
+            partyId,
+            Text(coachId),
+            afterClientId,
+            (long)limit);
+    }
+
     public void InsertCoachAssignment(CoachAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);

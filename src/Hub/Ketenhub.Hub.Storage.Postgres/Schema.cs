@@ -152,6 +152,12 @@ internal static class Schema
             CREATE TRIGGER audit_events_append_only_truncate BEFORE TRUNCATE ON audit_events
                 FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
             """),
+
+        // A coach's caseload: the current assignments of a party's coaches, by client.
+        new(3, """
+            CREATE INDEX ix_coach_assignments_current ON coach_assignments (((json::jsonb -> 'coach' ->> 'partyId')), client_id)
+                WHERE (json::jsonb ->> 'until') IS NULL;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -132,6 +132,12 @@ internal static class Schema
             CREATE TRIGGER audit_events_append_only_delete BEFORE DELETE ON audit_events
             BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
             """),
+
+        // A coach's caseload: the current assignments of a party's coaches, by client.
+        new(3, """
+            CREATE INDEX ix_coach_assignments_current ON coach_assignments (json_extract(json, '$.coach.partyId'), client_id)
+                WHERE json_extract(json, '$.until') IS NULL;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

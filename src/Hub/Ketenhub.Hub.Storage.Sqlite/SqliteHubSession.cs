@@ -152,6 +152,26 @@ internal sealed class SqliteHubSession : IHubSession
     private IReadOnlyList<CoachAssignment> LoadCoachAssignments(string clientId) =>
         Read().QueryList(StoreJson.Default.CoachAssignment, "SELECT json FROM coach_assignments WHERE client_id = $client_id ORDER BY rowid;", clientId);
 
+    public IReadOnlyList<CoachAssignment> ListCurrentCoachAssignments(string partyId, string? coachId, string afterClientId, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Read().QueryList(
+            StoreJson.Default.CoachAssignment,
+            """
+            SELECT json FROM coach_assignments
+            WHERE json_extract(json, '$.until') IS NULL
+              AND json_extract(json, '$.coach.partyId') = $party
+              AND ($coach IS NULL OR json_extract(json, '$.coach.coachId') = $coach)
+              AND client_id > $after
+            ORDER BY client_id
+            LIMIT $limit;
+            """,
+            partyId,
+            coachId,
+            afterClientId,
+            limit);
+    }
+
     public void InsertCoachAssignment(CoachAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);

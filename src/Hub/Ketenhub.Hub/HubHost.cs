@@ -7,6 +7,7 @@ using Ketenhub.Hub.Host.Consent;
 using Ketenhub.Hub.Host.Delivery;
 using Ketenhub.Hub.Host.Identity;
 using Ketenhub.Hub.Host.Inbound;
+using Ketenhub.Hub.Host.Journeys;
 using Ketenhub.Hub.Host.Messages;
 using Ketenhub.Hub.Host.Monitoring;
 using Ketenhub.Hub.Host.Operations;
@@ -125,6 +126,7 @@ public static partial class HubHost
         // those marked AllowAnonymous here. The contract is public (protos/); its reflection reveals no data.
         app.MapGrpcService<PartyGrpcService>();
         app.MapGrpcService<ClientGrpcService>();
+        app.MapGrpcService<CaseloadGrpcService>();
         app.MapGrpcService<ConsentGrpcService>();
         app.MapGrpcService<ReferralGrpcService>();
         app.MapGrpcService<TransitionGrpcService>();

@@ -150,6 +150,18 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
     public IReadOnlyList<CoachAssignment> GetCoachAssignments(string clientId) =>
         Read().CoachAssignments.ForClient(clientId).Select(Copy).ToList();
 
+    public IReadOnlyList<CoachAssignment> ListCurrentCoachAssignments(string partyId, string? coachId, string afterClientId, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Read().CoachAssignments.All
+            .Where(a => a.Until is null && a.Coach.PartyId == partyId && (coachId is null || a.Coach.CoachId == coachId)
+                && string.CompareOrdinal(a.ClientId, afterClientId) > 0)
+            .OrderBy(a => a.ClientId, StringComparer.Ordinal)
+            .Take(limit)
+            .Select(Copy)
+            .ToList();
+    }
+
     public void InsertCoachAssignment(CoachAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);

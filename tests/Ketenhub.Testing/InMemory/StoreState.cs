@@ -87,6 +87,9 @@ internal sealed class DocumentTable<T>
 
     public T? Find(string id) => _byId.TryGetValue(id, out var row) ? row.Value : default;
 
+    /// <summary>Every document, in insertion order.</summary>
+    public IEnumerable<T> All => _byId.Values.OrderBy(row => row.RowId).Select(row => row.Value);
+
     /// <summary>The client's documents, in insertion order.</summary>
     public IEnumerable<T> ForClient(string clientId) =>
         _byClient.TryGetValue(clientId, out var ids) ? ids.Values.Select(id => _byId[id].Value) : [];

@@ -23,6 +23,8 @@ public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string
 
     public ClientService.ClientServiceClient Clients { get; } = new(invoker);
 
+    public CaseloadService.CaseloadServiceClient Caseload { get; } = new(invoker);
+
     public ConsentService.ConsentServiceClient Consents { get; } = new(invoker);
 
     public ReferralService.ReferralServiceClient Referrals { get; } = new(invoker);

@@ -99,6 +99,12 @@ public interface IHubSession
 
     // Coach
     IReadOnlyList<CoachAssignment> GetCoachAssignments(string clientId);
+
+    /// <summary>
+    /// The current assignments (no end) of coaches who work for <paramref name="partyId"/>, of the one coach
+    /// <paramref name="coachId"/> when it is set, with a client id above <paramref name="afterClientId"/>, by client id.
+    /// </summary>
+    IReadOnlyList<CoachAssignment> ListCurrentCoachAssignments(string partyId, string? coachId, string afterClientId, int limit);
     void InsertCoachAssignment(CoachAssignment assignment);
     void UpdateCoachAssignment(CoachAssignment assignment);
 

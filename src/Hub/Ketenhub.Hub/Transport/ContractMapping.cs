@@ -39,6 +39,40 @@ public static class ContractMapping
         CreateTime = Wire.Time(client.CreateTime),
     };
 
+    public static Contracts.V1.CaseloadEntry ToContract(Ketenhub.Hub.Journeys.CaseloadEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var contract = new Contracts.V1.CaseloadEntry
+        {
+            Client = ToContract(entry.Client, entry.SchoolId),
+            Coach = ToContract(entry.Assignment.Coach),
+            CoachSinceTime = Wire.Time(entry.Assignment.From),
+            NextRuleBirthday = Wire.Date(entry.NextRuleBirthday),
+            NextRuleAge = entry.NextRuleAge,
+        };
+        contract.OpenSignals.Add(entry.OpenSignals.Select(s => new Contracts.V1.OpenSignal
+        {
+            Signal = "signals/" + s.SignalId,
+            Severity = Wire.From<SignalSeverity>(s.Severity),
+            Domain = Wire.From<LifeDomain>(s.Domain),
+            CreateTime = Wire.Time(s.CreateTime),
+            AcknowledgeDeadline = Wire.Time(s.AcknowledgeDeadline),
+        }));
+        contract.OpenTasks.Add(entry.OpenTasks.Select(t => new Contracts.V1.OpenTask
+        {
+            Delivery = "deliveries/" + t.DeliveryId,
+            Kind = Wire.From<TaskKind>(t.Kind),
+            CreateTime = Wire.Time(t.CreateTime),
+        }));
+        contract.EndingConsents.Add(entry.EndingConsents.Select(c =>
+        {
+            var ending = new EndingConsent { Consent = c.Name, EndTime = Wire.Time(c.End) };
+            ending.Purposes.Add(c.Purposes.Select(p => Wire.From<Purpose>(p)));
+            return ending;
+        }));
+        return contract;
+    }
+
     public static Coach? ToContract(CoachInfo? coach) => coach is null ? null : new Coach
     {
         Party = Wire.PartyName(coach.PartyId),

@@ -15,9 +15,20 @@ public static class Paging
             throw Common.HubException.Invalid(Common.ErrorReasons.InvalidRequest, "page_size", "page_size must not be negative.");
         }
 
-        var size = pageSize <= 0 ? MaxPageSize : Math.Min(pageSize, MaxPageSize);
+        var size = Size(pageSize, MaxPageSize);
         var page = items.Skip(offset).Take(size).ToList();
         long? next = offset + page.Count < items.Count ? offset + page.Count : null;
         return (page, next);
+    }
+
+    /// <summary>The page size a request asks for: <paramref name="defaultSize"/> for 0, at most <see cref="MaxPageSize"/>; a negative size is refused.</summary>
+    public static int Size(int pageSize, int defaultSize)
+    {
+        if (pageSize < 0)
+        {
+            throw Common.HubException.Invalid(Common.ErrorReasons.InvalidRequest, "page_size", "page_size must not be negative.");
+        }
+
+        return pageSize == 0 ? defaultSize : Math.Min(pageSize, MaxPageSize);
     }
 }
