@@ -190,6 +190,7 @@ public class IdempotencyTests
         public void InsertRole(ClientRole role) => throw new NotSupportedException();
         public void UpdateRole(ClientRole role) => throw new NotSupportedException();
         public IReadOnlyList<CoachAssignment> GetCoachAssignments(string clientId) => throw new NotSupportedException();
+        public IReadOnlyList<CoachAssignment> ListCurrentCoachAssignments(string partyId, string? coachId, string afterClientId, int limit) => throw new NotSupportedException();
         public void InsertCoachAssignment(CoachAssignment assignment) => throw new NotSupportedException();
         public void UpdateCoachAssignment(CoachAssignment assignment) => throw new NotSupportedException();
         public IReadOnlyList<ConsentRecord> GetConsents(string clientId) => throw new NotSupportedException();

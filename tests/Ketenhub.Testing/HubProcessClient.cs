@@ -28,6 +28,10 @@ public sealed class HubProcessClient(string partyId, CallInvoker invoker)
 
     public SignalService.SignalServiceClient Signals { get; } = new(invoker);
 
+    public TransitionService.TransitionServiceClient Transitions { get; } = new(invoker);
+
+    public CaseloadService.CaseloadServiceClient Caseload { get; } = new(invoker);
+
     public DeliveryService.DeliveryServiceClient Deliveries { get; } = new(invoker);
 
     public PartyService.PartyServiceClient Parties { get; } = new(invoker);

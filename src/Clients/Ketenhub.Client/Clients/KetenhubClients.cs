@@ -9,11 +9,56 @@ public sealed class KetenhubClients
 {
     private readonly HubCalls _calls;
     private readonly ClientService.ClientServiceClient _client;
+    private readonly CaseloadService.CaseloadServiceClient _caseload;
 
     internal KetenhubClients(HubCalls calls)
     {
         _calls = calls;
         _client = new ClientService.ClientServiceClient(calls.Invoker);
+        _caseload = new CaseloadService.CaseloadServiceClient(calls.Invoker);
+    }
+
+    /// <summary>
+    /// The caller's caseload, page after page (each page is one call with its own deadline): with a person's token the
+    /// clients that person coaches now, with an organisation's token every client its coaches follow; each with what
+    /// needs attention (open signals, open tasks, consents that end soon, the next birthday that changes the rules).
+    /// </summary>
+    /// <param name="pageSize">Entries per call; 0 for the hub's default.</param>
+    /// <param name="call">Per-call deadline; null for the default.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The entries, in the hub's stable order.</returns>
+    /// <exception cref="KetenhubException">The hub refused the call or could not be reached.</exception>
+    public async IAsyncEnumerable<CaseloadEntry> ListCaseloadAsync(int pageSize = 0, KetenhubCallOptions? call = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var token = string.Empty;
+        do
+        {
+            var request = new ListCaseloadEntriesRequest { PageSize = pageSize, PageToken = token };
+            var page = await _calls.UnaryAsync(o => _caseload.ListCaseloadEntriesAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in page.Entries)
+            {
+                yield return entry;
+            }
+
+            token = page.NextPageToken;
+        }
+        while (!string.IsNullOrEmpty(token));
+    }
+
+    /// <summary>
+    /// The client's access report in plain Dutch: which organisations received what about the client, when and why, who
+    /// looked at the client's data, and which consents hold.
+    /// </summary>
+    /// <param name="client">The client, <c>clients/{id}</c>.</param>
+    /// <param name="call">Per-call deadline; null for the default.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="KetenhubException">Not found, not allowed, or the hub could not be reached.</exception>
+    public async Task<ClientAccessReport> GetAccessReportAsync(string client, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new GetClientAccessReportRequest { Client = client ?? string.Empty };
+        var response = await _calls.UnaryAsync(o => _client.GetClientAccessReportAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Report;
     }
 
     /// <summary>Registers a client by BSN, or finds the one already registered with it.</summary>

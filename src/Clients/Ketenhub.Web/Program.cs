@@ -1,0 +1,3 @@
+using Ketenhub.Web;
+
+await WebApp.Build(args).RunAsync().ConfigureAwait(false);

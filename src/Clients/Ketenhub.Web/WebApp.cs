@@ -1,0 +1,113 @@
+using Ketenhub.Client;
+using Ketenhub.Web.Configuration;
+using Ketenhub.Web.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Identity.Web;
+
+namespace Ketenhub.Web;
+
+/// <summary>
+/// The web app: Razor Pages in Dutch, every page behind sign-in, and one SDK client to the hub whose token is always
+/// the signed-in person's (<see cref="IHubUserTokens"/>).
+/// </summary>
+public static class WebApp
+{
+    /// <summary>
+    /// Builds the app from its arguments and configuration; <paramref name="configure"/> may add settings or services
+    /// first, and <paramref name="contentRoot"/> names the folder holding <c>wwwroot</c> when the app is hosted by another
+    /// program (tests do both).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(WebApp).Assembly.GetName().Name,
+            ContentRootPath = contentRoot,
+        });
+        configure?.Invoke(builder);
+        var services = builder.Services;
+
+        services.AddOptions<WebOptions>().Bind(builder.Configuration.GetSection(WebOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebOptions>, WebOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+
+        var mode = builder.Configuration.GetSection(WebOptions.Section).GetValue(nameof(WebOptions.SignIn), SignInMode.EntraId);
+        if (mode == SignInMode.Development)
+        {
+            services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
+            {
+                cookie.LoginPath = "/inloggen";
+                cookie.LogoutPath = "/uitloggen";
+                cookie.Cookie.Name = "ketenhub-web";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            });
+            services.AddSingleton<IHubUserTokens, DevelopmentHubUserTokens>();
+        }
+        else
+        {
+            var scope = builder.Configuration[WebOptions.Section + ":" + nameof(WebOptions.HubScope)] ?? string.Empty;
+            services.AddAuthentication(OpenIdConnectDefaults.AuthenticationScheme)
+                .AddMicrosoftIdentityWebApp(builder.Configuration.GetSection("AzureAd"))
+                .EnableTokenAcquisitionToCallDownstreamApi([scope])
+                .AddInMemoryTokenCaches();
+            services.AddScoped<IHubUserTokens, EntraHubUserTokens>();
+        }
+
+        services.AddAuthorization(options => options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddRazorPages(options =>
+        {
+            options.Conventions.AllowAnonymousToPage("/Account/SignIn");
+            options.Conventions.AllowAnonymousToPage("/Error");
+        });
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<WebOptions>>().Value;
+            var accessor = sp.GetRequiredService<IHttpContextAccessor>();
+            var tokens = KetenhubTokenProvider.FromDelegate(cancellationToken =>
+            {
+                var context = accessor.HttpContext ?? throw new InvalidOperationException("A hub call outside a request has no person to call for.");
+                return context.RequestServices.GetRequiredService<IHubUserTokens>().GetAsync(context, cancellationToken);
+            });
+            return new KetenhubClient(new KetenhubClientOptions { Address = options.HubAddress, TokenProvider = tokens }, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton(sp => WebOptionsValidator.TimeZoneInfoOrNull(sp.GetRequiredService<IOptions<WebOptions>>().Value.TimeZone) ?? TimeZoneInfo.Utc);
+
+        var app = builder.Build();
+        app.UseExceptionHandler("/Error");
+        app.UseStatusCodePagesWithReExecute("/Error", "?status={0}");
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            await next(context).ConfigureAwait(false);
+        });
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapRazorPages();
+        app.MapPost("/uitloggen", async context =>
+        {
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+            if (mode != SignInMode.Development)
+            {
+                await context.SignOutAsync(OpenIdConnectDefaults.AuthenticationScheme).ConfigureAwait(false);
+                return;
+            }
+
+            context.Response.Redirect("/inloggen");
+        });
+        return app;
+    }
+}
