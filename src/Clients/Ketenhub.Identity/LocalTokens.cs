@@ -18,6 +18,12 @@ public static class LocalTokens
     /// <summary>Audience of the development issuer's tokens.</summary>
     public const string DevelopmentAudience = "api://ketenhub-development";
 
+    /// <summary>Audience of the development issuer's citizens' tokens (the person the data is about), never a party token's.</summary>
+    public const string DevelopmentCitizenAudience = "api://ketenhub-citizens-development";
+
+    /// <summary>The claim a citizen's token names the person's BSN in, unless the hub is configured otherwise.</summary>
+    public const string BsnClaim = "bsn";
+
     /// <summary>A role value <c>party.{id}</c> names the calling party.</summary>
     public const string PartyRolePrefix = "party.";
 
@@ -74,6 +80,31 @@ public static class LocalTokens
     /// <summary>A key id derived from the public key, the same wherever it is computed.</summary>
     public static string KeyId(AsymmetricAlgorithm key) =>
         Base64UrlEncoder.Encode(SHA256.HashData(key.ExportSubjectPublicKeyInfo()).AsSpan(0, 12).ToArray());
+
+    /// <summary>
+    /// A signed token for a citizen, the person the data is about, as a citizens' identity provider issues one: the
+    /// BSN in <see cref="BsnClaim"/>, a pairwise subject, no party and no roles.
+    /// </summary>
+    public static string MintCitizen(ECDsa key, string issuer, string audience, string bsn, DateTimeOffset notBefore, DateTimeOffset expires)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var claims = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            [BsnClaim] = bsn,
+            ["sub"] = Base64UrlEncoder.Encode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("citizen/" + bsn)).AsSpan(0, 16).ToArray()),
+        };
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            Claims = claims,
+            NotBefore = notBefore.UtcDateTime,
+            IssuedAt = notBefore.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = KeyId(key) }, SecurityAlgorithms.EcdsaSha256),
+        };
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
 
     /// <summary>
     /// A signed token for <paramref name="party"/>: its roles claim holds <c>party.{party}</c> and <paramref name="roles"/>;

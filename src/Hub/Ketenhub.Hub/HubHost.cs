@@ -127,6 +127,7 @@ public static partial class HubHost
         app.MapGrpcService<PartyGrpcService>();
         app.MapGrpcService<ClientGrpcService>();
         app.MapGrpcService<CaseloadGrpcService>();
+        app.MapGrpcService<SelfGrpcService>();
         app.MapGrpcService<ConsentGrpcService>();
         app.MapGrpcService<ReferralGrpcService>();
         app.MapGrpcService<TransitionGrpcService>();

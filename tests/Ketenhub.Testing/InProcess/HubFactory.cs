@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Identity;
 using Microsoft.AspNetCore.Hosting;
@@ -34,6 +35,15 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     private readonly List<Action<IServiceCollection>> _services = [];
     private readonly HubObservation? _observation = HubObservation.Current;
 
+    /// <summary>The issuer of the factory's citizens' tokens (a stand-in for a DigiD broker).</summary>
+    public const string TestCitizenIssuer = "https://citizens.ketenhub.test";
+
+    /// <summary>The audience of the factory's citizens' tokens.</summary>
+    public const string TestCitizenAudience = "api://ketenhub-test-citizens";
+
+    private readonly ECDsa _citizenKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly string _citizenKeyFile = Path.Combine(Path.GetTempPath(), "ketenhub-tests", Guid.NewGuid().ToString("N") + "-citizen-key.pem");
+
     public HubFactory(DateTimeOffset? start = null)
     {
         _observation?.Factories.Enqueue(this);
@@ -41,6 +51,7 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         Clock.AutoAdvanceAmount = TimeSpan.Zero;
         Directory.CreateDirectory(Path.GetDirectoryName(_signingKeyFile)!);
         File.WriteAllText(_signingKeyFile, _signingKey.ExportSubjectPublicKeyInfoPem());
+        File.WriteAllText(_citizenKeyFile, _citizenKey.ExportSubjectPublicKeyInfoPem());
     }
 
     /// <summary>The private key that signs the factory's test tokens.</summary>
@@ -100,6 +111,9 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         builder.UseSetting("Identity:Jwt:Audience", TestAudience);
         builder.UseSetting("Identity:Jwt:SigningKeyFile", _signingKeyFile);
         builder.UseSetting("Identity:DevelopmentIssuer:Enabled", "false");
+        builder.UseSetting("Identity:Citizens:Issuer", TestCitizenIssuer);
+        builder.UseSetting("Identity:Citizens:Audience", TestCitizenAudience);
+        builder.UseSetting("Identity:Citizens:SigningKeyFile", _citizenKeyFile);
 
         // No person source unless a test configures one (the Development settings point at the demo persons file).
         builder.UseSetting("Hub:PersonSource:Kind", "None");
@@ -201,6 +215,27 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         return LocalTokens.Mint(key ?? _signingKey, issuer, audience, partyId, userId, roles ?? [], from, until);
     }
 
+    /// <summary>
+    /// A citizen's token naming <paramref name="bsn"/>, signed with <paramref name="key"/> (default: the factory's citizens'
+    /// key), for <paramref name="issuer"/> and <paramref name="audience"/> (default: the factory's citizens' ones).
+    /// </summary>
+    public string CitizenToken(string bsn, ECDsa? key = null, string issuer = TestCitizenIssuer, string audience = TestCitizenAudience)
+    {
+        var fake = Clock.GetUtcNow();
+        var real = TimeProvider.System.GetUtcNow();
+        return LocalTokens.MintCitizen(key ?? _citizenKey, issuer, audience, bsn, (fake < real ? fake : real).AddHours(-1), (fake > real ? fake : real).AddDays(730));
+    }
+
+    /// <summary>The client's own service, called with exactly the given bearer token (a citizen's, or anything else to see it refused).</summary>
+    public SelfService.SelfServiceClient SelfWith(string token) =>
+        WithMetadata("citizen", new Metadata { { "authorization", "Bearer " + token } }).Self;
+
+    /// <summary>The client's own service for the person with <paramref name="bsn"/>.</summary>
+    public SelfService.SelfServiceClient AsCitizen(string bsn) => SelfWith(CitizenToken(bsn));
+
+    /// <summary>The private key that signs the factory's citizens' tokens.</summary>
+    public ECDsa CitizenKey => _citizenKey;
+
     /// <summary>Runs the clock-driven work (escalations, coming of age, consent waits) once, now.</summary>
     public Task<ScheduledWorkResult> RunScheduledWorkAsync() =>
         Services.GetRequiredService<ScheduledWork>().RunOnceAsync(CancellationToken.None);
@@ -240,7 +275,9 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             _signingKey.Dispose();
+            _citizenKey.Dispose();
             File.Delete(_signingKeyFile);
+            File.Delete(_citizenKeyFile);
             try
             {
                 Directory.Delete(_dataDirectory, recursive: true);

@@ -25,6 +25,8 @@ public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string
 
     public CaseloadService.CaseloadServiceClient Caseload { get; } = new(invoker);
 
+    public SelfService.SelfServiceClient Self { get; } = new(invoker);
+
     public ConsentService.ConsentServiceClient Consents { get; } = new(invoker);
 
     public ReferralService.ReferralServiceClient Referrals { get; } = new(invoker);

@@ -65,6 +65,22 @@ public sealed class AccessReports(
             cancellationToken);
     }
 
+    /// <summary>The client's own access report, for the client themselves.</summary>
+    public Task<AccessReport> GetForClientAsync(Citizen citizen, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(citizen);
+        var note = audit.CitizenNote(citizen, "GetClientAccessReport", AuditAction.Read);
+        return audit.ReadAsync(
+            note,
+            session =>
+            {
+                var now = time.GetUtcNow();
+                var client = session.FindClient(citizen.ClientId) ?? throw HubException.NotFound(ErrorReasons.ClientNotFound, "The client");
+                return Build(session, client, ClientContexts.Load(session, client, now), now);
+            },
+            cancellationToken);
+    }
+
     private void Authorise(Actor actor, ClientRecord client, ClientContext context, DateTimeOffset now, AuditNote note)
     {
         if (actor.HasRole(AuditTrail.PrivacyOfficerRole))
@@ -151,7 +167,8 @@ public sealed class AccessReports(
 
                 // Deliveries are in the report already; a party listing its own deliveries looks at nothing new.
                 if (auditEvent.Action != AuditAction.Read || auditEvent.Outcome != AuditOutcome.Success
-                    || auditEvent.ActorParty == AuditTrail.HubParty || auditEvent.EventType is AuditTrail.DeliverContent or "ListDeliveries")
+                    || auditEvent.ActorParty == AuditTrail.HubParty || auditEvent.ActorParty.StartsWith(AuditTrail.CitizenPartyPrefix, StringComparison.Ordinal)
+                    || auditEvent.EventType is AuditTrail.DeliverContent or "ListDeliveries")
                 {
                     continue;
                 }

@@ -222,6 +222,21 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         return new AuditNote(recipient.Id, new Actor(recipient, null, []), DeliverContent, AuditAction.Read, null, TraceId(), null);
     }
 
+    /// <summary>
+    /// The start of the party field of a call by the client themselves (<see cref="CitizenNote"/>), followed by the
+    /// client's pseudonym: unique per client, so request ids are kept per client, and never the hub's client id.
+    /// </summary>
+    public const string CitizenPartyPrefix = "client:";
+
+    /// <summary>Starts the note of a call by the client themselves, about their own data.</summary>
+    public AuditNote CitizenNote(Clients.Citizen citizen, string eventType, AuditAction action, RequestKey? key = null)
+    {
+        ArgumentNullException.ThrowIfNull(citizen);
+        return new AuditNote(CitizenPartyPrefix + PseudonymOf(citizen.ClientId), null, eventType, action, key?.RequestId, TraceId(), CallOrigin.Current?.Source)
+            .About(citizen.ClientId)
+            .Check(AuditCheckKind.Authorisation, "CLIENT_SELF");
+    }
+
     /// <summary>The event type of a delivery handed to its recipient.</summary>
     public const string DeliverContent = "DeliverContent";
 

@@ -155,40 +155,101 @@ public sealed class ConsentBook(
     }
 
     public Task<ConsentChange> WithdrawAsync(Party caller, string? consentName, RequestKey key, CancellationToken cancellationToken) =>
-        ChangeAsync(caller, consentName, "WithdrawConsent", JourneyEventType.ConsentWithdrawn, key, (consent, _, now) =>
-        {
-            if (consent.WithdrawTime is not null)
-            {
-                throw HubException.Precondition(ErrorReasons.ConsentNotWithdrawable, "The consent was already withdrawn.");
-            }
-
-            return consent with { WithdrawTime = now };
-        }, cancellationToken);
+        ChangeAsync(ByParty(caller, "WithdrawConsent", key), caller.Id, consentName, JourneyEventType.ConsentWithdrawn, key, Withdraw, cancellationToken);
 
     public Task<ConsentChange> ConfirmAsync(Party caller, string? consentName, RequestKey key, CancellationToken cancellationToken) =>
-        ChangeAsync(caller, consentName, "ConfirmConsent", JourneyEventType.ConsentConfirmed, key, (consent, client, now) =>
-        {
-            if (consent.Grantor != GrantorRole.Parent || consent.ConfirmTime is not null || consent.WithdrawTime is not null
-                || client.AgeOn(DutchTime.DateOf(now)) < 18)
+        ChangeAsync(ByParty(caller, "ConfirmConsent", key), caller.Id, consentName, JourneyEventType.ConsentConfirmed, key, Confirm, cancellationToken);
+
+    /// <summary>The client withdraws one of their own consents: at once, exactly as a party's withdrawal (open deliveries withheld).</summary>
+    public Task<ConsentChange> WithdrawAsClientAsync(Citizen citizen, string? consentName, RequestKey key, CancellationToken cancellationToken) =>
+        ChangeAsync(Own(citizen, "WithdrawConsent", key), string.Empty, consentName, JourneyEventType.ConsentWithdrawn, key, Withdraw, cancellationToken);
+
+    /// <summary>The adult client confirms a parent's consent themselves.</summary>
+    public Task<ConsentChange> ConfirmAsClientAsync(Citizen citizen, string? consentName, RequestKey key, CancellationToken cancellationToken) =>
+        ChangeAsync(Own(citizen, "ConfirmConsent", key), string.Empty, consentName, JourneyEventType.ConsentConfirmed, key, Confirm, cancellationToken);
+
+    /// <summary>The client's own consents, oldest first, each with its state now.</summary>
+    public Task<IReadOnlyList<ConsentView>> ListAsClientAsync(Citizen citizen, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(citizen);
+        var note = audit.CitizenNote(citizen, "ListConsents", AuditAction.Read);
+        return audit.ReadAsync<IReadOnlyList<ConsentView>>(
+            note,
+            session =>
             {
-                throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "Only an unconfirmed, not withdrawn parent's consent of a client aged 18 or older can be confirmed.").With("adultAge", "18");
+                var now = time.GetUtcNow();
+                var client = session.FindClient(citizen.ClientId) ?? throw HubException.NotFound(ErrorReasons.ClientNotFound, "The client");
+                return [.. session.GetConsents(client.Id).OrderBy(c => c.CreateTime).Select(c => new ConsentView(c, evaluator.StateOf(c, client, now)))];
+            },
+            cancellationToken);
+    }
+
+    private static ConsentRecord Withdraw(ConsentRecord consent, ClientRecord client, DateTimeOffset now)
+    {
+        if (consent.WithdrawTime is not null)
+        {
+            throw HubException.Precondition(ErrorReasons.ConsentNotWithdrawable, "The consent was already withdrawn.");
+        }
+
+        return consent with { WithdrawTime = now };
+    }
+
+    private static ConsentRecord Confirm(ConsentRecord consent, ClientRecord client, DateTimeOffset now)
+    {
+        if (consent.Grantor != GrantorRole.Parent || consent.ConfirmTime is not null || consent.WithdrawTime is not null
+            || client.AgeOn(DutchTime.DateOf(now)) < 18)
+        {
+            throw HubException.Precondition(ErrorReasons.ConsentNotConfirmable, "Only an unconfirmed, not withdrawn parent's consent of a client aged 18 or older can be confirmed.").With("adultAge", "18");
+        }
+
+        return consent with { ConfirmTime = now };
+    }
+
+    /// <summary>The note and check of a party's change: it needs a care relationship with the consent's client.</summary>
+    private (AuditNote Note, Action<IHubSession, ClientRecord, DateTimeOffset> Authorise) ByParty(Party caller, string operation, RequestKey key)
+    {
+        var note = audit.Note(caller, operation, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
+        return (note, (session, client, now) =>
+        {
+            if (CareRelationships.Find(session, ClientContexts.Load(session, client, now), caller, now) is null)
+            {
+                // No relationship with its client: no part in the consent, which does not exist for the caller
+                // (docs/errors.md, "Not found or not allowed").
+                note.Refuse();
+                throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
             }
 
-            return consent with { ConfirmTime = now };
-        }, cancellationToken);
+            RequireRole(session, client, caller, now, note);
+        });
+    }
+
+    /// <summary>The note and check of the client's own change: the consent must be about the client, else it does not exist for them.</summary>
+    private (AuditNote Note, Action<IHubSession, ClientRecord, DateTimeOffset> Authorise) Own(Citizen citizen, string operation, RequestKey key)
+    {
+        ArgumentNullException.ThrowIfNull(citizen);
+        var note = audit.CitizenNote(citizen, operation, AuditAction.Update, key);
+        return (note, (_, client, _) =>
+        {
+            if (client.Id != citizen.ClientId)
+            {
+                note.Refuse();
+                throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
+            }
+        });
+    }
 
     /// <summary>Changes a recorded consent and, in the same write, applies the change to the client's open deliveries.</summary>
     private async Task<ConsentChange> ChangeAsync(
-        Party caller,
+        (AuditNote Note, Action<IHubSession, ClientRecord, DateTimeOffset> Authorise) actor,
+        string journeyParty,
         string? consentName,
-        string operation,
         JourneyEventType journeyEvent,
         RequestKey key,
         Func<ConsentRecord, ClientRecord, DateTimeOffset, ConsentRecord> change,
         CancellationToken cancellationToken)
     {
         var consentId = Ids.Require(consentName, "consents", "name");
-        var note = audit.Note(caller, operation, AuditAction.Update, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
+        var note = actor.Note;
         var result = await audit.CommandAsync(
             note,
             key,
@@ -197,18 +258,10 @@ public sealed class ConsentBook(
                 var consent = session.FindConsent(consentId) ?? throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
                 note.About(consent.ClientId).Resource(consent.Name);
                 var client = session.FindClient(consent.ClientId)!;
-                if (CareRelationships.Find(session, ClientContexts.Load(session, client, now), caller, now) is null)
-                {
-                    // No relationship with its client: no part in the consent, which does not exist for the caller
-                    // (docs/errors.md, "Not found or not allowed").
-                    note.Refuse();
-                    throw HubException.NotFound(ErrorReasons.ConsentNotFound, "The consent");
-                }
-
-                RequireRole(session, client, caller, now, note);
+                actor.Authorise(session, client, now);
                 consent = change(consent, client, now);
                 session.UpdateConsent(consent);
-                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, journeyEvent, caller.Id, consent.Name, Explain.Code(consent.Grantor)));
+                session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, journeyEvent, journeyParty, consent.Name, Explain.Code(consent.Grantor)));
                 var (released, withheld, wake) = Reconsider(session, client, now);
                 return new ConsentChange(new ConsentView(consent, evaluator.StateOf(consent, client, now)), released, withheld, wake);
             },

@@ -108,13 +108,19 @@ public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentat
     public override async Task<GetClientAccessReportResponse> GetClientAccessReport(GetClientAccessReportRequest request, ServerCallContext context)
     {
         var report = await accessReports.GetAsync(context.Actor(), request.Client, context.CancellationToken);
-        var contract = new ClientAccessReport { Client = report.Client.Name, CreateTime = Wire.Time(report.CreateTime), Text = report.Text };
+        return new GetClientAccessReportResponse { Report = ToContract(report, includeClient: true) };
+    }
+
+    /// <summary>An access report on the wire; without the client's name for the client themselves.</summary>
+    internal static ClientAccessReport ToContract(AccessReport report, bool includeClient)
+    {
+        var contract = new ClientAccessReport { Client = includeClient ? report.Client.Name : string.Empty, CreateTime = Wire.Time(report.CreateTime), Text = report.Text };
         contract.Received.Add(report.Received.Select(ToContract));
         contract.NotShared.Add(report.NotShared.Select(ToContract));
         contract.Viewed.Add(report.Viewed.Select(ToContract));
         contract.ActiveConsents.Add(report.ActiveConsents.Select(ToContract));
         contract.OtherConsents.Add(report.OtherConsents.Select(ToContract));
-        return new GetClientAccessReportResponse { Report = contract };
+        return contract;
     }
 
     private static Contracts.V1.AccessReportLine ToContract(Hub.Audit.AccessReportLine line) => new()

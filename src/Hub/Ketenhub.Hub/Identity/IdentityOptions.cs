@@ -32,6 +32,32 @@ public sealed class IdentityOptions
 
     /// <summary>Client certificates (mutual TLS) on the Partner endpoint.</summary>
     public CertificateOptions Certificates { get; set; } = new();
+
+    /// <summary>Tokens of the people the data is about, for <c>SelfService</c> (a citizens' identity provider).</summary>
+    public CitizenTokenOptions Citizens { get; set; } = new();
+}
+
+/// <summary>
+/// Tokens of the people the data is about (section <c>Identity:Citizens</c>): a citizens' identity provider (in the
+/// Netherlands a DigiD broker) signs a token that names the person by BSN. Only <c>SelfService</c> accepts them, and it
+/// accepts nothing else. In Development with the development issuer on, the development issuer's key signs them too,
+/// with the audience <c>api://ketenhub-citizens-development</c>.
+/// </summary>
+public sealed class CitizenTokenOptions
+{
+    /// <summary>The exact <c>iss</c> a citizen's token must carry.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The <c>aud</c> a citizen's token must carry; never the audience of party tokens.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>PEM file with the provider's public signing key (EC or RSA).</summary>
+    public string? SigningKeyFile { get; set; }
+
+    /// <summary>The claim that holds the BSN. <value>The default value is <c>bsn</c>.</value></summary>
+    public string BsnClaim { get; set; } = "bsn";
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Issuer) || !string.IsNullOrWhiteSpace(Audience) || !string.IsNullOrWhiteSpace(SigningKeyFile);
 }
 
 /// <summary>The development issuer (section <c>Identity:DevelopmentIssuer</c>).</summary>

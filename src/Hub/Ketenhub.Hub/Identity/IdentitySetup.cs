@@ -42,6 +42,9 @@ public static class IdentitySetup
             AddBearerTokens(builder, authentication, entra, settings, development);
         }
 
+        CitizenTokens.Add(builder, authentication, settings);
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, CitizenCallerHandler>();
+
         if (PartnerEndpoint.From(configuration).Exists)
         {
             builder.WebHost.ConfigureKestrel((context, kestrel) =>
@@ -110,7 +113,7 @@ public static class IdentitySetup
                 issuer = settings.Jwt.Issuer ?? string.Empty;
                 audience = settings.Jwt.Audience ?? string.Empty;
                 var file = settings.Jwt.SigningKeyFile ?? string.Empty;
-                key = () => SigningKeys.TryLoad(file, out var loaded) is null ? ToSecurityKey(loaded!) : throw new InvalidOperationException("Identity:Jwt:SigningKeyFile holds no usable key.");
+                key = () => SigningKeys.TryLoad(file, out var loaded) is null ? SigningKeys.ToSecurityKey(loaded!) : throw new InvalidOperationException("Identity:Jwt:SigningKeyFile holds no usable key.");
             }
             else
             {
@@ -121,7 +124,7 @@ public static class IdentitySetup
                 {
                     using var pair = LocalTokens.LoadOrCreateKey(file);
                     var publicOnly = ECDsa.Create(pair.ExportParameters(includePrivateParameters: false));
-                    return ToSecurityKey(publicOnly);
+                    return SigningKeys.ToSecurityKey(publicOnly);
                 };
             }
 
@@ -149,11 +152,4 @@ public static class IdentitySetup
             parameters.ValidateIssuerSigningKey = true;
         });
     }
-
-    private static SecurityKey ToSecurityKey(System.Security.Cryptography.AsymmetricAlgorithm key) => key switch
-    {
-        ECDsa ec => new ECDsaSecurityKey(ec) { KeyId = LocalTokens.KeyId(ec) },
-        RSA rsa => new RsaSecurityKey(rsa) { KeyId = LocalTokens.KeyId(rsa) },
-        _ => throw new InvalidOperationException("Only EC and RSA signing keys are supported."),
-    };
 }

@@ -28,6 +28,38 @@ internal sealed class IdentityValidation(IHostEnvironment environment, IConfigur
             errors.Add($"Identity:DevelopmentIssuer:Enabled is allowed only in Development (environment is {environment.EnvironmentName}).");
         }
 
+        if (options.Citizens.IsConfigured)
+        {
+            if (string.IsNullOrWhiteSpace(options.Citizens.Issuer))
+            {
+                errors.Add("Identity:Citizens:Issuer is missing (the exact 'iss' of citizens' tokens).");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Citizens.Audience))
+            {
+                errors.Add("Identity:Citizens:Audience is missing (the 'aud' of citizens' tokens).");
+            }
+            else if (string.Equals(options.Citizens.Audience, options.Jwt.Audience, StringComparison.Ordinal)
+                || string.Equals(options.Citizens.Audience, Ketenhub.Identity.LocalTokens.DevelopmentAudience, StringComparison.Ordinal))
+            {
+                errors.Add("Identity:Citizens:Audience must differ from the audience of party tokens, so that no party's token passes as a citizen's.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Citizens.SigningKeyFile))
+            {
+                errors.Add("Identity:Citizens:SigningKeyFile is missing (a PEM file with the provider's public key).");
+            }
+            else if (SigningKeys.TryLoad(options.Citizens.SigningKeyFile, out _) is { } citizenKeyProblem)
+            {
+                errors.Add($"Identity:Citizens:SigningKeyFile '{options.Citizens.SigningKeyFile}': {citizenKeyProblem}");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Citizens.BsnClaim))
+            {
+                errors.Add("Identity:Citizens:BsnClaim must name the claim that holds the BSN.");
+            }
+        }
+
         if (entra.IsConfigured)
         {
             if (string.IsNullOrWhiteSpace(entra.TenantId))
@@ -191,6 +223,14 @@ internal sealed record PartnerEndpoint(bool Exists, bool IsHttps)
 /// <summary>Reads token signing keys from PEM files.</summary>
 internal static class SigningKeys
 {
+    /// <summary>The signing key as token validation needs it, with the key id the local tokens carry.</summary>
+    public static Microsoft.IdentityModel.Tokens.SecurityKey ToSecurityKey(AsymmetricAlgorithm key) => key switch
+    {
+        ECDsa ec => new Microsoft.IdentityModel.Tokens.ECDsaSecurityKey(ec) { KeyId = Ketenhub.Identity.LocalTokens.KeyId(ec) },
+        RSA rsa => new Microsoft.IdentityModel.Tokens.RsaSecurityKey(rsa) { KeyId = Ketenhub.Identity.LocalTokens.KeyId(rsa) },
+        _ => throw new InvalidOperationException("Only EC and RSA signing keys are supported."),
+    };
+
     /// <summary>Loads the public key in <paramref name="path"/>; returns a problem description, or null when it loaded.</summary>
     public static string? TryLoad(string path, out AsymmetricAlgorithm? key)
     {

@@ -1,6 +1,7 @@
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Ketenhub.Hub.Audit;
+using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Parties;
 using Microsoft.AspNetCore.Authorization;
@@ -22,6 +23,9 @@ public sealed class HubCall
     /// <summary>The calling party with the person and roles of its identity; null when the call proves no known party.</summary>
     public Actor? Caller { get; private set; }
 
+    /// <summary>The client acting for themselves, on <c>SelfService</c> only; null on every other call.</summary>
+    public Citizen? Citizen { get; private set; }
+
     /// <summary>Why the call has no <see cref="Caller"/>: CALLER_UNKNOWN, TOKEN_INVALID, CALLER_MISMATCH or RATE_LIMITED.</summary>
     public HubException? Refusal { get; private set; }
 
@@ -29,6 +33,8 @@ public sealed class HubCall
     public bool TimeLimitReached => _timeLimit?.IsCancellationRequested == true && !_aborted.IsCancellationRequested;
 
     internal void Identified(Actor caller) => Caller = caller;
+
+    internal void CitizenIdentified(Citizen citizen) => Citizen = citizen;
 
     internal void Refused(HubException refusal) => Refusal = refusal;
 
@@ -53,6 +59,12 @@ public static class HubCalls
 
     /// <summary>The calling party.</summary>
     public static Party Party(this ServerCallContext context) => context.Actor().Party;
+
+    /// <summary>The client acting for themselves (<c>SelfService</c>).</summary>
+    /// <exception cref="HubException">CALLER_UNKNOWN when the call did not prove a citizen.</exception>
+    public static Citizen Citizen(this ServerCallContext context) =>
+        context.GetHttpContext().Features.Get<HubCall>()?.Citizen
+        ?? throw new HubException(ErrorCategory.Unauthenticated, ErrorReasons.CallerUnknown, "The call must carry a citizen's token.");
 
     /// <summary>The caller, who must hold the <c>admin</c> role; others get <c>ADMIN_ROLE_REQUIRED</c>.</summary>
     public static Actor RequireAdmin(this ServerCallContext context, string what)
@@ -83,6 +95,9 @@ public static class CallPipeline
 {
     /// <summary>The name of the policy that needs a caller who resolves to a configured party (also the default and fallback policy).</summary>
     public const string PartyCallerPolicy = "PartyCaller";
+
+    /// <summary>The policy of <c>SelfService</c>: a citizen's token whose BSN the hub knows (registered with the citizens' tokens, see CitizenTokens).</summary>
+    public const string CitizenCallerPolicy = "CitizenCaller";
 
     public static IServiceCollection AddKetenhubCallPipeline(this IServiceCollection services)
     {
@@ -164,6 +179,39 @@ public static class CallPipeline
         return next(http);
     }
 
+    // 4b. A call of the client themselves (SelfService): a rate limit per client, the log scope without a party, the
+    //     hub's time limit. No party's CallOrigin: the audit note names the client by pseudonym.
+    private static async Task RunCitizenCallAsync(HttpContext http, RequestDelegate next, HubCall call, Citizen citizen, Endpoint endpoint)
+    {
+        var services = http.RequestServices;
+        try
+        {
+            services.GetRequiredService<PartyRateLimiter>().Take("client/" + citizen.ClientId);
+        }
+        catch (HubException ex)
+        {
+            services.GetRequiredService<RefusalLog>().Refused(ex.Reason, CallRefusals.Where(http));
+            await services.GetRequiredService<CallRefusals>().WriteAsync(http, ex).ConfigureAwait(false);
+            return;
+        }
+
+        using var logScope = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CallPipeline)).BeginScope(new CallLogScope("client", MethodOf(endpoint)));
+        var limit = services.GetRequiredService<IOptions<CallLimitOptions>>().Value.MaxCallDuration;
+        var aborted = http.RequestAborted;
+        using var timer = new CancellationTokenSource(limit, services.GetRequiredService<TimeProvider>());
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timer.Token);
+        call.Limit(timer, aborted);
+        http.RequestAborted = linked.Token;
+        try
+        {
+            await next(http).ConfigureAwait(false);
+        }
+        finally
+        {
+            http.RequestAborted = aborted;
+        }
+    }
+
     // 4. The call itself, once authorisation found a caller.
     private static async Task RunCallAsync(HttpContext http, RequestDelegate next)
     {
@@ -177,6 +225,12 @@ public static class CallPipeline
         var services = http.RequestServices;
         var refusals = services.GetRequiredService<CallRefusals>();
         var call = http.Features.Get<HubCall>();
+        if (call?.Caller is null && call?.Citizen is { } citizen)
+        {
+            await RunCitizenCallAsync(http, next, call, citizen, endpoint).ConfigureAwait(false);
+            return;
+        }
+
         if (call?.Caller is not { } caller)
         {
             // Only an endpoint with a policy of its own gets here without a caller: it is not one of the hub's calls.
