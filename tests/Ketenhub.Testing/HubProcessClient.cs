@@ -30,6 +30,8 @@ public sealed class HubProcessClient(string partyId, CallInvoker invoker)
 
     public TransitionService.TransitionServiceClient Transitions { get; } = new(invoker);
 
+    public ReferralService.ReferralServiceClient Referrals { get; } = new(invoker);
+
     public CaseloadService.CaseloadServiceClient Caseload { get; } = new(invoker);
 
     public DeliveryService.DeliveryServiceClient Deliveries { get; } = new(invoker);

@@ -22,13 +22,38 @@ public static class BrowserKit
         return await context.NewPageAsync();
     }
 
-    /// <summary>Signs in with the development sign-in as the coach shown as <paramref name="displayName"/>.</summary>
-    public static async Task SignInAsync(IPage page, string displayName)
+    /// <summary>Signs in with the development sign-in as the coach or client shown as <paramref name="displayName"/>.</summary>
+    public static async Task SignInAsync(IPage page, string displayName, string landing = "Mijn cliënten")
     {
         await page.GotoAsync("/inloggen");
         await page.GetByLabel(displayName, new PageGetByLabelOptions { Exact = true }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Inloggen" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Level = 1 })).ToHaveTextAsync("Mijn cliënten");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Level = 1 })).ToHaveTextAsync(landing);
+    }
+
+    /// <summary>
+    /// Presses Tab until the focused element is the one named <paramref name="name"/> (its text, label or value), at most
+    /// 60 times, and fails if it never gets focus: what a keyboard user does.
+    /// </summary>
+    public static Task TabToAsync(IPage page, string name) => MoveToAsync(page, name, "Tab");
+
+    /// <summary>Within a radio group (one tab stop), presses the down arrow until the option named <paramref name="name"/> is focused and chosen.</summary>
+    public static Task ArrowToAsync(IPage page, string name) => MoveToAsync(page, name, "ArrowDown");
+
+    private static async Task MoveToAsync(IPage page, string name, string key)
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            await page.Keyboard.PressAsync(key);
+            var focused = await page.EvaluateAsync<string>(
+                "() => { const e = document.activeElement; if (!e) return ''; const l = e.labels && e.labels.length ? e.labels[0].innerText : ''; return (l || e.innerText || e.value || '').trim(); }");
+            if (focused == name)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"{key} never reached '{name}' on {page.Url}.");
     }
 
     /// <summary>

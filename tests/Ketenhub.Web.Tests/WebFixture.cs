@@ -24,6 +24,12 @@ public sealed class WebFixture : IAsyncLifetime
 
     public HubProcess Hub { get; } = new();
 
+    /// <summary>The BSN of the demo client Priya (scenario S3).</summary>
+    public string PriyaBsn { get; } = Bsns.Next();
+
+    /// <summary>The BSN of the demo client Sanne (coming of age).</summary>
+    public string SanneBsn { get; } = Bsns.Next();
+
     public Uri Address { get; private set; } = new("http://127.0.0.1/");
 
     public IBrowser Browser { get; private set; } = null!;
@@ -49,6 +55,12 @@ public sealed class WebFixture : IAsyncLifetime
                     ["Web:Development:Coaches:2:Party"] = "waakvlam-zorg",
                     ["Web:Development:Coaches:2:CoachId"] = "coach-s1",
                     ["Web:Development:Coaches:2:DisplayName"] = "Sam (Waakvlam Zorg, test)",
+
+                    // The tests' clients, each with a BSN of their own.
+                    ["Web:Development:Clients:0:Bsn"] = PriyaBsn,
+                    ["Web:Development:Clients:0:DisplayName"] = "Priya",
+                    ["Web:Development:Clients:1:Bsn"] = SanneBsn,
+                    ["Web:Development:Clients:1:DisplayName"] = "Sanne",
                 });
             },
             Path.Combine(root, "src", "Clients", "Ketenhub.Web"));

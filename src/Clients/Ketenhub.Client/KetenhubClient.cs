@@ -42,6 +42,7 @@ public sealed class KetenhubClient : IDisposable
         Explain = new KetenhubExplain(calls);
         Deliveries = new KetenhubDeliveries(calls);
         Parties = new KetenhubParties(calls);
+        Self = new KetenhubSelf(calls);
         CallInvoker = calls.Invoker;
     }
 
@@ -71,6 +72,9 @@ public sealed class KetenhubClient : IDisposable
 
     /// <summary>The parties the hub knows.</summary>
     public KetenhubParties Parties { get; }
+
+    /// <summary>The client's own calls, for an app that acts for the person the data is about with their citizen's token.</summary>
+    public KetenhubSelf Self { get; }
 
     /// <summary>
     /// The underlying call invoker (identity and retries applied), for calling the generated

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Ketenhub.Client;
 using Ketenhub.Web.Configuration;
 using Ketenhub.Web.Identity;
@@ -41,15 +42,7 @@ public static class WebApp
         var mode = builder.Configuration.GetSection(WebOptions.Section).GetValue(nameof(WebOptions.SignIn), SignInMode.EntraId);
         if (mode == SignInMode.Development)
         {
-            services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
-            {
-                cookie.LoginPath = "/inloggen";
-                cookie.LogoutPath = "/uitloggen";
-                cookie.Cookie.Name = "ketenhub-web";
-                cookie.Cookie.HttpOnly = true;
-                cookie.Cookie.SameSite = SameSiteMode.Lax;
-                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
-            });
+            services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(ConfigureCookie);
             services.AddSingleton<IHubUserTokens, DevelopmentHubUserTokens>();
         }
         else
@@ -59,14 +52,46 @@ public static class WebApp
                 .AddMicrosoftIdentityWebApp(builder.Configuration.GetSection("AzureAd"))
                 .EnableTokenAcquisitionToCallDownstreamApi([scope])
                 .AddInMemoryTokenCaches();
-            services.AddScoped<IHubUserTokens, EntraHubUserTokens>();
+            services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, ConfigureCookie);
+            services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, oidc => MarkKind(oidc, SignInClaims.Coach));
+            var citizens = builder.Configuration.GetSection(WebOptions.Section + ":Citizens").Get<CitizenSignInOptions>() ?? new CitizenSignInOptions();
+            if (citizens.IsConfigured)
+            {
+                services.AddAuthentication().AddOpenIdConnect(ProductionHubUserTokens.CitizenScheme, oidc =>
+                {
+                    oidc.Authority = citizens.Authority?.ToString();
+                    oidc.ClientId = citizens.ClientId;
+                    oidc.ClientSecret = citizens.ClientSecret;
+                    oidc.ResponseType = "code";
+                    oidc.UsePkce = true;
+                    oidc.SaveTokens = true;
+                    oidc.CallbackPath = "/signin-citizens";
+                    oidc.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                    foreach (var extra in citizens.Scopes)
+                    {
+                        oidc.Scope.Add(extra);
+                    }
+
+                    MarkKind(oidc, SignInClaims.Client);
+                });
+            }
+
+            services.AddScoped<IHubUserTokens, ProductionHubUserTokens>();
         }
 
-        services.AddAuthorization(options => options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddAuthorization(options =>
+        {
+            options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+            options.AddPolicy(SignInClaims.CoachPolicy, policy => policy.RequireClaim(SignInClaims.Kind, SignInClaims.Coach));
+            options.AddPolicy(SignInClaims.ClientPolicy, policy => policy.RequireClaim(SignInClaims.Kind, SignInClaims.Client));
+        });
         services.AddRazorPages(options =>
         {
             options.Conventions.AllowAnonymousToPage("/Account/SignIn");
+            options.Conventions.AllowAnonymousToPage("/Account/AccessDenied");
             options.Conventions.AllowAnonymousToPage("/Error");
+            options.Conventions.AuthorizeFolder("/Coach", SignInClaims.CoachPolicy);
+            options.Conventions.AuthorizeFolder("/Own", SignInClaims.ClientPolicy);
         });
         services.AddSingleton(sp =>
         {
@@ -100,7 +125,7 @@ public static class WebApp
         app.MapPost("/uitloggen", async context =>
         {
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
-            if (mode != SignInMode.Development)
+            if (mode != SignInMode.Development && !SignInClaims.IsClient(context.User))
             {
                 await context.SignOutAsync(OpenIdConnectDefaults.AuthenticationScheme).ConfigureAwait(false);
                 return;
@@ -109,5 +134,27 @@ public static class WebApp
             context.Response.Redirect("/inloggen");
         });
         return app;
+    }
+
+    private static void ConfigureCookie(CookieAuthenticationOptions cookie)
+    {
+        cookie.LoginPath = "/inloggen";
+        cookie.LogoutPath = "/uitloggen";
+        cookie.AccessDeniedPath = "/geen-toegang";
+        cookie.Cookie.Name = "ketenhub-web";
+        cookie.Cookie.HttpOnly = true;
+        cookie.Cookie.SameSite = SameSiteMode.Lax;
+        cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+    }
+
+    /// <summary>Marks whoever signs in through <paramref name="oidc"/> as a coach or a client, for the pages' policies.</summary>
+    private static void MarkKind(OpenIdConnectOptions oidc, string kind)
+    {
+        var earlier = oidc.Events.OnTokenValidated;
+        oidc.Events.OnTokenValidated = async context =>
+        {
+            await earlier(context).ConfigureAwait(false);
+            (context.Principal?.Identity as ClaimsIdentity)?.AddClaim(new Claim(SignInClaims.Kind, kind));
+        };
     }
 }

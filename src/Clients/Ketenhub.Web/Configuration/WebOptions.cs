@@ -26,6 +26,9 @@ public sealed class WebOptions
     /// <summary>With Entra ID: the hub's scope to ask a person's access token for, for example <c>api://ketenhub/hub.access</c>.</summary>
     public string? HubScope { get; set; }
 
+    /// <summary>The citizens' sign-in for clients; without it (outside Development) the client's pages are not offered.</summary>
+    public CitizenSignInOptions Citizens { get; set; } = new();
+
     /// <summary>The development sign-in (Development only).</summary>
     public DevelopmentSignInOptions Development { get; set; } = new();
 
@@ -47,6 +50,43 @@ public sealed class DevelopmentSignInOptions
 
     /// <summary>The coaches one may sign in as.</summary>
     public IList<DevelopmentCoach> Coaches { get; } = [];
+
+    /// <summary>The demo clients one may sign in as (each by a made-up BSN the demo hub knows).</summary>
+    public IList<DevelopmentClient> Clients { get; } = [];
+
+    /// <summary>The audience of the citizens' tokens the development sign-in mints. <value>The default value is the development issuer's citizens' audience.</value></summary>
+    public string CitizenAudience { get; set; } = LocalTokens.DevelopmentCitizenAudience;
+}
+
+/// <summary>A demo client of the development sign-in.</summary>
+public sealed class DevelopmentClient
+{
+    /// <summary>The client's BSN (a made-up number that passes the elfproef).</summary>
+    public string Bsn { get; set; } = string.Empty;
+
+    /// <summary>The name shown on the sign-in page.</summary>
+    public string DisplayName { get; set; } = string.Empty;
+}
+
+/// <summary>
+/// The citizens' OpenID Connect provider for clients (section <c>Web:Citizens</c>; in the Netherlands a DigiD broker).
+/// The app passes the provider's access token to the hub, which checks it itself (<c>Identity:Citizens</c>).
+/// </summary>
+public sealed class CitizenSignInOptions
+{
+    /// <summary>The provider's authority (its OpenID Connect metadata lives under it).</summary>
+    public Uri? Authority { get; set; }
+
+    /// <summary>The app's client id at the provider.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The app's client secret at the provider.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Extra scopes to ask for, besides <c>openid</c>.</summary>
+    public IList<string> Scopes { get; } = [];
+
+    public bool IsConfigured => Authority is not null || !string.IsNullOrWhiteSpace(ClientId);
 }
 
 /// <summary>A coach of the development sign-in.</summary>

@@ -30,6 +30,15 @@ public sealed class WebOptionsValidator(IHostEnvironment environment, IConfigura
                     problems.Add("Web:Development:Coaches lists no coach to sign in as.");
                 }
 
+                foreach (var client in options.Development.Clients)
+                {
+                    if (client.Bsn.Length != 9 || !client.Bsn.All(char.IsAsciiDigit) || string.IsNullOrWhiteSpace(client.DisplayName))
+                    {
+                        problems.Add("Every client in Web:Development:Clients needs a nine-digit Bsn and a DisplayName.");
+                        break;
+                    }
+                }
+
                 foreach (var coach in options.Development.Coaches)
                 {
                     if (string.IsNullOrWhiteSpace(coach.Party) || string.IsNullOrWhiteSpace(coach.CoachId) || string.IsNullOrWhiteSpace(coach.DisplayName))
@@ -47,6 +56,11 @@ public sealed class WebOptionsValidator(IHostEnvironment environment, IConfigura
                     {
                         problems.Add($"{key} is required to sign in with Entra ID.");
                     }
+                }
+
+                if (options.Citizens.IsConfigured && (options.Citizens.Authority is null || string.IsNullOrWhiteSpace(options.Citizens.ClientId)))
+                {
+                    problems.Add("Web:Citizens needs Authority and ClientId (the citizens' OpenID Connect provider).");
                 }
 
                 if (string.IsNullOrWhiteSpace(options.HubScope))

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using Ketenhub.Identity;
 using Ketenhub.Web.Configuration;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
 
@@ -14,17 +15,35 @@ public interface IHubUserTokens
     ValueTask<string> GetAsync(HttpContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>The claims the development sign-in puts in its cookie.</summary>
+/// <summary>Who is signed in, as the app's own cookie says: a coach (who works for a party) or a client (the person the data is about).</summary>
 public static class SignInClaims
 {
     /// <summary>The party the signed-in coach works for.</summary>
     public const string Party = "ketenhub_party";
+
+    /// <summary>What kind of person is signed in: <see cref="Coach"/> or <see cref="Client"/>.</summary>
+    public const string Kind = "ketenhub_kind";
+
+    public const string Coach = "coach";
+
+    public const string Client = "client";
+
+    /// <summary>The development sign-in's BSN of a demo client (the cookie is encrypted and signed by the app).</summary>
+    public const string Bsn = "ketenhub_bsn";
+
+    /// <summary>The authorisation policy of the coach's pages.</summary>
+    public const string CoachPolicy = "Coach";
+
+    /// <summary>The authorisation policy of the client's pages.</summary>
+    public const string ClientPolicy = "Client";
+
+    public static bool IsClient(ClaimsPrincipal user) => user.HasClaim(Kind, Client);
 }
 
 /// <summary>
-/// Development only: mints the development issuer's token for the coach picked on the sign-in page (the party from the
-/// cookie, the person as the coach's id), valid for five minutes, signed with the development issuer's key, which the
-/// hub in Development trusts.
+/// Development only: mints the development issuer's token for whoever was picked on the sign-in page: for a coach a
+/// person's token (the party, the coach's id as the person), for a client a citizen's token naming the BSN. Five minutes
+/// long, signed with the development issuer's key, which the hub in Development trusts.
 /// </summary>
 public sealed class DevelopmentHubUserTokens : IHubUserTokens, IDisposable
 {
@@ -43,6 +62,13 @@ public sealed class DevelopmentHubUserTokens : IHubUserTokens, IDisposable
     public ValueTask<string> GetAsync(HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var now = _time.GetUtcNow();
+        if (SignInClaims.IsClient(context.User))
+        {
+            var bsn = context.User.FindFirstValue(SignInClaims.Bsn) ?? throw new InvalidOperationException("The signed-in client has no BSN.");
+            return ValueTask.FromResult(LocalTokens.MintCitizen(_key, _options.Issuer, _options.CitizenAudience, bsn, now.AddMinutes(-1), now.AddMinutes(5)));
+        }
+
         var party = context.User.FindFirstValue(SignInClaims.Party);
         var person = context.User.FindFirstValue(ClaimTypes.NameIdentifier);
         if (string.IsNullOrEmpty(party) || string.IsNullOrEmpty(person))
@@ -50,19 +76,30 @@ public sealed class DevelopmentHubUserTokens : IHubUserTokens, IDisposable
             throw new InvalidOperationException("Nobody is signed in on this request.");
         }
 
-        var now = _time.GetUtcNow();
         return ValueTask.FromResult(LocalTokens.Mint(_key, _options.Issuer, _options.Audience, party, person, [], now.AddMinutes(-1), now.AddMinutes(5)));
     }
 
     public void Dispose() => _key.Dispose();
 }
 
-/// <summary>With Entra ID: the signed-in person's access token for the hub's scope, from Microsoft.Identity.Web's token cache.</summary>
-public sealed class EntraHubUserTokens(ITokenAcquisition tokens, IOptions<WebOptions> options) : IHubUserTokens
+/// <summary>
+/// Production: a coach's delegated access token for the hub's scope from Microsoft.Identity.Web's token cache; a client's
+/// access token of the citizens' provider, kept with the sign-in.
+/// </summary>
+public sealed class ProductionHubUserTokens(ITokenAcquisition tokens, IOptions<WebOptions> options) : IHubUserTokens
 {
+    /// <summary>The authentication scheme of the citizens' provider.</summary>
+    public const string CitizenScheme = "Citizens";
+
     public async ValueTask<string> GetAsync(HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (SignInClaims.IsClient(context.User))
+        {
+            return await context.GetTokenAsync(CitizenScheme, "access_token").ConfigureAwait(false)
+                ?? throw new InvalidOperationException("The citizens' provider gave no access token.");
+        }
+
         return await tokens.GetAccessTokenForUserAsync([options.Value.HubScope!], user: context.User).ConfigureAwait(false);
     }
 }

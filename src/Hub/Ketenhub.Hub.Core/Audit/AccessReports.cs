@@ -16,7 +16,11 @@ namespace Ketenhub.Hub.Audit;
 /// <param name="PartyId">The organisation the line is about, if one.</param>
 /// <param name="Time">The moment the line is about, if one.</param>
 /// <param name="Text">The line in plain Dutch (B1): short sentences, no codes.</param>
-public sealed record AccessReportLine(string? PartyId, DateTimeOffset? Time, string Text);
+public sealed record AccessReportLine(string? PartyId, DateTimeOffset? Time, string Text)
+{
+    /// <summary>Who sent what the line is about (a party id); null when the hub sent it, or on lines about no message.</summary>
+    public string? SenderId { get; init; }
+}
 
 /// <summary>
 /// A client's access report (AVG article 15): what organisations received about the client, when and why; what
@@ -124,11 +128,11 @@ public sealed class AccessReports(
             if (sent)
             {
                 var when = delivery.AckTime ?? delivery.UpdateTime;
-                received.Add(new AccessReportLine(delivery.Recipient, when, $"Op {Dutch.Date(when)} kreeg {who} {what}. {Dutch.Why(delivery.Decision, consents)}"));
+                received.Add(new AccessReportLine(delivery.Recipient, when, $"Op {Dutch.Date(when)} kreeg {who} {what}. {Dutch.Why(delivery.Decision, consents)}") { SenderId = SenderOf(delivery) });
             }
             else if (delivery.Status is DeliveryStatus.Withheld or DeliveryStatus.Expired or DeliveryStatus.AwaitingConsent)
             {
-                notShared.Add(new AccessReportLine(delivery.Recipient, delivery.CreateTime, $"Op {Dutch.Date(delivery.CreateTime)} was er {what} voor {who}. {Dutch.WhyNot(delivery)}"));
+                notShared.Add(new AccessReportLine(delivery.Recipient, delivery.CreateTime, $"Op {Dutch.Date(delivery.CreateTime)} was er {what} voor {who}. {Dutch.WhyNot(delivery)}") { SenderId = SenderOf(delivery) });
             }
         }
 
@@ -152,6 +156,8 @@ public sealed class AccessReports(
     }
 
     /// <summary>Reads of the client's data by organisations, from the audit trail: how often each looked, and when last.</summary>
+    private static string? SenderOf(DeliveryRecord delivery) => delivery.Sender == AuditTrail.HubParty ? null : delivery.Sender;
+
     private List<AccessReportLine> Viewed(IHubSession session, string clientId)
     {
         var pseudonym = audit.PseudonymOf(clientId);

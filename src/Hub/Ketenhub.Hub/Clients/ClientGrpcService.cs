@@ -128,5 +128,6 @@ public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentat
         Party = line.PartyId is null ? string.Empty : "parties/" + line.PartyId,
         EventTime = Wire.Time(line.Time),
         Text = line.Text,
+        Sender = Wire.PartyName(line.SenderId),
     };
 }

@@ -3,6 +3,7 @@ using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Hub.Parties;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ketenhub.Hub.Host.Clients;
@@ -12,12 +13,16 @@ namespace Ketenhub.Hub.Host.Clients;
 /// Answers carry no client name: the client knows who they are, and the hub's id of them stays inside.
 /// </summary>
 [Authorize(Policy = CallPipeline.CitizenCallerPolicy)]
-public sealed class SelfGrpcService(AccessReports accessReports, ConsentBook book) : SelfService.SelfServiceBase
+public sealed class SelfGrpcService(AccessReports accessReports, ConsentBook book, PartyDirectory parties) : SelfService.SelfServiceBase
 {
     public override async Task<GetOwnAccessReportResponse> GetOwnAccessReport(GetOwnAccessReportRequest request, ServerCallContext context)
     {
         var report = await accessReports.GetForClientAsync(context.Citizen(), context.CancellationToken);
-        return new GetOwnAccessReportResponse { Report = ClientGrpcService.ToContract(report, includeClient: false) };
+        var contract = ClientGrpcService.ToContract(report, includeClient: false);
+        var response = new GetOwnAccessReportResponse { Report = contract };
+        response.Parties.Add(Named(contract.Received.Concat(contract.NotShared).Concat(contract.Viewed).Concat(contract.ActiveConsents).Concat(contract.OtherConsents)
+            .SelectMany(l => new[] { l.Party, l.Sender })));
+        return response;
     }
 
     public override async Task<ListOwnConsentsResponse> ListOwnConsents(ListOwnConsentsRequest request, ServerCallContext context)
@@ -25,6 +30,7 @@ public sealed class SelfGrpcService(AccessReports accessReports, ConsentBook boo
         var consents = await book.ListAsClientAsync(context.Citizen(), context.CancellationToken);
         var response = new ListOwnConsentsResponse();
         response.Consents.Add(consents.Select(Own));
+        response.Parties.Add(Named(response.Consents.Select(c => c.RecipientParty)));
         return response;
     }
 
@@ -39,6 +45,13 @@ public sealed class SelfGrpcService(AccessReports accessReports, ConsentBook boo
         var change = await book.ConfirmAsClientAsync(context.Citizen(), request.Name, Wire.Key(request.RequestId, request), context.CancellationToken);
         return new ConfirmOwnConsentResponse { Consent = Own(change.Consent), ReleasedDeliveries = change.Released };
     }
+
+    private IEnumerable<Contracts.V1.Party> Named(IEnumerable<string> names) =>
+        names.Where(n => n.StartsWith("parties/", StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal)
+            .Select(n => parties.Find(n["parties/".Length..]))
+            .OfType<Hub.Parties.Party>()
+            .Select(ContractMapping.ToContract);
 
     private static Contracts.V1.Consent Own(ConsentView view)
     {

@@ -1,0 +1,27 @@
+using Ketenhub.Client;
+using Ketenhub.Contracts.V1;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Ketenhub.Web.Pages.Own;
+
+/// <summary>"Wie weet wat over mij": the client's own access report, from the hub, under the client's own token.</summary>
+public sealed class IndexModel(KetenhubClient hub) : PageModel
+{
+    public ClientAccessReport Report { get; private set; } = new();
+
+    public IReadOnlyDictionary<string, string> Names { get; private set; } = new Dictionary<string, string>();
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        var response = await hub.Self.GetAccessReportAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        Report = response.Report;
+        Names = response.Parties.ToDictionary(p => p.Name, p => p.DisplayName, StringComparer.Ordinal);
+    }
+
+    /// <summary>"Het kwam van Hans Petrischool." for a line with a sender; empty otherwise.</summary>
+    public string From(AccessReportLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return string.IsNullOrEmpty(line.Sender) ? string.Empty : $" Het kwam van {(Names.TryGetValue(line.Sender, out var name) ? name : "een andere organisatie")}.";
+    }
+}
