@@ -119,6 +119,19 @@ public sealed class ClientPagesTests(WebFixture web)
         var own = await SelfAsync(web.SanneBsn).ListOwnConsentsAsync(new ListOwnConsentsRequest(), deadline: Deadline(), cancellationToken: ct);
         Assert.Equal(ConsentState.Active, Assert.Single(own.Consents, c => c.Name == parents.Name).State);
 
+        // Something is not right: she asks, and the social service of her municipality gets the task (she has no coach).
+        await page.GotoAsync("/mij");
+        await page.GetByLabel("Iemand kreeg iets wat niet mocht", new PageGetByLabelOptions { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Stuur je vraag" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Je vraag is verstuurd. Je coach of je gemeente belt of mailt je.");
+        await AssertPlainAsync(page);
+        using (var tail = sdd.Tail(ct))
+        {
+            var received = await tail.CollectUntilQuietAsync(TimeSpan.FromSeconds(1), ct);
+            var task = Assert.Single(received, d => d.Client == client && d.Task?.Kind == TaskKind.CorrectionRequested);
+            Assert.Equal(CorrectionTopic.Shared, task.Task.CorrectionTopic);
+        }
+
         // A client's pages are not a coach's.
         var coachPage = await page.GotoAsync("/coach");
         Assert.Equal(403, coachPage!.Status);

@@ -76,6 +76,7 @@ public static class HubCoreRegistration
         services.AddSingleton<MessageReader>();
         services.AddSingleton<ClientPlans>();
         services.AddSingleton<Caseloads>();
+        services.AddSingleton<CorrectionRequests>();
         services.AddSingleton<ClientRegistry>();
         services.AddSingleton<ClientRepresentatives>();
         services.TryAddSingleton<IPersonSource, NoPersonSource>();

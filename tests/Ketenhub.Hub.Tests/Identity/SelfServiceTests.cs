@@ -127,6 +127,32 @@ public sealed class SelfServiceTests : IDisposable
         Assert.Equal(ConsentState.Active, Assert.Single((await _hub.AsCitizen(bsn).ListOwnConsentsAsync(new ListOwnConsentsRequest())).Consents).State);
     }
 
+    [Fact]
+    public async Task AClientsRequestForACorrection_BecomesATaskForTheCoach_WithItsTopic_Once()
+    {
+        var waakvlam = _hub.As("waakvlam-zorg");
+        var bsn = Kit.NewBsn();
+        var client = await waakvlam.RegisterAsync(bsn, Date(2001, 1, 21), "0610");
+        await waakvlam.AssignCoachAsync(client.Name, "ahmed", "Ahmed");
+        var self = _hub.AsCitizen(bsn);
+
+        var asked = await self.RequestCorrectionAsync(new RequestCorrectionRequest { RequestId = NewRequestId(), Topic = CorrectionTopic.Shared });
+
+        Assert.Equal(["parties/waakvlam-zorg"], asked.Asked);
+        var task = Assert.Single(await waakvlam.DrainAsync());
+        Assert.Equal(TaskKind.CorrectionRequested, task.Task.Kind);
+        Assert.Equal(CorrectionTopic.Shared, task.Task.CorrectionTopic);
+        Assert.Equal("ahmed", task.Task.Coach.CoachId);
+        Assert.Equal([client.Name], task.Task.Resources);
+        var open = Assert.Single((await waakvlam.Caseload.ListCaseloadEntriesAsync(new ListCaseloadEntriesRequest())).Entries).OpenTasks;
+        Assert.Equal(TaskKind.CorrectionRequested, Assert.Single(open).Kind);
+
+        // Asking again about the same while the task is open adds nothing; a topic is required.
+        await self.RequestCorrectionAsync(new RequestCorrectionRequest { RequestId = NewRequestId(), Topic = CorrectionTopic.Shared });
+        Assert.Single((await waakvlam.Caseload.ListCaseloadEntriesAsync(new ListCaseloadEntriesRequest())).Entries.Single().OpenTasks);
+        await Errors.Expect(StatusCode.InvalidArgument, "FIELD_REQUIRED", () => self.RequestCorrectionAsync(new RequestCorrectionRequest { RequestId = NewRequestId() }).ResponseAsync);
+    }
+
     /// <summary>Priya (S3): day activities at De Brug on SDD's referral, with her consent for De Brug to receive transitions.</summary>
     private async Task<(string Bsn, string Client, string Consent)> PriyaAsync()
     {

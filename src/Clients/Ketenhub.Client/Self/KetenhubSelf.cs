@@ -58,4 +58,17 @@ public sealed class KetenhubSelf
         var request = new ConfirmOwnConsentRequest { RequestId = HubCalls.RequestId(call), Name = name ?? string.Empty };
         return _calls.UnaryAsync(o => _self.ConfirmOwnConsentAsync(request, o), call, cancellationToken);
     }
+
+    /// <summary>Asks for a correction: a task with the topic for whoever answers for the person (the coach's organisation first).</summary>
+    /// <param name="topic">What the correction is about.</param>
+    /// <param name="call">Per-call deadline and request id; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The organisations that got the task; empty when nobody answers for the person.</returns>
+    /// <exception cref="KetenhubException">No topic (<c>FIELD_REQUIRED</c>), or the hub could not be reached.</exception>
+    public async Task<IReadOnlyList<string>> RequestCorrectionAsync(CorrectionTopic topic, KetenhubCallOptions? call = null, CancellationToken cancellationToken = default)
+    {
+        var request = new RequestCorrectionRequest { RequestId = HubCalls.RequestId(call), Topic = topic };
+        var response = await _calls.UnaryAsync(o => _self.RequestCorrectionAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+        return response.Asked;
+    }
 }

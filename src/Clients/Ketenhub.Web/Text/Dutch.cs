@@ -58,6 +58,7 @@ public static class Dutch
         TaskKind.ConfirmConsents => "Toestemming van een ouder nakijken met de cliënt (18 jaar)",
         TaskKind.Handover => "Cliënt overdragen aan de nieuwe coach",
         TaskKind.CheckClientFacts => "Geboortedatum of gemeente nakijken",
+        TaskKind.CorrectionRequested => "De cliënt vraagt om een verbetering: bespreek het samen",
         _ => "Onbekende taak",
     };
 

@@ -28,6 +28,16 @@ public static class Plain
         return $"{who} mag {what}.";
     }
 
+    /// <summary>The choices of "Klopt er iets niet?".</summary>
+    public static readonly IReadOnlyList<(CorrectionTopic Topic, string Text)> CorrectionTopics =
+    [
+        (CorrectionTopic.BirthDate, "Mijn geboortedatum klopt niet"),
+        (CorrectionTopic.Municipality, "Mijn woonplaats klopt niet"),
+        (CorrectionTopic.Consent, "Een toestemming klopt niet"),
+        (CorrectionTopic.Shared, "Iemand kreeg iets wat niet mocht"),
+        (CorrectionTopic.Other, "Iets anders"),
+    ];
+
     public static string State(ConsentState state) => state switch
     {
         ConsentState.Active => "Dit mag nu.",

@@ -53,7 +53,8 @@ public static class FactConflicts
         return wake;
     }
 
-    private static IReadOnlyList<string> Recipients(ClientContext context, PartyDirectory parties, DateTimeOffset now)
+    /// <summary>Who answers for the client: the coach's organisation, else every party with a current role, else the social service of the client's municipality.</summary>
+    public static IReadOnlyList<string> Recipients(ClientContext context, PartyDirectory parties, DateTimeOffset now)
     {
         if (context.Coach is { } coach)
         {

@@ -33,7 +33,10 @@ public enum PerformerStatus { Unspecified = 0, Requested = 1, Accepted = 2, Decl
 
 public enum DeliveryStatus { Unspecified = 0, Pending = 1, Acknowledged = 2, AwaitingConsent = 3, Withheld = 4, SetAside = 5, Expired = 6 }
 
-public enum TaskKind { Unspecified = 0, ConfirmConsents = 1, Handover = 2, CheckClientFacts = 3 }
+public enum TaskKind { Unspecified = 0, ConfirmConsents = 1, Handover = 2, CheckClientFacts = 3, CorrectionRequested = 4 }
+
+/// <summary>What a client's request for a correction is about.</summary>
+public enum CorrectionTopic { Unspecified = 0, BirthDate = 1, Municipality = 2, Consent = 3, Shared = 4, Other = 5 }
 
 public enum RecipientOutcome { Unspecified = 0, Content = 1, ThinNotice = 2, AwaitingConsent = 3, Blocked = 4 }
 

@@ -97,7 +97,11 @@ public sealed record SignalRecord(
 public sealed record ThinNoticePayload(MessageType MessageType, string ContactParty, LifeDomain Domain, SignalSeverity Severity);
 
 /// <summary>A task for a coach's organisation.</summary>
-public sealed record CoachTaskPayload(TaskKind Kind, CoachInfo? Coach, IReadOnlyList<string> Resources, CoachInfo? NewCoach);
+public sealed record CoachTaskPayload(TaskKind Kind, CoachInfo? Coach, IReadOnlyList<string> Resources, CoachInfo? NewCoach)
+{
+    /// <summary>What the client asked to correct, for <see cref="TaskKind.CorrectionRequested"/>.</summary>
+    public CorrectionTopic? Topic { get; init; }
+}
 
 /// <summary>A step in a referral's lifecycle.</summary>
 public sealed record ReferralUpdatePayload(string ReferralId, string Performer, PerformerStatus Status, string? ReasonCode, ServiceKind Service);

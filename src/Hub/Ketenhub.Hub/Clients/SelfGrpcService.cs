@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Audit;
+using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
@@ -13,7 +14,7 @@ namespace Ketenhub.Hub.Host.Clients;
 /// Answers carry no client name: the client knows who they are, and the hub's id of them stays inside.
 /// </summary>
 [Authorize(Policy = CallPipeline.CitizenCallerPolicy)]
-public sealed class SelfGrpcService(AccessReports accessReports, ConsentBook book, PartyDirectory parties) : SelfService.SelfServiceBase
+public sealed class SelfGrpcService(AccessReports accessReports, ConsentBook book, PartyDirectory parties, CorrectionRequests corrections) : SelfService.SelfServiceBase
 {
     public override async Task<GetOwnAccessReportResponse> GetOwnAccessReport(GetOwnAccessReportRequest request, ServerCallContext context)
     {
@@ -44,6 +45,14 @@ public sealed class SelfGrpcService(AccessReports accessReports, ConsentBook boo
     {
         var change = await book.ConfirmAsClientAsync(context.Citizen(), request.Name, Wire.Key(request.RequestId, request), context.CancellationToken);
         return new ConfirmOwnConsentResponse { Consent = Own(change.Consent), ReleasedDeliveries = change.Released };
+    }
+
+    public override async Task<RequestCorrectionResponse> RequestCorrection(RequestCorrectionRequest request, ServerCallContext context)
+    {
+        var asked = await corrections.RequestAsync(context.Citizen(), Wire.To<Hub.Common.CorrectionTopic>(request.Topic), Wire.Key(request.RequestId, request), context.CancellationToken);
+        var response = new RequestCorrectionResponse();
+        response.Asked.Add(asked.Select(Wire.PartyName));
+        return response;
     }
 
     private IEnumerable<Contracts.V1.Party> Named(IEnumerable<string> names) =>

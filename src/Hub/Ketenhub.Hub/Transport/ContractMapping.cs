@@ -367,6 +367,7 @@ public static class ContractMapping
                     Coach = ToContract(task.Coach),
                     Resources = { task.Resources },
                     NewCoach = ToContract(task.NewCoach),
+                    CorrectionTopic = task.Topic is { } topic ? Wire.From<CorrectionTopic>(topic) : CorrectionTopic.Unspecified,
                 };
                 break;
             case ReferralUpdatePayload update:

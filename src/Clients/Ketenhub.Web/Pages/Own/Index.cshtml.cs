@@ -1,5 +1,6 @@
 using Ketenhub.Client;
 using Ketenhub.Contracts.V1;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Ketenhub.Web.Pages.Own;
@@ -10,6 +11,23 @@ public sealed class IndexModel(KetenhubClient hub) : PageModel
     public ClientAccessReport Report { get; private set; } = new();
 
     public IReadOnlyDictionary<string, string> Names { get; private set; } = new Dictionary<string, string>();
+
+    [TempData]
+    public string? Done { get; set; }
+
+    public async Task<IActionResult> OnPostCorrectionAsync(CorrectionTopic topic, CancellationToken cancellationToken)
+    {
+        if (!Text.Plain.CorrectionTopics.Any(t => t.Topic == topic))
+        {
+            return BadRequest();
+        }
+
+        var asked = await hub.Self.RequestCorrectionAsync(topic, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Done = asked.Count > 0
+            ? "Je vraag is verstuurd. Je coach of je gemeente belt of mailt je."
+            : "We konden je vraag niet doorsturen. Bel je gemeente.";
+        return RedirectToPage();
+    }
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
