@@ -62,6 +62,41 @@ public sealed class CoachPagesTests(WebFixture web)
     }
 
     [Fact]
+    public async Task BeforeSendingASignal_TheCoachSeesWhatWouldHappen_AndNothingIsSentUntilSheSends()
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        var ct = timeout.Token;
+        var (client, waakvlam) = await SanneAsync(ct, birthDate: Date(2009, 5, 20));
+        var raisedBefore = await SignalsRaisedAsync(waakvlam, client, ct);
+
+        var page = await BrowserKit.NewPageAsync(web);
+        await BrowserKit.SignInAsync(page, Sam);
+        await page.GotoAsync($"/coach/clienten/{client["clients/".Length..]}/signaal");
+        await page.GetByLabel("Wat is er aan de hand?").SelectOptionAsync(new SelectOptionValue { Label = "afspraken gemist" });
+        await page.GetByLabel("Over welk deel van het leven?").SelectOptionAsync(new SelectOptionValue { Label = "wonen" });
+        await page.GetByLabel("Toelichting (alleen wat de ontvanger nodig heeft)").FillAsync("Three appointments missed.");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Wat gebeurt er als ik dit stuur?" }).ClickAsync();
+
+        // The rules send a coach's own signal to the client's current providers, and she has none yet.
+        var explained = page.Locator("section[aria-labelledby=explained]");
+        await Assertions.Expect(explained).ToContainTextAsync("Niemand zou dit krijgen.");
+        await Assertions.Expect(explained).ToContainTextAsync("Er is nog niets verstuurd.");
+        Assert.Equal(raisedBefore, await SignalsRaisedAsync(waakvlam, client, ct));
+        await BrowserKit.AssertAccessibleAsync(page, "coach-signal-explained");
+
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Versturen" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Het signaal is verstuurd.");
+        Assert.Equal(raisedBefore + 1, await SignalsRaisedAsync(waakvlam, client, ct));
+
+        // A transition to SDD: SDD has no consent, so it would wait for one; the client's school would hear of it.
+        await page.GotoAsync($"/coach/clienten/{client["clients/".Length..]}/overgang");
+        await page.GetByLabel("Naar welke organisatie? (als die er is)").SelectOptionAsync(new SelectOptionValue { Label = "Sociale Dienst Drechtsteden" });
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Wat gebeurt er als ik dit stuur?" }).ClickAsync();
+        await Assertions.Expect(explained).ToContainTextAsync("Sociale Dienst Drechtsteden krijgt het pas als er toestemming is");
+        await BrowserKit.AssertAccessibleAsync(page, "coach-transition-explained");
+    }
+
+    [Fact]
     public async Task AnotherCoach_DoesNotSeeTheClient_NotInTheListNorByItsAddress()
     {
         using var timeout = new CancellationTokenSource(Patience);
@@ -94,13 +129,13 @@ public sealed class CoachPagesTests(WebFixture web)
     /// coach at Waakvlam Zorg and announces she leaves school; she consents to coaching and follow-up of housing
     /// signals; SDD reports a crisis about housing. Returns her name as Waakvlam Zorg knows it, and a Waakvlam Zorg client.
     /// </summary>
-    private async Task<(string Client, HubProcessClient Waakvlam)> SanneAsync(CancellationToken ct, string coachId = "coach-s1", string coachName = "Sam")
+    private async Task<(string Client, HubProcessClient Waakvlam)> SanneAsync(CancellationToken ct, string coachId = "coach-s1", string coachName = "Sam", Google.Type.Date? birthDate = null)
     {
         var school = web.Hub.As("hans-petrischool");
         var waakvlam = web.Hub.As("waakvlam-zorg");
         var sdd = web.Hub.As("sdd");
         var bsn = Bsns.Next();
-        var birth = Date(2009, 3, 14);
+        var birth = birthDate ?? Date(2009, 3, 14);
         var atSchool = (await school.Clients.RegisterClientAsync(
             new RegisterClientRequest { RequestId = NewRequestId(), Bsn = bsn, BirthDate = birth, MunicipalityCode = "0642", School = "parties/hans-petrischool" },
             deadline: Deadline(),
@@ -129,5 +164,11 @@ public sealed class CoachPagesTests(WebFixture web)
             deadline: Deadline(),
             cancellationToken: ct);
         return (client, waakvlam);
+    }
+
+    private static async Task<int> SignalsRaisedAsync(HubProcessClient party, string client, CancellationToken ct)
+    {
+        var journey = await party.Clients.ListJourneyEventsAsync(new ListJourneyEventsRequest { Client = client }, deadline: Deadline(), cancellationToken: ct);
+        return journey.Events.Count(e => e.Type == JourneyEventType.SignalRaised && e.Party == party.PartyName);
     }
 }

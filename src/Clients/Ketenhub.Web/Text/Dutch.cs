@@ -116,6 +116,41 @@ public static class Dutch
         _ => "onbekend",
     };
 
+    public static string SignalKind(SignalKind kind) => kind switch
+    {
+        Contracts.V1.SignalKind.PaymentArrears => "betalingsachterstand",
+        Contracts.V1.SignalKind.RentArrears => "huurachterstand",
+        Contracts.V1.SignalKind.EvictionRisk => "dreigende uitzetting",
+        Contracts.V1.SignalKind.MissedContacts => "afspraken gemist",
+        Contracts.V1.SignalKind.SchoolAbsence => "verzuim op school",
+        Contracts.V1.SignalKind.IncomeStopped => "inkomen gestopt",
+        Contracts.V1.SignalKind.HealthCrisis => "crisis in de gezondheid",
+        Contracts.V1.SignalKind.SafetyConcern => "zorg om veiligheid",
+        Contracts.V1.SignalKind.SocialIsolation => "eenzaamheid",
+        _ => "onbekend",
+    };
+
+    public static string TransitionKind(TransitionKind kind) => kind switch
+    {
+        Contracts.V1.TransitionKind.SchoolLeaver18 => "van school af op 18",
+        Contracts.V1.TransitionKind.ScaleUp => "meer hulp",
+        Contracts.V1.TransitionKind.ScaleDown => "minder hulp",
+        Contracts.V1.TransitionKind.ProviderChange => "andere zorgaanbieder",
+        Contracts.V1.TransitionKind.Relocation => "verhuizing",
+        Contracts.V1.TransitionKind.SupportEnded => "hulp gestopt",
+        _ => "onbekend",
+    };
+
+    /// <summary>What a recipient would get, in words.</summary>
+    public static string Outcome(RecipientOutcome outcome) => outcome switch
+    {
+        RecipientOutcome.Content => "krijgt de inhoud",
+        RecipientOutcome.ThinNotice => "krijgt alleen een seintje dat er iets is, zonder inhoud",
+        RecipientOutcome.AwaitingConsent => "krijgt het pas als er toestemming is",
+        RecipientOutcome.Blocked => "krijgt niets",
+        _ => "onbekend",
+    };
+
     public static string Purposes(IEnumerable<Purpose> purposes) => string.Join(", ", purposes.Select(Purpose));
 
     public static string ConsentState(ConsentState state) => state switch
