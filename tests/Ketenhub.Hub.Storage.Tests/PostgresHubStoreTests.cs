@@ -68,7 +68,7 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         await stores[0].WriteAsync(s => { s.InsertClient(Client()); return 0; });
         Open();
 
-        Assert.Equal([1, 2], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1, 2, 3], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
         Assert.Equal([1L], await QueryAsync<long>("SELECT COUNT(*) FROM clients;"));
     }
 

@@ -24,7 +24,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
 
         await using var third = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
         var versions = Query(third.DatabasePath, "SELECT version FROM schema_migrations ORDER BY version;");
-        Assert.Equal([1L, 2L], versions);
+        Assert.Equal([1L, 2L, 3L], versions);
         Assert.Equal(1L, Query(third.DatabasePath, "SELECT COUNT(*) FROM clients;").Single());
     }
 

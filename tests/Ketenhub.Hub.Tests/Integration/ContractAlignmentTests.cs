@@ -30,6 +30,7 @@ public sealed class ContractAlignmentTests
         { typeof(D.PerformerStatus), typeof(C.PerformerStatus) },
         { typeof(D.DeliveryStatus), typeof(C.DeliveryStatus) },
         { typeof(D.TaskKind), typeof(C.TaskKind) },
+        { typeof(D.CorrectionTopic), typeof(C.CorrectionTopic) },
         { typeof(D.RecipientOutcome), typeof(C.RecipientOutcome) },
         { typeof(D.JourneyEventType), typeof(C.JourneyEventType) },
         { typeof(D.RepresentationKind), typeof(C.RepresentationKind) },
@@ -97,7 +98,7 @@ public sealed class ContractAlignmentTests
             .Where(t => t.IsEnum && !t.IsNested && t.Namespace == typeof(C.LifeDomain).Namespace && domainNames.Contains(t.Name))
             .ToList();
 
-        Assert.Equal(19, guarded.Count);
+        Assert.Equal(20, guarded.Count);
         Assert.All(twins, t => Assert.Contains(t, guarded));
     }
 
