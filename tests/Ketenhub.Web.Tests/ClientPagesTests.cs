@@ -83,7 +83,7 @@ public sealed class ClientPagesTests(WebFixture web)
     }
 
     [Fact]
-    public async Task AfterHer18thBirthday_SanneSaysYesToHerParentsConsent_Herself()
+    public async Task AfterHer18thBirthday_SanneSaysYesToHerParentsConsent_Herself_AndAsksForACorrection_WithTheKeyboard()
     {
         using var timeout = new CancellationTokenSource(Patience);
         var ct = timeout.Token;
@@ -112,7 +112,8 @@ public sealed class ClientPagesTests(WebFixture web)
         await Assertions.Expect(card).ToContainTextAsync("Je ouder zei ja. Nu ben jij 18. Jij mag kiezen of het zo blijft.");
         await AssertPlainAsync(page);
         await BrowserKit.AssertAccessibleAsync(page, "client-confirm");
-        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Ja, dit mag van mij" }).ClickAsync();
+        await BrowserKit.TabToAsync(page, "Ja, dit mag van mij");
+        await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Gelukt. Sociale Dienst Drechtsteden mag dit nu omdat jij het goed vindt.");
 
         // Over gRPC, with Sanne's own token: the consent holds now.
@@ -121,8 +122,10 @@ public sealed class ClientPagesTests(WebFixture web)
 
         // Something is not right: she asks, and the social service of her municipality gets the task (she has no coach).
         await page.GotoAsync("/mij");
-        await page.GetByLabel("Iemand kreeg iets wat niet mocht", new PageGetByLabelOptions { Exact = true }).CheckAsync();
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Stuur je vraag" }).ClickAsync();
+        await BrowserKit.TabToAsync(page, "Iets anders");
+        await BrowserKit.ArrowToAsync(page, "Iemand kreeg iets wat niet mocht");
+        await BrowserKit.TabToAsync(page, "Stuur je vraag");
+        await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Je vraag is verstuurd. Je coach of je gemeente belt of mailt je.");
         await AssertPlainAsync(page);
         using (var tail = sdd.Tail(ct))
