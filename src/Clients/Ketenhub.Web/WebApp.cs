@@ -53,6 +53,14 @@ public static class WebApp
                 .EnableTokenAcquisitionToCallDownstreamApi([scope])
                 .AddInMemoryTokenCaches();
             services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, ConfigureCookie);
+
+            // Who is signed in comes from the app's cookie, whichever provider signed them in (an OpenID Connect scheme
+            // accepts only its own sign-ins); someone who is not signed in goes to /inloggen to choose coach or client.
+            services.Configure<AuthenticationOptions>(options =>
+            {
+                options.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                options.DefaultChallengeScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+            });
             services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, oidc => MarkKind(oidc, SignInClaims.Coach));
             var citizens = builder.Configuration.GetSection(WebOptions.Section + ":Citizens").Get<CitizenSignInOptions>() ?? new CitizenSignInOptions();
             if (citizens.IsConfigured)
@@ -66,6 +74,7 @@ public static class WebApp
                     oidc.UsePkce = true;
                     oidc.SaveTokens = true;
                     oidc.CallbackPath = "/signin-citizens";
+                    oidc.RequireHttpsMetadata = citizens.RequireHttpsMetadata;
                     oidc.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
                     foreach (var extra in citizens.Scopes)
                     {
@@ -109,10 +118,24 @@ public static class WebApp
         var app = builder.Build();
         app.UseExceptionHandler("/Error");
         app.UseStatusCodePagesWithReExecute("/Error", "?status={0}");
+        // Sign-in forms post to the app, which redirects to the identity providers: form-action must allow those origins.
+        var formTargets = new List<string> { "'self'" };
+        if (mode != SignInMode.Development)
+        {
+            foreach (var authority in new[] { builder.Configuration["AzureAd:Instance"], builder.Configuration[WebOptions.Section + ":Citizens:Authority"] })
+            {
+                if (Uri.TryCreate(authority, UriKind.Absolute, out var uri))
+                {
+                    formTargets.Add(uri.GetLeftPart(UriPartial.Authority));
+                }
+            }
+        }
+
+        var contentSecurityPolicy = $"default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action {string.Join(' ', formTargets)}; frame-ancestors 'none'";
         app.Use(async (context, next) =>
         {
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+            headers.ContentSecurityPolicy = contentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             await next(context).ConfigureAwait(false);

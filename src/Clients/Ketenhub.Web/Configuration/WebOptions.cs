@@ -86,6 +86,9 @@ public sealed class CitizenSignInOptions
     /// <summary>Extra scopes to ask for, besides <c>openid</c>.</summary>
     public IList<string> Scopes { get; } = [];
 
+    /// <summary>Whether the provider's metadata must come over HTTPS. Only Development may turn it off (a local test provider). <value>The default value is true.</value></summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
     public bool IsConfigured => Authority is not null || !string.IsNullOrWhiteSpace(ClientId);
 }
 

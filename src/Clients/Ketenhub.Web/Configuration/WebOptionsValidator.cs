@@ -58,6 +58,11 @@ public sealed class WebOptionsValidator(IHostEnvironment environment, IConfigura
                     }
                 }
 
+                if (!options.Citizens.RequireHttpsMetadata && !environment.IsDevelopment())
+                {
+                    problems.Add("Web:Citizens:RequireHttpsMetadata may be false only in the Development environment.");
+                }
+
                 if (options.Citizens.IsConfigured && (options.Citizens.Authority is null || string.IsNullOrWhiteSpace(options.Citizens.ClientId)))
                 {
                     problems.Add("Web:Citizens needs Authority and ClientId (the citizens' OpenID Connect provider).");
