@@ -40,6 +40,23 @@ public sealed class WebOptionsTests
     }
 
     [Fact]
+    public void OutsideDevelopment_TheCitizensProviderMustServeItsMetadataOverHttps()
+    {
+        var problems = Problems("Production", new()
+        {
+            ["Web:HubAddress"] = "https://hub.example.org",
+            ["Web:HubScope"] = "api://ketenhub/hub.access",
+            ["AzureAd:TenantId"] = "00000000-0000-0000-0000-000000000001",
+            ["AzureAd:ClientId"] = "00000000-0000-0000-0000-000000000002",
+            ["Web:Citizens:Authority"] = "http://digid-broker.example.org",
+            ["Web:Citizens:ClientId"] = "ketenhub-web",
+            ["Web:Citizens:RequireHttpsMetadata"] = "false",
+        });
+
+        Assert.Equal(["Web:Citizens:RequireHttpsMetadata may be false only in the Development environment."], problems);
+    }
+
+    [Fact]
     public void AComplete_ProductionConfiguration_Passes()
     {
         var problems = Problems("Production", new()
