@@ -43,6 +43,7 @@ public sealed class KetenhubClient : IDisposable
         Deliveries = new KetenhubDeliveries(calls);
         Parties = new KetenhubParties(calls);
         Self = new KetenhubSelf(calls);
+        Monitor = new KetenhubMonitor(calls);
         CallInvoker = calls.Invoker;
     }
 
@@ -75,6 +76,9 @@ public sealed class KetenhubClient : IDisposable
 
     /// <summary>The client's own calls, for an app that acts for the person the data is about with their citizen's token.</summary>
     public KetenhubSelf Self { get; }
+
+    /// <summary>The pilot monitor's aggregate report, for a caller with the <c>monitor</c> role.</summary>
+    public KetenhubMonitor Monitor { get; }
 
     /// <summary>
     /// The underlying call invoker (identity and retries applied), for calling the generated

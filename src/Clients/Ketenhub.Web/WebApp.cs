@@ -93,6 +93,7 @@ public static class WebApp
             options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
             options.AddPolicy(SignInClaims.CoachPolicy, policy => policy.RequireClaim(SignInClaims.Kind, SignInClaims.Coach));
             options.AddPolicy(SignInClaims.ClientPolicy, policy => policy.RequireClaim(SignInClaims.Kind, SignInClaims.Client));
+            options.AddPolicy(SignInClaims.MonitorPolicy, policy => policy.RequireClaim(SignInClaims.Kind, SignInClaims.Monitor));
         });
         services.AddRazorPages(options =>
         {
@@ -101,6 +102,7 @@ public static class WebApp
             options.Conventions.AllowAnonymousToPage("/Error");
             options.Conventions.AuthorizeFolder("/Coach", SignInClaims.CoachPolicy);
             options.Conventions.AuthorizeFolder("/Own", SignInClaims.ClientPolicy);
+            options.Conventions.AuthorizeFolder("/Monitoring", SignInClaims.MonitorPolicy);
         });
         services.AddSingleton(sp =>
         {
@@ -177,7 +179,16 @@ public static class WebApp
         oidc.Events.OnTokenValidated = async context =>
         {
             await earlier(context).ConfigureAwait(false);
-            (context.Principal?.Identity as ClaimsIdentity)?.AddClaim(new Claim(SignInClaims.Kind, kind));
+            if (context.Principal?.Identity is ClaimsIdentity identity)
+            {
+                identity.AddClaim(new Claim(SignInClaims.Kind, kind));
+
+                // A coach's organisation may give a person the monitor role (an app role): the pilot monitor's page.
+                if (kind == SignInClaims.Coach && identity.HasClaim(c => c.Type is "roles" or ClaimTypes.Role && c.Value == SignInClaims.Monitor))
+                {
+                    identity.AddClaim(new Claim(SignInClaims.Kind, SignInClaims.Monitor));
+                }
+            }
         };
     }
 }

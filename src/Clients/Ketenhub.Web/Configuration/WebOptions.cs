@@ -51,11 +51,24 @@ public sealed class DevelopmentSignInOptions
     /// <summary>The coaches one may sign in as.</summary>
     public IList<DevelopmentCoach> Coaches { get; } = [];
 
+    /// <summary>The demo pilot monitors one may sign in as: a person of a party with the <c>monitor</c> role.</summary>
+    public IList<DevelopmentMonitor> Monitors { get; } = [];
+
     /// <summary>The demo clients one may sign in as (each by a made-up BSN the demo hub knows).</summary>
     public IList<DevelopmentClient> Clients { get; } = [];
 
     /// <summary>The audience of the citizens' tokens the development sign-in mints. <value>The default value is the development issuer's citizens' audience.</value></summary>
     public string CitizenAudience { get; set; } = LocalTokens.DevelopmentCitizenAudience;
+}
+
+/// <summary>A demo pilot monitor of the development sign-in.</summary>
+public sealed class DevelopmentMonitor
+{
+    /// <summary>The party the monitor works for (its id).</summary>
+    public string Party { get; set; } = string.Empty;
+
+    /// <summary>The name shown on the sign-in page.</summary>
+    public string DisplayName { get; set; } = string.Empty;
 }
 
 /// <summary>A demo client of the development sign-in.</summary>

@@ -28,6 +28,11 @@ public static class SignInClaims
 
     public const string Client = "client";
 
+    public const string Monitor = "monitor";
+
+    /// <summary>The authorisation policy of the pilot monitor's page.</summary>
+    public const string MonitorPolicy = "Monitor";
+
     /// <summary>The development sign-in's BSN of a demo client (the cookie is encrypted and signed by the app).</summary>
     public const string Bsn = "ketenhub_bsn";
 
@@ -76,7 +81,8 @@ public sealed class DevelopmentHubUserTokens : IHubUserTokens, IDisposable
             throw new InvalidOperationException("Nobody is signed in on this request.");
         }
 
-        return ValueTask.FromResult(LocalTokens.Mint(_key, _options.Issuer, _options.Audience, party, person, [], now.AddMinutes(-1), now.AddMinutes(5)));
+        string[] roles = context.User.HasClaim(SignInClaims.Kind, SignInClaims.Monitor) ? [SignInClaims.Monitor] : [];
+        return ValueTask.FromResult(LocalTokens.Mint(_key, _options.Issuer, _options.Audience, party, person, roles, now.AddMinutes(-1), now.AddMinutes(5)));
     }
 
     public void Dispose() => _key.Dispose();

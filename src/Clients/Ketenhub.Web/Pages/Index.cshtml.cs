@@ -7,5 +7,6 @@ namespace Ketenhub.Web.Pages;
 /// <summary>The start page: a client's own page, or the coach's caseload.</summary>
 public sealed class IndexModel : PageModel
 {
-    public IActionResult OnGet() => Redirect(SignInClaims.IsClient(User) ? "/mij" : "/coach");
+    public IActionResult OnGet() =>
+        Redirect(SignInClaims.IsClient(User) ? "/mij" : User.HasClaim(SignInClaims.Kind, SignInClaims.Coach) ? "/coach" : "/monitor");
 }

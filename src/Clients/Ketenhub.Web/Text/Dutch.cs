@@ -151,6 +151,39 @@ public static class Dutch
         _ => "onbekend",
     };
 
+    public static string Level(PilotLevel level) => level switch
+    {
+        PilotLevel.All => "Iedereen",
+        PilotLevel.Under18 => "Jongeren onder de 18",
+        PilotLevel.Adult => "18 jaar en ouder",
+        _ => "onbekend",
+    };
+
+    /// <summary>A count of the pilot report: the number, or "&lt;5" (the threshold) for a hidden one.</summary>
+    public static string Count(PilotCount? count, int threshold) =>
+        count is null ? "–" : count.Suppressed ? "<" + threshold.ToString(Culture) : count.Value.ToString("N0", Culture);
+
+    /// <summary>A share as a percentage, or "verborgen" for a hidden one.</summary>
+    public static string Share(PilotShare? share) =>
+        share is null ? "–" : share.Suppressed ? "verborgen" : share.Value.ToString("P0", Culture);
+
+    /// <summary>A duration in days or hours, rounded, or "verborgen".</summary>
+    public static string Duration(Google.Protobuf.WellKnownTypes.Duration? duration, bool suppressed)
+    {
+        if (suppressed)
+        {
+            return "verborgen";
+        }
+
+        if (duration is null)
+        {
+            return "–";
+        }
+
+        var span = duration.ToTimeSpan();
+        return span.TotalDays >= 2 ? $"{span.TotalDays.ToString("F0", Culture)} dagen" : $"{span.TotalHours.ToString("F1", Culture)} uur";
+    }
+
     public static string Purposes(IEnumerable<Purpose> purposes) => string.Join(", ", purposes.Select(Purpose));
 
     public static string ConsentState(ConsentState state) => state switch

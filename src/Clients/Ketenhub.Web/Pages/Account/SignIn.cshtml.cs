@@ -24,6 +24,8 @@ public sealed class SignInModel(IOptions<WebOptions> options) : PageModel
 
     public IReadOnlyList<DevelopmentClient> Clients => [.. options.Value.Development.Clients];
 
+    public IReadOnlyList<DevelopmentMonitor> Monitors => [.. options.Value.Development.Monitors];
+
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
@@ -71,6 +73,19 @@ public sealed class SignInModel(IOptions<WebOptions> options) : PageModel
                 ],
                 CookieAuthenticationDefaults.AuthenticationScheme);
             target = "/mij";
+        }
+        else if (Pick(who, "monitor-", Monitors.Count) is { } monitorIndex)
+        {
+            var monitor = Monitors[monitorIndex];
+            identity = new ClaimsIdentity(
+                [
+                    new Claim(ClaimTypes.NameIdentifier, "monitor-" + monitorIndex),
+                    new Claim(ClaimTypes.Name, monitor.DisplayName),
+                    new Claim(SignInClaims.Party, monitor.Party),
+                    new Claim(SignInClaims.Kind, SignInClaims.Monitor),
+                ],
+                CookieAuthenticationDefaults.AuthenticationScheme);
+            target = "/monitor";
         }
         else
         {
