@@ -73,7 +73,7 @@ public static partial class HubHost
 
         builder.AddKetenhubIdentity();
 
-        // Server-side HTTP/2 keepalive, so a delivery stream whose recipient is gone ends here too (docs/api.md).
+        // Server-side HTTP/2 keepalive, so a delivery stream whose recipient is gone ends here too (docs/clients.md, "Delivery streams").
         services.AddOptions<KeepAliveOptions>()
             .BindChecked(builder.Configuration, KeepAliveOptions.Section)
             .ValidateDataAnnotations()

@@ -10,7 +10,7 @@ using static Ketenhub.Testing.InProcess.PartyClient;
 namespace Ketenhub.HubTests.Conformance;
 
 /// <summary>
-/// The delivery stream's rules (docs/api.md, "Delivery streams") as an integrator meets them: driven only through the
+/// The delivery stream's rules (docs/clients.md, "Delivery streams") as an integrator meets them: driven only through the
 /// client generated from the protos (<see cref="DeliveryService.DeliveryServiceClient"/>), not the SDK, against the real
 /// host with a fake clock. <see cref="DeliveryTail"/> reads the raw call and fails the test on any stream error.
 /// </summary>

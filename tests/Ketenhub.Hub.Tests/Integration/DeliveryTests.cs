@@ -66,7 +66,7 @@ public sealed class DeliveryTests : IDisposable
         Assert.Equal(sent, listed.Select(d => d.Name));
         Assert.All(listed, d => Assert.Equal(Delivery.PayloadOneofCase.None, d.PayloadCase));
 
-        // A cursor past an unacknowledged delivery does not hide it (docs/api.md, "Delivery streams").
+        // A cursor past an unacknowledged delivery does not hide it (docs/clients.md, "Delivery streams").
         using (var resumed = coach.Tail(afterSequence: listed[2].Sequence))
         {
             var received = await resumed.CollectUntilQuietAsync(TimeSpan.FromMilliseconds(700));

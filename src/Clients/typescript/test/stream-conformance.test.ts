@@ -1,4 +1,4 @@
-// The delivery stream's rules (docs/api.md, "Delivery streams") as an integrator in another language meets them:
+// The delivery stream's rules (docs/clients.md, "Delivery streams") as an integrator in another language meets them:
 // driven only through the code generated from the protos (src/gen, @bufbuild/protoc-gen-es) and a plain Connect
 // gRPC transport, not this SDK's client, against the built hub running as a real process on the real clock.
 // Every stream error fails the test that reads the stream: only the test's own abort is expected.

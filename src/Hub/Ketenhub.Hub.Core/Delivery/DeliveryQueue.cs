@@ -389,7 +389,7 @@ public sealed class DeliveryQueue(
     {
         var result = await RejectCommandAsync(caller, deliveryName, reasonCode, key, cancellationToken).ConfigureAwait(false);
 
-        // The stream that holds the delivery offers it again after its backoff (docs/api.md, "Delivery streams").
+        // The stream that holds the delivery offers it again after its backoff (docs/clients.md, "Delivery streams").
         streams.NoteRejected(caller.Id, Ids.Require(deliveryName, "deliveries", "name"));
         notifier.Notify([caller.Id]);
         return result;

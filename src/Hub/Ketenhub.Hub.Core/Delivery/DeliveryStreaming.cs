@@ -17,7 +17,7 @@ public sealed record StreamedDelivery(OutboundDelivery Outbound) : DeliveryStrea
 public sealed record StreamHeartbeat(long HighWaterSequence, bool CaughtUp, DateTimeOffset Time, int Outstanding) : DeliveryStreamItem;
 
 /// <summary>
-/// One delivery stream of a recipient (docs/api.md, "Delivery streams"): sends every pending delivery of the caller that
+/// One delivery stream of a recipient (docs/clients.md, "Delivery streams"): sends every pending delivery of the caller that
 /// no other stream of its group holds, oldest first, then new ones as they are committed, at most
 /// <see cref="DeliveryStreamSettings.MaxOutstanding"/> unanswered at a time. A delivery sent is leased to the stream until
 /// it is acknowledged, rejected (then offered again after a backoff that grows with its attempts), or its ack deadline

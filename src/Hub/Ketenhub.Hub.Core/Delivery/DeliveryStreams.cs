@@ -15,7 +15,7 @@ namespace Ketenhub.Hub.Delivery;
 /// A delivery sent on a stream is leased to it until it is answered, its ack deadline passes or the stream closes. The
 /// party's shared streams form one group, so a delivery leased to one of them is not sent to another; a fan-out stream
 /// is a group of its own. Leases are in-process: with several hub instances on one database, two streams of a party
-/// connected to different instances do not see each other's leases (docs/api.md, "Delivery streams").
+/// connected to different instances do not see each other's leases (docs/clients.md, "Delivery streams").
 /// A stream's token is unique, so a claim for a stream that is gone (or for a stream of a hub that has restarted) is
 /// never mistaken for one of a stream open now.
 /// </para>
