@@ -73,6 +73,61 @@ public sealed class DeliveryStreamConformanceTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoReplicasProcessingAndAcknowledging_NeverHoldTheSameDeliveryAtOnce_AndProcessEachOnce()
+    {
+        var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
+        var inHand = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var processed = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var overlaps = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource();
+
+        async Task ReplicaAsync(int replica)
+        {
+            using var call = coach.Deliveries.StreamDeliveries(new StreamDeliveriesRequest { MaxOutstanding = 2 }, cancellationToken: stop.Token);
+            try
+            {
+                await foreach (var message in call.ResponseStream.ReadAllAsync(stop.Token))
+                {
+                    var name = message.Delivery.Name;
+                    if (!inHand.TryAdd(name, replica))
+                    {
+                        overlaps.Enqueue(name);
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 30)));
+                    processed.Enqueue(name);
+                    inHand.TryRemove(name, out _);
+                    await coach.AcknowledgeAsync(message.Delivery);
+                }
+            }
+            catch (Exception ex) when (stop.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+            {
+                // The test stopped the replica; any other failure fails the test.
+            }
+        }
+
+        var replicas = new[] { ReplicaAsync(1), ReplicaAsync(2) };
+        var names = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            names.Add(await Kit.RaiseForCoachAsync(sdd, client.Name, $"Signal {i}."));
+        }
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (processed.Count < names.Count && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await Task.WhenAll(replicas);
+
+        Assert.Empty(overlaps);
+        Assert.Equal(names.Order(), processed.Order());
+    }
+
+    [Fact]
     public async Task FanOutStreams_EachGetEveryDelivery()
     {
         var (sdd, coach, client) = await Kit.CoachedForSignalsAsync(_hub);
