@@ -42,7 +42,7 @@ public sealed class DeliveryStreamConformanceTests : IDisposable
 
         // The trap: resuming after the last delivery *received*, not the last acknowledged.
         using var resumed = coach.Tail(afterSequence: lastReceived);
-        var again = await resumed.CollectUntilQuietAsync(Quiet);
+        var again = await ExactlyAsync(resumed, 2);
 
         Assert.Equal([names[0], names[2]], again.Select(d => d.Name));
     }
@@ -59,8 +59,18 @@ public sealed class DeliveryStreamConformanceTests : IDisposable
             names.Add(await Kit.RaiseForCoachAsync(sdd, client.Name, $"Signal {i}."));
         }
 
-        var atFirst = await first.CollectUntilQuietAsync(Quiet);
-        var atSecond = await second.CollectUntilQuietAsync(Quiet);
+        // Read both until all six have come (however slowly), then make sure nothing more comes to either.
+        var atFirst = new List<Delivery>();
+        var atSecond = new List<Delivery>();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (atFirst.Count + atSecond.Count < names.Count && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            atFirst.AddRange(await first.CollectUntilQuietAsync(TimeSpan.FromMilliseconds(100)));
+            atSecond.AddRange(await second.CollectUntilQuietAsync(TimeSpan.FromMilliseconds(100)));
+        }
+
+        atFirst.AddRange(await first.CollectUntilQuietAsync(Quiet));
+        atSecond.AddRange(await second.CollectUntilQuietAsync(Quiet));
 
         Assert.Empty(atFirst.Select(d => d.Name).Intersect(atSecond.Select(d => d.Name)));
         Assert.Equal(names.Order(), atFirst.Concat(atSecond).Select(d => d.Name).Order());
@@ -68,7 +78,7 @@ public sealed class DeliveryStreamConformanceTests : IDisposable
         // The first replica goes away without answering: what it held goes to the second, and nothing else does.
         var held = atFirst.Select(d => d.Name).Order().ToList();
         first.Dispose();
-        var taken = await second.CollectUntilQuietAsync(Quiet);
+        var taken = await ExactlyAsync(second, held.Count);
         Assert.Equal(held, taken.Select(d => d.Name).Order());
     }
 
@@ -139,8 +149,8 @@ public sealed class DeliveryStreamConformanceTests : IDisposable
             names.Add(await Kit.RaiseForCoachAsync(sdd, client.Name, $"Signal {i}."));
         }
 
-        Assert.Equal(names, (await first.CollectUntilQuietAsync(Quiet)).Select(d => d.Name));
-        Assert.Equal(names, (await second.CollectUntilQuietAsync(Quiet)).Select(d => d.Name));
+        Assert.Equal(names, (await ExactlyAsync(first, 3)).Select(d => d.Name));
+        Assert.Equal(names, (await ExactlyAsync(second, 3)).Select(d => d.Name));
     }
 
     [Fact]
@@ -192,16 +202,16 @@ public sealed class DeliveryStreamConformanceTests : IDisposable
         }
 
         using var stream = coach.Tail(new StreamDeliveriesRequest { MaxOutstanding = 2 });
-        var firstTwo = await stream.CollectUntilQuietAsync(Quiet);
+        var firstTwo = await ExactlyAsync(stream, 2);
         Assert.Equal(names[..2], firstTwo.Select(d => d.Name));
 
         await coach.AcknowledgeAsync(firstTwo[0]);
-        var next = await stream.CollectUntilQuietAsync(Quiet);
+        var next = await ExactlyAsync(stream, 1);
         Assert.Equal([names[2]], next.Select(d => d.Name));
 
         await coach.AcknowledgeAsync(firstTwo[1]);
         await coach.AcknowledgeAsync(next[0]);
-        Assert.Equal(names[3..], (await stream.CollectUntilQuietAsync(Quiet)).Select(d => d.Name));
+        Assert.Equal(names[3..], (await ExactlyAsync(stream, 2)).Select(d => d.Name));
     }
 
     [Fact]
@@ -266,5 +276,18 @@ public sealed class DeliveryStreamConformanceTests : IDisposable
         Assert.Equal(field, info.Metadata["field"]);
         var violation = Assert.Single(status.GetDetail<BadRequest>().FieldViolations);
         Assert.Equal((field, "VALUE_OUT_OF_RANGE"), (violation.Field, violation.Reason));
+    }
+
+    /// <summary>The next <paramref name="count"/> deliveries (each within the tail's timeout), and then none for <see cref="Quiet"/>.</summary>
+    private static async Task<List<Delivery>> ExactlyAsync(DeliveryTail tail, int count)
+    {
+        var taken = new List<Delivery>();
+        for (var i = 0; i < count; i++)
+        {
+            taken.Add(await tail.NextAsync());
+        }
+
+        taken.AddRange(await tail.CollectUntilQuietAsync(Quiet));
+        return taken;
     }
 }

@@ -153,6 +153,14 @@ class RawStream {
     }
   }
 
+  /** The next `count` deliveries (each within the timeout), and then none for `quietMs`. */
+  async exactly(count: number, quietMs = 700): Promise<Delivery[]> {
+    const taken: Delivery[] = [];
+    for (let i = 0; i < count; i++) taken.push(await this.next());
+    taken.push(...(await this.untilQuiet(quietMs)));
+    return taken;
+  }
+
   close(): void {
     this.abort.abort();
   }
@@ -224,7 +232,7 @@ test("a consumer that resumes after the last delivery it received still gets eve
   first.close();
 
   const resumed = new RawStream(coach(), { afterSequence: received[2]!.sequence });
-  const again = await resumed.untilQuiet();
+  const again = await resumed.exactly(2);
   resumed.close();
   assert.deepEqual(again.map((d) => d.name), [names[0], names[2]]);
   for (const d of again) await acknowledge(d.name);
@@ -236,15 +244,23 @@ test("two shared streams of one party never hold the same delivery and together 
   const b = new RawStream(coach());
   const names: string[] = [];
   for (let i = 0; i < 6; i++) names.push(await raise(client, `Signal ${i}.`));
-  const atA = await a.untilQuiet();
-  const atB = await b.untilQuiet();
+  // Read both until all six have come (however slowly), then make sure nothing more comes to either.
+  const atA: Delivery[] = [];
+  const atB: Delivery[] = [];
+  const until = Date.now() + 10_000;
+  while (atA.length + atB.length < names.length && Date.now() < until) {
+    atA.push(...(await a.untilQuiet(100)));
+    atB.push(...(await b.untilQuiet(100)));
+  }
+  atA.push(...(await a.untilQuiet()));
+  atB.push(...(await b.untilQuiet()));
   const inA = new Set(atA.map((d) => d.name));
   assert.deepEqual(atB.filter((d) => inA.has(d.name)), [], "no delivery at both streams at once");
   assert.deepEqual([...atA, ...atB].map((d) => d.name).sort(), [...names].sort());
 
   // A replica that goes away without answering hands what it held to the other.
   a.close();
-  const taken = await b.untilQuiet();
+  const taken = await b.exactly(inA.size);
   assert.deepEqual(taken.map((d) => d.name).sort(), [...inA].sort());
   for (const d of [...atB, ...taken]) await acknowledge(d.name);
   b.close();
@@ -255,8 +271,8 @@ test("fan-out streams each get every delivery", async () => {
   const a = new RawStream(coach(), { deliveryMode: DeliveryMode.FAN_OUT });
   const b = new RawStream(coach(), { deliveryMode: DeliveryMode.FAN_OUT });
   const names = [await raise(client, "Zero."), await raise(client, "One.")];
-  assert.deepEqual((await a.untilQuiet()).map((d) => d.name), names);
-  assert.deepEqual((await b.untilQuiet()).map((d) => d.name), names);
+  assert.deepEqual((await a.exactly(2)).map((d) => d.name), names);
+  assert.deepEqual((await b.exactly(2)).map((d) => d.name), names);
   a.close();
   b.close();
   for (const name of names) await acknowledge(name);
@@ -298,14 +314,14 @@ test("max_outstanding caps the unacknowledged deliveries in flight", async () =>
   const names: string[] = [];
   for (let i = 0; i < 4; i++) names.push(await raise(client, `Signal ${i}.`));
   const stream = new RawStream(coach(), { maxOutstanding: 2 });
-  const firstTwo = await stream.untilQuiet();
+  const firstTwo = await stream.exactly(2);
   assert.deepEqual(firstTwo.map((d) => d.name), names.slice(0, 2));
   await acknowledge(firstTwo[0]!.name);
-  const third = await stream.untilQuiet();
+  const third = await stream.exactly(1);
   assert.deepEqual(third.map((d) => d.name), [names[2]]);
   await acknowledge(firstTwo[1]!.name);
   await acknowledge(third[0]!.name);
-  const last = await stream.untilQuiet();
+  const last = await stream.exactly(1);
   assert.deepEqual(last.map((d) => d.name), [names[3]]);
   await acknowledge(last[0]!.name);
   stream.close();
