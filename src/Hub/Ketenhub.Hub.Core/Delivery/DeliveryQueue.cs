@@ -40,8 +40,6 @@ public sealed class DeliveryQueue(
     DeliveryStreams streams,
     TimeProvider time)
 {
-    /// <summary>Registers a delivery stream of <paramref name="caller"/> for as long as the lease lives; pass its token to <see cref="ClaimAsync"/>.</summary>
-    public DeliveryStreams.Lease OpenStream(Party caller) => streams.Open(caller.Id);
 
     /// <summary>
     /// Claims up to <paramref name="max"/> pending deliveries of the caller with a sequence above
@@ -284,9 +282,6 @@ public sealed class DeliveryQueue(
                 cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <summary>See <see cref="DeliveryNotifier.ReleaseVersion"/>.</summary>
-    public long ReleaseVersion(Party caller) => notifier.ReleaseVersion(caller.Id);
 
     /// <summary>Waits until the caller may have new deliveries. Take the task before reading, so no wake-up is lost.</summary>
     public Task WaitForNewAsync(Party caller, CancellationToken cancellationToken) => notifier.WaitAsync(caller.Id, cancellationToken);

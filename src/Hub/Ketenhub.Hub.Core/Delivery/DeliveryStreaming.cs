@@ -134,8 +134,8 @@ public sealed partial class DeliveryStreaming(
 
                     if (!walkedToEnd)
                     {
-                        // More waits (or the batch was full): read again at once, without a look-back.
-                        lookBack = false;
+                        // More waits: read again at once. A look-back walks from the start again (what this stream's
+                        // group holds is passed over), so nothing released behind the cursor is missed.
                         continue;
                     }
 

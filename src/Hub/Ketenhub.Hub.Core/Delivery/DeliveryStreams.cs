@@ -25,9 +25,6 @@ public sealed class DeliveryStreams
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Lease>> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _leases = new(StringComparer.Ordinal);
 
-    /// <summary>Registers a shared stream of <paramref name="partyId"/> until the returned lease is disposed.</summary>
-    public Lease Open(string partyId) => Open(partyId, StreamSharing.Shared);
-
     /// <summary>Registers a stream of <paramref name="partyId"/> until the returned lease is disposed.</summary>
     public Lease Open(string partyId, StreamSharing sharing)
     {
