@@ -58,7 +58,8 @@ public static class OpenLoop
             consumer = Task.Run(async () =>
             {
                 var ackIndex = 0;
-                using var call = target.DeliveryClient(0).StreamDeliveries(new StreamDeliveriesRequest(), Party.As(hubConsumerParty, stop.Token));
+                // The widest window the hub allows, so flow control does not cap the rate being measured.
+                using var call = target.DeliveryClient(0).StreamDeliveries(new StreamDeliveriesRequest { MaxOutstanding = 1000 }, Party.As(hubConsumerParty, stop.Token));
                 try
                 {
                     await foreach (var item in call.ResponseStream.ReadAllAsync(stop.Token))

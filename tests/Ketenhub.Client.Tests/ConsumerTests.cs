@@ -107,6 +107,25 @@ public sealed class ConsumerTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoConsumersOfOneParty_ShareItsDeliveries_AndHandleEachOnce()
+    {
+        var (sdd, coach, client) = await _hub.CoachedClientAsync();
+        var first = new RecordingHandler();
+        var second = new RecordingHandler();
+        using var stop = new CancellationTokenSource();
+        var runningFirst = new KetenhubDeliveryConsumer(coach, first, new KetenhubDeliveryConsumerOptions { MaxOutstanding = 1 }).RunAsync(stop.Token);
+        var runningSecond = new KetenhubDeliveryConsumer(coach, second, new KetenhubDeliveryConsumerOptions { MaxOutstanding = 1 }).RunAsync(stop.Token);
+        var names = await SdkHub.RaiseAsync(sdd, client, 6);
+
+        await WaitUntilAsync(async () => (await PendingAsync(coach)).Count == 0 && first.Handled.Count + second.Handled.Count >= names.Count);
+        await StopAsync(stop, runningFirst);
+        await runningSecond.WaitAsync(Patience);
+
+        var handled = first.Handled.Concat(second.Handled).Select(d => d.Name).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), handled.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task AHandlerThatKeepsFailing_GetsTheDeliverySetAsideAtTheHubsLimit_AndTheOthersGoOn()
     {
         _hub.Hub.With("Hub:MaxDeliveryAttempts", "2");

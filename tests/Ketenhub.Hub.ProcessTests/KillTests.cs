@@ -259,18 +259,27 @@ public sealed class KillTests(ITestOutputHelper output)
         }
         while (pageToken.Length > 0);
 
-        List<Delivery> secondPass;
+        // The stream holds at most 1000 unacknowledged (max_outstanding), so the coach acknowledges each window it gets.
+        var secondPass = new List<Delivery>();
         var drainClock = Stopwatch.StartNew();
         using (var tail = coachAfter.Tail(ct))
         {
-            secondPass = await tail.CollectUntilQuietAsync(TimeSpan.FromSeconds(1.5), ct, atLeast: pendingAfterRestart);
+            while (true)
+            {
+                var window = await tail.CollectUntilQuietAsync(TimeSpan.FromSeconds(1.5), ct, atLeast: Math.Min(1000, Math.Max(0, pendingAfterRestart - secondPass.Count)));
+                secondPass.AddRange(window);
+                await Parallel.ForEachAsync(
+                    window,
+                    new ParallelOptions { MaxDegreeOfParallelism = ConcurrentCallers, CancellationToken = ct },
+                    async (delivery, token) => await coachAfter.AcknowledgeAsync(delivery, token));
+                if (window.Count == 0 || secondPass.Count >= pendingAfterRestart)
+                {
+                    break;
+                }
+            }
         }
 
         var drain = drainClock.Elapsed;
-        await Parallel.ForEachAsync(
-            secondPass,
-            new ParallelOptions { MaxDegreeOfParallelism = ConcurrentCallers, CancellationToken = ct },
-            async (delivery, token) => await coachAfter.AcknowledgeAsync(delivery, token));
         var stillPending = await coachAfter.Deliveries.ListDeliveriesAsync(
             new ListDeliveriesRequest { Status = DeliveryStatus.Pending, PageSize = 10 },
             deadline: Deadline(),

@@ -80,9 +80,12 @@ public sealed class HubProcessClient(string partyId, CallInvoker invoker)
             deadline: Deadline(),
             cancellationToken: cancellationToken);
 
-    /// <summary>Opens the party's delivery stream from <paramref name="afterSequence"/> and collects what arrives.</summary>
+    /// <summary>
+    /// Opens the party's delivery stream from <paramref name="afterSequence"/> and collects what arrives. Tests collect
+    /// before they acknowledge, so the stream asks for the largest window the hub allows (<c>max_outstanding</c> 1000).
+    /// </summary>
     public DeliveryTail Tail(CancellationToken cancellationToken, long afterSequence = 0) =>
-        new(Deliveries.StreamDeliveries(new StreamDeliveriesRequest { AfterSequence = afterSequence }, cancellationToken: cancellationToken));
+        new(Deliveries.StreamDeliveries(new StreamDeliveriesRequest { AfterSequence = afterSequence, MaxOutstanding = 1000 }, cancellationToken: cancellationToken));
 }
 
 /// <summary>A running delivery stream and the deliveries it has produced so far.</summary>

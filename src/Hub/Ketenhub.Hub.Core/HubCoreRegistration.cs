@@ -40,6 +40,12 @@ public static class HubCoreRegistration
             .Validate(o => string.IsNullOrEmpty(o.PseudonymKey) || IsBase64Key(o.PseudonymKey, 16), $"{AuditOptions.Section}:{nameof(AuditOptions.PseudonymKey)} must be base64 of at least 16 bytes, or empty.")
             .ValidateOnStart();
 
+        services.AddOptions<DeliveryStreamOptions>()
+            .BindChecked(configuration, DeliveryStreamOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.MaxRedeliveryBackoff >= o.RedeliveryBackoff, $"{DeliveryStreamOptions.Section}:{nameof(DeliveryStreamOptions.MaxRedeliveryBackoff)} must not be shorter than {nameof(DeliveryStreamOptions.RedeliveryBackoff)}.")
+            .ValidateOnStart();
+
         services.AddOptions<MonitorOptions>()
             .BindChecked(configuration, MonitorOptions.Section)
             .ValidateDataAnnotations()
@@ -72,6 +78,7 @@ public static class HubCoreRegistration
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<DeliveryNotifier>();
         services.AddSingleton<DeliveryStreams>();
+        services.AddSingleton<DeliveryStreaming>();
         services.AddSingleton<Messaging>();
         services.AddSingleton<MessageReader>();
         services.AddSingleton<ClientPlans>();

@@ -73,6 +73,18 @@ public static partial class HubHost
         }
 
         builder.AddKetenhubIdentity();
+
+        // Server-side HTTP/2 keepalive, so a delivery stream whose recipient is gone ends here too (docs/clients.md, "Delivery streams").
+        services.AddOptions<KeepAliveOptions>()
+            .BindChecked(builder.Configuration, KeepAliveOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var keepAlive = context.Configuration.GetSection(KeepAliveOptions.Section).Get<KeepAliveOptions>() ?? new KeepAliveOptions();
+            kestrel.Limits.Http2.KeepAlivePingDelay = keepAlive.PingDelay;
+            kestrel.Limits.Http2.KeepAlivePingTimeout = keepAlive.PingTimeout;
+        });
         services.AddSingleton<ReferralCommands>();
         services.AddSingleton<Ketenhub.Hub.Host.Delivery.DeliveryCommands>();
         services.AddOptions<CallLimitOptions>()

@@ -204,9 +204,11 @@ public sealed class ReferralLifecycleTests : IDisposable
 
     private static Task ExpectIllegal(Func<Task> step) => Errors.Expect(StatusCode.FailedPrecondition, "ILLEGAL_REFERRAL_STEP", step);
 
-    private static async Task ExpectUpdateAsync(DeliveryTail stream, string referral, PerformerStatus status, string reasonCode)
+    /// <summary>The next delivery on the requester's stream is this update; the requester acknowledges it, as a consumer does.</summary>
+    private async Task ExpectUpdateAsync(DeliveryTail stream, string referral, PerformerStatus status, string reasonCode)
     {
         var delivery = await stream.NextAsync();
+        await _sdd.AcknowledgeAsync(delivery);
         Assert.Equal(Delivery.PayloadOneofCase.ReferralUpdate, delivery.PayloadCase);
         Assert.Equal("parties/sdd", delivery.Recipient);
         Assert.Equal("parties/begeleiding-plus", delivery.Sender);

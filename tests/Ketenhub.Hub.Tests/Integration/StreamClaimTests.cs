@@ -80,8 +80,9 @@ public sealed class StreamClaimTests : IDisposable
         Assert.Equal(0, Stored(unwatched).AttemptCount);
         Assert.DoesNotContain(AuditEvents(), e => e.Type == "DeliverContent" && e.Resources.Contains(unwatched));
 
-        using var first = coach.Tail();
-        using var second = coach.Tail();
+        // Fan-out streams, so both send the same delivery (shared streams would split them).
+        using var first = coach.Tail(new StreamDeliveriesRequest { DeliveryMode = DeliveryMode.FanOut });
+        using var second = coach.Tail(new StreamDeliveriesRequest { DeliveryMode = DeliveryMode.FanOut });
         Assert.Equal(unwatched, (await first.NextAsync()).Name);
         Assert.Equal(unwatched, (await second.NextAsync()).Name);
 

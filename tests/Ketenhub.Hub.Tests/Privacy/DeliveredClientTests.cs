@@ -39,6 +39,8 @@ public sealed class DeliveredClientTests : IDisposable
         Assert.DoesNotContain(bsn, atHoeve.ToString(), StringComparison.Ordinal);
 
         // The coach moves to Waakvlam Zorg: De Hoeve's handover task carries the same pseudonym as before.
+        // (The first stream closes first: two open streams of one party share its deliveries.)
+        stream1.Dispose();
         await hoeve.Clients.AssignCoachAsync(new AssignCoachRequest { RequestId = NewRequestId(), Client = client.Name, Coach = Kit.Coach("waakvlam-zorg", "sam", "Sam") });
         using var stream2 = hoeve.Tail();
         var handover = await Kit.NextOfKind(stream2, Delivery.PayloadOneofCase.Task);

@@ -73,6 +73,9 @@ public sealed class S1_SanneTurns18Tests : IDisposable
         var ahmedGot = await ahmedStream.NextAsync();
         Assert.Equal(sent.Transition.Name, ahmedGot.Transition.Name);
         await waakvlam.AcknowledgeAsync(ahmedGot);
+
+        // Ahmed's organisation disconnects: an open stream of its own would share its deliveries with the drains below.
+        ahmedStream.Dispose();
         Assert.Empty(await sdd.DrainAsync());
         var sddRecorded = await Kit.DeliveriesAsync(sdd, client: client.Name);
         Assert.Equal(2, sddRecorded.Count);

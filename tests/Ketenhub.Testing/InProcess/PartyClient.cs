@@ -135,7 +135,10 @@ public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string
         await Deliveries.AcknowledgeDeliveryAsync(new AcknowledgeDeliveryRequest { RequestId = NewRequestId(), Name = delivery.Name });
 
     /// <summary>Opens the party's delivery stream and collects what arrives.</summary>
-    public DeliveryTail Tail(long afterSequence = 0) => new(Deliveries.StreamDeliveries(new StreamDeliveriesRequest { AfterSequence = afterSequence }));
+    public DeliveryTail Tail(long afterSequence = 0) => Tail(new StreamDeliveriesRequest { AfterSequence = afterSequence });
+
+    /// <summary>Opens the party's delivery stream with the given request (ack deadline, flow control, mode, heartbeats).</summary>
+    public DeliveryTail Tail(StreamDeliveriesRequest request) => new(Deliveries.StreamDeliveries(request));
 
     /// <summary>Everything currently pending for the party: opens a stream, drains it until quiet, closes it.</summary>
     public async Task<IReadOnlyList<Delivery>> DrainAsync(TimeSpan? quiet = null, bool acknowledge = false)
@@ -163,6 +166,7 @@ public sealed class DeliveryTail : IDisposable
 {
     private readonly AsyncServerStreamingCall<StreamDeliveriesResponse> _call;
     private readonly Channel<Delivery> _received = Channel.CreateUnbounded<Delivery>();
+    private readonly Channel<StreamHeartbeat> _heartbeats = Channel.CreateUnbounded<StreamHeartbeat>();
     private readonly Task _pump;
     private int _closing;
 
@@ -175,7 +179,14 @@ public sealed class DeliveryTail : IDisposable
             {
                 await foreach (var item in call.ResponseStream.ReadAllAsync())
                 {
-                    await _received.Writer.WriteAsync(item.Delivery);
+                    if (item.Heartbeat is { } heartbeat)
+                    {
+                        await _heartbeats.Writer.WriteAsync(heartbeat);
+                    }
+                    else
+                    {
+                        await _received.Writer.WriteAsync(item.Delivery ?? throw new InvalidOperationException("A stream message carried neither a delivery nor a heartbeat."));
+                    }
                 }
 
                 _received.Writer.TryComplete(new StreamEndedException("The hub ended the delivery stream, which it keeps open until the recipient closes it."));
@@ -190,6 +201,26 @@ public sealed class DeliveryTail : IDisposable
                 _received.Writer.TryComplete(ex);
             }
         });
+    }
+
+    /// <summary>The next heartbeat (only on a stream that asked for them); a failed test if none arrives in time.</summary>
+    public async Task<StreamHeartbeat> NextHeartbeatAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            return await _heartbeats.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            // A stream that failed meanwhile says so rather than the timeout.
+            if (_received.Reader.Completion.IsFaulted)
+            {
+                await _received.Reader.Completion;
+            }
+
+            throw new Xunit.Sdk.XunitException("No heartbeat arrived in time.");
+        }
     }
 
     /// <summary>The next delivery; a failed test if none arrives in time (real time: the hub works asynchronously) or the stream fails.</summary>

@@ -12,7 +12,7 @@ public static class DeliveryCommands
     {
         var after = new Option<long>("--after")
         {
-            Description = "Only deliveries with a higher sequence; 0 (the default) gives every unacknowledged delivery first.",
+            Description = "Sent as after_sequence, a hint only: the hub sends every unacknowledged delivery whatever it holds.",
             HelpName = "sequence",
         };
         var ack = new Option<bool>("--ack") { Description = "Acknowledge each delivery once printed." };

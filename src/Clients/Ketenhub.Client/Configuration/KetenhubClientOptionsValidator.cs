@@ -155,6 +155,16 @@ internal sealed class KetenhubDeliveryConsumerOptionsValidator : IValidateOption
             problems.Add("Ketenhub:Consumer:InitialBackoff must be more than zero and Ketenhub:Consumer:MaxBackoff at least as long.");
         }
 
+        if (options.MaxOutstanding is < 0 or > 1000)
+        {
+            problems.Add("Ketenhub:Consumer:MaxOutstanding must lie between 1 and 1000 (0 for the hub's default).");
+        }
+
+        if (options.AckDeadline is { } deadline && (deadline < TimeSpan.FromSeconds(1) || deadline > TimeSpan.FromHours(1)))
+        {
+            problems.Add("Ketenhub:Consumer:AckDeadline must lie between 1 second and 1 hour (unset for the hub's default).");
+        }
+
         var code = options.RejectReasonCode;
         if (string.IsNullOrEmpty(code) || code.Length > 64 || code.Any(c => c is < '!' or > '~'))
         {

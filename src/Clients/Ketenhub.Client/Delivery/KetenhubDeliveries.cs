@@ -20,18 +20,33 @@ public sealed class KetenhubDeliveries
     }
 
     /// <summary>
-    /// Opens the delivery stream: every pending delivery with a higher sequence than
-    /// <paramref name="afterSequence"/>, then new ones as they come. The stream has no deadline (it is meant to
+    /// Opens the delivery stream: every unacknowledged delivery, in sequence order, then new ones as they come
+    /// (<paramref name="afterSequence"/> is a hint only and hides none). The stream has no deadline (it is meant to
     /// stay open); it ends with a <see cref="KetenhubException"/> when the connection breaks. Nothing is
-    /// acknowledged for you.
+    /// acknowledged for you; a delivery not acknowledged within the hub's ack deadline comes again.
     /// </summary>
-    /// <param name="afterSequence">Send only deliveries with a higher sequence; 0 for every unacknowledged one.</param>
+    /// <param name="afterSequence">Sent as <c>after_sequence</c>; it never hides an unacknowledged delivery.</param>
     /// <param name="cancellationToken">Closes the stream.</param>
     /// <returns>The deliveries, as they arrive.</returns>
     public IAsyncEnumerable<Delivery> StreamAsync(long afterSequence = 0, CancellationToken cancellationToken = default)
     {
         var call = _client.StreamDeliveries(new StreamDeliveriesRequest { AfterSequence = afterSequence }, HubCalls.StreamOptions(cancellationToken));
         return HubCalls.ReadAsync(call, r => r.Delivery, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens the delivery stream with every setting of the contract (ack deadline, <c>max_outstanding</c>, delivery
+    /// mode, heartbeats) and returns its messages as they come: each carries a delivery or, when the request set
+    /// <c>heartbeat_interval</c>, a heartbeat. Otherwise as <see cref="StreamAsync(long, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="request">The stream's settings.</param>
+    /// <param name="cancellationToken">Closes the stream.</param>
+    /// <returns>The stream's messages, as they arrive.</returns>
+    public IAsyncEnumerable<StreamDeliveriesResponse> StreamMessagesAsync(StreamDeliveriesRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var call = _client.StreamDeliveries(request, HubCalls.StreamOptions(cancellationToken));
+        return HubCalls.ReadAsync(call, r => r, cancellationToken);
     }
 
     /// <summary>Acknowledges a delivery: you have stored or processed it, and the hub stops sending it.</summary>

@@ -81,8 +81,13 @@ public sealed partial class KetenhubDeliveryConsumer
             try
             {
                 LogConnecting(after);
-                await foreach (var delivery in _client.Deliveries.StreamAsync(after, connection.Token).ConfigureAwait(false))
+                await foreach (var message in _client.Deliveries.StreamMessagesAsync(StreamRequest(after), connection.Token).ConfigureAwait(false))
                 {
+                    if (message.Delivery is not { } delivery)
+                    {
+                        continue;
+                    }
+
                     failures = 0;
                     var failedAttempt = await HandleAsync(delivery, cancellationToken).ConfigureAwait(false);
                     if (failedAttempt > 0 && redeliver is null)
@@ -135,6 +140,23 @@ public sealed partial class KetenhubDeliveryConsumer
                 return;
             }
         }
+    }
+
+    /// <summary>The stream's settings: this consumer's flow control, ack deadline and sharing.</summary>
+    private StreamDeliveriesRequest StreamRequest(long after)
+    {
+        var request = new StreamDeliveriesRequest
+        {
+            AfterSequence = after,
+            MaxOutstanding = _options.MaxOutstanding,
+            DeliveryMode = _options.FanOut ? DeliveryMode.FanOut : DeliveryMode.Shared,
+        };
+        if (_options.AckDeadline is { } deadline)
+        {
+            request.AckDeadline = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(deadline);
+        }
+
+        return request;
     }
 
     /// <summary>Handles one delivery; returns 0 when it is settled, or its attempt count when it must come again.</summary>

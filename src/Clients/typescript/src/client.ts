@@ -67,6 +67,15 @@ export interface KetenhubClientOptions {
   newRequestId?: () => string;
   /** More interceptors, run inside the client's own (after the request id, retry and auth are in place). */
   interceptors?: Interceptor[];
+  /**
+   * HTTP/2 keepalive: ping the hub after this many milliseconds without traffic, and drop the connection when
+   * the answer does not come within `keepAliveTimeoutMs`, so a long-lived delivery stream notices a dead
+   * connection. Default 30 000 (not below 10 000: the hub may close a connection that pings more often);
+   * `false` for none.
+   */
+  keepAliveMs?: number | false;
+  /** How long to wait for the answer to a keepalive ping, in milliseconds. Default 20 000. */
+  keepAliveTimeoutMs?: number;
 }
 
 /** Typed clients for every ketenhub.v1 service, sharing one HTTP/2 connection. */
@@ -117,9 +126,13 @@ export function createKetenhubTransport(options: KetenhubClientOptions): Transpo
   interceptors.push(...(options.interceptors ?? []));
 
   const certificate = options.clientCertificate;
+  const keepAlive = options.keepAliveMs === false ? undefined : Math.max(10_000, options.keepAliveMs ?? 30_000);
   const grpc = createGrpcTransport({
     baseUrl: options.baseUrl,
     interceptors,
+    pingIntervalMs: keepAlive,
+    pingTimeoutMs: keepAlive === undefined ? undefined : (options.keepAliveTimeoutMs ?? 20_000),
+    pingIdleConnection: keepAlive !== undefined,
     nodeOptions: certificate
       ? { cert: certificate.cert, key: certificate.key, ca: certificate.ca, servername: certificate.servername }
       : undefined,

@@ -17,6 +17,7 @@ public static class ErrorReasons
     public const string FieldTooLong = "FIELD_TOO_LONG";
     public const string InvalidCharacters = "INVALID_CHARACTERS";
     public const string UnknownEnumValue = "UNKNOWN_ENUM_VALUE";
+    public const string ValueOutOfRange = "VALUE_OUT_OF_RANGE";
     public const string InvalidResourceName = "INVALID_RESOURCE_NAME";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
 

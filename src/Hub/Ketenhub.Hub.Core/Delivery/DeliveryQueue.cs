@@ -40,8 +40,6 @@ public sealed class DeliveryQueue(
     DeliveryStreams streams,
     TimeProvider time)
 {
-    /// <summary>Registers a delivery stream of <paramref name="caller"/> for as long as the lease lives; pass its token to <see cref="ClaimAsync"/>.</summary>
-    public DeliveryStreams.Lease OpenStream(Party caller) => streams.Open(caller.Id);
 
     /// <summary>
     /// Claims up to <paramref name="max"/> pending deliveries of the caller with a sequence above
@@ -70,9 +68,46 @@ public sealed class DeliveryQueue(
     public async Task<IReadOnlyList<OutboundDelivery>> ClaimAsync(Party caller, long afterSequence, int max, IReadOnlySet<string>? skip, string? stream, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var selection = await SelectAsync(caller, afterSequence, max, skip, stream, now, cancellationToken).ConfigureAwait(false);
+        Func<DeliveryRecord, bool>? leaveOut = skip is null ? null : d => skip.Contains(d.Id);
+        var selection = await SelectAsync(caller, afterSequence, max, leaveOut, null, skip?.Count ?? 0, stream, now, cancellationToken).ConfigureAwait(false);
         await CommitAsync(caller, selection, cancellationToken).ConfigureAwait(false);
         return selection.Sending.Select(s => s.Outbound).ToList();
+    }
+
+    /// <summary>
+    /// A delivery stream's claim: as <see cref="ClaimAsync"/>, but each delivery chosen to send must first be leased to
+    /// the stream (<see cref="DeliveryStreams.Lease.TryTake"/>); one that a stream of its group (this one included)
+    /// holds is passed over without being reconsidered. Also says whether the walk reached the end of the caller's pending deliveries (<c>Drained</c>) and the
+    /// highest pending sequence it saw. Leases taken for a claim that fails are freed again.
+    /// </summary>
+    /// <param name="caller">The recipient.</param>
+    /// <param name="afterSequence">Where the walk starts (the stream's own position; zero to look back over everything).</param>
+    /// <param name="max">At most this many.</param>
+    /// <param name="lease">The stream's registration and its group's leases.</param>
+    /// <param name="sentBefore">
+    /// True for a delivery this stream sent before: sending it again counts a new attempt even when the submit claimed it
+    /// for this stream.
+    /// </param>
+    /// <param name="cancellationToken">Stops the claim.</param>
+    internal async Task<(IReadOnlyList<OutboundDelivery> Sending, bool Drained, long HighWater)> ClaimForStreamAsync(Party caller, long afterSequence, int max, DeliveryStreams.Lease lease, Func<string, bool> sentBefore, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var selection = await SelectAsync(caller, afterSequence, max, d => lease.Held(d.Id), d => lease.TryTake(d.Id), lease.GroupLeaseCount, lease.Token, now, cancellationToken, sentBefore).ConfigureAwait(false);
+        try
+        {
+            await CommitAsync(caller, selection, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var (read, _, _) in selection.Sending)
+            {
+                lease.Release(read.Id);
+            }
+
+            throw;
+        }
+
+        return (selection.Sending.Select(s => s.Outbound).ToList(), selection.Drained, selection.HighWater);
     }
 
     /// <summary>
@@ -81,19 +116,26 @@ public sealed class DeliveryQueue(
     /// </summary>
     private sealed record ClaimSelection(
         List<(DeliveryRecord Read, OutboundDelivery Outbound, bool Claimed)> Sending,
-        List<(DeliveryRecord Read, DeliveryRecord Change)> Changes);
+        List<(DeliveryRecord Read, DeliveryRecord Change)> Changes)
+    {
+        /// <summary>The walk reached the end of the pending deliveries after the cursor.</summary>
+        public bool Drained { get; set; }
+
+        /// <summary>The highest sequence of a pending delivery the walk saw (0 for none).</summary>
+        public long HighWater { get; set; }
+    }
 
     /// <summary>What reconsidering one pending delivery decided: send it (<c>Outbound</c>), or change its status (<c>Change</c>).</summary>
     private readonly record struct Reconsidered(OutboundDelivery? Outbound, bool Claimed, DeliveryRecord? Change);
 
     /// <summary>
     /// The claim's first step: on one read snapshot, walks the caller's pending deliveries after the cursor in
-    /// sequence order, leaves out those in <paramref name="skip"/>, and reconsiders each until
+    /// sequence order, leaves out those <paramref name="skip"/> names, reconsiders each, and keeps those to send that
+    /// <paramref name="take"/> (a stream's lease) allows, until
     /// <paramref name="max"/> are chosen to send. Writes nothing.
     /// </summary>
-    private Task<ClaimSelection> SelectAsync(Party caller, long afterSequence, int max, IReadOnlySet<string>? skip, string? stream, DateTimeOffset now, CancellationToken cancellationToken)
+    private Task<ClaimSelection> SelectAsync(Party caller, long afterSequence, int max, Func<DeliveryRecord, bool>? skip, Func<DeliveryRecord, bool>? take, int skipCount, string? stream, DateTimeOffset now, CancellationToken cancellationToken, Func<string, bool>? sentBefore = null)
     {
-        var skipCount = skip?.Count ?? 0;
         var query = new DeliveryQuery(caller.Id, DeliveryStatus.Pending, null, afterSequence, (int)Math.Min(max + (long)skipCount, 10_000));
         var maxAttempts = options.Value.MaxDeliveryAttempts;
         return store.ReadAsync(
@@ -101,25 +143,28 @@ public sealed class DeliveryQueue(
             {
                 var contexts = new Dictionary<string, ClientContext>(StringComparer.Ordinal);
                 var messages = new Dictionary<string, object?>(StringComparer.Ordinal);
-                var selection = new ClaimSelection([], []);
+                var selection = new ClaimSelection([], []) { Drained = true };
                 foreach (var delivery in PendingFrom(session, query))
                 {
                     if (selection.Sending.Count == max)
                     {
+                        selection.Drained = false;
                         break;
                     }
 
-                    if (skip is not null && skip.Contains(delivery.Id))
+                    selection.HighWater = Math.Max(selection.HighWater, delivery.Sequence);
+                    if (skip is not null && skip(delivery))
                     {
                         continue;
                     }
 
-                    var reconsidered = Reconsider(session, caller, delivery, stream, maxAttempts, contexts, messages, now);
+                    var claimingStream = sentBefore is not null && sentBefore(delivery.Id) ? null : stream;
+                    var reconsidered = Reconsider(session, caller, delivery, claimingStream, maxAttempts, contexts, messages, now);
                     if (reconsidered.Change is { } change)
                     {
                         selection.Changes.Add((delivery, change));
                     }
-                    else
+                    else if (take is null || take(delivery))
                     {
                         selection.Sending.Add((delivery, reconsidered.Outbound!, reconsidered.Claimed));
                     }
@@ -238,9 +283,6 @@ public sealed class DeliveryQueue(
         }
     }
 
-    /// <summary>See <see cref="DeliveryNotifier.ReleaseVersion"/>.</summary>
-    public long ReleaseVersion(Party caller) => notifier.ReleaseVersion(caller.Id);
-
     /// <summary>Waits until the caller may have new deliveries. Take the task before reading, so no wake-up is lost.</summary>
     public Task WaitForNewAsync(Party caller, CancellationToken cancellationToken) => notifier.WaitAsync(caller.Id, cancellationToken);
 
@@ -297,7 +339,16 @@ public sealed class DeliveryQueue(
         return fetched;
     }
 
-    public Task<DeliveryStatus> AcknowledgeAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
+    public async Task<DeliveryStatus> AcknowledgeAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
+    {
+        var status = await AcknowledgeCommandAsync(caller, deliveryName, key, cancellationToken).ConfigureAwait(false);
+
+        // The stream that holds the delivery frees its place (max_outstanding) for the next one.
+        notifier.Notify([caller.Id]);
+        return status;
+    }
+
+    private Task<DeliveryStatus> AcknowledgeCommandAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
     {
         var id = Ids.Require(deliveryName, "deliveries", "name");
         var note = Changing(caller, "AcknowledgeDelivery", key);
@@ -329,7 +380,17 @@ public sealed class DeliveryQueue(
             cancellationToken);
     }
 
-    public Task<(DeliveryStatus Status, int Attempts)> RejectAsync(Party caller, string? deliveryName, string? reasonCode, RequestKey key, CancellationToken cancellationToken)
+    public async Task<(DeliveryStatus Status, int Attempts)> RejectAsync(Party caller, string? deliveryName, string? reasonCode, RequestKey key, CancellationToken cancellationToken)
+    {
+        var result = await RejectCommandAsync(caller, deliveryName, reasonCode, key, cancellationToken).ConfigureAwait(false);
+
+        // The stream that holds the delivery offers it again after its backoff (docs/clients.md, "Delivery streams").
+        streams.NoteRejected(caller.Id, Ids.Require(deliveryName, "deliveries", "name"));
+        notifier.Notify([caller.Id]);
+        return result;
+    }
+
+    private Task<(DeliveryStatus Status, int Attempts)> RejectCommandAsync(Party caller, string? deliveryName, string? reasonCode, RequestKey key, CancellationToken cancellationToken)
     {
         var id = Ids.Require(deliveryName, "deliveries", "name");
         var v = new Validator();

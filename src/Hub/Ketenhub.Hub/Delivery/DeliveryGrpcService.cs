@@ -3,68 +3,31 @@ using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
-using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Host.Delivery;
 
 /// <summary>Streams deliveries to their recipient and takes acknowledgements.</summary>
-public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryCommands commands, PartyDirectory parties, IOptions<HubOptions> options, PageTokens pageTokens) : DeliveryService.DeliveryServiceBase
+public sealed class DeliveryGrpcService(DeliveryQueue queue, DeliveryStreaming streaming, DeliveryCommands commands, PartyDirectory parties, PageTokens pageTokens) : DeliveryService.DeliveryServiceBase
 {
-    private const int MaxRemembered = 100_000;
-
     public override async Task StreamDeliveries(StreamDeliveriesRequest request, IServerStreamWriter<StreamDeliveriesResponse> responseStream, ServerCallContext context)
     {
         var caller = context.Party();
-        var start = Math.Max(0, request.AfterSequence);
-        var cursor = start;
-        var batch = options.Value.StreamBatchSize;
+        var settings = streaming.Settings(
+            request.AckDeadline?.ToTimeSpan(),
+            request.MaxOutstanding,
+            Wire.To<StreamSharing>(request.DeliveryMode),
+            request.HeartbeatInterval?.ToTimeSpan());
         var cancellationToken = context.CancellationToken;
-
-        // Deliveries sent on this connection and not yet acknowledged stay pending; when the stream looks back
-        // for released ones it skips these, so one connection does not send a delivery twice.
-        var sent = new HashSet<string>(StringComparer.Ordinal);
-        var seenRelease = queue.ReleaseVersion(caller);
-        var lookBack = false;
-
-        // While it is open, submits claim new deliveries for this stream in their own write (see Dispatcher).
-        using var registration = queue.OpenStream(caller);
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            // Take the wake-up before reading, so a commit between the read and the wait is not missed.
-            var wake = queue.WaitForNewAsync(caller, cancellationToken);
-            var release = queue.ReleaseVersion(caller);
-            lookBack |= release != seenRelease;
-            seenRelease = release;
-            var claimed = lookBack
-                ? await queue.ClaimAsync(caller, start, batch, sent, registration.Token, cancellationToken)
-                : await queue.ClaimAsync(caller, cursor, batch, null, registration.Token, cancellationToken);
-            foreach (var outbound in claimed)
+            await foreach (var item in streaming.StreamAsync(caller, settings, cancellationToken))
             {
-                await responseStream.WriteAsync(new StreamDeliveriesResponse { Delivery = ContractMapping.ToContract(outbound.Delivery, outbound.Payload, outbound.Coach, outbound.Client) }, cancellationToken);
-                cursor = Math.Max(cursor, outbound.Delivery.Sequence);
-                if (sent.Count >= MaxRemembered)
-                {
-                    // Forgetting only risks a redelivery with the same name, which recipients must accept anyway.
-                    sent.Clear();
-                }
-
-                sent.Add(outbound.Delivery.Id);
+                await responseStream.WriteAsync(ContractMapping.ToContract(item), cancellationToken);
             }
-
-            if (claimed.Count == batch)
-            {
-                continue;
-            }
-
-            lookBack = false;
-            try
-            {
-                await wake;
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The recipient closed the stream.
         }
     }
 

@@ -310,6 +310,26 @@ public static class ContractMapping
         Detail = e.Detail,
     };
 
+    /// <summary>One message of a delivery stream: a delivery, or a heartbeat in its own field.</summary>
+    public static StreamDeliveriesResponse ToContract(Ketenhub.Hub.Delivery.DeliveryStreamItem item) => item switch
+    {
+        Ketenhub.Hub.Delivery.StreamedDelivery sent => new StreamDeliveriesResponse
+        {
+            Delivery = ToContract(sent.Outbound.Delivery, sent.Outbound.Payload, sent.Outbound.Coach, sent.Outbound.Client),
+        },
+        Ketenhub.Hub.Delivery.StreamHeartbeat beat => new StreamDeliveriesResponse
+        {
+            Heartbeat = new Contracts.V1.StreamHeartbeat
+            {
+                HighWaterSequence = beat.HighWaterSequence,
+                CaughtUp = beat.CaughtUp,
+                Time = Wire.Time(beat.Time),
+                Outstanding = beat.Outstanding,
+            },
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(item), item.GetType().Name, "Not a stream item."),
+    };
+
     public static ContractDelivery ToContract(DeliveryRecord record, object? payload, CoachInfo? coach, Ketenhub.Hub.Clients.DeliveredClient? client = null)
     {
         var delivery = new ContractDelivery
