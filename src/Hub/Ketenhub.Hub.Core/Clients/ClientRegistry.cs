@@ -14,7 +14,18 @@ namespace Ketenhub.Hub.Clients;
 public sealed record Registration(ClientSummary Client, string? SchoolId, bool AlreadyRegistered);
 
 /// <summary>A client's current care team.</summary>
-public sealed record CareTeamView(ClientSummary Client, CoachAssignment? Coach, IReadOnlyList<string> Parties);
+public sealed record CareTeamView(ClientSummary Client, CoachAssignment? Coach, IReadOnlyList<string> Parties)
+{
+    /// <summary>
+    /// Changes whenever the coach changes: a hash of the client and the current coach assignment (its id, never shown),
+    /// for conditional coach changes.
+    /// </summary>
+    public string Etag => EtagOf(Client.Id, Coach);
+
+    public static string EtagOf(string clientId, CoachAssignment? coach) =>
+        Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(clientId + "|" + (coach?.Id ?? "none"))).AsSpan(0, 12))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
 
 /// <summary>The answer to a coach assignment.</summary>
 public sealed record CoachAssignmentResult(CareTeamView CareTeam, bool HandoverTaskCreated, IReadOnlyList<string> Wake);
@@ -280,7 +291,7 @@ public sealed class ClientRegistry(
             },
             cancellationToken);
 
-    public async Task<CoachAssignmentResult> AssignCoachAsync(Party caller, string? clientName, CoachDraft? coachDraft, RequestKey key, CancellationToken cancellationToken)
+    public async Task<CoachAssignmentResult> AssignCoachAsync(Party caller, string? clientName, CoachDraft? coachDraft, RequestKey key, CancellationToken cancellationToken, string? etag = null)
     {
         var v = new Validator();
         if (coachDraft is null)
@@ -320,6 +331,11 @@ public sealed class ClientRegistry(
                 else
                 {
                     note.Relationship(context, caller.Id, now);
+                }
+
+                if (!string.IsNullOrEmpty(etag) && etag != CareTeamView.EtagOf(client.Id, context.Coach))
+                {
+                    throw HubException.Aborted(ErrorReasons.EtagMismatch, "The coach changed since the care team was read (etag); read it again.");
                 }
 
                 if (context.Coach?.Coach == coach)

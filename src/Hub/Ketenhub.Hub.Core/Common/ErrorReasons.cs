@@ -51,6 +51,7 @@ public static class ErrorReasons
     public const string NoRoleForClient = "NO_ROLE_FOR_CLIENT";
     public const string ConsentRequired = "CONSENT_REQUIRED";
     public const string ConsentNotWithdrawable = "CONSENT_ALREADY_WITHDRAWN";
+    public const string EtagMismatch = "ETAG_MISMATCH";
     public const string ConsentNotConfirmable = "CONSENT_NOT_CONFIRMABLE";
     public const string GrantorNotAllowed = "GRANTOR_NOT_ALLOWED";
     public const string NoRepresentation = "NO_REPRESENTATION";

@@ -6,6 +6,7 @@ public enum ErrorCategory
     InvalidArgument,
     NotFound,
     FailedPrecondition,
+    Aborted,
     AlreadyExists,
     PermissionDenied,
     Unauthenticated,
@@ -100,6 +101,10 @@ public sealed class HubException : Exception
 
     public static HubException Precondition(string reason, string message) =>
         new(ErrorCategory.FailedPrecondition, reason, message);
+
+    /// <summary>A conditional change whose condition (an etag) no longer holds: read again, then decide.</summary>
+    public static HubException Aborted(string reason, string message) =>
+        new(ErrorCategory.Aborted, reason, message);
 
     public static HubException Denied(string reason, string message) =>
         new(ErrorCategory.PermissionDenied, reason, message);

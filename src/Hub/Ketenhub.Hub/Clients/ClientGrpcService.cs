@@ -58,7 +58,7 @@ public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentat
     {
         var caller = context.Party();
         var key = Wire.Key(request.RequestId, request);
-        var result = await registry.AssignCoachAsync(caller, request.Client, ContractMapping.ToDraft(request.Coach), key, context.CancellationToken);
+        var result = await registry.AssignCoachAsync(caller, request.Client, ContractMapping.ToDraft(request.Coach), key, context.CancellationToken, request.Etag);
         return new AssignCoachResponse { CareTeam = ContractMapping.ToContract(result.CareTeam), HandoverTaskCreated = result.HandoverTaskCreated };
     }
 

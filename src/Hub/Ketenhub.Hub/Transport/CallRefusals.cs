@@ -109,7 +109,7 @@ public sealed class CallRefusals(RefusalLog refusals, IOptions<CallLimitOptions>
             GrpcCode.Unauthenticated => StatusCodes.Status401Unauthorized,
             GrpcCode.PermissionDenied => StatusCodes.Status403Forbidden,
             GrpcCode.NotFound => StatusCodes.Status404NotFound,
-            GrpcCode.FailedPrecondition or GrpcCode.AlreadyExists => StatusCodes.Status409Conflict,
+            GrpcCode.FailedPrecondition or GrpcCode.AlreadyExists or GrpcCode.Aborted => StatusCodes.Status409Conflict,
             GrpcCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
             GrpcCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
             _ => StatusCodes.Status500InternalServerError,

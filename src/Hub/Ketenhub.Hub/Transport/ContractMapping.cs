@@ -91,6 +91,7 @@ public static class ContractMapping
         Coach = ToContract(view.Coach?.Coach),
         CoachSinceTime = Wire.Time(view.Coach?.From),
         Parties = { view.Parties.Select(Wire.PartyName) },
+        Etag = view.Etag,
     };
 
     /// <summary>A referral as <paramref name="reader"/> sees it: the linked open referrals it may know of.</summary>

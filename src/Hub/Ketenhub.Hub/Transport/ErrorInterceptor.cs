@@ -88,6 +88,7 @@ public sealed class ErrorInterceptor(CallRefusals refusals) : Interceptor
         ErrorCategory.InvalidArgument => StatusCode.InvalidArgument,
         ErrorCategory.NotFound => StatusCode.NotFound,
         ErrorCategory.FailedPrecondition => StatusCode.FailedPrecondition,
+        ErrorCategory.Aborted => StatusCode.Aborted,
         ErrorCategory.AlreadyExists => StatusCode.AlreadyExists,
         ErrorCategory.PermissionDenied => StatusCode.PermissionDenied,
         ErrorCategory.Unauthenticated => StatusCode.Unauthenticated,
