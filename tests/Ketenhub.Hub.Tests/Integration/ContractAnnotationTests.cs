@@ -9,7 +9,8 @@ namespace Ketenhub.HubTests.Integration;
 /// The machine-readable field rules of the contract (docs/contracts.md): reads the compiled descriptors of
 /// ketenhub.v1 and fails when a request's <c>request_id</c> is not REQUIRED, a resource's <c>name</c> is not
 /// OUTPUT_ONLY or IDENTIFIER, a resource-like message has no <c>google.api.resource</c>, or a
-/// <c>google.api.resource_reference</c> names a type no message declares.
+/// <c>google.api.resource_reference</c> names a type no message declares, or a field of a request or a resource says
+/// nothing of its behaviour.
 /// </summary>
 public sealed class ContractAnnotationTests
 {
@@ -116,5 +117,18 @@ public sealed class ContractAnnotationTests
             .Select(f => f.FullName)
             .ToList();
         Assert.True(both.Count == 0, "REQUIRED and OUTPUT_ONLY together: " + string.Join(", ", both));
+    }
+
+    [Fact]
+    public void EveryFieldOfARequestOrAResource_SaysItsBehavior()
+    {
+        // A generator or a reader sees for every field whether it must be sent, may be sent, or is the hub's own.
+        var unsaid = Messages()
+            .Where(m => IsRequest(m) || Resource(m) is not null)
+            .SelectMany(m => m.Fields.InDeclarationOrder())
+            .Where(f => Behaviors(f).Count == 0)
+            .Select(f => f.FullName)
+            .ToList();
+        Assert.True(unsaid.Count == 0, "fields without (google.api.field_behavior): " + string.Join(", ", unsaid));
     }
 }
