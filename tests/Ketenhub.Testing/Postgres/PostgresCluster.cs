@@ -124,9 +124,15 @@ public sealed partial class PostgresCluster : IDisposable
     /// </summary>
     public void Restart()
     {
-        PgCtl("stop", "-m", "immediate", "-w", "-t", "30");
+        Stop();
         StartServer();
     }
+
+    /// <summary>Stops the server as a crash would (immediate shutdown), keeping its data and port for <see cref="StartAgain"/>.</summary>
+    public void Stop() => PgCtl("stop", "-m", "immediate", "-w", "-t", "30");
+
+    /// <summary>Starts a server stopped with <see cref="Stop"/> again, on the same port and data.</summary>
+    public void StartAgain() => StartServer();
 
     private void StartServer() =>
         PgCtl("start", "-w", "-t", "60", "-l", Path.Combine(_folder, "server.log"), "-o",
