@@ -100,6 +100,19 @@ public sealed class SelfServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task AConnectionThatKeepsSendingBadCitizensTokens_IsRateLimited_LikeAnyUnknownCaller()
+    {
+        using var hub = new HubFactory();
+        hub.With("Hub:Limits:UnknownCallers:Burst", "2").With("Hub:Limits:UnknownCallers:PermitsPerSecond", "0.001");
+        using var stranger = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var forged = hub.SelfWith(hub.CitizenToken(Kit.NewBsn(), key: stranger));
+
+        await Errors.Expect(StatusCode.Unauthenticated, "TOKEN_INVALID", () => forged.ListOwnConsentsAsync(new ListOwnConsentsRequest()).ResponseAsync);
+        await Errors.Expect(StatusCode.Unauthenticated, "TOKEN_INVALID", () => forged.ListOwnConsentsAsync(new ListOwnConsentsRequest()).ResponseAsync);
+        await Errors.Expect(StatusCode.ResourceExhausted, "RATE_LIMITED", () => forged.ListOwnConsentsAsync(new ListOwnConsentsRequest()).ResponseAsync);
+    }
+
+    [Fact]
     public async Task TheAdultClientConfirmsAParentsConsentThemselves()
     {
         var sdd = _hub.As("sdd");

@@ -94,7 +94,7 @@ public sealed class CitizenCallerRequirement : IAuthorizationRequirement;
 /// client for, and keeps that client on the call (<see cref="HubCall.Citizen"/>). A token without a valid BSN is
 /// TOKEN_INVALID; a BSN the hub holds nothing about is CLIENT_NOT_FOUND.
 /// </summary>
-public sealed class CitizenCallerHandler(IHubStore store, BsnHasher hasher, Microsoft.Extensions.Options.IOptions<IdentityOptions> options) : AuthorizationHandler<CitizenCallerRequirement>
+public sealed class CitizenCallerHandler(IHubStore store, BsnHasher hasher, Microsoft.Extensions.Options.IOptions<IdentityOptions> options, UnknownCallerLimiter unknownCallers) : AuthorizationHandler<CitizenCallerRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, CitizenCallerRequirement requirement)
     {
@@ -111,7 +111,7 @@ public sealed class CitizenCallerHandler(IHubStore store, BsnHasher hasher, Micr
         {
             // A party's valid token proves no citizen (CALLER_UNKNOWN, as a valid token naming no known party elsewhere);
             // any other bearer token that did not pass (forged, expired, another issuer or audience) is TOKEN_INVALID.
-            call.Refused(!http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || await IsPartyTokenAsync(http).ConfigureAwait(false)
+            Refuse(http, call, !http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || await IsPartyTokenAsync(http).ConfigureAwait(false)
                 ? CallIdentity.Unknown("SelfService needs a citizen's token of the configured citizens' identity provider.")
                 : new HubException(ErrorCategory.Unauthenticated, ErrorReasons.TokenInvalid, "The token is not a valid citizen's token of the configured citizens' identity provider."));
             context.Fail();
@@ -121,7 +121,7 @@ public sealed class CitizenCallerHandler(IHubStore store, BsnHasher hasher, Micr
         var bsn = principal.FindFirst(options.Value.Citizens.BsnClaim)?.Value;
         if (!Bsn.IsValid(bsn))
         {
-            call.Refused(new HubException(ErrorCategory.Unauthenticated, ErrorReasons.TokenInvalid, "The citizen's token names no valid BSN."));
+            Refuse(http, call, new HubException(ErrorCategory.Unauthenticated, ErrorReasons.TokenInvalid, "The citizen's token names no valid BSN."));
             context.Fail();
             return;
         }
@@ -130,7 +130,7 @@ public sealed class CitizenCallerHandler(IHubStore store, BsnHasher hasher, Micr
         var client = await store.ReadAsync(session => session.FindClientByBsnHash(hash), http.RequestAborted).ConfigureAwait(false);
         if (client is null)
         {
-            call.Refused(HubException.NotFound(ErrorReasons.ClientNotFound, "The hub holds nothing about this person."));
+            Refuse(http, call, HubException.NotFound(ErrorReasons.ClientNotFound, "The hub holds nothing about this person."));
             context.Fail();
             return;
         }
@@ -138,6 +138,11 @@ public sealed class CitizenCallerHandler(IHubStore store, BsnHasher hasher, Micr
         call.CitizenIdentified(new Citizen(client.Id));
         context.Succeed(requirement);
     }
+
+    // A connection's refused citizens' calls share the allowance of calls that prove no known caller: past it the answer
+    // is RATE_LIMITED, and GuardConnection refuses the connection's next calls before any token is checked.
+    private void Refuse(HttpContext http, HubCall call, HubException refusal) =>
+        call.Refused(unknownCallers.TryTake(http, out var retryAfter) ? refusal : UnknownCallerLimiter.RateLimited(retryAfter));
 
     private static async Task<bool> IsPartyTokenAsync(HttpContext http)
     {
