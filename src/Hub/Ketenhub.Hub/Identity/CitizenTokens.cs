@@ -109,11 +109,19 @@ public sealed class CitizenCallerHandler(IHubStore store, BsnHasher hasher, Micr
         var principal = context.User;
         if (principal.Identity?.IsAuthenticated != true || principal.Identity.AuthenticationType != CitizenTokens.Scheme)
         {
-            // A party's valid token proves no citizen (CALLER_UNKNOWN, as a valid token naming no known party elsewhere);
-            // any other bearer token that did not pass (forged, expired, another issuer or audience) is TOKEN_INVALID.
-            Refuse(http, call, !http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || await IsPartyTokenAsync(http).ConfigureAwait(false)
-                ? CallIdentity.Unknown("SelfService needs a citizen's token of the configured citizens' identity provider.")
-                : new HubException(ErrorCategory.Unauthenticated, ErrorReasons.TokenInvalid, "The token is not a valid citizen's token of the configured citizens' identity provider."));
+            // No token, or a party's valid token, proves no citizen: CALLER_UNKNOWN, as a valid token naming no known party
+            // elsewhere (a known party calling the wrong service spends no allowance). Any other bearer token that did not
+            // pass (forged, expired, another issuer or audience) is TOKEN_INVALID and spends the connection's allowance.
+            var bearer = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+            if (!bearer || await IsPartyTokenAsync(http).ConfigureAwait(false))
+            {
+                call.Refused(CallIdentity.Unknown("SelfService needs a citizen's token of the configured citizens' identity provider."));
+            }
+            else
+            {
+                Refuse(http, call, new HubException(ErrorCategory.Unauthenticated, ErrorReasons.TokenInvalid, "The token is not a valid citizen's token of the configured citizens' identity provider."));
+            }
+
             context.Fail();
             return;
         }
@@ -139,8 +147,8 @@ public sealed class CitizenCallerHandler(IHubStore store, BsnHasher hasher, Micr
         context.Succeed(requirement);
     }
 
-    // A connection's refused citizens' calls share the allowance of calls that prove no known caller: past it the answer
-    // is RATE_LIMITED, and GuardConnection refuses the connection's next calls before any token is checked.
+    // A connection's refused citizens' tokens share the allowance of calls that prove no known caller: past it the answer
+    // is RATE_LIMITED, and GuardConnection refuses the connection's next unrecognised calls before any token is checked.
     private void Refuse(HttpContext http, HubCall call, HubException refusal) =>
         call.Refused(unknownCallers.TryTake(http, out var retryAfter) ? refusal : UnknownCallerLimiter.RateLimited(retryAfter));
 
