@@ -93,17 +93,7 @@ public static class LocalTokens
             [BsnClaim] = bsn,
             ["sub"] = Base64UrlEncoder.Encode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("citizen/" + bsn)).AsSpan(0, 16).ToArray()),
         };
-        var descriptor = new SecurityTokenDescriptor
-        {
-            Issuer = issuer,
-            Audience = audience,
-            Claims = claims,
-            NotBefore = notBefore.UtcDateTime,
-            IssuedAt = notBefore.UtcDateTime,
-            Expires = expires.UtcDateTime,
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = KeyId(key) }, SecurityAlgorithms.EcdsaSha256),
-        };
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+        return Sign(key, issuer, audience, claims, notBefore, expires);
     }
 
     /// <summary>
@@ -129,6 +119,13 @@ public static class LocalTokens
             claims["idtyp"] = "app";
         }
 
+        return Sign(key, issuer, audience, claims, notBefore, expires);
+    }
+
+    /// <summary>Signs <paramref name="claims"/> with ES256 as a token of <paramref name="issuer"/> for <paramref name="audience"/>.</summary>
+    public static string Sign(ECDsa key, string issuer, string audience, IDictionary<string, object> claims, DateTimeOffset notBefore, DateTimeOffset expires)
+    {
+        ArgumentNullException.ThrowIfNull(key);
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = issuer,

@@ -52,24 +52,7 @@ public sealed class SdkHub : IDisposable
     }
 
     /// <summary>A fresh nine-digit number that passes the elfproef.</summary>
-    public static string NewBsn()
-    {
-        while (true)
-        {
-            var seed = Interlocked.Increment(ref _bsnSeed).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
-            var sum = 0;
-            for (var i = 0; i < 8; i++)
-            {
-                sum += (9 - i) * (seed[i] - '0');
-            }
-
-            var check = sum % 11;
-            if (check < 10)
-            {
-                return seed + (char)('0' + check);
-            }
-        }
-    }
+    public static string NewBsn() => Ketenhub.Testing.Bsns.Next(ref _bsnSeed);
 
     /// <summary>
     /// A client coached by Lisa at waakvlam-zorg who consents to the coach receiving financial signals; the

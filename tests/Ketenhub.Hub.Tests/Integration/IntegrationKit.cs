@@ -11,24 +11,7 @@ internal static class Kit
     private static int _bsnSeed = 10_000_000;
 
     /// <summary>A fresh nine-digit number that passes the elfproef.</summary>
-    public static string NewBsn()
-    {
-        while (true)
-        {
-            var seed = Interlocked.Increment(ref _bsnSeed).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
-            var sum = 0;
-            for (var i = 0; i < 8; i++)
-            {
-                sum += (9 - i) * (seed[i] - '0');
-            }
-
-            var check = sum % 11;
-            if (check < 10)
-            {
-                return seed + (char)('0' + check);
-            }
-        }
-    }
+    public static string NewBsn() => Ketenhub.Testing.Bsns.Next(ref _bsnSeed);
 
     public static CreateSignalRequest Signal(string client, string description = "Two months of arrears on rent.", SignalKind kind = SignalKind.PaymentArrears, LifeDomain domain = LifeDomain.Finances, SignalSeverity severity = SignalSeverity.Concern) => new()
     {

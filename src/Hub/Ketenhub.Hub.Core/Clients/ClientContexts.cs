@@ -19,6 +19,13 @@ public static class ClientContexts
         return session.FindClient(id) ?? throw HubException.NotFound(ErrorReasons.ClientNotFound, "The client");
     }
 
+    /// <summary>The client's school of record now (the party with a current school role), or null.</summary>
+    public static string? CurrentSchool(IHubSession session, string clientId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return session.GetRoles(clientId).FirstOrDefault(r => r.Kind == RoleKind.School && r.IsCurrentAt(now))?.PartyId;
+    }
+
     /// <summary>Does the party have a current role for the client (school, provider, social service, or the coach's employer)?</summary>
     public static bool HasCurrentRole(ClientContext context, string partyId, DateTimeOffset now) =>
         context.Roles.Any(r => r.PartyId == partyId && r.IsCurrentAt(now))

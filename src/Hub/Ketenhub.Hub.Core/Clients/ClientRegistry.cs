@@ -130,7 +130,7 @@ public sealed class ClientRegistry(
                         }
 
                         note.As(AuditAction.Read).Check(AuditCheckKind.Relationship, relationship);
-                        return new RegistrationOutcome(new Registration(ClientSummary.From(existing, now), CurrentSchool(session, existing.Id, now), true), wake);
+                        return new RegistrationOutcome(new Registration(ClientSummary.From(existing, now), ClientContexts.CurrentSchool(session, existing.Id, now), true), wake);
                     }
 
                     if (note.Action == AuditAction.Create)
@@ -142,7 +142,7 @@ public sealed class ClientRegistry(
                     // The stored school is told only to a party with a relationship (a school registering its own student has
                     // one now); the facts themselves are the caller's own.
                     var known = relationship is not null || school is not null;
-                    return new RegistrationOutcome(new Registration(ClientSummary.From(existing, now), known ? CurrentSchool(session, existing.Id, now) : null, true), []);
+                    return new RegistrationOutcome(new Registration(ClientSummary.From(existing, now), known ? ClientContexts.CurrentSchool(session, existing.Id, now) : null, true), []);
                 });
                 if (outcome.Registration is null)
                 {
@@ -214,7 +214,7 @@ public sealed class ClientRegistry(
 
                 var corrected = Correct(session, client, birthDate ?? client.BirthDate, string.IsNullOrEmpty(municipalityCode) ? client.MunicipalityAt(now) : municipalityCode, caller.Id, now);
                 var after = ClientContexts.Load(session, corrected, now);
-                return new ClientView(ClientSummary.From(corrected, now), CurrentSchool(session, corrected.Id, now), after.Coach?.Coach);
+                return new ClientView(ClientSummary.From(corrected, now), ClientContexts.CurrentSchool(session, corrected.Id, now), after.Coach?.Coach);
             },
             cancellationToken).ConfigureAwait(false);
         return result;
@@ -287,7 +287,7 @@ public sealed class ClientRegistry(
             "name",
             (session, client, context, now) =>
             {
-                return new ClientView(ClientSummary.From(client, now), CurrentSchool(session, client.Id, now), context.Coach?.Coach);
+                return new ClientView(ClientSummary.From(client, now), ClientContexts.CurrentSchool(session, client.Id, now), context.Coach?.Coach);
             },
             cancellationToken);
 
@@ -477,8 +477,6 @@ public sealed class ClientRegistry(
         }
     }
 
-    private static string? CurrentSchool(IHubSession session, string clientId, DateTimeOffset now) =>
-        session.GetRoles(clientId).FirstOrDefault(r => r.Kind == RoleKind.School && r.IsCurrentAt(now))?.PartyId;
 
     private static CareTeamView CareTeam(ClientContext context, DateTimeOffset now) =>
         new(ClientSummary.From(context.Client, now), context.Coach, [.. context.Roles.Where(r => r.IsCurrentAt(now)).Select(r => r.PartyId).Concat(context.Coach is { } c ? [c.Coach.PartyId] : []).Distinct().Order(StringComparer.Ordinal)]);

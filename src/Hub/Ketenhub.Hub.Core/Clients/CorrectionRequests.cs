@@ -1,8 +1,6 @@
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
-using Ketenhub.Hub.Journeys;
-using Ketenhub.Hub.Messages;
 using Ketenhub.Hub.Parties;
 
 namespace Ketenhub.Hub.Clients;
@@ -31,27 +29,7 @@ public sealed class CorrectionRequests(AuditTrail audit, Dispatcher dispatcher, 
             (session, now) =>
             {
                 var client = session.FindClient(citizen.ClientId) ?? throw HubException.NotFound(ErrorReasons.ClientNotFound, "The client");
-                var context = ClientContexts.Load(session, client, now);
-                var open = session.GetOpenDeliveriesForClient(client.Id)
-                    .Where(d => d.PayloadKind == PayloadKind.Task && d.PayloadJson is not null
-                        && System.Text.Json.JsonSerializer.Deserialize<CoachTaskPayload>(d.PayloadJson, Idempotency.Json) is { Kind: TaskKind.CorrectionRequested } t && t.Topic == topic)
-                    .Select(d => d.Recipient)
-                    .ToHashSet(StringComparer.Ordinal);
-                var recipients = FactConflicts.Recipients(context, parties, now);
-                var woken = new List<string>();
-                foreach (var recipient in recipients.Where(r => !open.Contains(r)))
-                {
-                    var coach = context.Coach?.Coach is { } c && c.PartyId == recipient ? c : null;
-                    var task = new CoachTaskPayload(TaskKind.CorrectionRequested, coach, [client.Name], null) { Topic = topic };
-                    var decision = CoachChanges.HubTask(recipient, "The client asked for a correction: talk it through with them.");
-                    var record = dispatcher.Direct(session, recipient, client.Id, AuditTrail.HubParty, PayloadKind.Task, null, task, decision, now);
-                    if (record.Status == DeliveryStatus.Pending)
-                    {
-                        woken.Add(recipient);
-                    }
-                }
-
-                return (recipients, (IReadOnlyList<string>)woken);
+                return FactConflicts.GiveTask(session, dispatcher, parties, client, now, TaskKind.CorrectionRequested, topic, "The client asked for a correction: talk it through with them.");
             },
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(wake);

@@ -25,7 +25,16 @@ public static class FactConflicts
     /// <param name="client">The client.</param>
     /// <param name="now">The write's time.</param>
     /// <param name="why">The task's explanation: what to check. No personal data.</param>
-    public static IReadOnlyList<string> Raise(IHubSession session, Dispatcher dispatcher, PartyDirectory parties, ClientRecord client, DateTimeOffset now, string why = "A registration sent other facts than the hub holds: check the birth date and municipality against the source.")
+    public static IReadOnlyList<string> Raise(IHubSession session, Dispatcher dispatcher, PartyDirectory parties, ClientRecord client, DateTimeOffset now, string why = "A registration sent other facts than the hub holds: check the birth date and municipality against the source.") =>
+        GiveTask(session, dispatcher, parties, client, now, TaskKind.CheckClientFacts, null, why).Wake;
+
+    /// <summary>
+    /// Gives a task of <paramref name="kind"/> (with <paramref name="topic"/>, for a correction) to whoever answers for the
+    /// client (<see cref="Recipients"/>), except to a party that has such a task open already; returns everyone who answers
+    /// for the client and the parties to wake.
+    /// </summary>
+    public static (IReadOnlyList<string> Recipients, IReadOnlyList<string> Wake) GiveTask(
+        IHubSession session, Dispatcher dispatcher, PartyDirectory parties, ClientRecord client, DateTimeOffset now, TaskKind kind, CorrectionTopic? topic, string why)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(dispatcher);
@@ -34,14 +43,14 @@ public static class FactConflicts
         var context = ClientContexts.Load(session, client, now);
         var recipients = Recipients(context, parties, now);
         var open = session.GetOpenDeliveriesForClient(client.Id)
-            .Where(d => d.PayloadKind == PayloadKind.Task && IsFactsTask(d.PayloadJson))
+            .Where(d => d.PayloadKind == PayloadKind.Task && IsTask(d.PayloadJson, kind, topic))
             .Select(d => d.Recipient)
             .ToHashSet(StringComparer.Ordinal);
         var wake = new List<string>();
         foreach (var recipient in recipients.Where(r => !open.Contains(r)))
         {
             var coach = context.Coach?.Coach is { } c && c.PartyId == recipient ? c : null;
-            var task = new CoachTaskPayload(TaskKind.CheckClientFacts, coach, [client.Name], null);
+            var task = new CoachTaskPayload(kind, coach, [client.Name], null) { Topic = topic };
             var decision = CoachChanges.HubTask(recipient, why);
             var record = dispatcher.Direct(session, recipient, client.Id, Audit.AuditTrail.HubParty, PayloadKind.Task, null, task, decision, now);
             if (record.Status == DeliveryStatus.Pending)
@@ -50,7 +59,7 @@ public static class FactConflicts
             }
         }
 
-        return wake;
+        return (recipients, wake);
     }
 
     /// <summary>Who answers for the client: the coach's organisation, else every party with a current role, else the social service of the client's municipality.</summary>
@@ -70,7 +79,7 @@ public static class FactConflicts
         return parties.SocialServiceFor(context.Client.MunicipalityAt(now)) is { } socialService ? [socialService.Id] : [];
     }
 
-    private static bool IsFactsTask(string? payloadJson)
+    private static bool IsTask(string? payloadJson, TaskKind kind, CorrectionTopic? topic)
     {
         if (payloadJson is null)
         {
@@ -79,7 +88,7 @@ public static class FactConflicts
 
         try
         {
-            return JsonSerializer.Deserialize<CoachTaskPayload>(payloadJson, Idempotency.Json)?.Kind == TaskKind.CheckClientFacts;
+            return JsonSerializer.Deserialize<CoachTaskPayload>(payloadJson, Idempotency.Json) is { } task && task.Kind == kind && task.Topic == topic;
         }
         catch (JsonException)
         {

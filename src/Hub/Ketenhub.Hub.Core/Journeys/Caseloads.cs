@@ -108,7 +108,7 @@ public sealed class Caseloads(AuditTrail audit, RoutingRuleSet rules, TimeProvid
         var (birthday, age) = NextRuleBirthday(client.BirthDate, DutchTime.DateOf(now));
         return new CaseloadEntry(
             ClientSummary.From(client, now),
-            session.GetRoles(client.Id).FirstOrDefault(r => r.Kind == RoleKind.School && r.IsCurrentAt(now))?.PartyId,
+            ClientContexts.CurrentSchool(session, client.Id, now),
             assignment,
             [.. signals.OrderBy(s => s.AcknowledgeDeadline ?? DateTimeOffset.MaxValue).ThenBy(s => s.CreateTime).ThenBy(s => s.SignalId, StringComparer.Ordinal)],
             tasks,

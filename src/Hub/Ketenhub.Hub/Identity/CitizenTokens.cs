@@ -40,12 +40,7 @@ public static class CitizenTokens
         {
             issuer = LocalTokens.DevelopmentIssuer;
             audience = LocalTokens.DevelopmentCitizenAudience;
-            var file = string.IsNullOrWhiteSpace(settings.DevelopmentIssuer.KeyFile) ? LocalTokens.DefaultDevelopmentKeyFile : settings.DevelopmentIssuer.KeyFile;
-            key = () =>
-            {
-                using var pair = LocalTokens.LoadOrCreateKey(file);
-                return SigningKeys.ToSecurityKey(ECDsa.Create(pair.ExportParameters(includePrivateParameters: false)));
-            };
+            key = () => IdentitySetup.DevelopmentIssuerKey(settings);
         }
         else
         {
@@ -63,12 +58,7 @@ public static class CitizenTokens
             jwt.MapInboundClaims = false;
             LocalValidation.Apply(jwt, issuer, audience, signingKey.Value);
             var parameters = jwt.TokenValidationParameters;
-            parameters.ValidateIssuer = true;
-            parameters.ValidateAudience = true;
-            parameters.ValidateLifetime = true;
-            parameters.RequireExpirationTime = true;
-            parameters.RequireSignedTokens = true;
-            parameters.ValidateIssuerSigningKey = true;
+            IdentitySetup.RequireEveryCheck(parameters);
 
             // The identity says which scheme made it, so the policy's handler accepts only a citizen's token.
             parameters.AuthenticationType = Scheme;

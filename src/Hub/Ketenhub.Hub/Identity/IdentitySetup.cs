@@ -119,13 +119,7 @@ public static class IdentitySetup
             {
                 issuer = LocalTokens.DevelopmentIssuer;
                 audience = LocalTokens.DevelopmentAudience;
-                var file = string.IsNullOrWhiteSpace(settings.DevelopmentIssuer.KeyFile) ? LocalTokens.DefaultDevelopmentKeyFile : settings.DevelopmentIssuer.KeyFile;
-                key = () =>
-                {
-                    using var pair = LocalTokens.LoadOrCreateKey(file);
-                    var publicOnly = ECDsa.Create(pair.ExportParameters(includePrivateParameters: false));
-                    return SigningKeys.ToSecurityKey(publicOnly);
-                };
+                key = () => DevelopmentIssuerKey(settings);
             }
 
             var signingKey = new Lazy<SecurityKey>(key);
@@ -141,15 +135,28 @@ public static class IdentitySetup
         }
 
         // Whatever configured it, a token's issuer, audience, lifetime and signature are always checked.
-        services.PostConfigure<JwtBearerOptions>(scheme, jwt =>
-        {
-            var parameters = jwt.TokenValidationParameters;
-            parameters.ValidateIssuer = true;
-            parameters.ValidateAudience = true;
-            parameters.ValidateLifetime = true;
-            parameters.RequireExpirationTime = true;
-            parameters.RequireSignedTokens = true;
-            parameters.ValidateIssuerSigningKey = true;
-        });
+        services.PostConfigure<JwtBearerOptions>(scheme, jwt => RequireEveryCheck(jwt.TokenValidationParameters));
+    }
+
+    /// <summary>Issuer, audience, lifetime (with an expiry) and signature are always checked, whatever configured the scheme.</summary>
+    internal static void RequireEveryCheck(TokenValidationParameters parameters)
+    {
+        parameters.ValidateIssuer = true;
+        parameters.ValidateAudience = true;
+        parameters.ValidateLifetime = true;
+        parameters.RequireExpirationTime = true;
+        parameters.RequireSignedTokens = true;
+        parameters.ValidateIssuerSigningKey = true;
+    }
+
+    /// <summary>The public half of the development issuer's key (created when missing), as token validation needs it.</summary>
+    internal static SecurityKey DevelopmentIssuerKey(IdentityOptions settings)
+    {
+        var file = string.IsNullOrWhiteSpace(settings.DevelopmentIssuer.KeyFile) ? LocalTokens.DefaultDevelopmentKeyFile : settings.DevelopmentIssuer.KeyFile;
+        using var pair = LocalTokens.LoadOrCreateKey(file);
+#pragma warning disable CA2000 // The public key lives as long as the token validation that holds it.
+        var publicOnly = ECDsa.Create(pair.ExportParameters(includePrivateParameters: false));
+#pragma warning restore CA2000
+        return SigningKeys.ToSecurityKey(publicOnly);
     }
 }
