@@ -2,6 +2,7 @@ using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Journeys;
+using Ketenhub.Hub.Messages;
 using static Ketenhub.Hub.Storage.Tests.TestData;
 
 namespace Ketenhub.Hub.Storage.Tests;
@@ -522,6 +523,87 @@ public abstract class HubStoreContractTests : IAsyncLifetime
         var forMessage = await store.ReadAsync(s => s.GetDeliveriesForMessage("sig_1"));
 
         Assert.Equal([d[0].Sequence, d[3].Sequence], forMessage.Select(x => x.Sequence));
+    }
+
+    [Fact]
+    public async Task PartyMessages_AreThoseAPartySentPerformsOrWasDeliveredOnce_ByCreateTimeThenId()
+    {
+        var store = Open();
+        var early = Referral("cli_a") with { Id = "ref_b", CreateTime = T0 };
+        var late = Referral("cli_b") with
+        {
+            Id = "ref_a",
+            CreateTime = T0.AddMinutes(5),
+            Requester = "provider-2",
+            Performers = [new PerformerState("provider-1", PerformerStatus.Requested, null, T0, null), new PerformerState("provider-3", PerformerStatus.Requested, null, T0, null)],
+        };
+        var sameTime = Referral("cli_a") with { Id = "ref_c", CreateTime = T0, Requester = "provider-2" };
+        var signal = Signal("cli_a") with { Id = "sig_x", CreateTime = T0.AddMinutes(1) };
+        var transition = Transition("cli_a") with { Id = "trn_x", CreateTime = T0.AddMinutes(2) };
+        await store.WriteAsync(s =>
+        {
+            s.InsertReferral(early);
+            s.InsertReferral(late);
+            s.InsertReferral(sameTime);
+            s.InsertSignal(signal);
+            s.InsertTransition(transition);
+
+            // Content deliveries list the message for their recipient once, whatever their state; a notice does not.
+            s.InsertDelivery(NewDelivery("cli_a", "coach-org", messageId: "sig_x"));
+            s.InsertDelivery(NewDelivery("cli_a", "coach-org", status: DeliveryStatus.Withheld, messageId: "sig_x"));
+            s.InsertDelivery(NewDelivery("cli_a", "notice-org", messageId: "sig_x") with { PayloadKind = PayloadKind.ThinNotice });
+            s.InsertDelivery(NewDelivery("cli_a", "coach-org", messageId: "trn_x") with { PayloadKind = PayloadKind.Transition });
+            s.InsertDelivery(NewDelivery("cli_a", "coach-org", messageId: "ref_b") with { PayloadKind = PayloadKind.Referral });
+            return 0;
+        });
+
+        var result = await store.ReadAsync(s => new
+        {
+            School = s.ListPartyMessages(new PartyMessageQuery("school-1", MessageType.Referral)),
+            Provider1 = s.ListPartyMessages(new PartyMessageQuery("provider-1", MessageType.Referral)),
+            Provider2Newest = s.ListPartyMessages(new PartyMessageQuery("provider-2", MessageType.Referral, Descending: true)),
+            Provider1ClientB = s.ListPartyMessages(new PartyMessageQuery("provider-1", MessageType.Referral, ClientId: "cli_b")),
+            Provider1After = s.ListPartyMessages(new PartyMessageQuery("provider-1", MessageType.Referral, After: new MessagePosition(T0, "ref_b"))),
+            Provider1BeforeLate = s.ListPartyMessages(new PartyMessageQuery("provider-1", MessageType.Referral, After: new MessagePosition(T0.AddMinutes(5), "ref_a"), Descending: true)),
+            Provider1First = s.ListPartyMessages(new PartyMessageQuery("provider-1", MessageType.Referral, Limit: 1)),
+            CoachSignals = s.ListPartyMessages(new PartyMessageQuery("coach-org", MessageType.Signal)),
+            CoachTransitions = s.ListPartyMessages(new PartyMessageQuery("coach-org", MessageType.Transition)),
+            CoachReferrals = s.ListPartyMessages(new PartyMessageQuery("coach-org", MessageType.Referral)),
+            Notice = s.ListPartyMessages(new PartyMessageQuery("notice-org", MessageType.Signal)),
+            SenderSignals = s.ListPartyMessages(new PartyMessageQuery("social-1", MessageType.Signal)),
+            SchoolTransitions = s.ListPartyMessages(new PartyMessageQuery("school-1", MessageType.Transition)),
+            SchoolSignals = s.ListPartyMessages(new PartyMessageQuery("school-1", MessageType.Signal)),
+        });
+
+        Assert.Equal(["ref_b"], result.School.Select(p => p.MessageId));
+        Assert.Equal(["ref_b", "ref_c", "ref_a"], result.Provider1.Select(p => p.MessageId));
+        Assert.Equal([T0, T0, T0.AddMinutes(5)], result.Provider1.Select(p => p.CreateTime));
+        Assert.Equal(["ref_a", "ref_c"], result.Provider2Newest.Select(p => p.MessageId));
+        Assert.Equal(["ref_a"], result.Provider1ClientB.Select(p => p.MessageId));
+        Assert.Equal(["ref_c", "ref_a"], result.Provider1After.Select(p => p.MessageId));
+        Assert.Equal(["ref_c", "ref_b"], result.Provider1BeforeLate.Select(p => p.MessageId));
+        Assert.Equal(["ref_b"], result.Provider1First.Select(p => p.MessageId));
+        Assert.Equal(["sig_x"], result.CoachSignals.Select(p => p.MessageId));
+        Assert.Equal(["trn_x"], result.CoachTransitions.Select(p => p.MessageId));
+        Assert.Equal(["ref_b"], result.CoachReferrals.Select(p => p.MessageId));
+        Assert.Empty(result.Notice);
+        Assert.Equal(["sig_x"], result.SenderSignals.Select(p => p.MessageId));
+        Assert.Equal(["trn_x"], result.SchoolTransitions.Select(p => p.MessageId));
+        Assert.Empty(result.SchoolSignals);
+    }
+
+    [Fact]
+    public async Task PartyMessages_OfARolledBackWrite_AreNotListed()
+    {
+        var store = Open();
+        var referral = Referral("cli_a");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteAsync<int>(s =>
+        {
+            s.InsertReferral(referral);
+            throw new InvalidOperationException("fails after the insert");
+        }));
+
+        Assert.Empty(await store.ReadAsync(s => s.ListPartyMessages(new PartyMessageQuery("school-1", MessageType.Referral))));
     }
 
     [Fact]

@@ -68,8 +68,47 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         await stores[0].WriteAsync(s => { s.InsertClient(Client()); return 0; });
         Open();
 
-        Assert.Equal([1, 2, 3], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1, 2, 3, 4], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
         Assert.Equal([1L], await QueryAsync<long>("SELECT COUNT(*) FROM clients;"));
+    }
+
+    [Fact]
+    public async Task ADatabaseOfVersion3_GetsItsPartyMessagesIndexFilledFromTheSealedDocuments()
+    {
+        using var protector = new FreeTextProtector(new Dictionary<string, byte[]> { ["k1"] = RandomNumberGenerator.GetBytes(32) }, "k1");
+        var referral = Referral("cli_a");
+        var signal = Signal("cli_a");
+        var first = Open(protector);
+        await first.WriteAsync(s =>
+        {
+            s.InsertReferral(referral);
+            s.InsertSignal(signal);
+            s.InsertDelivery(NewDelivery("cli_a", "coach-org", messageId: signal.Id));
+            return 0;
+        });
+
+        // Back to version 3: the index and its migration's record gone, the documents sealed as before.
+        await using (var connection = new NpgsqlConnection(_database))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("DROP TABLE party_messages; DELETE FROM schema_migrations WHERE version = 4;", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var reopened = Open(protector);
+        var listed = await reopened.ReadAsync(s => new[]
+        {
+            s.ListPartyMessages(new PartyMessageQuery("school-1", MessageType.Referral)),
+            s.ListPartyMessages(new PartyMessageQuery("provider-1", MessageType.Referral)),
+            s.ListPartyMessages(new PartyMessageQuery("social-1", MessageType.Signal)),
+            s.ListPartyMessages(new PartyMessageQuery("coach-org", MessageType.Signal)),
+        });
+
+        Assert.Equal([referral.Id], listed[0].Select(p => p.MessageId));
+        Assert.Equal([referral.Id], listed[1].Select(p => p.MessageId));
+        Assert.Equal([signal.Id], listed[2].Select(p => p.MessageId));
+        Assert.Equal([new MessagePosition(signal.CreateTime, signal.Id)], listed[3]);
+        Assert.Equal([1, 2, 3, 4], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]

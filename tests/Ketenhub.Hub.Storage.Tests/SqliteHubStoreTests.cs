@@ -24,8 +24,46 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
 
         await using var third = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
         var versions = Query(third.DatabasePath, "SELECT version FROM schema_migrations ORDER BY version;");
-        Assert.Equal([1L, 2L, 3L], versions);
+        Assert.Equal([1L, 2L, 3L, 4L], versions);
         Assert.Equal(1L, Query(third.DatabasePath, "SELECT COUNT(*) FROM clients;").Single());
+    }
+
+    [Fact]
+    public async Task ADatabaseOfVersion3_GetsItsPartyMessagesIndexFilledFromTheSealedDocuments()
+    {
+        using var protector = new Ketenhub.Hub.Clients.FreeTextProtector(new Dictionary<string, byte[]> { ["k1"] = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32) }, "k1");
+        var referral = Referral("cli_a");
+        var signal = Signal("cli_a");
+        string path;
+        await using (var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory, DocumentProtector = protector }))
+        {
+            path = store.DatabasePath;
+            await store.WriteAsync(s =>
+            {
+                s.InsertReferral(referral);
+                s.InsertSignal(signal);
+                s.InsertDelivery(NewDelivery("cli_a", "coach-org", messageId: signal.Id));
+                return 0;
+            });
+        }
+
+        // Back to version 3: the index and its migration's record gone, the documents sealed as before.
+        Execute(path, "DROP TABLE party_messages; DELETE FROM schema_migrations WHERE version = 4;");
+
+        await using var reopened = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory, DocumentProtector = protector });
+        var listed = await reopened.ReadAsync(s => new[]
+        {
+            s.ListPartyMessages(new PartyMessageQuery("school-1", Ketenhub.Hub.Common.MessageType.Referral)),
+            s.ListPartyMessages(new PartyMessageQuery("provider-1", Ketenhub.Hub.Common.MessageType.Referral)),
+            s.ListPartyMessages(new PartyMessageQuery("social-1", Ketenhub.Hub.Common.MessageType.Signal)),
+            s.ListPartyMessages(new PartyMessageQuery("coach-org", Ketenhub.Hub.Common.MessageType.Signal)),
+        });
+
+        Assert.Equal([referral.Id], listed[0].Select(p => p.MessageId));
+        Assert.Equal([referral.Id], listed[1].Select(p => p.MessageId));
+        Assert.Equal([signal.Id], listed[2].Select(p => p.MessageId));
+        Assert.Equal([new MessagePosition(signal.CreateTime, signal.Id)], listed[3]);
+        Assert.Equal([1L, 2L, 3L, 4L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]
@@ -185,6 +223,15 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         }
 
         Assert.Equal(2L, Query(store.DatabasePath, "SELECT COUNT(*) FROM audit_events;").Single());
+    }
+
+    private static void Execute(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private static List<object?> Query(string path, string sql)

@@ -191,13 +191,27 @@ internal sealed class PostgresHubSession : IHubSession
     {
         ArgumentNullException.ThrowIfNull(referral);
         InsertDocument("referrals", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
+        IndexReferral(referral);
     }
 
     public void UpdateReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
         UpdateDocument("referrals", "referral", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
+        IndexReferral(referral);
     }
+
+    private void IndexReferral(ReferralRecord referral)
+    {
+        IndexMessage(referral.Requester, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
+        foreach (var performer in referral.Performers)
+        {
+            IndexMessage(performer.PartyId, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
+        }
+    }
+
+    private void IndexMessage(string party, MessageType type, DateTimeOffset createTime, string id, string clientId) =>
+        Execute(PartyMessages.Insert, party, (int)type, createTime.UtcTicks, id, clientId);
 
     public TransitionRecord? FindTransition(string id) => FindSealed("transitions", id, StoreJson.Default.TransitionRecord);
 
@@ -205,6 +219,7 @@ internal sealed class PostgresHubSession : IHubSession
     {
         ArgumentNullException.ThrowIfNull(transition);
         InsertDocument("transitions", transition.Id, transition.ClientId, transition, StoreJson.Default.TransitionRecord, sealDocument: true);
+        IndexMessage(transition.Sender, MessageType.Transition, transition.CreateTime, transition.Id, transition.ClientId);
     }
 
     public SignalRecord? FindSignal(string id) => FindSealed("signals", id, StoreJson.Default.SignalRecord);
@@ -213,6 +228,7 @@ internal sealed class PostgresHubSession : IHubSession
     {
         ArgumentNullException.ThrowIfNull(signal);
         InsertDocument("signals", signal.Id, signal.ClientId, signal, StoreJson.Default.SignalRecord, sealDocument: true);
+        IndexMessage(signal.Sender, MessageType.Signal, signal.CreateTime, signal.Id, signal.ClientId);
     }
 
     public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) =>
@@ -220,6 +236,31 @@ internal sealed class PostgresHubSession : IHubSession
 
     public IReadOnlyList<SignalRecord> GetSignalsForClient(string clientId) =>
         ListSealed("signals", clientId, StoreJson.Default.SignalRecord);
+
+    public IReadOnlyList<MessagePosition> ListPartyMessages(PartyMessageQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
+        var (compare, order) = query.Descending ? ("<", "DESC") : (">", "ASC");
+        using var command = Read(
+            $"""
+            SELECT create_time, message_id FROM party_messages
+            WHERE party_id = $1 AND type = $2
+              AND ($3::text IS NULL OR client_id = $3::text)
+              AND ($4::bigint IS NULL OR (create_time, message_id) {compare} ($4::bigint, $5::text))
+            ORDER BY create_time {order}, message_id {order}
+            LIMIT $6;
+            """,
+            query.PartyId, (int)query.Type, Text(query.ClientId), Ticks(query.After?.CreateTime), Text(query.After?.MessageId), (long)query.Limit);
+        using var rows = command.ExecuteReader();
+        var list = new List<MessagePosition>();
+        while (rows.Read())
+        {
+            list.Add(new MessagePosition(new DateTimeOffset(rows.GetInt64(0), TimeSpan.Zero), rows.GetString(1)));
+        }
+
+        return list;
+    }
 
     // ----- Deliveries
 
@@ -236,6 +277,11 @@ internal sealed class PostgresHubSession : IHubSession
             Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil),
             Json(delivery, StoreJson.Default.DeliveryRecord));
         var sequence = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (delivery.MessageId is { } messageId && PartyMessages.TypeOf(delivery.PayloadKind) is { } type)
+        {
+            Execute(PartyMessages.InsertRecipient, delivery.Recipient, messageId, (int)type);
+        }
+
         return delivery with { Sequence = sequence };
     }
 

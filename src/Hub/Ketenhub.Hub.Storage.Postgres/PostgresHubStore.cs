@@ -49,7 +49,7 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
         try
         {
             using var connection = OpenConnection();
-            Schema.Migrate(connection, timeProvider ?? TimeProvider.System);
+            Schema.Migrate(connection, timeProvider ?? TimeProvider.System, options.DocumentProtector);
         }
         catch (Exception error) when (StoreErrors.IsUnavailable(error))
         {

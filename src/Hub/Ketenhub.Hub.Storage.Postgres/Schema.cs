@@ -23,7 +23,8 @@ internal static class Schema
     /// <summary>The transaction advisory lock every write transaction takes first (see <see cref="PostgresHubStore"/>).</summary>
     internal const long WriteLock = 0x4B48_5542_0002;
 
-    internal sealed record Migration(int Version, string Sql);
+    /// <summary>A schema step: its SQL, and work that fills what the SQL created from stored documents (in the same transaction).</summary>
+    internal sealed record Migration(int Version, string Sql, Action<NpgsqlConnection, NpgsqlTransaction, IDocumentProtector?>? Fill = null);
 
     internal static readonly IReadOnlyList<Migration> Migrations =
     [
@@ -158,13 +159,28 @@ internal static class Schema
             CREATE INDEX ix_coach_assignments_current ON coach_assignments (((json::jsonb -> 'coach' ->> 'partyId')), client_id)
                 WHERE (json::jsonb ->> 'until') IS NULL;
             """),
+
+        // Which referrals, transitions and signals concern a party (as the SQLite store's version 4).
+        new(4, """
+            CREATE TABLE party_messages (
+                party_id    TEXT COLLATE "C" NOT NULL,
+                type        INTEGER NOT NULL,
+                create_time BIGINT NOT NULL,
+                message_id  TEXT COLLATE "C" NOT NULL,
+                client_id   TEXT COLLATE "C" NOT NULL,
+                PRIMARY KEY (party_id, type, create_time, message_id)
+            );
+            CREATE INDEX ix_party_messages_client ON party_messages (party_id, type, client_id, create_time, message_id);
+            CREATE INDEX ix_party_messages_message ON party_messages (message_id, type);
+            """,
+            PartyMessages.Fill),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>
     internal static int LatestVersion => Migrations[^1].Version;
 
     /// <summary>Brings the database up to <see cref="LatestVersion"/>. Safe to run on every start and from several instances at once.</summary>
-    internal static void Migrate(NpgsqlConnection connection, TimeProvider time)
+    internal static void Migrate(NpgsqlConnection connection, TimeProvider time, IDocumentProtector? protector = null)
     {
         Execute(connection, null, "SELECT pg_advisory_lock($1);", MigrationLock);
         try
@@ -186,6 +202,7 @@ internal static class Schema
 
                 using var transaction = connection.BeginTransaction();
                 Execute(connection, transaction, migration.Sql);
+                migration.Fill?.Invoke(connection, transaction, protector);
                 Execute(connection, transaction, "INSERT INTO schema_migrations (version, applied_time) VALUES ($1, $2);", migration.Version, time.GetUtcNow());
                 transaction.Commit();
             }

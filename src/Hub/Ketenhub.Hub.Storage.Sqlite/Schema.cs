@@ -16,7 +16,8 @@ namespace Ketenhub.Hub.Storage.Sqlite;
 /// </remarks>
 internal static class Schema
 {
-    internal sealed record Migration(int Version, string Sql);
+    /// <summary>A schema step: its SQL, and work that fills what the SQL created from stored documents (in the same transaction).</summary>
+    internal sealed record Migration(int Version, string Sql, Action<SqliteConnection, IDocumentProtector?>? Fill = null);
 
     internal static readonly IReadOnlyList<Migration> Migrations =
     [
@@ -138,13 +139,30 @@ internal static class Schema
             CREATE INDEX ix_coach_assignments_current ON coach_assignments (json_extract(json, '$.coach.partyId'), client_id)
                 WHERE json_extract(json, '$.until') IS NULL;
             """),
+
+        // Which referrals, transitions and signals concern a party (ListReferrals, ListTransitions, ListSignals): their
+        // requester or sender, their performers, and the recipients of deliveries that carry them. The documents are
+        // sealed, so the index is kept beside them; type is the MessageType number, create_time the message's.
+        new(4, """
+            CREATE TABLE party_messages (
+                party_id    TEXT NOT NULL,
+                type        INTEGER NOT NULL,
+                create_time INTEGER NOT NULL,
+                message_id  TEXT NOT NULL,
+                client_id   TEXT NOT NULL,
+                PRIMARY KEY (party_id, type, create_time, message_id)
+            ) WITHOUT ROWID;
+            CREATE INDEX ix_party_messages_client ON party_messages (party_id, type, client_id, create_time, message_id);
+            CREATE INDEX ix_party_messages_message ON party_messages (message_id, type);
+            """,
+            PartyMessages.Fill),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>
     internal static int LatestVersion => Migrations[^1].Version;
 
     /// <summary>Brings the database up to <see cref="LatestVersion"/>. Safe to run on every start and from several processes.</summary>
-    internal static void Migrate(SqliteConnection connection, TimeProvider time)
+    internal static void Migrate(SqliteConnection connection, TimeProvider time, IDocumentProtector? protector = null)
     {
         Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_time TEXT NOT NULL);");
 
@@ -170,6 +188,7 @@ internal static class Schema
                 if (CurrentVersion(connection) < migration.Version)
                 {
                     Execute(connection, migration.Sql);
+                    migration.Fill?.Invoke(connection, protector);
                     using var record = connection.CreateCommand();
                     record.CommandText = "INSERT INTO schema_migrations (version, applied_time) VALUES ($version, $time);";
                     record.Parameters.AddWithValue("$version", migration.Version);

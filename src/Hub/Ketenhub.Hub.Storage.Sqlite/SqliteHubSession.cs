@@ -220,13 +220,27 @@ internal sealed class SqliteHubSession : IHubSession
     {
         ArgumentNullException.ThrowIfNull(referral);
         InsertDocument("referrals", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
+        IndexReferral(referral);
     }
 
     public void UpdateReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
         UpdateDocument("referrals", "referral", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
+        IndexReferral(referral);
     }
+
+    private void IndexReferral(ReferralRecord referral)
+    {
+        IndexMessage(referral.Requester, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
+        foreach (var performer in referral.Performers)
+        {
+            IndexMessage(performer.PartyId, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
+        }
+    }
+
+    private void IndexMessage(string party, MessageType type, DateTimeOffset createTime, string id, string clientId) =>
+        Write().Execute(PartyMessages.Insert, party, (long)type, createTime.UtcTicks, id, clientId);
 
     public TransitionRecord? FindTransition(string id) =>
         FindSealed("transitions", id, StoreJson.Default.TransitionRecord);
@@ -235,6 +249,7 @@ internal sealed class SqliteHubSession : IHubSession
     {
         ArgumentNullException.ThrowIfNull(transition);
         InsertDocument("transitions", transition.Id, transition.ClientId, transition, StoreJson.Default.TransitionRecord, sealDocument: true);
+        IndexMessage(transition.Sender, MessageType.Transition, transition.CreateTime, transition.Id, transition.ClientId);
     }
 
     public SignalRecord? FindSignal(string id) =>
@@ -244,6 +259,7 @@ internal sealed class SqliteHubSession : IHubSession
     {
         ArgumentNullException.ThrowIfNull(signal);
         InsertDocument("signals", signal.Id, signal.ClientId, signal, StoreJson.Default.SignalRecord, sealDocument: true);
+        IndexMessage(signal.Sender, MessageType.Signal, signal.CreateTime, signal.Id, signal.ClientId);
     }
 
     public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) =>
@@ -251,6 +267,44 @@ internal sealed class SqliteHubSession : IHubSession
 
     public IReadOnlyList<SignalRecord> GetSignalsForClient(string clientId) =>
         ListSealed("signals", clientId, StoreJson.Default.SignalRecord);
+
+    public IReadOnlyList<MessagePosition> ListPartyMessages(PartyMessageQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
+        var (compare, order) = query.Descending ? ("<", "DESC") : (">", "ASC");
+        var after = query.After is null ? string.Empty : $"AND (create_time, message_id) {compare} ($after_time, $after_id)";
+        var client = query.ClientId is null ? string.Empty : "AND client_id = $client";
+        // Parameters bind by position, in the order they appear.
+        var args = new List<object?> { query.PartyId, (long)query.Type };
+        if (query.ClientId is not null)
+        {
+            args.Add(query.ClientId);
+        }
+
+        if (query.After is { } position)
+        {
+            args.Add(position.CreateTime.UtcTicks);
+            args.Add(position.MessageId);
+        }
+
+        args.Add(query.Limit);
+        using var rows = Read().Query(
+            $"""
+            SELECT create_time, message_id FROM party_messages
+            WHERE party_id = $party AND type = $type {client} {after}
+            ORDER BY create_time {order}, message_id {order}
+            LIMIT $limit;
+            """,
+            args.ToArray());
+        var list = new List<MessagePosition>();
+        while (rows.Next())
+        {
+            list.Add(new MessagePosition(new DateTimeOffset(rows.Int64(0), TimeSpan.Zero), rows.Text(1)));
+        }
+
+        return list;
+    }
 
     // ----- Deliveries
 
@@ -266,7 +320,13 @@ internal sealed class SqliteHubSession : IHubSession
             delivery.Id, delivery.Recipient, delivery.ClientId, delivery.MessageId, (long)delivery.Status,
             Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), Flag(delivery.Escalated), Ticks(delivery.AwaitUntil),
             db.Json(delivery, StoreJson.Default.DeliveryRecord));
-        return delivery with { Sequence = db.LastInsertRowId };
+        var sequence = db.LastInsertRowId;
+        if (delivery.MessageId is { } messageId && PartyMessages.TypeOf(delivery.PayloadKind) is { } type)
+        {
+            db.Execute(PartyMessages.InsertRecipient, delivery.Recipient, messageId, (long)type);
+        }
+
+        return delivery with { Sequence = sequence };
     }
 
     public DeliveryRecord? FindDelivery(string id)

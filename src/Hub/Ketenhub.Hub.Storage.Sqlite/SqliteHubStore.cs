@@ -78,7 +78,7 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
         _writer = ConnectionContext.Open(_path, ConnectionRole.Writer);
         try
         {
-            Schema.Migrate(_writer.Connection, timeProvider ?? TimeProvider.System);
+            Schema.Migrate(_writer.Connection, timeProvider ?? TimeProvider.System, options.DocumentProtector);
             if (options.SyncOnSeparateThread)
             {
                 // One commit with a full sync first: it makes the WAL file's directory entry durable, which the

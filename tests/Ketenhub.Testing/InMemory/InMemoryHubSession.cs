@@ -236,6 +236,44 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
 
     public IReadOnlyList<SignalRecord> GetSignalsForClient(string clientId) => Read().Signals.ForClient(clientId).Select(Copy).ToList();
 
+    // Derived on each call from what is stored, as the SQL stores keep their index from the same facts.
+    public IReadOnlyList<MessagePosition> ListPartyMessages(PartyMessageQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
+        var state = Read();
+        var party = query.PartyId;
+        IEnumerable<(string Id, string ClientId, DateTimeOffset CreateTime, bool Own)> messages = query.Type switch
+        {
+            MessageType.Referral => state.Referrals.All.Select(r => (r.Id, r.ClientId, r.CreateTime,
+                r.Requester == party || r.Performers.Any(p => p.PartyId == party))),
+            MessageType.Transition => state.Transitions.All.Select(t => (t.Id, t.ClientId, t.CreateTime, t.Sender == party)),
+            MessageType.Signal => state.Signals.All.Select(s => (s.Id, s.ClientId, s.CreateTime, s.Sender == party)),
+            _ => throw new ArgumentOutOfRangeException(nameof(query), "Only referrals, transitions and signals are listed."),
+        };
+        var kind = query.Type switch { MessageType.Referral => PayloadKind.Referral, MessageType.Transition => PayloadKind.Transition, _ => PayloadKind.Signal };
+        var received = state.Deliveries.Values
+            .Where(d => d.Recipient == party && d.PayloadKind == kind && d.MessageId is not null)
+            .Select(d => d.MessageId!)
+            .ToHashSet(StringComparer.Ordinal);
+        var positions = messages
+            .Where(m => (m.Own || received.Contains(m.Id)) && (query.ClientId is null || m.ClientId == query.ClientId))
+            .Select(m => new MessagePosition(m.CreateTime, m.Id));
+        var ordered = query.Descending
+            ? positions.OrderByDescending(p => p.CreateTime.UtcTicks).ThenByDescending(p => p.MessageId, StringComparer.Ordinal)
+            : positions.OrderBy(p => p.CreateTime.UtcTicks).ThenBy(p => p.MessageId, StringComparer.Ordinal);
+        return ordered
+            .Where(p => query.After is not { } after || Compare(p, after) * (query.Descending ? -1 : 1) > 0)
+            .Take(query.Limit)
+            .ToList();
+
+        static int Compare(MessagePosition a, MessagePosition b)
+        {
+            var byTime = a.CreateTime.UtcTicks.CompareTo(b.CreateTime.UtcTicks);
+            return byTime != 0 ? byTime : string.CompareOrdinal(a.MessageId, b.MessageId);
+        }
+    }
+
     // ----- Deliveries
 
     public DeliveryRecord InsertDelivery(DeliveryRecord delivery)

@@ -58,6 +58,26 @@ public sealed record DeliveryQuery(
     int Limit = 100);
 
 /// <summary>
+/// Where a listing of messages stands: the create time and id of the last message it returned. Messages are listed by
+/// create time, then id.
+/// </summary>
+public sealed record MessagePosition(DateTimeOffset CreateTime, string MessageId);
+
+/// <summary>
+/// Listing the referrals, transitions or signals (<paramref name="Type"/>) that concern a party: those it sent or
+/// requested, those it performs, and those it was the recipient of a delivery of (whatever that delivery's state), each
+/// once. <paramref name="ClientId"/> narrows to one client. Ordered by create time, then id; newest first when
+/// <paramref name="Descending"/>; after <paramref name="After"/> in that order.
+/// </summary>
+public sealed record PartyMessageQuery(
+    string PartyId,
+    MessageType Type,
+    string? ClientId = null,
+    MessagePosition? After = null,
+    bool Descending = false,
+    int Limit = 100);
+
+/// <summary>
 /// One stored audit event: its chain position, the columns to find it by, the chain hashes and the canonical
 /// body the hash covers (see <c>Audit/AuditCanonical</c>). Stores keep it exactly as given.
 /// </summary>
@@ -124,6 +144,14 @@ public interface IHubSession
     void InsertSignal(SignalRecord signal);
     IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId);
     IReadOnlyList<SignalRecord> GetSignalsForClient(string clientId);
+
+    /// <summary>
+    /// The positions of the messages that concern a party (see <see cref="PartyMessageQuery"/>). Stores keep this index
+    /// themselves from what they store: a referral's requester and performers, a transition's or signal's sender, and the
+    /// recipient of every delivery that carries a message (<see cref="DeliveryRecord.MessageId"/> with a referral,
+    /// transition or signal payload). Whether the party may read the message is the caller's check.
+    /// </summary>
+    IReadOnlyList<MessagePosition> ListPartyMessages(PartyMessageQuery query);
 
     // Deliveries
     /// <summary>Inserts a delivery and returns it with its assigned sequence.</summary>
