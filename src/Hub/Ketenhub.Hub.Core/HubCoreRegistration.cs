@@ -81,6 +81,7 @@ public static class HubCoreRegistration
         services.AddSingleton<DeliveryStreaming>();
         services.AddSingleton<Messaging>();
         services.AddSingleton<MessageReader>();
+        services.AddSingleton<MessageListing>();
         services.AddSingleton<ClientPlans>();
         services.AddSingleton<Caseloads>();
         services.AddSingleton<CorrectionRequests>();

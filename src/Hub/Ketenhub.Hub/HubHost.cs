@@ -95,6 +95,7 @@ public static partial class HubHost
         services.AddKetenhubCallPipeline();
         services.AddSingleton<ClientNameRewriter>();
         services.AddSingleton(sp => new PageTokens(Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.PseudonymKey)));
+        services.AddSingleton<Messages.MessageLists>();
         services.AddHostedService<StartupCheck>();
 
         // Signed checkpoints of the audit head, after the start-up check (which opens the store).

@@ -18,6 +18,8 @@ public static class ErrorReasons
     public const string InvalidCharacters = "INVALID_CHARACTERS";
     public const string UnknownEnumValue = "UNKNOWN_ENUM_VALUE";
     public const string ValueOutOfRange = "VALUE_OUT_OF_RANGE";
+    public const string InvalidFilter = "INVALID_FILTER";
+    public const string InvalidOrderBy = "INVALID_ORDER_BY";
     public const string InvalidResourceName = "INVALID_RESOURCE_NAME";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
 

@@ -14,15 +14,15 @@ public sealed class MessageReader(AuditTrail audit)
 {
     public Task<ReferralRecord> GetReferralAsync(Party caller, string? name, CancellationToken cancellationToken) =>
         ReadAsync(caller, name, "referrals", ErrorReasons.ReferralNotFound, "The referral", (s, id) => s.FindReferral(id), r => r.ClientId,
-            r => r.Requester == caller.Id || r.Performers.Any(p => p.PartyId == caller.Id), cancellationToken);
+            r => MessageParties.IsPartyTo(r, caller.Id), cancellationToken);
 
     public Task<TransitionRecord> GetTransitionAsync(Party caller, string? name, CancellationToken cancellationToken) =>
         ReadAsync(caller, name, "transitions", ErrorReasons.TransitionNotFound, "The transition", (s, id) => s.FindTransition(id), t => t.ClientId,
-            t => t.Sender == caller.Id, cancellationToken);
+            t => MessageParties.IsPartyTo(t, caller.Id), cancellationToken);
 
     public Task<SignalRecord> GetSignalAsync(Party caller, string? name, CancellationToken cancellationToken) =>
         ReadAsync(caller, name, "signals", ErrorReasons.SignalNotFound, "The signal", (s, id) => s.FindSignal(id), s => s.ClientId,
-            s => s.Sender == caller.Id, cancellationToken);
+            s => MessageParties.IsPartyTo(s, caller.Id), cancellationToken);
 
     // Someone who has no part in the message is told it does not exist, so names cannot be probed (docs/errors.md,
     // "Not found or not allowed"). A refused read is audited as a refusal although the caller hears "not found".

@@ -7,8 +7,11 @@ using Ketenhub.Hub.Messages;
 namespace Ketenhub.Hub.Host.Messages;
 
 /// <summary>Creates referrals and moves performers through the lifecycle.</summary>
-public sealed class ReferralGrpcService(ReferralCommands commands, MessageReader reader, ClientPlans plans) : ReferralService.ReferralServiceBase
+public sealed class ReferralGrpcService(ReferralCommands commands, MessageReader reader, ClientPlans plans, MessageLists lists) : ReferralService.ReferralServiceBase
 {
+    public override Task<ListReferralsResponse> ListReferrals(ListReferralsRequest request, ServerCallContext context) =>
+        lists.ListReferralsAsync(request, context);
+
     public override async Task<GetClientPlanResponse> GetClientPlan(GetClientPlanRequest request, ServerCallContext context)
     {
         var plan = await plans.GetAsync(context.Party(), request.Client, context.CancellationToken);

@@ -6,8 +6,11 @@ using Ketenhub.Hub.Messages;
 namespace Ketenhub.Hub.Host.Messages;
 
 /// <summary>Raises and acknowledges signals.</summary>
-public sealed class SignalGrpcService(Messaging messaging, MessageReader reader) : SignalService.SignalServiceBase
+public sealed class SignalGrpcService(Messaging messaging, MessageReader reader, MessageLists lists) : SignalService.SignalServiceBase
 {
+    public override Task<ListSignalsResponse> ListSignals(ListSignalsRequest request, ServerCallContext context) =>
+        lists.ListSignalsAsync(request, context);
+
     public override async Task<CreateSignalResponse> CreateSignal(CreateSignalRequest request, ServerCallContext context)
     {
         var caller = context.Party();

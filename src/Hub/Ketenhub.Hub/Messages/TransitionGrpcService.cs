@@ -6,8 +6,11 @@ using Ketenhub.Hub.Messages;
 namespace Ketenhub.Hub.Host.Messages;
 
 /// <summary>Announces transitions.</summary>
-public sealed class TransitionGrpcService(Messaging messaging, MessageReader reader) : TransitionService.TransitionServiceBase
+public sealed class TransitionGrpcService(Messaging messaging, MessageReader reader, MessageLists lists) : TransitionService.TransitionServiceBase
 {
+    public override Task<ListTransitionsResponse> ListTransitions(ListTransitionsRequest request, ServerCallContext context) =>
+        lists.ListTransitionsAsync(request, context);
+
     public override async Task<CreateTransitionResponse> CreateTransition(CreateTransitionRequest request, ServerCallContext context)
     {
         var caller = context.Party();
