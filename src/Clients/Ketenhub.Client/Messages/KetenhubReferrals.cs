@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ketenhub.Client.Transport;
 using Ketenhub.Contracts.V1;
 
@@ -111,5 +112,34 @@ public sealed class KetenhubReferrals
         var request = new EndReferralRequest { RequestId = HubCalls.RequestId(call), Name = name ?? string.Empty, EndDate = endDate.ToContractDate(), ReasonCode = reasonCode ?? string.Empty };
         var response = await _calls.UnaryAsync(o => _client.EndReferralAsync(request, o), call, cancellationToken).ConfigureAwait(false);
         return response.Referral;
+    }
+
+    /// <summary>
+    /// The referrals the caller may read, page after page (each page is one call with its own deadline): exactly those the
+    /// hub's Get would return to it. <paramref name="filter"/> and <paramref name="orderBy"/> follow docs/contracts.md
+    /// ("Filtering and ordering lists"); a filter the hub cannot read fails with <c>INVALID_FILTER</c>.
+    /// </summary>
+    /// <param name="filter">An AIP-160 filter, for example <c>client = "clients/abc"</c>; empty for all.</param>
+    /// <param name="orderBy"><c>create_time</c> (oldest first, the default) or <c>create_time desc</c>.</param>
+    /// <param name="pageSize">Items per call; 0 for the hub's default.</param>
+    /// <param name="call">Per-call deadline; null for the default.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The referrals, in the order asked for.</returns>
+    /// <exception cref="KetenhubException">The hub refused the call or could not be reached.</exception>
+    public async IAsyncEnumerable<Referral> ListAsync(string? filter = null, string? orderBy = null, int pageSize = 0, KetenhubCallOptions? call = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var token = string.Empty;
+        do
+        {
+            var request = new ListReferralsRequest { Filter = filter ?? string.Empty, OrderBy = orderBy ?? string.Empty, PageSize = pageSize, PageToken = token };
+            var page = await _calls.UnaryAsync(o => _client.ListReferralsAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Referrals)
+            {
+                yield return item;
+            }
+
+            token = page.NextPageToken;
+        }
+        while (!string.IsNullOrEmpty(token));
     }
 }

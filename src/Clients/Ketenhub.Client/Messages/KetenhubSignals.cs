@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ketenhub.Client.Transport;
 using Ketenhub.Contracts.V1;
 
@@ -52,5 +53,34 @@ public sealed class KetenhubSignals
         var request = new AcknowledgeSignalRequest { RequestId = HubCalls.RequestId(call), Name = name ?? string.Empty };
         var response = await _calls.UnaryAsync(o => _client.AcknowledgeSignalAsync(request, o), call, cancellationToken).ConfigureAwait(false);
         return response.AcknowledgeTime?.ToDateTimeOffset() ?? default;
+    }
+
+    /// <summary>
+    /// The signals the caller may read, page after page (each page is one call with its own deadline): exactly those the
+    /// hub's Get would return to it. <paramref name="filter"/> and <paramref name="orderBy"/> follow docs/contracts.md
+    /// ("Filtering and ordering lists"); a filter the hub cannot read fails with <c>INVALID_FILTER</c>.
+    /// </summary>
+    /// <param name="filter">An AIP-160 filter, for example <c>client = "clients/abc"</c>; empty for all.</param>
+    /// <param name="orderBy"><c>create_time</c> (oldest first, the default) or <c>create_time desc</c>.</param>
+    /// <param name="pageSize">Items per call; 0 for the hub's default.</param>
+    /// <param name="call">Per-call deadline; null for the default.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The signals, in the order asked for.</returns>
+    /// <exception cref="KetenhubException">The hub refused the call or could not be reached.</exception>
+    public async IAsyncEnumerable<Signal> ListAsync(string? filter = null, string? orderBy = null, int pageSize = 0, KetenhubCallOptions? call = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var token = string.Empty;
+        do
+        {
+            var request = new ListSignalsRequest { Filter = filter ?? string.Empty, OrderBy = orderBy ?? string.Empty, PageSize = pageSize, PageToken = token };
+            var page = await _calls.UnaryAsync(o => _client.ListSignalsAsync(request, o), call, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Signals)
+            {
+                yield return item;
+            }
+
+            token = page.NextPageToken;
+        }
+        while (!string.IsNullOrEmpty(token));
     }
 }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Messages;
 using Ketenhub.Hub.Parties;
@@ -11,7 +12,7 @@ namespace Ketenhub.Hub.Host.Messages;
 /// The List methods of referrals, transitions and signals: the fields each one filters on (docs/contracts.md, "Filtering
 /// and ordering lists"), and the request's paging, filter and order read into a <see cref="MessageListRequest{T}"/>.
 /// </summary>
-public sealed class MessageLists(MessageListing listing, PageTokens pageTokens)
+public sealed class MessageLists(MessageListing listing, PageTokens pageTokens, ClientNames clientNames)
 {
     /// <summary>The page size when a request asks for none.</summary>
     public const int DefaultPageSize = 100;
@@ -98,7 +99,7 @@ public sealed class MessageLists(MessageListing listing, PageTokens pageTokens)
     {
         var size = Paging.Size(pageSize, DefaultPageSize);
         var descending = ListFilters.Descending(orderBy);
-        var parsed = ListFilters.Parse(filter, fields);
+        var parsed = ListFilters.Parse(filter, fields, id => clientNames.Resolve(caller.Id, id));
         var list = method + "\n" + filter + "\n" + orderBy;
         var after = pageTokens.DecodePosition(list, caller.Id, pageToken);
         return (new MessageListRequest<T>(parsed.ClientId, parsed.Matches, descending, size, after), list);

@@ -24,10 +24,15 @@ public static class ListFilters
         };
     }
 
-    /// <summary>Parses <paramref name="filter"/> against <paramref name="fields"/>; the result accepts what every comparison accepts.</summary>
-    public static ParsedFilter<T> Parse<T>(string? filter, IReadOnlyDictionary<string, FilterField<T>> fields)
+    /// <summary>
+    /// Parses <paramref name="filter"/> against <paramref name="fields"/>; the result accepts what every comparison accepts.
+    /// <paramref name="hubClientId"/> turns the id in a client name as the caller wrote it (its own name for the client)
+    /// into the hub's.
+    /// </summary>
+    public static ParsedFilter<T> Parse<T>(string? filter, IReadOnlyDictionary<string, FilterField<T>> fields, Func<string, string> hubClientId)
     {
         ArgumentNullException.ThrowIfNull(fields);
+        ArgumentNullException.ThrowIfNull(hubClientId);
         var tokens = Tokenize(filter ?? string.Empty);
         var tests = new List<Func<T, bool>>();
         string? clientId = null;
@@ -67,6 +72,11 @@ public static class ListFilters
             }
 
             var operand = field.Parse(value) ?? throw Error(value.Position, name.Text, field.Expected);
+            if (field.IsClient)
+            {
+                operand = hubClientId((string)operand);
+            }
+
             tests.Add(Comparison(field, op.Text, operand));
             if (field.IsClient && op.Text == "=")
             {
