@@ -1,6 +1,7 @@
 // Renders docs/api.md from a buf image in JSON form (`buf build -o -#format=json`): every ketenhub
 // package's services, messages and enums with the comments written in the protos. Output depends only on
-// the image, so regenerating an unchanged contract gives the same bytes.
+// the image and the hand-written section in other-languages.md, so regenerating an unchanged contract gives the same
+// bytes.
 //
 // Usage: node scripts/api-docs/render.mjs <image.json>   (writes Markdown to stdout)
 
@@ -69,6 +70,9 @@ export function render(image) {
   out.push("Generated from the comments in `protos/`; regenerate with `bash scripts/gen-api-docs.sh`.");
   out.push("Every call's errors are described in [errors.md](errors.md). Types are listed per proto file, in the");
   out.push("order the file declares them.");
+  out.push("");
+  // A hand-written section (scripts/api-docs/other-languages.md): clients built from the protos alone.
+  out.push(readFileSync(new URL("./other-languages.md", import.meta.url), "utf8").trimEnd());
   out.push("");
 
   out.push("## Contents");

@@ -1,8 +1,7 @@
 // A Java client generated from protos/ketenhub/v1 alone, with no generator flags: `protoc --java_out` must succeed
 // and put every file in the package the protos declare (`java_package` nl.ketenhub.v1, `java_multiple_files`).
-// When a protobuf-java runtime jar is at hand (PROTOBUF_JAVA_JAR, of the protoc's version) the generated code is
-// also compiled with javac; without one (this repository's CI has no Maven access) that step is reported and left
-// out, the generation check still runs.
+// Compiling and running such a client (with Debian's protoc, grpc-java plugin and runtime jars, which match each
+// other's versions) is tests/Ketenhub.Hub.ProcessTests/JavaClientTests.cs.
 //
 // protoc comes from the Grpc.Tools NuGet package the C# contracts build with (PROTOC overrides it); the google/*
 // imports from .build/third_party (scripts/proto-tools.sh) and Grpc.Tools' well-known types.
@@ -65,14 +64,6 @@ test("protoc --java_out generates every file in the declared java_package, from 
       assert.ok(files.includes(join("nl", "ketenhub", "v1", `${type}.java`)), `${type}.java is generated on its own`);
     }
 
-    const jar = process.env.PROTOBUF_JAVA_JAR;
-    if (!jar || !existsSync(jar)) {
-      console.log("# javac not run: set PROTOBUF_JAVA_JAR to a protobuf-java jar to compile the generated code");
-      return;
-    }
-    const classes = join(out, "classes");
-    const javac = spawnSync("javac", ["-nowarn", "-cp", jar, "-d", classes, ...files.map((f) => join(out, f))], { encoding: "utf8" });
-    assert.equal(javac.status, 0, `javac failed:\n${javac.stderr}`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
