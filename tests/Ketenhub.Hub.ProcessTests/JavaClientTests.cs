@@ -40,7 +40,7 @@ public sealed class JavaClientTests
             var classes = Path.Combine(work.FullName, "classes");
             Directory.CreateDirectory(sources);
             var protos = Directory.GetFiles(Path.Combine(root, "protos", "ketenhub", "v1"), "*.proto")
-                .Concat(new[] { "rpc/status.proto", "rpc/error_details.proto", "type/date.proto", "api/field_behavior.proto", "api/resource.proto" }
+                .Concat(new[] { "rpc/status.proto", "rpc/error_details.proto", "type/date.proto", "api/field_behavior.proto", "api/field_info.proto", "api/resource.proto" }
                     .Select(p => Path.Combine(googleProtos, "google", p)));
             await RunAsync("/usr/bin/protoc", [
                 "-I", Path.Combine(root, "protos"), "-I", googleProtos, "-I", "/usr/include",

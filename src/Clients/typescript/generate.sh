@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Generates src/gen/ (messages and service descriptors, @bufbuild/protoc-gen-es) from the repository's
-# protos: ketenhub/* plus the google/type, google/rpc and google/api (field_behavior, resource) files they
+# protos: ketenhub/* plus the google/type, google/rpc and google/api (field_behavior, field_info, resource) files they
 # and the error details use. Needs only Node/npm (buf and the plugin come from npm) and, once, the
 # Google.Api.CommonProtos NuGet package for the google/* protos (staged by scripts/proto-tools.sh).
 # `npm run build` runs it first; src/gen/ is not committed.
@@ -26,6 +26,7 @@ PATH="$sdk_dir/node_modules/.bin:$PATH" "$buf" generate \
   --path protos/ketenhub \
   --path .build/third_party/google/type/date.proto \
   --path .build/third_party/google/api/field_behavior.proto \
+  --path .build/third_party/google/api/field_info.proto \
   --path .build/third_party/google/api/resource.proto \
   --path .build/third_party/google/rpc/status.proto \
   --path .build/third_party/google/rpc/error_details.proto

@@ -66,6 +66,18 @@ public sealed class ContractAnnotationTests
     }
 
     [Fact]
+    public void EveryRequestId_IsDeclaredAUuid4()
+    {
+        var requestIds = Messages().Where(IsRequest).Select(m => m.FindFieldByName("request_id")).OfType<FieldDescriptor>().ToList();
+        var missing = requestIds
+            .Where(f => f.GetOptions()?.GetExtension(FieldInfoExtensions.FieldInfo)?.Format != Google.Api.FieldInfo.Types.Format.Uuid4)
+            .Select(f => f.FullName)
+            .ToList();
+        Assert.True(requestIds.Count >= 20, $"only {requestIds.Count} request ids found");
+        Assert.True(missing.Count == 0, "request_id without (google.api.field_info).format = UUID4: " + string.Join(", ", missing));
+    }
+
+    [Fact]
     public void EveryResourceName_IsOutputOnlyOrIdentifier()
     {
         var missing = Messages()
