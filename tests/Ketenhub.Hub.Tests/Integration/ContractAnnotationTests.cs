@@ -66,6 +66,23 @@ public sealed class ContractAnnotationTests
     }
 
     [Fact]
+    public void WhatNoMethodChangesAfterCreation_IsImmutable()
+    {
+        // Consents, signals, transitions and referrals have no Update method: what a caller sets when creating one stays
+        // (a consent is withdrawn, a performer moves on, but through fields of their own that are output only). A
+        // representative's end date is set later by EndRepresentative; the rest of it stays.
+        var messages = Messages().ToDictionary(m => m.Name);
+        var unchanging = new[] { "Consent", "Signal", "Transition", "Referral", "ReferralPerformer", "Representative" };
+        var missing = unchanging
+            .SelectMany(name => messages[name].Fields.InDeclarationOrder())
+            .Where(f => f.FullName != "ketenhub.v1.Representative.end_date" && !Behaviors(f).Contains(FieldBehavior.OutputOnly) && !Behaviors(f).Contains(FieldBehavior.Immutable))
+            .Select(f => f.FullName)
+            .ToList();
+        Assert.True(missing.Count == 0, "settable on create but not IMMUTABLE: " + string.Join(", ", missing));
+        Assert.DoesNotContain(FieldBehavior.Immutable, Behaviors(messages["Representative"].FindFieldByName("end_date")));
+    }
+
+    [Fact]
     public void EveryRequestId_IsDeclaredAUuid4()
     {
         var requestIds = Messages().Where(IsRequest).Select(m => m.FindFieldByName("request_id")).OfType<FieldDescriptor>().ToList();
