@@ -118,14 +118,15 @@ export function render(image) {
         out.push("");
         continue;
       }
-      out.push("| Field | Number | Type | Description |");
-      out.push("| --- | --- | --- | --- |");
+      out.push("| Field | Number | Type | Behaviour | Description |");
+      out.push("| --- | --- | --- | --- | --- |");
       for (const field of message.fields) {
         let description = cell(field.comment);
         if (field.oneof) {
           description = `${description}${description ? " " : ""}Part of oneof \`${field.oneof}\`.`;
         }
-        out.push(`| \`${field.name}\` | ${field.number} | ${fieldType(field, message, known)} | ${description} |`);
+        const behavior = field.behavior.map((b) => `\`${b}\``).join(", ");
+        out.push(`| \`${field.name}\` | ${field.number} | ${fieldType(field, message, known)} | ${behavior} | ${description} |`);
       }
       out.push("");
       for (const oneof of message.oneofs) {
@@ -191,6 +192,8 @@ function collect(file, section) {
       proto3Optional: Boolean(f.proto3Optional),
       oneof: f.oneofIndex !== undefined && !f.proto3Optional ? oneofs[f.oneofIndex]?.name : undefined,
       comment: comment([...path, MESSAGE_FIELD, i]),
+      // google.api.field_behavior values and a google.api.field_info format, as the contract declares them.
+      behavior: [...(f.options?.["[google.api.field_behavior]"] ?? []), ...(f.options?.["[google.api.field_info]"]?.format ? [f.options["[google.api.field_info]"].format] : [])],
     }));
     const realOneofs = oneofs.filter((o) => fields.some((f) => f.oneof === o.name));
     section.messages.push({
