@@ -307,6 +307,73 @@ public sealed class PilotFiguresTests
         Assert.Equal(TimeSpan.FromTicks(7), PilotFigures.Percentile([7], 0.9));
     }
 
+    [Fact]
+    public void Costs_CountCoachingTimeOnce_AndPriceItAsARange()
+    {
+        // Five clients coached the whole quarter, one from 1 February under two overlapping assignments, one never.
+        var whole = Enumerable.Range(0, 5).Select(i => History("w" + i, Adult, coaches: [Assignment(Lisa, At(2025, 6, 1))])).ToList();
+        var twice = History("f", Young, coaches: [Assignment(Lisa, At(2026, 2, 1), At(2026, 3, 1)), Assignment(Piet, At(2026, 2, 15))]);
+        var never = History("n", Adult);
+        Assert.Equal((At(2026, 4, 1) - At(2026, 2, 1)).TotalDays, PilotCosts.CoachedDays(twice, Q1), 6);
+        Assert.Equal((Q1.End - Q1.Start).TotalDays, PilotCosts.CoachedDays(whole[0], Q1), 6);
+
+        var view = PilotCosts.Compute([.. whole, twice, never], Q1, new CostAssumptions(), 5);
+
+        var clientYears = Math.Round((5 * (Q1.End - Q1.Start).TotalDays + (At(2026, 4, 1) - At(2026, 2, 1)).TotalDays) / 365.25, 1);
+        Assert.Equal((false, clientYears, 6), (view.PilotCost.Suppressed, view.PilotCost.Quantity, view.PilotCost.Clients));
+        Assert.Equal(new EuroRange(Hundreds(clientYears * 700), Hundreds(clientYears * 2600)), view.PilotCost.Euros);
+
+        // What would pay for it: the cost over a crisis's saving (high over low), the evaluation's 1-2 per ten clients.
+        Assert.Equal(Math.Round(view.PilotCost.Euros.Low / 16_000.0, 1), view.BreakEven.CrisesNeededLow);
+        Assert.Equal(Math.Round(view.PilotCost.Euros.High!.Value / 900.0, 1), view.BreakEven.CrisesNeededHigh);
+        Assert.Equal((0.6, 1.2), (view.BreakEven.CrisesByRuleLow, view.BreakEven.CrisesByRuleHigh));
+        Assert.Equal(Math.Round(view.PilotCost.Euros.High!.Value / 15_000.0, 1), view.BreakEven.ShelteredHousingYearsHigh);
+
+        // Fewer coached clients than the cell size: no cost and no break-even at all.
+        var few = PilotCosts.Compute([.. whole.Take(4)], Q1, new CostAssumptions(), 5);
+        Assert.True(few.PilotCost.Suppressed && few.BreakEven.Suppressed);
+        Assert.Equal(0, few.PilotCost.Clients);
+
+        static long Hundreds(double euros) => (long)(Math.Round(euros / 100, MidpointRounding.AwayFromZero) * 100);
+    }
+
+    [Fact]
+    public void Costs_CountTheMonthsStepsDownCameBeforeTheReference_AsAtLeastASaving()
+    {
+        // a: four months of heavier support, then down in the period (about 8 months before the 12-month reference);
+        // b: down after more than the reference (0); c: down without a scale-up seen (0); d: down after the period.
+        var a = History("a", Adult, transitions: [Transition("a", TransitionKind.ScaleUp, At(2025, 10, 1, 12), Lisa), Transition("a", TransitionKind.ScaleDown, At(2026, 2, 1, 12), Lisa)]);
+        var b = History("b", Adult, transitions: [Transition("b", TransitionKind.ScaleUp, At(2025, 1, 10, 12), Lisa), Transition("b", TransitionKind.ScaleDown, At(2026, 3, 1, 12), Lisa)]);
+        var c = History("c", Young, transitions: [Transition("c", TransitionKind.ScaleDown, At(2026, 1, 20, 12), Lisa)]);
+        var d = History("d", Adult, transitions: [Transition("d", TransitionKind.ScaleUp, At(2026, 1, 5, 12), Lisa), Transition("d", TransitionKind.ScaleDown, At(2026, 4, 5, 12), Lisa)]);
+
+        var earlier = 12 - (new DateOnly(2026, 2, 1).DayNumber - new DateOnly(2025, 10, 1).DayNumber) / (365.25 / 12);
+        Assert.Equal([earlier], PilotCosts.MonthsEarlier(a, Q1, 12));
+        Assert.Equal([0.0], PilotCosts.MonthsEarlier(b, Q1, 12));
+        Assert.Equal([0.0], PilotCosts.MonthsEarlier(c, Q1, 12));
+        Assert.Empty(PilotCosts.MonthsEarlier(d, Q1, 12));
+
+        var shown = PilotCosts.Compute([a, b, c, d], Q1, new CostAssumptions(), 3).StepDownSavings;
+        Assert.Equal((false, Math.Round(earlier, 1), 3), (shown.Suppressed, shown.Quantity, shown.Clients));
+        Assert.Equal(new EuroRange(2400, null), shown.Euros);
+
+        // A longer reference makes every step down earlier; fewer clients than the cell size hide the line.
+        var longer = PilotCosts.Compute([a, b, c, d], Q1, new CostAssumptions { ReferenceMonthsToStepDown = 24 }, 3).StepDownSavings;
+        Assert.True(longer.Quantity > shown.Quantity);
+        Assert.True(PilotCosts.Compute([a, b, c, d], Q1, new CostAssumptions(), 4).StepDownSavings.Suppressed);
+    }
+
+    [Fact]
+    public void CostAssumptions_RefuseALowAboveItsHigh()
+    {
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        var ranges = new CostAssumptions { WaakvlamPerClientYearLow = 3000, DebtCrisisAvoidedLow = 20_000, BreakEvenCrisesPerTenClientsLow = 3 };
+        Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(ranges, new(ranges), results, validateAllProperties: true));
+        Assert.Equal(3, results.Count);
+        var defaults = new CostAssumptions();
+        Assert.True(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(defaults, new(defaults), [], validateAllProperties: true));
+    }
+
     private static DateTimeOffset At(int year, int month, int day, int hour = 0) => DutchTime.StartOf(new DateOnly(year, month, day)).AddHours(hour);
 
     private static ClientHistory History(

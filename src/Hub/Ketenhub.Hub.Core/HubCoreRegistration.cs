@@ -51,6 +51,11 @@ public static class HubCoreRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        services.AddOptions<CostAssumptions>()
+            .BindChecked(configuration, CostAssumptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => PartyConfigLoader.LoadFile(Resolve(PartiesFile(sp.GetRequiredService<IConfiguration>()))));
         services.AddSingleton(sp => RoutingConfigLoader.LoadFile(Resolve(RoutingFile(sp.GetRequiredService<IConfiguration>())), sp.GetRequiredService<PartyDirectory>()));

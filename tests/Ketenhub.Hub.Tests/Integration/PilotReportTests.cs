@@ -99,10 +99,22 @@ public sealed class PilotReportTests : IDisposable
         // The deliveries of the signals are counted; the shares add up where shown.
         Assert.True(all.ConsentCoverage.Deliveries.Suppressed || all.ConsentCoverage.Deliveries.Value >= 7);
 
-        // Another municipality: nobody, so zeros.
+        // The cost view: seven coached clients, priced with the evaluation's defaults as a range; no steps down to price.
+        var costs = report.Costs;
+        Assert.Equal((700, 2600, 300, 12), (costs.Assumptions.WaakvlamPerClientYearLow, costs.Assumptions.WaakvlamPerClientYearHigh, costs.Assumptions.StepDownSavingPerMonth, costs.Assumptions.ReferenceMonthsToStepDown));
+        Assert.False(costs.PilotCost.Suppressed);
+        Assert.Equal(7, costs.PilotCost.Clients);
+        Assert.InRange(costs.PilotCost.Quantity, 0.1, 7 * 28 / 365.25 + 0.05);
+        Assert.True(costs.PilotCost.HasHighEuros && costs.PilotCost.HighEuros > costs.PilotCost.LowEuros);
+        Assert.True(costs.StepDownSavings.Suppressed);
+        Assert.Equal((0.7, 1.4), (costs.BreakEven.CrisesByRuleLow, costs.BreakEven.CrisesByRuleHigh));
+
+        // Another municipality: nobody, so zeros, and no cost at all.
         var zwijndrecht = (await Monitor().Monitor.GetPilotReportAsync(February("0642"))).Report;
         Assert.Equal("0642", zwijndrecht.MunicipalityCode);
         Assert.Equal(0, Shown(zwijndrecht.Levels[0].EarlyPresence.Signals));
+        Assert.True(zwijndrecht.Costs.PilotCost.Suppressed && zwijndrecht.Costs.BreakEven.Suppressed);
+        Assert.Equal(0, zwijndrecht.Costs.PilotCost.LowEuros);
     }
 
     [Fact]

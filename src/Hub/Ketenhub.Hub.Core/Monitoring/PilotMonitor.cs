@@ -12,7 +12,7 @@ namespace Ketenhub.Hub.Monitoring;
 /// The pilot report for the <c>monitor</c> role (docs/monitor.md): aggregates over the hub's own records, with the
 /// small-cell rule. Every request is audited (event <c>GetPilotReport</c>, action E, about no client), a refusal too.
 /// </summary>
-public sealed class PilotMonitor(AuditTrail audit, TimeProvider time, IOptions<MonitorOptions> options)
+public sealed class PilotMonitor(AuditTrail audit, TimeProvider time, IOptions<MonitorOptions> options, IOptions<CostAssumptions> costs)
 {
     /// <summary>The audit event of a report request.</summary>
     public const string EventType = "GetPilotReport";
@@ -70,7 +70,11 @@ public sealed class PilotMonitor(AuditTrail audit, TimeProvider time, IOptions<M
                 }
 
                 note.Check(AuditCheckKind.Authorisation, "ROLE:" + ActorRoles.Monitor);
-                return PilotFigures.Compute(Load(session, period), period, minimum, time.GetUtcNow());
+                var histories = Load(session, period).ToList();
+                return PilotFigures.Compute(histories, period, minimum, time.GetUtcNow()) with
+                {
+                    Costs = PilotCosts.Compute(histories, period, costs.Value, minimum),
+                };
             },
             cancellationToken).ConfigureAwait(false);
     }

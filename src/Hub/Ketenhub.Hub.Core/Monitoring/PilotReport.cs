@@ -41,7 +41,11 @@ public sealed record PilotShare(bool Suppressed, double Value)
 }
 
 /// <summary>The pilot report: per level, only aggregates, with the small-cell rule applied.</summary>
-public sealed record PilotReport(PilotPeriod Period, int MinimumCellSize, DateTimeOffset CreateTime, IReadOnlyList<PilotLevelFigures> Levels);
+public sealed record PilotReport(PilotPeriod Period, int MinimumCellSize, DateTimeOffset CreateTime, IReadOnlyList<PilotLevelFigures> Levels)
+{
+    /// <summary>The cost view, for all clients together (docs/monitor.md, "Costs"); null when not computed.</summary>
+    public PilotCostView? Costs { get; init; }
+}
 
 /// <summary>The figures of one level.</summary>
 public sealed record PilotLevelFigures(

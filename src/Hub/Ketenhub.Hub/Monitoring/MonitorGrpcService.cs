@@ -30,7 +30,61 @@ public sealed class MonitorGrpcService(PilotMonitor monitor) : MonitorService.Mo
             CreateTime = Wire.Time(report.CreateTime),
         };
         contract.Levels.Add(report.Levels.Select(ToContract));
+        if (report.Costs is { } costs)
+        {
+            contract.Costs = ToContract(costs);
+        }
+
         return contract;
+    }
+
+    private static Contracts.V1.PilotCosts ToContract(PilotCostView costs)
+    {
+        var a = costs.Assumptions;
+        return new Contracts.V1.PilotCosts
+        {
+            Assumptions = new PilotCostAssumptions
+            {
+                WaakvlamPerClientYearLow = a.WaakvlamPerClientYearLow,
+                WaakvlamPerClientYearHigh = a.WaakvlamPerClientYearHigh,
+                StepDownSavingPerMonth = a.StepDownSavingPerMonth,
+                ReferenceMonthsToStepDown = a.ReferenceMonthsToStepDown,
+                DebtCrisisAvoidedLow = a.DebtCrisisAvoidedLow,
+                DebtCrisisAvoidedHigh = a.DebtCrisisAvoidedHigh,
+                ShelteredHousingPerYear = a.ShelteredHousingPerYear,
+                BreakEvenCrisesPerTenClientsLow = a.BreakEvenCrisesPerTenClientsLow,
+                BreakEvenCrisesPerTenClientsHigh = a.BreakEvenCrisesPerTenClientsHigh,
+            },
+            PilotCost = Line(costs.PilotCost),
+            StepDownSavings = Line(costs.StepDownSavings),
+            BreakEven = costs.BreakEven.Suppressed
+                ? new PilotBreakEven { Suppressed = true }
+                : new PilotBreakEven
+                {
+                    CrisesNeededLow = costs.BreakEven.CrisesNeededLow,
+                    CrisesNeededHigh = costs.BreakEven.CrisesNeededHigh,
+                    CrisesByRuleLow = costs.BreakEven.CrisesByRuleLow,
+                    CrisesByRuleHigh = costs.BreakEven.CrisesByRuleHigh,
+                    ShelteredHousingYearsLow = costs.BreakEven.ShelteredHousingYearsLow,
+                    ShelteredHousingYearsHigh = costs.BreakEven.ShelteredHousingYearsHigh,
+                },
+        };
+
+        static PilotCostLine Line(CostLine line)
+        {
+            if (line.Suppressed)
+            {
+                return new PilotCostLine { Suppressed = true };
+            }
+
+            var contract = new PilotCostLine { Quantity = line.Quantity, Clients = line.Clients, LowEuros = line.Euros.Low };
+            if (line.Euros.High is { } high)
+            {
+                contract.HighEuros = high;
+            }
+
+            return contract;
+        }
     }
 
     private static Contracts.V1.PilotLevelFigures ToContract(Domain.PilotLevelFigures level)
