@@ -37,6 +37,18 @@ public sealed class ReportCommandTests
             MinimumCellSize = 5,
             CreateTime = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 4, 2, 8, 0, 0, TimeSpan.Zero)),
             Levels = { all, young },
+            Costs = new PilotCosts
+            {
+                Assumptions = new PilotCostAssumptions
+                {
+                    WaakvlamPerClientYearLow = 700, WaakvlamPerClientYearHigh = 2600, StepDownSavingPerMonth = 300, ReferenceMonthsToStepDown = 12,
+                    DebtCrisisAvoidedLow = 900, DebtCrisisAvoidedHigh = 16000, ShelteredHousingPerYear = 15000,
+                    BreakEvenCrisesPerTenClientsLow = 1, BreakEvenCrisesPerTenClientsHigh = 2,
+                },
+                PilotCost = new PilotCostLine { Quantity = 6.5, Clients = 9, LowEuros = 4600, HighEuros = 16900 },
+                StepDownSavings = new PilotCostLine { Suppressed = true },
+                BreakEven = new PilotBreakEven { CrisesNeededLow = 0.3, CrisesNeededHigh = 18.8, CrisesByRuleLow = 0.9, CrisesByRuleHigh = 1.8, ShelteredHousingYearsLow = 0.3, ShelteredHousingYearsHigh = 1.1 },
+            },
         };
     }
 
@@ -62,6 +74,15 @@ public sealed class ReportCommandTests
         Assert.Contains("all,transitions,coach_kept_share,,share,0.75,shown", lines);
         Assert.Contains("under_18,early_presence,time_to_acknowledgement_percentile_90,,hours,,too_small_group", lines);
         Assert.All(lines.Skip(1), l => Assert.Equal(7, l.Split(',').Length));
+
+        // The cost view: its assumptions, and each line as a range; a hidden line has no value, a lower bound no upper end.
+        Assert.Contains("all,cost_assumptions,waakvlam_per_client_year_low,,euros,700,shown", lines);
+        Assert.Contains("all,cost_assumptions,reference_months_to_step_down,,months,12,shown", lines);
+        Assert.Contains("all,costs,pilot_cost_client_years,,client_years,6.5,shown", lines);
+        Assert.Contains("all,costs,pilot_cost_euros_low,,euros,4600,shown", lines);
+        Assert.Contains("all,costs,pilot_cost_euros_high,,euros,16900,shown", lines);
+        Assert.Contains("all,costs,step_down_savings_euros_low,,euros,,small", lines);
+        Assert.Contains("all,break_even,crises_by_rule_high,,crises,1.8,shown", lines);
     }
 
     [Fact]
@@ -91,6 +112,13 @@ public sealed class ReportCommandTests
         Assert.Contains("| coach_flow | with_coach_at_start |  | x |", result.Output, StringComparison.Ordinal);
         Assert.Contains("| transitions | coach_kept_share |  | 75.0% |", result.Output, StringComparison.Ordinal);
         Assert.Contains("## Under 18", result.Output, StringComparison.Ordinal);
+
+        // The cost view in sentences, with the assumption behind each figure, and no level table holding it.
+        Assert.Contains("- Cost of the waakvlam: €4,600 to €16,900: 6.5 client-years of coaching (9 clients) at €700 to €2,600 per client per year.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("- Steps down earlier than the reference: not shown", result.Output, StringComparison.Ordinal);
+        Assert.Contains("avoid 0.3 to 18.8 debt crises (€900 to €16,000 each)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("these are thresholds, not results", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("| costs |", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -66,10 +66,12 @@ public static class ReportCommands
 
 /// <summary>One figure of the pilot report: the row of the CSV and JSON schema (docs/monitor.md, "The schema").</summary>
 /// <param name="Level"><c>all</c>, <c>under_18</c> or <c>adult</c>.</param>
-/// <param name="Section"><c>coach_flow</c>, <c>early_presence</c>, <c>scale_up</c>, <c>transitions</c> or <c>consent_coverage</c>.</param>
+/// <param name="Section"><c>coach_flow</c>, <c>early_presence</c>, <c>scale_up</c>, <c>transitions</c>, <c>consent_coverage</c>, or for the
+/// cost view (level <c>all</c> only) <c>cost_assumptions</c>, <c>costs</c> and <c>break_even</c>.</param>
 /// <param name="Figure">The figure, the contract's field name.</param>
 /// <param name="Breakdown">Empty, or <c>life_domain=…</c>, <c>severity=…</c>, <c>service=…</c>, <c>kind=…</c>.</param>
-/// <param name="Unit"><c>count</c>, <c>hours</c> or <c>share</c>.</param>
+/// <param name="Unit"><c>count</c>, <c>hours</c> or <c>share</c>; in the cost view also <c>euros</c>, <c>months</c>, <c>client_years</c>,
+/// <c>months_earlier</c>, <c>crises</c> and <c>years</c>.</param>
 /// <param name="Value">The value; null when hidden.</param>
 /// <param name="Status"><c>shown</c>, <c>small</c>, <c>complementary</c> or <c>too_small_group</c>.</param>
 public sealed record PilotRow(string Level, string Section, string Figure, string Breakdown, string Unit, double? Value, string Status);
@@ -163,7 +165,52 @@ public static class PilotRows
             Share("consent_coverage", "awaiting_consent_share", coverage.AwaitingConsentShare);
         }
 
+        if (report.Costs is { } costs)
+        {
+            AddCosts(rows, costs);
+        }
+
         return rows;
+    }
+
+    /// <summary>The cost view's rows (level <c>all</c>): its assumptions, then each line as ranges (docs/monitor.md, "Costs").</summary>
+    private static void AddCosts(List<PilotRow> rows, PilotCosts costs)
+    {
+        var a = costs.Assumptions ?? new PilotCostAssumptions();
+        void Assumption(string figure, string unit, double value) => rows.Add(new PilotRow("all", "cost_assumptions", figure, "", unit, value, "shown"));
+        Assumption("waakvlam_per_client_year_low", "euros", a.WaakvlamPerClientYearLow);
+        Assumption("waakvlam_per_client_year_high", "euros", a.WaakvlamPerClientYearHigh);
+        Assumption("step_down_saving_per_month", "euros", a.StepDownSavingPerMonth);
+        Assumption("reference_months_to_step_down", "months", a.ReferenceMonthsToStepDown);
+        Assumption("debt_crisis_avoided_low", "euros", a.DebtCrisisAvoidedLow);
+        Assumption("debt_crisis_avoided_high", "euros", a.DebtCrisisAvoidedHigh);
+        Assumption("sheltered_housing_per_year", "euros", a.ShelteredHousingPerYear);
+        Assumption("break_even_crises_per_ten_clients_low", "crises", a.BreakEvenCrisesPerTenClientsLow);
+        Assumption("break_even_crises_per_ten_clients_high", "crises", a.BreakEvenCrisesPerTenClientsHigh);
+
+        void Line(string prefix, string unit, PilotCostLine? line)
+        {
+            var hidden = line is null || line.Suppressed;
+            void Row(string figure, string rowUnit, double? value) => rows.Add(new PilotRow("all", "costs", prefix + "_" + figure, "", rowUnit, hidden ? null : value, hidden ? "small" : "shown"));
+            Row(unit, unit, line?.Quantity);
+            Row("clients", "count", line?.Clients);
+            Row("euros_low", "euros", line?.LowEuros);
+            if (line is null || line.Suppressed || line.HasHighEuros)
+            {
+                Row("euros_high", "euros", line?.HighEuros);
+            }
+        }
+
+        Line("pilot_cost", "client_years", costs.PilotCost);
+        Line("step_down_savings", "months_earlier", costs.StepDownSavings);
+        var b = costs.BreakEven ?? new PilotBreakEven { Suppressed = true };
+        void BreakEven(string figure, string unit, double value) => rows.Add(new PilotRow("all", "break_even", figure, "", unit, b.Suppressed ? null : value, b.Suppressed ? "small" : "shown"));
+        BreakEven("crises_needed_low", "crises", b.CrisesNeededLow);
+        BreakEven("crises_needed_high", "crises", b.CrisesNeededHigh);
+        BreakEven("crises_by_rule_low", "crises", b.CrisesByRuleLow);
+        BreakEven("crises_by_rule_high", "crises", b.CrisesByRuleHigh);
+        BreakEven("sheltered_housing_years_low", "years", b.ShelteredHousingYearsLow);
+        BreakEven("sheltered_housing_years_high", "years", b.ShelteredHousingYearsHigh);
     }
 
     public static string Csv(IEnumerable<PilotRow> rows)
@@ -229,7 +276,7 @@ public static class PilotRows
         text.Append(CultureInfo.InvariantCulture, $"# Pilot report {Render.Date(report.StartDate)} to {Render.Date(report.EndDate)} (exclusive)")
             .Append(report.MunicipalityCode.Length > 0 ? ", municipality " + report.MunicipalityCode : ", all municipalities").Append("\n\n")
             .Append(CultureInfo.InvariantCulture, $"`<{minimum}`: fewer than {minimum}. `x`: hidden so that a small figure cannot be found by subtraction. `-`: group too small.\n");
-        foreach (var level in rows.GroupBy(r => r.Level))
+        foreach (var level in rows.Where(r => !CostSections.Contains(r.Section)).GroupBy(r => r.Level))
         {
             text.Append("\n## ").Append(level.Key switch { "under_18" => "Under 18", "adult" => "18 and older", _ => "All clients" }).Append("\n\n")
                 .Append("| Section | Figure | Breakdown | Value |\n| --- | --- | --- | ---: |\n");
@@ -246,7 +293,38 @@ public static class PilotRows
             }
         }
 
+        if (report.Costs is { } costs)
+        {
+            text.Append('\n').Append(CostsMarkdown(costs));
+        }
+
         return text.ToString();
+    }
+
+    private static readonly HashSet<string> CostSections = ["cost_assumptions", "costs", "break_even"];
+
+    /// <summary>The cost view in sentences, each with the assumption it rests on; never one "saved" figure.</summary>
+    public static string CostsMarkdown(PilotCosts costs)
+    {
+        ArgumentNullException.ThrowIfNull(costs);
+        var a = costs.Assumptions ?? new PilotCostAssumptions();
+        var text = new StringBuilder("## Costs: ranges from assumptions, not measured savings\n\n");
+        var cost = costs.PilotCost ?? new PilotCostLine { Suppressed = true };
+        text.Append(cost.Suppressed
+            ? "- Cost of the waakvlam: not shown (fewer coached clients than the minimum cell size).\n"
+            : $"- Cost of the waakvlam: {Euros(cost.LowEuros)} to {Euros(cost.HighEuros)}: {Decimal(cost.Quantity)} client-years of coaching ({cost.Clients} clients) at {Euros(a.WaakvlamPerClientYearLow)} to {Euros(a.WaakvlamPerClientYearHigh)} per client per year.\n");
+        var down = costs.StepDownSavings ?? new PilotCostLine { Suppressed = true };
+        text.Append(down.Suppressed
+            ? "- Steps down earlier than the reference: not shown (fewer clients who stepped down than the minimum cell size).\n"
+            : $"- Steps down earlier than the reference of {a.ReferenceMonthsToStepDown} months: at least {Euros(down.LowEuros)}: {Decimal(down.Quantity)} months earlier in all ({down.Clients} clients) at least {Euros(a.StepDownSavingPerMonth)} per month.\n");
+        var b = costs.BreakEven ?? new PilotBreakEven { Suppressed = true };
+        text.Append(b.Suppressed
+            ? "- To break even: not shown (the cost is not shown).\n"
+            : $"- To break even, the pilot would have to avoid {Decimal(b.CrisesNeededLow)} to {Decimal(b.CrisesNeededHigh)} debt crises ({Euros(a.DebtCrisisAvoidedLow)} to {Euros(a.DebtCrisisAvoidedHigh)} each), or {Decimal(b.ShelteredHousingYearsLow)} to {Decimal(b.ShelteredHousingYearsHigh)} years of sheltered housing ({Euros(a.ShelteredHousingPerYear)} a year). The evaluation puts break-even at {a.BreakEvenCrisesPerTenClientsLow} to {a.BreakEvenCrisesPerTenClientsHigh} avoided crises per ten clients: {Decimal(b.CrisesByRuleLow)} to {Decimal(b.CrisesByRuleHigh)} here. The hub cannot see avoided crises: these are thresholds, not results.\n");
+        return text.ToString();
+
+        static string Euros(long euros) => "€" + euros.ToString("#,0", CultureInfo.InvariantCulture);
+        static string Decimal(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
     }
 
     private static double Hours(Google.Protobuf.WellKnownTypes.Duration? duration) =>
