@@ -40,6 +40,14 @@ public sealed class MonitorPagesTests(WebFixture web)
         var money = page.Locator("#signalen-leefgebied-title").Locator("xpath=..");
         Assert.True(await money.Locator("rect").CountAsync() >= 1, "The chart of signals per life domain draws no bar.");
         Assert.Equal(0, await page.GetByRole(AriaRole.Alert).CountAsync());
+
+        // The cost view: three ranges or thresholds, each with what it assumes or why it is not shown; no "saved" figure.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "Kosten: schattingen, geen metingen" })).ToHaveCountAsync(1);
+        Assert.Equal(["Wat de waakvlam kostte", "Eerder afschalen", "Wanneer de pilot zich terugverdient"], await page.Locator("dl dt").AllInnerTextsAsync());
+        var costs = await page.Locator("dl dd").AllInnerTextsAsync();
+        Assert.Matches("^(Niet getoond: minder dan 5 cliënten hadden een coach\\.|€ [0-9.]+ tot € [0-9.]+\\. Dat is .* keer € 700 tot € 2\\.600 per cliënt per jaar\\.)$", costs[0]);
+        Assert.Matches("(Dit zijn drempels, geen resultaten\\.|Niet getoond, omdat de kosten niet getoond worden\\.)$", costs[2]);
+        Assert.DoesNotContain("bespaard", await page.ContentAsync(), StringComparison.OrdinalIgnoreCase);
         await BrowserKit.AssertAccessibleAsync(page, "monitor");
 
         // The monitor's role opens no client's page; and a coach does not get the monitor's.

@@ -74,6 +74,32 @@ public sealed class IndexModel(KetenhubClient hub, TimeProvider time, TimeZoneIn
 
     public string Count(PilotCount? count) => Dutch.Count(count, Report.MinimumCellSize);
 
+    /// <summary>The cost view in plain Dutch: each line a heading and a sentence that names the assumption behind the range.</summary>
+    public IReadOnlyList<(string Title, string Text)> CostLines()
+    {
+        var costs = Report.Costs ?? new PilotCosts();
+        var a = costs.Assumptions ?? new PilotCostAssumptions();
+        var minimum = Report.MinimumCellSize;
+        var cost = costs.PilotCost ?? new PilotCostLine { Suppressed = true };
+        var down = costs.StepDownSavings ?? new PilotCostLine { Suppressed = true };
+        var even = costs.BreakEven ?? new PilotBreakEven { Suppressed = true };
+        return
+        [
+            ("Wat de waakvlam kostte", cost.Suppressed
+                ? $"Niet getoond: minder dan {minimum} cliënten hadden een coach."
+                : $"{Euros(cost.LowEuros)} tot {Euros(cost.HighEuros)}. Dat is {Number(cost.Quantity)} jaar begeleiding (van {cost.Clients} cliënten samen), keer {Euros(a.WaakvlamPerClientYearLow)} tot {Euros(a.WaakvlamPerClientYearHigh)} per cliënt per jaar."),
+            ("Eerder afschalen", down.Suppressed
+                ? $"Niet getoond: minder dan {minimum} cliënten gingen terug naar lichtere hulp."
+                : $"Minstens {Euros(down.LowEuros)}. Cliënten gingen samen {Number(down.Quantity)} maanden eerder terug naar lichtere hulp dan na {a.ReferenceMonthsToStepDown} maanden. Elke maand eerder spaart minstens {Euros(a.StepDownSavingPerMonth)}."),
+            ("Wanneer de pilot zich terugverdient", even.Suppressed
+                ? "Niet getoond, omdat de kosten niet getoond worden."
+                : $"Als de pilot {Number(even.CrisesNeededLow)} tot {Number(even.CrisesNeededHigh)} schuldcrises voorkomt ({Euros(a.DebtCrisisAvoidedLow)} tot {Euros(a.DebtCrisisAvoidedHigh)} per crisis). Of {Number(even.ShelteredHousingYearsLow)} tot {Number(even.ShelteredHousingYearsHigh)} jaar beschermd wonen ({Euros(a.ShelteredHousingPerYear)} per jaar). De evaluatie zegt: {a.BreakEvenCrisesPerTenClientsLow} tot {a.BreakEvenCrisesPerTenClientsHigh} crises per tien cliënten, hier {Number(even.CrisesByRuleLow)} tot {Number(even.CrisesByRuleHigh)}. De hub ziet niet welke crises er niet kwamen. Dit zijn drempels, geen resultaten."),
+        ];
+
+        static string Euros(long euros) => "€ " + euros.ToString("#,0", Dutch.Culture);
+        static string Number(double value) => value.ToString("0.0", Dutch.Culture);
+    }
+
     private Bar CountBar(string label, PilotCount? count) =>
         new(label, count is { Suppressed: false } c ? c.Value : null, Count(count));
 }
