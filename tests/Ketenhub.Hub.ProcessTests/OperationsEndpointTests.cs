@@ -41,6 +41,71 @@ public sealed class OperationsEndpointTests
     }
 
     [Fact]
+    public async Task Metrics_AreScrapedFromTheOperationsPortOnly_AndNameNoClient()
+    {
+        using var hub = new HubProcess();
+        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var ct = start.Token;
+        await hub.StartAsync(ct);
+
+        // A client with coach Lisa and consent for money signals, a signal she receives and acknowledges, a refused call.
+        var bsn = Bsns.Next();
+        var sdd = hub.As("sdd");
+        var coach = hub.As("waakvlam-zorg");
+        var atSdd = (await sdd.RegisterAsync(bsn, HubProcessClient.Date(1994, 11, 2), "0505", ct)).Name;
+        await sdd.AssignCoachAsync(atSdd, "lisa", "Lisa", ct, coachParty: "waakvlam-zorg");
+        var atCoach = (await coach.RegisterAsync(bsn, HubProcessClient.Date(1994, 11, 2), "0505", ct)).Name;
+        await coach.GrantAsync(atCoach, Contracts.V1.GrantorRole.Client, "waakvlam-zorg", Contracts.V1.Purpose.SignalFollowUp, Contracts.V1.DataCategory.Finances, ct);
+        const string Description = "Two months of arrears on rent at the Merwedestraat.";
+        await sdd.Signals.CreateSignalAsync(
+            new Contracts.V1.CreateSignalRequest
+            {
+                RequestId = HubProcessClient.NewRequestId(),
+                Signal = new Contracts.V1.Signal { Client = atSdd, Kind = Contracts.V1.SignalKind.PaymentArrears, LifeDomain = Contracts.V1.LifeDomain.Finances, Severity = Contracts.V1.SignalSeverity.Concern, Description = Description },
+            },
+            deadline: HubProcessClient.Deadline(),
+            cancellationToken: ct);
+        using (var tail = coach.Tail(ct))
+        {
+            foreach (var delivery in await tail.CollectUntilQuietAsync(TimeSpan.FromSeconds(1), ct, atLeast: 1))
+            {
+                await coach.AcknowledgeAsync(delivery, ct);
+            }
+        }
+
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => sdd.Signals.GetSignalAsync(new Contracts.V1.GetSignalRequest { Name = "not-a-name" }, deadline: HubProcessClient.Deadline(), cancellationToken: ct).ResponseAsync);
+
+        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        string text;
+        using (var scraped = await http.GetAsync(new Uri($"http://127.0.0.1:{hub.OperationsPort}/metrics"), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+            text = await scraped.Content.ReadAsStringAsync(ct);
+        }
+
+        Assert.Matches("ketenhub_rpc_server_calls(_total)?\\{[^}]*rpc_method=\"ketenhub.v1.SignalService/CreateSignal\"[^}]*\\} 1", text);
+        Assert.Matches("ketenhub_rpc_server_calls(_total)?\\{[^}]*rpc_grpc_status=\"INVALID_ARGUMENT\"", text);
+        Assert.Matches("ketenhub_rpc_server_duration_seconds_bucket\\{", text);
+        Assert.Matches("ketenhub_consent_decisions(_total)?\\{[^}]*outcome=\"content\"", text);
+        Assert.Matches("ketenhub_deliveries_acknowledged(_total)?\\{[^}]*channel=\"stream\"[^}]*\\} 1", text);
+        Assert.Matches("ketenhub_delivery_ack_latency_seconds_count\\{[^}]*channel=\"stream\"", text);
+        Assert.Matches("ketenhub_store_commit_duration_seconds_count\\{[^}]*store=\"sqlite\"", text);
+        Assert.Matches("ketenhub_store_commit_batch_size", text);
+
+        // Nothing in it names the client, the coach or the signal's text: not the BSN, no party's name for the client.
+        foreach (var secret in new[] { bsn, atSdd["clients/".Length..], atCoach["clients/".Length..], "Lisa", "lisa", "Merwedestraat", "cli_" })
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        }
+
+        // Scraped on the operations port only.
+        using (var onPartner = await http.GetAsync(new Uri($"http://127.0.0.1:{hub.PartnerPort}/metrics"), ct))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, onPartner.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Readiness_TurnsNotReady_WhileTheStoreDoesNotAnswer_AndBackWhenItDoes_WhileLivenessStaysUp()
     {
         // A PostgreSQL server of this test's own, so stopping it touches no other test.

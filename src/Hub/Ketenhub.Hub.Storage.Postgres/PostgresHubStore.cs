@@ -37,11 +37,15 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
     private long _commits;
     private int _disposed;
 
+    // Measures commits for the metrics; times stored come from the callers.
+    private readonly TimeProvider _time;
+
     /// <summary>Connects, brings the schema up to date (one instance at a time) and starts the writer.</summary>
     /// <param name="options">The connection string and how large a commit group may be.</param>
     /// <param name="timeProvider">The clock for bookkeeping times (when a migration was applied); the system clock when null.</param>
     public PostgresHubStore(PostgresStoreOptions options, TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
@@ -307,7 +311,9 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
                 }
             }
 
+            var committing = _time.GetTimestamp();
             transaction.Commit();
+            Common.HubMetrics.Commit("postgres", _time.GetElapsedTime(committing), started.Count);
             Interlocked.Increment(ref _commits);
         }
 #pragma warning disable CA1031 // The writer must answer every caller whatever happens; they get STORAGE_UNAVAILABLE.

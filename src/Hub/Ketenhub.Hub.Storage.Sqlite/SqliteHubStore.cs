@@ -62,11 +62,15 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
     private long _itemsStarted;
     private int _disposed;
 
+    // Measures commits for the metrics; times stored come from the callers.
+    private readonly TimeProvider _time;
+
     /// <summary>Opens (or creates) the database, brings its schema up to date and starts the writer.</summary>
     /// <param name="options">Where the database lives and how large a commit group may be.</param>
     /// <param name="timeProvider">The clock for bookkeeping times (when a migration was applied); the system clock when null.</param>
     public SqliteHubStore(SqliteStoreOptions options, TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
@@ -474,8 +478,10 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             var commit = _commitStarted + 1;
             Volatile.Write(ref _commitStarted, commit);
             _groupStart = -1; // COMMIT releases the group's savepoint with the rest
+            var started = _time.GetTimestamp();
             _writer!.Execute("COMMIT;");
             committed = true;
+            Common.HubMetrics.Commit("sqlite", _time.GetElapsedTime(started), _open.Count);
             _syncer?.Committed(commit, [.. _open]);
         }
 #pragma warning disable CA1031 // The writer must answer every caller whatever happens; the callers get STORAGE_UNAVAILABLE.

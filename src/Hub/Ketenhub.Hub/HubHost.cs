@@ -122,6 +122,7 @@ public static partial class HubHost
         services.AddKetenhubInbound(builder.Configuration);
         builder.AddKetenhubPartnerHttp();
         builder.AddKetenhubOperationsHttp();
+        builder.AddKetenhubTelemetry();
         services.AddKetenhubPush(builder.Configuration);
         services.AddKetenhubPersonSource(builder.Configuration);
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
@@ -130,6 +131,7 @@ public static partial class HubHost
 
     public static WebApplication MapKetenhub(this WebApplication app)
     {
+        app.UseKetenhubCallMetrics();
         app.UseKetenhubTransportGuard();
         app.UseKetenhubPartnerRoutes();
         app.UseKetenhubOperationsRoutes();

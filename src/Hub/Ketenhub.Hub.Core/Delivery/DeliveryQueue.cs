@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
@@ -231,22 +232,29 @@ public sealed class DeliveryQueue(
     private async Task CommitAsync(Party caller, ClaimSelection selection, CancellationToken cancellationToken)
     {
         var changes = selection.Changes;
+        var setAside = 0;
         if (changes.Count > 0)
         {
             await store.WriteReplayableAsync(
                 session =>
                 {
+                    setAside = 0;
                     foreach (var (read, change) in changes)
                     {
                         if (Unchanged(session.FindDelivery(read.Id), read))
                         {
                             session.UpdateDelivery(change);
+                            setAside += change.Status == DeliveryStatus.SetAside ? 1 : 0;
                         }
                     }
 
                     return 0;
                 },
                 cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < setAside; i++)
+            {
+                HubMetrics.SetAsideDelivery(caller.Channel);
+            }
         }
 
         var claiming = selection.Sending.Where(s => !s.Claimed).Select(s => (s.Read, s.Outbound)).ToList();
@@ -341,14 +349,19 @@ public sealed class DeliveryQueue(
 
     public async Task<DeliveryStatus> AcknowledgeAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
     {
-        var status = await AcknowledgeCommandAsync(caller, deliveryName, key, cancellationToken).ConfigureAwait(false);
+        var acknowledged = new StrongBox<TimeSpan?>();
+        var status = await AcknowledgeCommandAsync(caller, deliveryName, key, acknowledged, cancellationToken).ConfigureAwait(false);
+        if (acknowledged.Value is { } latency)
+        {
+            HubMetrics.Acknowledge(caller.Channel, latency);
+        }
 
         // The stream that holds the delivery frees its place (max_outstanding) for the next one.
         notifier.Notify([caller.Id]);
         return status;
     }
 
-    private Task<DeliveryStatus> AcknowledgeCommandAsync(Party caller, string? deliveryName, RequestKey key, CancellationToken cancellationToken)
+    private Task<DeliveryStatus> AcknowledgeCommandAsync(Party caller, string? deliveryName, RequestKey key, StrongBox<TimeSpan?> acknowledged, CancellationToken cancellationToken)
     {
         var id = Ids.Require(deliveryName, "deliveries", "name");
         var note = Changing(caller, "AcknowledgeDelivery", key);
@@ -357,6 +370,8 @@ public sealed class DeliveryQueue(
             key,
             (session, now) =>
             {
+                // Set by the run that changes the delivery (the last run counts; a repeated request runs nothing).
+                acknowledged.Value = null;
                 var delivery = Mine(session, caller, id, note);
                 switch (delivery.Status)
                 {
@@ -372,6 +387,7 @@ public sealed class DeliveryQueue(
                             SignalAckTime = delivery.PayloadKind == PayloadKind.Signal ? delivery.SignalAckTime : delivery.SignalAckTime ?? now,
                             UpdateTime = now,
                         });
+                        acknowledged.Value = now - delivery.CreateTime;
                         return DeliveryStatus.Acknowledged;
                     default:
                         throw HubException.Precondition(ErrorReasons.DeliveryClosed, "The delivery was never sent or is closed; it cannot be acknowledged.");
@@ -534,7 +550,7 @@ public sealed class DeliveryQueue(
         }
 
         var note = audit.HubNote(delivered ? "PushDelivery" : "SetAsideDelivery", AuditAction.Update).About(delivery.ClientId).Resource(delivery.Name);
-        return await store.WriteAsync(
+        var status = await store.WriteAsync(
             session =>
             {
                 var now = time.GetUtcNow();
@@ -558,6 +574,17 @@ public sealed class DeliveryQueue(
                 return changed.Status;
             },
             cancellationToken).ConfigureAwait(false);
+        var channel = parties.Find(delivery.Recipient)?.Channel ?? DeliveryChannel.Unspecified;
+        if (status == DeliveryStatus.Acknowledged)
+        {
+            HubMetrics.Acknowledge(channel, time.GetUtcNow() - delivery.CreateTime);
+        }
+        else if (status == DeliveryStatus.SetAside)
+        {
+            HubMetrics.SetAsideDelivery(channel);
+        }
+
+        return status;
     }
 
     private AuditNote Changing(Party caller, string eventType, RequestKey key) =>

@@ -37,6 +37,7 @@ public sealed class Dispatcher(TimeProvider time, DeliveryStreams streams, Party
         var wake = new List<string>();
         foreach (var decision in decisions)
         {
+            HubMetrics.Decision(decision.Outcome);
             if (decision.Recipient.Length == 0)
             {
                 // A decision without a recipient (NO_SOCIAL_SERVICE, say) tells the sender; there is nobody to deliver to.

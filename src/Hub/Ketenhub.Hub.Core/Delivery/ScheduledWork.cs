@@ -53,6 +53,7 @@ public sealed partial class ScheduledWork(
             }
 
             var escalated = await LoopAsync(EscalateBatch, cancellationToken).ConfigureAwait(false);
+            HubMetrics.Escalated(escalated);
             var expired = await LoopAsync(ExpireBatch, cancellationToken).ConfigureAwait(false);
             var cameOfAge = await LoopAsync(ComingOfAgeBatch, cancellationToken).ConfigureAwait(false);
             if (escalated + expired + cameOfAge > 0)

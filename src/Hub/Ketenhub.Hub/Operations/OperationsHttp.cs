@@ -67,6 +67,7 @@ public static class OperationsHttp
         }
 
         app.MapGet("/healthz", () => Results.Text("alive\n")).WithMetadata(OperationsRoute.Instance).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(OperationsRoute.Instance).AllowAnonymous();
         app.MapGet("/readyz", async (HealthCheckService health, IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
         {
             if (!lifetime.ApplicationStarted.IsCancellationRequested)

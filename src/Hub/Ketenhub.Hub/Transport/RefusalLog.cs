@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Ketenhub.Hub.Common;
 using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Host.Transport;
@@ -22,6 +23,11 @@ public sealed partial class RefusalLog(ILogger<RefusalLog> logger, TimeProvider 
     /// <param name="level">The level of the line.</param>
     public void Refused(string reason, string where, LogLevel level = LogLevel.Information)
     {
+        if (reason == ErrorReasons.RateLimited)
+        {
+            HubMetrics.RateLimitRefusal();
+        }
+
         if (!logger.IsEnabled(level))
         {
             return;
