@@ -22,4 +22,24 @@ public sealed class OperationsOptionsTests
             Assert.Contains("Hub:Operations:Url", result.FailureMessage, StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData("not a url", false)]
+    [InlineData("ftp://collector:4317", false)]
+    [InlineData("/relative", false)]
+    [InlineData("http://collector:4317", true)]
+    [InlineData("https://collector.example:4318", true)]
+    [InlineData("", true)]
+    [InlineData(null, true)]
+    public void TheOtlpEndpoint_MustBeAnAbsoluteHttpAddress_OrEmpty(string? endpoint, bool valid)
+    {
+        var options = new TelemetryOptions { OtlpEndpoint = endpoint };
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+
+        Assert.Equal(valid, System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true));
+        if (!valid)
+        {
+            Assert.Contains("Hub:Telemetry:OtlpEndpoint", Assert.Single(results).ErrorMessage, StringComparison.Ordinal);
+        }
+    }
 }

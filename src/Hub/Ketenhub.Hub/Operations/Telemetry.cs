@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Server;
 using Ketenhub.Hub.Common;
+using Ketenhub.Hub.Configuration;
 using Microsoft.AspNetCore.Http.Features;
 using OpenTelemetry.Metrics;
 
@@ -13,17 +14,30 @@ namespace Ketenhub.Hub.Host.Operations;
 /// </summary>
 public static class Telemetry
 {
-    public const string OtlpSetting = HubOptions.Section + ":Telemetry:OtlpEndpoint";
+    public const string Section = HubOptions.Section + ":Telemetry";
 
     public static WebApplicationBuilder AddKetenhubTelemetry(this WebApplicationBuilder builder)
     {
-        var otlp = builder.Configuration[OtlpSetting] ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        builder.Services.AddOptions<TelemetryOptions>().BindChecked(builder.Configuration, Section).ValidateDataAnnotations().ValidateOnStart();
+        var otlp = builder.Configuration[Section + ":" + nameof(TelemetryOptions.OtlpEndpoint)];
         builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
         {
             metrics.AddMeter(HubMetrics.MeterName).AddPrometheusExporter();
             if (!string.IsNullOrWhiteSpace(otlp))
             {
-                metrics.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+                // A malformed address is a start-up problem (TelemetryOptions); the standard variable
+                // OTEL_EXPORTER_OTLP_ENDPOINT is read by the exporter itself when the setting is not used.
+                metrics.AddOtlpExporter(o =>
+                {
+                    if (Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint))
+                    {
+                        o.Endpoint = endpoint;
+                    }
+                });
+            }
+            else if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            {
+                metrics.AddOtlpExporter();
             }
         });
         return builder;
@@ -63,4 +77,20 @@ public static class Telemetry
         int.TryParse(code, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && Enum.IsDefined((Grpc.Core.StatusCode)number)
             ? System.Text.RegularExpressions.Regex.Replace(((Grpc.Core.StatusCode)number).ToString(), "(?<=[a-z])(?=[A-Z])", "_").ToUpperInvariant()
             : "NONE";
+}
+
+/// <summary>Section <c>Hub:Telemetry</c>. Checked at start-up.</summary>
+public sealed class TelemetryOptions : System.ComponentModel.DataAnnotations.IValidatableObject
+{
+    /// <summary>Where to push metrics over OTLP (an absolute <c>http</c> or <c>https</c> address); empty for none.</summary>
+    public string? OtlpEndpoint { get; set; }
+
+    public IEnumerable<System.ComponentModel.DataAnnotations.ValidationResult> Validate(System.ComponentModel.DataAnnotations.ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(OtlpEndpoint)
+            && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            yield return new($"{Telemetry.Section}:{nameof(OtlpEndpoint)} must be an absolute http or https address.", [nameof(OtlpEndpoint)]);
+        }
+    }
 }
