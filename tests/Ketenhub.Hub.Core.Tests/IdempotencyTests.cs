@@ -207,6 +207,8 @@ public class IdempotencyTests
         public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) => throw new NotSupportedException();
         public IReadOnlyList<SignalRecord> GetSignalsForClient(string clientId) => throw new NotSupportedException();
         public IReadOnlyList<MessagePosition> ListPartyMessages(PartyMessageQuery query) => throw new NotSupportedException();
+
+        public PendingQueue GetPendingQueue(string recipient) => throw new NotSupportedException();
         public DeliveryRecord InsertDelivery(DeliveryRecord delivery) => throw new NotSupportedException();
         public DeliveryRecord? FindDelivery(string id) => throw new NotSupportedException();
         public void UpdateDelivery(DeliveryRecord delivery) => throw new NotSupportedException();

@@ -43,7 +43,7 @@ public sealed class OperationsEndpointTests
     [Fact]
     public async Task Metrics_AreScrapedFromTheOperationsPortOnly_AndNameNoClient()
     {
-        using var hub = new HubProcess();
+        using var hub = new HubProcess(settings: new Dictionary<string, string?> { ["Hub:Telemetry:QueueSampleInterval"] = "00:00:01" });
         using var start = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var ct = start.Token;
         await hub.StartAsync(ct);
@@ -65,6 +65,12 @@ public sealed class OperationsEndpointTests
             },
             deadline: HubProcessClient.Deadline(),
             cancellationToken: ct);
+        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var metrics = new Uri($"http://127.0.0.1:{hub.OperationsPort}/metrics");
+
+        // The coach's queue holds the signal until she acknowledges it, and is empty after (sampled every second).
+        await UntilAsync(http, metrics, "ketenhub_queue_depth\\{[^}]*party=\"waakvlam-zorg\"[^}]*\\} [1-9]", ct);
+        Assert.Matches("ketenhub_queue_oldest_age_seconds\\{[^}]*party=\"waakvlam-zorg\"", await http.GetStringAsync(metrics, ct));
         using (var tail = coach.Tail(ct))
         {
             foreach (var delivery in await tail.CollectUntilQuietAsync(TimeSpan.FromSeconds(1), ct, atLeast: 1))
@@ -73,11 +79,11 @@ public sealed class OperationsEndpointTests
             }
         }
 
+        await UntilAsync(http, metrics, "ketenhub_queue_depth\\{[^}]*party=\"waakvlam-zorg\"[^}]*\\} 0", ct);
         await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => sdd.Signals.GetSignalAsync(new Contracts.V1.GetSignalRequest { Name = "not-a-name" }, deadline: HubProcessClient.Deadline(), cancellationToken: ct).ResponseAsync);
 
-        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         string text;
-        using (var scraped = await http.GetAsync(new Uri($"http://127.0.0.1:{hub.OperationsPort}/metrics"), ct))
+        using (var scraped = await http.GetAsync(metrics, ct))
         {
             Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
             text = await scraped.Content.ReadAsStringAsync(ct);
@@ -103,6 +109,24 @@ public sealed class OperationsEndpointTests
         {
             Assert.Equal(HttpStatusCode.NotFound, onPartner.StatusCode);
         }
+    }
+
+    /// <summary>Scrapes until the text matches <paramref name="pattern"/> (the gauges are sampled every second); fails after 15 s.</summary>
+    private static async Task UntilAsync(HttpClient http, Uri metrics, string pattern, CancellationToken cancellationToken)
+    {
+        var text = string.Empty;
+        for (var i = 0; i < 60; i++)
+        {
+            text = await http.GetStringAsync(metrics, cancellationToken);
+            if (System.Text.RegularExpressions.Regex.IsMatch(text, pattern))
+            {
+                return;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        Assert.Matches(pattern, text);
     }
 
     [Fact]

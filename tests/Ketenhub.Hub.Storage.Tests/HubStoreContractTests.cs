@@ -607,6 +607,26 @@ public abstract class HubStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PendingQueue_CountsARecipientsPendingDeliveries_AndGivesTheOldest()
+    {
+        var store = Open();
+        var d = await store.WriteAsync(s => new[]
+        {
+            s.InsertDelivery(NewDelivery("cli_a", "party-1", status: DeliveryStatus.Acknowledged)),
+            s.InsertDelivery(NewDelivery("cli_a", "party-1")),
+            s.InsertDelivery(NewDelivery("cli_b", "party-1", status: DeliveryStatus.SetAside)),
+            s.InsertDelivery(NewDelivery("cli_b", "party-1")),
+            s.InsertDelivery(NewDelivery("cli_a", "party-2")),
+        });
+
+        var (one, two, none) = await store.ReadAsync(s => (s.GetPendingQueue("party-1"), s.GetPendingQueue("party-2"), s.GetPendingQueue("party-3")));
+
+        Assert.Equal((2, d[1].Id, d[1].Sequence), (one.Count, one.Oldest?.Id, one.Oldest?.Sequence));
+        Assert.Equal((1, d[4].Id), (two.Count, two.Oldest?.Id));
+        Assert.Equal((0, (DeliveryRecord?)null), (none.Count, none.Oldest));
+    }
+
+    [Fact]
     public async Task DueEscalations_AreDeadlinePassedWithoutSignalAckOrEscalation()
     {
         var store = Open();

@@ -350,6 +350,23 @@ internal sealed class PostgresHubSession : IHubSession
         return QuerySequenced(StoreJson.Default.DeliveryRecord, WithSequence, sql.ToString(), [.. args]);
     }
 
+    public PendingQueue GetPendingQueue(string recipient)
+    {
+        long count;
+        using (var command = Read("SELECT COUNT(*) FROM deliveries WHERE recipient = $1 AND status = $2;", recipient, (int)DeliveryStatus.Pending))
+        {
+            count = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+
+        if (count == 0)
+        {
+            return new PendingQueue(0, null);
+        }
+
+        var oldest = QuerySequenced(StoreJson.Default.DeliveryRecord, WithSequence, "SELECT sequence, json FROM deliveries WHERE recipient = $1 AND status = $2 ORDER BY sequence LIMIT 1;", recipient, (int)DeliveryStatus.Pending);
+        return new PendingQueue((int)Math.Min(count, int.MaxValue), oldest.Count == 0 ? null : oldest[0]);
+    }
+
     public IReadOnlyList<DeliveryRecord> GetOpenDeliveriesForClient(string clientId) =>
         QuerySequenced(StoreJson.Default.DeliveryRecord, WithSequence, OpenDeliveriesForClientSql, clientId);
 

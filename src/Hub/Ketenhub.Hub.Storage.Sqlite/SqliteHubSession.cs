@@ -441,6 +441,29 @@ internal sealed class SqliteHubSession : IHubSession
         return Read().QuerySequenced(StoreJson.Default.DeliveryRecord, WithSequence, ListDeliveriesSql[variant], args[..count]);
     }
 
+    public PendingQueue GetPendingQueue(string recipient)
+    {
+        // Both on the recipient's index range (recipient, status, sequence).
+        long count;
+        using (var rows = Read().Query("SELECT COUNT(*) FROM deliveries WHERE recipient = $recipient AND status = $status;", recipient, (long)DeliveryStatus.Pending))
+        {
+            count = rows.Next() ? rows.Int64(0) : 0;
+        }
+
+        if (count == 0)
+        {
+            return new PendingQueue(0, null);
+        }
+
+        var oldest = Read().QuerySequenced(
+            StoreJson.Default.DeliveryRecord,
+            WithSequence,
+            "SELECT sequence, json FROM deliveries WHERE recipient = $recipient AND status = $status ORDER BY sequence LIMIT 1;",
+            recipient,
+            (long)DeliveryStatus.Pending);
+        return new PendingQueue((int)Math.Min(count, int.MaxValue), oldest.Count == 0 ? null : oldest[0]);
+    }
+
     public IReadOnlyList<DeliveryRecord> GetOpenDeliveriesForClient(string clientId) =>
         Read().QuerySequenced(
             StoreJson.Default.DeliveryRecord,

@@ -342,6 +342,12 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
             .ToList();
     }
 
+    public PendingQueue GetPendingQueue(string recipient)
+    {
+        var pending = Read().Deliveries.Values.Where(d => d.Recipient == recipient && d.Status == DeliveryStatus.Pending).ToList();
+        return new PendingQueue(pending.Count, pending.Count == 0 ? null : Copy(pending[0]));
+    }
+
     public IReadOnlyList<DeliveryRecord> GetOpenDeliveriesForClient(string clientId) =>
         Read().Deliveries.Values
             .Where(d => string.Equals(d.ClientId, clientId, StringComparison.Ordinal) && d.Status is DeliveryStatus.Pending or DeliveryStatus.AwaitingConsent)

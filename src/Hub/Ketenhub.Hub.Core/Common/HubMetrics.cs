@@ -33,6 +33,23 @@ public static class HubMetrics
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram("ketenhub.store.commit.duration", "s", "How long a store commit took, by store.", tags: null, advice: Seconds);
     private static readonly Histogram<long> CommitBatch = Meter.CreateHistogram("ketenhub.store.commit.batch_size", "{write}", "Writes committed together, by store.", tags: null, advice: Sizes);
 
+    private static Func<IReadOnlyList<QueueSample>> _queues = static () => [];
+
+    /// <summary>Where the queue gauges read their values (the hub's sampler); each value as of its last sample.</summary>
+    public static void ObserveQueues(Func<IReadOnlyList<QueueSample>> source) => Volatile.Write(ref _queues, source ?? throw new ArgumentNullException(nameof(source)));
+
+    private static readonly ObservableGauge<int> QueueDepth = Meter.CreateObservableGauge(
+        "ketenhub.queue.depth",
+        () => Volatile.Read(ref _queues)().Select(q => new Measurement<int>(q.Pending, new KeyValuePair<string, object?>("party", q.Party))),
+        "{delivery}",
+        "Deliveries pending for a party (not yet acknowledged, rejected for good or set aside), as last sampled.");
+
+    private static readonly ObservableGauge<double> QueueAge = Meter.CreateObservableGauge(
+        "ketenhub.queue.oldest_age",
+        () => Volatile.Read(ref _queues)().Select(q => new Measurement<double>(q.OldestAge.TotalSeconds, new KeyValuePair<string, object?>("party", q.Party))),
+        "s",
+        "How long the oldest pending delivery of a party has waited, as last sampled (0 when none waits).");
+
     public static void Call(string method, string status, TimeSpan duration)
     {
         var tags = new TagList { { "rpc.method", method }, { "rpc.grpc.status", status } };
@@ -65,3 +82,6 @@ public static class HubMetrics
     private static string Code<T>(T value)
         where T : struct, Enum => value.ToString().ToLowerInvariant();
 }
+
+/// <summary>One party's queue as last sampled: its id (an organisation, from the parties file), pending deliveries, and the oldest one's age.</summary>
+public sealed record QueueSample(string Party, int Pending, TimeSpan OldestAge);

@@ -46,6 +46,9 @@ public interface IHubStore
 /// <summary>The outcome of <see cref="IHubStore.ResealDocumentsAsync"/>: documents looked at and rewritten.</summary>
 public sealed record DocumentResealing(int Examined, int Rewritten);
 
+/// <summary>A recipient's pending deliveries: how many, and the oldest (first in its queue), if any.</summary>
+public sealed record PendingQueue(int Count, DeliveryRecord? Oldest);
+
 /// <summary>A stored answer to an idempotent request.</summary>
 public sealed record StoredRequest(string BodyHash, string ResultJson);
 
@@ -166,6 +169,12 @@ public interface IHubSession
     /// </summary>
     DeliveryRecord RequeueDelivery(DeliveryRecord delivery);
     IReadOnlyList<DeliveryRecord> ListDeliveries(DeliveryQuery query);
+    /// <summary>
+    /// How many deliveries to <paramref name="recipient"/> are pending (not yet acknowledged, rejected for good or set
+    /// aside), and the oldest of them (by sequence), if any: the recipient's queue, for the operator's metrics.
+    /// </summary>
+    PendingQueue GetPendingQueue(string recipient);
+
     /// <summary>Open deliveries (pending or awaiting consent) about a client, by sequence.</summary>
     IReadOnlyList<DeliveryRecord> GetOpenDeliveriesForClient(string clientId);
     IReadOnlyList<DeliveryRecord> GetDeliveriesForMessage(string messageId);

@@ -19,10 +19,11 @@ public static class Telemetry
     public static WebApplicationBuilder AddKetenhubTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<TelemetryOptions>().BindChecked(builder.Configuration, Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<QueueSampler>();
         var otlp = builder.Configuration[Section + ":" + nameof(TelemetryOptions.OtlpEndpoint)];
         builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
         {
-            metrics.AddMeter(HubMetrics.MeterName).AddPrometheusExporter();
+            metrics.AddMeter(HubMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
             if (!string.IsNullOrWhiteSpace(otlp))
             {
                 // A malformed address is a start-up problem (TelemetryOptions); the standard variable
@@ -84,6 +85,10 @@ public sealed class TelemetryOptions : System.ComponentModel.DataAnnotations.IVa
 {
     /// <summary>Where to push metrics over OTLP (an absolute <c>http</c> or <c>https</c> address); empty for none.</summary>
     public string? OtlpEndpoint { get; set; }
+
+    /// <summary>How often the parties' queues are sampled for the queue gauges. <value>15 seconds; from 1 second to 10 minutes.</value></summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan QueueSampleInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     public IEnumerable<System.ComponentModel.DataAnnotations.ValidationResult> Validate(System.ComponentModel.DataAnnotations.ValidationContext validationContext)
     {
