@@ -77,6 +77,9 @@ internal sealed class WebhookPartner : IAsyncDisposable
     /// <summary>Every request as it arrived, faults included: its exact body, its attempt header and whether its signature checked out.</summary>
     public ConcurrentQueue<(byte[] Body, string Attempt, bool Signed)> Received { get; } = new();
 
+    /// <summary>The W3C <c>traceparent</c> header of every request, in order (empty when there was none).</summary>
+    public ConcurrentQueue<string> TraceParents { get; } = new();
+
     /// <summary>Requests refused for a bad or missing signature.</summary>
     public int BadSignatures => _badSignatures;
 
@@ -122,6 +125,7 @@ internal sealed class WebhookPartner : IAsyncDisposable
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
         var body = buffer.ToArray();
         Received.Enqueue((body, http.Request.Headers["Ketenhub-Attempt"].ToString(), Verify(http.Request.Headers["Ketenhub-Signature"].ToString(), body)));
+        TraceParents.Enqueue(http.Request.Headers["traceparent"].ToString());
         var fault = _faults.TryDequeue(out var next) ? next : Fault.None;
         switch (fault)
         {

@@ -238,6 +238,27 @@ public sealed class WebhookPushTests : IAsyncLifetime
     }
 
     /// <summary>A client coached at waakvlam-zorg (the webhook partner) whose consent lets it receive financial signals.</summary>
+    [Fact]
+    public async Task APush_ContinuesTheTraceOfTheCallThatCausedIt()
+    {
+        var (sdd, client) = await ArrangeAsync();
+        var traceId = System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString();
+        var callSpan = System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString();
+        var response = await sdd.Signals.CreateSignalAsync(
+            Kit.Signal(client.Name, "Rent arrears."),
+            new Grpc.Core.Metadata { { "traceparent", $"00-{traceId}-{callSpan}-01" } });
+        var delivery = Assert.Single(response.Decisions, d => d.Recipient == "parties/waakvlam-zorg").Delivery;
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, "waakvlam-zorg", DeliveryStatus.Acknowledged)).Any(d => d.Name == delivery));
+
+        // The partner's request belongs to the caller's trace, under a span of its own (the push), not the call's span.
+        var traceParent = Assert.Single(_partner.TraceParents);
+        var parts = traceParent.Split('-');
+        Assert.Equal(4, parts.Length);
+        Assert.Equal(traceId, parts[1]);
+        Assert.NotEqual(callSpan, parts[2]);
+    }
+
     private async Task<(PartyClient Sdd, Client Client)> ArrangeAsync()
     {
         var coach = _hub.As("waakvlam-zorg");

@@ -44,6 +44,10 @@ public sealed class AuditNote
         RequestId = requestId;
         TraceId = traceId;
         Source = source;
+
+        // Where the call stood in its trace (W3C traceparent of the current span), for work it causes later, such as a
+        // push to a partner, to continue the same trace. Taken on the call's own thread, when the note is made.
+        TraceParent = traceId is not null && Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
     }
 
     public string PartyId { get; }
@@ -57,6 +61,9 @@ public sealed class AuditNote
     public string? RequestId { get; }
 
     public string? TraceId { get; }
+
+    /// <summary>The W3C <c>traceparent</c> of the call's span when the note was made; null outside a trace. Not audited.</summary>
+    public string? TraceParent { get; private init; }
 
     public string? Source { get; }
 
@@ -149,7 +156,7 @@ public sealed class AuditNote
     }
 
     /// <summary>A new, empty note of the same call (same actor, origin, event type and action), for calls that touch several clients.</summary>
-    public AuditNote Another() => new(PartyId, Actor, EventType, Action, RequestId, TraceId, Source);
+    public AuditNote Another() => new(PartyId, Actor, EventType, Action, RequestId, TraceId, Source) { TraceParent = TraceParent };
 
     /// <summary>What the note holds now, to set it back to with <see cref="Rewind"/>.</summary>
     internal Snapshot Mark() => new(Action, ClientId, Refused, RefusalReason, _checks.Count, _purposes.Count, _resources.Count, _followers?.Count ?? 0);

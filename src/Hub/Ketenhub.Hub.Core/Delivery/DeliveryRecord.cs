@@ -69,6 +69,12 @@ public sealed record DeliveryRecord
     /// </summary>
     public string? ClaimedFor { get; init; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the call that created the delivery, if it was traced: a push of the delivery continues
+    /// that trace, so a partner's call and the push it caused share a trace id. Carries no data about the client.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     public string Name => "deliveries/" + Id;
 
     public bool IsOpen => Status is DeliveryStatus.Pending or DeliveryStatus.AwaitingConsent or DeliveryStatus.SetAside;

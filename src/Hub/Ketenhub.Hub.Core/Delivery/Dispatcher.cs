@@ -77,6 +77,7 @@ public sealed class Dispatcher(TimeProvider time, DeliveryStreams streams, Party
                 AwaitUntil = decision.AwaitUntil,
                 AttemptCount = recipient is null ? 0 : 1,
                 ClaimedFor = recipient is null ? null : claimedFor,
+                TraceParent = submit?.TraceParent,
             });
             if (recipient is not null)
             {

@@ -3,6 +3,7 @@ using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Configuration;
 using Microsoft.AspNetCore.Http.Features;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Ketenhub.Hub.Host.Operations;
 
@@ -21,7 +22,28 @@ public static class Telemetry
         builder.Services.AddOptions<TelemetryOptions>().BindChecked(builder.Configuration, Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<QueueSampler>();
         var otlp = builder.Configuration[Section + ":" + nameof(TelemetryOptions.OtlpEndpoint)];
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+        var telemetry = builder.Services.AddOpenTelemetry();
+        telemetry.WithTracing(tracing =>
+        {
+            // The hub's own spans, and ASP.NET Core's span of each request, which takes an incoming traceparent as its
+            // parent; nothing else is instrumented, so no URL query or header reaches a span.
+            tracing.AddSource(HubTraces.SourceName, "Microsoft.AspNetCore");
+            if (!string.IsNullOrWhiteSpace(otlp))
+            {
+                tracing.AddOtlpExporter(o =>
+                {
+                    if (Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint))
+                    {
+                        o.Endpoint = endpoint;
+                    }
+                });
+            }
+            else if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            {
+                tracing.AddOtlpExporter();
+            }
+        });
+        telemetry.WithMetrics(metrics =>
         {
             metrics.AddMeter(HubMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
             if (!string.IsNullOrWhiteSpace(otlp))

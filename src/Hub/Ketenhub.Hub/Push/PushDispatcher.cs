@@ -1,5 +1,6 @@
 using Ketenhub.Adapters;
 using Ketenhub.Hub.Delivery;
+using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Host.Transport;
 using Ketenhub.Hub.Parties;
 using Microsoft.Extensions.Options;
@@ -123,6 +124,8 @@ public sealed partial class PushDispatcher(
     private async Task<TimeSpan?> PushAsync(Party party, IPartyAdapter adapter, Uri baseUrl, Hub.Delivery.OutboundDelivery outbound, CancellationToken stoppingToken)
     {
         var sent = outbound.Delivery;
+        // The push continues the trace of the call that created the delivery; the HTTP request carries it (traceparent).
+        using var span = HubTraces.StartPush(sent.TraceParent, party.Channel, sent.AttemptCount);
         // The partner sees its own name for the client, as a stream recipient does.
         var delivery = ContractMapping.ToContract(sent, outbound.Payload, outbound.Coach, outbound.Client);
         clientNames.Outbound(delivery, party.Id);
