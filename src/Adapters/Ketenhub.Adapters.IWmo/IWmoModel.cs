@@ -78,3 +78,30 @@ public static class IWmoErrors
     /// <summary>The delivery's sequence no longer fits a ToewijzingNummer (nine digits).</summary>
     public const string NumberOutOfRange = "IWMO_TOEWIJZINGNUMMER_OUT_OF_RANGE";
 }
+
+/// <summary>
+/// What the hub knows of a toewijzing it gave (a referral delivered to a provider as a 301) or of a verzoek om
+/// toewijzing it sent (a provider's referral delivered to a municipality-side party as a 315): what an inbound message
+/// that refers to it must agree with.
+/// </summary>
+/// <param name="Referral">The referral, <c>referrals/{id}</c>.</param>
+/// <param name="Requester">The referral's requester, <c>parties/{party}</c>.</param>
+/// <param name="MunicipalityCode">The CBS code of the client's municipality when the message went out (the 301's Afzender, the 315's Ontvanger).</param>
+/// <param name="Service">The referral's service; its product category depends on the standard (<see cref="Codes.ProductCategories"/>).</param>
+/// <param name="Ingangsdatum">The first day of the toewijzing (the date of the hub's message).</param>
+/// <param name="Einddatum">The last day of the toewijzing, when it has one.</param>
+/// <param name="Status">The performer's state on the referral now.</param>
+/// <param name="StartDate">The performer's start date, once started.</param>
+/// <param name="EndDate">The performer's end date, once ended.</param>
+/// <param name="IsClient">Whether a BSN is the referral's client's (the hub keeps BSNs only as a keyed hash).</param>
+public sealed record IWmoToewijzing(
+    string Referral,
+    string Requester,
+    string MunicipalityCode,
+    ServiceKind Service,
+    DateOnly Ingangsdatum,
+    DateOnly? Einddatum,
+    PerformerStatus Status,
+    DateOnly? StartDate,
+    DateOnly? EndDate,
+    Func<string, bool> IsClient);
