@@ -139,7 +139,7 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public void A_providers_wmo302_with_a_rejection_accepts_nothing_and_reports_the_codes()
+    public void A_providers_wmo302_with_a_rejection_accepts_nothing_and_declines_the_referral_with_the_codes()
     {
         var delivered = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: Nummer), Adult(), Provider, Wijkteam, Now));
         var product = delivered.Document.Descendants().Single(e => e.Name.LocalName == "ToegewezenProduct");
@@ -150,8 +150,30 @@ public sealed class InboundTests
 
         Assert.False(read.RetourReceived!.Accepted);
         Assert.Equal(["9332"], read.RetourReceived.Codes);
-        var reject = Assert.IsType<RejectDeliveryRequest>(Assert.Single(read.Commands).Request);
+        Assert.Equal(2, read.Commands.Count);
+        var reject = Assert.IsType<RejectDeliveryRequest>(read.Commands[0].Request);
         Assert.Equal(("deliveries/dlv_1", "WJ001_9332"), (reject.Name, reject.ReasonCode));
+        var decline = Assert.IsType<DeclineReferralRequest>(read.Commands[1].Request);
+        Assert.Equal(("referrals/" + ReferralId, "WJ001-9332"), (decline.Name, decline.ReasonCode));
+        Assert.Equal(Provider.Name, read.Commands[1].Caller);
+        Assert.DoesNotContain(read.Commands, c => c.Request is AcceptReferralRequest);
+    }
+
+    [Fact]
+    public void A_municipalitys_wmo316_with_rejections_declines_the_verzoek_with_its_codes_without_0233()
+    {
+        var sent = Produce(new OutboundRequest(ReferralDelivery(Sdd, Provider), Adult(), Sdd, Provider, Now));
+        var product = sent.Document.Descendants().Single(e => e.Name.LocalName == "AangevraagdProduct");
+        var client = sent.Document.Descendants().Single(e => e.Name.LocalName == "Client");
+        var retour = RetourWriter.Write(IStandaard.IWmo, Bericht.VerzoekOmToewijzing, sent.Document, new Dictionary<XElement, List<string>> { [product] = ["9347", "0233"], [client] = ["0233"] }, Today);
+        _directory.Sent(Sdd.Name, sent.Identificatie, "deliveries/dlv_2");
+        _directory.Requested(Sdd.Name, MemoryDirectory.Toewijzing("referrals/" + ReferralId, Provider.Name));
+
+        var read = Read(retour);
+
+        var decline = Assert.IsType<DeclineReferralRequest>(Assert.Single(read.Commands, c => c.Request is DeclineReferralRequest).Request);
+        Assert.Equal(("referrals/" + ReferralId, "WJ001-9347"), (decline.Name, decline.ReasonCode));
+        Assert.Equal(Sdd.Name, read.Commands[1].Caller);
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public sealed class IWmoInboundTests : IDisposable
     }
 
     [Fact]
-    public async Task A_providers_302_with_a_rejection_code_rejects_the_delivery_and_accepts_nothing()
+    public async Task A_providers_302_with_a_rejection_code_declines_the_referral_with_the_codes_and_accepts_nothing()
     {
         var (_, _, referral, delivery) = await DeliveryToBrugAsync();
         var toewijzing = await HubsToewijzingAsync(delivery);
@@ -92,7 +92,8 @@ public sealed class IWmoInboundTests : IDisposable
         var answer = await _hub.Http("dagbesteding-de-brug").SendAsync(HttpMethod.Post, "/iwmo", Text(retour), Xml);
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal(PerformerStatus.Requested, (await ReadAsync(referral)).Performers.Single().Status);
+        var performer = (await ReadAsync(referral)).Performers.Single();
+        Assert.Equal((PerformerStatus.Declined, "WJ001-9332"), (performer.Status, performer.ReasonCode));
         var listed = Assert.Single(await Kit.DeliveriesAsync(_brug), d => d.Name == delivery.Name);
         Assert.NotEqual(DeliveryStatus.Acknowledged, listed.Status);
     }

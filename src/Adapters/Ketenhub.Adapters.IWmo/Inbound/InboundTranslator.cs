@@ -306,6 +306,23 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
                 : new InboundCommand(partner.Name, new RejectDeliveryRequest { RequestId = RequestId(identity, 0), Name = delivery, ReasonCode = "WJ001_" + notOk[0] }, header));
         }
 
+        if (delivery is not null && !received.Accepted)
+        {
+            // A rejecting retour refuses the toewijzing (302) or the verzoek om toewijzing (316): the partner declines the
+            // referral with the retour's codes, which reaches the requester as any decline does.
+            var reasons = notOk.Where(c => c != RetourCodes.NietBeoordeeld).Distinct(StringComparer.Ordinal).ToList();
+            var reason = "WJ001-" + string.Join('-', (reasons.Count > 0 ? reasons : notOk.Distinct(StringComparer.Ordinal)).Take(8));
+            var referrals = bericht == Bericht.ToewijzingRetour
+                ? root.Descendants(ns + "ToegewezenProduct").Select(p => FindToewijzing(ns, p, partner)?.Referral)
+                : root.Descendants(ns + "AangevraagdProduct").Select(p => p.Element(ns + "ReferentieAanbieder")?.Value is { } r && IsReferralId(r) ? directory.FindVerzoek(partner.Name, "referrals/" + r)?.Referral : null);
+            var index = 0;
+            foreach (var referral in referrals.OfType<string>().Distinct(StringComparer.Ordinal))
+            {
+                index++;
+                commands.Add(new InboundCommand(partner.Name, new DeclineReferralRequest { RequestId = RequestId(identity, index), Name = referral, ReasonCode = reason }, header));
+            }
+        }
+
         if (bericht == Bericht.ToewijzingRetour && received.Accepted)
         {
             // iWmo has no accept message: a provider's retour without remarks on a toewijzing is its acceptance.
