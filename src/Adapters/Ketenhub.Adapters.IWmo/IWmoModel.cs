@@ -75,6 +75,14 @@ public static class IWmoErrors
     /// <summary>The client's municipality is not a CBS municipality code, or not one the municipality-side recipient acts for.</summary>
     public const string MunicipalityInvalid = "IWMO_MUNICIPALITY_INVALID";
 
+    /// <summary>
+    /// A toewijzing (301) is the municipality's decision: it goes to a provider only for a referral requested by the
+    /// municipality or by a party that decides for it (a social service or wijkteam acting for the client's
+    /// municipality). A referral from a provider or a school to an iWmo provider takes the standard's route instead
+    /// (docs/adapters.md, "Roles").
+    /// </summary>
+    public const string NoMunicipalDecision = "IWMO_NO_MUNICIPAL_DECISION";
+
     /// <summary>The delivery's sequence no longer fits a ToewijzingNummer (nine digits).</summary>
     public const string NumberOutOfRange = "IWMO_TOEWIJZINGNUMMER_OUT_OF_RANGE";
 }

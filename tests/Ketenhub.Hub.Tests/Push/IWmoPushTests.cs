@@ -183,6 +183,24 @@ public sealed class IWmoPushTests : IAsyncLifetime
         Assert.Contains(await JourneyAsync(client.Name), e => e.Type == JourneyEventType.RetourOverdue && e.Resource == referral);
     }
 
+    [Fact]
+    public async Task AReferralFromAProviderToAnIWmoProvider_IsNoToewijzing_ItIsSetAsideWithTheReason_AndNothingIsSent()
+    {
+        var (sdd, client, _) = await ArrangeAsync(Performer);
+
+        // Waakvlam Zorg, a care provider, names the iWmo provider directly: no municipality decided, so no 301.
+        var (_, fromProvider) = await PushKit.ReferAsync(_hub.As(Coach), client.Name, Performer);
+        var (_, fromSdd) = await PushKit.ReferAsync(sdd, client.Name, Performer);
+
+        await UntilAcknowledgedAsync(Performer, fromSdd);
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside)).Any(d => d.Name == fromProvider));
+        var setAside = Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside), d => d.Name == fromProvider);
+        Assert.Equal("UNTRANSLATABLE:IWMO_NO_MUNICIPAL_DECISION", setAside.StatusReason);
+        var sent = Assert.Single(_partner.Stored.Values);
+        Assert.Equal("0505", Single(sent.Document, "Afzender"));
+        Assert.Equal(1, _partner.Requests);
+    }
+
     /// <summary>The client's journey as the coach reads it (with the client's consent for coaching).</summary>
     private async Task<IReadOnlyList<JourneyEvent>> JourneyAsync(string client)
     {

@@ -104,6 +104,14 @@ public static class OutboundTranslator
             return Build(s, Bericht.VerzoekOmToewijzing, delivery, request, today, VerzoekOmToewijzing);
         }
 
+        // A 301 is the municipality's decision (Wmo 2015 art. 2.3.5, Jeugdwet art. 2.3): the requester must be the
+        // municipality or a party that decides for it, for the client's municipality. Anything else would be a
+        // toewijzing the municipality never gave.
+        if (!request.Requester.IsMunicipalitySide || !request.Requester.MunicipalityCodes.Contains(client.MunicipalityCode))
+        {
+            return new OutboundResult.Failed(IWmoErrors.NoMunicipalDecision, "A toewijzing needs a decision of the client's municipality, and the referral's requester does not decide for it.");
+        }
+
         if (!IsAgb(recipient.Agb))
         {
             return new OutboundResult.Failed(IWmoErrors.AgbMissing, "A toewijzing goes to a care provider, and the recipient has no AGB code.");
