@@ -184,6 +184,7 @@ public sealed class InboundTests
         Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
 
         _directory.Sent(Sdd.Name, sent.Identificatie, "deliveries/dlv_2");
+        _directory.Requested(Sdd.Name, MemoryDirectory.Toewijzing("referrals/" + ReferralId, Provider.Name));
         var read = Read(retour);
 
         Assert.True(read.RetourReceived!.Accepted);
@@ -484,5 +485,36 @@ public sealed class InboundTests
     {
         message.Descendants().First(e => e.Name.LocalName == "Ontvanger").Value = ontvanger;
         return message;
+    }
+
+    [Theory]
+    [InlineData("bsn")]
+    [InlineData("gemeente")]
+    [InlineData("nummer")]
+    public void A_302_that_names_the_hubs_301_but_disagrees_with_it_answers_no_message_and_runs_nothing(string field)
+    {
+        var delivered = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: Nummer), Adult(), Provider, Wijkteam, Now));
+        _directory.Sent(Provider.Name, delivered.Identificatie, "deliveries/dlv_1");
+        var heen = new XDocument(delivered.Document);
+        switch (field)
+        {
+            case "bsn":
+                WithBsn(heen, OtherValidBsn);
+                break;
+            case "gemeente":
+                heen.Descendants().First(e => e.Name.LocalName == "Afzender").Value = "0642";
+                break;
+            default:
+                heen.Descendants().First(e => e.Name.LocalName == "ToewijzingNummer").Value = "6001";
+                _directory.Delivered(Provider.Name, 6001, "referrals/ref_6001");
+                break;
+        }
+
+        var fitting = Read(RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, delivered.Document, new Dictionary<XElement, List<string>>(), Today));
+        var read = Read(RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, heen, new Dictionary<XElement, List<string>>(), Today));
+
+        Assert.NotEmpty(fitting.Commands);
+        Assert.NotNull(read.RetourReceived);
+        Assert.Empty(read.Commands);
     }
 }

@@ -162,6 +162,24 @@ public sealed class IWmoPushTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A302NamingTheHubs301ButAnotherClient_AnswersNoMessage_AndChangesNothing()
+    {
+        var (sdd, client, _) = await ArrangeAsync(Performer);
+        var (referral, delivery) = await PushKit.ReferAsync(sdd, client.Name, Performer);
+        await UntilAcknowledgedAsync(Performer, delivery);
+        var identificatie = Assert.Single(_partner.Stored.Keys);
+        var forged = RetourOn(identificatie, "9332");
+        forged.Descendants().First(e => e.Name.LocalName == "Bsn").Value = Kit.NewBsn();
+
+        var answer = await PostRetourAsync(forged);
+
+        Assert.Equal((409, "DELIVERY_NOT_FOUND\n"), answer);
+        Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.AwaitingRetour), d => d.Name == delivery);
+        var performer = (await sdd.Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral.Performers.Single();
+        Assert.Equal(PerformerStatus.Requested, performer.Status);
+    }
+
+    [Fact]
     public async Task NoRetourWithinTheConfiguredTime_SetsTheDeliveryAside_AndGivesTheRequesterATask()
     {
         _hub.With("Hub:Push:RetourTimeout", "01:00:00");

@@ -299,6 +299,13 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
 
         var identity = $"{standaard}|{(int)bericht}|{header.Element(ns + "IdentificatieRetour")!.Value}";
         var delivery = directory.FindDelivery(partner.Name, identificatie);
+        if (delivery is not null && !RetourFits(bericht, root, ns, header, identificatie, partner))
+        {
+            // A retour echoes the hub's message: one that names the hub's message but carries another client, another
+            // municipality or another toewijzing or verzoek answers no message of the hub, and changes nothing.
+            delivery = null;
+        }
+
         if (delivery is not null)
         {
             commands.Add(received.Accepted
@@ -323,7 +330,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
             }
         }
 
-        if (bericht == Bericht.ToewijzingRetour && received.Accepted)
+        if (delivery is not null && bericht == Bericht.ToewijzingRetour && received.Accepted)
         {
             // iWmo has no accept message: a provider's retour without remarks on a toewijzing is its acceptance.
             var index = 0;
@@ -339,6 +346,33 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         }
 
         return new InboundReading(null, [], standaard, bericht, document, commands, [], received, today);
+    }
+
+    /// <summary>
+    /// Whether a retour agrees with the hub's message it names: for a 302 every ToegewezenProduct is the toewijzing of
+    /// that message (ToewijzingNummer = its identification) for the client with the retour's BSN from the municipality in
+    /// Afzender; for a 316 every AangevraagdProduct names a verzoek the hub sent this party for that client and the
+    /// municipality in Ontvanger. A retour whose client was not assessed (a rejected header) carries no client to compare.
+    /// </summary>
+    private bool RetourFits(Bericht bericht, XElement root, XNamespace ns, XElement header, string identificatie, IWmoParty partner)
+    {
+        if (root.Element(ns + "Client")?.Element(ns + "Bsn")?.Value.Trim() is not { } bsn)
+        {
+            return true;
+        }
+
+        if (bericht == Bericht.ToewijzingRetour)
+        {
+            var afzender = header.Element(ns + "Afzender")!.Value;
+            return root.Descendants(ns + "ToegewezenProduct").All(p =>
+                p.Element(ns + "ToewijzingNummer")?.Value.Trim().TrimStart('0') == identificatie.TrimStart('0')
+                && FindToewijzing(ns, p, partner) is { } t && t.IsClient(bsn) && t.MunicipalityCode == afzender);
+        }
+
+        var gemeente = header.Element(ns + "Ontvanger")!.Value;
+        return root.Descendants(ns + "AangevraagdProduct").All(p =>
+            p.Element(ns + "ReferentieAanbieder")?.Value is { } r && IsReferralId(r)
+            && directory.FindVerzoek(partner.Name, "referrals/" + r) is { } v && v.IsClient(bsn) && v.MunicipalityCode == gemeente);
     }
 
     private IWmoToewijzing? FindToewijzing(XNamespace ns, XElement product, IWmoParty provider)
