@@ -167,4 +167,27 @@ public sealed class OutboundTests
         var retour = Ketenhub.Adapters.IWmo.Inbound.RetourWriter.Write(s, Bericht.Toewijzing, message.Document, new Dictionary<System.Xml.Linq.XElement, List<string>>(), Today);
         Assert.All(retour.Descendants().Where(e => e.Name.LocalName is "BasisschemaXsdVersie" or "BerichtXsdVersie"), e => Assert.Equal("1.0.0", e.Value));
     }
+
+    [Theory]
+    [InlineData(new[] { RepresentationKind.Guardianship }, "06")]
+    [InlineData(new[] { RepresentationKind.Administration, RepresentationKind.Curatorship }, "09")]
+    [InlineData(new[] { RepresentationKind.Mentorship, RepresentationKind.Administration }, "08")]
+    [InlineData(new[] { RepresentationKind.Administration }, "07")]
+    [InlineData(new[] { RepresentationKind.ParentalAuthority }, null)]
+    [InlineData(new RepresentationKind[0], null)]
+    public void A_toewijzing_carries_the_clients_legal_representation_as_its_wj003_code(RepresentationKind[] kinds, string? code)
+    {
+        var minor = BornOn(new DateOnly(2012, 3, 4)) with { Representations = kinds };
+        var adult = Adult() with { Representations = kinds };
+
+        var youth = Produce(new OutboundRequest(ReferralDelivery(YouthProvider, Wijkteam), minor, YouthProvider, Wijkteam, Now));
+        var wmo = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam), adult, Provider, Wijkteam, Now));
+
+        Assert.Equal((IStandaard.IJw, IStandaard.IWmo), (youth.Standaard, wmo.Standaard));
+        foreach (var message in new[] { youth, wmo })
+        {
+            Assert.Empty(SchemaCatalog.Validate(message.Document, message.Standaard));
+            Assert.Equal(code, message.Document.Descendants().SingleOrDefault(e => e.Name.LocalName == "WettelijkeVertegenwoordiging")?.Value);
+        }
+    }
 }

@@ -12,6 +12,21 @@ namespace Ketenhub.Adapters.IWmo;
 /// <param name="Pseudonym">The client's pseudonym for this recipient. The hub holds no names; iStandaarden require one, so the name field carries this pseudonym (with NaamGebruik 5, pseudoniem, where the message has it).</param>
 public sealed record IWmoClient(string? Bsn, DateOnly BirthDate, string MunicipalityCode, string Pseudonym)
 {
+    /// <summary>The kinds of legal representation that hold for the client (the measure, never the representative).</summary>
+    public IReadOnlyList<RepresentationKind> Representations { get; init; } = [];
+
+    /// <summary>
+    /// The WJ003 code of the client's legal representation for the message, or null: voogdij 06 (a minor without a
+    /// parent with authority), onder curatele 09, mentorschap 08, bewindvoering 07, the fullest first, as the element holds
+    /// one code. Parental authority has no WJ003 code: a minor under it gets none, as in the official examples.
+    /// </summary>
+    public string? WettelijkeVertegenwoordiging =>
+        Representations.Contains(RepresentationKind.Guardianship) ? "06"
+        : Representations.Contains(RepresentationKind.Curatorship) ? "09"
+        : Representations.Contains(RepresentationKind.Mentorship) ? "08"
+        : Representations.Contains(RepresentationKind.Administration) ? "07"
+        : null;
+
     /// <summary>
     /// The adapter's view of the client details a delivery carries for its recipient, or null when they are absent
     /// or incomplete (no birth date or no pseudonym).
@@ -27,7 +42,10 @@ public sealed record IWmoClient(string? Bsn, DateOnly BirthDate, string Municipa
             string.IsNullOrEmpty(details.Bsn) ? null : details.Bsn,
             new DateOnly(date.Year, date.Month, date.Day),
             details.MunicipalityCode,
-            details.Pseudonym);
+            details.Pseudonym)
+        {
+            Representations = [.. details.LegalRepresentations],
+        };
     }
 }
 

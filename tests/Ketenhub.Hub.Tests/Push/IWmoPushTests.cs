@@ -74,6 +74,27 @@ public sealed class IWmoPushTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMinorUnderGuardianship_IsReferredInIJw_WithWettelijkeVertegenwoordiging06_AndNotWhoTheGuardianIs()
+    {
+        var (sdd, client, _) = await ArrangePushMinorAsync();
+        await _hub.As(Coach).Clients.CreateRepresentativeAsync(new CreateRepresentativeRequest
+        {
+            RequestId = NewRequestId(),
+            Representative = new Representative { Client = client.Name, Kind = RepresentationKind.Guardianship, DisplayName = "Stichting Jeugdbescherming", StartDate = Date(2025, 6, 1) },
+        });
+
+        var delivery = await ReferAsync(sdd, client.Name);
+        await UntilAcknowledgedAsync(Performer, delivery);
+
+        var message = Assert.Single(_partner.Stored.Values);
+        Assert.Equal(IStandaard.IJw, message.Standaard);
+        Assert.Equal("06", Single(message.Document, "WettelijkeVertegenwoordiging"));
+        Assert.DoesNotContain("Jeugdbescherming", message.Document.ToString(), StringComparison.Ordinal);
+    }
+
+    private Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangePushMinorAsync() => ArrangeAsync(Performer, birthDate: Date(2012, 3, 4));
+
+    [Fact]
     public async Task ServerErrors_DroppedConnections_AndALostAnswer_LoseNothing_AndThePartnerKeepsEachMessageOnce()
     {
         var (sdd, client, _) = await ArrangeAsync(Performer);

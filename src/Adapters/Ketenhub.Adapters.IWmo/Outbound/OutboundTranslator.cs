@@ -173,6 +173,7 @@ public static class OutboundTranslator
             x.E("Geboortedatum", x.B("Datum", IWmoXml.Date(client.BirthDate))),
             x.E("Geslacht", "0"),
             x.E("Naam", x.B("Geslachtsnaam", x.B("Achternaam", IWmoXml.Clip(client.Pseudonym, 200))), x.B("NaamGebruik", "5")),
+            client.WettelijkeVertegenwoordiging is { } vertegenwoordiging ? x.E("WettelijkeVertegenwoordiging", vertegenwoordiging) : null,
             Coach(x, delivery.Coach ?? referral.Coach),
             x.E("Contactgegevens", x.E("Contact", x.E("Soort", "01"))),
             x.E(

@@ -358,6 +358,7 @@ public static class ContractMapping
                 Bsn = client.Bsn ?? string.Empty,
                 BirthDate = Wire.Date(client.BirthDate),
                 MunicipalityCode = client.MunicipalityCode ?? string.Empty,
+                LegalRepresentations = { client.Representations.Select(r => Wire.From<Contracts.V1.RepresentationKind>(r)) },
             };
         }
 
