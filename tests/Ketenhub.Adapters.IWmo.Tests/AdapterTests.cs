@@ -48,7 +48,8 @@ public sealed class AdapterTests : IDisposable
     [Fact]
     public void The_client_details_on_the_delivery_decide_what_the_message_carries()
     {
-        var delivery = ReferralDelivery(Provider, Wijkteam);
+        // The social service decides for Zwijndrecht (0642), where this client lives.
+        var delivery = ReferralDelivery(Provider, Sdd);
         delivery.Client = "clients/cli_not_in_the_directory";
         delivery.ClientDetails = new DeliveredClient
         {
@@ -58,7 +59,7 @@ public sealed class AdapterTests : IDisposable
             MunicipalityCode = "0642",
         };
 
-        var document = XDocument.Parse(Encoding.UTF8.GetString(_adapter.TranslateOutbound(delivery, Context(Provider, Wijkteam)).Body.Span));
+        var document = XDocument.Parse(Encoding.UTF8.GetString(_adapter.TranslateOutbound(delivery, Context(Provider, Sdd)).Body.Span));
         var content = BerichtContent.Read(document);
 
         Assert.Equal(OtherValidBsn, content.Bsn);
@@ -67,7 +68,7 @@ public sealed class AdapterTests : IDisposable
         Assert.Equal("psn-0123456789abcdef0123456789abcdef", document.Descendants().First(e => e.Name.LocalName == "Achternaam").Value);
 
         delivery.ClientDetails.Bsn = string.Empty; // the recipient has no legal need for the BSN
-        Assert.Equal(IWmoErrors.BsnRequired, Assert.Throws<AdapterException>(() => _adapter.TranslateOutbound(delivery, Context(Provider, Wijkteam))).Reason);
+        Assert.Equal(IWmoErrors.BsnRequired, Assert.Throws<AdapterException>(() => _adapter.TranslateOutbound(delivery, Context(Provider, Sdd))).Reason);
     }
 
     [Fact]

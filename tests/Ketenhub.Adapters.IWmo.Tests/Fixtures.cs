@@ -74,14 +74,24 @@ internal static class Fixtures
 /// <summary>A directory over in-memory maps, filled the way the hub's store would be after the outbound side ran.</summary>
 internal sealed class MemoryDirectory : IIWmoDirectory
 {
-    private readonly ConcurrentDictionary<(string Party, long Nummer), string> _toewijzingen = new();
+    private readonly ConcurrentDictionary<(string Party, long Nummer), IWmoToewijzing> _toewijzingen = new();
+    private readonly ConcurrentDictionary<(string Party, string Referral), IWmoToewijzing> _verzoeken = new();
     private readonly ConcurrentDictionary<(string Party, string Identificatie), string> _deliveries = new();
 
     public List<IWmoParty> Parties { get; } = [Fixtures.Provider, Fixtures.YouthProvider, Fixtures.Sdd, Fixtures.Wijkteam, Fixtures.School];
 
     public Dictionary<string, IWmoClient> Clients { get; } = new() { ["clients/cli_0193c2a4b5d67e8f9a0b1c2d3e4f5a71"] = Fixtures.Adult() };
 
-    public void Delivered(string performer, long nummer, string referral) => _toewijzingen[(performer, nummer)] = referral;
+    /// <summary>A toewijzing as the hub gives it: for the fixtures' client (BSN, Dordrecht), begeleiding, from 1 January 2026.</summary>
+    public static IWmoToewijzing Toewijzing(string referral, string requester = "parties/sdd", string bsn = Fixtures.ValidBsn) =>
+        new(referral, requester, Fixtures.Dordrecht, ServiceKind.IndividualGuidance, new DateOnly(2026, 1, 1), null, PerformerStatus.Requested, null, null, b => b == bsn);
+
+    public void Delivered(string performer, long nummer, string referral) => _toewijzingen[(performer, nummer)] = Toewijzing(referral);
+
+    public void Delivered(string performer, long nummer, IWmoToewijzing toewijzing) => _toewijzingen[(performer, nummer)] = toewijzing;
+
+    /// <summary>A provider's referral sent to a municipality-side party as a verzoek om toewijzing.</summary>
+    public void Requested(string municipality, IWmoToewijzing verzoek) => _verzoeken[(municipality, verzoek.Referral)] = verzoek;
 
     public void Sent(string recipient, string identificatie, string delivery) => _deliveries[(recipient, identificatie)] = delivery;
 
@@ -92,8 +102,11 @@ internal sealed class MemoryDirectory : IIWmoDirectory
 
     public IWmoParty? FindParty(string partyName) => Parties.FirstOrDefault(p => p.Name == partyName);
 
-    public string? FindReferral(string performerParty, long toewijzingNummer) =>
+    public IWmoToewijzing? FindToewijzing(string performerParty, long toewijzingNummer) =>
         _toewijzingen.TryGetValue((performerParty, toewijzingNummer), out var r) ? r : null;
+
+    public IWmoToewijzing? FindVerzoek(string municipalityParty, string referral) =>
+        _verzoeken.TryGetValue((municipalityParty, referral), out var v) ? v : null;
 
     public string? FindDelivery(string recipientParty, string identificatie) =>
         _deliveries.TryGetValue((recipientParty, identificatie), out var d) ? d : null;

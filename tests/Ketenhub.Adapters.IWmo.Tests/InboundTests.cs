@@ -93,6 +93,7 @@ public sealed class InboundTests
     [Fact]
     public void A_municipalitys_wmo301_on_the_hubs_verzoek_accepts_the_referral_and_gets_a_valid_wmo302()
     {
+        _directory.Requested(Sdd.Name, MemoryDirectory.Toewijzing("referrals/" + ReferralId, Provider.Name));
         var read = Read(PartnerMessages.Toewijzing(IStandaard.IWmo, Dordrecht, ProviderAgb, ReferralId));
 
         var command = Assert.Single(read.Commands);
@@ -138,7 +139,7 @@ public sealed class InboundTests
     }
 
     [Fact]
-    public void A_providers_wmo302_with_a_rejection_accepts_nothing_and_reports_the_codes()
+    public void A_providers_wmo302_with_a_rejection_accepts_nothing_and_declines_the_referral_with_the_codes()
     {
         var delivered = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: Nummer), Adult(), Provider, Wijkteam, Now));
         var product = delivered.Document.Descendants().Single(e => e.Name.LocalName == "ToegewezenProduct");
@@ -149,8 +150,30 @@ public sealed class InboundTests
 
         Assert.False(read.RetourReceived!.Accepted);
         Assert.Equal(["9332"], read.RetourReceived.Codes);
-        var reject = Assert.IsType<RejectDeliveryRequest>(Assert.Single(read.Commands).Request);
+        Assert.Equal(2, read.Commands.Count);
+        var reject = Assert.IsType<RejectDeliveryRequest>(read.Commands[0].Request);
         Assert.Equal(("deliveries/dlv_1", "WJ001_9332"), (reject.Name, reject.ReasonCode));
+        var decline = Assert.IsType<DeclineReferralRequest>(read.Commands[1].Request);
+        Assert.Equal(("referrals/" + ReferralId, "WJ001-9332"), (decline.Name, decline.ReasonCode));
+        Assert.Equal(Provider.Name, read.Commands[1].Caller);
+        Assert.DoesNotContain(read.Commands, c => c.Request is AcceptReferralRequest);
+    }
+
+    [Fact]
+    public void A_municipalitys_wmo316_with_rejections_declines_the_verzoek_with_its_codes_without_0233()
+    {
+        var sent = Produce(new OutboundRequest(ReferralDelivery(Sdd, Provider), Adult(), Sdd, Provider, Now));
+        var product = sent.Document.Descendants().Single(e => e.Name.LocalName == "AangevraagdProduct");
+        var client = sent.Document.Descendants().Single(e => e.Name.LocalName == "Client");
+        var retour = RetourWriter.Write(IStandaard.IWmo, Bericht.VerzoekOmToewijzing, sent.Document, new Dictionary<XElement, List<string>> { [product] = ["9347", "0233"], [client] = ["0233"] }, Today);
+        _directory.Sent(Sdd.Name, sent.Identificatie, "deliveries/dlv_2");
+        _directory.Requested(Sdd.Name, MemoryDirectory.Toewijzing("referrals/" + ReferralId, Provider.Name));
+
+        var read = Read(retour);
+
+        var decline = Assert.IsType<DeclineReferralRequest>(Assert.Single(read.Commands, c => c.Request is DeclineReferralRequest).Request);
+        Assert.Equal(("referrals/" + ReferralId, "WJ001-9347"), (decline.Name, decline.ReasonCode));
+        Assert.Equal(Sdd.Name, read.Commands[1].Caller);
     }
 
     [Fact]
@@ -161,6 +184,7 @@ public sealed class InboundTests
         Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
 
         _directory.Sent(Sdd.Name, sent.Identificatie, "deliveries/dlv_2");
+        _directory.Requested(Sdd.Name, MemoryDirectory.Toewijzing("referrals/" + ReferralId, Provider.Name));
         var read = Read(retour);
 
         Assert.True(read.RetourReceived!.Accepted);
@@ -325,6 +349,172 @@ public sealed class InboundTests
     {
         var read = Read(PartnerMessages.Start(IStandaard.IWmo, "99999999", Nummer, Today));
         Assert.Equal(FoutCodes.PartijOnbekend, read.Refusal);
+        Assert.Empty(read.Commands);
+    }
+
+    public static TheoryData<string, IStandaard> StartMismatches => new()
+    {
+        { "bsn", IStandaard.IWmo }, { "gemeente", IStandaard.IWmo }, { "categorie", IStandaard.IWmo }, { "voor-ingang", IStandaard.IWmo }, { "na-einde", IStandaard.IWmo },
+        { "bsn", IStandaard.IJw }, { "gemeente", IStandaard.IJw }, { "categorie", IStandaard.IJw }, { "voor-ingang", IStandaard.IJw }, { "na-einde", IStandaard.IJw },
+    };
+
+    [Theory]
+    [MemberData(nameof(StartMismatches))]
+    public void A_start_that_disagrees_with_its_toewijzing_in_one_field_gets_9019_and_no_command(string field, IStandaard s)
+    {
+        var provider = s == IStandaard.IWmo ? Provider : YouthProvider;
+        var agb = s == IStandaard.IWmo ? ProviderAgb : YouthProviderAgb;
+        _directory.Delivered(provider.Name, 6001, MemoryDirectory.Toewijzing("referrals/ref_6001") with { Einddatum = new DateOnly(2026, 12, 31) });
+        var valid = PartnerMessages.Start(s, agb, 6001, Today);
+        var message = field switch
+        {
+            "bsn" => PartnerMessages.Start(s, agb, 6001, Today, bsn: OtherValidBsn),
+            "gemeente" => PartnerMessages.Start(s, agb, 6001, Today, gemeente: "0363"),
+            "voor-ingang" => PartnerMessages.Start(s, agb, 6001, new DateOnly(2025, 12, 31)),
+            "na-einde" => PartnerMessages.Start(s, agb, 6001, new DateOnly(2027, 1, 1), dagtekening: Today),
+            _ => WithCategory(PartnerMessages.Start(s, agb, 6001, Today), s == IStandaard.IWmo ? "07" : "41"),
+        };
+
+        Assert.Single(Read(valid).Commands);
+        var read = Read(message);
+
+        Assert.Empty(read.Commands);
+        var retour = read.BuildRetour();
+        Assert.Empty(SchemaCatalog.Validate(retour, s));
+        Assert.Equal([RetourCodes.NietGekoppeldAanToewijzing], Codes(retour, "StartProduct"));
+    }
+
+    [Theory]
+    [InlineData("bsn")]
+    [InlineData("gemeente")]
+    [InlineData("begindatum")]
+    public void A_stop_that_disagrees_with_its_toewijzing_or_its_start_gets_its_code_and_no_command(string field)
+    {
+        var started = MemoryDirectory.Toewijzing("referrals/ref_6002") with { Status = PerformerStatus.Started, StartDate = new DateOnly(2026, 3, 1) };
+        _directory.Delivered(Provider.Name, 6002, started);
+        var valid = PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, 6002, new DateOnly(2026, 3, 1), Today, "19");
+        var message = field switch
+        {
+            "bsn" => WithBsn(new XDocument(valid), OtherValidBsn),
+            "gemeente" => WithOntvanger(new XDocument(valid), "0363"),
+            _ => PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, 6002, new DateOnly(2026, 3, 2), Today, "19"),
+        };
+
+        Assert.Single(Read(valid).Commands);
+        var read = Read(message);
+
+        Assert.Empty(read.Commands);
+        // TR019 for the toewijzing's own fields; TR069 for a Begindatum that is not the start's.
+        Assert.Equal([field == "begindatum" ? RetourCodes.GeenActueelStartbericht : RetourCodes.NietGekoppeldAanToewijzing], Codes(read.BuildRetour(), "StopProduct"));
+    }
+
+    [Theory]
+    [InlineData("bsn")]
+    [InlineData("gemeente")]
+    [InlineData("categorie")]
+    [InlineData("aanbieder")]
+    public void A_municipalitys_301_that_disagrees_with_the_verzoek_it_answers_gets_9379_and_accepts_nothing(string field)
+    {
+        _directory.Requested(Sdd.Name, MemoryDirectory.Toewijzing("referrals/" + ReferralId, field == "aanbieder" ? YouthProvider.Name : Provider.Name));
+        var valid = PartnerMessages.Toewijzing(IStandaard.IWmo, Dordrecht, ProviderAgb, ReferralId);
+        var message = field switch
+        {
+            "bsn" => WithBsn(new XDocument(valid), OtherValidBsn),
+            "gemeente" => PartnerMessages.Toewijzing(IStandaard.IWmo, "0642", ProviderAgb, ReferralId),
+            "categorie" => WithCategory(new XDocument(valid), "07"),
+            _ => valid,
+        };
+
+        if (field != "aanbieder")
+        {
+            Assert.Single(Read(valid).Commands);
+        }
+
+        var read = Read(message);
+
+        Assert.Empty(read.Commands);
+        Assert.Equal([RetourCodes.ReferentieOnbekend], Codes(read.BuildRetour(), "ToegewezenProduct"));
+    }
+
+    [Theory]
+    [InlineData(PerformerStatus.Started, 20, RetourCodes.AlEerderOntvangen)]
+    [InlineData(PerformerStatus.Started, 21, RetourCodes.NogNietGestopt)]
+    [InlineData(PerformerStatus.Requested, 0, RetourCodes.GeenEerderBericht)]
+    [InlineData(PerformerStatus.Declined, 0, RetourCodes.NietGekoppeldAanToewijzing)]
+    [InlineData(PerformerStatus.Ended, 20, RetourCodes.AlEerderOntvangen)]
+    public void A_start_the_referrals_state_does_not_allow_gets_the_code_of_the_rule_it_breaks(PerformerStatus status, int startedOn, string expected)
+    {
+        _directory.Delivered(Provider.Name, 6003, MemoryDirectory.Toewijzing("referrals/ref_6003") with
+        {
+            Status = status,
+            StartDate = startedOn == 0 ? null : new DateOnly(2026, 11, startedOn),
+        });
+        var read = Read(PartnerMessages.Start(IStandaard.IWmo, ProviderAgb, 6003, new DateOnly(2026, 11, 20)));
+
+        var command = Assert.Single(read.Commands);
+        var retour = read.BuildRetour(new Dictionary<InboundCommand, string> { [command] = "ILLEGAL_REFERRAL_STEP" });
+
+        Assert.Equal([expected], Codes(retour, "StartProduct"));
+    }
+
+    [Fact]
+    public void A_second_stop_with_the_key_of_one_received_gets_9415()
+    {
+        _directory.Delivered(Provider.Name, 6004, MemoryDirectory.Toewijzing("referrals/ref_6004") with { Status = PerformerStatus.Ended, StartDate = new DateOnly(2026, 3, 1), EndDate = Today });
+        var read = Read(PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, 6004, new DateOnly(2026, 3, 1), Today, "19", identificatie: "E-2002"));
+
+        var command = Assert.Single(read.Commands);
+        var retour = read.BuildRetour(new Dictionary<InboundCommand, string> { [command] = "ILLEGAL_REFERRAL_STEP" });
+
+        Assert.Equal([RetourCodes.StopAlOntvangen], Codes(retour, "StopProduct"));
+    }
+
+    private static XDocument WithCategory(XDocument message, string categorie)
+    {
+        message.Descendants().Single(e => e.Name.LocalName == "Categorie").Value = categorie;
+        return message;
+    }
+
+    private static XDocument WithBsn(XDocument message, string bsn)
+    {
+        message.Descendants().First(e => e.Name.LocalName == "Bsn").Value = bsn;
+        return message;
+    }
+
+    private static XDocument WithOntvanger(XDocument message, string ontvanger)
+    {
+        message.Descendants().First(e => e.Name.LocalName == "Ontvanger").Value = ontvanger;
+        return message;
+    }
+
+    [Theory]
+    [InlineData("bsn")]
+    [InlineData("gemeente")]
+    [InlineData("nummer")]
+    public void A_302_that_names_the_hubs_301_but_disagrees_with_it_answers_no_message_and_runs_nothing(string field)
+    {
+        var delivered = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: Nummer), Adult(), Provider, Wijkteam, Now));
+        _directory.Sent(Provider.Name, delivered.Identificatie, "deliveries/dlv_1");
+        var heen = new XDocument(delivered.Document);
+        switch (field)
+        {
+            case "bsn":
+                WithBsn(heen, OtherValidBsn);
+                break;
+            case "gemeente":
+                heen.Descendants().First(e => e.Name.LocalName == "Afzender").Value = "0642";
+                break;
+            default:
+                heen.Descendants().First(e => e.Name.LocalName == "ToewijzingNummer").Value = "6001";
+                _directory.Delivered(Provider.Name, 6001, "referrals/ref_6001");
+                break;
+        }
+
+        var fitting = Read(RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, delivered.Document, new Dictionary<XElement, List<string>>(), Today));
+        var read = Read(RetourWriter.Write(IStandaard.IWmo, Bericht.Toewijzing, heen, new Dictionary<XElement, List<string>>(), Today));
+
+        Assert.NotEmpty(fitting.Commands);
+        Assert.NotNull(read.RetourReceived);
         Assert.Empty(read.Commands);
     }
 }

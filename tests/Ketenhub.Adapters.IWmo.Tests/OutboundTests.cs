@@ -140,4 +140,54 @@ public sealed class OutboundTests
     [Fact]
     public void A_toewijzingnummer_must_fit_nine_digits() =>
         Assert.Equal(IWmoErrors.NumberOutOfRange, Failure(new OutboundRequest(ReferralDelivery(Provider, Wijkteam, sequence: 1_000_000_000), Adult(), Provider, Wijkteam, Now)));
+
+    [Fact]
+    public void A_toewijzing_goes_out_only_for_a_decision_of_the_clients_municipality_or_a_party_deciding_for_it()
+    {
+        var otherWijkteam = Wijkteam with { Name = "parties/wijkteam-zwijndrecht", MunicipalityCodes = ["0642"] };
+
+        Assert.Equal(IWmoErrors.NoMunicipalDecision, Failure(new OutboundRequest(ReferralDelivery(Provider, School), Adult(), Provider, School, Now)));
+        Assert.Equal(IWmoErrors.NoMunicipalDecision, Failure(new OutboundRequest(ReferralDelivery(Provider, YouthProvider), Adult(), Provider, YouthProvider, Now)));
+        Assert.Equal(IWmoErrors.NoMunicipalDecision, Failure(new OutboundRequest(ReferralDelivery(Provider, otherWijkteam), Adult(), Provider, otherWijkteam, Now)));
+        Assert.Equal(Bericht.Toewijzing, Produce(new OutboundRequest(ReferralDelivery(Provider, Sdd), Adult(), Provider, Sdd, Now)).Bericht);
+        Assert.Equal(Bericht.Toewijzing, Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam), Adult(), Provider, Wijkteam, Now)).Bericht);
+    }
+
+    [Theory]
+    [InlineData(IStandaard.IWmo)]
+    [InlineData(IStandaard.IJw)]
+    public void Every_message_and_retour_declares_xsd_version_1_0_0_as_the_released_schemas_do(IStandaard s)
+    {
+        var message = s == IStandaard.IWmo
+            ? Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam), Adult(), Provider, Wijkteam, Now))
+            : Produce(new OutboundRequest(ReferralDelivery(YouthProvider, Wijkteam), BornOn(new DateOnly(2012, 3, 4)), YouthProvider, Wijkteam, Now));
+
+        Assert.Equal(s, message.Standaard);
+        Assert.Equal(["1.0.0", "1.0.0"], message.Document.Descendants().Where(e => e.Name.LocalName is "BasisschemaXsdVersie" or "BerichtXsdVersie").Select(e => e.Value));
+        var retour = Ketenhub.Adapters.IWmo.Inbound.RetourWriter.Write(s, Bericht.Toewijzing, message.Document, new Dictionary<System.Xml.Linq.XElement, List<string>>(), Today);
+        Assert.All(retour.Descendants().Where(e => e.Name.LocalName is "BasisschemaXsdVersie" or "BerichtXsdVersie"), e => Assert.Equal("1.0.0", e.Value));
+    }
+
+    [Theory]
+    [InlineData(new[] { RepresentationKind.Guardianship }, "06")]
+    [InlineData(new[] { RepresentationKind.Administration, RepresentationKind.Curatorship }, "09")]
+    [InlineData(new[] { RepresentationKind.Mentorship, RepresentationKind.Administration }, "08")]
+    [InlineData(new[] { RepresentationKind.Administration }, "07")]
+    [InlineData(new[] { RepresentationKind.ParentalAuthority }, null)]
+    [InlineData(new RepresentationKind[0], null)]
+    public void A_toewijzing_carries_the_clients_legal_representation_as_its_wj003_code(RepresentationKind[] kinds, string? code)
+    {
+        var minor = BornOn(new DateOnly(2012, 3, 4)) with { Representations = kinds };
+        var adult = Adult() with { Representations = kinds };
+
+        var youth = Produce(new OutboundRequest(ReferralDelivery(YouthProvider, Wijkteam), minor, YouthProvider, Wijkteam, Now));
+        var wmo = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam), adult, Provider, Wijkteam, Now));
+
+        Assert.Equal((IStandaard.IJw, IStandaard.IWmo), (youth.Standaard, wmo.Standaard));
+        foreach (var message in new[] { youth, wmo })
+        {
+            Assert.Empty(SchemaCatalog.Validate(message.Document, message.Standaard));
+            Assert.Equal(code, message.Document.Descendants().SingleOrDefault(e => e.Name.LocalName == "WettelijkeVertegenwoordiging")?.Value);
+        }
+    }
 }

@@ -71,8 +71,10 @@ public sealed class DemoScriptTests(WebFixture web)
         {
             if (!script.HasExited)
             {
-                // As Ctrl+C does: the script's trap stops both apps.
-                using var kill = Process.Start("kill", ["-INT", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                // As Ctrl+C does, the script's trap stops both apps. TERM, which the script traps alike, rather than INT: a
+                // test runner may start the script with SIGINT ignored (as a non-interactive parent does for background
+                // work), and a shell cannot trap a signal that was ignored when it started, so INT would go unheard.
+                using var kill = Process.Start("kill", ["-TERM", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
                 await kill!.WaitForExitAsync();
             }
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -45,7 +46,11 @@ public sealed class FakeCitizenProvider : IAsyncDisposable
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0";
+
+        // Only its own endpoint: the test's output folder holds an appsettings.json of one of the apps under test, whose
+        // Kestrel endpoints must not be opened here too.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0" });
         _app = builder.Build();
         _app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
         {

@@ -11,9 +11,18 @@ public abstract record AdapterDeliveryResult
     }
 
     /// <summary>
-    /// The recipient's side accepted the delivery. The hub records it as acknowledged.
+    /// The recipient's side accepted the delivery. The hub records it as acknowledged, or, when
+    /// <see cref="AwaitsAnswer"/>, as waiting for the partner's answer.
     /// </summary>
-    public sealed record Delivered : AdapterDeliveryResult;
+    public sealed record Delivered : AdapterDeliveryResult
+    {
+        /// <summary>
+        /// The partner's system took the message, and answers its content later with a message of its own (an iWmo
+        /// or iJw retour): the hub waits for that answer (<c>DELIVERY_STATUS_AWAITING_RETOUR</c>) instead of
+        /// acknowledging the delivery now.
+        /// </summary>
+        public bool AwaitsAnswer { get; init; }
+    }
 
     /// <summary>
     /// The attempt failed for a reason that may pass (the endpoint is down, busy or timed out). The hub tries

@@ -77,8 +77,13 @@ public static class Berichten
     /// <summary>The namespace of the standard's basisschema.</summary>
     public static string BasisNamespace(IStandaard standaard) => $"http://www.istandaarden.nl/{Key(standaard)}/3_2/basisschema/schema";
 
-    /// <summary>The XSD version of the schemas this adapter validates against (basisschema and message share it).</summary>
-    public static string XsdVersie(IStandaard standaard) => standaard == IStandaard.IWmo ? "1.0.0" : "0.1.0";
+    /// <summary>
+    /// The XSD version a message declares in its header (BasisschemaXsdVersie, BerichtXsdVersie; a retour also in
+    /// XsdVersieRetour): 1.0.0 for iWmo 3.2 and iJw 3.2 alike, as the released schemas and the maintainer's example
+    /// messages of release 3.2 declare it. (The annotation in the embedded iJw schemas still reads 0.1.0, the version
+    /// of their draft; the schemas themselves accept any version number, so this is only what partners compare.)
+    /// </summary>
+    public static string XsdVersie(IStandaard standaard) => "1.0.0";
 
     /// <summary>The file name of a message schema, for example <c>WMO301.xsd</c> or <c>JW305.xsd</c>.</summary>
     public static string SchemaFile(IStandaard standaard, Bericht bericht) =>

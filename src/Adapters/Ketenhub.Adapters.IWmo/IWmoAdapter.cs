@@ -73,7 +73,9 @@ public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeP
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                return new AdapterDeliveryResult.Delivered();
+                // The transport's answer is only receipt: the partner answers the content with its retour (302 on a
+                // 301, 316 on a 315), later, as a message of its own.
+                return new AdapterDeliveryResult.Delivered { AwaitsAnswer = true };
             }
 
             if (status is 408 or 429 or >= 500)

@@ -96,6 +96,7 @@ public static class HubCoreRegistration
         services.AddSingleton<PersonFacts>();
         services.AddSingleton<ConsentBook>();
         services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<RetourWaits>();
         services.AddSingleton<ScheduledWork>();
         services.AddHostedService<ScheduledWorkService>();
         return services;

@@ -82,7 +82,7 @@ public sealed class IWmoInboundTests : IDisposable
     }
 
     [Fact]
-    public async Task A_providers_302_with_a_rejection_code_rejects_the_delivery_and_accepts_nothing()
+    public async Task A_providers_302_with_a_rejection_code_declines_the_referral_with_the_codes_and_accepts_nothing()
     {
         var (_, _, referral, delivery) = await DeliveryToBrugAsync();
         var toewijzing = await HubsToewijzingAsync(delivery);
@@ -92,7 +92,8 @@ public sealed class IWmoInboundTests : IDisposable
         var answer = await _hub.Http("dagbesteding-de-brug").SendAsync(HttpMethod.Post, "/iwmo", Text(retour), Xml);
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal(PerformerStatus.Requested, (await ReadAsync(referral)).Performers.Single().Status);
+        var performer = (await ReadAsync(referral)).Performers.Single();
+        Assert.Equal((PerformerStatus.Declined, "WJ001-9332"), (performer.Status, performer.ReasonCode));
         var listed = Assert.Single(await Kit.DeliveriesAsync(_brug), d => d.Name == delivery.Name);
         Assert.NotEqual(DeliveryStatus.Acknowledged, listed.Status);
     }
@@ -126,6 +127,113 @@ public sealed class IWmoInboundTests : IDisposable
         Assert.Equal(["9069"], RetourCodes(stop.Body, "StopProduct"));
         Assert.Equal(["9019"], RetourCodes(unknown.Body, "StartProduct"));
         Assert.Equal(PerformerStatus.Requested, (await ReadAsync(referral)).Performers.Single().Status);
+    }
+
+    [Theory]
+    [InlineData("bsn")]
+    [InlineData("gemeente")]
+    [InlineData("categorie")]
+    [InlineData("begindatum")]
+    public async Task A_305_that_disagrees_with_its_toewijzing_in_one_field_gets_9019_and_starts_nothing(string field)
+    {
+        var (_, bsn, referral, nummer) = await DeliveredToBrugAsync();
+        var (_, otherBsn) = await NewClientAsync();
+        await _brug.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = referral });
+        var http = _hub.Http("dagbesteding-de-brug");
+
+        // The toewijzing: client bsn, from Dordrecht (0505), dagbesteding (07), from 2026-01-05 (the hub's 301 went out that day).
+        var message = field switch
+        {
+            "bsn" => Start(nummer, Today, otherBsn),
+            "gemeente" => Start(nummer, Today, bsn, gemeente: "0363"),
+            "categorie" => Start(nummer, Today, bsn, categorie: "02"),
+            _ => Start(nummer, Today.AddDays(-1), bsn),
+        };
+        var answer = await http.SendAsync(HttpMethod.Post, "/iwmo/WMO305", Text(message), Xml);
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(["9019"], RetourCodes(answer.Body, "StartProduct"));
+        Assert.Equal(PerformerStatus.Accepted, (await ReadAsync(referral)).Performers.Single().Status);
+    }
+
+    [Fact]
+    public async Task A_second_start_with_the_same_key_gets_9074_a_start_with_another_begindatum_9326_and_the_same_message_again_its_first_answer()
+    {
+        var (_, bsn, referral, nummer) = await DeliveredToBrugAsync();
+        await _brug.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = referral });
+        var http = _hub.Http("dagbesteding-de-brug");
+        var first = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, Today, bsn)), Xml);
+
+        var sameKey = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, Today, bsn, identificatie: "S-1002")), Xml);
+        var otherBegin = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, Today.AddDays(1), bsn, identificatie: "S-1003")), Xml);
+        var repeated = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, Today, bsn)), Xml);
+        var repeatedRefusal = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, Today, bsn, identificatie: "S-1002")), Xml);
+
+        Assert.Equal(["0200"], RetourCodes(first.Body, "StartProduct"));
+        Assert.Equal(["9074"], RetourCodes(sameKey.Body, "StartProduct"));
+        Assert.Equal(["9326"], RetourCodes(otherBegin.Body, "StartProduct"));
+        Assert.Equal(first.Body, repeated.Body);
+        Assert.Equal(sameKey.Body, repeatedRefusal.Body);
+        var performer = (await ReadAsync(referral)).Performers.Single();
+        Assert.Equal((PerformerStatus.Started, Date(2026, 1, 5)), (performer.Status, performer.StartDate));
+    }
+
+    [Theory]
+    [InlineData("bsn", "9019")]
+    [InlineData("gemeente", "9019")]
+    [InlineData("begindatum", "9069")]
+    [InlineData("herhaald", "9415")]
+    public async Task A_307_that_disagrees_with_its_toewijzing_or_its_start_gets_its_code_and_ends_nothing(string field, string code)
+    {
+        var (_, bsn, referral, nummer) = await DeliveredToBrugAsync();
+        var (_, otherBsn) = await NewClientAsync();
+        await _brug.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = referral });
+        var http = _hub.Http("dagbesteding-de-brug");
+        Assert.Equal(["0200"], RetourCodes((await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, Today, bsn)), Xml)).Body, "StartProduct"));
+        if (field == "herhaald")
+        {
+            Assert.Equal(["0200"], RetourCodes((await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Stop(nummer, Today, Today, "02", bsn)), Xml)).Body, "StopProduct"));
+        }
+
+        var message = field switch
+        {
+            "bsn" => Stop(nummer, Today, Today, "02", otherBsn),
+            "gemeente" => Stop(nummer, Today, Today, "02", bsn, gemeente: "0363"),
+            "begindatum" => Stop(nummer, Today.AddDays(1), Today, "02", bsn),
+            _ => Stop(nummer, Today, Today, "02", bsn, identificatie: "E-2002"),
+        };
+        var answer = await http.SendAsync(HttpMethod.Post, "/iwmo/WMO307", Text(message), Xml);
+
+        Assert.Equal([code], RetourCodes(answer.Body, "StopProduct"));
+        Assert.Equal(field == "herhaald" ? PerformerStatus.Ended : PerformerStatus.Started, (await ReadAsync(referral)).Performers.Single().Status);
+    }
+
+    [Theory]
+    [InlineData("bsn")]
+    [InlineData("gemeente")]
+    [InlineData("categorie")]
+    [InlineData("aanbieder")]
+    public async Task A_municipalitys_301_that_disagrees_with_the_verzoek_it_answers_gets_9379_and_accepts_nothing(string field)
+    {
+        var (client, bsn) = await NewClientAsync();
+        var (_, otherBsn) = await NewClientAsync();
+        var request = Kit.CareReferral(client, "sdd", ServiceKind.DayActivities);
+        var referral = (await _brug.Referrals.CreateReferralAsync(new CreateReferralRequest { RequestId = NewRequestId(), Referral = request })).Referral.Name;
+        var id = referral["referrals/".Length..];
+
+        // The verzoek: from De Brug, for client bsn in Dordrecht (0505), dagbesteding (07).
+        var message = field switch
+        {
+            "bsn" => Toewijzing(id, otherBsn),
+            "gemeente" => Toewijzing(id, bsn, gemeente: "0642"),
+            "categorie" => Toewijzing(id, bsn, categorie: "02"),
+            _ => Toewijzing(id, bsn, agb: HoeveAgb),
+        };
+        var answer = await _hub.Http("sdd").SendAsync(HttpMethod.Post, "/iwmo/WMO301", Text(message), Xml);
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(["9379"], RetourCodes(answer.Body, "ToegewezenProduct"));
+        Assert.Equal(PerformerStatus.Requested, (await ReadAsync(referral, _brug)).Performers.Single().Status);
     }
 
     [Fact]
@@ -206,9 +314,10 @@ public sealed class IWmoInboundTests : IDisposable
         await _brug.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = referral });
         var http = _hub.Http("dagbesteding-de-brug");
 
-        // The client was born on 1994-11-02.
+        // The client was born on 1994-11-02; a start then lies before the toewijzing's Ingangsdatum too, which the
+        // adapter checks first (TR019: 9019).
         var beforeBirth = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, new DateOnly(1990, 1, 1), bsn)), Xml);
-        Assert.Equal(["0001"], RetourCodes(beforeBirth.Body, "StartProduct"));
+        Assert.Equal(["9019"], RetourCodes(beforeBirth.Body, "StartProduct"));
         Assert.Equal(PerformerStatus.Accepted, (await ReadAsync(referral)).Performers.Single().Status);
 
         var start = await http.SendAsync(HttpMethod.Post, "/iwmo", Text(Start(nummer, Today, bsn, identificatie: "S-2")), Xml);
@@ -308,7 +417,7 @@ public sealed class IWmoInboundTests : IDisposable
         new XElement(ns + "Geslacht", "0"),
         new XElement(ns + "Naam", new XElement(x + "Geslachtsnaam", new XElement(x + "Achternaam", "K7Q2M9"))));
 
-    internal static XDocument Start(long nummer, DateOnly begin, string bsn, string agb = BrugAgb, DateOnly? dagtekening = null, string identificatie = "S-1001")
+    internal static XDocument Start(long nummer, DateOnly begin, string bsn, string agb = BrugAgb, DateOnly? dagtekening = null, string identificatie = "S-1001", string gemeente = Dordrecht, string categorie = "07")
     {
         XNamespace ns = Berichten.Namespace(IStandaard.IWmo, Bericht.Start);
         XNamespace x = Berichten.BasisNamespace(IStandaard.IWmo);
@@ -318,13 +427,13 @@ public sealed class IWmoInboundTests : IDisposable
             new XElement(
                 ns + "StartProduct",
                 new XElement(ns + "ToewijzingNummer", nummer),
-                new XElement(ns + "Product", new XElement(x + "Categorie", "07")),
+                new XElement(ns + "Product", new XElement(x + "Categorie", categorie)),
                 new XElement(ns + "Begindatum", IWmoXml.Date(begin)),
                 new XElement(ns + "StatusAanlevering", "1"))));
-        return new XDocument(new XElement(ns + "Bericht", Header(Bericht.Start, agb, Dordrecht, identificatie, dagtekening ?? Today), client));
+        return new XDocument(new XElement(ns + "Bericht", Header(Bericht.Start, agb, gemeente, identificatie, dagtekening ?? Today), client));
     }
 
-    private static XDocument Stop(long nummer, DateOnly begin, DateOnly end, string reden, string bsn)
+    private static XDocument Stop(long nummer, DateOnly begin, DateOnly end, string reden, string bsn, string gemeente = Dordrecht, string identificatie = "E-2001")
     {
         XNamespace ns = Berichten.Namespace(IStandaard.IWmo, Bericht.Stop);
         XNamespace x = Berichten.BasisNamespace(IStandaard.IWmo);
@@ -338,17 +447,17 @@ public sealed class IWmoInboundTests : IDisposable
                 new XElement(ns + "RedenBeeindiging", reden),
                 new XElement(ns + "Einddatum", IWmoXml.Date(end)),
                 new XElement(ns + "StatusAanlevering", "1"))));
-        return new XDocument(new XElement(ns + "Bericht", Header(Bericht.Stop, BrugAgb, Dordrecht, "E-2001", Today), client));
+        return new XDocument(new XElement(ns + "Bericht", Header(Bericht.Stop, BrugAgb, gemeente, identificatie, Today), client));
     }
 
     /// <summary>The municipality's 301 answering the hub's 315: ReferentieAanbieder echoes the referral id.</summary>
-    private static XDocument Toewijzing(string referralId, string bsn)
+    private static XDocument Toewijzing(string referralId, string bsn, string gemeente = Dordrecht, string agb = BrugAgb, string categorie = "07")
     {
         XNamespace ns = Berichten.Namespace(IStandaard.IWmo, Bericht.Toewijzing);
         XNamespace x = Berichten.BasisNamespace(IStandaard.IWmo);
         return new XDocument(new XElement(
             ns + "Bericht",
-            Header(Bericht.Toewijzing, Dordrecht, BrugAgb, "T-3001", Today),
+            Header(Bericht.Toewijzing, gemeente, agb, "T-3001", Today),
             new XElement(
                 ns + "Client",
                 new XElement(ns + "Bsn", bsn),
@@ -362,7 +471,7 @@ public sealed class IWmoInboundTests : IDisposable
                         ns + "ToegewezenProduct",
                         new XElement(ns + "ToewijzingNummer", 880001),
                         new XElement(ns + "ReferentieAanbieder", referralId),
-                        new XElement(ns + "Product", new XElement(x + "Categorie", "07")),
+                        new XElement(ns + "Product", new XElement(x + "Categorie", categorie)),
                         new XElement(ns + "Toewijzingsdatum", IWmoXml.Date(Today)),
                         new XElement(ns + "Toewijzingstijd", "10:15:00"),
                         new XElement(ns + "Ingangsdatum", IWmoXml.Date(Today)))))));

@@ -74,6 +74,27 @@ public sealed class IWmoPushTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMinorUnderGuardianship_IsReferredInIJw_WithWettelijkeVertegenwoordiging06_AndNotWhoTheGuardianIs()
+    {
+        var (sdd, client, _) = await ArrangePushMinorAsync();
+        await _hub.As(Coach).Clients.CreateRepresentativeAsync(new CreateRepresentativeRequest
+        {
+            RequestId = NewRequestId(),
+            Representative = new Representative { Client = client.Name, Kind = RepresentationKind.Guardianship, DisplayName = "Stichting Jeugdbescherming", StartDate = Date(2025, 6, 1) },
+        });
+
+        var delivery = await ReferAsync(sdd, client.Name);
+        await UntilAcknowledgedAsync(Performer, delivery);
+
+        var message = Assert.Single(_partner.Stored.Values);
+        Assert.Equal(IStandaard.IJw, message.Standaard);
+        Assert.Equal("06", Single(message.Document, "WettelijkeVertegenwoordiging"));
+        Assert.DoesNotContain("Jeugdbescherming", message.Document.ToString(), StringComparison.Ordinal);
+    }
+
+    private Task<(PartyClient Sdd, Client Client, string Bsn)> ArrangePushMinorAsync() => ArrangeAsync(Performer, birthDate: Date(2012, 3, 4));
+
+    [Fact]
     public async Task ServerErrors_DroppedConnections_AndALostAnswer_LoseNothing_AndThePartnerKeepsEachMessageOnce()
     {
         var (sdd, client, _) = await ArrangeAsync(Performer);
@@ -113,6 +134,127 @@ public sealed class IWmoPushTests : IAsyncLifetime
         Assert.Equal(1, _partner.Requests);
     }
 
+    [Fact]
+    public async Task APushed301_WaitsForItsRetour_ARejecting302LaterDeclinesTheReferral_AndTheRequestersStreamShowsTheDeclineWithTheCodes()
+    {
+        var (sdd, client, _) = await ArrangeAsync(Performer);
+        using var requesterStream = sdd.Tail();
+        var (referral, delivery) = await PushKit.ReferAsync(sdd, client.Name, Performer);
+
+        // The partner's system took the 301 (HTTP 200): the delivery waits for the retour, and the journey says so.
+        await UntilAcknowledgedAsync(Performer, delivery);
+        var waiting = Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.AwaitingRetour), d => d.Name == delivery);
+        Assert.Equal(DeliveryStatus.AwaitingRetour, waiting.Status);
+        Assert.Contains(await JourneyAsync(client.Name), e => e.Type == JourneyEventType.AwaitingRetour && e.Resource == referral);
+
+        // Later, as a message of its own, the provider's 302 rejects the toewijzing (9332: not a unique number).
+        var identificatie = Assert.Single(_partner.Stored.Keys);
+        var answer = await PostRetourAsync(RetourOn(identificatie, "9332"));
+        Assert.Equal((200, "OK\n"), answer);
+
+        // The requester learns it as any decline: a referral update with the performer declined and the retour's codes.
+        var update = await Kit.NextOfKind(requesterStream, Delivery.PayloadOneofCase.ReferralUpdate);
+        Assert.Equal(
+            (referral, "parties/" + Performer, PerformerStatus.Declined, "WJ001-9332"),
+            (update.ReferralUpdate.Referral, update.ReferralUpdate.Performer, update.ReferralUpdate.Status, update.ReferralUpdate.ReasonCode));
+        var answered = Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.Acknowledged), d => d.Name == delivery);
+        Assert.Equal("REJECTED:WJ001_9332", answered.StatusReason);
+        var performer = (await sdd.Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral.Performers.Single();
+        Assert.Equal((PerformerStatus.Declined, "WJ001-9332"), (performer.Status, performer.ReasonCode));
+
+        // The same retour again is the same message: the same answer, nothing changes twice.
+        Assert.Equal((200, "OK\n"), await PostRetourAsync(RetourOn(identificatie, "9332")));
+        Assert.Single(await JourneyAsync(client.Name), e => e.Type == JourneyEventType.ReferralDeclined && e.Resource == referral);
+    }
+
+    [Fact]
+    public async Task AnAccepting302AfterThePush_AcknowledgesTheDelivery_AndAcceptsTheReferral()
+    {
+        var (sdd, client, _) = await ArrangeAsync(Performer);
+        var (referral, delivery) = await PushKit.ReferAsync(sdd, client.Name, Performer);
+        await UntilAcknowledgedAsync(Performer, delivery);
+
+        var answer = await PostRetourAsync(RetourOn(Assert.Single(_partner.Stored.Keys)));
+
+        Assert.Equal((200, "OK\n"), answer);
+        Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.Acknowledged), d => d.Name == delivery);
+        var performer = (await sdd.Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral.Performers.Single();
+        Assert.Equal(PerformerStatus.Accepted, performer.Status);
+    }
+
+    [Fact]
+    public async Task A302NamingTheHubs301ButAnotherClient_AnswersNoMessage_AndChangesNothing()
+    {
+        var (sdd, client, _) = await ArrangeAsync(Performer);
+        var (referral, delivery) = await PushKit.ReferAsync(sdd, client.Name, Performer);
+        await UntilAcknowledgedAsync(Performer, delivery);
+        var identificatie = Assert.Single(_partner.Stored.Keys);
+        var forged = RetourOn(identificatie, "9332");
+        forged.Descendants().First(e => e.Name.LocalName == "Bsn").Value = Kit.NewBsn();
+
+        var answer = await PostRetourAsync(forged);
+
+        Assert.Equal((409, "DELIVERY_NOT_FOUND\n"), answer);
+        Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.AwaitingRetour), d => d.Name == delivery);
+        var performer = (await sdd.Referrals.GetReferralAsync(new GetReferralRequest { Name = referral })).Referral.Performers.Single();
+        Assert.Equal(PerformerStatus.Requested, performer.Status);
+    }
+
+    [Fact]
+    public async Task NoRetourWithinTheConfiguredTime_SetsTheDeliveryAside_AndGivesTheRequesterATask()
+    {
+        _hub.With("Hub:Push:RetourTimeout", "01:00:00");
+        var (sdd, client, _) = await ArrangeAsync(Performer);
+        using var requesterStream = sdd.Tail();
+        var (referral, delivery) = await PushKit.ReferAsync(sdd, client.Name, Performer);
+        await UntilAcknowledgedAsync(Performer, delivery);
+
+        _hub.Clock.Advance(TimeSpan.FromMinutes(59));
+        await Task.Delay(200);
+        Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.AwaitingRetour), d => d.Name == delivery);
+
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside)).Any(d => d.Name == delivery), step: TimeSpan.FromSeconds(5));
+        var setAside = Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside), d => d.Name == delivery);
+        Assert.Equal("RETOUR_OVERDUE", setAside.StatusReason);
+        var task = await Kit.NextOfKind(requesterStream, Delivery.PayloadOneofCase.Task);
+        Assert.Equal(TaskKind.RetourOverdue, task.Task.Kind);
+        Assert.Equal([referral, delivery], task.Task.Resources);
+        Assert.Contains(await JourneyAsync(client.Name), e => e.Type == JourneyEventType.RetourOverdue && e.Resource == referral);
+    }
+
+    [Fact]
+    public async Task AReferralFromAProviderToAnIWmoProvider_IsNoToewijzing_ItIsSetAsideWithTheReason_AndNothingIsSent()
+    {
+        var (sdd, client, _) = await ArrangeAsync(Performer);
+
+        // Waakvlam Zorg, a care provider, names the iWmo provider directly: no municipality decided, so no 301.
+        var (_, fromProvider) = await PushKit.ReferAsync(_hub.As(Coach), client.Name, Performer);
+        var (_, fromSdd) = await PushKit.ReferAsync(sdd, client.Name, Performer);
+
+        await UntilAcknowledgedAsync(Performer, fromSdd);
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside)).Any(d => d.Name == fromProvider));
+        var setAside = Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside), d => d.Name == fromProvider);
+        Assert.Equal("UNTRANSLATABLE:IWMO_NO_MUNICIPAL_DECISION", setAside.StatusReason);
+        var sent = Assert.Single(_partner.Stored.Values);
+        Assert.Equal("0505", Single(sent.Document, "Afzender"));
+        Assert.Equal(1, _partner.Requests);
+    }
+
+    /// <summary>The client's journey as the coach reads it (with the client's consent for coaching).</summary>
+    private async Task<IReadOnlyList<JourneyEvent>> JourneyAsync(string client)
+    {
+        var coach = _hub.As(Coach);
+        if (!_coachMayRead)
+        {
+            await coach.GrantAsync(client, GrantorRole.Client, Coach, [Purpose.Coaching], [DataCategory.SupportPlan]);
+            _coachMayRead = true;
+        }
+
+        return await Kit.JourneyAsync(coach, client);
+    }
+
+    private bool _coachMayRead;
+
     private static string Single(XDocument document, string localName) =>
         Assert.Single(document.Descendants(), e => e.Name.LocalName == localName).Value;
 
@@ -122,8 +264,36 @@ public sealed class IWmoPushTests : IAsyncLifetime
     private static async Task<string> ReferAsync(PartyClient sdd, string client, string performer = Performer) =>
         (await PushKit.ReferAsync(sdd, client, performer)).Delivery;
 
+    /// <summary>Until the partner's system took every one of <paramref name="deliveries"/>: each waits for its retour.</summary>
     private Task UntilAcknowledgedAsync(string recipient, params string[] deliveries) =>
-        PushKit.UntilAcknowledgedAsync(_hub, recipient, deliveries, () => $"stored {_partner.Stored.Count}, invalid {_partner.Invalid}, requests {_partner.Requests}");
+        PushKit.UntilAsync(
+            _hub,
+            async () => (await PushKit.ListAsync(_hub, recipient, DeliveryStatus.AwaitingRetour)).Count(d => deliveries.Contains(d.Name)) == deliveries.Length,
+            failure: () => $"stored {_partner.Stored.Count}, invalid {_partner.Invalid}, requests {_partner.Requests}");
+
+    /// <summary>The partner's retour on the hub's message with identification <paramref name="identificatie"/>: codes on its product (none: 0200).</summary>
+    private XDocument RetourOn(string identificatie, params string[] codes)
+    {
+        var heen = _partner.Stored[identificatie];
+        var product = heen.Document.Descendants().Single(e => e.Name.LocalName == "ToegewezenProduct");
+        var decided = new Dictionary<XElement, List<string>>();
+        if (codes.Length > 0)
+        {
+            decided[product] = [.. codes];
+        }
+
+        return Ketenhub.Adapters.IWmo.Inbound.RetourWriter.Write(heen.Standaard, Bericht.Toewijzing, heen.Document, decided, DateOnly.FromDateTime(_hub.Clock.GetUtcNow().UtcDateTime));
+    }
+
+    private async Task<(int Status, string Body)> PostRetourAsync(XDocument retour)
+    {
+        var http = _hub.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _hub.Token(Performer));
+        using var content = new StringContent(System.Text.Encoding.UTF8.GetString(IWmoXml.ToBytes(retour)), System.Text.Encoding.UTF8);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
+        using var response = await http.PostAsync(new Uri("/iwmo/WMO302", UriKind.Relative), content);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
 }
 
 /// <summary>One message the partner kept.</summary>

@@ -36,6 +36,12 @@ public static class RetourCodes
     /// <summary>9074 (TR074): Er is al een eerder bericht ontvangen met dezelfde sleutel.</summary>
     public const string AlEerderOntvangen = "9074";
 
+    /// <summary>9326 (TR326): De actuele levering is nog niet gestopt met een Stopbericht.</summary>
+    public const string NogNietGestopt = "9326";
+
+    /// <summary>9415 (TR415): Er is al een StopProduct met gelijk Bsn, ToewijzingNummer, Begindatum (en RedenBeeindiging niet 20).</summary>
+    public const string StopAlOntvangen = "9415";
+
     /// <summary>9379 (TR379): ReferentieAanbieder refereert niet naar een verzoek om toewijzing.</summary>
     public const string ReferentieOnbekend = "9379";
 }

@@ -18,10 +18,17 @@ public interface IIWmoDirectory
     IWmoParty? FindParty(string partyName);
 
     /// <summary>
-    /// The referral (<c>referrals/{id}</c>) that was delivered to <paramref name="performerParty"/> as toewijzing
-    /// <paramref name="toewijzingNummer"/> (see <see cref="Outbound.OutboundTranslator.ToewijzingNummer"/>), or null.
+    /// The toewijzing <paramref name="toewijzingNummer"/> (see <see cref="Outbound.OutboundTranslator.ToewijzingNummer"/>)
+    /// the hub gave <paramref name="performerParty"/>: the referral delivered to it and what a start or stop must agree
+    /// with; or null.
     /// </summary>
-    string? FindReferral(string performerParty, long toewijzingNummer);
+    IWmoToewijzing? FindToewijzing(string performerParty, long toewijzingNummer);
+
+    /// <summary>
+    /// The referral <paramref name="referral"/> (<c>referrals/{id}</c>) as a verzoek om toewijzing to
+    /// <paramref name="municipalityParty"/>: the municipality-side party is its performer; or null when it is not.
+    /// </summary>
+    IWmoToewijzing? FindVerzoek(string municipalityParty, string referral);
 
     /// <summary>
     /// The delivery (<c>deliveries/{id}</c>) to <paramref name="recipientParty"/> whose message had BerichtIdentificatie

@@ -9,7 +9,11 @@ namespace Ketenhub.Adapters.IWmo.Inbound;
 /// <param name="Caller">The party on whose behalf the command runs, <c>parties/{party}</c>.</param>
 /// <param name="Request">The contract request: <c>AcceptReferralRequest</c>, <c>StartReferralRequest</c> or <c>EndReferralRequest</c>, with a request id derived from the message so a repeated message is idempotent.</param>
 /// <param name="Element">The message element (berichtklasse) the command came from; its retour codes depend on the command's outcome.</param>
-public sealed record InboundCommand(string Caller, IMessage Request, XElement Element);
+public sealed record InboundCommand(string Caller, IMessage Request, XElement Element)
+{
+    /// <summary>The toewijzing or verzoek the element refers to, as the hub knew it when the message was read.</summary>
+    public IWmoToewijzing? Toewijzing { get; init; }
+}
 
 /// <summary>A partner's retour on a message the hub sent.</summary>
 /// <param name="Identificatie">The identification of the hub's message it answers (the delivery's sequence).</param>
@@ -105,7 +109,7 @@ public sealed class InboundReading
         {
             if (outcomes is not null && outcomes.TryGetValue(command, out var reason))
             {
-                codes[command.Element] = [RetourCodeFor(reason, command.Request)];
+                codes[command.Element] = [RetourCodeFor(reason, command)];
             }
         }
 
@@ -115,15 +119,58 @@ public sealed class InboundReading
     /// <summary>The outcome of a command that did not run because an earlier one failed (retour code 0233).</summary>
     public const string NotAssessed = "NOT_ASSESSED";
 
-    /// <summary>The WJ001 code for a hub error reason on a command.</summary>
-    public static string RetourCodeFor(string hubReason, IMessage request) => (hubReason, request) switch
+    /// <summary>
+    /// The WJ001 code for a hub error reason on a command. A step the referral's state does not allow gets the code of
+    /// the rule it breaks, decided from the state the hub had when it read the message (a refused step changes nothing,
+    /// so that is the state it was refused in).
+    /// </summary>
+    public static string RetourCodeFor(string hubReason, InboundCommand command)
     {
-        (NotAssessed, _) => RetourCodes.NietBeoordeeld,
-        ("REFERRAL_NOT_FOUND" or "NOT_A_PERFORMER", Contracts.V1.AcceptReferralRequest) => RetourCodes.ReferentieOnbekend,
-        ("REFERRAL_NOT_FOUND" or "NOT_A_PERFORMER", _) => RetourCodes.NietGekoppeldAanToewijzing,
-        ("ILLEGAL_REFERRAL_STEP", Contracts.V1.StartReferralRequest) => RetourCodes.GeenEerderBericht,
-        ("ILLEGAL_REFERRAL_STEP", Contracts.V1.EndReferralRequest) => RetourCodes.GeenActueelStartbericht,
-        ("ILLEGAL_REFERRAL_STEP", _) => RetourCodes.AlEerderOntvangen,
-        _ => RetourCodes.TechnischAfgekeurd,
-    };
+        ArgumentNullException.ThrowIfNull(command);
+        var known = command.Toewijzing;
+        return (hubReason, command.Request) switch
+        {
+            (NotAssessed, _) => RetourCodes.NietBeoordeeld,
+            ("REFERRAL_NOT_FOUND" or "NOT_A_PERFORMER", Contracts.V1.AcceptReferralRequest) => RetourCodes.ReferentieOnbekend,
+            ("REFERRAL_NOT_FOUND" or "NOT_A_PERFORMER", _) => RetourCodes.NietGekoppeldAanToewijzing,
+            ("ILLEGAL_REFERRAL_STEP", Contracts.V1.StartReferralRequest start) => StartRefused(known, start),
+            ("ILLEGAL_REFERRAL_STEP", Contracts.V1.EndReferralRequest end) => StopRefused(known, end),
+
+            // TR379: a toewijzing whose verzoek was already answered (accepted or declined) refers to no open verzoek.
+            ("ILLEGAL_REFERRAL_STEP", _) => RetourCodes.ReferentieOnbekend,
+            _ => RetourCodes.TechnischAfgekeurd,
+        };
+    }
+
+    private static string StartRefused(IWmoToewijzing? known, Contracts.V1.StartReferralRequest start)
+    {
+        var begin = start.StartDate is { } d ? new DateOnly(d.Year, d.Month, d.Day) : (DateOnly?)null;
+        return known?.Status switch
+        {
+            // TR074: a start with the key (BSN, ToewijzingNummer, Begindatum) of one already received.
+            Contracts.V1.PerformerStatus.Started or Contracts.V1.PerformerStatus.Ended when known.StartDate == begin => RetourCodes.AlEerderOntvangen,
+
+            // TR326: a new start while the current delivery has not been stopped with a 307.
+            Contracts.V1.PerformerStatus.Started => RetourCodes.NogNietGestopt,
+
+            // TR019: the hub ends a toewijzing with its stop, and a declined one was never given: no toewijzing to link to.
+            Contracts.V1.PerformerStatus.Ended or Contracts.V1.PerformerStatus.Declined => RetourCodes.NietGekoppeldAanToewijzing,
+
+            // TR063: the toewijzing has not been taken yet (no accepting 302 received), so the start has no earlier message.
+            _ => RetourCodes.GeenEerderBericht,
+        };
+    }
+
+    private static string StopRefused(IWmoToewijzing? known, Contracts.V1.EndReferralRequest end)
+    {
+        var last = end.EndDate is { } d ? new DateOnly(d.Year, d.Month, d.Day) : (DateOnly?)null;
+        return known?.Status switch
+        {
+            // TR415: a stop with the key (BSN, ToewijzingNummer, Begindatum) of one already received (not a death, reason 20).
+            Contracts.V1.PerformerStatus.Ended when known.EndDate == last => RetourCodes.StopAlOntvangen,
+
+            // TR069: no current start with the same key.
+            _ => RetourCodes.GeenActueelStartbericht,
+        };
+    }
 }

@@ -113,13 +113,14 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         }
 
         var identity = $"{standaard}|{(int)bericht}|{afzender}|{header.Element(ns + "BerichtIdentificatie")!.Element(b + "Identificatie")!.Value}|{IWmoXml.Date(dagtekening!.Value)}";
+        var mention = new Mention(standaard, client.Element(ns + "Bsn")!.Value.Trim(), gemeente);
         switch (bericht)
         {
             case Bericht.Start:
-                ReadStarts(ns, client, provider, identity, codes, commands);
+                ReadStarts(ns, client, provider, mention, identity, codes, commands);
                 break;
             case Bericht.Stop:
-                ReadStops(ns, client, provider, standaard, identity, codes, commands);
+                ReadStops(ns, client, provider, mention, identity, codes, commands);
                 break;
             default:
                 var municipality = directory.FindMunicipalityParty(gemeente);
@@ -128,7 +129,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
                     return Refused(FoutCodes.GemeentecodeOnbekend, [], today, standaard, bericht);
                 }
 
-                ReadToewijzingen(ns, client, municipality, identity, codes, commands);
+                ReadToewijzingen(ns, client, municipality, provider, mention, identity, codes, commands);
                 break;
         }
 
@@ -139,7 +140,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
     public static string RequestId(string identity, int index) =>
         "iwmo-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity + "|" + index.ToString(CultureInfo.InvariantCulture))))[..40].ToLowerInvariant();
 
-    private void ReadStarts(XNamespace ns, XElement client, IWmoParty provider, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
+    private void ReadStarts(XNamespace ns, XElement client, IWmoParty provider, Mention mention, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
     {
         var index = 0;
         foreach (var product in client.Element(ns + "StartProducten")!.Elements(ns + "StartProduct"))
@@ -152,27 +153,28 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
                 continue;
             }
 
-            var referral = FindReferral(ns, product, provider);
-            if (referral is null)
-            {
-                codes[product] = [RetourCodes.NietGekoppeldAanToewijzing];
-                continue;
-            }
-
             if (ToDate(product.Element(ns + "Begindatum")!.Value) is not { } start)
             {
                 codes[product] = [RetourCodes.TechnischAfgekeurd];
                 continue;
             }
 
+            var toewijzing = FindToewijzing(ns, product, provider);
+            if (toewijzing is null || !Links(toewijzing, mention, ns, product, DateOf(start), null))
+            {
+                codes[product] = [RetourCodes.NietGekoppeldAanToewijzing];
+                continue;
+            }
+
             commands.Add(new InboundCommand(
                 provider.Name,
-                new StartReferralRequest { RequestId = RequestId(identity, index), Name = referral, StartDate = start },
-                product));
+                new StartReferralRequest { RequestId = RequestId(identity, index), Name = toewijzing.Referral, StartDate = start },
+                product)
+            { Toewijzing = toewijzing });
         }
     }
 
-    private void ReadStops(XNamespace ns, XElement client, IWmoParty provider, IStandaard standaard, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
+    private void ReadStops(XNamespace ns, XElement client, IWmoParty provider, Mention mention, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
     {
         var index = 0;
         foreach (var product in client.Element(ns + "StopProducten")!.Elements(ns + "StopProduct"))
@@ -184,47 +186,96 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
                 continue;
             }
 
-            var referral = FindReferral(ns, product, provider);
-            if (referral is null)
-            {
-                codes[product] = [RetourCodes.NietGekoppeldAanToewijzing];
-                continue;
-            }
-
-            var reason = EndReasons.ToHub(product.Element(ns + "RedenBeeindiging")!.Value, standaard);
-            if (reason is null || ToDate(product.Element(ns + "Einddatum")!.Value) is not { } end)
+            var reason = EndReasons.ToHub(product.Element(ns + "RedenBeeindiging")!.Value, mention.Standaard);
+            if (reason is null || ToDate(product.Element(ns + "Einddatum")!.Value) is not { } end || ParseDate(product.Element(ns + "Begindatum")!.Value) is not { } begin)
             {
                 codes[product] = [RetourCodes.TechnischAfgekeurd];
                 continue;
             }
 
+            var toewijzing = FindToewijzing(ns, product, provider);
+            if (toewijzing is null || !Links(toewijzing, mention, ns, product, begin, DateOf(end)))
+            {
+                codes[product] = [RetourCodes.NietGekoppeldAanToewijzing];
+                continue;
+            }
+
+            // TR069: a stop ends the current start with the same key (BSN, ToewijzingNummer, Begindatum). Once the hub
+            // knows the start, a stop with another Begindatum has none.
+            if (toewijzing.StartDate is { } started && started != begin)
+            {
+                codes[product] = [RetourCodes.GeenActueelStartbericht];
+                continue;
+            }
+
             commands.Add(new InboundCommand(
                 provider.Name,
-                new EndReferralRequest { RequestId = RequestId(identity, index), Name = referral, EndDate = end, ReasonCode = reason },
-                product));
+                new EndReferralRequest { RequestId = RequestId(identity, index), Name = toewijzing.Referral, EndDate = end, ReasonCode = reason },
+                product)
+            { Toewijzing = toewijzing });
         }
     }
 
-    private static void ReadToewijzingen(XNamespace ns, XElement client, IWmoParty municipality, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
+    private void ReadToewijzingen(XNamespace ns, XElement client, IWmoParty municipality, IWmoParty provider, Mention mention, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
     {
         var index = 0;
         foreach (var product in client.Element(ns + "ToegewezenProducten")!.Elements(ns + "ToegewezenProduct"))
         {
             index++;
             var reference = product.Element(ns + "ReferentieAanbieder")?.Value;
-            if (!IsReferralId(reference))
+            var verzoek = IsReferralId(reference) ? directory.FindVerzoek(municipality.Name, "referrals/" + reference) : null;
+
+            // TR379: ReferentieAanbieder must refer to a verzoek om toewijzing. The hub reads "refer to" strictly: the
+            // verzoek the hub sent for this client (BSN), from this provider (Ontvanger), to this municipality
+            // (Afzender), for this product category. A toewijzing that refers to another client's or another
+            // provider's verzoek, or that does not answer one at all, accepts nothing.
+            if (verzoek is null
+                || verzoek.Requester != provider.Name
+                || !verzoek.IsClient(mention.Bsn)
+                || verzoek.MunicipalityCode != mention.Gemeente
+                || !SameCategory(verzoek, mention.Standaard, ns, product))
             {
-                // A toewijzing that does not answer one of the hub's verzoeken has no referral to accept.
                 codes[product] = [RetourCodes.ReferentieOnbekend];
                 continue;
             }
 
             commands.Add(new InboundCommand(
                 municipality.Name,
-                new AcceptReferralRequest { RequestId = RequestId(identity, index), Name = "referrals/" + reference },
-                product));
+                new AcceptReferralRequest { RequestId = RequestId(identity, index), Name = verzoek.Referral },
+                product)
+            { Toewijzing = verzoek });
         }
     }
+
+    /// <summary>The facts of a heenbericht that every product in it must agree with.</summary>
+    /// <param name="Standaard">iWmo or iJw.</param>
+    /// <param name="Bsn">The client's BSN (Client/Bsn).</param>
+    /// <param name="Gemeente">The municipality in the header (the Ontvanger of a 305/307, the Afzender of a 301).</param>
+    private sealed record Mention(IStandaard Standaard, string Bsn, string Gemeente);
+
+    /// <summary>
+    /// TR019: a start or stop must be linked to a toewijzing. The hub links it by the key the standard gives a
+    /// toewijzing and its product: the ToewijzingNummer of a toewijzing given to the sending provider, by the
+    /// municipality in the header (a ToewijzingNummer is unique only within the municipality, TR332), for the client
+    /// with this BSN, for the same product category (when the message names one), with the period in the message
+    /// (Begindatum, and Einddatum of a stop) inside the toewijzing's (Ingangsdatum up to Einddatum). WJ001 has no other
+    /// code for a start or stop that names a toewijzing but disagrees with it, so each of these is 9019.
+    /// </summary>
+    private static bool Links(IWmoToewijzing toewijzing, Mention mention, XNamespace ns, XElement product, DateOnly begin, DateOnly? end) =>
+        toewijzing.IsClient(mention.Bsn)
+        && toewijzing.MunicipalityCode == mention.Gemeente
+        && SameCategory(toewijzing, mention.Standaard, ns, product)
+        && begin >= toewijzing.Ingangsdatum
+        && !(toewijzing.Einddatum is { } last && (begin > last || end > last));
+
+    /// <summary>Whether the product's category (if it names one) is the category of the referral's service in this standard.</summary>
+    private static bool SameCategory(IWmoToewijzing toewijzing, IStandaard standaard, XNamespace ns, XElement product)
+    {
+        var categorie = product.Element(ns + "Product")?.Elements().FirstOrDefault(e => e.Name.LocalName == "Categorie")?.Value;
+        return categorie is null || ProductCategories.For(toewijzing.Service, standaard) == categorie;
+    }
+
+    private static DateOnly DateOf(Date date) => new(date.Year, date.Month, date.Day);
 
     private InboundReading ReadRetour(IStandaard standaard, Bericht bericht, XDocument document, DateOnly today)
     {
@@ -248,6 +299,13 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
 
         var identity = $"{standaard}|{(int)bericht}|{header.Element(ns + "IdentificatieRetour")!.Value}";
         var delivery = directory.FindDelivery(partner.Name, identificatie);
+        if (delivery is not null && !RetourFits(bericht, root, ns, header, identificatie, partner))
+        {
+            // A retour echoes the hub's message: one that names the hub's message but carries another client, another
+            // municipality or another toewijzing or verzoek answers no message of the hub, and changes nothing.
+            delivery = null;
+        }
+
         if (delivery is not null)
         {
             commands.Add(received.Accepted
@@ -255,17 +313,34 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
                 : new InboundCommand(partner.Name, new RejectDeliveryRequest { RequestId = RequestId(identity, 0), Name = delivery, ReasonCode = "WJ001_" + notOk[0] }, header));
         }
 
-        if (bericht == Bericht.ToewijzingRetour && received.Accepted)
+        if (delivery is not null && !received.Accepted)
+        {
+            // A rejecting retour refuses the toewijzing (302) or the verzoek om toewijzing (316): the partner declines the
+            // referral with the retour's codes, which reaches the requester as any decline does.
+            var reasons = notOk.Where(c => c != RetourCodes.NietBeoordeeld).Distinct(StringComparer.Ordinal).ToList();
+            var reason = "WJ001-" + string.Join('-', (reasons.Count > 0 ? reasons : notOk.Distinct(StringComparer.Ordinal)).Take(8));
+            var referrals = bericht == Bericht.ToewijzingRetour
+                ? root.Descendants(ns + "ToegewezenProduct").Select(p => FindToewijzing(ns, p, partner)?.Referral)
+                : root.Descendants(ns + "AangevraagdProduct").Select(p => p.Element(ns + "ReferentieAanbieder")?.Value is { } r && IsReferralId(r) ? directory.FindVerzoek(partner.Name, "referrals/" + r)?.Referral : null);
+            var index = 0;
+            foreach (var referral in referrals.OfType<string>().Distinct(StringComparer.Ordinal))
+            {
+                index++;
+                commands.Add(new InboundCommand(partner.Name, new DeclineReferralRequest { RequestId = RequestId(identity, index), Name = referral, ReasonCode = reason }, header));
+            }
+        }
+
+        if (delivery is not null && bericht == Bericht.ToewijzingRetour && received.Accepted)
         {
             // iWmo has no accept message: a provider's retour without remarks on a toewijzing is its acceptance.
             var index = 0;
             foreach (var product in root.Descendants(ns + "ToegewezenProduct"))
             {
                 index++;
-                var referral = FindReferral(ns, product, partner);
-                if (referral is not null)
+                var toewijzing = FindToewijzing(ns, product, partner);
+                if (toewijzing is not null)
                 {
-                    commands.Add(new InboundCommand(partner.Name, new AcceptReferralRequest { RequestId = RequestId(identity, index), Name = referral }, product));
+                    commands.Add(new InboundCommand(partner.Name, new AcceptReferralRequest { RequestId = RequestId(identity, index), Name = toewijzing.Referral }, product) { Toewijzing = toewijzing });
                 }
             }
         }
@@ -273,11 +348,38 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         return new InboundReading(null, [], standaard, bericht, document, commands, [], received, today);
     }
 
-    private string? FindReferral(XNamespace ns, XElement product, IWmoParty provider)
+    /// <summary>
+    /// Whether a retour agrees with the hub's message it names: for a 302 every ToegewezenProduct is the toewijzing of
+    /// that message (ToewijzingNummer = its identification) for the client with the retour's BSN from the municipality in
+    /// Afzender; for a 316 every AangevraagdProduct names a verzoek the hub sent this party for that client and the
+    /// municipality in Ontvanger. A retour whose client was not assessed (a rejected header) carries no client to compare.
+    /// </summary>
+    private bool RetourFits(Bericht bericht, XElement root, XNamespace ns, XElement header, string identificatie, IWmoParty partner)
+    {
+        if (root.Element(ns + "Client")?.Element(ns + "Bsn")?.Value.Trim() is not { } bsn)
+        {
+            return true;
+        }
+
+        if (bericht == Bericht.ToewijzingRetour)
+        {
+            var afzender = header.Element(ns + "Afzender")!.Value;
+            return root.Descendants(ns + "ToegewezenProduct").All(p =>
+                p.Element(ns + "ToewijzingNummer")?.Value.Trim().TrimStart('0') == identificatie.TrimStart('0')
+                && FindToewijzing(ns, p, partner) is { } t && t.IsClient(bsn) && t.MunicipalityCode == afzender);
+        }
+
+        var gemeente = header.Element(ns + "Ontvanger")!.Value;
+        return root.Descendants(ns + "AangevraagdProduct").All(p =>
+            p.Element(ns + "ReferentieAanbieder")?.Value is { } r && IsReferralId(r)
+            && directory.FindVerzoek(partner.Name, "referrals/" + r) is { } v && v.IsClient(bsn) && v.MunicipalityCode == gemeente);
+    }
+
+    private IWmoToewijzing? FindToewijzing(XNamespace ns, XElement product, IWmoParty provider)
     {
         var text = product.Element(ns + "ToewijzingNummer")?.Value.Trim();
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var nummer)
-            ? directory.FindReferral(provider.Name, nummer)
+            ? directory.FindToewijzing(provider.Name, nummer)
             : null;
     }
 

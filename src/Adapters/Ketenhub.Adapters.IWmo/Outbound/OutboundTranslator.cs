@@ -104,6 +104,14 @@ public static class OutboundTranslator
             return Build(s, Bericht.VerzoekOmToewijzing, delivery, request, today, VerzoekOmToewijzing);
         }
 
+        // A 301 is the municipality's decision (Wmo 2015 art. 2.3.5, Jeugdwet art. 2.3): the requester must be the
+        // municipality or a party that decides for it, for the client's municipality. Anything else would be a
+        // toewijzing the municipality never gave.
+        if (!request.Requester.IsMunicipalitySide || !request.Requester.MunicipalityCodes.Contains(client.MunicipalityCode))
+        {
+            return new OutboundResult.Failed(IWmoErrors.NoMunicipalDecision, "A toewijzing needs a decision of the client's municipality, and the referral's requester does not decide for it.");
+        }
+
         if (!IsAgb(recipient.Agb))
         {
             return new OutboundResult.Failed(IWmoErrors.AgbMissing, "A toewijzing goes to a care provider, and the recipient has no AGB code.");
@@ -165,6 +173,7 @@ public static class OutboundTranslator
             x.E("Geboortedatum", x.B("Datum", IWmoXml.Date(client.BirthDate))),
             x.E("Geslacht", "0"),
             x.E("Naam", x.B("Geslachtsnaam", x.B("Achternaam", IWmoXml.Clip(client.Pseudonym, 200))), x.B("NaamGebruik", "5")),
+            client.WettelijkeVertegenwoordiging is { } vertegenwoordiging ? x.E("WettelijkeVertegenwoordiging", vertegenwoordiging) : null,
             Coach(x, delivery.Coach ?? referral.Coach),
             x.E("Contactgegevens", x.E("Contact", x.E("Soort", "01"))),
             x.E(

@@ -50,6 +50,8 @@ public static class Dutch
         JourneyEventType.MunicipalityChanged => "Verhuisd naar een andere gemeente",
         JourneyEventType.RepresentativeRecorded => "Vertegenwoordiger vastgelegd",
         JourneyEventType.RepresentativeEnded => "Vertegenwoordiging gestopt",
+        JourneyEventType.AwaitingRetour => "Verwijzing ontvangen, antwoord van de organisatie volgt",
+        JourneyEventType.RetourOverdue => "Geen antwoord van de organisatie op tijd",
         _ => "Onbekende gebeurtenis",
     };
 
@@ -59,6 +61,7 @@ public static class Dutch
         TaskKind.Handover => "Cliënt overdragen aan de nieuwe coach",
         TaskKind.CheckClientFacts => "Geboortedatum of gemeente nakijken",
         TaskKind.CorrectionRequested => "De cliënt vraagt om een verbetering: bespreek het samen",
+        TaskKind.RetourOverdue => "Geen antwoord op een verwijzing: vraag het na bij de organisatie",
         _ => "Onbekende taak",
     };
 

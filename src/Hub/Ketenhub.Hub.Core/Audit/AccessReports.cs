@@ -238,6 +238,7 @@ public sealed class AccessReports(
             ThinNoticePayload n => $"een kort bericht zonder details: {parties.Find(n.ContactParty)?.DisplayName ?? "een organisatie"} wil contact over {Domain(n.Domain)}",
             CoachTaskPayload { Kind: TaskKind.ConfirmConsents } => "een taak voor je coach: samen met jou je toestemmingen bespreken",
             CoachTaskPayload { Kind: TaskKind.CheckClientFacts } => "een taak: nakijken of je geboortedatum en gemeente kloppen",
+            CoachTaskPayload { Kind: TaskKind.RetourOverdue } => "een taak: navragen waarom een zorgaanbieder of gemeente niet antwoordde op je aanvraag",
             CoachTaskPayload => "een taak voor je vorige coach: jou overdragen aan je nieuwe coach",
             ReferralUpdatePayload u => "nieuws over je aanvraag voor " + Service(u.Service),
             _ => "informatie over jou",

@@ -6,7 +6,15 @@ namespace Ketenhub.Hub.Clients;
 /// What a delivery tells its recipient about the client: the recipient's own pseudonym of the client, the
 /// BSN only for a recipient with a legal need, and (for deliveries with content) birth date and municipality.
 /// </summary>
-public sealed record DeliveredClient(string Pseudonym, string? Bsn, DateOnly? BirthDate, string? MunicipalityCode);
+public sealed record DeliveredClient(string Pseudonym, string? Bsn, DateOnly? BirthDate, string? MunicipalityCode)
+{
+    /// <summary>
+    /// The kinds of the client's legal representation that hold on the day of sending (parental authority, guardianship,
+    /// mentorship, curatorship, administration), for a recipient with a legal need for the BSN only: the iStandaarden
+    /// carry the measure (WJ003) with the client. Never who the representative is.
+    /// </summary>
+    public IReadOnlyList<Common.RepresentationKind> Representations { get; init; } = [];
+}
 
 /// <summary>
 /// Decides what a recipient learns about a client. The BSN is decrypted here and nowhere else, and only for a
@@ -27,6 +35,10 @@ public sealed class ClientDisclosure(BsnProtector protector, ClientPseudonyms ps
         }
 
         var bsn = recipient.ReceivesBsn ? protector.Unprotect(client.Id, client.ProtectedBsn) : null;
-        return new DeliveredClient(pseudonym, bsn, client.BirthDate, client.MunicipalityAt(now));
+        var today = Common.DutchTime.DateOf(now);
+        var representations = recipient.ReceivesBsn
+            ? client.Representations.Where(r => r.From <= today && (r.Until is null || r.Until > today)).Select(r => r.Kind).Distinct().ToList()
+            : [];
+        return new DeliveredClient(pseudonym, bsn, client.BirthDate, client.MunicipalityAt(now)) { Representations = representations };
     }
 }

@@ -31,9 +31,9 @@ public enum ReferralUrgency { Unspecified = 0, Routine = 1, Urgent = 2, Crisis =
 
 public enum PerformerStatus { Unspecified = 0, Requested = 1, Accepted = 2, Declined = 3, Started = 4, Ended = 5 }
 
-public enum DeliveryStatus { Unspecified = 0, Pending = 1, Acknowledged = 2, AwaitingConsent = 3, Withheld = 4, SetAside = 5, Expired = 6 }
+public enum DeliveryStatus { Unspecified = 0, Pending = 1, Acknowledged = 2, AwaitingConsent = 3, Withheld = 4, SetAside = 5, Expired = 6, AwaitingRetour = 7 }
 
-public enum TaskKind { Unspecified = 0, ConfirmConsents = 1, Handover = 2, CheckClientFacts = 3, CorrectionRequested = 4 }
+public enum TaskKind { Unspecified = 0, ConfirmConsents = 1, Handover = 2, CheckClientFacts = 3, CorrectionRequested = 4, RetourOverdue = 5 }
 
 /// <summary>What a client's request for a correction is about.</summary>
 public enum CorrectionTopic { Unspecified = 0, BirthDate = 1, Municipality = 2, Consent = 3, Shared = 4, Other = 5 }
@@ -46,6 +46,7 @@ public enum JourneyEventType
     CameOfAge = 6, ReferralRequested = 7, ReferralAccepted = 8, ReferralDeclined = 9, ReferralStarted = 10, ReferralEnded = 11,
     TransitionAnnounced = 12, SignalRaised = 13, SignalAcknowledged = 14, SignalEscalated = 15, RoleEnded = 16,
     ClientFactsCorrected = 17, MunicipalityChanged = 18, RepresentativeRecorded = 19, RepresentativeEnded = 20,
+    AwaitingRetour = 21, RetourOverdue = 22,
 }
 
 /// <summary>What a delivery carries.</summary>

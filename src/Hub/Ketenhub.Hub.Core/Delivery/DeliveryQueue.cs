@@ -377,7 +377,9 @@ public sealed class DeliveryQueue(
                 {
                     case DeliveryStatus.Acknowledged:
                         return delivery.Status;
-                    case DeliveryStatus.Pending or DeliveryStatus.SetAside:
+                    case DeliveryStatus.Pending or DeliveryStatus.SetAside or DeliveryStatus.AwaitingRetour:
+                        // An AWAITING_RETOUR delivery is acknowledged by the partner's accepting retour, which comes
+                        // after the answer to the push, as a message of its own.
                         // For anything but a signal, receipt is the acknowledgement that stops an escalation;
                         // a signal needs a person's AcknowledgeSignal.
                         session.UpdateDelivery(delivery with
@@ -419,9 +421,17 @@ public sealed class DeliveryQueue(
             (session, now) =>
             {
                 var delivery = Mine(session, caller, id, note);
+                if (delivery.Status == DeliveryStatus.AwaitingRetour)
+                {
+                    // The partner's rejecting retour: the message was received and refused. It is answered, so it closes
+                    // (no retry would change the answer); the refusal itself reaches the requester as a decline.
+                    session.UpdateDelivery(delivery with { Status = DeliveryStatus.Acknowledged, AckTime = now, StatusReason = RetourRejectedPrefix + reasonCode, UpdateTime = now });
+                    return (DeliveryStatus.Acknowledged, delivery.AttemptCount);
+                }
+
                 if (delivery.Status != DeliveryStatus.Pending)
                 {
-                    throw HubException.Precondition(ErrorReasons.DeliveryClosed, "Only a pending delivery can be rejected.");
+                    throw HubException.Precondition(ErrorReasons.DeliveryClosed, "Only a pending delivery, or one awaiting its retour, can be rejected.");
                 }
 
                 var status = delivery.AttemptCount >= options.Value.MaxDeliveryAttempts ? DeliveryStatus.SetAside : DeliveryStatus.Pending;
@@ -528,11 +538,16 @@ public sealed class DeliveryQueue(
         return page;
     }
 
+    /// <summary>The status reason of a delivery a partner's retour refused; the retour's reason follows (for example <c>WJ001_9332</c>).</summary>
+    public const string RetourRejectedPrefix = "REJECTED:";
+
     /// <summary>
     /// Records the outcome of one push attempt (the hub handed a claimed delivery to the recipient's adapter): a
-    /// delivery the partner took is acknowledged; one it refused for good, that could not be expressed in its
-    /// format, or that used up its attempts is set aside with <paramref name="setAsideReason"/>. Only a delivery still
-    /// pending changes: one withheld or replayed meanwhile keeps its new state. The hub's own audit event goes in the
+    /// delivery the partner took is acknowledged, or, when the partner answers it later with a message of its own (an
+    /// iWmo or iJw retour), waits <paramref name="awaitRetourFor"/> for that answer (<see cref="DeliveryStatus.AwaitingRetour"/>,
+    /// with a journey event for a referral); one it refused for good, that could not be expressed in its format, or that
+    /// used up its attempts is set aside with <paramref name="setAsideReason"/>. Only a delivery still pending changes:
+    /// one withheld, replayed or already answered meanwhile keeps its new state. The hub's own audit event goes in the
     /// same commit.
     /// </summary>
     /// <param name="delivery">The delivery as the claim returned it.</param>
@@ -540,8 +555,9 @@ public sealed class DeliveryQueue(
     /// <param name="setAsideReason">When not delivered: the reason to set it aside with, for example
     /// <c>PUSH_REJECTED:HTTP_422</c>; <see langword="null"/> leaves it pending for the next attempt.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
+    /// <param name="awaitRetourFor">When delivered and the partner answers later: how long to wait for that answer.</param>
     /// <returns>The delivery's status afterwards, or <see langword="null"/> if it was no longer pending.</returns>
-    public async Task<DeliveryStatus?> RecordPushAsync(DeliveryRecord delivery, bool delivered, string? setAsideReason, CancellationToken cancellationToken)
+    public async Task<DeliveryStatus?> RecordPushAsync(DeliveryRecord delivery, bool delivered, string? setAsideReason, CancellationToken cancellationToken, TimeSpan? awaitRetourFor = null)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         if (!delivered && setAsideReason is null)
@@ -558,6 +574,19 @@ public sealed class DeliveryQueue(
                 if (stored is null || stored.Status != DeliveryStatus.Pending || stored.AttemptCount != delivery.AttemptCount)
                 {
                     return (DeliveryStatus?)null;
+                }
+
+                if (delivered && awaitRetourFor is { } wait)
+                {
+                    var waiting = stored with { Status = DeliveryStatus.AwaitingRetour, AwaitUntil = now + wait, UpdateTime = now };
+                    session.UpdateDelivery(waiting);
+                    if (stored.PayloadKind == PayloadKind.Referral && stored.MessageId is { } id && session.FindReferral(id) is { } referral)
+                    {
+                        session.AppendJourneyEvent(new JourneyEvent(0, stored.ClientId, now, JourneyEventType.AwaitingRetour, stored.Recipient, referral.Name, Explain.Code(referral.Service)));
+                    }
+
+                    audit.Append(session, note, AuditOutcome.Success, null);
+                    return waiting.Status;
                 }
 
                 var changed = delivered

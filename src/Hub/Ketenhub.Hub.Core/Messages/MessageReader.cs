@@ -53,5 +53,5 @@ public sealed class MessageReader(AuditTrail audit)
         session.GetDeliveriesForMessage(messageId).Any(d =>
             d.Recipient == caller.Id
             && d.PayloadKind is PayloadKind.Referral or PayloadKind.Transition or PayloadKind.Signal
-            && d.Status is DeliveryStatus.Pending or DeliveryStatus.Acknowledged or DeliveryStatus.SetAside);
+            && d.Status is DeliveryStatus.Pending or DeliveryStatus.Acknowledged or DeliveryStatus.SetAside or DeliveryStatus.AwaitingRetour);
 }

@@ -214,9 +214,11 @@ public sealed partial class Messaging(
             {
                 v.Add(ErrorReasons.FieldRequired, "reason_code", "reason_code is required.");
             }
-            else if (reasonCode.Length != 2 || !reasonCode.All(char.IsAsciiDigit))
+            else if (!(reasonCode.Length == 2 && reasonCode.All(char.IsAsciiDigit)) && !(step == ReferralStep.Decline && ReferralLifecycle.IsRetourReason(reasonCode)))
             {
-                v.Add(ErrorReasons.InvalidReasonCode, "reason_code", "reason_code must be a two-digit code.");
+                v.Add(ErrorReasons.InvalidReasonCode, "reason_code", step == ReferralStep.Decline
+                    ? "reason_code must be a two-digit code, or WJ001- and the codes of a rejecting iWmo retour."
+                    : "reason_code must be a two-digit code.");
             }
         }
 

@@ -22,6 +22,25 @@ public static class ReferralLifecycle
     /// </summary>
     public const string AlreadyInCare = "06";
 
+    /// <summary>The prefix of a decline reason that carries an iWmo/iJw partner's rejecting retour codes (WJ001).</summary>
+    public const string RetourReasonPrefix = "WJ001-";
+
+    /// <summary>
+    /// Whether <paramref name="reasonCode"/> is a decline by a partner's rejecting retour: <c>WJ001-</c> and one to eight
+    /// WJ001 codes (four letters or digits each), separated by <c>-</c>, for example <c>WJ001-9332</c>.
+    /// </summary>
+    public static bool IsRetourReason(string reasonCode)
+    {
+        ArgumentNullException.ThrowIfNull(reasonCode);
+        if (!reasonCode.StartsWith(RetourReasonPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var codes = reasonCode[RetourReasonPrefix.Length..].Split('-');
+        return codes.Length is >= 1 and <= 8 && codes.All(c => c.Length == 4 && c.All(char.IsAsciiLetterOrDigit));
+    }
+
     /// <summary>The status after the step, or null when the step is not allowed from <paramref name="current"/>.</summary>
     public static PerformerStatus? Next(PerformerStatus current, ReferralStep step) => (current, step) switch
     {

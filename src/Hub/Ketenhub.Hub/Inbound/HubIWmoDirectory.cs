@@ -21,7 +21,7 @@ namespace Ketenhub.Hub.Host.Inbound;
 /// The adapter contract is synchronous (translation is pure), so the store look-ups wait for their read; each is one
 /// indexed query by recipient and sequence.
 /// </remarks>
-public sealed class HubIWmoDirectory(PartyDirectory parties, IHubStore store)
+public sealed class HubIWmoDirectory(PartyDirectory parties, IHubStore store, Ketenhub.Hub.Clients.BsnHasher hasher)
 {
     private readonly PartyDirectory _parties = parties;
 
@@ -42,6 +42,39 @@ public sealed class HubIWmoDirectory(PartyDirectory parties, IHubStore store)
         return found.Count == 1 && found[0].Sequence == sequence ? found[0] : null;
     }
 
+    /// <summary>
+    /// What an inbound message about <paramref name="referralId"/> must agree with, for performer <paramref name="performerId"/>,
+    /// with <paramref name="issued"/> the moment of the hub's message (its Dutch date is the toewijzing's Ingangsdatum, the
+    /// client's municipality then its Afzender). The BSN is compared as the hub keeps it, as a keyed hash.
+    /// </summary>
+    private IWmoToewijzing? Toewijzing(string referralId, string performerId, DateTimeOffset? issued)
+    {
+        var found = store.ReadAsync(session =>
+        {
+            var referral = session.FindReferral(referralId);
+            var client = referral is null ? null : session.FindClient(referral.ClientId);
+            return (referral, client);
+        }).GetAwaiter().GetResult();
+        if (found is not { referral: { } referral, client: { } client } || referral.Performers.FirstOrDefault(p => p.PartyId == performerId) is not { } performer)
+        {
+            return null;
+        }
+
+        var at = issued ?? referral.CreateTime;
+        var bsnHash = client.BsnHash;
+        return new IWmoToewijzing(
+            referral.Name,
+            "parties/" + referral.Requester,
+            client.MunicipalityAt(at),
+            (ServiceKind)(int)referral.Service,
+            Ketenhub.Hub.Common.DutchTime.DateOf(at),
+            null,
+            (PerformerStatus)(int)performer.Status,
+            performer.StartDate,
+            performer.EndDate,
+            bsn => Ketenhub.Adapters.IWmo.Elfproef.IsValidBsn(bsn) && string.Equals(hasher.Hash(bsn), bsnHash, StringComparison.Ordinal));
+    }
+
     private sealed class Directory(HubIWmoDirectory hub) : IIWmoDirectory
     {
         public IWmoParty? FindProvider(string agb) =>
@@ -58,8 +91,15 @@ public sealed class HubIWmoDirectory(PartyDirectory parties, IHubStore store)
         public IWmoParty? FindParty(string partyName) =>
             Ids.PartyId(partyName) is { } id ? hub.Adapt(hub._parties.Find(id)) : null;
 
-        public string? FindReferral(string performerParty, long toewijzingNummer) =>
-            hub.DeliveryAt(performerParty, toewijzingNummer) is { PayloadKind: DomainPayloadKind.Referral, MessageId: { } referral } ? "referrals/" + referral : null;
+        public IWmoToewijzing? FindToewijzing(string performerParty, long toewijzingNummer) =>
+            hub.DeliveryAt(performerParty, toewijzingNummer) is { PayloadKind: DomainPayloadKind.Referral, MessageId: { } referral } delivery
+                ? hub.Toewijzing(referral, delivery.Recipient, delivery.CreateTime)
+                : null;
+
+        public IWmoToewijzing? FindVerzoek(string municipalityParty, string referral) =>
+            Ids.PartyId(municipalityParty) is { } party && referral.StartsWith("referrals/", StringComparison.Ordinal)
+                ? hub.Toewijzing(referral["referrals/".Length..], party, null)
+                : null;
 
         public string? FindDelivery(string recipientParty, string identificatie) =>
             long.TryParse(identificatie, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && hub.DeliveryAt(recipientParty, sequence) is { } delivery

@@ -20,7 +20,8 @@ namespace Ketenhub.Hub.Host.Push;
 /// (<see cref="DeliveryQueue.ClaimAsync"/>: per-client order, the disclosure's audit events committed before sending,
 /// an attempt counted, set aside after <c>Hub:MaxDeliveryAttempts</c>, withheld or held when consent no longer covers
 /// it), maps it to the contract's <c>Delivery</c> exactly as the stream does, translates it with the adapter and makes one
-/// attempt. Delivered: acknowledged. Retry later: it stays pending and the loop waits (the partner's
+/// attempt. Delivered: acknowledged, or, for a partner that answers with a message of its own (iWmo and iJw retours),
+/// waiting for that answer until <c>Hub:Push:RetourTimeout</c> (then set aside and raised to the sender, <see cref="RetourWaits"/>). Retry later: it stays pending and the loop waits (the partner's
 /// <c>Retry-After</c>, or the hub's backoff) before claiming again; the next claim after the last attempt sets it
 /// aside. Rejected by the partner or not expressible in its format: set aside with the reason at once, and the loop
 /// goes on with the next. One delivery at a time per party keeps the partner's order and never counts an attempt for a
@@ -28,6 +29,7 @@ namespace Ketenhub.Hub.Host.Push;
 /// </remarks>
 public sealed partial class PushDispatcher(
     DeliveryQueue queue,
+    RetourWaits retourWaits,
     PartyDirectory parties,
     PushAdapters adapters,
     IOptions<PushOptions> options,
@@ -87,6 +89,15 @@ public sealed partial class PushDispatcher(
             {
                 // Take the wake-up before reading, so a commit between the read and the wait is not missed.
                 var wake = queue.WaitForNewAsync(party, stoppingToken);
+
+                // Messages whose retour did not come in time are set aside and raised to their sender; the poll
+                // interval bounds how late that is noticed.
+                var overdue = await retourWaits.SetAsideOverdueAsync(party, stoppingToken).ConfigureAwait(false);
+                if (overdue > 0)
+                {
+                    LogRetourOverdue(party.Id, overdue);
+                }
+
                 var claimed = await queue.ClaimAsync(party, 0, 1, null, null, stoppingToken).ConfigureAwait(false);
                 if (claimed.Count == 0)
                 {
@@ -156,8 +167,8 @@ public sealed partial class PushDispatcher(
 
         switch (result)
         {
-            case AdapterDeliveryResult.Delivered:
-                await queue.RecordPushAsync(sent, delivered: true, null, CancellationToken.None).ConfigureAwait(false);
+            case AdapterDeliveryResult.Delivered done:
+                await queue.RecordPushAsync(sent, delivered: true, null, CancellationToken.None, done.AwaitsAnswer ? options.Value.RetourTimeout : null).ConfigureAwait(false);
                 LogDelivered(party.Id, sent.Name, sent.AttemptCount);
                 return null;
             case AdapterDeliveryResult.Rejected rejected:
@@ -225,6 +236,9 @@ public sealed partial class PushDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {Delivery} to party {Party} not taken on attempt {Attempt}; next attempt in {Wait}")]
     private partial void LogRetryLater(string party, string delivery, int attempt, TimeSpan wait);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} deliveries to party {Party} got no retour in time and were set aside")]
+    private partial void LogRetourOverdue(string party, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The circuit to the endpoint of party {Party} is open")]
     private partial void LogCircuitOpen(string party);

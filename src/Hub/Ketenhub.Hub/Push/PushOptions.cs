@@ -82,6 +82,14 @@ public sealed class PushOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// How long a pushed iWmo or iJw message waits for the partner's retour (302 on a 301, 316 on a 315) before it is
+    /// set aside (<c>RETOUR_OVERDUE</c>) and the referral's requester is told with a task. The iStandaarden ask for a
+    /// retour within three working days; five calendar days cover a weekend. <value>The default value is five days.</value>
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan RetourTimeout { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>
     /// A PEM file of extra certificates trusted as roots for partner endpoints (a partner's private CA), in addition to
     /// the system's. Empty: only the system's.
     /// </summary>

@@ -345,7 +345,10 @@ public static class ContractMapping
             AttemptCount = record.AttemptCount,
             CreateTime = Wire.Time(record.CreateTime),
             EscalationOf = record.EscalationOf is null ? string.Empty : "deliveries/" + record.EscalationOf,
-            StatusReason = record.Status == Hub.Common.DeliveryStatus.SetAside ? record.StatusReason ?? string.Empty : string.Empty,
+            StatusReason = record.Status == Hub.Common.DeliveryStatus.SetAside
+                || (record.Status == Hub.Common.DeliveryStatus.Acknowledged && record.StatusReason?.StartsWith(Hub.Delivery.DeliveryQueue.RetourRejectedPrefix + "WJ001_", StringComparison.Ordinal) == true)
+                ? record.StatusReason ?? string.Empty
+                : string.Empty,
         };
         if (client is not null)
         {
@@ -355,6 +358,7 @@ public static class ContractMapping
                 Bsn = client.Bsn ?? string.Empty,
                 BirthDate = Wire.Date(client.BirthDate),
                 MunicipalityCode = client.MunicipalityCode ?? string.Empty,
+                LegalRepresentations = { client.Representations.Select(r => Wire.From<Contracts.V1.RepresentationKind>(r)) },
             };
         }
 
