@@ -46,7 +46,9 @@ public sealed class DemoScriptTests(WebFixture web)
                 {
                     try
                     {
-                        if ((await http.GetAsync(new Uri(pages, "/inloggen"))).IsSuccessStatusCode)
+                        // Both up: the pages, and the hub ready behind them (its operations endpoint), since either may start first.
+                        if ((await http.GetAsync(new Uri(pages, "/inloggen"))).IsSuccessStatusCode
+                            && (await http.GetAsync(new Uri($"http://127.0.0.1:{ports[2]}/readyz"))).IsSuccessStatusCode)
                         {
                             break;
                         }
