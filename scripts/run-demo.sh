@@ -54,6 +54,16 @@ hub_pid=$!
 (cd src/Clients/Ketenhub.Web && DOTNET_ENVIRONMENT=Development exec dotnet "bin/$configuration/net10.0/Ketenhub.Web.dll" "${web_args[@]}") &
 web_pid=$!
 
+# Announce the pages once the hub is ready (its operations endpoint), so the first page opened finds it; give up waiting
+# after a minute (the hub's own output says why) or when curl is not there.
+if command -v curl >/dev/null 2>&1; then
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:${operations_port:-5082}/readyz" >/dev/null 2>&1 && break
+    kill -0 "$hub_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+fi
+
 echo "==> the hub: http://127.0.0.1:${grpc_port:-5080} (gRPC); the pages: http://127.0.0.1:${web_port:-5090}/inloggen (Ctrl+C stops both)"
 
 # Whichever stops first (a start-up refusal, say) stops the other.
