@@ -122,6 +122,29 @@ public sealed class ReportCommandTests
     }
 
     [Fact]
+    public async Task Svg_IsOneWellFormedDocument_WithTheFourChartsOfAllClients()
+    {
+        var result = await Run("report", "pilot", "--as", "sdd", "--from", "2026-01-01", "--to", "2026-04-01", "--format", "svg");
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        var document = System.Xml.Linq.XDocument.Parse(result.Output);
+        System.Xml.Linq.XNamespace svg = "http://www.w3.org/2000/svg";
+        Assert.Equal(svg + "svg", document.Root!.Name);
+        Assert.Equal("Pilot report 2026-01-01 to 2026-04-01 (exclusive)", document.Root.Element(svg + "title")!.Value);
+        var charts = document.Root.Elements(svg + "svg").ToList();
+        Assert.Equal(["Signals per life domain", "Signals per severity", "Same coach after a transition, per kind", "What recipients got"], charts.Select(c => c.Element(svg + "title")!.Value));
+        Assert.All(charts, c => Assert.Equal("img", c.Attribute("role")!.Value));
+
+        // The one life domain in the report is hidden: written as "<5", with no bar; the charts are stacked, not overlaid.
+        var domains = charts[0];
+        Assert.Equal(["finances", "<5"], domains.Elements(svg + "text").Select(t => t.Value));
+        Assert.Empty(domains.Elements(svg + "rect"));
+        var tops = charts.Select(c => int.Parse(c.Attribute("y")?.Value ?? "0", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(tops.Order(), tops);
+        Assert.Equal(tops.Count, tops.Distinct().Count());
+    }
+
+    [Fact]
     public async Task AnUnknownFormat_IsAUsageError()
     {
         var result = await Run("report", "pilot", "--as", "sdd", "--from", "2026-01-01", "--to", "2026-04-01", "--format", "xlsx");

@@ -10,7 +10,7 @@ namespace Ketenhub.Cli.Commands;
 public static class ReportCommands
 {
     /// <summary>The output formats of <c>report pilot</c>.</summary>
-    public static readonly IReadOnlyList<string> Formats = ["md", "csv", "json"];
+    public static readonly IReadOnlyList<string> Formats = ["md", "csv", "json", "svg"];
 
     public static Command Create(CliContext context)
     {
@@ -19,8 +19,8 @@ public static class ReportCommands
         var municipality = CliOptions.Text("--municipality", "Only clients living in this municipality on the period's last day: its CBS code, for example 0505.", helpName: "code");
         var format = new Option<string>("--format")
         {
-            Description = "md (a table per level, for people), csv or json (one row per figure, the schema of docs/monitor.md).",
-            HelpName = "md|csv|json",
+            Description = "md (a table per level, for people), csv or json (one row per figure, the schema of docs/monitor.md), or svg (the charts of all clients, one SVG document).",
+            HelpName = "md|csv|json|svg",
             DefaultValueFactory = _ => "md",
         };
         format.Validators.Add(result =>
@@ -55,6 +55,7 @@ public static class ReportCommands
             {
                 "csv" => PilotRows.Csv(rows),
                 "json" => PilotRows.Json(report, rows),
+                "svg" => PilotCharts.Svg(report, rows),
                 _ => PilotRows.Markdown(report, rows),
             });
             return ExitCodes.Ok;
@@ -331,4 +332,56 @@ public static class PilotRows
         duration is null ? 0 : Math.Round(duration.ToTimeSpan().TotalHours, 2);
 
     private static string Number(double? value) => value is { } v ? v.ToString(CultureInfo.InvariantCulture) : string.Empty;
+}
+
+/// <summary>
+/// The pilot report's charts for all clients as one SVG document (<c>report pilot --format svg</c>): signals per life
+/// domain and per severity, the share of transitions that kept the coach per kind, and what recipients got. Hidden
+/// figures are written as "&lt;5" or "x" and draw no bar, as in the Markdown.
+/// </summary>
+public static class PilotCharts
+{
+    private const int Gap = 20;
+
+    public static string Svg(PilotReport report, IReadOnlyList<PilotRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(rows);
+        var minimum = report.MinimumCellSize.ToString(CultureInfo.InvariantCulture);
+        var all = rows.Where(r => r.Level == "all").ToList();
+        Ketenhub.Reports.Bar Bar(PilotRow r, string label) => new(
+            label,
+            r.Status == "shown" ? (r.Unit == "share" ? r.Value * 100 : r.Value) : null,
+            r.Status switch
+            {
+                "shown" => r.Unit == "share" ? (r.Value!.Value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : (r.Value ?? 0).ToString(CultureInfo.InvariantCulture),
+                "small" => "<" + minimum,
+                "complementary" => "x",
+                _ => "-",
+            });
+        List<Ketenhub.Reports.Bar> Breakdown(string section, string figure, string prefix) =>
+            [.. all.Where(r => r.Section == section && r.Figure == figure && r.Breakdown.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(r => Bar(r, r.Breakdown[prefix.Length..].Replace('_', ' ')))];
+        var charts = new (string Id, string Title, string Description, List<Ketenhub.Reports.Bar> Bars, double? Max)[]
+        {
+            ("signals-domain", "Signals per life domain", "Signals raised in the period per life domain, all clients.", Breakdown("early_presence", "signals", "life_domain="), null),
+            ("signals-severity", "Signals per severity", "Signals raised in the period per severity, all clients.", Breakdown("early_presence", "signals", "severity="), null),
+            ("coach-kept", "Same coach after a transition, per kind", "Share of transitions in which the client kept the coach, in percent.", Breakdown("transitions", "coach_kept_share", "kind="), 100),
+            ("coverage", "What recipients got", "Deliveries with content, as a notice only, waiting for consent, or not sent.",
+                [.. new[] { ("content", "content"), ("thin_notice", "notice only"), ("awaiting_consent", "waiting for consent"), ("withheld_or_blocked", "not sent") }
+                    .SelectMany(f => all.Where(r => r.Section == "consent_coverage" && r.Figure == f.Item1 && r.Breakdown.Length == 0).Select(r => Bar(r, f.Item2)))], null),
+        };
+        var height = charts.Sum(c => Ketenhub.Reports.SvgBarChart.HeightOf(c.Bars.Count) + Gap) + 30;
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Ketenhub.Reports.SvgBarChart.Width}\" height=\"{height}\" viewBox=\"0 0 {Ketenhub.Reports.SvgBarChart.Width} {height}\">\n");
+        text.Append(CultureInfo.InvariantCulture, $"<title>Pilot report {Render.Date(report.StartDate)} to {Render.Date(report.EndDate)} (exclusive){(report.MunicipalityCode.Length > 0 ? ", municipality " + report.MunicipalityCode : string.Empty)}</title>\n");
+        var y = 30;
+        foreach (var chart in charts)
+        {
+            text.Append(Ketenhub.Reports.SvgBarChart.Render(chart.Id, chart.Title, chart.Description, chart.Bars, chart.Max, y)).Append('\n');
+            y += Ketenhub.Reports.SvgBarChart.HeightOf(chart.Bars.Count) + Gap;
+        }
+
+        return text.Append("</svg>\n").ToString();
+    }
 }

@@ -1,5 +1,6 @@
 using Ketenhub.Client;
 using Ketenhub.Contracts.V1;
+using Ketenhub.Reports;
 using Ketenhub.Web.Monitoring;
 using Ketenhub.Web.Text;
 using Microsoft.AspNetCore.Mvc;
