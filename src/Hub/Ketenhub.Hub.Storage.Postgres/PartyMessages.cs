@@ -28,24 +28,14 @@ internal static class PartyMessages
         ON CONFLICT DO NOTHING;
         """;
 
-    /// <summary>The message type a delivery's payload kind lists under, or null for payloads that are not a message.</summary>
-    internal static MessageType? TypeOf(PayloadKind kind) => kind switch
-    {
-        PayloadKind.Referral => MessageType.Referral,
-        PayloadKind.Transition => MessageType.Transition,
-        PayloadKind.Signal => MessageType.Signal,
-        _ => null,
-    };
-
     /// <summary>Builds the index from the stored messages and deliveries, opening sealed documents with <paramref name="protector"/>.</summary>
     internal static void Fill(NpgsqlConnection connection, NpgsqlTransaction transaction, IDocumentProtector? protector)
     {
         foreach (var (id, referral) in Documents(connection, transaction, protector, "referrals", StoreJson.Default.ReferralRecord))
         {
-            Add(connection, transaction, referral.Requester, MessageType.Referral, referral.CreateTime, id, referral.ClientId);
-            foreach (var performer in referral.Performers)
+            foreach (var party in PartyMessageIndex.PartiesOf(referral))
             {
-                Add(connection, transaction, performer.PartyId, MessageType.Referral, referral.CreateTime, id, referral.ClientId);
+                Add(connection, transaction, party, MessageType.Referral, referral.CreateTime, id, referral.ClientId);
             }
         }
 

@@ -203,10 +203,9 @@ internal sealed class PostgresHubSession : IHubSession
 
     private void IndexReferral(ReferralRecord referral)
     {
-        IndexMessage(referral.Requester, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
-        foreach (var performer in referral.Performers)
+        foreach (var party in PartyMessageIndex.PartiesOf(referral))
         {
-            IndexMessage(performer.PartyId, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
+            IndexMessage(party, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
         }
     }
 
@@ -277,7 +276,7 @@ internal sealed class PostgresHubSession : IHubSession
             Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil),
             Json(delivery, StoreJson.Default.DeliveryRecord));
         var sequence = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-        if (delivery.MessageId is { } messageId && PartyMessages.TypeOf(delivery.PayloadKind) is { } type)
+        if (delivery.MessageId is { } messageId && PartyMessageIndex.TypeOf(delivery.PayloadKind) is { } type)
         {
             Execute(PartyMessages.InsertRecipient, delivery.Recipient, messageId, (int)type);
         }

@@ -27,24 +27,14 @@ internal static class PartyMessages
         SELECT $party, type, create_time, message_id, client_id FROM party_messages WHERE message_id = $id AND type = $type LIMIT 1;
         """;
 
-    /// <summary>The message type a delivery's payload kind lists under, or null for payloads that are not a message.</summary>
-    internal static MessageType? TypeOf(PayloadKind kind) => kind switch
-    {
-        PayloadKind.Referral => MessageType.Referral,
-        PayloadKind.Transition => MessageType.Transition,
-        PayloadKind.Signal => MessageType.Signal,
-        _ => null,
-    };
-
     /// <summary>Builds the index from the stored messages and deliveries, opening sealed documents with <paramref name="protector"/>.</summary>
     internal static void Fill(SqliteConnection connection, IDocumentProtector? protector)
     {
         foreach (var (id, referral) in Documents(connection, protector, "referrals", StoreJson.Default.ReferralRecord))
         {
-            Add(connection, referral.Requester, MessageType.Referral, referral.CreateTime, id, referral.ClientId);
-            foreach (var performer in referral.Performers)
+            foreach (var party in PartyMessageIndex.PartiesOf(referral))
             {
-                Add(connection, performer.PartyId, MessageType.Referral, referral.CreateTime, id, referral.ClientId);
+                Add(connection, party, MessageType.Referral, referral.CreateTime, id, referral.ClientId);
             }
         }
 

@@ -232,10 +232,9 @@ internal sealed class SqliteHubSession : IHubSession
 
     private void IndexReferral(ReferralRecord referral)
     {
-        IndexMessage(referral.Requester, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
-        foreach (var performer in referral.Performers)
+        foreach (var party in PartyMessageIndex.PartiesOf(referral))
         {
-            IndexMessage(performer.PartyId, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
+            IndexMessage(party, MessageType.Referral, referral.CreateTime, referral.Id, referral.ClientId);
         }
     }
 
@@ -321,7 +320,7 @@ internal sealed class SqliteHubSession : IHubSession
             Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), Flag(delivery.Escalated), Ticks(delivery.AwaitUntil),
             db.Json(delivery, StoreJson.Default.DeliveryRecord));
         var sequence = db.LastInsertRowId;
-        if (delivery.MessageId is { } messageId && PartyMessages.TypeOf(delivery.PayloadKind) is { } type)
+        if (delivery.MessageId is { } messageId && PartyMessageIndex.TypeOf(delivery.PayloadKind) is { } type)
         {
             db.Execute(PartyMessages.InsertRecipient, delivery.Recipient, messageId, (long)type);
         }

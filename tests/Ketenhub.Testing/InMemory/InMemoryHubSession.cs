@@ -245,15 +245,13 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
         var party = query.PartyId;
         IEnumerable<(string Id, string ClientId, DateTimeOffset CreateTime, bool Own)> messages = query.Type switch
         {
-            MessageType.Referral => state.Referrals.All.Select(r => (r.Id, r.ClientId, r.CreateTime,
-                r.Requester == party || r.Performers.Any(p => p.PartyId == party))),
+            MessageType.Referral => state.Referrals.All.Select(r => (r.Id, r.ClientId, r.CreateTime, PartyMessageIndex.PartiesOf(r).Contains(party))),
             MessageType.Transition => state.Transitions.All.Select(t => (t.Id, t.ClientId, t.CreateTime, t.Sender == party)),
             MessageType.Signal => state.Signals.All.Select(s => (s.Id, s.ClientId, s.CreateTime, s.Sender == party)),
             _ => throw new ArgumentOutOfRangeException(nameof(query), "Only referrals, transitions and signals are listed."),
         };
-        var kind = query.Type switch { MessageType.Referral => PayloadKind.Referral, MessageType.Transition => PayloadKind.Transition, _ => PayloadKind.Signal };
         var received = state.Deliveries.Values
-            .Where(d => d.Recipient == party && d.PayloadKind == kind && d.MessageId is not null)
+            .Where(d => d.Recipient == party && PartyMessageIndex.TypeOf(d.PayloadKind) == query.Type && d.MessageId is not null)
             .Select(d => d.MessageId!)
             .ToHashSet(StringComparer.Ordinal);
         var positions = messages

@@ -81,6 +81,29 @@ public sealed record PartyMessageQuery(
     int Limit = 100);
 
 /// <summary>
+/// What the stores index for <see cref="IHubSession.ListPartyMessages"/>, written once so that every store indexes the
+/// same parties: a referral's requester and performers, a transition's or signal's sender, and the recipient of a
+/// delivery whose payload is the message itself.
+/// </summary>
+public static class PartyMessageIndex
+{
+    public static IEnumerable<string> PartiesOf(ReferralRecord referral)
+    {
+        ArgumentNullException.ThrowIfNull(referral);
+        return [referral.Requester, .. referral.Performers.Select(p => p.PartyId)];
+    }
+
+    /// <summary>The message type a delivery's payload kind lists under, or null for payloads that are not a message.</summary>
+    public static MessageType? TypeOf(PayloadKind kind) => kind switch
+    {
+        PayloadKind.Referral => MessageType.Referral,
+        PayloadKind.Transition => MessageType.Transition,
+        PayloadKind.Signal => MessageType.Signal,
+        _ => null,
+    };
+}
+
+/// <summary>
 /// One stored audit event: its chain position, the columns to find it by, the chain hashes and the canonical
 /// body the hash covers (see <c>Audit/AuditCanonical</c>). Stores keep it exactly as given.
 /// </summary>
