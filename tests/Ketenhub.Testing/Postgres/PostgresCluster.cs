@@ -57,6 +57,20 @@ public sealed partial class PostgresCluster : IDisposable
         Timeout = 30,
     }.ConnectionString;
 
+    /// <summary>
+    /// The environment for the server's client programs (<c>pg_dump</c>, <c>createdb</c>, <c>pg_restore</c>, <c>psql</c>) as an
+    /// operator runs them: the cluster's own binaries first on <c>PATH</c>, and libpq's <c>PGHOST</c>, <c>PGPORT</c> and
+    /// <c>PGUSER</c> for the superuser over TCP on the loopback address (trust authentication), which works as any OS user,
+    /// root included.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ClientEnvironment() => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["PATH"] = _binaries + Path.PathSeparator + (Environment.GetEnvironmentVariable("PATH") ?? ""),
+        ["PGHOST"] = "127.0.0.1",
+        ["PGPORT"] = Port.ToString(CultureInfo.InvariantCulture),
+        ["PGUSER"] = Superuser,
+    };
+
     /// <summary>Creates an empty database of its own and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken = default)
     {

@@ -19,7 +19,8 @@ namespace Ketenhub.Hub.Host.Audit;
 /// hub's operators cannot change it), else the hub's own <c>Hub:Audit:Checkpoints:SigningKeyFile</c>, else in
 /// Development the key the hub generated into its data folder.
 /// <c>--expect-head &lt;sequence&gt;:&lt;hash&gt;</c> takes a head an earlier verification printed (kept outside the
-/// hub) and also requires that event to be still in the trail, unchanged.
+/// hub) and also requires that event to be still in the trail, unchanged. An intact trail's head is printed in that
+/// form (<c>Audit head: &lt;sequence&gt;:&lt;hash&gt;</c>), so a head recorded before a PostgreSQL dump checks its restore.
 /// </para>
 /// </summary>
 public static class AuditVerifyCommand
@@ -145,6 +146,11 @@ public static class AuditVerifyCommand
             }
 
             await output.WriteLineAsync($"The head recorded earlier, event {expected.Sequence}, is still in the trail.").ConfigureAwait(false);
+        }
+
+        if (result.Head is { } verified)
+        {
+            await output.WriteLineAsync($"Audit head: {verified.Sequence}:{verified.Hash} (check a backup or a restore of this trail with audit verify --{ExpectHeadOption} {verified.Sequence}:{verified.Hash}).").ConfigureAwait(false);
         }
 
         return Intact;

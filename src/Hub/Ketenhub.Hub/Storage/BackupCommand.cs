@@ -36,7 +36,7 @@ public static class BackupCommand
 
         if (storage.IsPostgres)
         {
-            await output.WriteLineAsync("The hub keeps its data in PostgreSQL: back it up with pg_dump or a base backup (docs/operations.md, \"Backups\").").ConfigureAwait(false);
+            await output.WriteLineAsync("The hub keeps its data in PostgreSQL: back it up with pg_dump or a base backup, as docs/operations.md says in \"Backups\", \"PostgreSQL\".").ConfigureAwait(false);
             return NotDone;
         }
 
