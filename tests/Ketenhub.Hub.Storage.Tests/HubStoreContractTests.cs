@@ -557,8 +557,12 @@ public abstract class HubStoreContractTests : IAsyncLifetime
             return 0;
         });
 
+        // A delivery made in a later write (an escalation, say) lists its message at the message's own create time.
+        await store.WriteAsync(s => s.InsertDelivery(NewDelivery("cli_a", "late-org", messageId: "sig_x") with { CreateTime = T0.AddHours(3) }));
+
         var result = await store.ReadAsync(s => new
         {
+            Late = s.ListPartyMessages(new PartyMessageQuery("late-org", MessageType.Signal)),
             School = s.ListPartyMessages(new PartyMessageQuery("school-1", MessageType.Referral)),
             Provider1 = s.ListPartyMessages(new PartyMessageQuery("provider-1", MessageType.Referral)),
             Provider2Newest = s.ListPartyMessages(new PartyMessageQuery("provider-2", MessageType.Referral, Descending: true)),
@@ -575,6 +579,7 @@ public abstract class HubStoreContractTests : IAsyncLifetime
             SchoolSignals = s.ListPartyMessages(new PartyMessageQuery("school-1", MessageType.Signal)),
         });
 
+        Assert.Equal([new MessagePosition(signal.CreateTime, "sig_x")], result.Late);
         Assert.Equal(["ref_b"], result.School.Select(p => p.MessageId));
         Assert.Equal(["ref_b", "ref_c", "ref_a"], result.Provider1.Select(p => p.MessageId));
         Assert.Equal([T0, T0, T0.AddMinutes(5)], result.Provider1.Select(p => p.CreateTime));

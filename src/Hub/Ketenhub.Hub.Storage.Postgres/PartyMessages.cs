@@ -17,22 +17,13 @@ internal static class PartyMessages
     internal const string Insert =
         "INSERT INTO party_messages (party_id, type, create_time, message_id, client_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING;";
 
-    /// <summary>
-    /// Adds a delivery's recipient to the message it carries, at the message's create time (taken from the message's
-    /// own rows, which are stored before any delivery of it).
-    /// </summary>
-    internal const string InsertRecipient =
-        """
-        INSERT INTO party_messages (party_id, type, create_time, message_id, client_id)
-        SELECT $1, type, create_time, message_id, client_id FROM party_messages WHERE message_id = $2 AND type = $3 LIMIT 1
-        ON CONFLICT DO NOTHING;
-        """;
-
     /// <summary>Builds the index from the stored messages and deliveries, opening sealed documents with <paramref name="protector"/>.</summary>
     internal static void Fill(NpgsqlConnection connection, NpgsqlTransaction transaction, IDocumentProtector? protector)
     {
+        var messages = new Dictionary<(string Id, MessageType Type), (DateTimeOffset Time, string ClientId)>();
         foreach (var (id, referral) in Documents(connection, transaction, protector, "referrals", StoreJson.Default.ReferralRecord))
         {
+            messages[(id, MessageType.Referral)] = (referral.CreateTime, referral.ClientId);
             foreach (var party in PartyMessageIndex.PartiesOf(referral))
             {
                 Add(connection, transaction, party, MessageType.Referral, referral.CreateTime, id, referral.ClientId);
@@ -41,31 +32,34 @@ internal static class PartyMessages
 
         foreach (var (id, transition) in Documents(connection, transaction, protector, "transitions", StoreJson.Default.TransitionRecord))
         {
+            messages[(id, MessageType.Transition)] = (transition.CreateTime, transition.ClientId);
             Add(connection, transaction, transition.Sender, MessageType.Transition, transition.CreateTime, id, transition.ClientId);
         }
 
         foreach (var (id, signal) in Documents(connection, transaction, protector, "signals", StoreJson.Default.SignalRecord))
         {
+            messages[(id, MessageType.Signal)] = (signal.CreateTime, signal.ClientId);
             Add(connection, transaction, signal.Sender, MessageType.Signal, signal.CreateTime, id, signal.ClientId);
         }
 
         // Delivery bodies are plain JSON with the payload kind by name.
-        foreach (var (kind, type) in new[] { ("Referral", MessageType.Referral), ("Transition", MessageType.Transition), ("Signal", MessageType.Signal) })
+        var recipients = new List<(string Recipient, string MessageId, string Kind)>();
+        using (var command = new NpgsqlCommand("SELECT recipient, message_id, COALESCE(json::jsonb ->> 'payloadKind', '') FROM deliveries WHERE message_id IS NOT NULL;", connection, transaction))
+        using (var reader = command.ExecuteReader())
         {
-            using var command = new NpgsqlCommand(
-                """
-                INSERT INTO party_messages (party_id, type, create_time, message_id, client_id)
-                SELECT DISTINCT d.recipient, m.type, m.create_time, m.message_id, m.client_id
-                FROM deliveries d
-                JOIN party_messages m ON m.message_id = d.message_id AND m.type = $1
-                WHERE d.message_id IS NOT NULL AND (d.json::jsonb ->> 'payloadKind') = $2
-                ON CONFLICT DO NOTHING;
-                """,
-                connection,
-                transaction);
-            command.Parameters.Add(new NpgsqlParameter { Value = (int)type });
-            command.Parameters.Add(new NpgsqlParameter { Value = kind });
-            command.ExecuteNonQuery();
+            while (reader.Read())
+            {
+                recipients.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        foreach (var (recipient, messageId, kind) in recipients)
+        {
+            if (Enum.TryParse<PayloadKind>(kind, out var payload) && PartyMessageIndex.TypeOf(payload) is { } type
+                && messages.TryGetValue((messageId, type), out var message))
+            {
+                Add(connection, transaction, recipient, type, message.Time, messageId, message.ClientId);
+            }
         }
     }
 

@@ -23,6 +23,10 @@ internal sealed class PostgresHubSession : IHubSession
     private readonly NpgsqlTransaction _transaction;
     private readonly bool _readOnly;
     private readonly IDocumentProtector? _protector;
+
+    // The messages this write stored, with their create time and client, for their deliveries' index rows (as the
+    // SQLite store keeps them).
+    private Dictionary<(string Id, MessageType Type), (DateTimeOffset Time, string ClientId)>? _storedMessages;
     private bool _closed;
 
     internal PostgresHubSession(NpgsqlConnection connection, NpgsqlTransaction transaction, bool readOnly, IDocumentProtector? protector)
@@ -209,8 +213,34 @@ internal sealed class PostgresHubSession : IHubSession
         }
     }
 
-    private void IndexMessage(string party, MessageType type, DateTimeOffset createTime, string id, string clientId) =>
+    private void IndexMessage(string party, MessageType type, DateTimeOffset createTime, string id, string clientId)
+    {
         Execute(PartyMessages.Insert, party, (int)type, createTime.UtcTicks, id, clientId);
+        (_storedMessages ??= [])[(id, type)] = (createTime, clientId);
+    }
+
+    /// <summary>Adds a delivery's recipient to the index rows of the message it carries, at the message's create time.</summary>
+    private void IndexRecipient(string recipient, string messageId, MessageType type)
+    {
+        if (_storedMessages is null || !_storedMessages.TryGetValue((messageId, type), out var message))
+        {
+            // A delivery made in a later write (an escalation, say): the message's own record has its time.
+            (DateTimeOffset, string)? found = type switch
+            {
+                MessageType.Referral => FindReferral(messageId) is { } r ? (r.CreateTime, r.ClientId) : null,
+                MessageType.Transition => FindTransition(messageId) is { } t ? (t.CreateTime, t.ClientId) : null,
+                _ => FindSignal(messageId) is { } g ? (g.CreateTime, g.ClientId) : null,
+            };
+            if (found is not { } stored)
+            {
+                return;
+            }
+
+            message = stored;
+        }
+
+        Execute(PartyMessages.Insert, recipient, (int)type, message.Time.UtcTicks, messageId, message.ClientId);
+    }
 
     public TransitionRecord? FindTransition(string id) => FindSealed("transitions", id, StoreJson.Default.TransitionRecord);
 
@@ -278,7 +308,7 @@ internal sealed class PostgresHubSession : IHubSession
         var sequence = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
         if (delivery.MessageId is { } messageId && PartyMessageIndex.TypeOf(delivery.PayloadKind) is { } type)
         {
-            Execute(PartyMessages.InsertRecipient, delivery.Recipient, messageId, (int)type);
+            IndexRecipient(delivery.Recipient, messageId, type);
         }
 
         return delivery with { Sequence = sequence };

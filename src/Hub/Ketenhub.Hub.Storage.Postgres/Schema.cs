@@ -171,7 +171,6 @@ internal static class Schema
                 PRIMARY KEY (party_id, type, create_time, message_id)
             );
             CREATE INDEX ix_party_messages_client ON party_messages (party_id, type, client_id, create_time, message_id);
-            CREATE INDEX ix_party_messages_message ON party_messages (message_id, type);
             """,
             PartyMessages.Fill),
     ];

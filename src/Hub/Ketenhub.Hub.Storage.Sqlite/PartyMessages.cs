@@ -8,8 +8,9 @@ namespace Ketenhub.Hub.Storage.Sqlite;
 
 /// <summary>
 /// The <c>party_messages</c> index (schema version 4): one row per party and referral, transition or signal that
-/// concerns it (see <see cref="PartyMessageQuery"/>). The session adds rows as it stores messages and deliveries;
-/// <see cref="Fill"/> builds them for what a database held before the index existed.
+/// concerns it (see <see cref="PartyMessageQuery"/>). The session adds rows as it stores messages and deliveries (a
+/// delivery's row takes the message's create time, which the session knows when it stored the message in the same write
+/// and otherwise reads from the message); <see cref="Fill"/> builds them for what a database held before the index existed.
 /// </summary>
 internal static class PartyMessages
 {
@@ -17,21 +18,13 @@ internal static class PartyMessages
     internal const string Insert =
         "INSERT OR IGNORE INTO party_messages (party_id, type, create_time, message_id, client_id) VALUES ($party, $type, $time, $id, $client);";
 
-    /// <summary>
-    /// Adds a delivery's recipient to the message it carries, at the message's create time (taken from the message's
-    /// own rows, which are stored before any delivery of it).
-    /// </summary>
-    internal const string InsertRecipient =
-        """
-        INSERT OR IGNORE INTO party_messages (party_id, type, create_time, message_id, client_id)
-        SELECT $party, type, create_time, message_id, client_id FROM party_messages WHERE message_id = $id AND type = $type LIMIT 1;
-        """;
-
     /// <summary>Builds the index from the stored messages and deliveries, opening sealed documents with <paramref name="protector"/>.</summary>
     internal static void Fill(SqliteConnection connection, IDocumentProtector? protector)
     {
+        var messages = new Dictionary<(string Id, MessageType Type), (DateTimeOffset Time, string ClientId)>();
         foreach (var (id, referral) in Documents(connection, protector, "referrals", StoreJson.Default.ReferralRecord))
         {
+            messages[(id, MessageType.Referral)] = (referral.CreateTime, referral.ClientId);
             foreach (var party in PartyMessageIndex.PartiesOf(referral))
             {
                 Add(connection, party, MessageType.Referral, referral.CreateTime, id, referral.ClientId);
@@ -40,30 +33,35 @@ internal static class PartyMessages
 
         foreach (var (id, transition) in Documents(connection, protector, "transitions", StoreJson.Default.TransitionRecord))
         {
+            messages[(id, MessageType.Transition)] = (transition.CreateTime, transition.ClientId);
             Add(connection, transition.Sender, MessageType.Transition, transition.CreateTime, id, transition.ClientId);
         }
 
         foreach (var (id, signal) in Documents(connection, protector, "signals", StoreJson.Default.SignalRecord))
         {
+            messages[(id, MessageType.Signal)] = (signal.CreateTime, signal.ClientId);
             Add(connection, signal.Sender, MessageType.Signal, signal.CreateTime, id, signal.ClientId);
         }
 
         // Delivery bodies are plain JSON with the payload kind by name.
-        foreach (var (kind, type) in new[] { ("Referral", MessageType.Referral), ("Transition", MessageType.Transition), ("Signal", MessageType.Signal) })
+        var recipients = new List<(string Recipient, string MessageId, string Kind)>();
+        using (var command = connection.CreateCommand())
         {
-            using var command = connection.CreateCommand();
-            command.CommandText =
-                """
-                INSERT OR IGNORE INTO party_messages (party_id, type, create_time, message_id, client_id)
-                SELECT d.recipient, m.type, m.create_time, m.message_id, m.client_id
-                FROM deliveries d
-                JOIN party_messages m ON m.message_id = d.message_id AND m.type = $type
-                WHERE d.message_id IS NOT NULL AND json_extract(d.json, '$.payloadKind') = $kind
-                GROUP BY d.recipient, m.message_id;
-                """;
-            command.Parameters.AddWithValue("$type", (long)type);
-            command.Parameters.AddWithValue("$kind", kind);
-            command.ExecuteNonQuery();
+            command.CommandText = "SELECT recipient, message_id, json_extract(json, '$.payloadKind') FROM deliveries WHERE message_id IS NOT NULL;";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                recipients.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? string.Empty : reader.GetString(2)));
+            }
+        }
+
+        foreach (var (recipient, messageId, kind) in recipients)
+        {
+            if (Enum.TryParse<PayloadKind>(kind, out var payload) && PartyMessageIndex.TypeOf(payload) is { } type
+                && messages.TryGetValue((messageId, type), out var message))
+            {
+                Add(connection, recipient, type, message.Time, messageId, message.ClientId);
+            }
         }
     }
 

@@ -19,6 +19,10 @@ internal sealed class SqliteHubSession : IHubSession
     private readonly bool _readOnly;
     private readonly ClientCache? _cache;
     private readonly IDocumentProtector? _protector;
+
+    // The messages this write stored, with their create time and client: their deliveries' index rows need them, and
+    // are almost always stored in the same write (see IndexRecipient).
+    private Dictionary<(string Id, MessageType Type), (DateTimeOffset Time, string ClientId)>? _storedMessages;
     private bool _closed;
 
     /// <param name="db">The connection of this read or of the writer.</param>
@@ -238,8 +242,34 @@ internal sealed class SqliteHubSession : IHubSession
         }
     }
 
-    private void IndexMessage(string party, MessageType type, DateTimeOffset createTime, string id, string clientId) =>
+    private void IndexMessage(string party, MessageType type, DateTimeOffset createTime, string id, string clientId)
+    {
         Write().Execute(PartyMessages.Insert, party, (long)type, createTime.UtcTicks, id, clientId);
+        (_storedMessages ??= [])[(id, type)] = (createTime, clientId);
+    }
+
+    /// <summary>Adds a delivery's recipient to the index rows of the message it carries, at the message's create time.</summary>
+    private void IndexRecipient(string recipient, string messageId, MessageType type)
+    {
+        if (_storedMessages is null || !_storedMessages.TryGetValue((messageId, type), out var message))
+        {
+            // A delivery made in a later write (an escalation, say): the message's own record has its time.
+            (DateTimeOffset, string)? found = type switch
+            {
+                MessageType.Referral => FindReferral(messageId) is { } r ? (r.CreateTime, r.ClientId) : null,
+                MessageType.Transition => FindTransition(messageId) is { } t ? (t.CreateTime, t.ClientId) : null,
+                _ => FindSignal(messageId) is { } g ? (g.CreateTime, g.ClientId) : null,
+            };
+            if (found is not { } stored)
+            {
+                return;
+            }
+
+            message = stored;
+        }
+
+        Write().Execute(PartyMessages.Insert, recipient, (long)type, message.Time.UtcTicks, messageId, message.ClientId);
+    }
 
     public TransitionRecord? FindTransition(string id) =>
         FindSealed("transitions", id, StoreJson.Default.TransitionRecord);
@@ -322,7 +352,7 @@ internal sealed class SqliteHubSession : IHubSession
         var sequence = db.LastInsertRowId;
         if (delivery.MessageId is { } messageId && PartyMessageIndex.TypeOf(delivery.PayloadKind) is { } type)
         {
-            db.Execute(PartyMessages.InsertRecipient, delivery.Recipient, messageId, (long)type);
+            IndexRecipient(delivery.Recipient, messageId, type);
         }
 
         return delivery with { Sequence = sequence };
