@@ -13,7 +13,7 @@ namespace Ketenhub.ProcessTests;
 /// </summary>
 public sealed class JavaClientTests
 {
-    private const string Packages = "protobuf-compiler protobuf-compiler-grpc-java-plugin libprotobuf-java libgrpc-java libnetty-java libperfmark-java libgeronimo-annotation-1.3-spec-java default-jdk-headless";
+    private const string Packages = "protobuf-compiler libprotobuf-dev protobuf-compiler-grpc-java-plugin libprotobuf-java libgrpc-java libnetty-java libperfmark-java libguava-java libjsr305-java liberror-prone-java libgeronimo-annotation-1.3-spec-java default-jdk-headless";
 
     // The runtime jars of the generated code and grpc-java's Netty transport, as Debian installs them.
     private static readonly string[] Jars =
@@ -27,7 +27,7 @@ public sealed class JavaClientTests
     [Fact]
     public async Task AJavaClientFromTheProtosAlone_RegistersRaisesStreamsListsAndReadsErrorDetails()
     {
-        var tools = new[] { "/usr/bin/protoc", "/usr/bin/grpc_java_plugin", "/usr/bin/javac", "/usr/bin/java" };
+        var tools = new[] { "/usr/bin/protoc", "/usr/bin/grpc_java_plugin", "/usr/bin/javac", "/usr/bin/java", "/usr/include/google/protobuf/timestamp.proto" };
         var missing = tools.Concat(Jars.Select(Jar)).Where(path => !File.Exists(path)).ToList();
         Assert.True(missing.Count == 0, $"Missing {string.Join(", ", missing)}: apt-get install {Packages} (.ci/run does).");
 
