@@ -225,13 +225,7 @@ internal sealed class PostgresHubSession : IHubSession
         if (_storedMessages is null || !_storedMessages.TryGetValue((messageId, type), out var message))
         {
             // A delivery made in a later write (an escalation, say): the message's own record has its time.
-            (DateTimeOffset, string)? found = type switch
-            {
-                MessageType.Referral => FindReferral(messageId) is { } r ? (r.CreateTime, r.ClientId) : null,
-                MessageType.Transition => FindTransition(messageId) is { } t ? (t.CreateTime, t.ClientId) : null,
-                _ => FindSignal(messageId) is { } g ? (g.CreateTime, g.ClientId) : null,
-            };
-            if (found is not { } stored)
+            if (PartyMessageIndex.MessageOf(this, messageId, type) is not { } stored)
             {
                 return;
             }

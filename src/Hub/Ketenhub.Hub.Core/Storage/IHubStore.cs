@@ -93,6 +93,21 @@ public static class PartyMessageIndex
         return [referral.Requester, .. referral.Performers.Select(p => p.PartyId)];
     }
 
+    /// <summary>
+    /// The create time and client of a stored message, for the index row of a delivery made in a later write than the
+    /// message (an escalation, say); null when no such message is stored.
+    /// </summary>
+    public static (DateTimeOffset Time, string ClientId)? MessageOf(IHubSession session, string messageId, MessageType type)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return type switch
+        {
+            MessageType.Referral => session.FindReferral(messageId) is { } r ? (r.CreateTime, r.ClientId) : null,
+            MessageType.Transition => session.FindTransition(messageId) is { } t ? (t.CreateTime, t.ClientId) : null,
+            _ => session.FindSignal(messageId) is { } g ? (g.CreateTime, g.ClientId) : null,
+        };
+    }
+
     /// <summary>The message type a delivery's payload kind lists under, or null for payloads that are not a message.</summary>
     public static MessageType? TypeOf(PayloadKind kind) => kind switch
     {

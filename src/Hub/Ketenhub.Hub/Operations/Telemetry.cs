@@ -21,46 +21,35 @@ public static class Telemetry
     {
         builder.Services.AddOptions<TelemetryOptions>().BindChecked(builder.Configuration, Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<QueueSampler>();
+        // Over OTLP when the setting or the standard variable names a collector (the exporter reads the variable itself);
+        // a malformed setting is a start-up problem (TelemetryOptions), so it is only ever used when it parses.
         var otlp = builder.Configuration[Section + ":" + nameof(TelemetryOptions.OtlpEndpoint)];
+        var exportOtlp = !string.IsNullOrWhiteSpace(otlp) || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        void Collector(OpenTelemetry.Exporter.OtlpExporterOptions options)
+        {
+            if (Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint))
+            {
+                options.Endpoint = endpoint;
+            }
+        }
+
         var telemetry = builder.Services.AddOpenTelemetry();
         telemetry.WithTracing(tracing =>
         {
             // The hub's own spans, and ASP.NET Core's span of each request, which takes an incoming traceparent as its
             // parent; nothing else is instrumented, so no URL query or header reaches a span.
             tracing.AddSource(HubTraces.SourceName, "Microsoft.AspNetCore");
-            if (!string.IsNullOrWhiteSpace(otlp))
+            if (exportOtlp)
             {
-                tracing.AddOtlpExporter(o =>
-                {
-                    if (Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint))
-                    {
-                        o.Endpoint = endpoint;
-                    }
-                });
-            }
-            else if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-            {
-                tracing.AddOtlpExporter();
+                tracing.AddOtlpExporter(Collector);
             }
         });
         telemetry.WithMetrics(metrics =>
         {
             metrics.AddMeter(HubMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
-            if (!string.IsNullOrWhiteSpace(otlp))
+            if (exportOtlp)
             {
-                // A malformed address is a start-up problem (TelemetryOptions); the standard variable
-                // OTEL_EXPORTER_OTLP_ENDPOINT is read by the exporter itself when the setting is not used.
-                metrics.AddOtlpExporter(o =>
-                {
-                    if (Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint))
-                    {
-                        o.Endpoint = endpoint;
-                    }
-                });
-            }
-            else if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-            {
-                metrics.AddOtlpExporter();
+                metrics.AddOtlpExporter(Collector);
             }
         });
         return builder;
@@ -95,11 +84,14 @@ public static class Telemetry
         return app;
     }
 
+    // The canonical names (INVALID_ARGUMENT) by the number sent in grpc-status, made once rather than per call.
+    private static readonly Dictionary<string, string> StatusNames = Enum.GetValues<Grpc.Core.StatusCode>().ToDictionary(
+        code => ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        code => System.Text.RegularExpressions.Regex.Replace(code.ToString(), "(?<=[a-z])(?=[A-Z])", "_").ToUpperInvariant(),
+        StringComparer.Ordinal);
+
     /// <summary>The status's canonical name (<c>INVALID_ARGUMENT</c>), or <c>NONE</c> when the call ended without one.</summary>
-    private static string StatusName(string code) =>
-        int.TryParse(code, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && Enum.IsDefined((Grpc.Core.StatusCode)number)
-            ? System.Text.RegularExpressions.Regex.Replace(((Grpc.Core.StatusCode)number).ToString(), "(?<=[a-z])(?=[A-Z])", "_").ToUpperInvariant()
-            : "NONE";
+    private static string StatusName(string code) => StatusNames.GetValueOrDefault(code, "NONE");
 }
 
 /// <summary>Section <c>Hub:Telemetry</c>. Checked at start-up.</summary>
