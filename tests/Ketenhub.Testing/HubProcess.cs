@@ -489,12 +489,25 @@ public sealed class HubProcess : IDisposable
     /// <summary>A loopback port nothing listens on right now.</summary>
     public static int FreeLoopbackPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        // The port is free when asked, not reserved: the system may hand it out again to the next caller in this process
+        // (two hubs started at once then collide, "address already in use"). Each port is given out once per process.
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            lock (GivenPorts)
+            {
+                if (GivenPorts.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
+
+    private static readonly HashSet<int> GivenPorts = [];
 
     /// <summary>The dotnet host that runs this test (set by <c>dotnet test</c>), else <c>dotnet</c> on the PATH.</summary>
     private static string DotnetHost()
