@@ -74,13 +74,17 @@ public sealed class WebFixture : IAsyncLifetime
         }
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        Browser = await LaunchBrowserAsync([]);
+    }
+
+    /// <summary>Another headless Chromium like <see cref="Browser"/>, with extra command-line switches (for example host rules).</summary>
+    public Task<IBrowser> LaunchBrowserAsync(IEnumerable<string> extraArgs) =>
+        (_playwright ?? throw new InvalidOperationException("The fixture is not initialised.")).Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", .. extraArgs],
         });
-    }
 
     public async Task DisposeAsync()
     {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Ketenhub.Identity;
 using Ketenhub.Web.Configuration;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
 
@@ -106,6 +107,9 @@ public sealed class ProductionHubUserTokens(ITokenAcquisition tokens, IOptions<W
                 ?? throw new InvalidOperationException("The citizens' provider gave no access token.");
         }
 
-        return await tokens.GetAccessTokenForUserAsync([options.Value.HubScope!], user: context.User).ConfigureAwait(false);
+        // The scheme is named: the app's default scheme is its cookie, from which Microsoft.Identity.Web cannot tell the
+        // Entra instance ("IDW10503"), so a coach's token must be asked of the OpenID Connect (Entra ID) scheme.
+        return await tokens.GetAccessTokenForUserAsync([options.Value.HubScope!], authenticationScheme: OpenIdConnectDefaults.AuthenticationScheme, user: context.User)
+            .ConfigureAwait(false);
     }
 }
