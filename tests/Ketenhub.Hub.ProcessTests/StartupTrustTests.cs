@@ -65,9 +65,9 @@ public sealed class StartupTrustTests(ITestOutputHelper output)
 
         output.WriteLine(hub.Output);
         Assert.Equal(1, exitCode);
-        Assert.Contains(Path.Combine("config", "parties.json") + " is demo configuration (\"demo\": true), which the hub uses only in Development (the environment is Production)", hub.Output, StringComparison.Ordinal);
-        Assert.Contains(Path.Combine("config", "routing.json") + " is demo configuration", hub.Output, StringComparison.Ordinal);
-        Assert.Contains("Set Hub:PartiesFile to a parties file of your own", hub.Output, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine("config", "parties.json") + " is demo configuration (\"demo\": true), which the hub uses only in Development (the environment is Production)", hub.LogText, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine("config", "routing.json") + " is demo configuration", hub.LogText, StringComparison.Ordinal);
+        Assert.Contains("Set Hub:PartiesFile to a parties file of your own", hub.LogText, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening on", hub.Output, StringComparison.Ordinal);
     }
 

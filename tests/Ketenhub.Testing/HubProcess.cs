@@ -177,6 +177,29 @@ public sealed class HubProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Output"/> as a reader sees it: a JSON log line (the format outside Development) is replaced by its
+    /// <c>Message</c>, unescaped; other lines stay as they are.
+    /// </summary>
+    public string LogText => string.Join('\n', Output.Split('\n').Select(line =>
+    {
+        var start = line.IndexOf("] {", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return line;
+        }
+
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line[(start + 2)..]);
+            return json.RootElement.TryGetProperty("Message", out var message) ? line[..(start + 2)] + message.GetString() : line;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return line;
+        }
+    }));
+
     /// <summary>Output of the given run only (1 = first start).</summary>
     public string OutputOfRun(int run)
     {
@@ -414,6 +437,18 @@ public sealed class HubProcess : IDisposable
         var invoker = Channel().Intercept(metadata =>
         {
             metadata.Add(DevelopmentHeaders.Party, partyId);
+            return metadata;
+        });
+        return new HubProcessClient(partyId, invoker);
+    }
+
+    /// <summary>Every service client, calling as <paramref name="partyId"/> with a bearer token of <paramref name="tokens"/>.</summary>
+    public HubProcessClient As(string partyId, TestTokens tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        var invoker = Channel().Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + tokens.Token(partyId));
             return metadata;
         });
         return new HubProcessClient(partyId, invoker);

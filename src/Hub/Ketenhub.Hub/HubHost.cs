@@ -38,6 +38,7 @@ public static partial class HubHost
         // Log lines carry the W3C trace and span ids (in the request's scope), for the JSON console format
         // (Logging:Console:FormatterName=json, docs/operations.md "Logs").
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        UseJsonLogsOutsideDevelopment(builder);
         services.AddKetenhubCore(builder.Configuration);
         services.AddOptions<StorageOptions>()
             .BindChecked(builder.Configuration, StorageOptions.Section)
@@ -186,6 +187,31 @@ public static partial class HubHost
     /// Loads and validates the configuration files and opens the store before the hub takes calls, so a
     /// broken rule file or an unusable data folder stops the start with a message that names it.
     /// </summary>
+    /// <summary>
+    /// Outside Development the console speaks JSON, one object per line with a UTC timestamp and the call's scopes (trace
+    /// id, party, method), unless <c>Logging:Console:FormatterName</c> names a format; each formatter setting given in
+    /// configuration still wins. Development keeps the plain format (docs/operations.md, "Logs").
+    /// </summary>
+    private static void UseJsonLogsOutsideDevelopment(WebApplicationBuilder builder)
+    {
+        var console = builder.Configuration.GetSection("Logging:Console");
+        if (builder.Environment.IsDevelopment() || !string.IsNullOrEmpty(console["FormatterName"]))
+        {
+            return;
+        }
+
+        var given = console.GetSection("FormatterOptions");
+        builder.Logging.AddJsonConsole(json =>
+        {
+            json.IncludeScopes = given.GetValue(nameof(json.IncludeScopes), true);
+            json.UseUtcTimestamp = given.GetValue(nameof(json.UseUtcTimestamp), true);
+            json.TimestampFormat = given[nameof(json.TimestampFormat)] ?? "yyyy-MM-ddTHH:mm:ss.fffZ";
+
+            // A log is no HTML page: Dutch letters and quotes stay readable instead of \u escapes.
+            json.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        });
+    }
+
     private sealed partial class StartupCheck(IServiceProvider services, IHostEnvironment environment, IConfiguration configuration, ILogger<StartupCheck> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
