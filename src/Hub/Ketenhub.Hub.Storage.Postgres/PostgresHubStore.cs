@@ -312,7 +312,11 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
             }
 
             var committing = _time.GetTimestamp();
-            transaction.Commit();
+            using (Common.HubTraces.StartCommit("postgres", started.Select(item => item.Caller), started.Count))
+            {
+                transaction.Commit();
+            }
+
             Common.HubMetrics.Commit("postgres", _time.GetElapsedTime(committing), started.Count);
             Interlocked.Increment(ref _commits);
         }

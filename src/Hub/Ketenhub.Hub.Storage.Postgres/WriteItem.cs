@@ -12,6 +12,9 @@ internal abstract class WriteItem
 
     private int _state;
 
+    /// <summary>The trace of the call that queued the write (none outside a traced call), for the commit span's links.</summary>
+    public System.Diagnostics.ActivityContext Caller { get; } = System.Diagnostics.Activity.Current?.Context ?? default;
+
     /// <summary>The failure to report instead of a result; null while the item succeeds.</summary>
     public Exception? Error { get; private set; }
 

@@ -479,7 +479,11 @@ public sealed class SqliteHubStore : IHubStore, IAsyncDisposable
             Volatile.Write(ref _commitStarted, commit);
             _groupStart = -1; // COMMIT releases the group's savepoint with the rest
             var started = _time.GetTimestamp();
-            _writer!.Execute("COMMIT;");
+            using (Common.HubTraces.StartCommit("sqlite", _open.Where(item => item.IsStarted).Select(item => item.Caller), _open.Count))
+            {
+                _writer!.Execute("COMMIT;");
+            }
+
             committed = true;
             Common.HubMetrics.Commit("sqlite", _time.GetElapsedTime(started), _open.Count);
             _syncer?.Committed(commit, [.. _open]);

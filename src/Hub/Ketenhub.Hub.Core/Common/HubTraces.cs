@@ -22,4 +22,26 @@ public static class HubTraces
         activity?.SetTag("ketenhub.attempt", attempt);
         return activity;
     }
+
+    /// <summary>The most callers a commit span links to; a batch can hold hundreds of writes.</summary>
+    public const int MaxCommitLinks = 64;
+
+    /// <summary>
+    /// A span for one store commit (<c>store commit</c>, tags <c>ketenhub.store</c> and <c>ketenhub.writes</c>): a root of
+    /// its own, since one commit makes many calls' writes durable at once, linked to the trace of each call it commits (at
+    /// most <see cref="MaxCommitLinks"/>). Null when nobody listens.
+    /// </summary>
+    public static Activity? StartCommit(string store, IEnumerable<ActivityContext> callers, int writes)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var links = callers.Where(c => c != default).Distinct().Take(MaxCommitLinks).Select(c => new ActivityLink(c)).ToList();
+        var activity = Source.StartActivity("store commit", ActivityKind.Internal, parentContext: default, tags: null, links: links);
+        activity?.SetTag("ketenhub.store", store);
+        activity?.SetTag("ketenhub.writes", writes);
+        return activity;
+    }
 }
