@@ -57,8 +57,49 @@ public sealed class UsageTests
         var result = await Run("consent", "list", "--client", "cli_1");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Contains("Identify the caller with --token <bearer token> (or $KETENHUB_TOKEN), or on a development hub with --as <party id> (or $KETENHUB_PARTY).", result.Error);
+        Assert.Contains("Identify the caller with --token <bearer token> (or $KETENHUB_TOKEN), with --client-cert on the hub's mutual TLS endpoint, or on a development hub with --as <party id> (or $KETENHUB_PARTY).", result.Error);
         Assert.Empty(_hub.Calls);
+    }
+
+    [Theory]
+    [InlineData("--hub", "http://127.0.0.1:5080", "--client-cert", "{cert}", "--client-key", "{key}", "need an https:// --hub")]
+    [InlineData("--hub", "http://127.0.0.1:5080", "--ca-file", "{cert}", "", "", "need an https:// --hub")]
+    [InlineData("--hub", "https://127.0.0.1:5443", "--client-key", "{key}", "", "", "--client-key needs --client-cert.")]
+    [InlineData("--hub", "https://127.0.0.1:5443", "--client-cert", "{missing}", "", "", "does not exist")]
+    [InlineData("--hub", "https://127.0.0.1:5443", "--client-cert", "{key}", "", "", "not a PEM certificate with its --client-key, nor a PKCS#12 file")]
+    [InlineData("--hub", "https://127.0.0.1:5443", "--ca-file", "{key}", "", "", "--ca-file: the file holds no certificate.")]
+    public async Task TlsOptions_ThatCannotWork_AreUsageErrors_BeforeAnyCall(string hubOption, string hub, string option, string file, string secondOption, string secondFile, string expected)
+    {
+        var folder = Directory.CreateTempSubdirectory("ketenhub-cli-tls-");
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=sdd", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
+            var paths = new Dictionary<string, string>
+            {
+                ["{cert}"] = Path.Combine(folder.FullName, "sdd.pem"),
+                ["{key}"] = Path.Combine(folder.FullName, "sdd-key.pem"),
+                ["{missing}"] = Path.Combine(folder.FullName, "absent.pem"),
+            };
+            await File.WriteAllTextAsync(paths["{cert}"], certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(paths["{key}"], key.ExportPkcs8PrivateKeyPem());
+            string[] args = ["client", "register", hubOption, hub, option, paths.GetValueOrDefault(file, file), "--bsn", "111222333", "--birth-date", "2008-03-14", "--municipality", "0505"];
+            if (secondOption.Length > 0)
+            {
+                args = [.. args, secondOption, paths.GetValueOrDefault(secondFile, secondFile)];
+            }
+
+            var result = await Run(args);
+
+            Assert.Equal(ExitCodes.Usage, result.ExitCode);
+            Assert.Contains(expected, result.Error);
+            Assert.Empty(_hub.Calls);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Theory]

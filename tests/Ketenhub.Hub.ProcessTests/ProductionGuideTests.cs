@@ -7,13 +7,17 @@ namespace Ketenhub.ProcessTests;
 
 /// <summary>
 /// The production guide in docs/operations.md, run as written: its setup block publishes the hub and makes keys and
-/// settings, its run block starts the published hub in Production with them (no demo parties, a self-hosted token
-/// issuer), and its call block makes one call with a token of that issuer. The systemd unit it names passes
-/// <c>systemd-analyze verify</c> without a complaint.
+/// settings, its TLS block makes a private CA, the hub's server certificate and a partner's client certificate and adds
+/// the TLS endpoints, its run block starts the published hub in Production with them (no demo parties, a self-hosted
+/// token issuer), its call block makes one call with a token of that issuer, and its TLS call block one over mutual TLS
+/// with the tool and one with curl over HTTP/1.1 (and sees a call without a certificate refused). The systemd unit it
+/// names passes <c>systemd-analyze verify</c> without a complaint.
 /// </summary>
 public sealed partial class ProductionGuideTests : IDisposable
 {
     private readonly string _home = Path.Combine(Path.GetTempPath(), "ketenhub-guide-" + Guid.NewGuid().ToString("N"));
+    private readonly int _tlsPort = HubProcess.FreeLoopbackPort();
+    private readonly int _partnerPort = HubProcess.FreeLoopbackPort();
 
     public void Dispose()
     {
@@ -40,6 +44,8 @@ public sealed partial class ProductionGuideTests : IDisposable
         var setup = await RunAsync(Block(guide, "setup"), port, TimeSpan.FromMinutes(5));
         Assert.True(setup.ExitCode == 0, "The setup block failed:\n" + setup.Output);
         Assert.DoesNotContain("demo", await File.ReadAllTextAsync(Path.Combine(_home, "config", "parties.json")).ContinueWith(t => Regex.Replace(t.Result, "//.*", string.Empty)), StringComparison.Ordinal);
+        var tls = await RunAsync(Block(guide, "tls"), port, TimeSpan.FromMinutes(1));
+        Assert.True(tls.ExitCode == 0, "The TLS block failed:\n" + tls.Output);
 
         using var hub = Start(Block(guide, "run"), port, out var log);
         var ready = DateTimeOffset.UtcNow.AddSeconds(60);
@@ -57,6 +63,11 @@ public sealed partial class ProductionGuideTests : IDisposable
             var call = await RunAsync($"ketenhub() {{ dotnet '{cli}' \"$@\"; }}\n" + Block(guide, "call"), port, TimeSpan.FromMinutes(1));
             Assert.True(call.ExitCode == 0, "The call block failed:\n" + call.Output);
             Assert.Matches(@"clients/cl_[0-9a-f]{32}", call.Output);
+
+            var tlsCall = await RunAsync($"ketenhub() {{ dotnet '{cli}' \"$@\"; }}\n" + Block(guide, "tls-call"), port, TimeSpan.FromMinutes(1));
+            Assert.True(tlsCall.ExitCode == 0, "The TLS call block failed:\n" + tlsCall.Output + "\nThe hub's log:\n" + Read(log));
+            Assert.Matches(@"clients/cl_[0-9a-f]{32}", tlsCall.Output);
+            Assert.Contains("\"resourceType\":\"CapabilityStatement\"", tlsCall.Output, StringComparison.Ordinal);
         }
         finally
         {
@@ -96,6 +107,8 @@ public sealed partial class ProductionGuideTests : IDisposable
         };
         start.Environment["KETENHUB_HOME"] = _home;
         start.Environment["KETENHUB_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["KETENHUB_TLS_PORT"] = _tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["KETENHUB_PARTNER_PORT"] = _partnerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         start.Environment.Remove("DOTNET_ENVIRONMENT");
         return start;

@@ -36,6 +36,24 @@ public sealed class GlobalOptions
             Description = "Print the hub's response as protobuf JSON instead of tables.",
             Recursive = true,
         };
+        ClientCertificate = new Option<FileInfo>("--client-cert")
+        {
+            Description = "A client certificate to present in the TLS handshake (mutual TLS on the hub's partner endpoint): a PEM certificate with --client-key, or a PKCS#12 file without a password. Needs an https:// --hub.",
+            HelpName = "file",
+            Recursive = true,
+        };
+        ClientKey = new Option<FileInfo>("--client-key")
+        {
+            Description = "The unencrypted PEM private key of a PEM --client-cert.",
+            HelpName = "file",
+            Recursive = true,
+        };
+        CaFile = new Option<FileInfo>("--ca-file")
+        {
+            Description = "PEM file with the root certificate(s) that the hub's server certificate must chain to, instead of the machine's trust store (a private CA of a pilot, say). Needs an https:// --hub.",
+            HelpName = "file",
+            Recursive = true,
+        };
         RequestId = new Option<string>("--request-id")
         {
             Description = "Idempotency key of the request; repeat it to retry safely. Generated when absent.",
@@ -54,6 +72,12 @@ public sealed class GlobalOptions
 
     public Option<string> RequestId { get; }
 
+    public Option<FileInfo> ClientCertificate { get; }
+
+    public Option<FileInfo> ClientKey { get; }
+
+    public Option<FileInfo> CaFile { get; }
+
     public void AddTo(Command command)
     {
         command.Options.Add(Hub);
@@ -61,5 +85,8 @@ public sealed class GlobalOptions
         command.Options.Add(Token);
         command.Options.Add(Json);
         command.Options.Add(RequestId);
+        command.Options.Add(ClientCertificate);
+        command.Options.Add(ClientKey);
+        command.Options.Add(CaFile);
     }
 }

@@ -61,9 +61,10 @@ public sealed class Invocation : IDisposable
         }
 
         var token = parse.GetValue(globals.Token)?.Trim() ?? string.Empty;
-        if (needsParty && party.Length == 0 && token.Length == 0)
+        var tls = TlsSettings.From(parse, globals, hub);
+        if (needsParty && party.Length == 0 && token.Length == 0 && tls?.ClientCertificate is null)
         {
-            throw new CliUsageException($"Identify the caller with --token <bearer token> (or ${CliHost.TokenVariable}), or on a development hub with --as <party id> (or ${CliHost.PartyVariable}).");
+            throw new CliUsageException($"Identify the caller with --token <bearer token> (or ${CliHost.TokenVariable}), with --client-cert on the hub's mutual TLS endpoint, or on a development hub with --as <party id> (or ${CliHost.PartyVariable}).");
         }
 
         var requestId = parse.GetValue(globals.RequestId)?.Trim();
@@ -80,7 +81,14 @@ public sealed class Invocation : IDisposable
         }
         else
         {
-            channel = GrpcChannel.ForAddress(hub, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
+#pragma warning disable CA2000 // The channel owns the handler (DisposeHttpClient), and the invocation owns the channel.
+            channel = GrpcChannel.ForAddress(hub, new GrpcChannelOptions
+            {
+                MaxReceiveMessageSize = 16 * 1024 * 1024,
+                HttpHandler = tls?.CreateHandler(),
+                DisposeHttpClient = true,
+            });
+#pragma warning restore CA2000
             invoker = channel.CreateCallInvoker();
         }
 
