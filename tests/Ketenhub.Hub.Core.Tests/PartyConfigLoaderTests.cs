@@ -52,6 +52,20 @@ public class PartyConfigLoaderTests
         Assert.True(PartyConfigLoader.LoadFile(path).IsDemo);
     }
 
+    [Fact]
+    public void TheDocsTableOfThePartiesFile_NamesExactlyTheFieldsAPartyMayHave()
+    {
+        var doc = System.IO.File.ReadAllText(Path.Combine(TestData.RepositoryRoot(), "docs", "routing.md"));
+        var start = doc.IndexOf("## The parties file", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/routing.md has no section 'The parties file'.");
+        var end = doc.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        var section = doc[start..(end < 0 ? doc.Length : end)];
+        var documented = System.Text.RegularExpressions.Regex.Matches(section, @"^\| `(?<field>[a-zA-Z]+)` \|", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups["field"].Value)
+            .ToList();
+        Assert.Equal(PartyConfigLoader.PartyFields.Order(StringComparer.Ordinal), documented.Order(StringComparer.Ordinal));
+    }
+
     /// <summary>
     /// A malformed required identifier is reported twice: once as malformed and once as missing, because the
     /// kind check sees no valid value. Every error still names the party and the field.

@@ -11,6 +11,9 @@ namespace Ketenhub.Hub.Parties;
 /// </summary>
 public static class PartyConfigLoader
 {
+    /// <summary>The fields a party may have (docs/routing.md, "The parties file").</summary>
+    public static IReadOnlyList<string> PartyFields => Fields;
+
     private static readonly string[] Fields = ["id", "kind", "displayName", "deliveryChannel", "municipalityCodes", "brin", "agb", "oin", "kvk", "ura", "receivesBsn", "bsnLegalBasis", "endpoint"];
 
     public static PartyDirectory LoadFile(string path)
