@@ -98,4 +98,53 @@ public sealed class PostgresDeliveryWakeupRelayTests : IAsyncLifetime
         Assert.All(payloads, p => Assert.StartsWith(relay.Instance + "|n|", p, StringComparison.Ordinal));
         Assert.Equal(parties, payloads.SelectMany(p => p.Split('|')[2].Split(' ')));
     }
+    [Fact]
+    public async Task PermitsPublishedOnOneInstance_ReachTheOthersReceiver_NotItsOwn()
+    {
+        await InstanceAsync();
+        await InstanceAsync();
+        var (a, b) = (_relays[^2], _relays[^1]);
+        var onA = new System.Collections.Concurrent.ConcurrentQueue<IReadOnlyDictionary<string, int>>();
+        var onB = new TaskCompletionSource<IReadOnlyDictionary<string, int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.AttachUsage(onA.Enqueue);
+        b.AttachUsage(p => onB.TrySetResult(p));
+
+        a.PublishUsage(new Dictionary<string, int> { ["sdd"] = 7, ["waakvlam-zorg"] = 2 });
+
+        var received = await onB.Task.WaitAsync(Within);
+        Assert.Equal(new Dictionary<string, int> { ["sdd"] = 7, ["waakvlam-zorg"] = 2 }, received);
+        Assert.Empty(onA);
+    }
+
+    [Fact]
+    public void UsagePayloads_CarryOnlyPartyIdsAndCounts_StaySmall_AndBadPairsAreIgnored()
+    {
+        var relay = new PostgresDeliveryWakeupRelay(_database, TimeProvider.System, NullLogger<PostgresDeliveryWakeupRelay>.Instance);
+        _relays.Add(relay);
+        var permits = Enumerable.Range(0, 2000).ToDictionary(i => $"party-{i:D4}", i => i + 1);
+
+        var payloads = relay.UsagePayloads(permits).ToList();
+
+        Assert.True(payloads.Count > 1);
+        Assert.All(payloads, p => Assert.True(System.Text.Encoding.UTF8.GetByteCount(p) < 8000));
+        Assert.All(payloads, p => Assert.StartsWith(relay.Instance + "|u|", p, StringComparison.Ordinal));
+        var seen = new Dictionary<string, int>();
+        relay.AttachUsage(p =>
+        {
+            foreach (var (party, count) in p)
+            {
+                seen[party] = seen.GetValueOrDefault(party) + count;
+            }
+        });
+        foreach (var payload in payloads)
+        {
+            relay.Receive("other" + payload[relay.Instance.Length..]);
+        }
+
+        Assert.Equal(permits, seen);
+        seen.Clear();
+        relay.Receive("other|u|sdd:-3 sdd:x :4 waakvlam-zorg:2");
+        relay.Receive(relay.Instance + "|u|sdd:5");
+        Assert.Equal(new Dictionary<string, int> { ["waakvlam-zorg"] = 2 }, seen);
+    }
 }

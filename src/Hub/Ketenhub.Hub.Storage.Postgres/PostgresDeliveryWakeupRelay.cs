@@ -1,5 +1,6 @@
 using System.Text;
 using System.Threading.Channels;
+using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -14,10 +15,11 @@ namespace Ketenhub.Hub.Storage.Postgres;
 /// reconnects and then wakes every stream of this instance to look again, since wake-ups sent meanwhile are lost.
 /// <para>
 /// A notification's payload is <c>instance|kind|party party …</c> (kind <c>n</c>: new deliveries, <c>r</c>: released):
-/// party ids only, never anything about a client. An instance ignores its own.
+/// party ids only, never anything about a client. An instance ignores its own. The same channel carries the call
+/// permits each instance took per party (<see cref="IRateUsageRelay"/>, kind <c>u</c>: <c>party:count …</c>).
 /// </para>
 /// </summary>
-public sealed partial class PostgresDeliveryWakeupRelay : IDeliveryWakeupRelay, IAsyncDisposable
+public sealed partial class PostgresDeliveryWakeupRelay : IDeliveryWakeupRelay, IRateUsageRelay, IAsyncDisposable
 {
     /// <summary>The notification channel.</summary>
     public const string Channel = "ketenhub_delivery_wakeups";
@@ -32,6 +34,10 @@ public sealed partial class PostgresDeliveryWakeupRelay : IDeliveryWakeupRelay, 
     private readonly string _instance = Guid.NewGuid().ToString("N")[..12];
     private readonly Channel<(IReadOnlyList<string> Parties, bool Released)> _outbox =
         System.Threading.Channels.Channel.CreateUnbounded<(IReadOnlyList<string>, bool)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<IReadOnlyDictionary<string, int>> _usageOutbox =
+        System.Threading.Channels.Channel.CreateBounded<IReadOnlyDictionary<string, int>>(new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
+    private Action<IReadOnlyDictionary<string, int>>? _usageReceiver;
+    private Task? _usageSender;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DeliveryNotifier? _notifier;
@@ -81,6 +87,7 @@ public sealed partial class PostgresDeliveryWakeupRelay : IDeliveryWakeupRelay, 
         }
 
         _sender = Task.Run(() => SendAsync(_stopping.Token));
+        _usageSender = Task.Run(() => SendUsageAsync(_stopping.Token));
         _listener = Task.Run(() => ListenAsync(_stopping.Token));
     }
 
@@ -94,6 +101,26 @@ public sealed partial class PostgresDeliveryWakeupRelay : IDeliveryWakeupRelay, 
         }
     }
 
+    /// <inheritdoc />
+    public void PublishUsage(IReadOnlyDictionary<string, int> permits)
+    {
+        ArgumentNullException.ThrowIfNull(permits);
+        if (permits.Count > 0)
+        {
+            _usageOutbox.Writer.TryWrite(permits);
+        }
+    }
+
+    /// <inheritdoc />
+    public void AttachUsage(Action<IReadOnlyDictionary<string, int>> receive)
+    {
+        ArgumentNullException.ThrowIfNull(receive);
+        if (Interlocked.CompareExchange(ref _usageReceiver, receive, null) is not null)
+        {
+            throw new InvalidOperationException("The relay already serves a usage receiver.");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -102,6 +129,12 @@ public sealed partial class PostgresDeliveryWakeupRelay : IDeliveryWakeupRelay, 
         }
 
         _outbox.Writer.TryComplete();
+        _usageOutbox.Writer.TryComplete();
+        if (_usageSender is not null)
+        {
+            await _usageSender.ConfigureAwait(false);
+        }
+
         if (_sender is not null)
         {
             // Sends what is queued, then stops; a server that is gone only delays this until its sends fail.
@@ -135,6 +168,65 @@ public sealed partial class PostgresDeliveryWakeupRelay : IDeliveryWakeupRelay, 
         }
 
         yield return payload.ToString();
+    }
+
+    /// <summary>The payloads for permits taken here: <c>party:count</c> pairs, split so that each payload stays small.</summary>
+    internal IEnumerable<string> UsagePayloads(IReadOnlyDictionary<string, int> permits)
+    {
+        var head = $"{_instance}|u|";
+        var payload = new StringBuilder(head);
+        foreach (var (party, count) in permits.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var pair = $"{party}:{count.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            if (payload.Length > head.Length && Encoding.UTF8.GetByteCount(payload.ToString()) + Encoding.UTF8.GetByteCount(pair) + 1 > MaxPayloadBytes)
+            {
+                yield return payload.ToString();
+                payload.Clear().Append(head);
+            }
+
+            payload.Append(payload.Length > head.Length ? " " : "").Append(pair);
+        }
+
+        yield return payload.ToString();
+    }
+
+    private async Task SendUsageAsync(CancellationToken cancellationToken)
+    {
+        var reader = _usageOutbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var permits = new Dictionary<string, int>(StringComparer.Ordinal);
+                while (reader.TryRead(out var some))
+                {
+                    foreach (var (party, count) in some)
+                    {
+                        permits[party] = permits.GetValueOrDefault(party) + count;
+                    }
+                }
+
+                try
+                {
+                    await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                    foreach (var payload in UsagePayloads(permits))
+                    {
+                        await using var command = new NpgsqlCommand("SELECT pg_notify($1, $2);", connection);
+                        command.Parameters.Add(new NpgsqlParameter { Value = Channel });
+                        command.Parameters.Add(new NpgsqlParameter { Value = payload });
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception error) when (error is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+                {
+                    // The other instances' buckets miss these permits: the limit is looser for one interval.
+                    LogSendFailed(error.GetType().Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task SendAsync(CancellationToken cancellationToken)
@@ -234,10 +326,41 @@ public sealed partial class PostgresDeliveryWakeupRelay : IDeliveryWakeupRelay, 
         }
     }
 
-    /// <summary>Hands a notification's payload to the notifier, unless this instance sent it or it is not a wake-up.</summary>
+    private void ReceiveUsage(string pairs)
+    {
+        var receiver = Volatile.Read(ref _usageReceiver);
+        if (receiver is null)
+        {
+            return;
+        }
+
+        var permits = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var pair in pairs.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = pair.LastIndexOf(':');
+            if (colon > 0 && int.TryParse(pair.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) && count > 0)
+            {
+                var party = pair[..colon];
+                permits[party] = permits.GetValueOrDefault(party) + count;
+            }
+        }
+
+        if (permits.Count > 0)
+        {
+            receiver(permits);
+        }
+    }
+
+    /// <summary>Hands a notification's payload to the notifier (or the usage receiver), unless this instance sent it.</summary>
     internal void Receive(string payload)
     {
         var parts = payload.Split('|', 3);
+        if (parts.Length == 3 && parts[0] != _instance && parts[1] == "u")
+        {
+            ReceiveUsage(parts[2]);
+            return;
+        }
+
         if (parts.Length != 3 || parts[0] == _instance || parts[1] is not ("n" or "r") || _notifier is null)
         {
             return;

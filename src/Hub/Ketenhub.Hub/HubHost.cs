@@ -69,6 +69,10 @@ public static partial class HubHost
             services.AddSingleton<Ketenhub.Hub.Delivery.IDeliveryWakeupRelay>(sp => sp.GetRequiredService<PostgresDeliveryWakeupRelay>());
             services.AddHostedService<DeliveryWakeupRelayService>();
 
+            // Rate limits hold across the instances: each tells the others the permits its parties took (same channel).
+            services.AddSingleton<Ketenhub.Hub.Common.IRateUsageRelay>(sp => sp.GetRequiredService<PostgresDeliveryWakeupRelay>());
+            services.AddHostedService<RateUsageSharing>();
+
             // Scheduled work (escalations, expiry, the person facts check) runs on one instance at a time.
             services.AddSingleton<Ketenhub.Hub.Delivery.IScheduleLease>(new PostgresScheduleLease(postgres.ConnectionString));
         }

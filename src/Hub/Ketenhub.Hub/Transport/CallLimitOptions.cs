@@ -38,6 +38,15 @@ public sealed class CallLimitOptions
     public PartyRateLimit UnknownCallers { get; set; } = new() { PermitsPerSecond = 2, Burst = 20 };
 
     /// <summary>
+    /// With several instances on one database (PostgreSQL): how often each instance tells the others how many calls each
+    /// party made on it, which they take from their own buckets. A party can exceed its limit across the instances by at
+    /// most what it can take in one interval on each other instance (docs/operations.md, "Running with PostgreSQL").
+    /// <value>The default value is one second.</value>
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan ShareInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// How often a refusal of the same cause is logged (<see cref="RefusalLog"/>): once per interval, with the number left
     /// out. <value>The default value is one minute.</value>
     /// </summary>

@@ -36,6 +36,22 @@ public sealed class TokenBuckets(TimeProvider time, Func<string, PartyRateLimit>
         return bucket.TryTake(now, time, out retryAfter);
     }
 
+    /// <summary>
+    /// Takes <paramref name="permits"/> tokens that were used elsewhere (another hub instance) out of the key's bucket. The
+    /// bucket may go below empty, down to minus its burst: calls wait until the debt is refilled.
+    /// </summary>
+    public void Drain(string key, int permits)
+    {
+        var now = time.GetTimestamp();
+        if (!_buckets.TryGetValue(key, out var bucket))
+        {
+            var limit = limitOf(key);
+            bucket = _buckets.GetOrAdd(key, new Bucket(limit.PermitsPerSecond, limit.Burst, now));
+        }
+
+        bucket.Drain(now, time, permits);
+    }
+
     /// <summary>Whether the key's bucket is empty now (without taking a token), with the delay until a token is free.</summary>
     public bool IsEmpty(string key, out TimeSpan retryAfter)
     {
@@ -89,6 +105,15 @@ public sealed class TokenBuckets(TimeProvider time, Func<string, PartyRateLimit>
 
                 retryAfter = Wait();
                 return false;
+            }
+        }
+
+        public void Drain(long now, TimeProvider time, int permits)
+        {
+            lock (_lock)
+            {
+                Refill(now, time);
+                _tokens = Math.Max(-burst, _tokens - permits);
             }
         }
 
