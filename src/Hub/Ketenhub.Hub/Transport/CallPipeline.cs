@@ -186,7 +186,7 @@ public static class CallPipeline
         var services = http.RequestServices;
         try
         {
-            services.GetRequiredService<PartyRateLimiter>().Take("client/" + citizen.ClientId);
+            services.GetRequiredService<PartyRateLimiter>().Take(PartyRateLimiter.CitizenKeyPrefix + citizen.ClientId);
         }
         catch (HubException ex)
         {

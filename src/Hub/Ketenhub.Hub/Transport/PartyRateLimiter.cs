@@ -15,6 +15,9 @@ public sealed class PartyRateLimiter(IOptions<CallLimitOptions> options, TimePro
     private readonly TokenBuckets _buckets = new(time, party =>
         options.Value.Parties.TryGetValue(party, out var own) ? own : new PartyRateLimit { PermitsPerSecond = options.Value.PermitsPerSecond, Burst = options.Value.Burst });
 
+    /// <summary>The bucket key prefix of a citizen's own calls (the client's id follows).</summary>
+    public const string CitizenKeyPrefix = "client/";
+
     private System.Collections.Concurrent.ConcurrentDictionary<string, int> _taken = new(StringComparer.Ordinal);
 
     /// <summary>Takes a permit for the party, or throws RATE_LIMITED with a retry delay.</summary>
@@ -25,7 +28,11 @@ public sealed class PartyRateLimiter(IOptions<CallLimitOptions> options, TimePro
             throw RateLimited(retryAfter, "The calling party made more calls than its rate limit allows; retry after the delay in RetryInfo.");
         }
 
-        Volatile.Read(ref _taken).AddOrUpdate(partyId, 1, static (_, n) => n + 1);
+        // A citizen's own calls (key client/{id}) stay this instance's: nothing about a client leaves it.
+        if (!partyId.StartsWith(CitizenKeyPrefix, StringComparison.Ordinal))
+        {
+            Volatile.Read(ref _taken).AddOrUpdate(partyId, 1, static (_, n) => n + 1);
+        }
     }
 
     /// <summary>The permits taken on this instance since the last call, by party (for the other instances).</summary>
