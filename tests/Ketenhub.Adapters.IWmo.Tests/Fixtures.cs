@@ -36,6 +36,15 @@ internal static class Fixtures
 
     public static IWmoClient BornOn(DateOnly birthDate) => new(ValidBsn, birthDate, Dordrecht, "P4X8Z1");
 
+    /// <summary>The referral with a product code, a volume (six hours a week) and an end date.</summary>
+    public static Delivery Scoped(Delivery delivery, VolumeFrequency frequency = VolumeFrequency.PerWeek)
+    {
+        delivery.Referral.ProductCode = "02A03";
+        delivery.Referral.Volume = new SupportVolume { Quantity = 6, Unit = VolumeUnit.Hour, Frequency = frequency };
+        delivery.Referral.RequestedEndDate = new Google.Type.Date { Year = 2027, Month = 11, Day = 22 };
+        return delivery;
+    }
+
     public static Delivery ReferralDelivery(IWmoParty performer, IWmoParty requester, ServiceKind service = ServiceKind.WaakvlamSupport, long sequence = 4711) => new()
     {
         Name = "deliveries/dlv_0193c2a4b5d67e8f9a0b1c2d3e4f5a70",

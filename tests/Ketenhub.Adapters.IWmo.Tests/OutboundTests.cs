@@ -38,6 +38,37 @@ public sealed class OutboundTests
         Assert.Equal("12:00:00", client.Descendants(ns + "Toewijzingstijd").Single().Value);
     }
 
+    [Theory]
+    [InlineData(VolumeFrequency.PerDay, "1")]
+    [InlineData(VolumeFrequency.PerWeek, "2")]
+    [InlineData(VolumeFrequency.PerMonth, "4")]
+    [InlineData(VolumeFrequency.Total, "6")]
+    public void A_referrals_product_code_volume_and_end_date_fill_the_toewijzing_and_the_verzoek(VolumeFrequency frequency, string frequentie)
+    {
+        XNamespace b = "http://www.istandaarden.nl/iwmo/3_2/basisschema/schema";
+        var toewijzing = Produce(new OutboundRequest(Scoped(ReferralDelivery(Provider, Wijkteam), frequency), Adult(), Provider, Wijkteam, Now));
+        var verzoek = Produce(new OutboundRequest(Scoped(ReferralDelivery(Sdd, Provider), frequency), Adult(), Sdd, Provider, Now));
+
+        foreach (var (message, product, endDate) in new[] { (toewijzing, "ToegewezenProduct", "Einddatum"), (verzoek, "AangevraagdProduct", "ToewijzingEinddatum") })
+        {
+            Assert.Empty(SchemaCatalog.Validate(message.Document, IStandaard.IWmo));
+            var element = message.Document.Descendants().Single(e => e.Name.LocalName == product);
+            Assert.Equal("02A03", element.Elements().Single(e => e.Name.LocalName == "Product").Element(b + "Code")!.Value);
+            Assert.Equal("2027-11-22", element.Elements().Single(e => e.Name.LocalName == endDate).Value);
+            var omvang = element.Elements().Single(e => e.Name.LocalName == "Omvang");
+            Assert.Equal(("6", "04", frequentie), (omvang.Element(b + "Volume")!.Value, omvang.Element(b + "Eenheid")!.Value, omvang.Element(b + "Frequentie")!.Value));
+        }
+    }
+
+    [Fact]
+    public void Without_product_code_volume_or_end_date_the_messages_leave_them_out()
+    {
+        var message = Produce(new OutboundRequest(ReferralDelivery(Provider, Wijkteam), Adult(), Provider, Wijkteam, Now));
+
+        var product = message.Document.Descendants().Single(e => e.Name.LocalName == "ToegewezenProduct");
+        Assert.DoesNotContain(product.Descendants(), e => e.Name.LocalName is "Code" or "Omvang" or "Einddatum");
+    }
+
     [Fact]
     public void A_wmo301_read_back_carries_the_mapped_fields_of_the_referral()
     {

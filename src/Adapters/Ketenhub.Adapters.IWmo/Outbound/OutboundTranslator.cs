@@ -182,12 +182,49 @@ public static class OutboundTranslator
                     "ToegewezenProduct",
                     // No ReferentieAanbieder: TR379 allows it only in answer to a verzoek om toewijzing.
                     x.E("ToewijzingNummer", ToewijzingNummer(delivery).ToString(CultureInfo.InvariantCulture)),
-                    x.E("Product", x.B("Categorie", ProductCategories.For(referral.Service, x.Standaard))),
+                    Product(x, referral),
                     x.E("Toewijzingsdatum", IWmoXml.Date(today)),
                     x.E("Toewijzingstijd", local.ToString("HH:mm:ss", CultureInfo.InvariantCulture)),
                     x.E("Ingangsdatum", IWmoXml.Date(today)),
+                    EndDate(x, "Einddatum", referral),
+                    Omvang(x, referral),
                     Commentaar(x, referral))));
     }
+
+    /// <summary>The product: its category from the service, and the municipality's product code when the referral has one.</summary>
+    private static XElement Product(IWmoXml x, Referral referral) =>
+        x.E("Product", x.B("Categorie", ProductCategories.For(referral.Service, x.Standaard)), string.IsNullOrEmpty(referral.ProductCode) ? null : x.B("Code", referral.ProductCode));
+
+    /// <summary>The end date the referral asks for, if any.</summary>
+    private static XElement? EndDate(IWmoXml x, string element, Referral referral) =>
+        referral.RequestedEndDate is { } end && end.Year > 0 ? x.E(element, IWmoXml.Date(new DateOnly(end.Year, end.Month, end.Day))) : null;
+
+    /// <summary>The volume (Omvang: Volume, Eenheid WJ756, Frequentie WJ757), if the referral has one.</summary>
+    private static XElement? Omvang(IWmoXml x, Referral referral) =>
+        referral.Volume is not { } volume
+            ? null
+            : x.E(
+                "Omvang",
+                x.B("Volume", volume.Quantity.ToString(CultureInfo.InvariantCulture)),
+                x.B("Eenheid", volume.Unit switch
+                {
+                    VolumeUnit.Minute => "01",
+                    VolumeUnit.Hour => "04",
+                    VolumeUnit.DayAndNight => "14",
+                    VolumeUnit.DayPart => "16",
+                    VolumeUnit.PiecesOutput => "82",
+                    VolumeUnit.Euros => "83",
+                    VolumeUnit.PiecesEffort => "84",
+                    _ => throw new ArgumentOutOfRangeException(nameof(referral), volume.Unit, "A volume without its unit."),
+                }),
+                x.B("Frequentie", volume.Frequency switch
+                {
+                    VolumeFrequency.PerDay => "1",
+                    VolumeFrequency.PerWeek => "2",
+                    VolumeFrequency.PerMonth => "4",
+                    VolumeFrequency.Total => "6",
+                    _ => throw new ArgumentOutOfRangeException(nameof(referral), volume.Frequency, "A volume without its frequency."),
+                }));
 
     private static XElement VerzoekOmToewijzing(IWmoXml x, OutboundRequest request, DateOnly today)
     {
@@ -204,8 +241,10 @@ public static class OutboundTranslator
                 x.E(
                     "AangevraagdProduct",
                     x.E("ReferentieAanbieder", referral.Name.Replace("referrals/", string.Empty, StringComparison.Ordinal)),
-                    x.E("Product", x.B("Categorie", ProductCategories.For(referral.Service, x.Standaard))),
+                    Product(x, referral),
                     x.E("ToewijzingIngangsdatum", IWmoXml.Date(today)),
+                    EndDate(x, "ToewijzingEinddatum", referral),
+                    Omvang(x, referral),
                     x.E(
                         "Verwijzer",
                         x.B("Type", VerwijzerTypes.For(request.Requester.Kind)),

@@ -15,6 +15,12 @@ public enum MessageType { Unspecified = 0, Referral = 1, Transition = 2, Signal 
 
 public enum PartyKind { Unspecified = 0, School = 1, SocialService = 2, Municipality = 3, CareProvider = 4, Wijkteam = 5 }
 
+/// <summary>The unit of a referral's volume (iWmo/iJw <c>Eenheid</c>, WJ756).</summary>
+public enum VolumeUnit { Unspecified = 0, Minute = 1, Hour = 2, DayAndNight = 3, DayPart = 4, PiecesOutput = 5, Euros = 6, PiecesEffort = 7 }
+
+/// <summary>How often a referral's volume applies (iWmo/iJw <c>Frequentie</c>, WJ757).</summary>
+public enum VolumeFrequency { Unspecified = 0, PerDay = 1, PerWeek = 2, PerMonth = 3, Total = 4 }
+
 public enum DeliveryChannel { Unspecified = 0, Stream = 1, Fhir = 2, Iwmo = 3, Webhook = 4 }
 
 public enum GrantorRole { Unspecified = 0, Client = 1, Parent = 2, Mentor = 3, Curator = 4, Guardian = 5, Administrator = 6 }

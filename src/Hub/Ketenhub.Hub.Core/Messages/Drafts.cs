@@ -15,7 +15,17 @@ public sealed record ReferralDraft(
     IReadOnlyList<LifeDomain> LifeDomains,
     ReferralUrgency Urgency,
     string? Strengths,
-    IReadOnlyList<string> PerformerNames);
+    IReadOnlyList<string> PerformerNames)
+{
+    /// <summary>The product code of the municipality's contracts (iWmo/iJw <c>ProductCode</c>), if the requester knows it.</summary>
+    public string? ProductCode { get; init; }
+
+    /// <summary>How much support is asked for.</summary>
+    public SupportVolume? Volume { get; init; }
+
+    /// <summary>Until when the support is asked for.</summary>
+    public DateOnly? RequestedEndDate { get; init; }
+}
 
 /// <summary>A transition as submitted.</summary>
 public sealed record TransitionDraft(

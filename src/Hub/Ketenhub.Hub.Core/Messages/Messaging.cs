@@ -437,6 +437,9 @@ public sealed partial class Messaging(
         {
             RequesterHadRelationship = requesterHadRelationship,
             OpenReferralsAtRequest = [.. open.Select(r => new RelatedReferral(r.Id, r.Requester, [.. r.Performers.Select(p => p.PartyId)]))],
+            ProductCode = string.IsNullOrEmpty(draft.ProductCode) ? null : draft.ProductCode,
+            Volume = draft.Volume,
+            RequestedEndDate = draft.RequestedEndDate,
         };
         session.InsertReferral(referral);
         session.AppendJourneyEvent(new JourneyEvent(0, context.Client.Id, now, JourneyEventType.ReferralRequested, caller.Id, referral.Name, Explain.Code(draft.Service)));
@@ -464,6 +467,46 @@ public sealed partial class Messaging(
     private IReadOnlyList<Finding> DraftFindings(IHubSession session, ReferralDraft draft, ClientContext context, Party caller, DateTimeOffset now) =>
         CareRelationships.Find(session, context, caller, now) is null ? [] : OpenReferralFindings(ClientPlans.Open(session, context.Client.Id, draft.Service), draft.Service, context, caller, now);
 
+    /// <summary>
+    /// The referral's product code, volume and end date, as the iWmo/iJw standards carry them: a product code of 1 to 5
+    /// letters or digits; a volume of 0 to 99,999,999 with its unit and frequency; an end date not before today, required
+    /// for a volume in total over the period.
+    /// </summary>
+    private void CheckScope(Validator v, ReferralDraft draft, string field)
+    {
+        if (!string.IsNullOrEmpty(draft.ProductCode))
+        {
+            if (draft.ProductCode.Length > 5)
+            {
+                v.Add(ErrorReasons.FieldTooLong, field + ".product_code", $"{field}.product_code is at most 5 characters.", ("maxLength", "5"));
+            }
+            else if (!draft.ProductCode.All(char.IsAsciiLetterOrDigit))
+            {
+                v.Add(ErrorReasons.InvalidCharacters, field + ".product_code", $"{field}.product_code holds only letters and digits.");
+            }
+        }
+
+        if (draft.Volume is { } volume)
+        {
+            if (volume.Quantity is < 0 or > SupportVolume.MaxQuantity)
+            {
+                v.Add(ErrorReasons.ValueOutOfRange, field + ".volume.quantity", $"{field}.volume.quantity is from 0 to 99999999.", ("min", "0"), ("max", "99999999"));
+            }
+
+            TextRules.CheckEnum(v, volume.Unit, field + ".volume.unit");
+            TextRules.CheckEnum(v, volume.Frequency, field + ".volume.frequency");
+            if (volume.Frequency == VolumeFrequency.Total && draft.RequestedEndDate is null)
+            {
+                v.Add(ErrorReasons.FieldRequired, field + ".requested_end_date", $"{field}.requested_end_date is required with a volume in total over the period.");
+            }
+        }
+
+        if (draft.RequestedEndDate is { } end && end < DutchTime.Today(time))
+        {
+            v.Add(ErrorReasons.InvalidDate, field + ".requested_end_date", $"{field}.requested_end_date lies in the past.");
+        }
+    }
+
     private List<Party> ValidateReferral(ReferralDraft draft, string field)
     {
         var v = new Validator();
@@ -476,6 +519,7 @@ public sealed partial class Messaging(
 
         TextRules.Check(v, draft.Reason, field + ".reason", TextRules.FreeTextMax, multiline: true);
         TextRules.Check(v, draft.Strengths, field + ".strengths", TextRules.FreeTextMax, multiline: true);
+        CheckScope(v, draft, field);
         var performers = new List<Party>();
         if (draft.PerformerNames.Count == 0)
         {

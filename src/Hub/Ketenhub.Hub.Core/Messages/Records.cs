@@ -42,6 +42,22 @@ public sealed record ReferralRecord(
     /// hub flags it as <c>OPEN_REFERRAL_EXISTS</c>). A reader sees those it is requester or performer of.
     /// </summary>
     public IReadOnlyList<RelatedReferral> OpenReferralsAtRequest { get; init; } = [];
+
+    /// <summary>The product code of the municipality's contracts (iWmo/iJw <c>ProductCode</c>); null when not given.</summary>
+    public string? ProductCode { get; init; }
+
+    /// <summary>How much support was asked for; null when not given.</summary>
+    public SupportVolume? Volume { get; init; }
+
+    /// <summary>Until when the support was asked for; null when open-ended.</summary>
+    public DateOnly? RequestedEndDate { get; init; }
+}
+
+/// <summary>How much support a referral asks for: a quantity in a unit, per period (iWmo/iJw <c>Omvang</c>).</summary>
+public sealed record SupportVolume(int Quantity, VolumeUnit Unit, VolumeFrequency Frequency)
+{
+    /// <summary>The largest quantity the standards carry (eight digits).</summary>
+    public const int MaxQuantity = 99_999_999;
 }
 
 /// <summary>Another referral of the same client and service, as it stood when a referral was requested.</summary>

@@ -120,9 +120,17 @@ public static class ContractMapping
         },
         Coach = ToContract(referral.Coach),
         CreateTime = Wire.Time(referral.CreateTime),
+        ProductCode = referral.ProductCode ?? string.Empty,
+        Volume = referral.Volume is { } volume
+            ? new Contracts.V1.SupportVolume { Quantity = volume.Quantity, Unit = Wire.From<VolumeUnit>(volume.Unit), Frequency = Wire.From<VolumeFrequency>(volume.Frequency) }
+            : null,
+        RequestedEndDate = Wire.Date(referral.RequestedEndDate),
     };
 
-    public static ReferralDraft ToDraft(Referral? referral, string? clientOverride = null)
+    /// <param name="referral">The referral as submitted.</param>
+    /// <param name="clientOverride">The client when the referral comes with a transition.</param>
+    /// <param name="field">The referral's field path in the request, for a bad end date.</param>
+    public static ReferralDraft ToDraft(Referral? referral, string? clientOverride = null, string field = "referral")
     {
         referral ??= new Referral();
         return new ReferralDraft(
@@ -132,7 +140,14 @@ public static class ContractMapping
             [.. referral.LifeDomains.Select(d => Wire.To<D.LifeDomain>(d))],
             Wire.To<D.ReferralUrgency>(referral.Urgency),
             referral.Strengths,
-            [.. referral.Performers.Select(p => p.Party)]);
+            [.. referral.Performers.Select(p => p.Party)])
+        {
+            ProductCode = referral.ProductCode,
+            Volume = referral.Volume is { } volume
+                ? new Ketenhub.Hub.Messages.SupportVolume(volume.Quantity, Wire.To<D.VolumeUnit>(volume.Unit), Wire.To<D.VolumeFrequency>(volume.Frequency))
+                : null,
+            RequestedEndDate = Wire.Date(referral.RequestedEndDate, field + ".requested_end_date"),
+        };
     }
 
     public static Transition ToContract(TransitionRecord transition) => new()
@@ -171,7 +186,7 @@ public static class ContractMapping
             Wire.Date(transition.EffectiveDate, "transition.effective_date"),
             transition.HandoverSummary,
             ToDraft(transition.CoachAfter),
-            [.. transition.Referrals.Select(r => ToDraft(r, transition.Client))])
+            [.. transition.Referrals.Select((r, i) => ToDraft(r, transition.Client, $"transition.referrals[{i}]"))])
         {
             NewMunicipalityCode = transition.NewMunicipalityCode,
         };
