@@ -1,0 +1,106 @@
+using System.Text.RegularExpressions;
+using Firely.Fhir.Validation;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Specification.Source;
+using Hl7.Fhir.Specification.Terminology;
+
+namespace Ketenhub.Adapters.Fhir;
+
+/// <summary>
+/// Validates FHIR resources with Firely's validator against the R4 base definitions (the specification shipped with
+/// the SDK) and the hub's conformance package (<see cref="FhirConformance"/>): structure and cardinality, data types,
+/// invariants, required bindings to the hub's value sets, every extension the instance names that the package or R4
+/// defines, and the hub's referral profile on every ServiceRequest. Built once (<see cref="Shared"/>): building it
+/// reads the specification, and its first validations compile the definitions they use; later ones reuse them.
+/// </summary>
+public sealed partial class FhirValidation
+{
+    /// <summary>The most issues one answer reports; the rest are counted in the last.</summary>
+    public const int MaxIssues = 20;
+
+    private static readonly Lazy<FhirValidation> Instance = new(() => new FhirValidation(FhirConformance.Package), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly Validator validator;
+
+    private FhirValidation(FhirConformance package)
+    {
+        // Copies: the snapshot source adds snapshots to what it resolves, and the package's resources are served as published.
+        var sources = new MultiResolver(new InMemoryResourceResolver(package.Resources.Select(r => r.DeepCopy())), ZipSource.CreateValidationSource());
+        var resolver = new CachedResolver(new SnapshotSource(sources));
+        Resolver = resolver;
+        validator = new Validator(resolver, new LocalTerminologyService(resolver));
+    }
+
+    /// <summary>The validator of the process, built on first use.</summary>
+    public static FhirValidation Shared => Instance.Value;
+
+    /// <summary>The resolver the validator reads definitions from: the package, then R4, with snapshots generated.</summary>
+    public IAsyncResourceResolver Resolver { get; }
+
+    /// <summary>
+    /// The errors in <paramref name="resource"/> (warnings and information are left out), each with the element path
+    /// (a FHIRPath expression such as <c>Bundle.entry[0].resource.code</c>) and the validator's message, in which
+    /// quoted values other than URLs are replaced by an ellipsis so no value of the instance is repeated.
+    /// </summary>
+    /// <param name="resource">The resource; the hub's referral profile is added to the meta.profile of each ServiceRequest in it.</param>
+    /// <returns>The errors; empty when the resource is valid.</returns>
+    public IReadOnlyList<FhirValidationError> Validate(Resource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        foreach (var serviceRequest in ServiceRequestsIn(resource))
+        {
+            serviceRequest.Meta ??= new Meta();
+            if (!serviceRequest.Meta.Profile.Contains(FhirConformance.ReferralProfile))
+            {
+                serviceRequest.Meta.Profile = [.. serviceRequest.Meta.Profile, FhirConformance.ReferralProfile];
+            }
+        }
+
+        var outcome = validator.Validate(resource);
+        var errors = new List<FhirValidationError>();
+        var seen = new HashSet<(string, string)>();
+        foreach (var issue in outcome.Issue)
+        {
+            if (issue.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal))
+            {
+                continue;
+            }
+
+            var path = issue.Expression.FirstOrDefault() ?? issue.Location.FirstOrDefault() ?? resource.TypeName;
+            var message = Redact(issue.Details?.Text ?? issue.Diagnostics ?? "Invalid.");
+            if (seen.Add((path, message)))
+            {
+                errors.Add(new FhirValidationError(path, message));
+            }
+        }
+
+        return errors;
+    }
+
+    private static IEnumerable<ServiceRequest> ServiceRequestsIn(Resource resource) => resource switch
+    {
+        ServiceRequest sr => [sr],
+        Bundle bundle => bundle.Entry.Select(e => e.Resource).OfType<ServiceRequest>(),
+        _ => [],
+    };
+
+    // A quoted value may come from the instance (a code, a name, a number): it is not repeated. What is quoted and is
+    // the definition's (a URL, a version, a binding strength, a title followed by its URL) stays.
+    private static string Redact(string message) => QuotedValue().Replace(message, m =>
+    {
+        var value = m.Groups[1].Value;
+        var kept = value.StartsWith("http://", StringComparison.Ordinal) || value.StartsWith("https://", StringComparison.Ordinal) || value.StartsWith("urn:", StringComparison.Ordinal)
+            || value is "required" or "extensible" or "preferred" or "example"
+            || m.Groups[2].Success
+            || (m.Index > 8 && message.AsSpan(0, m.Index).EndsWith("version ", StringComparison.Ordinal));
+        return kept ? m.Value : "'…'";
+    });
+
+    [GeneratedRegex("'([^']*)'( \\(https?://)?")]
+    private static partial Regex QuotedValue();
+}
+
+/// <summary>One error the validator found.</summary>
+/// <param name="Path">The element path, a FHIRPath expression.</param>
+/// <param name="Message">The validator's message, without values from the instance.</param>
+public sealed record FhirValidationError(string Path, string Message);
