@@ -98,6 +98,24 @@ public sealed class ConformanceTests
     }
 
     [Fact]
+    public void A_cold_validator_used_from_several_threads_at_once_gives_each_the_same_answer()
+    {
+        // Every resource type the adapter writes, alone and in its Bundle, validated at once on a validator that has
+        // compiled nothing yet: each resolves and compiles its definitions while the others do.
+        var resources = Samples.All()
+            .Select(a => Assert.IsType<Bundle>(FhirFormat.Parse(Adapter.TranslateOutbound(a.Delivery, a.Context).Body.Span)))
+            .SelectMany(b => b.Entry.Select(e => e.Resource!).Prepend(b))
+            .ToList();
+        var validation = new FhirValidation(Package);
+
+        var results = new IReadOnlyList<FhirValidationError>[resources.Count];
+        Parallel.For(0, resources.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => results[i] = validation.Validate(resources[i]));
+
+        Assert.True(resources.Select(r => r.TypeName).Distinct().Count() > 8);
+        Assert.All(results, (errors, i) => Assert.True(errors.Count == 0, resources[i].TypeName + ": " + string.Join("\n", errors.Select(e => e.Path + ": " + e.Message))));
+    }
+
+    [Fact]
     public void Every_hub_url_in_a_written_bundle_resolves_in_the_package()
     {
         var urls = new SortedSet<string>(StringComparer.Ordinal);

@@ -62,8 +62,12 @@ public sealed class InboundTests
         return task;
     }
 
-    private IReadOnlyList<IMessage> Accepted(InboundMessage message, AdapterContext? context = null) =>
-        Assert.IsType<InboundTranslation.Requests>(adapter.TranslateInbound(message, context ?? FromWaakvlam())).Messages;
+    private IReadOnlyList<IMessage> Accepted(InboundMessage message, AdapterContext? context = null)
+    {
+        var translation = adapter.TranslateInbound(message, context ?? FromWaakvlam());
+        Assert.True(translation is InboundTranslation.Requests, (translation as InboundTranslation.Rejected)?.Error.ToString());
+        return ((InboundTranslation.Requests)translation).Messages;
+    }
 
     private Google.Rpc.Status Rejected(InboundMessage message) =>
         Assert.IsType<InboundTranslation.Rejected>(adapter.TranslateInbound(message, FromWaakvlam())).Error;

@@ -130,7 +130,7 @@ public sealed class FhirAdapter(HttpClient http, TimeProvider time) : IPartyAdap
 
     /// <inheritdoc/>
     public InboundTranslation TranslateInbound(InboundMessage message, AdapterContext context) =>
-        new FhirInboundTranslator(context).Translate(message);
+        new FhirInboundTranslator(context, FhirValidation.Shared).Translate(message);
 
     /// <inheritdoc/>
     public AdapterReply RenderReply(InboundMessage message, InboundOutcome outcome, AdapterContext context)

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Firely.Fhir.Validation;
+using Firely.Fhir.Validation.Compilation;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Specification.Source;
 using Hl7.Fhir.Specification.Terminology;
@@ -22,11 +23,17 @@ public sealed partial class FhirValidation
 
     private readonly Validator validator;
 
-    private FhirValidation(FhirConformance package)
+    /// <summary>A validator of its own (tests: a cold one); the process uses <see cref="Shared"/>.</summary>
+    /// <param name="package">The conformance package.</param>
+    internal FhirValidation(FhirConformance package)
     {
         // Copies: the snapshot source adds snapshots to what it resolves, and the package's resources are served as published.
         var sources = new MultiResolver(new InMemoryResourceResolver(package.Resources.Select(r => r.DeepCopy())), ZipSource.CreateValidationSource());
-        var resolver = new CachedResolver(new SnapshotSource(sources));
+        // The validator's corrections of the R4 definitions (among them ref-1, which R4 states wrongly for a reference
+        // by identifier only) must come before snapshots are generated from them, or the snapshots keep the error.
+        // Snapshot generation is not safe for concurrent use: what the cache misses is resolved one at a time (rarely,
+        // once per definition), what it holds is read concurrently.
+        var resolver = new CachedResolver(new OneAtATime(new SnapshotSource(new StructureDefinitionCorrectionsResolver(sources))));
         Resolver = resolver;
         validator = new Validator(resolver, new LocalTerminologyService(resolver));
     }
@@ -98,6 +105,38 @@ public sealed partial class FhirValidation
 
     [GeneratedRegex("'([^']*)'( \\(https?://)?")]
     private static partial Regex QuotedValue();
+}
+
+/// <summary>Resolves through <paramref name="inner"/> one call at a time. Lives as long as the process (no disposal).</summary>
+/// <param name="inner">The resolver.</param>
+#pragma warning disable CA1001 // The gate is never disposed: the resolver lives as long as the validator, the process.
+internal sealed class OneAtATime(IAsyncResourceResolver inner) : IAsyncResourceResolver
+#pragma warning restore CA1001
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    public System.Threading.Tasks.Task<ResolverResult> TryResolveByUriAsync(string uri) => OneAsync(() => inner.TryResolveByUriAsync(uri));
+
+    public System.Threading.Tasks.Task<ResolverResult> TryResolveByCanonicalUriAsync(string uri) => OneAsync(() => inner.TryResolveByCanonicalUriAsync(uri));
+
+    [Obsolete("Use TryResolveByUriAsync.")]
+    public async System.Threading.Tasks.Task<Resource?> ResolveByUriAsync(string uri) => (await TryResolveByUriAsync(uri).ConfigureAwait(false)).Value;
+
+    [Obsolete("Use TryResolveByCanonicalUriAsync.")]
+    public async System.Threading.Tasks.Task<Resource?> ResolveByCanonicalUriAsync(string uri) => (await TryResolveByCanonicalUriAsync(uri).ConfigureAwait(false)).Value;
+
+    private async System.Threading.Tasks.Task<ResolverResult> OneAsync(Func<System.Threading.Tasks.Task<ResolverResult>> resolve)
+    {
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await resolve().ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
 }
 
 /// <summary>One error the validator found.</summary>
