@@ -40,6 +40,10 @@ internal sealed class FhirInboundTranslator(AdapterContext context, FhirValidati
         {
             resource = FhirFormat.Parse(message.Body.Span);
         }
+        catch (DeserializationFailedException ex) when (FhirValidation.ParseErrors(ex) is { Count: > 0 } parseErrors)
+        {
+            return NotConforming(parseErrors);
+        }
         catch (Exception ex) when (ex is DeserializationFailedException or JsonException or FormatException or InvalidOperationException)
         {
             // The parser's own messages may quote values from the body: they are not passed on.
@@ -83,15 +87,17 @@ internal sealed class FhirInboundTranslator(AdapterContext context, FhirValidati
 
         if (validation?.Validate(resource) is { Count: > 0 } errors)
         {
-            return Reject(
-                StatusCode.InvalidArgument,
-                "INVALID_REQUEST",
-                "The message does not conform to FHIR R4 or the hub's profiles (" + FhirConformance.CanonicalBase + "): " + errors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " error(s).",
-                errors.Take(FhirValidation.MaxIssues).Select(e => (e.Path, e.Message)));
+            return NotConforming(errors);
         }
 
         return new InboundTranslation.Requests(requests);
     }
+
+    private static InboundTranslation.Rejected NotConforming(IReadOnlyList<FhirValidationError> errors) => Reject(
+        StatusCode.InvalidArgument,
+        "INVALID_REQUEST",
+        "The message does not conform to FHIR R4 or the hub's profiles (" + FhirConformance.CanonicalBase + "): " + errors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " error(s).",
+        errors.Take(FhirValidation.MaxIssues).Select(e => (e.Path, e.Message)));
 
     private CreateReferralRequest? CreateReferral(BundleIndex index, ServiceRequest sr)
     {

@@ -73,8 +73,9 @@ public sealed partial class FhirValidation
                 continue;
             }
 
-            var path = issue.Expression.FirstOrDefault() ?? issue.Location.FirstOrDefault() ?? resource.TypeName;
-            var message = Redact(issue.Details?.Text ?? issue.Diagnostics ?? "Invalid.");
+            var text = issue.Details?.Text ?? issue.Diagnostics ?? "Invalid.";
+            var path = Plain(resource, PathOf(issue.Expression.FirstOrDefault() ?? issue.Location.FirstOrDefault() ?? resource.TypeName, text));
+            var message = Redact(text);
             if (seen.Add((path, message)))
             {
                 errors.Add(new FhirValidationError(path, message));
@@ -82,6 +83,31 @@ public sealed partial class FhirValidation
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// The errors the parser found in a message it could not read as FHIR R4 (a required element missing, a value of the
+    /// wrong type, an unknown element), each with the element path the parser names and its message without values from
+    /// the message; empty when the parser named no path.
+    /// </summary>
+    /// <param name="failure">The parser's exception.</param>
+    /// <returns>The errors.</returns>
+    public static IReadOnlyList<FhirValidationError> ParseErrors(Hl7.Fhir.Serialization.DeserializationFailedException failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure.PartialResult is not Resource partial || !ModelInfo.IsKnownResource(partial.TypeName))
+        {
+            return [];
+        }
+
+        return failure.Exceptions
+            .OfType<Hl7.Fhir.Utility.ExtendedCodedException>()
+            .Where(e => !string.IsNullOrEmpty(e.InstancePath))
+            .Select(e => new FhirValidationError(
+                e.InstancePath!.StartsWith("$this", StringComparison.Ordinal) ? partial.TypeName + e.InstancePath[5..] : e.InstancePath!,
+                Redact(e.BaseErrorMessage ?? e.ErrorCode)))
+            .Distinct()
+            .ToList();
     }
 
     private static IEnumerable<ServiceRequest> ServiceRequestsIn(Resource resource) => resource switch
@@ -92,16 +118,67 @@ public sealed partial class FhirValidation
     };
 
     // A quoted value may come from the instance (a code, a name, a number): it is not repeated. What is quoted and is
-    // the definition's (a URL, a version, a binding strength, a title followed by its URL) stays.
+    // the definition's stays: a URL, a version, a binding strength, a title followed by its URL, and an element or type
+    // name where the message names one ("member: 'intent'", "count for 'ServiceRequest.identifier'", "type 'code'").
     private static string Redact(string message) => QuotedValue().Replace(message, m =>
     {
         var value = m.Groups[1].Value;
+        var before = message.AsSpan(0, m.Index);
         var kept = value.StartsWith("http://", StringComparison.Ordinal) || value.StartsWith("https://", StringComparison.Ordinal) || value.StartsWith("urn:", StringComparison.Ordinal)
             || value is "required" or "extensible" or "preferred" or "example"
             || m.Groups[2].Success
-            || (m.Index > 8 && message.AsSpan(0, m.Index).EndsWith("version ", StringComparison.Ordinal));
+            || before.EndsWith("version ", StringComparison.Ordinal)
+            || (ElementName().IsMatch(value) && (before.EndsWith("member: ", StringComparison.Ordinal) || before.EndsWith("count for ", StringComparison.Ordinal)
+                || before.EndsWith("element ", StringComparison.Ordinal) || before.EndsWith("type ", StringComparison.Ordinal)));
         return kept ? m.Value : "'…'";
     });
+
+    // The validator indexes every element ("Bundle.entry[2].resource[0].code[0]"); the path keeps the index only where
+    // the element repeats ("Bundle.entry[2].resource.code"), as the hub's other answers and FHIRPath write it.
+    private static string Plain(Resource resource, string path)
+    {
+        var segments = path.Split('.');
+        if (segments.Length < 2 || segments[0] != resource.TypeName)
+        {
+            return path;
+        }
+
+        object? current = resource;
+        for (var i = 1; i < segments.Length; i++)
+        {
+            var match = Segment().Match(segments[i]);
+            if (!match.Success || current is not Base element || !element.TryGetValue(match.Groups[1].Value, out var value))
+            {
+                break;
+            }
+
+            var index = match.Groups[2].Success ? int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            if (value is System.Collections.IList list)
+            {
+                current = index < list.Count ? list[index] : null;
+            }
+            else
+            {
+                segments[i] = match.Groups[1].Value;
+                current = value;
+            }
+        }
+
+        return string.Join('.', segments);
+    }
+
+    [GeneratedRegex(@"^([A-Za-z][A-Za-z0-9]*)(?:\[(\d+)\])?$")]
+    private static partial Regex Segment();
+
+    // "Missing required member: 'intent'" is reported at the element that lacks it; the path names the member itself.
+    private static string PathOf(string path, string message) =>
+        MissingMember().Match(message) is { Success: true } missing ? path + "." + missing.Groups[1].Value : path;
+
+    [GeneratedRegex("^Missing required member: '([A-Za-z][A-Za-z0-9]*)'")]
+    private static partial Regex MissingMember();
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*(\[x\])?)*$")]
+    private static partial Regex ElementName();
 
     [GeneratedRegex("'([^']*)'( \\(https?://)?")]
     private static partial Regex QuotedValue();
