@@ -117,6 +117,12 @@ public sealed class ConformanceTests
     }
 
     [Fact]
+    public void The_warm_up_sample_validates_on_a_cold_validator()
+    {
+        Assert.Equal(0, new FhirValidation(Package).WarmUp());
+    }
+
+    [Fact]
     public void Every_hub_url_in_a_written_bundle_resolves_in_the_package()
     {
         var urls = new SortedSet<string>(StringComparer.Ordinal);

@@ -110,6 +110,46 @@ public sealed partial class FhirValidation
             .ToList();
     }
 
+    /// <summary>
+    /// Builds what the first validations would (the R4 definitions read, the profiles' snapshots, the compiled schemas
+    /// of the resources partners send), so that a partner's first message does not wait for it.
+    /// </summary>
+    /// <returns>The number of errors in the sample (zero; anything else means the package or the setup is broken).</returns>
+    public int WarmUp()
+    {
+        var patient = new Patient
+        {
+            Identifier = [new Identifier("https://ketenhub.nl/id/clients", "warm-up")],
+            Address = [new Address { Extension = [new Extension(FhirVocabulary.MunicipalityExtension, new Code("0505"))] }],
+        };
+        var serviceRequest = new ServiceRequest
+        {
+            Identifier = [new Identifier("https://ketenhub.nl/id/warm-up", "1")],
+            Status = RequestStatus.Active,
+            Intent = RequestIntent.Order,
+            Code = new CodeableConcept(EnumCodes<Ketenhub.Contracts.V1.ServiceKind>.System, EnumCodes<Ketenhub.Contracts.V1.ServiceKind>.Codes.First()),
+            Subject = new ResourceReference("urn:uuid:00000000-0000-8000-8000-000000000001"),
+            Performer = [new ResourceReference { Identifier = new Identifier(FhirVocabulary.Agb, "00000000") }],
+        };
+        var task = new Hl7.Fhir.Model.Task
+        {
+            Status = Hl7.Fhir.Model.Task.TaskStatus.Accepted,
+            Intent = Hl7.Fhir.Model.Task.TaskIntent.Order,
+            Focus = new ResourceReference { Identifier = new Identifier("https://ketenhub.nl/id/referrals", "warm-up") },
+        };
+        var bundle = new Bundle
+        {
+            Type = Bundle.BundleType.Transaction,
+            Entry =
+            [
+                new() { FullUrl = "urn:uuid:00000000-0000-8000-8000-000000000001", Resource = patient, Request = new() { Method = Bundle.HTTPVerb.POST, Url = "Patient" } },
+                new() { FullUrl = "urn:uuid:00000000-0000-8000-8000-000000000002", Resource = serviceRequest, Request = new() { Method = Bundle.HTTPVerb.POST, Url = "ServiceRequest" } },
+                new() { FullUrl = "urn:uuid:00000000-0000-8000-8000-000000000003", Resource = task, Request = new() { Method = Bundle.HTTPVerb.POST, Url = "Task" } },
+            ],
+        };
+        return Validate(bundle).Count + Validate(task).Count;
+    }
+
     private static IEnumerable<ServiceRequest> ServiceRequestsIn(Resource resource) => resource switch
     {
         ServiceRequest sr => [sr],

@@ -41,6 +41,7 @@ public static class InboundEndpoints
         services.AddSingleton<HubIWmoDirectory>();
         services.AddSingleton<InboundClientLookup>();
         services.AddSingleton<InboundAdapters>();
+        services.AddHostedService<FhirValidationWarmUp>();
         return services;
     }
 
