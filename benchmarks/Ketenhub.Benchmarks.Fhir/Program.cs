@@ -9,6 +9,12 @@ if (args is ["interleaved", ..])
     return;
 }
 
+if (args is ["interleaved-inbound", ..])
+{
+    Interleaved.RunInbound(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ReferralToBundle).Assembly).Run(args);
 
 /// <summary>
@@ -18,6 +24,18 @@ BenchmarkSwitcher.FromAssembly(typeof(ReferralToBundle).Assembly).Run(args);
 /// </summary>
 internal static class Interleaved
 {
+    /// <summary><see cref="InboundValidation"/> for both messages, alternating the two methods in the same way.</summary>
+    public static void RunInbound(int rounds)
+    {
+        foreach (var message in new[] { "referral", "task" })
+        {
+            var benchmark = new InboundValidation { Message = message };
+            benchmark.Setup();
+            Console.WriteLine($"inbound {message}: with validation (adapter) against without (baseline)");
+            Compare(rounds, () => benchmark.WithValidation(), () => benchmark.WithoutValidation(), "validated", "plain");
+        }
+    }
+
     public static void Run(int rounds)
     {
         var benchmark = new ReferralToBundle();
@@ -28,11 +46,16 @@ internal static class Interleaved
             benchmark.HandBuilt();
         }
 
+        Compare(rounds, () => benchmark.Adapter(), () => benchmark.HandBuilt(), "adapter", "hand-built");
+    }
+
+    private static void Compare(int rounds, Func<object> measured, Func<object> baseline, string measuredName, string baselineName)
+    {
         var before = GC.GetAllocatedBytesForCurrentThread();
-        benchmark.Adapter();
+        measured();
         var adapterBytes = GC.GetAllocatedBytesForCurrentThread() - before;
         before = GC.GetAllocatedBytesForCurrentThread();
-        benchmark.HandBuilt();
+        baseline();
         var handBytes = GC.GetAllocatedBytesForCurrentThread() - before;
 
         var adapter = new List<double>(rounds);
@@ -43,14 +66,14 @@ internal static class Interleaved
             clock.Restart();
             for (var i = 0; i < 20; i++)
             {
-                benchmark.Adapter();
+                measured();
             }
 
             adapter.Add(clock.Elapsed.TotalMicroseconds / 20);
             clock.Restart();
             for (var i = 0; i < 20; i++)
             {
-                benchmark.HandBuilt();
+                baseline();
             }
 
             hand.Add(clock.Elapsed.TotalMicroseconds / 20);
@@ -61,8 +84,8 @@ internal static class Interleaved
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"rounds {rounds} x 20 calls each, alternating\n" +
-            $"min     adapter {adapter[0],8:F1} us   hand-built {hand[0],8:F1} us   ratio {adapter[0] / hand[0]:F2}\n" +
-            $"median  adapter {adapter[rounds / 2],8:F1} us   hand-built {hand[rounds / 2],8:F1} us   ratio {adapter[rounds / 2] / hand[rounds / 2]:F2}\n" +
-            $"alloc   adapter {adapterBytes,8} B    hand-built {handBytes,8} B    ratio {(double)adapterBytes / handBytes:F2}"));
+            $"min     {measuredName} {adapter[0],8:F1} us   {baselineName} {hand[0],8:F1} us   ratio {adapter[0] / hand[0]:F2}\n" +
+            $"median  {measuredName} {adapter[rounds / 2],8:F1} us   {baselineName} {hand[rounds / 2],8:F1} us   ratio {adapter[rounds / 2] / hand[rounds / 2]:F2}\n" +
+            $"alloc   {measuredName} {adapterBytes,8} B    {baselineName} {handBytes,8} B    ratio {(double)adapterBytes / handBytes:F2}"));
     }
 }

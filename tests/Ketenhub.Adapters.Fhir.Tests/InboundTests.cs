@@ -62,8 +62,12 @@ public sealed class InboundTests
         return task;
     }
 
-    private IReadOnlyList<IMessage> Accepted(InboundMessage message, AdapterContext? context = null) =>
-        Assert.IsType<InboundTranslation.Requests>(adapter.TranslateInbound(message, context ?? FromWaakvlam())).Messages;
+    private IReadOnlyList<IMessage> Accepted(InboundMessage message, AdapterContext? context = null)
+    {
+        var translation = adapter.TranslateInbound(message, context ?? FromWaakvlam());
+        Assert.True(translation is InboundTranslation.Requests, (translation as InboundTranslation.Rejected)?.Error.ToString());
+        return ((InboundTranslation.Requests)translation).Messages;
+    }
 
     private Google.Rpc.Status Rejected(InboundMessage message) =>
         Assert.IsType<InboundTranslation.Rejected>(adapter.TranslateInbound(message, FromWaakvlam())).Error;
@@ -150,7 +154,7 @@ public sealed class InboundTests
     {
         { "not-json", "INVALID_REQUEST", "body" },
         { "not-fhir", "INVALID_REQUEST", "body" },
-        { "patient-only", "INVALID_REQUEST", "body" },
+        { "patient-only", "INVALID_REQUEST", "Patient" },
         { "no-identifier", "FIELD_REQUIRED", "ServiceRequest.identifier" },
         { "no-client", "FIELD_REQUIRED", "ServiceRequest.subject" },
         { "unknown-service", "UNKNOWN_ENUM_VALUE", "ServiceRequest.code" },
@@ -324,6 +328,61 @@ public sealed class InboundTests
         var single = adapter.RenderReply(Message(ReferralBundle().Entry[2].Resource!, "POST", "ServiceRequest"), outcome, FromWaakvlam());
         Assert.Equal(201, single.StatusCode);
         Assert.Equal(ResourceIds.Of("ServiceRequest", Referrals, "ref_01"), Assert.IsType<ServiceRequest>(FhirFormat.Parse(single.Payload.Body.Span)).Id);
+    }
+
+    /// <summary>Messages the hub's own checks let through, each invalid in one element that R4 or the hub's profiles define.</summary>
+    public static TheoryData<string, string> InvalidInOneElement() => new()
+    {
+        { "task-without-intent", "Task.intent" },
+        { "service-request-without-status", "Bundle.entry[2].resource.status" },
+        { "second-identifier-without-system", "Bundle.entry[2].resource.identifier[1].system" },
+        { "municipality-code-not-four-digits", "Bundle.entry[0].resource.address[0].extension[0].value" },
+    };
+
+    private static Resource InvalidMessage(string kind)
+    {
+        switch (kind)
+        {
+            case "task-without-intent":
+                return TaskUpdate(FhirTask.TaskStatus.Accepted, change: t => t.Intent = null);
+            case "service-request-without-status":
+                return ReferralBundle(sr => sr.Status = null);
+            case "second-identifier-without-system":
+                return ReferralBundle(sr => sr.Identifier.Add(new Identifier { Value = "J. Jansen" }));
+            default:
+                var bundle = ReferralBundle();
+                ((Patient)bundle.Entry[0].Resource!).Address = [new Address { Extension = [new Hl7.Fhir.Model.Extension(FhirVocabulary.MunicipalityExtension, new Code("J5a"))] }];
+                return bundle;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidInOneElement))]
+    public void A_message_invalid_in_one_element_is_refused_naming_that_element_and_no_value_from_it(string kind, string path)
+    {
+        var message = Message(InvalidMessage(kind));
+
+        var error = Rejected(message);
+
+        Assert.Equal(("INVALID_REQUEST", (int)Grpc.Core.StatusCode.InvalidArgument), (HubErrors.ReasonOf(error), error.Code));
+        var violation = Assert.Single(HubErrors.ViolationsOf(error));
+        Assert.Equal(path, violation.Field);
+        Assert.False(string.IsNullOrWhiteSpace(violation.Description));
+        Assert.DoesNotContain("Jansen", violation.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("J5a", violation.Description, StringComparison.Ordinal);
+        var outcome = Assert.IsType<OperationOutcome>(FhirFormat.Parse(adapter.RenderReply(message, new InboundOutcome(error, []), FromWaakvlam()).Payload.Body.Span));
+        Assert.Contains(outcome.Issue, i => i.Expression.SequenceEqual([path]) && i.Details!.Text == violation.Description);
+    }
+
+    [Fact]
+    public void A_message_the_hub_refuses_itself_keeps_the_hubs_own_code()
+    {
+        // The hub's checks come first: an unknown service is UNKNOWN_ENUM_VALUE at ServiceRequest.code, as before,
+        // although the referral profile's binding refuses it too.
+        var error = Rejected(Message(ReferralBundle(sr => sr.Code = new CodeableConcept(FhirVocabulary.CodeSystemBase + "service-kind", "dog-walking"))));
+
+        Assert.Equal("UNKNOWN_ENUM_VALUE", HubErrors.ReasonOf(error));
+        Assert.Equal("ServiceRequest.code", Assert.Single(HubErrors.ViolationsOf(error)).Field);
     }
 
     [Fact]

@@ -130,7 +130,7 @@ public sealed class FhirAdapter(HttpClient http, TimeProvider time) : IPartyAdap
 
     /// <inheritdoc/>
     public InboundTranslation TranslateInbound(InboundMessage message, AdapterContext context) =>
-        new FhirInboundTranslator(context).Translate(message);
+        new FhirInboundTranslator(context, FhirValidation.Shared).Translate(message);
 
     /// <inheritdoc/>
     public AdapterReply RenderReply(InboundMessage message, InboundOutcome outcome, AdapterContext context)
@@ -269,6 +269,27 @@ public sealed class FhirAdapter(HttpClient http, TimeProvider time) : IPartyAdap
             ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.NotSupported,
         };
 
+        static CapabilityStatement.ResourceComponent Referral(CapabilityStatement.ResourceComponent resource)
+        {
+            resource.SupportedProfile = [FhirConformance.ReferralProfile];
+            return resource;
+        }
+
+        static CapabilityStatement.ResourceComponent Searchable(CapabilityStatement.ResourceComponent resource)
+        {
+            resource.SearchParam =
+            [
+                new CapabilityStatement.SearchParamComponent
+                {
+                    Name = "url",
+                    Definition = "http://hl7.org/fhir/SearchParameter/conformance-url",
+                    Type = SearchParamType.Uri,
+                    Documentation = "The canonical URL, optionally with |version.",
+                },
+            ];
+            return resource;
+        }
+
         return new CapabilityStatement
         {
             Status = PublicationStatus.Active,
@@ -288,8 +309,13 @@ public sealed class FhirAdapter(HttpClient http, TimeProvider time) : IPartyAdap
                     Security = new CapabilityStatement.SecurityComponent { Description = "Mutual TLS (PKIoverheid) or OAuth2 bearer tokens; every request is checked against the caller's party and channel." },
                     Resource =
                     [
-                        Resource(ResourceType.ServiceRequest, "POST creates a referral: subject by the hub's client identifier or the BSN, code from the hub's service-kind code system or SNOMED CT (mapped), performers by the hub's party id, AGB or OIN.", CapabilityStatement.TypeRestfulInteraction.Create),
-                        Resource(ResourceType.Task, "PUT Task/{id} or POST steps a referral: status accepted, rejected, in-progress or completed, focus on the hub's referral identifier.", CapabilityStatement.TypeRestfulInteraction.Create, CapabilityStatement.TypeRestfulInteraction.Update),
+                        Referral(Resource(ResourceType.ServiceRequest, "POST creates a referral: subject by the hub's client identifier or the BSN, code from the hub's service-kind code system or SNOMED CT (mapped), performers by the hub's party id, AGB or OIN. Validated against R4 and the referral profile.", CapabilityStatement.TypeRestfulInteraction.Create)),
+                        Resource(ResourceType.Task, "PUT Task/{id} or POST steps a referral: status accepted, rejected, in-progress or completed, focus on the hub's referral identifier. Validated against R4.", CapabilityStatement.TypeRestfulInteraction.Create, CapabilityStatement.TypeRestfulInteraction.Update),
+                        .. ConformanceTypes.Select(type => Searchable(Resource(
+                            Enum.Parse<ResourceType>(type),
+                            "The hub's own " + type + " resources (canonical URLs under " + FhirConformance.CanonicalBase + "): GET " + type + "/{id}, or search by url.",
+                            CapabilityStatement.TypeRestfulInteraction.Read,
+                            CapabilityStatement.TypeRestfulInteraction.SearchType))),
                     ],
                     Interaction =
                     [
@@ -299,6 +325,42 @@ public sealed class FhirAdapter(HttpClient http, TimeProvider time) : IPartyAdap
                 },
             ],
         };
+    }
+
+    /// <summary>The types of the conformance resources the endpoint serves (read by id, search by <c>url</c>).</summary>
+    public static readonly IReadOnlyList<string> ConformanceTypes = ["StructureDefinition", "CodeSystem", "ValueSet"];
+
+    /// <summary>
+    /// A search of the hub's conformance resources of <paramref name="type"/>: those whose canonical URL is
+    /// <paramref name="url"/> (a <c>|version</c> suffix is honoured), or all of the type without one, as a searchset
+    /// Bundle whose entries' full URLs are under <paramref name="baseUrl"/>.
+    /// </summary>
+    /// <param name="baseUrl">The endpoint's FHIR base address.</param>
+    /// <param name="type">One of <see cref="ConformanceTypes"/>.</param>
+    /// <param name="url">The canonical URL searched for, or null.</param>
+    /// <returns>The searchset Bundle.</returns>
+    public static Bundle ConformanceSearch(Uri baseUrl, string type, string? url)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        var package = FhirConformance.Package;
+        var matches = string.IsNullOrEmpty(url)
+            ? package.Resources.Where(r => r.TypeName == type)
+            : package.FindByUrl(url) is { } found && found.TypeName == type ? [found] : [];
+        var root = baseUrl.AbsoluteUri.TrimEnd('/');
+        var self = root + "/" + type + (string.IsNullOrEmpty(url) ? string.Empty : "?url=" + Uri.EscapeDataString(url));
+        var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Link = [new Bundle.LinkComponent { Relation = "self", Url = self }] };
+        foreach (var resource in matches)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = root + "/" + type + "/" + resource.Id,
+                Resource = resource,
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+            });
+        }
+
+        bundle.Total = bundle.Entry.Count;
+        return bundle;
     }
 
     /// <summary>The date of the CapabilityStatement: when what the endpoint does last changed.</summary>

@@ -13,8 +13,12 @@ namespace Ketenhub.Adapters.Fhir;
 /// becomes <see cref="CreateReferralRequest"/>; a Task whose status moved to <c>accepted</c>, <c>rejected</c>,
 /// <c>in-progress</c> or <c>completed</c> becomes <see cref="AcceptReferralRequest"/>, <see cref="DeclineReferralRequest"/>,
 /// <see cref="StartReferralRequest"/> or <see cref="EndReferralRequest"/>. Anything else is refused with the hub's codes.
+/// What the hub's own checks let through is then validated against FHIR R4 and the hub's profiles
+/// (<paramref name="validation"/>); an error there refuses the whole message before any request runs.
 /// </summary>
-internal sealed class FhirInboundTranslator(AdapterContext context)
+/// <param name="context">The call's context.</param>
+/// <param name="validation">The validator; null only to measure the translation without it.</param>
+internal sealed class FhirInboundTranslator(AdapterContext context, FhirValidation? validation)
 {
     private const int FreeTextLimit = 8000;
     private const int MaxPerformers = 10;
@@ -35,6 +39,10 @@ internal sealed class FhirInboundTranslator(AdapterContext context)
         try
         {
             resource = FhirFormat.Parse(message.Body.Span);
+        }
+        catch (DeserializationFailedException ex) when (FhirValidation.ParseErrors(ex) is { Count: > 0 } parseErrors)
+        {
+            return NotConforming(parseErrors);
         }
         catch (Exception ex) when (ex is DeserializationFailedException or JsonException or FormatException or InvalidOperationException)
         {
@@ -77,8 +85,19 @@ internal sealed class FhirInboundTranslator(AdapterContext context)
             return Reject(StatusCode.InvalidArgument, "INVALID_REQUEST", "The body holds no ServiceRequest and no Task.", ("body", "Must hold a ServiceRequest (a referral) or a Task (a step in one)."));
         }
 
+        if (validation?.Validate(resource) is { Count: > 0 } errors)
+        {
+            return NotConforming(errors);
+        }
+
         return new InboundTranslation.Requests(requests);
     }
+
+    private static InboundTranslation.Rejected NotConforming(IReadOnlyList<FhirValidationError> errors) => Reject(
+        StatusCode.InvalidArgument,
+        "INVALID_REQUEST",
+        "The message does not conform to FHIR R4 or the hub's profiles (" + FhirConformance.CanonicalBase + "): " + errors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " error(s).",
+        errors.Take(FhirValidation.MaxIssues).Select(e => (e.Path, e.Message)));
 
     private CreateReferralRequest? CreateReferral(BundleIndex index, ServiceRequest sr)
     {

@@ -33,10 +33,17 @@ public sealed class ClosedByDefaultTests(ITestOutputHelper output) : IDisposable
     /// <summary>
     /// The only endpoints open to a caller without a party, by route: gRPC health and reflection (which describes the
     /// public contract), with the catch-alls that answer an unknown method of those services, and the FHIR endpoint's
-    /// CapabilityStatement (what the endpoint does, no data), which FHIR client software reads before it identifies.
+    /// CapabilityStatement (what the endpoint does, no data), which FHIR client software reads before it identifies, and
+    /// the hub's conformance resources (profiles, code systems, value sets: no data), which a partner's validator resolves.
     /// </summary>
     private static readonly string[] OpenByRoute =
     [
+        "/fhir/r4/CodeSystem",
+        "/fhir/r4/CodeSystem/{id}",
+        "/fhir/r4/StructureDefinition",
+        "/fhir/r4/StructureDefinition/{id}",
+        "/fhir/r4/ValueSet",
+        "/fhir/r4/ValueSet/{id}",
         "/fhir/r4/metadata",
         "/grpc.health.v1.Health/Check",
         "/grpc.health.v1.Health/Watch",

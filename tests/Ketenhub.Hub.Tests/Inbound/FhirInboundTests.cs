@@ -395,7 +395,7 @@ public sealed class FhirInboundTests : IDisposable
     }
 
     /// <summary>A transaction Bundle with a Patient (the hub's client id), the performer by AGB and the ServiceRequest.</summary>
-    private static string ReferralBundle(string client, string partnerId, string performerAgb, string service = "individual-guidance", string? bsn = null, string? snomed = null) => new JsonObject
+    internal static string ReferralBundle(string client, string partnerId, string performerAgb, string service = "individual-guidance", string? bsn = null, string? snomed = null) => new JsonObject
     {
         ["resourceType"] = "Bundle",
         ["type"] = "transaction",

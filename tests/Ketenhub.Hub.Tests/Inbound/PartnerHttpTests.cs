@@ -168,7 +168,7 @@ public sealed class PartnerHttpTests : IDisposable
         Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(Ketenhub.Hub.Host.Inbound.PartnerHttp.ApiVersion, Assert.Single(response.Headers.GetValues("API-Version")));
         var statement = Assert.IsType<Hl7.Fhir.Model.CapabilityStatement>(Ketenhub.Adapters.Fhir.FhirFormat.Parse(await response.Content.ReadAsByteArrayAsync()));
-        Assert.Equal(["ServiceRequest", "Task"], statement.Rest.Single().Resource.Select(r => r.Type));
+        Assert.Equal(["ServiceRequest", "Task", "StructureDefinition", "CodeSystem", "ValueSet"], statement.Rest.Single().Resource.Select(r => r.Type));
         Assert.Equal(hub.PartnerAddress + "fhir/r4", statement.Implementation!.Url);
     }
 

@@ -46,6 +46,9 @@ public static class ErrorReasons
     /// <summary><c>GetParty</c> names a party the hub is not configured with. A field naming one is <see cref="UnknownParty"/>.</summary>
     public const string PartyNotFound = "PARTY_NOT_FOUND";
 
+    /// <summary>A read of the FHIR endpoint's conformance resources names one the hub does not publish.</summary>
+    public const string ConformanceResourceNotFound = "CONFORMANCE_RESOURCE_NOT_FOUND";
+
     // State and permission
     public const string IllegalReferralStep = "ILLEGAL_REFERRAL_STEP";
     public const string NotAPerformer = "NOT_A_PERFORMER";

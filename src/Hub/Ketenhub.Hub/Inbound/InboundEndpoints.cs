@@ -41,6 +41,7 @@ public static class InboundEndpoints
         services.AddSingleton<HubIWmoDirectory>();
         services.AddSingleton<InboundClientLookup>();
         services.AddSingleton<InboundAdapters>();
+        services.AddHostedService<FhirValidationWarmUp>();
         return services;
     }
 
@@ -53,6 +54,14 @@ public static class InboundEndpoints
         app.MapMethods(FhirBase + "/{**path}", ["POST", "PUT"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Fhir, path)).WithMetadata(fhir, PartnerRoute.Instance);
         // What the FHIR endpoint does, for client software that asks first; open like the gRPC health check: it shows no data.
         app.MapGet(FhirBase + "/metadata", (HttpContext http) => WriteCapabilitiesAsync(http)).WithMetadata(fhir, PartnerRoute.Instance).AllowAnonymous();
+        // The hub's conformance resources (profiles, extensions, code systems, value sets), open for the same reason: a
+        // partner's validator resolves them by their canonical URL; they hold no data.
+        foreach (var type in FhirAdapter.ConformanceTypes)
+        {
+            app.MapGet(FhirBase + "/" + type, (HttpContext http) => WriteConformanceSearchAsync(http, type)).WithMetadata(fhir, PartnerRoute.Instance).AllowAnonymous();
+            app.MapGet(FhirBase + "/" + type + "/{id}", (HttpContext http, string id) => WriteConformanceResourceAsync(http, type, id)).WithMetadata(fhir, PartnerRoute.Instance).AllowAnonymous();
+        }
+
         app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty)).WithMetadata(iwmo, PartnerRoute.Instance);
         app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path)).WithMetadata(iwmo, PartnerRoute.Instance);
         return app;
@@ -99,10 +108,34 @@ public static class InboundEndpoints
     {
         var options = http.RequestServices.GetRequiredService<IOptions<InboundOptions>>().Value;
         var hub = InboundAdapters.BaseUrl(http, options);
-        var statement = FhirAdapter.CapabilityStatementOf(new Uri(hub, FhirBase.TrimStart('/')));
+        return WriteFhirAsync(http, FhirAdapter.CapabilityStatementOf(new Uri(hub, FhirBase.TrimStart('/'))));
+    }
+
+    private static Task WriteConformanceResourceAsync(HttpContext http, string type, string id)
+    {
+        if (FhirConformance.Package.Find(type, id) is not { } resource)
+        {
+            var refusal = HubException.NotFound(ErrorReasons.ConformanceResourceNotFound, "The " + type);
+            http.RequestServices.GetRequiredService<RefusalLog>().Refused(refusal.Reason, CallRefusals.Where(http));
+            return http.RequestServices.GetRequiredService<CallRefusals>().WriteAsync(http, refusal);
+        }
+
+        return WriteFhirAsync(http, resource);
+    }
+
+    private static Task WriteConformanceSearchAsync(HttpContext http, string type)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<InboundOptions>>().Value;
+        var baseUrl = new Uri(InboundAdapters.BaseUrl(http, options), FhirBase.TrimStart('/'));
+        var url = http.Request.Query.TryGetValue("url", out var values) ? values.ToString() : null;
+        return WriteFhirAsync(http, FhirAdapter.ConformanceSearch(baseUrl, type, url));
+    }
+
+    private static Task WriteFhirAsync(HttpContext http, Hl7.Fhir.Model.Resource resource)
+    {
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = FhirFormat.ContentType;
-        return http.Response.Body.WriteAsync(FhirFormat.Serialize(statement), http.RequestAborted).AsTask();
+        return http.Response.Body.WriteAsync(FhirFormat.Serialize(resource), http.RequestAborted).AsTask();
     }
 
     // The requests in order, as the partner; the first error stops the rest.
