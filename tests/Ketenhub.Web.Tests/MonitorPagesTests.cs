@@ -34,11 +34,17 @@ public sealed class MonitorPagesTests(WebFixture web)
         await BrowserKit.SignInAsync(page, Monitor, "Pilotmonitor");
 
         await Assertions.Expect(page.GetByRole(AriaRole.Table, new PageGetByRoleOptions { Name = "Kerncijfers per groep" })).ToHaveCountAsync(1);
-        await Assertions.Expect(page.Locator("svg[role=img]")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("svg[role=img]")).ToHaveCountAsync(7);
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new PageGetByRoleOptions { Name = "Signalen per leefgebied Aantal signalen in de periode per leefgebied, voor iedereen." })).ToHaveCountAsync(1);
         Assert.Equal(0, await page.Locator("script").CountAsync());
         var money = page.Locator("#signalen-leefgebied-title").Locator("xpath=..");
         Assert.True(await money.Locator("rect").CountAsync() >= 1, "The chart of signals per life domain draws no bar.");
+
+        // Over time: the six money signals fall in one month, drawn in the series of the domain "geld".
+        var overTime = page.Locator("#signalen-tijd-title").Locator("xpath=..");
+        Assert.Equal(1, await overTime.Locator("g[data-series='geld'] rect").CountAsync());
+        Assert.Equal(0, await overTime.Locator("g[data-series='wonen'] rect").CountAsync());
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new PageGetByRoleOptions { Name = "Tijd tot een signaal gezien is", Exact = false })).ToHaveCountAsync(1);
         Assert.Equal(0, await page.GetByRole(AriaRole.Alert).CountAsync());
 
         // The cost view: three ranges or thresholds, each with what it assumes or why it is not shown; no "saved" figure.
