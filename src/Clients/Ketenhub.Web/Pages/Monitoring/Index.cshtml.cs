@@ -36,7 +36,8 @@ public sealed class IndexModel(KetenhubClient hub, TimeProvider time, TimeZoneIn
             return Page();
         }
 
-        Report = await hub.Monitor.GetPilotReportAsync(Van.Value, Tot.Value, Gemeente, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // "Tot en met": the day the person names is the period's last day, so the report runs to the day after it.
+        Report = await hub.Monitor.GetPilotReportAsync(Van.Value, Tot.Value.AddDays(1), Gemeente, cancellationToken: cancellationToken).ConfigureAwait(false);
         return Page();
     }
 
