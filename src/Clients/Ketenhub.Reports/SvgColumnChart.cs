@@ -21,7 +21,7 @@ public static class SvgColumnChart
 {
     public const int Width = SvgBarChart.Width;
 
-    /// <summary>The name of the grey part of a stacked column: what its hidden series hold together.</summary>
+    /// <summary>The default name of the grey part of a stacked column: what its hidden series hold together.</summary>
     public const string HiddenSeries = "hidden";
 
     /// <summary>Colours that stay apart for colour-blind readers (Okabe and Ito), in the order of the series.</summary>
@@ -42,9 +42,9 @@ public static class SvgColumnChart
     /// <summary>
     /// A stacked column chart: one column per entry of <paramref name="columns"/>, stacked from the series in their order;
     /// each series a <c>&lt;g&gt;</c> with <c>data-series</c> set to its name, the hidden remainder one named
-    /// <see cref="HiddenSeries"/>. Placed at <paramref name="y"/> inside another SVG document (omitted at 0).
+    /// <paramref name="hiddenName"/>. Placed at <paramref name="y"/> inside another SVG document (omitted at 0).
     /// </summary>
-    public static string Stacked(string id, string title, string description, IReadOnlyList<StackColumn> columns, IReadOnlyList<StackSeries> series, int y = 0)
+    public static string Stacked(string id, string title, string description, IReadOnlyList<StackColumn> columns, IReadOnlyList<StackSeries> series, int y = 0, string hiddenName = HiddenSeries)
     {
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(series);
@@ -63,7 +63,7 @@ public static class SvgColumnChart
         var hidden = columns.Select((c, i) => c.Total is { } total ? Math.Max(0, total - series.Sum(s => s.Values[i] ?? 0)) : 0).ToList();
         var stacked = new double[columns.Count];
         var all = series.Select((s, k) => (s.Name, s.Values, Colour: Palette[k % Palette.Length]))
-            .Append((Name: HiddenSeries, Values: (IReadOnlyList<double?>)[.. hidden.Select(h => (double?)h)], Colour: Grey))
+            .Append((Name: hiddenName, Values: (IReadOnlyList<double?>)[.. hidden.Select(h => (double?)h)], Colour: Grey))
             .ToList();
         foreach (var (name, values, colour) in all)
         {

@@ -13,7 +13,7 @@ public static class SvgCharts
         new HtmlString(SvgBarChart.Render(id, title, description, bars, maximum));
 
     public static IHtmlContent StackedColumns(string id, string title, string description, (IReadOnlyList<StackColumn> Columns, IReadOnlyList<StackSeries> Series) chart) =>
-        new HtmlString(SvgColumnChart.Stacked(id, title, description, chart.Columns, chart.Series));
+        new HtmlString(SvgColumnChart.Stacked(id, title, description, chart.Columns, chart.Series, hiddenName: "verborgen"));
 
     public static IHtmlContent Histogram(string id, string title, string description, string seriesName, IReadOnlyList<Bar> bars) =>
         new HtmlString(SvgColumnChart.Histogram(id, title, description, seriesName, bars));
