@@ -201,6 +201,7 @@ public sealed class ReportCommandTests
             ],
             charts.Select(c => c.Element(svg + "title")!.Value));
         Assert.All(charts, c => Assert.Equal("img", c.Attribute("role")!.Value));
+        Assert.Equal(charts.Select(c => c.Element(svg + "title")!.Value), document.Root.Elements(svg + "text").Select(t => t.Value));
 
         // Over time: a series per life domain and the grey remainder. January's total (9) is shown with finances (6) and
         // housing hidden: finances and 3 in grey. February's total is hidden: no column, "<5" written instead.

@@ -384,6 +384,7 @@ public static class PilotRows
 public static class PilotCharts
 {
     private const int Gap = 20;
+    private const int Heading = 24;
 
     public static string Svg(PilotReport report, IReadOnlyList<PilotRow> rows)
     {
@@ -424,15 +425,19 @@ public static class PilotCharts
                 Breakdown("scale_up", "time_to_start_distribution", "days=").Select(b => b with { Label = RangeLabel(b.Label, "d") }).ToList(), y)),
         };
         charts.AddRange(bars.Select(c => (Ketenhub.Reports.SvgBarChart.HeightOf(c.Bars.Count), (Func<int, string>)(y => Ketenhub.Reports.SvgBarChart.Render(c.Id, c.Title, c.Description, c.Bars, c.Max, y)))));
-        var height = charts.Sum(c => c.Height + Gap) + 30;
+        var height = charts.Sum(c => c.Height + Gap + Heading) + 30;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Ketenhub.Reports.SvgBarChart.Width}\" height=\"{height}\" viewBox=\"0 0 {Ketenhub.Reports.SvgBarChart.Width} {height}\">\n");
         text.Append(CultureInfo.InvariantCulture, $"<title>Pilot report {Render.Date(report.StartDate)} to {Render.Date(report.EndDate)} (exclusive){(report.MunicipalityCode.Length > 0 ? ", municipality " + report.MunicipalityCode : string.Empty)}</title>\n");
         var y = 30;
         foreach (var chart in charts)
         {
-            text.Append(chart.Render(y)).Append('\n');
-            y += chart.Height + Gap;
+            // Each chart's title written above it too: the document is also looked at as one image.
+            var drawn = chart.Render(y + Heading);
+            var title = System.Xml.Linq.XElement.Parse(drawn).Elements().First().Value;
+            text.Append(CultureInfo.InvariantCulture, $"<text x=\"8\" y=\"{y + 16}\" font-size=\"15\" font-weight=\"bold\" fill=\"#1b1b1b\">{System.Net.WebUtility.HtmlEncode(title)}</text>\n");
+            text.Append(drawn).Append('\n');
+            y += chart.Height + Gap + Heading;
         }
 
         return text.Append("</svg>\n").ToString();
