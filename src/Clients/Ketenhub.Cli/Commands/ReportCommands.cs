@@ -429,6 +429,7 @@ public static class PilotCharts
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Ketenhub.Reports.SvgBarChart.Width}\" height=\"{height}\" viewBox=\"0 0 {Ketenhub.Reports.SvgBarChart.Width} {height}\">\n");
         text.Append(CultureInfo.InvariantCulture, $"<title>Pilot report {Render.Date(report.StartDate)} to {Render.Date(report.EndDate)} (exclusive){(report.MunicipalityCode.Length > 0 ? ", municipality " + report.MunicipalityCode : string.Empty)}</title>\n");
+        text.Append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
         var y = 30;
         foreach (var chart in charts)
         {
