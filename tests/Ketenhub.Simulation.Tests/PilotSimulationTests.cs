@@ -48,6 +48,7 @@ public sealed class PilotSimulationTests : IClassFixture<PilotSimulationTests.Ru
     {
         Assert.Equal(JsonFormatter.Default.Format(_runs.First.Report), JsonFormatter.Default.Format(_runs.Again.Report));
         Assert.Equal(_runs.First.Actions, _runs.Again.Actions);
+        Assert.Equal(_runs.First.NoticesToCoach, _runs.Again.NoticesToCoach);
         Assert.NotEqual(JsonFormatter.Default.Format(_runs.First.Report), JsonFormatter.Default.Format(_runs.OtherSeed.Report));
     }
 

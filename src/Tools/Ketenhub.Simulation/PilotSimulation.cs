@@ -30,7 +30,11 @@ public sealed record SimulationOptions
 }
 
 /// <summary>What the simulation did, and the pilot report the hub made of it the day after the pilot.</summary>
-public sealed record SimulationResult(PilotReport Report, IReadOnlyDictionary<string, int> Actions, IReadOnlyDictionary<string, int> Refusals, int Clients);
+public sealed record SimulationResult(PilotReport Report, IReadOnlyDictionary<string, int> Actions, IReadOnlyDictionary<string, int> Refusals, int Clients)
+{
+    /// <summary>Signals that reached the coach as a content-free notice only: nothing to acknowledge.</summary>
+    public int NoticesToCoach { get; init; }
+}
 
 /// <summary>
 /// A seeded two-year waakvlam pilot in Zwijndrecht, played through the hub's API (the C# SDK, as the demo parties) into a
@@ -59,6 +63,7 @@ public sealed class PilotSimulation
     private readonly DateTimeOffset _end;
     private long _order;
     private int _clients;
+    private int _notices;
     private CancellationToken _cancellationToken;
 
     private PilotSimulation(SimulationOptions options, SimulatedHub hub)
@@ -135,7 +140,7 @@ public sealed class PilotSimulation
         await _hub.AdvanceToAsync(Day(_options.To, 0).AddHours(1), _cancellationToken).ConfigureAwait(false);
         var monitor = Caller("sociale-dienst-gorinchem", "monitor-1", "monitor");
         var report = await monitor.Monitor.GetPilotReportAsync(_options.From, _options.To, cancellationToken: _cancellationToken).ConfigureAwait(false);
-        return new SimulationResult(report, _actions, _refusals, _clients);
+        return new SimulationResult(report, _actions, _refusals, _clients) { NoticesToCoach = _notices };
     }
 
     /// <summary>A client arrives: registered, consent recorded, a coach named; then their life in the pilot is planned.</summary>
@@ -250,7 +255,7 @@ public sealed class PilotSimulation
         // Without consent for its content the coach gets a content-free notice to contact the sender: nothing to acknowledge.
         if (!raised.Decisions.Any(d => d.Recipient == "parties/" + person.CoachParty && d.Outcome == RecipientOutcome.Content))
         {
-            _actions["signal to the coach as a notice"] = _actions.GetValueOrDefault("signal to the coach as a notice") + 1;
+            _notices++;
             return;
         }
 

@@ -18,6 +18,7 @@ public static class Summary
             text.Append(CultureInfo.InvariantCulture, $"  {what,-28} {count,6}\n");
         }
 
+        text.Append(CultureInfo.InvariantCulture, $"Signals that reached the coach as a notice only (no consent for their content; nothing to acknowledge): {result.NoticesToCoach}.\n");
         text.Append(result.Refusals.Count == 0 ? "Refused by the hub: none.\n" : "Refused by the hub (by reason):\n");
         foreach (var (what, count) in result.Refusals)
         {
