@@ -368,8 +368,9 @@ public sealed class PilotSimulation
             return;
         }
 
+        // After care, or after a declined referral that had changed the coach: back to waakvlam support and its coach.
         var today = DutchTime.DateOf(_hub.Clock.GetUtcNow());
-        if (referral is not null)
+        if (referral is not null || person.CoachParty != before.Party)
         {
             var transition = new Transition { Client = await NameAtAsync(person, Waakvlam).ConfigureAwait(false) ?? string.Empty, Kind = kind, FromParty = "parties/" + performer, ToParty = "parties/" + Waakvlam, EffectiveDate = ToDate(today) };
             if (person.CoachParty != before.Party)
@@ -378,6 +379,10 @@ public sealed class PilotSimulation
             }
 
             await DoAsync("scale down", () => Caller(Waakvlam, before.Coach.Id).Transitions.SubmitAsync(transition, cancellationToken: _cancellationToken)).ConfigureAwait(false);
+        }
+
+        if (referral is not null)
+        {
             await DoAsync("end care", () => Caller(performer).Referrals.EndAsync(referral, today, "01", cancellationToken: _cancellationToken)).ConfigureAwait(false);
         }
 
