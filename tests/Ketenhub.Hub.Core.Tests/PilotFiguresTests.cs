@@ -266,7 +266,13 @@ public sealed class PilotFiguresTests
                 deliveries: [SignalDelivery(signal, ack: i % 6 == 0 ? null : signal.CreateTime.AddHours(i), escalated: i % 6 == 0)]));
         }
 
-        var (_, cells) = PilotFigures.ComputeWithCells(histories, Q1, 5, Now);
+        AssertNoSmallCountDerivable(histories, Q1);
+    }
+
+    /// <summary>Shows the small-cell rule on <paramref name="histories"/>, then subtracts along every sum: no small count comes out.</summary>
+    private static void AssertNoSmallCountDerivable(List<ClientHistory> histories, PilotPeriod period)
+    {
+        var (_, cells) = PilotFigures.ComputeWithCells(histories, period, 5, Now);
         var shown = cells.Protect();
         Assert.Contains(shown.Values, c => c.Suppression == Suppression.SmallCount);
         Assert.Contains(shown.Values, c => c.Suppression == Suppression.Complementary);
@@ -296,6 +302,128 @@ public sealed class PilotFiguresTests
 
         var leaked = known.Keys.Where(cells.IsSmall).ToList();
         Assert.True(leaked.Count == 0, "Derived small counts: " + string.Join(", ", leaked));
+    }
+
+    [Fact]
+    public void Intervals_AreMonthsUpToAYear_AndQuartersBeyond_CutAtThePeriodsEdges()
+    {
+        Assert.Equal(
+            [(D(2026, 1, 1), D(2026, 2, 1)), (D(2026, 2, 1), D(2026, 3, 1)), (D(2026, 3, 1), D(2026, 4, 1))],
+            Q1.Intervals.Select(i => (i.From, i.To)));
+        Assert.Equal(12, new PilotPeriod(D(2026, 1, 1), D(2027, 1, 1), null).Intervals.Count);
+
+        var twoYears = new PilotPeriod(D(2025, 2, 15), D(2027, 2, 15), null).Intervals;
+        Assert.Equal(9, twoYears.Count);
+        Assert.Equal((D(2025, 2, 15), D(2025, 4, 1)), (twoYears[0].From, twoYears[0].To));
+        Assert.Equal((D(2025, 4, 1), D(2025, 7, 1)), (twoYears[1].From, twoYears[1].To));
+        Assert.Equal((D(2027, 1, 1), D(2027, 2, 15)), (twoYears[^1].From, twoYears[^1].To));
+    }
+
+    [Fact]
+    public void SignalsOverTime_AreCountedPerIntervalAndDomain_InDutchTime()
+    {
+        var report = Exact(
+            History("a", Adult, signals: [
+                Signal("a", LifeDomain.Finances, SignalSeverity.Concern, At(2026, 1, 5)),
+                Signal("a", LifeDomain.Finances, SignalSeverity.Concern, At(2026, 1, 20)),
+                Signal("a", LifeDomain.Housing, SignalSeverity.Urgent, At(2026, 3, 31, 23))]),
+            History("b", Young, signals: [
+                // Half past midnight on 1 February in the Netherlands, still 31 January in UTC: February.
+                Signal("b", LifeDomain.Finances, SignalSeverity.Concern, At(2026, 2, 1).AddMinutes(30)),
+                Signal("b", LifeDomain.Finances, SignalSeverity.Concern, At(2026, 4, 1))]));
+
+        var overTime = Level(report, PilotLevel.All).EarlyPresence.OverTime;
+        Assert.Equal(new long[] { 2, 1, 1 }, overTime.Select(i => i.Signals.Value));
+        Assert.Equal(new long[] { 2, 1, 0 }, overTime.Select(i => Domain(i, LifeDomain.Finances)));
+        Assert.Equal(new long[] { 0, 0, 1 }, overTime.Select(i => Domain(i, LifeDomain.Housing)));
+        Assert.All(overTime, i => Assert.Equal(7, i.ByDomain.Count));
+        Assert.Equal(new long[] { 0, 1, 0 }, Level(report, PilotLevel.Under18).EarlyPresence.OverTime.Select(i => i.Signals.Value));
+
+        static long Domain(IntervalSignals interval, LifeDomain domain) => interval.ByDomain.Single(d => d.Domain == domain).Signals.Value;
+    }
+
+    [Fact]
+    public void Distributions_PutEachDurationInItsRange_LowerBoundInclusive()
+    {
+        var times = new[] { TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(5), TimeSpan.FromDays(2), TimeSpan.FromDays(10) };
+        var signals = times.Select((_, i) => Signal("a", LifeDomain.Care, SignalSeverity.Concern, At(2026, 2, 1 + i))).ToList();
+        var report = Exact(History(
+            "a",
+            Adult,
+            signals: [.. signals, Signal("a", LifeDomain.Care, SignalSeverity.Concern, At(2026, 3, 1))],
+            deliveries: [.. signals.Select((signal, i) => SignalDelivery(signal, ack: signal.CreateTime + times[i]))],
+            referrals: [
+                Referral("r1", "a", ServiceKind.IndividualGuidance, At(2026, 2, 1), started: D(2026, 2, 1)),
+                Referral("r2", "a", ServiceKind.IndividualGuidance, At(2026, 2, 1), started: D(2026, 2, 8)),
+                Referral("r3", "a", ServiceKind.DebtCounselling, At(2026, 2, 1), started: D(2026, 4, 15)),
+                Referral("r4", "a", ServiceKind.DebtCounselling, At(2026, 2, 1))]));
+
+        var all = Level(report, PilotLevel.All);
+        Assert.Equal(new long[] { 1, 1, 1, 1, 0, 1 }, all.EarlyPresence.TimeToAcknowledgementDistribution.Select(d => d.Count.Value));
+        Assert.Equal(TimeSpan.FromDays(7), all.EarlyPresence.TimeToAcknowledgementDistribution[^1].Range.From);
+        Assert.Null(all.EarlyPresence.TimeToAcknowledgementDistribution[^1].Range.To);
+
+        // Requested and started on the same day, a week later (7 days: the second range), after ten weeks; one not started.
+        Assert.Equal(new long[] { 1, 1, 0, 0, 1 }, all.ScaleUp.TimeToStartDistribution.Select(d => d.Count.Value));
+    }
+
+    [Fact]
+    public void SeriesCells_FollowTheSmallCellRule_AndCannotBeSubtractedFromThePeriodsTotals()
+    {
+        // Eight clients raise a signal about finances in January, two in February; six about housing in January and six
+        // in February. All acknowledged within the hour but one.
+        var histories = Enumerable.Range(0, 22).Select(i =>
+        {
+            var id = "c" + i;
+            var (domain, at) = i switch
+            {
+                < 8 => (LifeDomain.Finances, At(2026, 1, 2 + i)),
+                < 10 => (LifeDomain.Finances, At(2026, 2, 2 + i)),
+                < 16 => (LifeDomain.Housing, At(2026, 1, 2 + i)),
+                _ => (LifeDomain.Housing, At(2026, 2, 2 + i)),
+            };
+            var signal = Signal(id, domain, SignalSeverity.Concern, at);
+            return History(id, Adult, signals: [signal], deliveries: [SignalDelivery(signal, ack: signal.CreateTime + (i == 0 ? TimeSpan.FromDays(2) : TimeSpan.FromMinutes(10)))]);
+        }).ToList();
+
+        var presence = Level(PilotFigures.Compute(histories, Q1, 5, Now), PilotLevel.All).EarlyPresence;
+        var finances = presence.ByDomain.Single(d => d.Domain == LifeDomain.Finances).Signals;
+        var january = presence.OverTime[0].ByDomain.Single(d => d.Domain == LifeDomain.Finances).Signals;
+        var february = presence.OverTime[1].ByDomain.Single(d => d.Domain == LifeDomain.Finances).Signals;
+        var march = presence.OverTime[2].ByDomain.Single(d => d.Domain == LifeDomain.Finances).Signals;
+        Assert.Equal(PilotCount.Shown(10), finances);
+        Assert.Equal(Suppression.SmallCount, february.Suppression);
+        Assert.Equal(PilotCount.Shown(0), march);
+
+        // The differencing attempt: February = the period's finances - January - March. January is hidden as a complement.
+        Assert.Equal(Suppression.Complementary, january.Suppression);
+
+        // And February's total less its housing would give it too: February's housing is hidden.
+        Assert.True(presence.OverTime[1].Signals.Suppressed || presence.OverTime[1].ByDomain.Single(d => d.Domain == LifeDomain.Housing).Signals.Suppressed);
+
+        // The same for the distribution: one signal took two days; acknowledged - the shown ranges would give it.
+        Assert.Equal(PilotCount.Shown(22), presence.Acknowledged);
+        var ranges = presence.TimeToAcknowledgementDistribution;
+        Assert.Equal(Suppression.SmallCount, ranges[3].Count.Suppression);
+        Assert.Equal(Suppression.Complementary, ranges[0].Count.Suppression);
+
+        AssertNoSmallCountDerivable(histories, Q1);
+    }
+
+    [Fact]
+    public void NoHiddenCount_CanBeDerived_OverATwoYearSeries()
+    {
+        // Forty clients over two years (quarters), signals spread over domains and time, many cells small.
+        var period = new PilotPeriod(D(2025, 1, 1), D(2027, 1, 1), null);
+        var histories = Enumerable.Range(0, 40).Select(i =>
+        {
+            var id = "s" + i;
+            var signals = Enumerable.Range(0, 1 + (i % 4)).Select(k => Signal(id, (LifeDomain)(1 + ((i + k) % 7)), SignalSeverity.Concern, At(2025, 1, 1).AddDays((i * 17) + (k * 90)))).ToList();
+            var referral = Referral("r" + i, id, ServiceKind.IndividualGuidance, At(2025, 3, 1).AddDays(i * 11), started: D(2025, 3, 2).AddDays((i * 11) + (i % 9 * 5)));
+            return History(id, i % 3 == 0 ? Young : Adult, signals: signals, referrals: [referral], deliveries: [.. signals.Select((s, k) => SignalDelivery(s, ack: k == 1 ? null : s.CreateTime.AddHours(i % 30)))]);
+        }).ToList();
+
+        AssertNoSmallCountDerivable(histories, period);
     }
 
     [Fact]
@@ -373,6 +501,8 @@ public sealed class PilotFiguresTests
         var defaults = new CostAssumptions();
         Assert.True(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(defaults, new(defaults), [], validateAllProperties: true));
     }
+
+    private static DateOnly D(int year, int month, int day) => new(year, month, day);
 
     private static DateTimeOffset At(int year, int month, int day, int hour = 0) => DutchTime.StartOf(new DateOnly(year, month, day)).AddHours(hour);
 

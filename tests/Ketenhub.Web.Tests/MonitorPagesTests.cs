@@ -34,11 +34,18 @@ public sealed class MonitorPagesTests(WebFixture web)
         await BrowserKit.SignInAsync(page, Monitor, "Pilotmonitor");
 
         await Assertions.Expect(page.GetByRole(AriaRole.Table, new PageGetByRoleOptions { Name = "Kerncijfers per groep" })).ToHaveCountAsync(1);
-        await Assertions.Expect(page.Locator("svg[role=img]")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("svg[role=img]")).ToHaveCountAsync(7);
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new PageGetByRoleOptions { Name = "Signalen per leefgebied Aantal signalen in de periode per leefgebied, voor iedereen." })).ToHaveCountAsync(1);
         Assert.Equal(0, await page.Locator("script").CountAsync());
         var money = page.Locator("#signalen-leefgebied-title").Locator("xpath=..");
         Assert.True(await money.Locator("rect").CountAsync() >= 1, "The chart of signals per life domain draws no bar.");
+
+        // Over time: a series per life domain and one for what is hidden, in Dutch; the month of the six money signals
+        // draws a column (in the colour of "geld", or in grey when other tests' signals hide that domain's cell).
+        var overTime = page.Locator("#signalen-tijd-title").Locator("xpath=..");
+        Assert.Equal(["zorg", "wonen", "geld", "veiligheid", "opvoeding", "werk", "school", "verborgen"], await overTime.Locator("g[data-series]").EvaluateAllAsync<string[]>("gs => gs.map(g => g.getAttribute('data-series'))"));
+        Assert.True(await overTime.Locator("g[data-series] rect").CountAsync() >= 1, "The chart over time draws no column: today's signals are not in the period up to and including today.");
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new PageGetByRoleOptions { Name = "Tijd tot een signaal gezien is", Exact = false })).ToHaveCountAsync(1);
         Assert.Equal(0, await page.GetByRole(AriaRole.Alert).CountAsync());
 
         // The cost view: three ranges or thresholds, each with what it assumes or why it is not shown; no "saved" figure.

@@ -96,6 +96,23 @@ public sealed class PilotReportTests : IDisposable
         // One signal was not acknowledged: the six acknowledged are hidden, or signals - acknowledged would give it.
         Assert.True(all.EarlyPresence.Acknowledged.Suppressed);
 
+        // Over time: February is one month, so one interval, its domains under the same rule as the period's.
+        var february = Assert.Single(all.EarlyPresence.SignalsOverTime);
+        Assert.Equal((Date(2026, 2, 1), Date(2026, 3, 1)), (february.StartDate, february.EndDate));
+        Assert.Equal(7, Shown(february.Signals));
+        Assert.Equal(7, february.ByLifeDomain.Count);
+        Assert.Equal(Suppression.SmallCount, february.ByLifeDomain.Single(d => d.LifeDomain == LifeDomain.Education).Signals.Suppression);
+        Assert.True(february.ByLifeDomain.Single(d => d.LifeDomain == LifeDomain.Finances).Signals.Suppressed);
+
+        // The times to acknowledgement in ranges: 1, 2 and 3 hours, then 4, 5 and 6; three each, so both are hidden.
+        var ranges = all.EarlyPresence.TimeToAcknowledgementDistribution;
+        Assert.Equal(new[] { 0.0, 1, 4, 24, 72, 168 }, ranges.Select(r => r.LowerBound.ToTimeSpan().TotalHours));
+        Assert.Null(ranges[^1].UpperBound);
+        Assert.Equal(0, Shown(ranges[0].Count));
+        Assert.Equal(Suppression.SmallCount, ranges[1].Count.Suppression);
+        Assert.Equal(Suppression.SmallCount, ranges[2].Count.Suppression);
+        Assert.Equal(5, all.ScaleUp.TimeToStartDistribution.Count);
+
         // The deliveries of the signals are counted; the shares add up where shown.
         Assert.True(all.ConsentCoverage.Deliveries.Suppressed || all.ConsentCoverage.Deliveries.Value >= 7);
 

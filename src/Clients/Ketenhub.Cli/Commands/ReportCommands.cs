@@ -127,11 +127,29 @@ public static class PilotRows
             Count("early_presence", "acknowledged", presence.Acknowledged);
             Durations("early_presence", "time_to_acknowledgement", presence.TimeToAcknowledgement);
             Count("early_presence", "escalated", presence.Escalated);
+            foreach (var i in presence.SignalsOverTime)
+            {
+                var interval = "interval=" + Render.Date(i.StartDate) + "/" + Render.Date(i.EndDate);
+                Count("early_presence", "signals_over_time", i.Signals, interval);
+                foreach (var d in i.ByLifeDomain)
+                {
+                    Count("early_presence", "signals_over_time", d.Signals, interval + ";life_domain=" + EnumNames<LifeDomain>.Format(d.LifeDomain).ToLowerInvariant());
+                }
+            }
+
+            foreach (var r in presence.TimeToAcknowledgementDistribution)
+            {
+                Count("early_presence", "time_to_acknowledgement_distribution", r.Count, RangeOf("hours", r, 1));
+            }
 
             var scaleUp = figures.ScaleUp ?? new ScaleUpSpeed();
             Count("scale_up", "requested", scaleUp.Requested);
             Count("scale_up", "started", scaleUp.Started);
             Durations("scale_up", "time_to_start", scaleUp.TimeToStart);
+            foreach (var r in scaleUp.TimeToStartDistribution)
+            {
+                Count("scale_up", "time_to_start_distribution", r.Count, RangeOf("days", r, 24));
+            }
             foreach (var s in scaleUp.ByService)
             {
                 var service = "service=" + EnumNames<ServiceKind>.Format(s.Service).ToLowerInvariant();
@@ -273,6 +291,7 @@ public static class PilotRows
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(rows);
         var minimum = report.MinimumCellSize.ToString(CultureInfo.InvariantCulture);
+        string Cell(PilotRow r) => Shown(r, report.MinimumCellSize);
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"# Pilot report {Render.Date(report.StartDate)} to {Render.Date(report.EndDate)} (exclusive)")
             .Append(report.MunicipalityCode.Length > 0 ? ", municipality " + report.MunicipalityCode : ", all municipalities").Append("\n\n")
@@ -281,16 +300,21 @@ public static class PilotRows
         {
             text.Append("\n## ").Append(level.Key switch { "under_18" => "Under 18", "adult" => "18 and older", _ => "All clients" }).Append("\n\n")
                 .Append("| Section | Figure | Breakdown | Value |\n| --- | --- | --- | ---: |\n");
-            foreach (var r in level)
+            foreach (var r in level.Where(r => r.Figure != "signals_over_time"))
             {
-                var value = r.Status switch
+                text.Append(CultureInfo.InvariantCulture, $"| {r.Section} | {r.Figure} | {r.Breakdown} | {Cell(r)} |\n");
+            }
+
+            // The series as one table: a row per interval, its total and a column per life domain.
+            var series = level.Where(r => r.Figure == "signals_over_time").ToList();
+            var domains = series.Where(r => r.Breakdown.Contains(';', StringComparison.Ordinal)).Select(r => r.Breakdown[(r.Breakdown.IndexOf(';', StringComparison.Ordinal) + "life_domain=".Length + 1)..]).Distinct().ToList();
+            if (series.Count > 0)
+            {
+                text.Append("\nSignals over time (`signals_over_time`):\n\n| Interval | signals | ").Append(string.Join(" | ", domains)).Append(" |\n| --- |").Append(string.Concat(Enumerable.Repeat(" ---: |", domains.Count + 1))).Append('\n');
+                foreach (var interval in series.GroupBy(r => r.Breakdown.Split(';')[0]))
                 {
-                    "shown" => r.Unit == "share" ? (r.Value!.Value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : Number(r.Value),
-                    "small" => "<" + minimum,
-                    "complementary" => "x",
-                    _ => "-",
-                };
-                text.Append(CultureInfo.InvariantCulture, $"| {r.Section} | {r.Figure} | {r.Breakdown} | {value} |\n");
+                    text.Append("| ").Append(interval.Key["interval=".Length..]).Append(" | ").Append(string.Join(" | ", interval.Select(Cell))).Append(" |\n");
+                }
             }
         }
 
@@ -303,6 +327,19 @@ public static class PilotRows
     }
 
     private static readonly HashSet<string> CostSections = ["cost_assumptions", "costs", "break_even"];
+
+    /// <summary>A row's value as the Markdown shows it: the number, a share in percent, <c>&lt;5</c>, <c>x</c> or <c>-</c>.</summary>
+    public static string Shown(PilotRow row, int minimumCellSize)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.Status switch
+        {
+            "shown" => row.Unit == "share" ? (row.Value!.Value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : Number(row.Value),
+            "small" => "<" + minimumCellSize.ToString(CultureInfo.InvariantCulture),
+            "complementary" => "x",
+            _ => "-",
+        };
+    }
 
     /// <summary>The cost view in sentences, each with the assumption it rests on; never one "saved" figure.</summary>
     public static string CostsMarkdown(PilotCosts costs)
@@ -328,6 +365,10 @@ public static class PilotRows
         static string Decimal(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A range's breakdown: <c>hours=4-24</c>, <c>days=56-</c> (lower bound inclusive, upper exclusive, open at the end).</summary>
+    private static string RangeOf(string unit, DurationRangeCount range, double hoursPerUnit) =>
+        unit + "=" + Number(Hours(range.LowerBound) / hoursPerUnit) + "-" + (range.UpperBound is null ? string.Empty : Number(Hours(range.UpperBound) / hoursPerUnit));
+
     private static double Hours(Google.Protobuf.WellKnownTypes.Duration? duration) =>
         duration is null ? 0 : Math.Round(duration.ToTimeSpan().TotalHours, 2);
 
@@ -335,13 +376,15 @@ public static class PilotRows
 }
 
 /// <summary>
-/// The pilot report's charts for all clients as one SVG document (<c>report pilot --format svg</c>): signals per life
-/// domain and per severity, the share of transitions that kept the coach per kind, and what recipients got. Hidden
-/// figures are written as "&lt;5" or "x" and draw no bar, as in the Markdown.
+/// The pilot report's charts for all clients as one SVG document (<c>report pilot --format svg</c>): signals over time
+/// by life domain, the times to acknowledgement and to start of care in ranges, signals per life domain and per severity,
+/// the share of transitions that kept the coach per kind, and what recipients got. Hidden figures are written as "&lt;5"
+/// or "x" and draw no bar, as in the Markdown.
 /// </summary>
 public static class PilotCharts
 {
     private const int Gap = 20;
+    private const int Heading = 24;
 
     public static string Svg(PilotReport report, IReadOnlyList<PilotRow> rows)
     {
@@ -362,7 +405,7 @@ public static class PilotCharts
         List<Ketenhub.Reports.Bar> Breakdown(string section, string figure, string prefix) =>
             [.. all.Where(r => r.Section == section && r.Figure == figure && r.Breakdown.StartsWith(prefix, StringComparison.Ordinal))
                 .Select(r => Bar(r, r.Breakdown[prefix.Length..].Replace('_', ' ')))];
-        var charts = new (string Id, string Title, string Description, List<Ketenhub.Reports.Bar> Bars, double? Max)[]
+        var bars = new (string Id, string Title, string Description, List<Ketenhub.Reports.Bar> Bars, double? Max)[]
         {
             ("signals-domain", "Signals per life domain", "Signals raised in the period per life domain, all clients.", Breakdown("early_presence", "signals", "life_domain="), null),
             ("signals-severity", "Signals per severity", "Signals raised in the period per severity, all clients.", Breakdown("early_presence", "signals", "severity="), null),
@@ -371,17 +414,64 @@ public static class PilotCharts
                 [.. new[] { ("content", "content"), ("thin_notice", "notice only"), ("awaiting_consent", "waiting for consent"), ("withheld_or_blocked", "not sent") }
                     .SelectMany(f => all.Where(r => r.Section == "consent_coverage" && r.Figure == f.Item1 && r.Breakdown.Length == 0).Select(r => Bar(r, f.Item2)))], null),
         };
-        var height = charts.Sum(c => Ketenhub.Reports.SvgBarChart.HeightOf(c.Bars.Count) + Gap) + 30;
+        var charts = new List<(int Height, Func<int, string> Render)>
+        {
+            (Ketenhub.Reports.SvgColumnChart.StackedHeightOf(7), y => OverTime(all, report.MinimumCellSize, y)),
+            (Ketenhub.Reports.SvgColumnChart.HistogramHeight, y => Ketenhub.Reports.SvgColumnChart.Histogram(
+                "ack-time", "Time to acknowledgement", "Acknowledged signals by the time from the signal to its first acknowledgement, all clients.", "acknowledged",
+                Breakdown("early_presence", "time_to_acknowledgement_distribution", "hours=").Select(b => b with { Label = RangeLabel(b.Label, "h") }).ToList(), y)),
+            (Ketenhub.Reports.SvgColumnChart.HistogramHeight, y => Ketenhub.Reports.SvgColumnChart.Histogram(
+                "start-time", "Time from request to start of care", "Started referrals by the time from the request to the start of care, all clients.", "started",
+                Breakdown("scale_up", "time_to_start_distribution", "days=").Select(b => b with { Label = RangeLabel(b.Label, "d") }).ToList(), y)),
+        };
+        charts.AddRange(bars.Select(c => (Ketenhub.Reports.SvgBarChart.HeightOf(c.Bars.Count), (Func<int, string>)(y => Ketenhub.Reports.SvgBarChart.Render(c.Id, c.Title, c.Description, c.Bars, c.Max, y)))));
+        var height = charts.Sum(c => c.Height + Gap + Heading) + 30;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Ketenhub.Reports.SvgBarChart.Width}\" height=\"{height}\" viewBox=\"0 0 {Ketenhub.Reports.SvgBarChart.Width} {height}\">\n");
         text.Append(CultureInfo.InvariantCulture, $"<title>Pilot report {Render.Date(report.StartDate)} to {Render.Date(report.EndDate)} (exclusive){(report.MunicipalityCode.Length > 0 ? ", municipality " + report.MunicipalityCode : string.Empty)}</title>\n");
+        text.Append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
         var y = 30;
         foreach (var chart in charts)
         {
-            text.Append(Ketenhub.Reports.SvgBarChart.Render(chart.Id, chart.Title, chart.Description, chart.Bars, chart.Max, y)).Append('\n');
-            y += Ketenhub.Reports.SvgBarChart.HeightOf(chart.Bars.Count) + Gap;
+            // Each chart's title written above it too: the document is also looked at as one image.
+            var drawn = chart.Render(y + Heading);
+            var title = System.Xml.Linq.XElement.Parse(drawn).Elements().First().Value;
+            text.Append(CultureInfo.InvariantCulture, $"<text x=\"8\" y=\"{y + 16}\" font-size=\"15\" font-weight=\"bold\" fill=\"#1b1b1b\">{System.Net.WebUtility.HtmlEncode(title)}</text>\n");
+            text.Append(drawn).Append('\n');
+            y += chart.Height + Gap + Heading;
         }
 
         return text.Append("</svg>\n").ToString();
+    }
+
+    /// <summary>The stacked chart of signals per interval by life domain, from the rows of <c>signals_over_time</c>.</summary>
+    private static string OverTime(List<PilotRow> all, int minimumCellSize, int y)
+    {
+        var rows = all.Where(r => r.Figure == "signals_over_time").ToList();
+        var intervals = rows.Where(r => !r.Breakdown.Contains(';', StringComparison.Ordinal)).ToList();
+        var columns = intervals.Select(r =>
+        {
+            var dates = r.Breakdown["interval=".Length..].Split('/');
+            var label = Ketenhub.Reports.SvgColumnChart.IntervalLabel(DateOnly.ParseExact(dates[0], "yyyy-MM-dd", CultureInfo.InvariantCulture), DateOnly.ParseExact(dates[1], "yyyy-MM-dd", CultureInfo.InvariantCulture));
+            return new Ketenhub.Reports.StackColumn(label, r.Status == "shown" ? r.Value : null, PilotRows.Shown(r, minimumCellSize));
+        }).ToList();
+        var series = rows.Where(r => r.Breakdown.Contains(';', StringComparison.Ordinal))
+            .GroupBy(r => r.Breakdown[(r.Breakdown.IndexOf(';', StringComparison.Ordinal) + 1 + "life_domain=".Length)..])
+            .Select(g => new Ketenhub.Reports.StackSeries(g.Key.Replace('_', ' '), [.. g.Select(r => r.Status == "shown" ? r.Value : null)]))
+            .ToList();
+        return Ketenhub.Reports.SvgColumnChart.Stacked(
+            "signals-over-time",
+            "Signals over time, per life domain",
+            "Signals raised per interval of the period, stacked by life domain, all clients; hidden counts together in grey where the interval's total is shown.",
+            columns,
+            series,
+            y);
+    }
+
+    // "0-1" in hours as "<1h", "1-4" as "1-4h", "168-" as "168h+".
+    private static string RangeLabel(string range, string unit)
+    {
+        var parts = range.Split('-');
+        return parts[0] == "0" ? "<" + parts[1] + unit : parts[1].Length == 0 ? parts[0] + unit + "+" : parts[0] + "-" + parts[1] + unit;
     }
 }

@@ -17,7 +17,7 @@ public sealed class KetenhubMonitor
 
     /// <summary>The pilot report over a period, per level, for all municipalities or one.</summary>
     /// <param name="from">The first day of the period.</param>
-    /// <param name="to">The last day of the period.</param>
+    /// <param name="to">The day after the period's last day (exclusive), as the contract's <c>end_date</c>.</param>
     /// <param name="municipalityCode">A CBS municipality code, or null for all.</param>
     /// <param name="call">Per-call deadline; null for the default.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

@@ -166,6 +166,17 @@ public static class Dutch
     public static string Count(PilotCount? count, int threshold) =>
         count is null ? "–" : count.Suppressed ? "<" + threshold.ToString(Culture) : count.Value.ToString("N0", Culture);
 
+    /// <summary>A range of durations, short: "&lt;1u", "4-24u", "1-3d", "7d+" (hours below a day, days from a day).</summary>
+    public static string Range(Google.Protobuf.WellKnownTypes.Duration? lower, Google.Protobuf.WellKnownTypes.Duration? upper)
+    {
+        var from = lower?.ToTimeSpan() ?? TimeSpan.Zero;
+        var to = upper?.ToTimeSpan();
+        var inDays = (to ?? from) > TimeSpan.FromHours(24);
+        string N(TimeSpan t) => (inDays ? t.TotalDays : t.TotalHours).ToString("0.#", Culture);
+        var unit = inDays ? "d" : "u";
+        return to is null ? N(from) + unit + "+" : from == TimeSpan.Zero ? "<" + N(to.Value) + unit : N(from) + "-" + N(to.Value) + unit;
+    }
+
     /// <summary>A share as a percentage, or "verborgen" for a hidden one.</summary>
     public static string Share(PilotShare? share) =>
         share is null ? "–" : share.Suppressed ? "verborgen" : share.Value.ToString("P0", Culture);

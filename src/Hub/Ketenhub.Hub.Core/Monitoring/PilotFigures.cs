@@ -55,7 +55,8 @@ public static class PilotFigures
         ArgumentNullException.ThrowIfNull(histories);
         ArgumentNullException.ThrowIfNull(period);
         var cells = new SmallCells(minimumCellSize);
-        Declare(cells);
+        var intervals = period.Intervals;
+        Declare(cells, intervals.Count);
         var ackTimes = Levelled<(TimeSpan, string)>();
         var startTimes = Levelled<(TimeSpan, string)>();
         var startTimesByService = Services.ToDictionary(s => s, _ => Levelled<(TimeSpan, string)>());
@@ -63,7 +64,7 @@ public static class PilotFigures
         {
             var tally = new Tally(cells, LevelOf(history.Client, period), history.Client.Id);
             CountCoaches(tally, history, period);
-            CountSignals(tally, history, period, ackTimes);
+            CountSignals(tally, history, period, intervals, ackTimes);
             CountReferrals(tally, history, period, startTimes, startTimesByService);
             CountTransitions(tally, history, period);
             CountDeliveries(tally, history, period);
@@ -93,7 +94,7 @@ public static class PilotFigures
         PilotDurations DurationsOf(PilotLevel level, string figure) =>
             hidden.Contains(Key(level, figure)) ? PilotDurations.Hidden : Durations(cells, groups[Key(level, figure)]);
         var levels = Levels
-            .Select(level => Level(level, new Shown(shown, level), figure => DurationsOf(level, figure)))
+            .Select(level => Level(level, new Shown(shown, level), figure => DurationsOf(level, figure), intervals))
             .ToList();
         return (new PilotReport(period, minimumCellSize, now, levels), cells);
     }
@@ -132,7 +133,7 @@ public static class PilotFigures
         return hidden;
     }
 
-    private static PilotLevelFigures Level(PilotLevel level, Shown s, Func<string, PilotDurations> durations)
+    private static PilotLevelFigures Level(PilotLevel level, Shown s, Func<string, PilotDurations> durations, IReadOnlyList<PilotInterval> intervals)
     {
         var coach = new CoachFlow(s["coach.start"], s["coach.end"], s["coach.first"], s["coach.ended"], s["coach.changes"]);
         var presence = new EarlyPresence(
@@ -141,12 +142,22 @@ public static class PilotFigures
             [.. Severities.Select(v => new SeveritySignals(v, s["signals.severity." + v]))],
             s["signals.acknowledged"],
             durations("ack"),
-            s["signals.escalated"]);
+            s["signals.escalated"])
+        {
+            OverTime = [.. intervals.Select((interval, i) => new IntervalSignals(
+                interval,
+                s["signals.interval." + i],
+                [.. Domains.Select(d => new DomainSignals(d, s["signals.interval." + i + ".domain." + d]))]))],
+            TimeToAcknowledgementDistribution = [.. DurationRange.Acknowledgement.Select((r, b) => new DurationCount(r, s["signals.ack-time." + b]))],
+        };
         var scaleUp = new ScaleUpSpeed(
             s["referrals.requested"],
             s["referrals.started"],
             durations("start"),
-            [.. Services.Select(v => new ServiceScaleUp(v, s["referrals.requested." + v], s["referrals.started." + v], durations("start." + v)))]);
+            [.. Services.Select(v => new ServiceScaleUp(v, s["referrals.requested." + v], s["referrals.started." + v], durations("start." + v)))])
+        {
+            TimeToStartDistribution = [.. DurationRange.Start.Select((r, b) => new DurationCount(r, s["referrals.start-time." + b]))],
+        };
         var transitions = new TransitionContinuity(
             s["transitions"],
             s["transitions.coach-before"],
@@ -168,7 +179,7 @@ public static class PilotFigures
     }
 
     // Every cell and every sum between them, per level; and per figure, the level "all" as the sum of the two others.
-    private static void Declare(SmallCells cells)
+    private static void Declare(SmallCells cells, int intervals)
     {
         var figures = new List<(string Key, bool Published, bool Total)>();
         var relations = new List<(string[] Plus, string[] Minus)>();
@@ -206,6 +217,33 @@ public static class PilotFigures
         relations.Add((["signals"], ["signals.acknowledged", "signals.not-acknowledged"]));
         relations.Add((["signals"], ["signals.escalated", "signals.not-escalated"]));
 
+        // The series: per interval, its total is the sum over domains; the intervals add up to the period's total, and
+        // per domain to the period's count of the domain. The acknowledged signals are the sum of their time ranges.
+        for (var i = 0; i < intervals; i++)
+        {
+            var interval = "signals.interval." + i;
+            Cell(interval, total: true);
+            foreach (var d in Enum.GetValues<LifeDomain>())
+            {
+                Cell(interval + ".domain." + d, published: d != LifeDomain.Unspecified);
+            }
+
+            relations.Add(([interval], [.. Enum.GetValues<LifeDomain>().Select(d => interval + ".domain." + d)]));
+        }
+
+        relations.Add((["signals"], [.. Enumerable.Range(0, intervals).Select(i => "signals.interval." + i)]));
+        foreach (var d in Enum.GetValues<LifeDomain>())
+        {
+            relations.Add((["signals.domain." + d], [.. Enumerable.Range(0, intervals).Select(i => "signals.interval." + i + ".domain." + d)]));
+        }
+
+        for (var b = 0; b < DurationRange.Acknowledgement.Count; b++)
+        {
+            Cell("signals.ack-time." + b);
+        }
+
+        relations.Add((["signals.acknowledged"], [.. Enumerable.Range(0, DurationRange.Acknowledgement.Count).Select(b => "signals.ack-time." + b)]));
+
         Cell("referrals.requested", total: true);
         Cell("referrals.started", total: true);
         foreach (var v in Enum.GetValues<ServiceKind>())
@@ -219,6 +257,12 @@ public static class PilotFigures
 
         relations.Add((["referrals.requested"], [.. Enum.GetValues<ServiceKind>().Select(v => "referrals.requested." + v)]));
         relations.Add((["referrals.started"], [.. Enum.GetValues<ServiceKind>().Select(v => "referrals.started." + v)]));
+        for (var b = 0; b < DurationRange.Start.Count; b++)
+        {
+            Cell("referrals.start-time." + b);
+        }
+
+        relations.Add((["referrals.started"], [.. Enumerable.Range(0, DurationRange.Start.Count).Select(b => "referrals.start-time." + b)]));
 
         Cell("transitions", total: true);
         Cell("transitions.coach-before", total: true);
@@ -310,19 +354,25 @@ public static class PilotFigures
     private static bool HoldsJustBefore(CoachAssignment assignment, DateTimeOffset time) =>
         assignment.From < time && (assignment.Until is null || time <= assignment.Until);
 
-    private static void CountSignals(Tally tally, ClientHistory history, PilotPeriod period, Dictionary<PilotLevel, List<(TimeSpan, string)>> ackTimes)
+    private static void CountSignals(Tally tally, ClientHistory history, PilotPeriod period, IReadOnlyList<PilotInterval> intervals, Dictionary<PilotLevel, List<(TimeSpan, string)>> ackTimes)
     {
         foreach (var signal in history.Signals.Where(s => period.Contains(s.CreateTime)))
         {
+            var domain = Enum.IsDefined(signal.Domain) ? signal.Domain : LifeDomain.Unspecified;
+            var interval = "signals.interval." + Index(intervals, i => i.Contains(signal.CreateTime));
             tally.Count("signals");
-            tally.Count("signals.domain." + (Enum.IsDefined(signal.Domain) ? signal.Domain : LifeDomain.Unspecified));
+            tally.Count("signals.domain." + domain);
+            tally.Count(interval);
+            tally.Count(interval + ".domain." + domain);
             tally.Count("signals.severity." + (Enum.IsDefined(signal.Severity) ? signal.Severity : SignalSeverity.Unspecified));
             var deliveries = history.Deliveries.Where(d => d.MessageId == signal.Id).ToList();
             var firstAck = deliveries.Where(d => d.SignalAckTime is not null).Select(d => d.SignalAckTime!.Value).DefaultIfEmpty().Min();
             if (firstAck != default)
             {
+                var toAck = Max(firstAck - signal.CreateTime, TimeSpan.Zero);
                 tally.Count("signals.acknowledged");
-                tally.Add(ackTimes, Max(firstAck - signal.CreateTime, TimeSpan.Zero));
+                tally.Count("signals.ack-time." + Index(DurationRange.Acknowledgement, r => r.Contains(toAck)));
+                tally.Add(ackTimes, toAck);
             }
             else
             {
@@ -358,6 +408,7 @@ public static class PilotFigures
             tally.Count("referrals.started");
             tally.Count("referrals.started." + service);
             var toStart = Max(start - referral.CreateTime, TimeSpan.Zero);
+            tally.Count("referrals.start-time." + Index(DurationRange.Start, r => r.Contains(toStart)));
             tally.Add(startTimes, toStart);
             if (service != ServiceKind.Unspecified)
             {
@@ -468,6 +519,19 @@ public static class PilotFigures
         part.Suppressed || total.Suppressed || total.Value == 0 ? PilotShare.Hidden : new PilotShare(false, (double)part.Value / total.Value);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static int Index<T>(IReadOnlyList<T> items, Func<T, bool> match)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (match(items[i]))
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException("No range holds the value.");
+    }
 
     private static string Key(PilotLevel level, string figure) => LevelKey(level) + ":" + figure;
 

@@ -98,6 +98,13 @@ public sealed class MonitorGrpcService(PilotMonitor monitor) : MonitorService.Mo
         };
         presence.ByLifeDomain.Add(level.EarlyPresence.ByDomain.Select(d => new Contracts.V1.DomainSignals { LifeDomain = (Contracts.V1.LifeDomain)d.Domain, Signals = Count(d.Signals) }));
         presence.BySeverity.Add(level.EarlyPresence.BySeverity.Select(s => new Contracts.V1.SeveritySignals { Severity = (Contracts.V1.SignalSeverity)s.Severity, Signals = Count(s.Signals) }));
+        presence.SignalsOverTime.Add(level.EarlyPresence.OverTime.Select(i =>
+        {
+            var interval = new Contracts.V1.SignalsInInterval { StartDate = Wire.Date(i.Interval.From), EndDate = Wire.Date(i.Interval.To), Signals = Count(i.Signals) };
+            interval.ByLifeDomain.Add(i.ByDomain.Select(d => new Contracts.V1.DomainSignals { LifeDomain = (Contracts.V1.LifeDomain)d.Domain, Signals = Count(d.Signals) }));
+            return interval;
+        }));
+        presence.TimeToAcknowledgementDistribution.Add(level.EarlyPresence.TimeToAcknowledgementDistribution.Select(Ranges));
 
         var scaleUp = new Contracts.V1.ScaleUpSpeed
         {
@@ -112,6 +119,7 @@ public sealed class MonitorGrpcService(PilotMonitor monitor) : MonitorService.Mo
             Started = Count(s.Started),
             TimeToStart = Durations(s.TimeToStart),
         }));
+        scaleUp.TimeToStartDistribution.Add(level.ScaleUp.TimeToStartDistribution.Select(Ranges));
 
         var transitions = new Contracts.V1.TransitionContinuity
         {
@@ -162,6 +170,17 @@ public sealed class MonitorGrpcService(PilotMonitor monitor) : MonitorService.Mo
                 AwaitingConsentShare = Share(coverage.AwaitingConsentShare),
             },
         };
+    }
+
+    private static Contracts.V1.DurationRangeCount Ranges(Domain.DurationCount count)
+    {
+        var contract = new Contracts.V1.DurationRangeCount { LowerBound = Duration.FromTimeSpan(count.Range.From), Count = Count(count.Count) };
+        if (count.Range.To is { } to)
+        {
+            contract.UpperBound = Duration.FromTimeSpan(to);
+        }
+
+        return contract;
     }
 
     private static Contracts.V1.PilotCount Count(Domain.PilotCount count) => new()

@@ -36,7 +36,8 @@ public sealed class IndexModel(KetenhubClient hub, TimeProvider time, TimeZoneIn
             return Page();
         }
 
-        Report = await hub.Monitor.GetPilotReportAsync(Van.Value, Tot.Value, Gemeente, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // "Tot en met": the day the person names is the period's last day, so the report runs to the day after it.
+        Report = await hub.Monitor.GetPilotReportAsync(Van.Value, Tot.Value.AddDays(1), Gemeente, cancellationToken: cancellationToken).ConfigureAwait(false);
         return Page();
     }
 
@@ -99,6 +100,36 @@ public sealed class IndexModel(KetenhubClient hub, TimeProvider time, TimeZoneIn
 
         static string Euros(long euros) => "€ " + euros.ToString("#,0", Dutch.Culture);
         static string Number(double value) => value.ToString("0.0", Dutch.Culture);
+    }
+
+    /// <summary>The signals per interval, stacked by life domain: a column per interval, a series per domain.</summary>
+    public (IReadOnlyList<StackColumn> Columns, IReadOnlyList<StackSeries> Series) SignalsOverTime(PilotLevelFigures level)
+    {
+        ArgumentNullException.ThrowIfNull(level);
+        var intervals = level.EarlyPresence.SignalsOverTime;
+        var columns = intervals.Select(i => new StackColumn(
+            SvgColumnChart.IntervalLabel(new DateOnly(i.StartDate.Year, i.StartDate.Month, i.StartDate.Day), new DateOnly(i.EndDate.Year, i.EndDate.Month, i.EndDate.Day)),
+            i.Signals is { Suppressed: false } total ? total.Value : null,
+            Count(i.Signals))).ToList();
+        var domains = intervals.SelectMany(i => i.ByLifeDomain.Select(d => d.LifeDomain)).Distinct().ToList();
+        var series = domains.Select(domain => new StackSeries(
+            Dutch.Domain(domain),
+            [.. intervals.Select(i => i.ByLifeDomain.FirstOrDefault(d => d.LifeDomain == domain)?.Signals is { Suppressed: false } c ? (double?)c.Value : null)])).ToList();
+        return (columns, series);
+    }
+
+    /// <summary>The acknowledged signals per range of time to acknowledgement.</summary>
+    public IReadOnlyList<Bar> AcknowledgementTimes(PilotLevelFigures level)
+    {
+        ArgumentNullException.ThrowIfNull(level);
+        return [.. level.EarlyPresence.TimeToAcknowledgementDistribution.Select(r => CountBar(Dutch.Range(r.LowerBound, r.UpperBound), r.Count))];
+    }
+
+    /// <summary>The started referrals per range of time from request to start.</summary>
+    public IReadOnlyList<Bar> StartTimes(PilotLevelFigures level)
+    {
+        ArgumentNullException.ThrowIfNull(level);
+        return [.. level.ScaleUp.TimeToStartDistribution.Select(r => CountBar(Dutch.Range(r.LowerBound, r.UpperBound), r.Count))];
     }
 
     private Bar CountBar(string label, PilotCount? count) =>
