@@ -24,11 +24,11 @@ for arg in "$@"; do
 done
 
 echo "==> building the simulation ($configuration)"
-dotnet build src/Tools/Ketenhub.Simulation -c "$configuration" --nologo -v quiet
+dotnet build src/Clients/Ketenhub.Simulation -c "$configuration" --nologo -v quiet
 
 # Only the default folder is emptied here; another folder must be empty already (the simulation checks).
 if [[ "$data" == "$default_data" ]]; then
   rm -rf "$default_data"
 fi
 
-exec dotnet "src/Tools/Ketenhub.Simulation/bin/$configuration/net10.0/Ketenhub.Simulation.dll" --data "$data" --port "$port" "${args[@]}" "${serve[@]}"
+exec dotnet "src/Clients/Ketenhub.Simulation/bin/$configuration/net10.0/Ketenhub.Simulation.dll" --data "$data" --port "$port" "${args[@]}" "${serve[@]}"
