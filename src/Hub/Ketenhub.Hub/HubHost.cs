@@ -188,10 +188,6 @@ public static partial class HubHost
     }
 
     /// <summary>
-    /// Loads and validates the configuration files and opens the store before the hub takes calls, so a
-    /// broken rule file or an unusable data folder stops the start with a message that names it.
-    /// </summary>
-    /// <summary>
     /// Outside Development the console speaks JSON, one object per line with a UTC timestamp and the call's scopes (trace
     /// id, party, method), unless <c>Logging:Console:FormatterName</c> names a format; each formatter setting given in
     /// configuration still wins. Development keeps the plain format (docs/operations.md, "Logs").
@@ -216,6 +212,10 @@ public static partial class HubHost
         });
     }
 
+    /// <summary>
+    /// Loads and validates the configuration files and opens the store before the hub takes calls, so a
+    /// broken rule file or an unusable data folder stops the start with a message that names it.
+    /// </summary>
     private sealed partial class StartupCheck(IServiceProvider services, IHostEnvironment environment, IConfiguration configuration, ILogger<StartupCheck> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
