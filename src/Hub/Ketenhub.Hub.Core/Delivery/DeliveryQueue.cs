@@ -71,7 +71,7 @@ public sealed class DeliveryQueue(
         var now = time.GetUtcNow();
         Func<DeliveryRecord, bool>? leaveOut = skip is null ? null : d => skip.Contains(d.Id);
         var selection = await SelectAsync(caller, afterSequence, max, leaveOut, null, skip?.Count ?? 0, stream, now, cancellationToken).ConfigureAwait(false);
-        await CommitAsync(caller, selection, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(caller, selection, null, now, cancellationToken).ConfigureAwait(false);
         return selection.Sending.Select(s => s.Outbound).ToList();
     }
 
@@ -90,13 +90,34 @@ public sealed class DeliveryQueue(
     /// for this stream.
     /// </param>
     /// <param name="cancellationToken">Stops the claim.</param>
-    internal async Task<(IReadOnlyList<OutboundDelivery> Sending, bool Drained, long HighWater)> ClaimForStreamAsync(Party caller, long afterSequence, int max, DeliveryStreams.Lease lease, Func<string, bool> sentBefore, CancellationToken cancellationToken)
+    internal async Task<StreamClaim> ClaimForStreamAsync(Party caller, long afterSequence, int max, DeliveryStreams.Lease lease, Func<string, bool> sentBefore, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var selection = await SelectAsync(caller, afterSequence, max, d => lease.Held(d.Id), d => lease.TryTake(d.Id), lease.GroupLeaseCount, lease.Token, now, cancellationToken, sentBefore).ConfigureAwait(false);
+
+        // A shared stream passes over what another instance's stream of the party holds (the lease in the record), and
+        // remembers when the first such lease ends, to look again then.
+        DateTimeOffset? foreignEnds = null;
+        bool Skip(DeliveryRecord d)
+        {
+            if (lease.Held(d.Id))
+            {
+                return true;
+            }
+
+            if (lease.WritesLeases && streams.LeasedElsewhere(d, now))
+            {
+                foreignEnds = foreignEnds is { } earlier && earlier < d.LeaseUntil!.Value ? earlier : d.LeaseUntil;
+                return true;
+            }
+
+            return false;
+        }
+
+        var selection = await SelectAsync(caller, afterSequence, max, Skip, d => lease.TryTake(d.Id), lease.GroupLeaseCount, lease.Token, now, cancellationToken, sentBefore).ConfigureAwait(false);
+        IReadOnlyDictionary<string, DateTimeOffset> lost;
         try
         {
-            await CommitAsync(caller, selection, cancellationToken).ConfigureAwait(false);
+            lost = await CommitAsync(caller, selection, lease, now, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -108,8 +129,24 @@ public sealed class DeliveryQueue(
             throw;
         }
 
-        return (selection.Sending.Select(s => s.Outbound).ToList(), selection.Drained, selection.HighWater);
+        foreach (var (id, until) in lost)
+        {
+            lease.Release(id);
+            foreignEnds = foreignEnds is { } earlier && earlier < until ? earlier : until;
+        }
+
+        return new StreamClaim(
+            [.. selection.Sending.Where(s => !lost.ContainsKey(s.Read.Id)).Select(s => s.Outbound)],
+            selection.Drained,
+            selection.HighWater,
+            foreignEnds);
     }
+
+    /// <summary>
+    /// What a stream's claim gave: the deliveries to send, whether the walk reached the end, the highest pending sequence
+    /// it saw, and when the first lease of another instance's stream that it passed over ends (null for none).
+    /// </summary>
+    internal sealed record StreamClaim(IReadOnlyList<OutboundDelivery> Sending, bool Drained, long HighWater, DateTimeOffset? ForeignLeaseEnds);
 
     /// <summary>
     /// What a claim read: the deliveries to send (each with the record as read, and whether its submit already
@@ -229,7 +266,8 @@ public sealed class DeliveryQueue(
     /// it was read), then, before anything is sent, the disclosure's audit events together with the attempt
     /// counts of the deliveries not already claimed by their submit.
     /// </summary>
-    private async Task CommitAsync(Party caller, ClaimSelection selection, CancellationToken cancellationToken)
+    /// <returns>The deliveries a stream of another instance leased between the read and this write (not to be sent), with when those leases end.</returns>
+    private async Task<IReadOnlyDictionary<string, DateTimeOffset>> CommitAsync(Party caller, ClaimSelection selection, DeliveryStreams.Lease? lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var changes = selection.Changes;
         var setAside = 0;
@@ -258,37 +296,56 @@ public sealed class DeliveryQueue(
         }
 
         var claiming = selection.Sending.Where(s => !s.Claimed).Select(s => (s.Read, s.Outbound)).ToList();
-        if (claiming.Count > 0)
+        if (claiming.Count == 0)
         {
-            // Handing deliveries to their recipient discloses client data: one audit event per client, committed
-            // before anything is sent, in the same commit as the attempt counts.
-            var call = audit.Note(caller, AuditTrail.DeliverContent, AuditAction.Read);
-            var notes = new Dictionary<string, AuditNote>(StringComparer.Ordinal);
-            foreach (var (_, outbound) in claiming)
+            return new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        }
+
+        var writesLease = lease is { WritesLeases: true };
+        return await store.WriteReplayableAsync(
+            session =>
             {
-                var delivery = outbound.Delivery;
-                if (!notes.TryGetValue(delivery.ClientId, out var note))
+                // A delivery that a stream of another instance leased since the read is not this claim's: its write (all
+                // instances' writes are serialised) came first.
+                var lost = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+                if (writesLease)
                 {
-                    note = call.Another().About(delivery.ClientId).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient);
-                    notes[delivery.ClientId] = note;
+                    foreach (var (read, _) in claiming)
+                    {
+                        if (session.FindDelivery(read.Id) is { } stored && streams.LeasedElsewhere(stored, now))
+                        {
+                            lost[read.Id] = stored.LeaseUntil!.Value;
+                        }
+                    }
                 }
 
-                note.Resource(delivery.Name).Decided(delivery.Decision);
-            }
+                var kept = lost.Count == 0 ? claiming : [.. claiming.Where(c => !lost.ContainsKey(c.Read.Id))];
 
-            await store.WriteReplayableAsync(
-                session =>
+                // Handing deliveries to their recipient discloses client data: one audit event per client, committed
+                // before anything is sent, in the same commit as the attempt counts.
+                var call = audit.Note(caller, AuditTrail.DeliverContent, AuditAction.Read);
+                var notes = new Dictionary<string, AuditNote>(StringComparer.Ordinal);
+                foreach (var (_, outbound) in kept)
                 {
-                    foreach (var note in notes.Values)
+                    var delivery = outbound.Delivery;
+                    if (!notes.TryGetValue(delivery.ClientId, out var note))
                     {
-                        audit.Append(session, note, AuditOutcome.Success, null);
+                        note = call.Another().About(delivery.ClientId).Check(AuditCheckKind.Authorisation, AuditChecks.Recipient);
+                        notes[delivery.ClientId] = note;
                     }
 
-                    CountAttempts(session, claiming);
-                    return 0;
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
+                    note.Resource(delivery.Name).Decided(delivery.Decision);
+                }
+
+                foreach (var note in notes.Values)
+                {
+                    audit.Append(session, note, AuditOutcome.Success, null);
+                }
+
+                CountAttempts(session, kept, writesLease ? lease : null, now);
+                return (IReadOnlyDictionary<string, DateTimeOffset>)lost;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Waits until the caller may have new deliveries. Take the task before reading, so no wake-up is lost.</summary>
@@ -623,7 +680,8 @@ public sealed class DeliveryQueue(
     /// Counts one attempt for each delivery about to be sent. A delivery that changed since it was read
     /// (acknowledged, rejected, withheld) keeps its new state; one still pending gets its attempt counted either way.
     /// </summary>
-    private static void CountAttempts(IHubSession session, List<(DeliveryRecord Read, OutboundDelivery Outbound)> sending)
+    /// <summary>Counts the attempt of each delivery sent; for a shared stream also writes its lease into the delivery.</summary>
+    private static void CountAttempts(IHubSession session, List<(DeliveryRecord Read, OutboundDelivery Outbound)> sending, DeliveryStreams.Lease? lease, DateTimeOffset now)
     {
         foreach (var (read, outbound) in sending)
         {
@@ -633,9 +691,10 @@ public sealed class DeliveryQueue(
                 continue;
             }
 
-            session.UpdateDelivery(Unchanged(stored, read)
+            var updated = Unchanged(stored, read)
                 ? outbound.Delivery
-                : stored with { AttemptCount = stored.AttemptCount + 1, UpdateTime = outbound.Delivery.UpdateTime });
+                : stored with { AttemptCount = stored.AttemptCount + 1, UpdateTime = outbound.Delivery.UpdateTime };
+            session.UpdateDelivery(lease is null ? updated : updated with { LeaseHolder = lease.Token, LeaseUntil = now + lease.LeaseTime });
         }
     }
 

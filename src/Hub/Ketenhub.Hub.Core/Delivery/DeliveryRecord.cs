@@ -70,6 +70,17 @@ public sealed record DeliveryRecord
     public string? ClaimedFor { get; init; }
 
     /// <summary>
+    /// The shared delivery stream that holds the delivery (its token, <see cref="DeliveryStreams"/>), written with the claim
+    /// that sent it there, and <see cref="LeaseUntil"/> when that hold ends (the stream's ack deadline and a margin). Hub
+    /// instances that share the database do not see each other's streams: a stream of another instance passes over a
+    /// delivery leased elsewhere until the lease ends. Null when no shared stream holds it.
+    /// </summary>
+    public string? LeaseHolder { get; init; }
+
+    /// <summary>When the hold of <see cref="LeaseHolder"/> ends.</summary>
+    public DateTimeOffset? LeaseUntil { get; init; }
+
+    /// <summary>
     /// The W3C <c>traceparent</c> of the call that created the delivery, if it was traced: a push of the delivery continues
     /// that trace, so a partner's call and the push it caused share a trace id. Carries no data about the client.
     /// </summary>

@@ -63,7 +63,10 @@ public sealed partial class DeliveryStreaming(
         var sentSinceHeartbeat = true;
         DateTimeOffset? nextHeartbeat = settings.HeartbeatInterval is { } first ? time.GetUtcNow() + first : null;
 
-        var lease = streams.Open(caller.Id, settings.Sharing);
+        var lease = streams.Open(caller.Id, settings.Sharing, settings.AckDeadline);
+
+        // When the first lease of another instance's stream that a claim passed over ends: then look back for it.
+        DateTimeOffset? foreignLeaseEnds = null;
         LogOpened(caller.Id, settings.Sharing, settings.MaxOutstanding, (int)settings.AckDeadline.TotalSeconds);
         try
         {
@@ -100,6 +103,12 @@ public sealed partial class DeliveryStreaming(
                     freed++;
                 }
 
+                if (foreignLeaseEnds <= now)
+                {
+                    foreignLeaseEnds = null;
+                    lookBack = true;
+                }
+
                 if (freed > 0)
                 {
                     // Every stream of the party here looks back for what was freed (this one included).
@@ -113,8 +122,13 @@ public sealed partial class DeliveryStreaming(
                     var release = notifier.ReleaseVersion(caller.Id);
                     lookBack |= release != seenRelease;
                     seenRelease = release;
-                    var (sending, walkedToEnd, seen) = await queue.ClaimForStreamAsync(caller, lookBack ? 0 : cursor, room, lease, everSent.Contains, cancellationToken).ConfigureAwait(false);
+                    var (sending, walkedToEnd, seen, foreignEnds) = await queue.ClaimForStreamAsync(caller, lookBack ? 0 : cursor, room, lease, everSent.Contains, cancellationToken).ConfigureAwait(false);
                     highWater = Math.Max(highWater, seen);
+                    if (foreignEnds is { } ends && (foreignLeaseEnds is null || ends < foreignLeaseEnds))
+                    {
+                        foreignLeaseEnds = ends;
+                    }
+
                     var sentAt = time.GetUtcNow();
                     foreach (var outbound in sending)
                     {
@@ -152,6 +166,11 @@ public sealed partial class DeliveryStreaming(
                 }
 
                 var due = NextDue(outstanding, backingOff, nextHeartbeat);
+                if (foreignLeaseEnds is { } foreign && (due is null || foreign < due))
+                {
+                    due = foreign;
+                }
+
                 if (!await WaitAsync(wake, due, cancellationToken).ConfigureAwait(false))
                 {
                     yield break;

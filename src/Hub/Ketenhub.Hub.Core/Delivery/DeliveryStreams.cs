@@ -14,26 +14,65 @@ namespace Ketenhub.Hub.Delivery;
 /// <para>
 /// A delivery sent on a stream is leased to it until it is answered, its ack deadline passes or the stream closes. The
 /// party's shared streams form one group, so a delivery leased to one of them is not sent to another; a fan-out stream
-/// is a group of its own. Leases are in-process: with several hub instances on one database, two streams of a party
-/// connected to different instances do not see each other's leases (docs/clients.md, "Delivery streams").
-/// A stream's token is unique, so a claim for a stream that is gone (or for a stream of a hub that has restarted) is
-/// never mistaken for one of a stream open now.
+/// is a group of its own. These leases are in-process; for hub instances that share a database, a claim for a shared
+/// stream also writes the lease into the delivery (<see cref="DeliveryRecord.LeaseHolder"/>, until the stream's ack
+/// deadline and <see cref="LeaseMargin"/>), and the streams of the other instances pass over it until it ends. A
+/// stream's token is unique and starts with this instance's id, so a claim for a stream that is gone (or for a stream of
+/// a hub that has restarted) is never mistaken for one of a stream open now, and an instance knows its own tokens.
 /// </para>
 /// </remarks>
 public sealed class DeliveryStreams
 {
+    /// <summary>
+    /// How much longer a written lease lasts than the stream's ack deadline: the stream counts its deadline from the moment
+    /// it sent, a little after the claim, and must give the delivery up here before another instance may take it.
+    /// </summary>
+    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
+
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Lease>> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _leases = new(StringComparer.Ordinal);
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..12] + ".";
+
+    /// <param name="relay">
+    /// The wake-up relay between instances that share the store (PostgreSQL); with it, shared streams write their leases
+    /// into the deliveries and pass over those of other instances. Without it (one instance, SQLite) leases stay in-process.
+    /// </param>
+    public DeliveryStreams(IDeliveryWakeupRelay? relay = null) => SharesStore = relay is not null;
+
+    /// <summary>Whether other hub instances share the store, so that leases are written into the deliveries.</summary>
+    public bool SharesStore { get; }
 
     /// <summary>Registers a stream of <paramref name="partyId"/> until the returned lease is disposed.</summary>
-    public Lease Open(string partyId, StreamSharing sharing)
+    /// <param name="partyId">The recipient.</param>
+    /// <param name="sharing">Shared (one group per party) or fan-out (a group of its own).</param>
+    /// <param name="ackDeadline">The stream's ack deadline: how long a written lease of a shared stream lasts (with <see cref="LeaseMargin"/>).</param>
+    public Lease Open(string partyId, StreamSharing sharing, TimeSpan ackDeadline)
     {
-        var token = Guid.NewGuid().ToString("N");
-        var group = sharing == StreamSharing.FanOut ? "fan-out:" + token : "shared:" + partyId;
-        var lease = new Lease(this, partyId, token, _leases.GetOrAdd(group, _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal)));
+        var token = _instance + Guid.NewGuid().ToString("N");
+        var shared = sharing != StreamSharing.FanOut;
+        var group = shared ? "shared:" + partyId : "fan-out:" + token;
+        var lease = new Lease(this, partyId, token, _leases.GetOrAdd(group, _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal)))
+        {
+            WritesLeases = shared && SharesStore,
+            LeaseTime = ackDeadline + LeaseMargin,
+        };
         _open.GetOrAdd(partyId, _ => new ConcurrentDictionary<string, Lease>(StringComparer.Ordinal))[token] = lease;
         return lease;
     }
+
+    /// <summary>Whether <paramref name="token"/> names a stream of this instance (open or closed).</summary>
+    public bool IsHere(string token) => token.StartsWith(_instance, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether the delivery is leased, in its record, to a shared stream of another instance until after <paramref name="now"/>.
+    /// Leases of this instance's streams are known here (<see cref="Lease.Held"/>) and not read from the record.
+    /// </summary>
+    public bool LeasedElsewhere(DeliveryRecord delivery, DateTimeOffset now) =>
+        SharesStore && delivery.LeaseHolder is { } holder && !IsHere(holder) && delivery.LeaseUntil > now;
+
+    /// <summary>The lease of the party's stream when exactly one is open; otherwise null.</summary>
+    public Lease? SoleLease(string partyId) =>
+        SoleStream(partyId) is { } token && _open.TryGetValue(partyId, out var streams) && streams.TryGetValue(token, out var lease) ? lease : null;
 
     /// <summary>The token of the party's stream when exactly one is open; otherwise null (no stream, or several that share the party's deliveries).</summary>
     public string? SoleStream(string partyId)
@@ -85,6 +124,15 @@ public sealed class DeliveryStreams
         }
 
         public string Token { get; }
+
+        /// <summary>
+        /// A shared stream on a store other instances share: its claims write the lease into the deliveries, and it passes
+        /// over the leases of other instances' streams. A fan-out stream gets every delivery and writes no lease.
+        /// </summary>
+        public bool WritesLeases { get; init; }
+
+        /// <summary>How long a lease this stream writes into a delivery lasts: its ack deadline and <see cref="LeaseMargin"/>.</summary>
+        public TimeSpan LeaseTime { get; init; } = TimeSpan.FromMinutes(1) + LeaseMargin;
 
         /// <summary>Deliveries the recipient rejected since the stream last looked (in-process only).</summary>
         internal ConcurrentQueue<string> Rejections { get; } = new();

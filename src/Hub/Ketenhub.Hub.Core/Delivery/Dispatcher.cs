@@ -56,7 +56,8 @@ public sealed class Dispatcher(TimeProvider time, DeliveryStreams streams, Party
             };
             // Not with a single attempt allowed: a stream that went away before sending would leave the delivery
             // with its one attempt used up, set aside unsent.
-            var claimedFor = status == DeliveryStatus.Pending && submit is not null && options.Value.MaxDeliveryAttempts > 1 ? streams.SoleStream(decision.Recipient) : null;
+            var sole = status == DeliveryStatus.Pending && submit is not null && options.Value.MaxDeliveryAttempts > 1 ? streams.SoleLease(decision.Recipient) : null;
+            var claimedFor = sole?.Token;
             var recipient = claimedFor is null ? null : parties.Find(decision.Recipient);
             var record = session.InsertDelivery(new DeliveryRecord
             {
@@ -77,6 +78,8 @@ public sealed class Dispatcher(TimeProvider time, DeliveryStreams streams, Party
                 AwaitUntil = decision.AwaitUntil,
                 AttemptCount = recipient is null ? 0 : 1,
                 ClaimedFor = recipient is null ? null : claimedFor,
+                LeaseHolder = recipient is null || sole is not { WritesLeases: true } ? null : sole.Token,
+                LeaseUntil = recipient is null || sole is not { WritesLeases: true } ? null : now + sole.LeaseTime,
                 TraceParent = submit?.TraceParent,
             });
             if (recipient is not null)
