@@ -130,6 +130,19 @@ public sealed class ScopeTests
     }
 
     [Fact]
+    public void The_referral_profile_takes_a_volume_only_as_a_quantity_or_a_ratio()
+    {
+        var bundle = Written(Scoped(VolumeUnit.Hour, VolumeFrequency.PerWeek));
+        var sr = ServiceRequestOf(bundle);
+        sr.Quantity = new Hl7.Fhir.Model.Range { Low = new Quantity { Value = 1, System = FhirVocabulary.Ucum, Code = "h" } };
+        var index = bundle.Entry.FindIndex(e => e.Resource == sr);
+
+        var errors = FhirValidation.Shared.Validate(bundle);
+
+        Assert.Contains(errors, e => e.Path.StartsWith($"Bundle.entry[{index}].resource.quantity", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Every_hub_url_of_a_bundle_with_them_resolves_in_the_package()
     {
         var json = Encoding.UTF8.GetString(Adapter.TranslateOutbound(Scoped(VolumeUnit.DayPart, VolumeFrequency.PerWeek), Context).Body.Span);
