@@ -32,6 +32,7 @@ ENUMS = {
     "TaskKind": "Kinds of coach task",
     "GrantorRole": "Who granted a consent",
     "PartyKind": "Kinds of party",
+    "VolumeUnit": "Units of a referral's volume",
 }
 
 

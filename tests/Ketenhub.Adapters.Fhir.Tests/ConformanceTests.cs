@@ -32,6 +32,7 @@ public sealed class ConformanceTests
         ["TaskKind"] = (EnumCodes<TaskKind>.System, EnumCodes<TaskKind>.Codes),
         ["GrantorRole"] = (EnumCodes<GrantorRole>.System, EnumCodes<GrantorRole>.Codes),
         ["PartyKind"] = (EnumCodes<PartyKind>.System, EnumCodes<PartyKind>.Codes),
+        ["VolumeUnit"] = (EnumCodes<VolumeUnit>.System, EnumCodes<VolumeUnit>.Codes),
     };
 
     /// <summary>Every payload kind, with its consent and without one.</summary>
@@ -135,6 +136,8 @@ public sealed class ConformanceTests
 
         Assert.NotEmpty(urls);
         Assert.Contains(FhirVocabulary.MunicipalityExtension, urls);
+        Assert.Contains(FhirVocabulary.ProductCodes, urls);
+        Assert.Contains(EnumCodes<VolumeUnit>.System, urls);
         Assert.All(urls, url => Assert.True(Package.FindByUrl(url) is not null, url + " is not in the conformance package."));
     }
 

@@ -70,6 +70,16 @@ internal static class Samples
         CreateTime = Time(0),
     };
 
+    /// <summary>A referral that also names the municipality's product code, a volume and the end date asked for.</summary>
+    public static Referral ScopedReferral(string id)
+    {
+        var referral = Referral(id);
+        referral.ProductCode = "07A08";
+        referral.Volume = new SupportVolume { Quantity = 3, Unit = VolumeUnit.DayPart, Frequency = VolumeFrequency.PerWeek };
+        referral.RequestedEndDate = Date(2027, 9, 30);
+        return referral;
+    }
+
     private static Delivery Base(string id, Party recipient, Party sender) => new()
     {
         Name = "deliveries/" + id,
@@ -111,7 +121,7 @@ internal static class Samples
             EffectiveDate = Date(2027, 3, 14),
             HandoverSummary = "Werkt graag met de handen; heeft structuur nodig.",
             CoachAfter = NewCoach,
-            Referrals = { Referral("r-200") },
+            Referrals = { ScopedReferral("r-200") },
             Coach = NewCoach,
             CreateTime = Time(3),
         };

@@ -318,6 +318,22 @@ public static class FhirBundleWriter
                     }
                 }
 
+                if (referral.ProductCode.Length > 0)
+                {
+                    sr.Code ??= new CodeableConcept();
+                    sr.Code.Coding.Add(new Coding(FhirVocabulary.ProductCodes, referral.ProductCode));
+                }
+
+                if (referral.Volume is not null)
+                {
+                    sr.Quantity = FhirVolume.Write(referral.Volume);
+                }
+
+                if (referral.RequestedEndDate is { Year: > 0 } end)
+                {
+                    sr.Occurrence = new Period { End = FhirFormat.Date(end) };
+                }
+
                 if (referral.Reason.Length > 0)
                 {
                     sr.ReasonCode.Add(new CodeableConcept { Text = referral.Reason });

@@ -191,6 +191,9 @@ public sealed class FhirDeliveryReader(Uri hubBaseUrl)
             Strengths = sr.Note.FirstOrDefault()?.Text ?? string.Empty,
             Coach = ReadCoach(index, sr.SupportingInfo.FirstOrDefault(r => index.Resolve<PractitionerRole>(r) is not null)),
             CreateTime = FhirFormat.ParseDateTime(sr.AuthoredOn),
+            ProductCode = sr.Code?.Coding.FirstOrDefault(c => c.System == FhirVocabulary.ProductCodes)?.Code ?? string.Empty,
+            Volume = FhirVolume.Read(sr.Quantity),
+            RequestedEndDate = FhirFormat.ParseDate((sr.Occurrence as Period)?.End),
         };
         foreach (var category in sr.Category)
         {

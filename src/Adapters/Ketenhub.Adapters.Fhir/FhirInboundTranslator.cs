@@ -166,6 +166,7 @@ internal sealed class FhirInboundTranslator(AdapterContext context, FhirValidati
         };
         referral.Reason = FreeText("ServiceRequest.reasonCode[0].text", sr.ReasonCode.FirstOrDefault(r => r.Coding.Count == 0)?.Text);
         referral.Strengths = FreeText("ServiceRequest.note[0].text", sr.Note.FirstOrDefault()?.Text);
+        Scope(sr, referral);
 
         if (sr.Performer.Count == 0)
         {
@@ -199,6 +200,61 @@ internal sealed class FhirInboundTranslator(AdapterContext context, FhirValidati
             RequestId = RequestId("ServiceRequest", partnerId.System!, partnerId.Value!),
             Referral = referral,
         };
+    }
+
+    /// <summary>
+    /// The product code (a coding of <c>ServiceRequest.code</c> in the hub's product-code system), the volume
+    /// (<c>quantity[x]</c>) and the requested end date (<c>occurrencePeriod.end</c>), checked as the iStandaarden take them.
+    /// </summary>
+    private void Scope(ServiceRequest sr, Referral referral)
+    {
+        var codings = sr.Code?.Coding ?? [];
+        var product = codings.FindIndex(c => c.System == FhirVocabulary.ProductCodes);
+        if (product >= 0)
+        {
+            var field = $"ServiceRequest.code.coding[{product}].code";
+            var code = codings[product].Code;
+            if (string.IsNullOrEmpty(code))
+            {
+                Add(field, "FIELD_REQUIRED", "A product code coding needs its code.");
+            }
+            else if (code.Length > 5)
+            {
+                Add(field, "FIELD_TOO_LONG", "A product code is at most 5 characters.");
+            }
+            else if (!code.All(char.IsAsciiLetterOrDigit))
+            {
+                Add(field, "INVALID_CHARACTERS", "A product code holds only letters and digits.");
+            }
+            else
+            {
+                referral.ProductCode = code;
+            }
+        }
+
+        if (sr.Quantity is not null)
+        {
+            referral.Volume = FhirVolume.Read(sr.Quantity, Add);
+        }
+
+        // Only a Period's end is a requested end date (the last day the support is asked for); an occurrenceDateTime or
+        // occurrenceTiming is not read, as before.
+        if (sr.Occurrence is Period { End: { Length: > 0 } end })
+        {
+            if (FhirFormat.ParseDate(end) is { } date)
+            {
+                referral.RequestedEndDate = date;
+            }
+            else
+            {
+                Add("ServiceRequest.occurrence.end", "INVALID_DATE", "The requested end is a full date (YYYY-MM-DD).");
+            }
+        }
+
+        if (referral.Volume?.Frequency == VolumeFrequency.Total && referral.RequestedEndDate is null)
+        {
+            Add("ServiceRequest.occurrence.end", "FIELD_REQUIRED", "A volume in total over the period needs the period's end.");
+        }
     }
 
     private IMessage? LifecycleStep(BundleIndex index, FhirTask task)

@@ -60,6 +60,18 @@ public static class FhirVocabulary
     /// <summary>Code system of the roles the hub names (the coach).</summary>
     public const string Roles = CodeSystemBase + "care-role";
 
+    /// <summary>
+    /// Code system of the municipality's product codes (iWmo/iJw <c>ProductCode</c>, one to five letters or digits), written
+    /// as a second coding of <c>ServiceRequest.code</c>.
+    /// </summary>
+    public const string ProductCodes = CodeSystemBase + "product-code";
+
+    /// <summary>UCUM, the units of a volume that have one (minute, hour, day) and of its period (day, week, month).</summary>
+    public const string Ucum = "http://unitsofmeasure.org";
+
+    /// <summary>ISO 4217 currencies: a volume in euros.</summary>
+    public const string Currencies = "urn:iso:std:iso:4217";
+
     /// <summary>The Municipality extension on Patient.address: the CBS gemeentecode (four digits).</summary>
     public const string MunicipalityExtension = "https://ketenhub.nl/fhir/StructureDefinition/municipality-code";
 

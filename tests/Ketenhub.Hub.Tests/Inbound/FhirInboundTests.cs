@@ -136,6 +136,52 @@ public sealed class FhirInboundTests : IDisposable
     }
 
     [Fact]
+    public async Task A_service_request_with_a_product_code_volume_and_end_date_creates_the_referral_with_them_and_an_invalid_one_stores_nothing()
+    {
+        var client = await NewClientAsync();
+        var http = _hub.Http("waakvlam-zorg");
+
+        var answer = await http.SendAsync(HttpMethod.Post, "/fhir/r4", Scoped(ReferralBundle(client, "V-2026-150", performerAgb: "98000002"), "02A01", "2026-06-30"), Fhir);
+
+        Assert.Equal(201, answer.Status);
+        var referral = JsonNode.Parse(answer.Body)!["entry"]![2]!["response"]!["outcome"]!["issue"]![0]!["details"]!["text"]!.GetValue<string>();
+        var created = await ReadAsync(referral, _waakvlam);
+        Assert.Equal(
+            ("02A01", new SupportVolume { Quantity = 6, Unit = VolumeUnit.Hour, Frequency = VolumeFrequency.PerWeek }, new Google.Type.Date { Year = 2026, Month = 6, Day = 30 }),
+            (created.ProductCode, created.Volume, created.RequestedEndDate));
+        var toPerformer = Assert.Single(await _hub.As("begeleiding-plus").DrainAsync(acknowledge: true), d => d.PayloadCase == Delivery.PayloadOneofCase.Referral);
+        Assert.Equal(("02A01", VolumeUnit.Hour), (toPerformer.Referral.ProductCode, toPerformer.Referral.Volume.Unit));
+
+        // Refused by the adapter at the element (a product code of six characters), and by the hub (an end date before
+        // the hub's today): each a coded OperationOutcome, neither value quoted, no referral made.
+        var tooLong = await http.SendAsync(HttpMethod.Post, "/fhir/r4", Scoped(ReferralBundle(client, "V-2026-151", performerAgb: "98000002"), "02A01X", "2026-06-30"), Fhir);
+        var past = await http.SendAsync(HttpMethod.Post, "/fhir/r4", Scoped(ReferralBundle(client, "V-2026-152", performerAgb: "98000002"), "02A01", "2025-12-31"), Fhir);
+
+        var (reason, fields) = InboundKit.OutcomeOf(tooLong.Body);
+        Assert.Equal((400, "FIELD_TOO_LONG"), (tooLong.Status, reason));
+        Assert.Equal(["ServiceRequest.code.coding[1].code"], fields);
+        Assert.Equal((400, "INVALID_DATE"), (past.Status, InboundKit.OutcomeOf(past.Body).Reason));
+        Assert.DoesNotContain("02A01X", tooLong.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("2025-12-31", past.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(await _hub.As("begeleiding-plus").DrainAsync(), d => d.PayloadCase == Delivery.PayloadOneofCase.Referral);
+    }
+
+    /// <summary>The ServiceRequest of <paramref name="bundle"/> with a product code, 6 hours a week and an end date.</summary>
+    private static string Scoped(string bundle, string productCode, string end)
+    {
+        var json = JsonNode.Parse(bundle)!;
+        var sr = json["entry"]![2]!["resource"]!;
+        sr["code"]!["coding"]!.AsArray().Add(new JsonObject { ["system"] = "https://ketenhub.nl/fhir/CodeSystem/product-code", ["code"] = productCode });
+        sr["quantityRatio"] = new JsonObject
+        {
+            ["numerator"] = new JsonObject { ["value"] = 6, ["unit"] = "hour", ["system"] = "http://unitsofmeasure.org", ["code"] = "h" },
+            ["denominator"] = new JsonObject { ["value"] = 1, ["unit"] = "week", ["system"] = "http://unitsofmeasure.org", ["code"] = "wk" },
+        };
+        sr["occurrencePeriod"] = new JsonObject { ["end"] = end };
+        return json.ToJsonString();
+    }
+
+    [Fact]
     public async Task A_subject_named_by_bsn_is_resolved_for_a_party_with_a_relationship_and_a_snomed_service_code_is_mapped()
     {
         var bsn = Kit.NewBsn();
