@@ -37,8 +37,18 @@ public sealed partial class PushDispatcher(
     IConfiguration configuration,
     Ketenhub.Hub.Host.Clients.ClientNameRewriter clientNames,
     TimeProvider time,
-    ILogger<PushDispatcher> logger) : BackgroundService
+    ILogger<PushDispatcher> logger,
+    Ketenhub.Hub.Delivery.IScheduleLease? lease = null) : BackgroundService
 {
+    /// <summary>
+    /// With several instances on one store, how long an instance keeps a party's push lease before it gives it up and
+    /// takes it again (so a lease whose database session was lost unnoticed is not held for long).
+    /// </summary>
+    public static readonly TimeSpan LeaseTerm = TimeSpan.FromMinutes(1);
+
+    /// <summary>How soon an instance that found a party's push lease taken asks again (the holder may have died).</summary>
+    public static readonly TimeSpan LeaseRetry = TimeSpan.FromSeconds(5);
+
     /// <summary>The set-aside reason prefix for a partner's refusal; the adapter's code follows (for example <c>HTTP_422</c>).</summary>
     public const string RejectedPrefix = "REJECTED:";
 
@@ -80,10 +90,63 @@ public sealed partial class PushDispatcher(
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs the party's push loop. With several instances on one store (a <see cref="Ketenhub.Hub.Delivery.IScheduleLease"/>
+    /// is registered), only the instance holding the party's push lease pushes, one <see cref="LeaseTerm"/> at a time, so a
+    /// delivery is never pushed by two instances at once; the others ask again every <see cref="LeaseRetry"/>, and take
+    /// over when the holder dies (its database session ends and the lease with it).
+    /// </summary>
     private async Task RunAsync(Party party, IPartyAdapter adapter, Uri baseUrl, CancellationToken stoppingToken)
     {
         LogStarted(party.Id, adapter.Format);
+        if (lease is null)
+        {
+            await PushLoopAsync(party, adapter, baseUrl, null, stoppingToken).ConfigureAwait(false);
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
+        {
+            IAsyncDisposable? held;
+            try
+            {
+                held = await lease.TryAcquireAsync("push:" + party.Id, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogLoopFailed(party.Id, ex.GetType().Name);
+                held = null;
+            }
+
+            if (held is null)
+            {
+                try
+                {
+                    await Task.Delay(LeaseRetry, time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            await using (held.ConfigureAwait(false))
+            {
+                await PushLoopAsync(party, adapter, baseUrl, time.GetUtcNow() + LeaseTerm, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The push loop proper, until <paramref name="until"/> (the end of the lease term) or the hub stops.</summary>
+    private async Task PushLoopAsync(Party party, IPartyAdapter adapter, Uri baseUrl, DateTimeOffset? until, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested && (until is null || time.GetUtcNow() < until))
         {
             try
             {
