@@ -20,7 +20,7 @@ namespace Ketenhub.ProcessTests;
 /// </summary>
 public sealed partial class PostgresPushLeaseTests(ITestOutputHelper output)
 {
-    private const string Coach = "waakvlam-zorg";
+    private const string Coach = TwoInstances.Coach;
     private const int Signals = 20;
 
     [Fact]
@@ -45,25 +45,9 @@ public sealed partial class PostgresPushLeaseTests(ITestOutputHelper output)
         try
         {
             await Task.WhenAll(a.StartAsync(ct), b.StartAsync(ct));
-            var coach = a.As(Coach);
-            var client = await coach.RegisterAsync("123456782", Date(1994, 11, 2), "0505", ct);
-            var atSdd = await a.As("sdd").RegisterAsync("123456782", Date(1994, 11, 2), "0505", ct);
-            await a.As("sdd").AssignCoachAsync(atSdd.Name, "lisa", "Lisa", ct, coachParty: Coach);
-            await coach.GrantAsync(client.Name, GrantorRole.Client, Coach, Purpose.SignalFollowUp, DataCategory.Finances, ct);
+            var client = await TwoInstances.CoachedClientAsync(a, ct);
 
-            var expected = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < Signals; i++)
-            {
-                var submitted = await (i % 2 == 0 ? a : b).As("sdd").Signals.CreateSignalAsync(
-                    new CreateSignalRequest
-                    {
-                        RequestId = NewRequestId(),
-                        Signal = new Signal { Client = atSdd.Name, Kind = SignalKind.PaymentArrears, LifeDomain = LifeDomain.Finances, Severity = SignalSeverity.Concern, Description = $"Arrears {i}." },
-                    },
-                    deadline: Deadline(),
-                    cancellationToken: ct);
-                expected.Add(Assert.Single(submitted.Decisions, d => d.Recipient == "parties/" + Coach).Delivery);
-            }
+            var expected = await TwoInstances.SubmitSignalsAsync(a, b, client, Signals, ct);
 
             // Every delivery arrives, then nothing more for a while (a second instance's push would come within it).
             var clock = System.Diagnostics.Stopwatch.StartNew();

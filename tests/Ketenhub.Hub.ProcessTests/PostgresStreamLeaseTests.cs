@@ -13,7 +13,7 @@ namespace Ketenhub.ProcessTests;
 /// </summary>
 public sealed class PostgresStreamLeaseTests(ITestOutputHelper output)
 {
-    private const string Coach = "waakvlam-zorg";
+    private const string Coach = TwoInstances.Coach;
     private const int Signals = 24;
 
     [Fact]
@@ -32,11 +32,7 @@ public sealed class PostgresStreamLeaseTests(ITestOutputHelper output)
         try
         {
             await Task.WhenAll(a.StartAsync(ct), b.StartAsync(ct));
-            var coachOnA = a.As(Coach);
-            var client = await coachOnA.RegisterAsync("123456782", Date(1994, 11, 2), "0505", ct);
-            var atSdd = await a.As("sdd").RegisterAsync("123456782", Date(1994, 11, 2), "0505", ct);
-            await a.As("sdd").AssignCoachAsync(atSdd.Name, "lisa", "Lisa", ct, coachParty: Coach);
-            await coachOnA.GrantAsync(client.Name, GrantorRole.Client, Coach, Purpose.SignalFollowUp, DataCategory.Finances, ct);
+            var client = await TwoInstances.CoachedClientAsync(a, ct);
 
             // An ack deadline of 15 s: longer than the collection below, short enough to see a lease end.
             using var stopA = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -46,20 +42,7 @@ public sealed class PostgresStreamLeaseTests(ITestOutputHelper output)
             Assert.Empty(await streamOnB.CollectUntilQuietAsync(TimeSpan.FromSeconds(1), ct));
 
             // Signals submitted through both instances, each giving the coach's party one delivery.
-            var expected = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < Signals; i++)
-            {
-                var sdd = (i % 2 == 0 ? a : b).As("sdd");
-                var submitted = await sdd.Signals.CreateSignalAsync(
-                    new CreateSignalRequest
-                    {
-                        RequestId = NewRequestId(),
-                        Signal = new Signal { Client = atSdd.Name, Kind = SignalKind.PaymentArrears, LifeDomain = LifeDomain.Finances, Severity = SignalSeverity.Concern, Description = $"Arrears {i}." },
-                    },
-                    deadline: Deadline(),
-                    cancellationToken: ct);
-                expected.Add(Assert.Single(submitted.Decisions, d => d.Recipient == "parties/" + Coach).Delivery);
-            }
+            var expected = await TwoInstances.SubmitSignalsAsync(a, b, client, Signals, ct);
 
             var onA = (await streamOnA.CollectUntilQuietAsync(TimeSpan.FromSeconds(3), ct)).Select(d => d.Name).ToList();
             var onB = (await streamOnB.CollectUntilQuietAsync(TimeSpan.FromSeconds(3), ct)).Select(d => d.Name).ToList();

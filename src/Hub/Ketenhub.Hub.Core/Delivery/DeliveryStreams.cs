@@ -70,27 +70,23 @@ public sealed class DeliveryStreams
     public bool LeasedElsewhere(DeliveryRecord delivery, DateTimeOffset now) =>
         SharesStore && delivery.LeaseHolder is { } holder && !IsHere(holder) && delivery.LeaseUntil > now;
 
-    /// <summary>The lease of the party's stream when exactly one is open; otherwise null.</summary>
-    public Lease? SoleLease(string partyId) =>
-        SoleStream(partyId) is { } token && _open.TryGetValue(partyId, out var streams) && streams.TryGetValue(token, out var lease) ? lease : null;
-
-    /// <summary>The token of the party's stream when exactly one is open; otherwise null (no stream, or several that share the party's deliveries).</summary>
-    public string? SoleStream(string partyId)
+    /// <summary>The lease of the party's stream when exactly one is open; otherwise null (no stream, or several that share the party's deliveries).</summary>
+    public Lease? SoleLease(string partyId)
     {
         if (!_open.TryGetValue(partyId, out var streams))
         {
             return null;
         }
 
-        string? sole = null;
-        foreach (var token in streams.Keys)
+        Lease? sole = null;
+        foreach (var lease in streams.Values)
         {
             if (sole is not null)
             {
                 return null;
             }
 
-            sole = token;
+            sole = lease;
         }
 
         return sole;
