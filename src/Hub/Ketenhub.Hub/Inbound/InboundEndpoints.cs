@@ -142,11 +142,23 @@ public static class InboundEndpoints
     private static async Task<InboundOutcome> ExecuteAsync(InboundExecutor executor, Party party, InboundTranslation.Requests requests, RefusalLog refusals, string where, CancellationToken ct)
     {
         var responses = new List<Google.Protobuf.IMessage>();
-        foreach (var request in requests.Messages)
+        string? registered = null;
+        foreach (var message in requests.Messages)
         {
+            var request = message;
+            if (request is Ketenhub.Contracts.V1.CreateReferralRequest { Referral: { Client: "" } } create && registered is not null)
+            {
+                // A referral without a client after a registration is about the client just registered (the adapter
+                // contract's chaining rule: an iWmo verzoek om toewijzing names its client by BSN and birth date only).
+                request = create.Clone();
+                ((Ketenhub.Contracts.V1.CreateReferralRequest)request).Referral.Client = registered;
+            }
+
             try
             {
-                responses.Add(await executor.ExecuteAsync(party, request, ct).ConfigureAwait(false));
+                var response = await executor.ExecuteAsync(party, request, ct).ConfigureAwait(false);
+                responses.Add(response);
+                registered = response is Ketenhub.Contracts.V1.RegisterClientResponse r ? r.Client.Name : registered;
             }
             catch (HubException ex)
             {
