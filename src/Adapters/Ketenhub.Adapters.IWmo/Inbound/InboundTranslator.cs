@@ -45,6 +45,12 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
             return Refused(FoutCodes.FunctieNietOndersteund, [], today, received: ReceivedType(root));
         }
 
+        if (bericht == Bericht.Antwoord)
+        {
+            // A 319 goes from the municipality to a provider: the hub writes them, it does not take them.
+            return Refused(FoutCodes.FunctieNietOndersteund, [], today, received: Name(standaard, bericht));
+        }
+
         var problems = SchemaCatalog.Validate(document, standaard);
         if (problems.Count > 0)
         {
@@ -56,12 +62,6 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         var header = root.Element(ns + "Header")!;
         var afzender = header.Element(ns + "Afzender")!.Value;
         var ontvanger = header.Element(ns + "Ontvanger")!.Value;
-
-        if (bericht == Bericht.Antwoord)
-        {
-            // A 319 goes from the municipality to a provider: the hub writes them, it does not take them.
-            return Refused(FoutCodes.FunctieNietOndersteund, [], today, received: Name(standaard, bericht));
-        }
 
         if (Berichten.IsRetour(bericht))
         {
