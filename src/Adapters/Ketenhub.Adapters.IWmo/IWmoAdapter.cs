@@ -12,9 +12,9 @@ namespace Ketenhub.Adapters.IWmo;
 
 /// <summary>
 /// The iWmo 3.2 / iJw 3.2 adapter behind the hub's adapter contract. Outbound: a referral becomes a 301 for a
-/// performing care provider or a 315 for a deciding municipality-side party (iJw for clients under 18). Inbound:
-/// 301, 305, 307 and the retours 302 and 316 become the hub's requests; each heenbericht is answered with its
-/// retour (302, 306, 308).
+/// performing care provider or a 315 for a deciding municipality-side party (iJw for clients under 18), and a
+/// provider's refused request for a toewijzing a 319. Inbound: 301, 305, 307, a provider's 315 and the retours 302,
+/// 316 and 320 become the hub's requests; each heenbericht is answered with its retour (302, 306, 308, 316).
 /// </summary>
 public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeProvider time) : IPartyAdapter
 {

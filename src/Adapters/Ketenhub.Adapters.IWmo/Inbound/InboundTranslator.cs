@@ -18,9 +18,11 @@ namespace Ketenhub.Adapters.IWmo.Inbound;
 /// </summary>
 /// <remarks>
 /// What it takes: from a care provider 305 (start → <c>StartReferralRequest</c>) and 307 (stop →
-/// <c>EndReferralRequest</c>), each answered with 306/308; from a municipality 301 (toewijzing on the hub's
-/// 315 → <c>AcceptReferralRequest</c>), answered with 302; and the partner's retours 302 (on the hub's 301; without
-/// remarks it is the provider's acceptance → <c>AcceptReferralRequest</c>) and 316 (on the hub's 315).
+/// <c>EndReferralRequest</c>), each answered with 306/308, and a provider's own 315 (verzoek om toewijzing →
+/// <c>RegisterClientRequest</c> and a <c>CreateReferralRequest</c> per product), answered with 316; from a municipality
+/// 301 (toewijzing on the hub's 315 → <c>AcceptReferralRequest</c>), answered with 302; and the partner's retours 302
+/// (on the hub's 301; without remarks it is the provider's acceptance → <c>AcceptReferralRequest</c>), 316 (on the
+/// hub's 315) and 320 (on the hub's 319).
 /// </remarks>
 public sealed class InboundTranslator(IIWmoDirectory directory)
 {

@@ -9,7 +9,7 @@ using Ketenhub.Contracts.V1;
 namespace Ketenhub.Adapters.IWmo.Outbound;
 
 /// <summary>Everything one outbound translation needs; the translation reads nothing else.</summary>
-/// <param name="Delivery">The committed delivery (its payload must be a referral).</param>
+/// <param name="Delivery">The committed delivery (a referral, or a referral update to its requester).</param>
 /// <param name="Client">What the recipient may know of the client.</param>
 /// <param name="Recipient">The recipient party.</param>
 /// <param name="Requester">The referral's requester.</param>
@@ -25,7 +25,7 @@ public abstract record OutboundResult
 
     /// <summary>A schema-valid message.</summary>
     /// <param name="Standaard">iWmo or iJw.</param>
-    /// <param name="Bericht">301 (toewijzing to a provider) or 315 (verzoek om toewijzing to a municipality).</param>
+    /// <param name="Bericht">301 (toewijzing to a provider), 315 (verzoek om toewijzing to a municipality) or 319 (a refused verzoek, to the provider).</param>
     /// <param name="Identificatie">The message's BerichtIdentificatie/Identificatie.</param>
     /// <param name="Document">The message.</param>
     public sealed record Message(IStandaard Standaard, Bericht Bericht, string Identificatie, XDocument Document) : OutboundResult
