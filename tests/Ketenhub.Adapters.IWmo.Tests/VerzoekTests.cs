@@ -103,6 +103,36 @@ public sealed class VerzoekTests
     }
 
     [Fact]
+    public void A_315_invalid_in_one_element_is_refused_with_IB001_naming_it()
+    {
+        var message = ProvidersVerzoek("VOT-2026-0006");
+        Only(message, "ToewijzingIngangsdatum").Remove();
+
+        var read = Read(message);
+
+        Assert.Equal(FoutCodes.VoldoetNietAanXsd, read.Refusal);
+        Assert.Empty(read.Commands);
+        Assert.Contains(read.Problems, p => p.Path.StartsWith("Bericht/Client/AangevraagdeProducten/AangevraagdProduct", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_320_invalid_in_one_element_is_refused_with_IB001_and_one_naming_no_319_sent_to_the_provider_changes_nothing()
+    {
+        var sent = Produce(new OutboundRequest(DeclinedVerzoek(Provider, "03"), Adult(), Provider, Provider, Now));
+        var retour = RetourWriter.Write(IStandaard.IWmo, Bericht.Antwoord, sent.Document, new Dictionary<XElement, List<string>>(), Today);
+        var invalid = new XDocument(retour);
+        Only(invalid, "VerzoekAntwoord").Remove();
+
+        Assert.Equal(FoutCodes.VoldoetNietAanXsd, Read(invalid).Refusal);
+
+        // Nothing was sent to this provider under that identification: the retour answers no message of the hub.
+        var unknown = Read(retour);
+        Assert.Null(unknown.Refusal);
+        Assert.NotNull(unknown.RetourReceived);
+        Assert.Empty(unknown.Commands);
+    }
+
+    [Fact]
     public void A_315_to_a_municipality_no_party_decides_for_is_refused_with_IB005()
     {
         var message = ProvidersVerzoek("VOT-2026-0005");

@@ -291,11 +291,27 @@ public sealed class IWmoPushTests : IAsyncLifetime
         Assert.Equal(("VOT-2026-0043", "1", "3"), (Single(antwoord.Value.Document, "ReferentieAanbieder"), Single(antwoord.Value.Document, "VerzoekAntwoord"), Single(antwoord.Value.Document, "RedenAfwijzingVerzoek")));
         Assert.DoesNotContain(_partner.Stored.Values, m => m.Document.Root!.Name.NamespaceName.EndsWith("wmo301/schema", StringComparison.Ordinal));
 
-        // The 319 waits for its retour; the provider's 320 acknowledges it.
+        // The 319 waits for its retour (once the hub recorded the partner's receipt); the provider's 320 acknowledges it.
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.AwaitingRetour)).Count == 1);
         var waiting = Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.AwaitingRetour));
         var retour = Ketenhub.Adapters.IWmo.Inbound.RetourWriter.Write(IStandaard.IWmo, Bericht.Antwoord, antwoord.Value.Document, new Dictionary<XElement, List<string>>(), DateOnly.FromDateTime(_hub.Clock.GetUtcNow().UtcDateTime));
         Assert.Equal((200, "OK\n"), await PostAsync(retour, "WMO320"));
         Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.Acknowledged), d => d.Name == waiting.Name);
+    }
+
+    [Fact]
+    public async Task AProvidersOwn315ForAKnownClientWithOtherFacts_GetsItsCodes_AndNothingIsStored()
+    {
+        var (sdd, client, bsn) = await ArrangeAsync(Performer);
+        var otherBirthDate = Date(client.BirthDate.Year + 1, client.BirthDate.Month, client.BirthDate.Day);
+
+        var (status, body) = await PostAsync(Verzoek(bsn, otherBirthDate, "VOT-2026-0044"), "WMO315");
+
+        Assert.Equal(200, status);
+        var retour = XDocument.Parse(body);
+        var codes = retour.Descendants().Where(e => e.Name.LocalName == "RetourCodes").ToDictionary(e => e.Parent!.Name.LocalName, e => e.Elements().Single().Value);
+        Assert.Equal(("0200", "0001", "0233"), (codes["Header"], codes["Client"], codes["AangevraagdProduct"]));
+        Assert.DoesNotContain((await sdd.Referrals.ListReferralsAsync(new ListReferralsRequest { PageSize = 1000 })).Referrals, r => r.RequesterReference == "VOT-2026-0044");
     }
 
     /// <summary>A provider's own WMO315 for the client, as its software writes it (with a product code, volume and end date).</summary>
