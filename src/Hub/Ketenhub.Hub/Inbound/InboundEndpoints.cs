@@ -64,7 +64,29 @@ public static class InboundEndpoints
 
         app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty)).WithMetadata(iwmo, PartnerRoute.Instance);
         app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path)).WithMetadata(iwmo, PartnerRoute.Instance);
+
+        // The OpenAPI document of the partner routes that are not FHIR (NL API Design Rules API-51: at openapi.json, in
+        // JSON), open like the CapabilityStatement: it describes the API and holds no data.
+        app.MapGet(OpenApiRoute, (HttpContext http) => WriteOpenApiAsync(http)).WithMetadata(new WebhookFetch.ProblemFormat(), PartnerRoute.Instance).AllowAnonymous();
         return app;
+    }
+
+    /// <summary>Where the OpenAPI document of the partner endpoints is served.</summary>
+    public const string OpenApiRoute = "/openapi.json";
+
+    private static readonly Lazy<byte[]> OpenApiDocument = new(() =>
+    {
+        using var stream = typeof(InboundEndpoints).Assembly.GetManifestResourceStream("Ketenhub.Hub.Inbound.openapi.json")
+            ?? throw new InvalidOperationException("The OpenAPI document is not embedded in the hub's assembly.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+
+    private static Task WriteOpenApiAsync(HttpContext http)
+    {
+        http.Response.ContentType = "application/json";
+        return http.Response.Body.WriteAsync(OpenApiDocument.Value, http.RequestAborted).AsTask();
     }
 
     // The call pipeline (CallPipeline) has identified the caller, taken its rate and set the call's time limit before this
