@@ -117,6 +117,13 @@ public static class Harness
                     started.Add((name, store, process, new Target(name, $"http://127.0.0.1:{port}", options.Channels), pair));
                 }
 
+                if (ownData && !options.KeepData)
+                {
+                    // Ctrl+C skips the finally below: the servers stop in their own handler (registered before this one,
+                    // so it runs first), then the data folder goes.
+                    Console.CancelKeyPress += (_, _) => TryDelete(dataDir);
+                }
+
                 Log($"Bare server pid {bare.Pid}, {string.Join(", ", started.Select(h => $"{h.Name} pid {h.Process.Pid}"))}, harness pid {Environment.ProcessId}");
                 await Task.WhenAll(started.Select(h => HubSetup.WaitUntilServingAsync(h.Target, h.Process, TimeSpan.FromSeconds(90)))
                     .Append(HubSetup.WaitUntilServingAsync(bareTarget, bare, TimeSpan.FromSeconds(60))));
