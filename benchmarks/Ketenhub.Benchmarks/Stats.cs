@@ -72,7 +72,7 @@ public sealed class CpuWindow
 /// <param name="HarnessCpuSeconds">CPU seconds the harness (load generator) used.</param>
 /// <param name="MachineBusy">Fraction of all cores busy (every process on the machine), 0..1.</param>
 /// <param name="DiskBytes">Bytes the server wrote to storage, or -1.</param>
-/// <param name="WriterCpuSeconds">CPU seconds of the hub's SQLite writer thread; NaN when there is none.</param>
+/// <param name="WriterCpuSeconds">CPU seconds of the hub store's writer thread (SQLite or PostgreSQL); NaN when there is none.</param>
 /// <param name="WriterRunQueueSeconds">Seconds the writer thread was runnable but waiting for a core; NaN when there is none.</param>
 public sealed record CpuUse(double Seconds, double ServerCpuSeconds, double HarnessCpuSeconds, double MachineBusy, long DiskBytes, double WriterCpuSeconds, double WriterRunQueueSeconds)
 {
