@@ -104,6 +104,25 @@ public sealed class LogboekTests : IDisposable
     }
 
     [Fact]
+    public async Task TheHubsOwnWork_AComingOfAge_IsARecordOfTheHub_InATraceOfItsOwn_WithoutAForeignOperation()
+    {
+        // The hub's clock stands before the client's eighteenth birthday; the scheduled run after it handles it.
+        var now = DateOnly.FromDateTime(_hub.Clock.GetUtcNow().UtcDateTime);
+        var birth = now.AddYears(-18).AddDays(3);
+        var trace = ActivityTraceId.CreateRandom();
+        await _hub.As("sdd").Clients.RegisterClientAsync(new RegisterClientRequest { RequestId = NewRequestId(), Bsn = Kit.NewBsn(), BirthDate = Date(birth.Year, birth.Month, birth.Day), MunicipalityCode = "0505" }, Traced(trace, ActivitySpanId.CreateRandom()));
+        var registered = Assert.Single(RecordsOf(trace));
+
+        _hub.Clock.Advance(TimeSpan.FromDays(4));
+        await _hub.RunScheduledWorkAsync();
+
+        var record = Assert.Single(_records, r => r.OperationName == "ComingOfAge" && Tag(r, "dpl.core.data_subject_id") == Tag(registered, "dpl.core.data_subject_id"));
+        Assert.Equal("ketenhub", Tag(record, "ketenhub.party"));
+        Assert.EndsWith("/ketenhub-overgangen", Tag(record, "dpl.core.processing_activity_id"), StringComparison.Ordinal);
+        Assert.Null(record.GetTagItem("dpl.core.foreign_operation.span_id"));
+    }
+
+    [Fact]
     public void The_register_file_must_hold_a_register()
     {
         var path = Path.Combine(Path.GetTempPath(), "activities-" + Guid.NewGuid().ToString("N") + ".json");
