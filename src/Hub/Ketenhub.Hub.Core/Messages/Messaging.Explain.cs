@@ -27,7 +27,7 @@ public sealed partial class Messaging
     /// <summary>Explains a draft referral for its client, or, with <paramref name="prospective"/>, for a client not registered yet.</summary>
     public Task<Explanation> ExplainReferralAsync(Party caller, ReferralDraft draft, ProspectiveClient? prospective, CancellationToken cancellationToken)
     {
-        var performers = ValidateReferral(draft, "referral");
+        var performers = ValidateReferral(draft, "referral", caller);
         return ExplainAsync(caller, new ExplainedClient(draft.ClientName, "referral.client", prospective), _ => ReferralFacts(caller, draft, performers), cancellationToken, findings: (session, context, now) => DraftFindings(session, draft, context, caller, now));
     }
 
@@ -37,7 +37,7 @@ public sealed partial class Messaging
     /// <summary>Explains a draft transition for its client, or, with <paramref name="prospective"/>, for a client not registered yet.</summary>
     public Task<Explanation> ExplainTransitionAsync(Party caller, TransitionDraft draft, ProspectiveClient? prospective, CancellationToken cancellationToken)
     {
-        var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft);
+        var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft, caller);
         var referralFacts = draft.Referrals.Select((r, i) => ReferralFacts(caller, r, referralPerformers[i])).ToList();
         ClientMoves.Move? move = null;
         return ExplainAsync(caller, new ExplainedClient(draft.ClientName, "transition.client", prospective), _ =>

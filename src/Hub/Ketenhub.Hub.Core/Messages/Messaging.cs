@@ -63,7 +63,7 @@ public sealed partial class Messaging(
 
     public async Task<TransitionResult> CreateTransitionAsync(Party caller, TransitionDraft draft, RequestKey key, CancellationToken cancellationToken)
     {
-        var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft);
+        var (from, to, coachAfter, referralPerformers) = ValidateTransition(draft, caller);
         var note = Submitting(caller, "CreateTransition", key);
         var result = await audit.CommandAsync(
             note,
@@ -312,9 +312,11 @@ public sealed partial class Messaging(
     /// <summary>
     /// The toewijzing for an accepted request for one: a referral from the deciding party to the requesting provider, for the
     /// same client, service and scope (product code, volume, end date), carrying the request's reason and strengths, which
-    /// the provider wrote, and the provider's reference for the request (its own, else the request's id). It is routed as any referral of the deciding party (consent, rules), in the
-    /// same write as the acceptance, so the provider never sees the acceptance without its toewijzing. Its creation is
-    /// audited in the acceptance's event (the resource and its decisions).
+    /// the provider wrote, and the provider's reference for the request (its own, else the request's id). It is routed as
+    /// any referral of the deciding party (consent, rules), in the same write as the acceptance, so the provider never sees
+    /// the acceptance without its toewijzing. The deciding party acts for the client's municipality, so it has a
+    /// relationship with the client: the provider gains its role when care starts. Its creation is audited in the
+    /// acceptance's event (the resource and its decisions).
     /// </summary>
     private ReferralResult IssueToewijzing(IHubSession session, Party decider, ReferralRecord request, ClientContext context, DateTimeOffset now, AuditNote note)
     {
@@ -327,7 +329,7 @@ public sealed partial class Messaging(
             RequestedEndDate = request.RequestedEndDate,
             Kind = ReferralKind.Care,
         };
-        var issued = SubmitReferral(session, decider, Ids.New("ref", time), draft, [provider], context, null, request.RequesterHadRelationship != false, now, note, request);
+        var issued = SubmitReferral(session, decider, Ids.New("ref", time), draft, [provider], context, null, requesterHadRelationship: true, now, note, request);
         note.Resource(issued.Referral.Name).Decided(issued.Decisions);
         return issued;
     }
@@ -386,7 +388,7 @@ public sealed partial class Messaging(
     private AuditNote Submitting(Party caller, string eventType, RequestKey key) =>
         audit.Note(caller, eventType, AuditAction.Create, key).Check(AuditCheckKind.Authorisation, AuditChecks.PartyActsAsItself);
 
-    private (Party? From, Party? To, CoachInfo? CoachAfter, List<List<Party>> ReferralPerformers) ValidateTransition(TransitionDraft draft)
+    private (Party? From, Party? To, CoachInfo? CoachAfter, List<List<Party>> ReferralPerformers) ValidateTransition(TransitionDraft draft, Party caller)
     {
         var v = new Validator();
         TextRules.CheckEnum(v, draft.Kind, "transition.kind");
@@ -430,7 +432,7 @@ public sealed partial class Messaging(
         }
 
         v.ThrowIfAny();
-        var referralPerformers = draft.Referrals.Select((r, i) => ValidateReferral(r with { ClientName = draft.ClientName }, $"transition.referrals[{i}]")).ToList();
+        var referralPerformers = draft.Referrals.Select((r, i) => ValidateReferral(r with { ClientName = draft.ClientName }, $"transition.referrals[{i}]", caller)).ToList();
 
         return (from, to, coachAfter, referralPerformers);
     }
@@ -549,7 +551,7 @@ public sealed partial class Messaging(
         }
     }
 
-    private List<Party> ValidateReferral(ReferralDraft draft, string field, Party? caller = null)
+    private List<Party> ValidateReferral(ReferralDraft draft, string field, Party caller)
     {
         var v = new Validator();
         TextRules.CheckEnum(v, draft.Service, field + ".service");
@@ -610,9 +612,9 @@ public sealed partial class Messaging(
     /// party that decides for the client's municipality. Whether that party acts for the client's municipality is checked
     /// once the client is read (<see cref="DecidesFor"/>). In a transition the requester is the transition's sender.
     /// </summary>
-    private static void CheckAllocationRoles(Validator v, ReferralDraft draft, IReadOnlyList<Party> performers, string field, Party? caller)
+    private static void CheckAllocationRoles(Validator v, ReferralDraft draft, IReadOnlyList<Party> performers, string field, Party caller)
     {
-        if (caller is not null && caller.Kind != PartyKind.CareProvider)
+        if (caller.Kind != PartyKind.CareProvider)
         {
             v.Add(ErrorReasons.AllocationRequestInvalid, field + ".kind", "A request for a toewijzing comes from a care provider asking it for itself; the caller is not a care provider.");
         }
