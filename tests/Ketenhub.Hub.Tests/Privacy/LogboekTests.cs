@@ -123,6 +123,37 @@ public sealed class LogboekTests : IDisposable
     }
 
     [Fact]
+    public void ARecordOfACallWhoseTraceIsNotSampled_IsMarkedRecordedAllTheSame()
+    {
+        // A sampler that follows the parent (OpenTelemetry's default) keeps a span whose parent is marked recorded: the
+        // record's parent must be, whatever the caller's trace flags said. (Other listeners of the run may record every
+        // span, so the test looks at what a sampler is asked, not at what ends up recorded.)
+        var trace = ActivityTraceId.CreateRandom();
+        var asked = new ConcurrentQueue<ActivityTraceFlags>();
+        using var parentBased = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Logboek.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+            {
+                if (options.TraceId == trace)
+                {
+                    asked.Enqueue(options.Parent.TraceFlags);
+                }
+
+                return options.Parent.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.PropagationData;
+            },
+        };
+        ActivitySource.AddActivityListener(parentBased);
+        var logboek = new Logboek(_hub.Services.GetRequiredService<ProcessingRegister>(), _hub.Services.GetRequiredService<LogboekSubjects>());
+        var now = DateTimeOffset.UtcNow;
+
+        logboek.Record(new Ketenhub.Hub.Audit.ProcessingRecord("RegisterClient", "cli_test", "waakvlam-zorg", Ketenhub.Hub.Audit.AuditOutcome.Success, now, now, $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00", null, "aud_test", []));
+
+        Assert.True(Assert.Single(asked).HasFlag(ActivityTraceFlags.Recorded));
+        Assert.Single(RecordsOf(trace));
+    }
+
+    [Fact]
     public void The_register_file_must_hold_a_register()
     {
         var path = Path.Combine(Path.GetTempPath(), "activities-" + Guid.NewGuid().ToString("N") + ".json");

@@ -38,7 +38,14 @@ public sealed class Logboek(ProcessingRegister register, LogboekSubjects subject
             return;
         }
 
+        // The standard forbids sampling the records: the record is marked recorded whatever the call's trace flags say,
+        // so a sampler that follows the parent (OpenTelemetry's default) keeps it.
         _ = ActivityContext.TryParse(record.TraceParent, null, out var parent);
+        if (parent != default)
+        {
+            parent = new ActivityContext(parent.TraceId, parent.SpanId, parent.TraceFlags | ActivityTraceFlags.Recorded, parent.TraceState, parent.IsRemote);
+        }
+
         var tags = new ActivityTagsCollection
         {
             ["dpl.core.processing_activity_id"] = register.ActivityFor(record).ToString(),
