@@ -51,6 +51,9 @@ public sealed record ReferralRecord(
 
     /// <summary>Until when the support was asked for; null when open-ended.</summary>
     public DateOnly? RequestedEndDate { get; init; }
+
+    /// <summary>When the hub erased the referral's content (<see cref="Retention.MessageContent"/>); null while it holds it.</summary>
+    public DateTimeOffset? ContentEraseTime { get; init; }
 }
 
 /// <summary>How much support a referral asks for: a quantity in a unit, per period (iWmo/iJw <c>Omvang</c>).</summary>
@@ -93,6 +96,9 @@ public sealed record TransitionRecord(
 
     /// <summary>For a relocation: the municipality the client moves to.</summary>
     public string? NewMunicipalityCode { get; init; }
+
+    /// <summary>When the hub erased the transition's content (<see cref="Retention.MessageContent"/>); null while it holds it.</summary>
+    public DateTimeOffset? ContentEraseTime { get; init; }
 }
 
 /// <summary>A signal (signaal). The description is free text about the client.</summary>
@@ -107,6 +113,9 @@ public sealed record SignalRecord(
     DateTimeOffset CreateTime)
 {
     public string Name => "signals/" + Id;
+
+    /// <summary>When the hub erased the signal's content (<see cref="Retention.MessageContent"/>); null while it holds it.</summary>
+    public DateTimeOffset? ContentEraseTime { get; init; }
 }
 
 /// <summary>A content-free notice: who to contact about which domain.</summary>
