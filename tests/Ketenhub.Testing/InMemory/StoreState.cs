@@ -17,9 +17,9 @@ internal sealed record StoreState
 {
     public static readonly StoreState Empty = new();
 
-    /// <summary>Stored answers of idempotent requests, by (caller, operation, request id).</summary>
-    public ImmutableDictionary<(string Caller, string Operation, string RequestId), StoredRequest> Requests { get; init; } =
-        ImmutableDictionary<(string, string, string), StoredRequest>.Empty;
+    /// <summary>Stored answers of idempotent requests, by (caller, operation, request id), with the time they were saved.</summary>
+    public ImmutableDictionary<(string Caller, string Operation, string RequestId), (StoredRequest Request, long SavedTicks)> Requests { get; init; } =
+        ImmutableDictionary<(string, string, string), (StoredRequest, long)>.Empty;
 
     /// <summary>Clients by id, in id order (ordinal, as SQLite's binary collation orders the ASCII ids).</summary>
     public ImmutableSortedDictionary<string, ClientRecord> Clients { get; init; } =
@@ -124,6 +124,17 @@ internal sealed class DocumentTable<T>
         }
 
         return new DocumentTable<T>(_byId.SetItem(id, row with { ClientId = clientId, Value = value }), byClient, _lastRowId);
+    }
+
+    /// <summary>Removes the client's documents; returns the table without them and how many went.</summary>
+    public (DocumentTable<T> Table, int Removed) RemoveClient(string clientId)
+    {
+        if (!_byClient.TryGetValue(clientId, out var ids))
+        {
+            return (this, 0);
+        }
+
+        return (new DocumentTable<T>(_byId.RemoveRange(ids.Values), _byClient.Remove(clientId), _lastRowId), ids.Count);
     }
 
     private static ImmutableDictionary<string, ImmutableSortedDictionary<long, string>> AddToClient(

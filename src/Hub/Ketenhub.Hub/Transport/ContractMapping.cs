@@ -125,6 +125,7 @@ public static class ContractMapping
             ? new Contracts.V1.SupportVolume { Quantity = volume.Quantity, Unit = Wire.From<VolumeUnit>(volume.Unit), Frequency = Wire.From<VolumeFrequency>(volume.Frequency) }
             : null,
         RequestedEndDate = Wire.Date(referral.RequestedEndDate),
+        ContentEraseTime = referral.ContentEraseTime is { } erased ? Wire.Time(erased) : null,
     };
 
     /// <param name="referral">The referral as submitted.</param>
@@ -164,6 +165,7 @@ public static class ContractMapping
         CreateTime = Wire.Time(transition.CreateTime),
         Referrals = { transition.ReferralIds.Select(id => new Referral { Name = "referrals/" + id }) },
         NewMunicipalityCode = transition.NewMunicipalityCode ?? string.Empty,
+        ContentEraseTime = transition.ContentEraseTime is { } erased ? Wire.Time(erased) : null,
     };
 
     /// <summary>A prospective client for explain; null when the request has none.</summary>
@@ -202,6 +204,7 @@ public static class ContractMapping
         Severity = Wire.From<SignalSeverity>(signal.Severity),
         Description = signal.Description,
         CreateTime = Wire.Time(signal.CreateTime),
+        ContentEraseTime = signal.ContentEraseTime is { } erased ? Wire.Time(erased) : null,
     };
 
     public static SignalDraft ToDraft(Signal? signal)
