@@ -307,6 +307,7 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
             Deliveries = state.Deliveries.Add(sequence, stored),
             DeliverySequenceById = state.DeliverySequenceById.Add(delivery.Id, sequence),
             LastDeliverySequence = sequence,
+            DeliveryEndTicks = WithEnd(state.DeliveryEndTicks, delivery),
         };
         return Copy(stored);
     }
@@ -324,7 +325,11 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
         var sequence = StoredSequence(state, delivery.Id);
 
         // The sequence is the store's: an update keeps the delivery where it is in its queue, whatever the record says.
-        _state = state with { Deliveries = state.Deliveries.SetItem(sequence, Copy(delivery) with { Sequence = sequence }) };
+        _state = state with
+        {
+            Deliveries = state.Deliveries.SetItem(sequence, Copy(delivery) with { Sequence = sequence }),
+            DeliveryEndTicks = WithEnd(state.DeliveryEndTicks, delivery),
+        };
     }
 
     public DeliveryRecord RequeueDelivery(DeliveryRecord delivery)
@@ -339,6 +344,7 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
             Deliveries = state.Deliveries.Remove(old).Add(next, stored),
             DeliverySequenceById = state.DeliverySequenceById.SetItem(delivery.Id, next),
             LastDeliverySequence = next,
+            DeliveryEndTicks = WithEnd(state.DeliveryEndTicks, delivery),
         };
         return Copy(stored);
     }
@@ -434,7 +440,7 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
         var state = Read();
         var cut = endedBefore.UtcTicks;
         var blocked = state.Deliveries.Values
-            .Where(d => d.MessageId is not null && (MessageContent.EndOf(d) is not { } end || end.UtcTicks > cut))
+            .Where(d => d.MessageId is not null && (!state.DeliveryEndTicks.TryGetValue(d.Id, out var end) || end > cut))
             .Select(d => d.MessageId!)
             .ToHashSet(StringComparer.Ordinal);
         IEnumerable<(MessageKey Key, long Time)> messages =
@@ -455,9 +461,10 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
     public IReadOnlyList<DeliveryRecord> ListDeliveriesContentEnded(DateTimeOffset endedBefore, int limit)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        return Read().Deliveries.Values
-            .Where(d => MessageContent.HoldsPayload(d) && MessageContent.EndOf(d) is { } end && end.UtcTicks <= endedBefore.UtcTicks)
-            .OrderBy(d => MessageContent.EndOf(d)!.Value.UtcTicks)
+        var state = Read();
+        return state.Deliveries.Values
+            .Where(d => MessageContent.HoldsPayload(d) && state.DeliveryEndTicks.TryGetValue(d.Id, out var end) && end <= endedBefore.UtcTicks)
+            .OrderBy(d => state.DeliveryEndTicks[d.Id])
             .Take(limit)
             .Select(Copy)
             .ToList();
@@ -567,6 +574,12 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
 
         return Read();
     }
+
+    /// <summary>The delivery's end time kept as the SQL stores keep it: the first end stays; an open delivery has none.</summary>
+    private static ImmutableDictionary<string, long> WithEnd(ImmutableDictionary<string, long> ends, DeliveryRecord delivery) =>
+        MessageContent.EndOf(delivery) is not { } end ? ends.Remove(delivery.Id)
+        : ends.ContainsKey(delivery.Id) ? ends
+        : ends.Add(delivery.Id, end.UtcTicks);
 
     /// <summary>The next delivery sequence: above every sequence given so far (so above every one stored).</summary>
     private static long NextDeliverySequence(StoreState state) => state.LastDeliverySequence + 1;

@@ -45,6 +45,12 @@ internal sealed record StoreState
 
     public ImmutableDictionary<string, long> DeliverySequenceById { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// When each ended delivery first ended (UTC ticks), as the SQL stores keep it in <c>end_time</c>: a later update of an
+    /// ended delivery keeps it; a delivery that is open again has none.
+    /// </summary>
+    public ImmutableDictionary<string, long> DeliveryEndTicks { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
+
     /// <summary>The highest delivery sequence ever given (SQLite's AUTOINCREMENT counter): never given again.</summary>
     public long LastDeliverySequence { get; init; }
 
