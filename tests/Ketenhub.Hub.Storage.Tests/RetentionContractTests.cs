@@ -179,7 +179,7 @@ public abstract partial class HubStoreContractTests
     {
         var store = Open();
         var audit = new AuditTrail(store, new AuditPseudonyms(new byte[32]), TimeProvider.System);
-        var erasure = new ClientErasure(audit, TimeProvider.System);
+        var erasure = new ClientErasure(audit, Microsoft.Extensions.Options.Options.Create(new RetentionOptions()), TimeProvider.System);
         var (erased, other) = (Client("cli_erase"), Client("cli_other"));
         var signal = Signal(erased.Id);
         var otherSignal = Signal(other.Id);
@@ -205,18 +205,18 @@ public abstract partial class HubStoreContractTests
         });
         await audit.RecordAsync([audit.HubNote("SubmitSignal", AuditAction.Create).About(erased.Id)], CancellationToken.None);
 
-        // A current coach keeps the data: refused, nothing changed, the refusal audited.
-        var coach = CoachAssignment(erased.Id);
-        await store.WriteAsync(s => { s.InsertCoachAssignment(coach); return 0; });
+        // An open referral keeps the data: refused, nothing changed, the refusal audited.
+        var open = Referral(erased.Id);
+        await store.WriteAsync(s => { s.InsertReferral(open); s.InsertCoachAssignment(CoachAssignment(erased.Id)); return 0; });
         var refused = await Assert.ThrowsAsync<HubException>(() => erasure.EraseAsOperatorAsync("po-1", "clients/" + erased.Id, ErasureGround.DataSubjectRequest, CancellationToken.None));
         Assert.Equal(ErrorReasons.LegalRetentionApplies, refused.Reason);
-        Assert.Equal("ACTIVE_COACH", refused.Metadata["retention"]);
+        Assert.Equal(("OPEN_REFERRAL", open.Name), (refused.Metadata["retention"], refused.Metadata["resource"]));
         AssertSame(erased, await store.ReadAsync(s => s.FindClient(erased.Id)));
 
-        await store.WriteAsync(s => { s.UpdateCoachAssignment(coach with { Until = T0 }); return 0; });
+        await store.WriteAsync(s => { s.UpdateReferral(open with { Performers = [new PerformerState("provider-1", PerformerStatus.Declined, "02", T0)] }); return 0; });
         var result = await erasure.EraseAsOperatorAsync("po-1", "clients/" + erased.Id, ErasureGround.DataSubjectRequest, CancellationToken.None);
         Assert.False(result.AlreadyErased);
-        Assert.Equal(3, result.Messages);
+        Assert.Equal(4, result.Messages);
         Assert.Equal(1, result.DeliveryPayloads);
 
         var after = await store.ReadAsync(s => new

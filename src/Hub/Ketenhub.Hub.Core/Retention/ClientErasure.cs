@@ -4,6 +4,7 @@ using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Parties;
 using Ketenhub.Hub.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Ketenhub.Hub.Retention;
 
@@ -40,12 +41,14 @@ public sealed record ErasureResult(string ClientId, DateTimeOffset EraseTime, bo
 /// requests about it are removed. The audit trail is kept as it is: it names the client only by a keyed pseudonym and
 /// holds no BSN, birth date or content, so the chain still verifies.
 /// <para>
-/// Refused with <see cref="ErrorReasons.LegalRetentionApplies"/> while a legal retention applies: an open referral (a
-/// performer that has not declined or ended it), a current coach assignment, or a delivery still on its way (open, or a
-/// signal still waiting for its acknowledgement). Erasing a client that was erased already succeeds and changes nothing.
+/// Refused with <see cref="ErrorReasons.LegalRetentionApplies"/> while a legal retention applies: a legal hold on the
+/// client (<see cref="RetentionOptions.LegalHolds"/>), an open referral (a performer that has not declined or ended it:
+/// the municipality's duty to decide on it runs), or a delivery still on its way (open, or a signal still waiting for
+/// its acknowledgement). A current coach does not hold the data: erasure ends the coaching through the hub. Erasing a
+/// client that was erased already succeeds and changes nothing.
 /// </para>
 /// </summary>
-public sealed class ClientErasure(AuditTrail audit, TimeProvider time)
+public sealed class ClientErasure(AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider time)
 {
     public const string EventType = "EraseClient";
 
@@ -138,7 +141,7 @@ public sealed class ClientErasure(AuditTrail audit, TimeProvider time)
         return clientId!;
     }
 
-    private static ErasureResult Erase(IHubSession session, string clientId, AuditNote note, DateTimeOffset now)
+    private ErasureResult Erase(IHubSession session, string clientId, AuditNote note, DateTimeOffset now)
     {
         var client = session.FindClient(clientId) ?? throw HubException.NotFound(ErrorReasons.ClientNotFound, "The client");
         if (client.EraseTime is { } erased)
@@ -146,7 +149,7 @@ public sealed class ClientErasure(AuditTrail audit, TimeProvider time)
             return new ErasureResult(client.Id, erased, true, 0, 0, 0);
         }
 
-        RefuseWhileRetained(session, client, note, now);
+        RefuseWhileRetained(session, client, note);
 
         var messages = 0;
         foreach (var referral in session.GetReferralsForClient(clientId).Where(r => r.ContentEraseTime is null))
@@ -190,11 +193,11 @@ public sealed class ClientErasure(AuditTrail audit, TimeProvider time)
         };
     }
 
-    private static void RefuseWhileRetained(IHubSession session, ClientRecord client, AuditNote note, DateTimeOffset now)
+    private void RefuseWhileRetained(IHubSession session, ClientRecord client, AuditNote note)
     {
-        if (session.GetCoachAssignments(client.Id).Any(a => a.Until is null || a.Until > now))
+        if (options.Value.LegalHolds.Contains(client.Id, StringComparer.Ordinal))
         {
-            throw Retained(note, "ACTIVE_COACH", null);
+            throw Retained(note, "LEGAL_HOLD", null);
         }
 
         if (session.GetReferralsForClient(client.Id).FirstOrDefault(r => r.Performers.Any(p => p.Status is PerformerStatus.Requested or PerformerStatus.Accepted or PerformerStatus.Started)) is { } open)

@@ -41,4 +41,11 @@ public sealed class RetentionOptions
     /// <summary>How long the hub keeps a journey event (coded, without content). <value>The default value is 730 days (two years).</value></summary>
     [Range(typeof(TimeSpan), "1.00:00:00", "7300.00:00:00")]
     public TimeSpan JourneyEvents { get; set; } = TimeSpan.FromDays(730);
+
+    /// <summary>
+    /// Clients under a legal hold (a complaint, a court case, an inspection), by the hub's id (<c>cli_…</c>): erasing
+    /// them is refused (<c>LEGAL_RETENTION_APPLIES</c>, <c>LEGAL_HOLD</c>) until the hold is taken off this list.
+    /// <value>The default value is none.</value>
+    /// </summary>
+    public List<string> LegalHolds { get; set; } = [];
 }
