@@ -18,8 +18,7 @@ public static class Harness
 
     public static async Task<int> RunAsync(string command, Options options)
     {
-        var hubDll = Path.GetFullPath(options.HubDll ?? typeof(Harness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "KetenhubHubDll")?.Value ?? string.Empty);
+        var hubDll = HubDll(options.HubDll);
         if (!File.Exists(hubDll))
         {
             Console.Error.WriteLine($"The hub is not built at '{hubDll}'. Run through `dotnet run -c Release --project benchmarks/Ketenhub.Benchmarks`, or pass --hub-dll.");
@@ -39,34 +38,7 @@ public static class Harness
         ServerProcess? hub = null, bare = null;
         try
         {
-            var hubSettings = new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["Hub__BsnLookupKey"] = DemoBsnLookupKey,
-                ["Hub__PseudonymKey"] = DemoPseudonymKey,
-                ["Hub__BsnEncryption__ActiveKeyId"] = "bench1",
-                ["Hub__BsnEncryption__Keys__bench1"] = DemoBsnEncryptionKey,
-                ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{hubPort}",
-                ["Storage__DataDirectory"] = dataDir,
-                ["Logging__LogLevel__Default"] = "Warning",
-
-                // The benchmark measures what the hub can take, not its per-party rate limit (100 calls/s with a
-                // burst of 600 by default), which every party of the run would otherwise run into: sdd with every
-                // throughput and latency submit, the latency coaches with an acknowledgement per delivery, and
-                // the throughput coach while --clients sets up its clients.
-                ["Hub__Limits__PermitsPerSecond"] = "1000000",
-                ["Hub__Limits__Burst"] = "1000000",
-            };
-            foreach (var (key, value) in Party.HubSettings(dataDir))
-            {
-                hubSettings[key] = value;
-            }
-
-            foreach (var (key, value) in ProductionFiles(hubDll, dataDir))
-            {
-                hubSettings[key] = value;
-            }
-
+            var hubSettings = HubSettings(hubDll, dataDir, hubPort);
             var hubStart = ServerProcess.StartAsync("hub", Path.GetDirectoryName(hubDll)!, [dotnet, hubDll], hubSettings);
             var bareStart = ServerProcess.StartAsync(
                 "bare",
@@ -222,7 +194,47 @@ public static class Harness
         }
     }
 
-    /// <summary>The <c>dotnet</c> host that runs this harness (…/dotnet next to shared/Microsoft.NETCore.App/x.y.z).</summary>
+    /// <summary>
+    /// The settings (environment variables) of a production hub serving gRPC on <paramref name="port"/> with its data in
+    /// <paramref name="dataDir"/>, calls authenticated by the harness's tokens (<see cref="Party"/>).
+    /// </summary>
+    internal static Dictionary<string, string?> HubSettings(string hubDll, string dataDir, int port)
+    {
+        var hubSettings = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Hub__BsnLookupKey"] = DemoBsnLookupKey,
+            ["Hub__PseudonymKey"] = DemoPseudonymKey,
+            ["Hub__BsnEncryption__ActiveKeyId"] = "bench1",
+            ["Hub__BsnEncryption__Keys__bench1"] = DemoBsnEncryptionKey,
+            ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}",
+            ["Storage__DataDirectory"] = dataDir,
+            ["Logging__LogLevel__Default"] = "Warning",
+
+            // The benchmark measures what the hub can take, not its per-party rate limit (100 calls/s with a
+            // burst of 600 by default), which every party of the run would otherwise run into: sdd with every
+            // throughput and latency submit, the latency coaches with an acknowledgement per delivery, and
+            // the throughput coach while --clients sets up its clients.
+            ["Hub__Limits__PermitsPerSecond"] = "1000000",
+            ["Hub__Limits__Burst"] = "1000000",
+        };
+        foreach (var (key, value) in Party.HubSettings(dataDir))
+        {
+            hubSettings[key] = value;
+        }
+
+        foreach (var (key, value) in ProductionFiles(hubDll, dataDir))
+        {
+            hubSettings[key] = value;
+        }
+
+        return hubSettings;
+    }
+
+    /// <summary>The hub to start: <paramref name="given"/>, or the build of src/Hub/Ketenhub.Hub in this configuration.</summary>
+    internal static string HubDll(string? given) => Path.GetFullPath(given ?? typeof(Harness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "KetenhubHubDll")?.Value ?? string.Empty);
+
     /// <summary>
     /// What a production hub needs besides keys and identity: parties and routing rules of its own (the demo files,
     /// copied without their "demo": true mark, which a production hub refuses) and an audit checkpoint signing key,
@@ -251,13 +263,14 @@ public static class Harness
         return settings;
     }
 
-    private static string DotnetHost()
+    /// <summary>The <c>dotnet</c> host that runs this harness (…/dotnet next to shared/Microsoft.NETCore.App/x.y.z).</summary>
+    internal static string DotnetHost()
     {
         var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
         return File.Exists(candidate) ? candidate : "dotnet";
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

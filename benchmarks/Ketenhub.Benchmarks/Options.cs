@@ -31,6 +31,7 @@ public sealed record Options
           all          (a) throughput hub vs bare, then (b) submit-to-delivery latency (default)
           throughput   only (a)
           latency      only (b), with the bare server's unary latency as the baseline
+          soak         the database over minutes of load with retention on and off (`soak --help`)
 
         Options (durations in seconds):
           --concurrency N          calls in flight in (a)                      (64)
