@@ -1,4 +1,3 @@
-using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Storage;
@@ -18,13 +17,12 @@ public sealed record RetentionResult(int MessageContents, int DeliveryPayloads, 
 /// deliveries all ended longer ago than <see cref="RetentionOptions.MessageContent"/>, the inline payloads of such
 /// deliveries, stored answers of idempotent requests and journey events. It works in small batches, one transaction
 /// each, so other writes pass between them (the store has one writer); with several instances on one store, one runs it
-/// (<see cref="IScheduleLease"/>). Each erased content is audited (event <c>EraseContent</c>, action D, by the hub);
-/// expired request answers and journey events are counted, not audited one by one. Time comes from the
-/// <see cref="TimeProvider"/>.
+/// (<see cref="IScheduleLease"/>). What it removes is counted (<see cref="HubMetrics.Removed"/>) and logged as counts,
+/// not audited one by one: it is the hub's stated policy, not an access to a client's data, and an erased message or
+/// delivery carries the time of its erasure itself (<c>ContentEraseTime</c>). Time comes from the <see cref="TimeProvider"/>.
 /// </summary>
 public sealed partial class RetentionWork(
     IHubStore store,
-    AuditTrail audit,
     IOptions<RetentionOptions> options,
     TimeProvider time,
     ILogger<RetentionWork> logger,
@@ -95,10 +93,9 @@ public sealed partial class RetentionWork(
         var erased = 0;
         foreach (var key in session.ListMessagesContentEnded(now - term, size))
         {
-            if (MessageContent.EraseMessage(session, key, now) is { } clientId)
+            if (MessageContent.EraseMessage(session, key, now) is not null)
             {
                 erased++;
-                audit.Append(session, audit.HubNote("EraseContent", AuditAction.Delete).About(clientId).Resource(NameOf(key)).Check(AuditCheckKind.Rule, "RETENTION:MESSAGE_CONTENT"), AuditOutcome.Success, null);
             }
         }
 
@@ -112,18 +109,10 @@ public sealed partial class RetentionWork(
         foreach (var delivery in due)
         {
             session.UpdateDelivery(MessageContent.Erase(delivery, now));
-            audit.Append(session, audit.HubNote("EraseContent", AuditAction.Delete).About(delivery.ClientId).Resource(delivery.Name).Check(AuditCheckKind.Rule, "RETENTION:MESSAGE_CONTENT"), AuditOutcome.Success, null);
         }
 
         return due.Count;
     }
-
-    internal static string NameOf(MessageKey key) => key.Type switch
-    {
-        MessageType.Referral => "referrals/" + key.Id,
-        MessageType.Transition => "transitions/" + key.Id,
-        _ => "signals/" + key.Id,
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {MessageContents} message contents, {DeliveryPayloads} delivery payloads, {Requests} stored request answers and {JourneyEvents} journey events")]
     private partial void LogRun(int messageContents, int deliveryPayloads, int requests, int journeyEvents);
