@@ -33,6 +33,7 @@ ENUMS = {
     "GrantorRole": "Who granted a consent",
     "PartyKind": "Kinds of party",
     "VolumeUnit": "Units of a referral's volume",
+    "ReferralKind": "What a referral asks: care, or a toewijzing for its requester",
 }
 
 

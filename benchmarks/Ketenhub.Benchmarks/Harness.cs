@@ -4,8 +4,27 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Ketenhub.Contracts.V1;
+using Ketenhub.Testing.Postgres;
+using Npgsql;
 
 namespace Ketenhub.Benchmarks;
+
+/// <summary>The store a measured hub runs on.</summary>
+public enum HubStore
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>A measured hub; with PostgreSQL also the second instance on the same database, which carries (c)'s stream.</summary>
+public sealed record HubUnderTest(string Name, HubStore Store, ServerProcess Process, Target Target, HubSubjects Subjects, ServerProcess? Second, Target? SecondTarget);
+
+/// <summary>What the report says about the PostgreSQL server of the run.</summary>
+public sealed record PostgresFacts(string Version, string Settings, string FileSystem, int PoolSize)
+{
+    public long DatabaseBytes { get; init; } = -1;
+}
 
 /// <summary>Starts the hub and the bare server as their own processes, runs the measurements, prints the report.</summary>
 public static class Harness
@@ -15,6 +34,13 @@ public static class Harness
     private const string DemoBsnLookupKey = "ZGVtby1vbmx5LWJzbi1sb29rdXAta2V5LWNoYW5nZS1tZQ==";
     private const string DemoPseudonymKey = "ZGVtby1vbmx5LXBzZXVkb255bS1rZXktY2hhbmdlLW1lLXBsZWFzZSEh";
     private const string DemoBsnEncryptionKey = "ZGVtby1vbmx5LWJzbi1lbmNyeXB0aW9uLWtleS0wMSE=";
+
+    /// <summary>The delivery p99 targets of (b) per store at <see cref="TargetRate"/>, and of (c) at <see cref="CrossTargetRate"/>.</summary>
+    public const double TargetRate = 2000;
+    public const double CrossTargetRate = 500;
+    public const double SqliteLatencyTargetMs = 10;
+    public const double PostgresLatencyTargetMs = 20;
+    public const double CrossInstanceTargetMs = 50;
 
     public static async Task<int> RunAsync(string command, Options options)
     {
@@ -30,108 +56,127 @@ public static class Harness
         Directory.CreateDirectory(dataDir);
         var report = new Report(command, options, hubDll, dataDir) { Revision = Revision(hubDll) };
         var dotnet = DotnetHost();
-        var hubPort = FreePort();
-        var barePort = FreePort();
         Log($"Machine: {Environment.ProcessorCount} cores, load average {ProcStat.LoadAverage()}; hub data in {dataDir} ({report.DataFileSystem})");
-        Log($"Starting hub ({hubDll}) on 127.0.0.1:{hubPort} and bare server on 127.0.0.1:{barePort}");
 
-        ServerProcess? hub = null, bare = null;
+        ServerProcess? bare = null;
+        PostgresCluster? cluster = null;
+        string? database = null;
+        var hubs = new List<HubUnderTest>();
+        var servers = new List<ServerProcess>();
         try
         {
-            var hubSettings = HubSettings(hubDll, dataDir, hubPort);
-            var hubStart = ServerProcess.StartAsync("hub", Path.GetDirectoryName(hubDll)!, [dotnet, hubDll], hubSettings);
+            var common = CommonHubSettings(hubDll, dataDir);
+            var barePort = FreePort();
+            Log($"Starting the bare server on 127.0.0.1:{barePort}");
             var bareStart = ServerProcess.StartAsync(
                 "bare",
                 AppContext.BaseDirectory,
                 [dotnet, typeof(Harness).Assembly.Location, "serve-bare", "--port", barePort.ToString(CultureInfo.InvariantCulture), "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)],
                 BareServerSettings(hubDll));
-            hub = await hubStart;
+
+            var starting = new List<(string Name, HubStore Store, int Port, Task<ServerProcess> Start, string? Pair)>();
+            if (options.Store is StoreChoice.Sqlite or StoreChoice.Both)
+            {
+                var port = FreePort();
+                Log($"Starting hub (SQLite, {hubDll}) on 127.0.0.1:{port}");
+                starting.Add(("hub", HubStore.Sqlite, port, StartHub("hub", hubDll, dotnet, common, port, dataDir, null), null));
+            }
+
+            if (options.Store is StoreChoice.Postgres or StoreChoice.Both)
+            {
+                Log("Starting a throwaway PostgreSQL server (initdb, pg_ctl; fsync on, synchronous_commit on)");
+                cluster = await Task.Run(() => PostgresCluster.Start(durable: true));
+                var stopCluster = cluster;
+                // Stopped in finally; also when the harness is interrupted or exits otherwise (and, should it be killed,
+                // by the cluster's own watcher of this process).
+                Console.CancelKeyPress += (_, _) => stopCluster.Dispose();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => stopCluster.Dispose();
+                DatabaseServer.Watch(cluster.DataFolder);
+                database = await cluster.CreateDatabaseAsync();
+                var connectionString = new NpgsqlConnectionStringBuilder(database) { MaxPoolSize = options.PostgresPoolSize }.ConnectionString;
+                report.Postgres = await PostgresFactsAsync(database, cluster, options.PostgresPoolSize);
+                Log($"PostgreSQL {report.Postgres.Version} on 127.0.0.1:{cluster.Port}, data in {cluster.DataFolder} ({report.Postgres.FileSystem}); {report.Postgres.Settings}");
+                var portA = FreePort();
+                var portB = FreePort();
+                Log($"Starting two hubs on it: hub-pg on 127.0.0.1:{portA}, hub-pg-b on 127.0.0.1:{portB}");
+                starting.Add(("hub-pg", HubStore.Postgres, portA, StartHub("hub-pg", hubDll, dotnet, common, portA, Path.Combine(dataDir, "hub-pg"), connectionString), "hub-pg-b"));
+                starting.Add(("hub-pg-b", HubStore.Postgres, portB, StartHub("hub-pg-b", hubDll, dotnet, common, portB, Path.Combine(dataDir, "hub-pg-b"), connectionString), null));
+            }
+
             bare = await bareStart;
-            Log($"Hub pid {hub.Pid}, bare server pid {bare.Pid}, harness pid {Environment.ProcessId}");
-
-            using var hubTarget = new Target("hub", $"http://127.0.0.1:{hubPort}", options.Channels);
+            servers.Add(bare);
             using var bareTarget = new Target("bare", $"http://127.0.0.1:{barePort}", options.Channels);
-            await Task.WhenAll(
-                HubSetup.WaitUntilServingAsync(hubTarget, hub, TimeSpan.FromSeconds(60)),
-                HubSetup.WaitUntilServingAsync(bareTarget, bare, TimeSpan.FromSeconds(60)));
-            using (var connect = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            var started = new List<(string Name, HubStore Store, ServerProcess Process, Target Target, string? Pair)>();
+            try
             {
-                await hubTarget.ConnectAsync(connect.Token);
-                await bareTarget.ConnectAsync(connect.Token);
-            }
-
-            var subjects = await HubSetup.PrepareAsync(hubTarget, options.Clients, CancellationToken.None);
-            report.Subjects = subjects;
-            Log($"Hub ready: {subjects.ThroughputClients.Count} throughput clients (coach {subjects.ThroughputCoachParty}), latency clients (coaches {string.Join(", ", subjects.Latency.Select(l => l.CoachParty))}); {subjects.DecisionsPerSignal} delivery per signal");
-
-            // The same messages for both servers: same client names, same description, same size.
-            var signals = subjects.ThroughputClients.Select(c => HubSetup.SignalFor(c, "Benchmark signal 00000000")).ToList();
-            if (options.InitialWarmup > 0)
-            {
-                foreach (var (target, server) in new[] { (bareTarget, bare), (hubTarget, hub) })
+                foreach (var (name, store, port, start, pair) in starting)
                 {
-                    Log($"Warm-up {server.Name}: {options.InitialWarmup}s of closed-loop load, not measured");
-                    await ClosedLoop.RunAsync(target, server, signals, 0, options.Concurrency, TimeSpan.FromSeconds(options.InitialWarmup), TimeSpan.FromSeconds(0.5));
+                    var process = await start;
+                    servers.Add(process);
+                    started.Add((name, store, process, new Target(name, $"http://127.0.0.1:{port}", options.Channels), pair));
                 }
-            }
 
-            if (command is "all" or "throughput")
-            {
-                for (var round = 1; round <= options.Rounds; round++)
+                if (ownData && !options.KeepData)
                 {
-                    // Alternate which server goes first, so drift in the machine's other load hits both alike.
-                    var order = round % 2 == 1 ? new[] { (bareTarget, bare), (hubTarget, hub) } : new[] { (hubTarget, hub), (bareTarget, bare) };
-                    foreach (var (target, server) in order)
+                    // Ctrl+C skips the finally below: the servers stop in their own handler (registered before this one,
+                    // so it runs first), then the data folder goes.
+                    Console.CancelKeyPress += (_, _) => TryDelete(dataDir);
+                }
+
+                Log($"Bare server pid {bare.Pid}, {string.Join(", ", started.Select(h => $"{h.Name} pid {h.Process.Pid}"))}, harness pid {Environment.ProcessId}");
+                await Task.WhenAll(started.Select(h => HubSetup.WaitUntilServingAsync(h.Target, h.Process, TimeSpan.FromSeconds(90)))
+                    .Append(HubSetup.WaitUntilServingAsync(bareTarget, bare, TimeSpan.FromSeconds(60))));
+                using (var connect = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                {
+                    await bareTarget.ConnectAsync(connect.Token);
+                    foreach (var h in started)
                     {
-                        Log($"(a) round {round}/{options.Rounds} {server.Name}: {options.Concurrency} in flight, {options.Warmup}s warm-up + {options.Duration}s");
-                        var sample = await ClosedLoop.RunAsync(target, server, signals, round, options.Concurrency, TimeSpan.FromSeconds(options.Warmup), TimeSpan.FromSeconds(options.Duration));
-                        report.Throughput.Add(sample);
-                        Log($"    {sample.CallsPerSecond:F0} calls/s, p50 {sample.Latency.P50:F2} ms, p99 {sample.Latency.P99:F2} ms, server CPU {sample.Cpu.ServerCpuSeconds / sample.Cpu.Seconds:F2} cores, harness {sample.Cpu.HarnessCpuSeconds / sample.Cpu.Seconds:F2}, machine busy {sample.Cpu.MachineBusy:P0}, errors {sample.Errors}{(sample.FirstError is null ? "" : " (" + sample.FirstError + ")")}");
+                        await h.Target.ConnectAsync(connect.Token);
                     }
                 }
-            }
 
-            if (command is "all" or "latency")
-            {
-                // The throughput backlog belongs to another coach party, so this consumer starts from an empty queue.
-                await Task.Delay(TimeSpan.FromSeconds(1));
-                var (latencyClient, latencyCoach) = subjects.Latency[0];
-                Log($"(b) hub: {options.Rate}/s open loop, {options.LatencyWarmup}s warm-up + {options.LatencyDuration}s; consumer {latencyCoach} streams and acknowledges");
-                var hubLatency = await OpenLoop.RunAsync(
-                    hubTarget, hub, latencyClient, latencyCoach, options.Rate,
-                    TimeSpan.FromSeconds(options.LatencyWarmup), TimeSpan.FromSeconds(options.LatencyDuration), TimeSpan.FromSeconds(10), options.MaxInFlight,
-                    options.LatencyLog);
-                report.Latency.Add(hubLatency);
-                LogLatency(hubLatency);
-                if (options.AlsoRate > 0 && options.AlsoRate != options.Rate)
+                // The measured hubs: one per store; the second PostgreSQL instance only carries (c)'s delivery stream.
+                foreach (var h in started.Where(h => h.Name != "hub-pg-b"))
                 {
-                    // Another client and coach party: a backlog the first run left (if it fell behind) is not in this queue.
-                    await Task.Delay(TimeSpan.FromSeconds(2));
-                    var (lowerClient, lowerCoach) = subjects.Latency[1];
-                    Log($"(b) hub at a lower rate: {options.AlsoRate}/s open loop, {options.LatencyWarmup}s warm-up + {options.AlsoDuration}s; consumer {lowerCoach}");
-                    var lower = await OpenLoop.RunAsync(
-                        hubTarget, hub, lowerClient, lowerCoach, options.AlsoRate,
-                        TimeSpan.FromSeconds(options.LatencyWarmup), TimeSpan.FromSeconds(options.AlsoDuration), TimeSpan.FromSeconds(10), options.MaxInFlight);
-                    report.Latency.Add(lower);
-                    LogLatency(lower);
+                    var second = started.FirstOrDefault(o => o.Name == h.Pair);
+                    var runs = h.Store == HubStore.Postgres ? HubSetup.LatencyCoaches.Length : 2;
+                    var subjects = await HubSetup.PrepareAsync(h.Target, options.Clients, runs, CancellationToken.None);
+                    hubs.Add(new HubUnderTest(h.Name, h.Store, h.Process, h.Target, subjects, second.Process, second.Target));
+                    Log($"{h.Name} ready ({h.Store}): {subjects.ThroughputClients.Count} throughput clients (coach {subjects.ThroughputCoachParty}), latency clients (coaches {string.Join(", ", subjects.Latency.Select(l => l.CoachParty))}); {subjects.DecisionsPerSignal} delivery per signal");
                 }
 
-                if (options.BareLatencyDuration > 0)
+                report.Subjects = hubs[0].Subjects;
+                report.Hubs = [.. hubs.Select(h => (h.Name, h.Store))];
+                await MeasureAsync(command, options, report, bareTarget, bare, hubs);
+            }
+            finally
+            {
+                foreach (var h in started)
                 {
-                    Log($"(b) bare: {options.Rate}/s open loop, {options.LatencyWarmup}s warm-up + {options.BareLatencyDuration}s (unary round trip)");
-                    var bareLatency = await OpenLoop.RunAsync(
-                        bareTarget, bare, latencyClient, null, options.Rate,
-                        TimeSpan.FromSeconds(options.LatencyWarmup), TimeSpan.FromSeconds(options.BareLatencyDuration), TimeSpan.FromSeconds(5), options.MaxInFlight);
-                    report.Latency.Add(bareLatency);
-                    Log($"    unary p50 {bareLatency.Submit.P50:F2} ms, p99 {bareLatency.Submit.P99:F2} ms");
+                    h.Target.Dispose();
                 }
             }
         }
         finally
         {
-            bare?.Dispose();
-            hub?.Dispose();
+            // The hubs before their database, so none of them logs a lost connection on the way out.
+            foreach (var server in Enumerable.Reverse(servers))
+            {
+                server.Dispose();
+            }
+
             report.DatabaseBytes = DatabaseBytes(dataDir);
+            if (cluster is not null)
+            {
+                if (report.Postgres is not null && database is not null)
+                {
+                    report.Postgres = report.Postgres with { DatabaseBytes = await PostgresDatabaseBytesAsync(database) };
+                }
+
+                DatabaseServer.Forget();
+                cluster.Dispose();
+            }
+
             if (ownData && !options.KeepData)
             {
                 TryDelete(dataDir);
@@ -147,6 +192,195 @@ public static class Harness
         }
 
         return 0;
+    }
+
+    private static async Task MeasureAsync(string command, Options options, Report report, Target bareTarget, ServerProcess bare, List<HubUnderTest> hubs)
+    {
+        // The same messages for the bare server as for the first hub: same client names, same description, same size.
+        var signals = hubs.ToDictionary(h => h.Name, h => (IReadOnlyList<Signal>)[.. h.Subjects.ThroughputClients.Select(c => HubSetup.SignalFor(c, "Benchmark signal 00000000"))]);
+        signals["bare"] = signals[hubs[0].Name];
+        var measured = hubs.Select(h => (h.Target, h.Process)).Prepend((bareTarget, bare)).ToList();
+        if (options.InitialWarmup > 0)
+        {
+            foreach (var (target, server) in measured)
+            {
+                Log($"Warm-up {server.Name}: {options.InitialWarmup}s of closed-loop load, not measured");
+                await ClosedLoop.RunAsync(target, server, signals[server.Name], 0, options.Concurrency, TimeSpan.FromSeconds(options.InitialWarmup), TimeSpan.FromSeconds(0.5));
+            }
+        }
+
+        if (command is "all" or "throughput")
+        {
+            for (var round = 1; round <= options.Rounds; round++)
+            {
+                // Alternate the order, so drift in the machine's other load hits every server alike.
+                var order = round % 2 == 1 ? measured : Enumerable.Reverse(measured).ToList();
+                foreach (var (target, server) in order)
+                {
+                    Log($"(a) round {round}/{options.Rounds} {server.Name}: {options.Concurrency} in flight, {options.Warmup}s warm-up + {options.Duration}s");
+                    var sample = await ClosedLoop.RunAsync(target, server, signals[server.Name], round, options.Concurrency, TimeSpan.FromSeconds(options.Warmup), TimeSpan.FromSeconds(options.Duration));
+                    report.Throughput.Add(sample);
+                    Log($"    {sample.CallsPerSecond:F0} calls/s, p50 {sample.Latency.P50:F2} ms, p99 {sample.Latency.P99:F2} ms, server CPU {sample.Cpu.ServerCpuSeconds / sample.Cpu.Seconds:F2} cores, database {sample.Cpu.DatabaseCpuSeconds / sample.Cpu.Seconds:F2}, harness {sample.Cpu.HarnessCpuSeconds / sample.Cpu.Seconds:F2}, machine busy {sample.Cpu.MachineBusy:P0}, errors {sample.Errors}{(sample.FirstError is null ? "" : " (" + sample.FirstError + ")")}");
+                }
+            }
+        }
+
+        if (command is not ("all" or "latency"))
+        {
+            return;
+        }
+
+        foreach (var hub in hubs)
+        {
+            var target = hub.Store == HubStore.Postgres ? PostgresLatencyTargetMs : SqliteLatencyTargetMs;
+
+            // The throughput backlog belongs to another coach party, so this consumer starts from an empty queue.
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var (latencyClient, latencyCoach) = hub.Subjects.Latency[0];
+            Log($"(b) {hub.Name}: {options.Rate}/s open loop, {options.LatencyWarmup}s warm-up + {options.LatencyDuration}s; consumer {latencyCoach} streams and acknowledges");
+            var atRate = await OpenLoop.RunAsync(
+                hub.Target, hub.Process, latencyClient, latencyCoach, options.Rate,
+                TimeSpan.FromSeconds(options.LatencyWarmup), TimeSpan.FromSeconds(options.LatencyDuration), TimeSpan.FromSeconds(10), options.MaxInFlight,
+                hub == hubs[0] ? options.LatencyLog : null);
+            report.Latency.Add(atRate with { TargetMs = options.Rate == TargetRate ? target : null });
+            LogLatency(atRate);
+            if (options.AlsoRate > 0 && options.AlsoRate != options.Rate)
+            {
+                // Another client and coach party: a backlog the first run left (if it fell behind) is not in this queue.
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                var (lowerClient, lowerCoach) = hub.Subjects.Latency[1];
+                Log($"(b) {hub.Name} at a lower rate: {options.AlsoRate}/s open loop, {options.LatencyWarmup}s warm-up + {options.AlsoDuration}s; consumer {lowerCoach}");
+                var lower = await OpenLoop.RunAsync(
+                    hub.Target, hub.Process, lowerClient, lowerCoach, options.AlsoRate,
+                    TimeSpan.FromSeconds(options.LatencyWarmup), TimeSpan.FromSeconds(options.AlsoDuration), TimeSpan.FromSeconds(10), options.MaxInFlight);
+                report.Latency.Add(lower);
+                LogLatency(lower);
+            }
+
+            if (hub.Second is not null && hub.SecondTarget is not null && options.CrossRate > 0)
+            {
+                // (c): submits through this instance, the recipient's stream (and its acknowledgements) on the other one,
+                // which learns of each delivery through the database's NOTIFY. First at the cross rate (the target), then
+                // at the rate of (b) for comparison, each with its own client and coach party.
+                var rates = options.CrossRate == options.Rate ? new[] { options.CrossRate } : [options.CrossRate, options.Rate];
+                for (var i = 0; i < rates.Length; i++)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2));
+                    var (crossClient, crossCoach) = hub.Subjects.Latency[2 + i];
+                    var label = $"{hub.Name} → {hub.Second.Name}";
+                    Log($"(c) {label}: {rates[i]}/s open loop, {options.LatencyWarmup}s warm-up + {options.CrossDuration}s; submits through {hub.Name}, consumer {crossCoach} streams from {hub.Second.Name}");
+                    var cross = await OpenLoop.RunAsync(
+                        hub.Target, hub.Process, crossClient, crossCoach, rates[i],
+                        TimeSpan.FromSeconds(options.LatencyWarmup), TimeSpan.FromSeconds(options.CrossDuration), TimeSpan.FromSeconds(10), options.MaxInFlight,
+                        consumerTarget: hub.SecondTarget);
+                    cross = cross with { Server = label, Measure = "c", TargetMs = rates[i] == CrossTargetRate ? CrossInstanceTargetMs : null };
+                    report.Latency.Add(cross);
+                    LogLatency(cross);
+                }
+            }
+        }
+
+        if (options.BareLatencyDuration > 0)
+        {
+            var (latencyClient, _) = hubs[0].Subjects.Latency[0];
+            Log($"(b) bare: {options.Rate}/s open loop, {options.LatencyWarmup}s warm-up + {options.BareLatencyDuration}s (unary round trip)");
+            var bareLatency = await OpenLoop.RunAsync(
+                bareTarget, bare, latencyClient, null, options.Rate,
+                TimeSpan.FromSeconds(options.LatencyWarmup), TimeSpan.FromSeconds(options.BareLatencyDuration), TimeSpan.FromSeconds(5), options.MaxInFlight);
+            report.Latency.Add(bareLatency);
+            Log($"    unary p50 {bareLatency.Submit.P50:F2} ms, p99 {bareLatency.Submit.P99:F2} ms");
+        }
+    }
+
+    private static Task<ServerProcess> StartHub(string name, string hubDll, string dotnet, Dictionary<string, string?> common, int port, string dataDirectory, string? postgres)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var settings = new Dictionary<string, string?>(common)
+        {
+            ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}",
+            ["Storage__DataDirectory"] = dataDirectory,
+        };
+        if (postgres is not null)
+        {
+            settings["Storage__Provider"] = "Postgres";
+            settings["Storage__ConnectionString"] = postgres;
+        }
+
+        return ServerProcess.StartAsync(name, Path.GetDirectoryName(hubDll)!, [dotnet, hubDll], settings);
+    }
+
+    /// <summary>The hub to start: <paramref name="given"/>, or the build of src/Hub/Ketenhub.Hub in this configuration.</summary>
+    internal static string HubDll(string? given) => Path.GetFullPath(given ?? typeof(Harness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "KetenhubHubDll")?.Value ?? string.Empty);
+
+    /// <summary>Every hub's settings but its port, data folder and store.</summary>
+    internal static Dictionary<string, string?> CommonHubSettings(string hubDll, string dataDir)
+    {
+        var hubSettings = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Hub__BsnLookupKey"] = DemoBsnLookupKey,
+            ["Hub__PseudonymKey"] = DemoPseudonymKey,
+            ["Hub__BsnEncryption__ActiveKeyId"] = "bench1",
+            ["Hub__BsnEncryption__Keys__bench1"] = DemoBsnEncryptionKey,
+            ["Logging__LogLevel__Default"] = "Warning",
+
+            // The benchmark measures what the hub can take, not its per-party rate limit (100 calls/s with a
+            // burst of 600 by default), which every party of the run would otherwise run into: sdd with every
+            // throughput and latency submit, the latency coaches with an acknowledgement per delivery, and
+            // the throughput coach while --clients sets up its clients.
+            ["Hub__Limits__PermitsPerSecond"] = "1000000",
+            ["Hub__Limits__Burst"] = "1000000",
+        };
+        foreach (var (key, value) in Party.HubSettings(dataDir))
+        {
+            hubSettings[key] = value;
+        }
+
+        foreach (var (key, value) in ProductionFiles(hubDll, dataDir))
+        {
+            hubSettings[key] = value;
+        }
+
+        return hubSettings;
+    }
+
+    private static async Task<PostgresFacts> PostgresFactsAsync(string connectionString, PostgresCluster cluster, int poolSize)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        var settings = new List<string>();
+        string version = "";
+        foreach (var name in new[] { "server_version", "fsync", "synchronous_commit", "wal_sync_method", "full_page_writes", "shared_buffers", "max_wal_size" })
+        {
+            await using var show = new NpgsqlCommand($"SHOW {name};", connection);
+            var value = (string?)await show.ExecuteScalarAsync() ?? "";
+            if (name == "server_version")
+            {
+                version = value;
+            }
+            else
+            {
+                settings.Add($"{name}={value}");
+            }
+        }
+
+        return new PostgresFacts(version, string.Join(", ", settings), Report.FileSystemOf(cluster.DataFolder), poolSize);
+    }
+
+    private static async Task<long> PostgresDatabaseBytesAsync(string connectionString)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync();
+            await using var size = new NpgsqlCommand("SELECT pg_database_size(current_database());", connection);
+            return (long)(await size.ExecuteScalarAsync() ?? -1L);
+        }
+        catch (NpgsqlException)
+        {
+            return -1;
+        }
     }
 
     private static void LogLatency(LatencyResult l) =>
@@ -194,47 +428,7 @@ public static class Harness
         }
     }
 
-    /// <summary>
-    /// The settings (environment variables) of a production hub serving gRPC on <paramref name="port"/> with its data in
-    /// <paramref name="dataDir"/>, calls authenticated by the harness's tokens (<see cref="Party"/>).
-    /// </summary>
-    internal static Dictionary<string, string?> HubSettings(string hubDll, string dataDir, int port)
-    {
-        var hubSettings = new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["Hub__BsnLookupKey"] = DemoBsnLookupKey,
-            ["Hub__PseudonymKey"] = DemoPseudonymKey,
-            ["Hub__BsnEncryption__ActiveKeyId"] = "bench1",
-            ["Hub__BsnEncryption__Keys__bench1"] = DemoBsnEncryptionKey,
-            ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}",
-            ["Storage__DataDirectory"] = dataDir,
-            ["Logging__LogLevel__Default"] = "Warning",
-
-            // The benchmark measures what the hub can take, not its per-party rate limit (100 calls/s with a
-            // burst of 600 by default), which every party of the run would otherwise run into: sdd with every
-            // throughput and latency submit, the latency coaches with an acknowledgement per delivery, and
-            // the throughput coach while --clients sets up its clients.
-            ["Hub__Limits__PermitsPerSecond"] = "1000000",
-            ["Hub__Limits__Burst"] = "1000000",
-        };
-        foreach (var (key, value) in Party.HubSettings(dataDir))
-        {
-            hubSettings[key] = value;
-        }
-
-        foreach (var (key, value) in ProductionFiles(hubDll, dataDir))
-        {
-            hubSettings[key] = value;
-        }
-
-        return hubSettings;
-    }
-
-    /// <summary>The hub to start: <paramref name="given"/>, or the build of src/Hub/Ketenhub.Hub in this configuration.</summary>
-    internal static string HubDll(string? given) => Path.GetFullPath(given ?? typeof(Harness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .FirstOrDefault(a => a.Key == "KetenhubHubDll")?.Value ?? string.Empty);
-
+    /// <summary>The <c>dotnet</c> host that runs this harness (…/dotnet next to shared/Microsoft.NETCore.App/x.y.z).</summary>
     /// <summary>
     /// What a production hub needs besides keys and identity: parties and routing rules of its own (the demo files,
     /// copied without their "demo": true mark, which a production hub refuses) and an audit checkpoint signing key,
@@ -249,6 +443,11 @@ public static class Harness
             var own = Path.Combine(dataDir, "bench-" + name);
             var text = System.Text.RegularExpressions.Regex.Replace(
                 File.ReadAllText(Path.Combine(demo, name)), @"^\s*""demo""\s*:\s*true\s*,[ \t]*\r?\n", string.Empty, System.Text.RegularExpressions.RegexOptions.Multiline);
+            if (name == "parties.json")
+            {
+                text = text.Replace("\"parties\": [", "\"parties\": [\n    " + HubSetup.BenchmarkCoach, StringComparison.Ordinal);
+            }
+
             File.WriteAllText(own, text);
             settings[setting] = own;
         }
@@ -263,7 +462,6 @@ public static class Harness
         return settings;
     }
 
-    /// <summary>The <c>dotnet</c> host that runs this harness (…/dotnet next to shared/Microsoft.NETCore.App/x.y.z).</summary>
     internal static string DotnetHost()
     {
         var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));

@@ -21,6 +21,12 @@ public sealed record LatencyResult(
 {
     /// <summary>Delivery latency p50 of the calls scheduled in the first and in the last quarter of the window: equal when steady, rising when a queue builds up.</summary>
     public (double First, double Last)? DeliveryTrend { get; init; }
+
+    /// <summary>"b": submit and stream on one hub; "c": submit on one PostgreSQL hub instance, stream on the other.</summary>
+    public string Measure { get; init; } = "b";
+
+    /// <summary>The delivery p99 this run is held to, in ms, or null when the run is for comparison only.</summary>
+    public double? TargetMs { get; init; }
 }
 
 /// <summary>
@@ -33,10 +39,12 @@ public static class OpenLoop
     private const string Marker = "Benchmark signal ";
 
     /// <param name="hubConsumerParty">For the hub: the recipient whose stream is held open and acknowledged; null for the bare server.</param>
+    /// <param name="consumerTarget">The hub instance the recipient streams from and acknowledges through; null: <paramref name="target"/>, where the submits go.</param>
     public static async Task<LatencyResult> RunAsync(
         Target target, ServerProcess server, string client, string? hubConsumerParty, double rate, TimeSpan warmup, TimeSpan duration, TimeSpan drain, int maxInFlight,
-        string? callLog = null)
+        string? callLog = null, Target? consumerTarget = null)
     {
+        var consumerHub = consumerTarget ?? target;
         var warmupCount = (int)(warmup.TotalSeconds * rate);
         var total = warmupCount + (int)(duration.TotalSeconds * rate);
         var scheduled = new long[total];
@@ -59,7 +67,7 @@ public static class OpenLoop
             {
                 var ackIndex = 0;
                 // The widest window the hub allows, so flow control does not cap the rate being measured.
-                using var call = target.DeliveryClient(0).StreamDeliveries(new StreamDeliveriesRequest { MaxOutstanding = 1000 }, Party.As(hubConsumerParty, stop.Token));
+                using var call = consumerHub.DeliveryClient(0).StreamDeliveries(new StreamDeliveriesRequest { MaxOutstanding = 1000 }, Party.As(hubConsumerParty, stop.Token));
                 try
                 {
                     await foreach (var item in call.ResponseStream.ReadAllAsync(stop.Token))
@@ -75,7 +83,7 @@ public static class OpenLoop
                         }
 
                         ready.TrySetResult();
-                        var ack = target.DeliveryClient(++ackIndex).AcknowledgeDeliveryAsync(
+                        var ack = consumerHub.DeliveryClient(++ackIndex).AcknowledgeDeliveryAsync(
                             new AcknowledgeDeliveryRequest { RequestId = RequestIds.Next(), Name = delivery.Name },
                             Party.As(hubConsumerParty)).ResponseAsync;
                         acks.Add(ack.ContinueWith(t => { if (!t.IsCompletedSuccessfully) { Interlocked.Increment(ref ackErrors); } }, TaskScheduler.Default));

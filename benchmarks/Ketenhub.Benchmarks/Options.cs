@@ -2,6 +2,19 @@ using System.Globalization;
 
 namespace Ketenhub.Benchmarks;
 
+/// <summary>Which store the measured hubs run on.</summary>
+public enum StoreChoice
+{
+    /// <summary>One hub on its embedded SQLite database (the default).</summary>
+    Sqlite,
+
+    /// <summary>Two hubs on one database of a throwaway PostgreSQL server the harness starts.</summary>
+    Postgres,
+
+    /// <summary>Both, measured in the same run, alternating in each throughput round.</summary>
+    Both,
+}
+
 /// <summary>Command-line options; durations in seconds.</summary>
 public sealed record Options
 {
@@ -19,6 +32,10 @@ public sealed record Options
     public int MaxInFlight { get; init; } = 4_000;
     public double AlsoRate { get; init; } = 500;
     public double AlsoDuration { get; init; } = 10;
+    public StoreChoice Store { get; init; } = StoreChoice.Sqlite;
+    public double CrossRate { get; init; } = 500;
+    public double CrossDuration { get; init; } = 20;
+    public int PostgresPoolSize { get; init; } = 100;
     public string? HubDll { get; init; }
     public string? DataDir { get; init; }
     public bool KeepData { get; init; }
@@ -28,9 +45,10 @@ public sealed record Options
     public const string Usage = """
         Usage: dotnet run -c Release --project benchmarks/Ketenhub.Benchmarks -- [all|throughput|latency] [options]
 
-          all          (a) throughput hub vs bare, then (b) submit-to-delivery latency (default)
+          all          (a) throughput hub vs bare, then (b) submit-to-delivery latency (default), and with PostgreSQL
+                       (c) submit on one hub instance, delivery stream on another
           throughput   only (a)
-          latency      only (b), with the bare server's unary latency as the baseline
+          latency      only (b) and (c), with the bare server's unary latency as the baseline
           soak         the database over minutes of load with retention on and off (`soak --help`)
 
         Options (durations in seconds):
@@ -48,6 +66,13 @@ public sealed record Options
           --max-in-flight N        (b) stop early when this many calls are open  (4000)
           --also-rate N            (b) also measure the hub at this lower rate; 0 skips it (500)
           --also-duration S        (b) measured window at --also-rate            (10)
+          --store S                sqlite, postgres or both: the hub's store. postgres starts a throwaway
+                                   PostgreSQL server (initdb, pg_ctl; fsync and synchronous_commit on) and two
+                                   hubs on one database; both measures SQLite and PostgreSQL in the same run (sqlite)
+          --cross-rate N           (c) submit through one PostgreSQL hub, stream from the other, at this rate,
+                                   then at --rate; 0 skips (c)                   (500)
+          --cross-duration S       (c) measured window per rate                  (20)
+          --pg-pool-size N         the PostgreSQL hubs' Maximum Pool Size (Npgsql's default) (100)
           --hub-dll PATH           the hub to start (default: the build of src/Hub/Ketenhub.Hub in this configuration)
           --data-dir PATH          the hub's data directory (default: a new temp directory, deleted afterwards)
           --keep-data              keep the data directory
@@ -81,6 +106,10 @@ public sealed record Options
                 "--max-in-flight" => options with { MaxInFlight = Int() },
                 "--also-rate" => options with { AlsoRate = Real() },
                 "--also-duration" => options with { AlsoDuration = Real() },
+                "--store" => options with { Store = ParseStore(Value()) },
+                "--cross-rate" => options with { CrossRate = Real() },
+                "--cross-duration" => options with { CrossDuration = Real() },
+                "--pg-pool-size" => options with { PostgresPoolSize = Int() },
                 "--hub-dll" => options with { HubDll = Value() },
                 "--data-dir" => options with { DataDir = Value() },
                 "--keep-data" => options with { KeepData = true },
@@ -90,11 +119,20 @@ public sealed record Options
             };
         }
 
-        if (options.Concurrency < 1 || options.Channels < 1 || options.Rounds < 1 || options.Clients < 1 || options.Rate <= 0 || options.Duration <= 0 || options.LatencyDuration <= 0)
+        if (options.Concurrency < 1 || options.Channels < 1 || options.Rounds < 1 || options.Clients < 1 || options.Rate <= 0 || options.Duration <= 0 || options.LatencyDuration <= 0
+            || options.CrossRate < 0 || options.CrossDuration <= 0 || options.PostgresPoolSize < 1)
         {
             throw new ArgumentException("Counts, rate and durations must be positive.");
         }
 
         return options;
     }
+
+    private static StoreChoice ParseStore(string value) => value switch
+    {
+        "sqlite" => StoreChoice.Sqlite,
+        "postgres" => StoreChoice.Postgres,
+        "both" => StoreChoice.Both,
+        _ => throw new ArgumentException($"Unknown store '{value}': sqlite, postgres or both."),
+    };
 }

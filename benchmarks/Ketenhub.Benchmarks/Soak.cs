@@ -96,7 +96,11 @@ public static class Soak
         var dataDir = Path.Combine(Path.GetTempPath(), "ketenhub-soak-" + mode + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dataDir);
         var port = Harness.FreePort();
-        var hubSettings = Harness.HubSettings(hubDll, dataDir, port);
+        var hubSettings = new Dictionary<string, string?>(Harness.CommonHubSettings(hubDll, dataDir))
+        {
+            ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}",
+            ["Storage__DataDirectory"] = dataDir,
+        };
         var term = TimeSpan.FromSeconds(settings.ContentTerm).ToString("c", CultureInfo.InvariantCulture);
         if (mode == "on")
         {
@@ -120,7 +124,7 @@ public static class Soak
         {
             using var target = new Target("hub", $"http://127.0.0.1:{port}", 2);
             await HubSetup.WaitUntilServingAsync(target, server, TimeSpan.FromSeconds(60));
-            var subjects = await HubSetup.PrepareAsync(target, 1, CancellationToken.None);
+            var subjects = await HubSetup.PrepareAsync(target, 1, 1, CancellationToken.None);
             var (client, coach) = subjects.Latency[0];
 
             using var stop = new CancellationTokenSource();

@@ -35,9 +35,11 @@ public sealed class CpuWindow
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly int _writer;
     private readonly (long OnCpuNs, long RunQueueNs) _writerStart;
+    private readonly TimeSpan _databaseStart;
 
     private CpuWindow(ServerProcess? server)
     {
+        _databaseStart = DatabaseServer.CpuTime();
         _server = server;
         _writer = server is null ? 0 : ThreadStat.Find(server.Pid, ThreadStat.HubWriterThread);
         _writerStart = ThreadStat.Read(server?.Pid ?? 0, _writer);
@@ -60,7 +62,8 @@ public sealed class CpuWindow
         var writer = ThreadStat.Read(_server?.Pid ?? 0, _writer);
         var writerCpu = _writer == 0 ? double.NaN : (writer.OnCpuNs - _writerStart.OnCpuNs) / 1e9;
         var writerWait = _writer == 0 ? double.NaN : (writer.RunQueueNs - _writerStart.RunQueueNs) / 1e9;
-        return new CpuUse(seconds, server.TotalSeconds, self.TotalSeconds, busy, disk, writerCpu, writerWait);
+        var database = DatabaseServer.CpuTime() - _databaseStart;
+        return new CpuUse(seconds, server.TotalSeconds, self.TotalSeconds, busy, disk, writerCpu, writerWait) { DatabaseCpuSeconds = database.TotalSeconds };
     }
 }
 
@@ -69,12 +72,75 @@ public sealed class CpuWindow
 /// <param name="HarnessCpuSeconds">CPU seconds the harness (load generator) used.</param>
 /// <param name="MachineBusy">Fraction of all cores busy (every process on the machine), 0..1.</param>
 /// <param name="DiskBytes">Bytes the server wrote to storage, or -1.</param>
-/// <param name="WriterCpuSeconds">CPU seconds of the hub's SQLite writer thread; NaN when there is none.</param>
+/// <param name="WriterCpuSeconds">CPU seconds of the hub store's writer thread (SQLite or PostgreSQL); NaN when there is none.</param>
 /// <param name="WriterRunQueueSeconds">Seconds the writer thread was runnable but waiting for a core; NaN when there is none.</param>
 public sealed record CpuUse(double Seconds, double ServerCpuSeconds, double HarnessCpuSeconds, double MachineBusy, long DiskBytes, double WriterCpuSeconds, double WriterRunQueueSeconds)
 {
-    /// <summary>CPU seconds of everything else on the machine (other users' work), estimated.</summary>
-    public double OtherCpuSeconds => Math.Max(0, (MachineBusy * Environment.ProcessorCount * Seconds) - ServerCpuSeconds - HarnessCpuSeconds);
+    /// <summary>CPU seconds of the PostgreSQL server the harness started (all its processes, every hub's work); 0 without one.</summary>
+    public double DatabaseCpuSeconds { get; init; }
+
+    /// <summary>CPU seconds of everything else on the machine (other users' work, the idle hubs), estimated.</summary>
+    public double OtherCpuSeconds => Math.Max(0, (MachineBusy * Environment.ProcessorCount * Seconds) - ServerCpuSeconds - HarnessCpuSeconds - DatabaseCpuSeconds);
+}
+
+/// <summary>The CPU time of the PostgreSQL server the harness started, when it started one.</summary>
+public static class DatabaseServer
+{
+    private static int _postmaster;
+
+    /// <summary>The postmaster's process id (the first line of postmaster.pid in its data folder); 0: no server.</summary>
+    public static void Watch(string dataFolder) =>
+        _postmaster = int.Parse(File.ReadLines(Path.Combine(dataFolder, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+
+    public static void Forget() => _postmaster = 0;
+
+    /// <summary>
+    /// CPU (user + system) of the postmaster, of its children that have ended (the postmaster's cutime and cstime) and of
+    /// its children alive now: the backends of the hubs' connections, the WAL writer, the checkpointer.
+    /// </summary>
+    public static TimeSpan CpuTime()
+    {
+        var postmaster = _postmaster;
+        if (postmaster == 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        long ticks = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                // The fields after the command (which may hold spaces), from field 3 (state) on.
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var parent = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+                long Field(int number) => long.Parse(fields[number - 3], System.Globalization.CultureInfo.InvariantCulture);
+                if (pid == postmaster)
+                {
+                    ticks += Field(14) + Field(15) + Field(16) + Field(17);
+                }
+                else if (parent == postmaster)
+                {
+                    ticks += Field(14) + Field(15);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended meanwhile.
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+    }
+
+    // USER_HZ: 100 on every Linux the benchmark runs on.
+    private const int ClockTicksPerSecond = 100;
 }
 
 /// <summary>Per-thread scheduler counters (/proc/pid/task/tid/schedstat): time on a core and time waiting for one.</summary>

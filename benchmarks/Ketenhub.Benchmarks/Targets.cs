@@ -125,8 +125,17 @@ public static class HubSetup
     /// <summary>Coach party of the throughput clients. Nobody consumes its stream: its deliveries pile up as pending.</summary>
     public const string ThroughputCoach = "waakvlam-zorg";
 
-    /// <summary>Coach parties of the latency clients (one per latency run), so a latency consumer never sees the throughput backlog or another run's.</summary>
-    public static readonly string[] LatencyCoaches = ["begeleiding-plus", "dagbesteding-de-brug"];
+    /// <summary>
+    /// Coach parties of the latency clients (one per latency run), so a latency consumer never sees the throughput
+    /// backlog or another run's: (b) at the rate and at the lower rate, then, with PostgreSQL, (c) at its two rates.
+    /// The demo parties have three care providers besides <see cref="ThroughputCoach"/>; the harness adds
+    /// <see cref="BenchmarkCoach"/> to its copy of the parties file for the fourth run.
+    /// </summary>
+    public static readonly string[] LatencyCoaches = ["begeleiding-plus", "dagbesteding-de-brug", "zorgboerderij-de-hoeve", "bench-thuiszorg"];
+
+    /// <summary>The care provider the harness adds to the demo parties (a line in its copy of parties.json).</summary>
+    public const string BenchmarkCoach =
+        """{ "id": "bench-thuiszorg", "kind": "CARE_PROVIDER", "displayName": "Benchmark Thuiszorg", "agb": "98000099", "deliveryChannel": "STREAM", "receivesBsn": true, "bsnLegalBasis": "Wabvpz art. 2 (zorgaanbieder)" },""";
 
     public static Signal SignalFor(string client, string description) => new()
     {
@@ -166,7 +175,8 @@ public static class HubSetup
         }
     }
 
-    public static async Task<HubSubjects> PrepareAsync(Target hub, int throughputClients, CancellationToken cancellationToken)
+    /// <param name="latencyRuns">How many latency runs need a client and coach party of their own (at most <see cref="LatencyCoaches"/>).</param>
+    public static async Task<HubSubjects> PrepareAsync(Target hub, int throughputClients, int latencyRuns, CancellationToken cancellationToken)
     {
         var bsns = Bsns().GetEnumerator();
         var clients = new List<string>();
@@ -177,7 +187,7 @@ public static class HubSetup
         }
 
         var latency = new List<(string Client, string CoachParty)>();
-        foreach (var coach in LatencyCoaches)
+        foreach (var coach in LatencyCoaches.Take(latencyRuns))
         {
             bsns.MoveNext();
             latency.Add((await ClientWithCoachAsync(hub, bsns.Current, coach, cancellationToken), coach));

@@ -33,6 +33,7 @@ public sealed class ConformanceTests
         ["GrantorRole"] = (EnumCodes<GrantorRole>.System, EnumCodes<GrantorRole>.Codes),
         ["PartyKind"] = (EnumCodes<PartyKind>.System, EnumCodes<PartyKind>.Codes),
         ["VolumeUnit"] = (EnumCodes<VolumeUnit>.System, EnumCodes<VolumeUnit>.Codes),
+        ["ReferralKind"] = (EnumCodes<ReferralKind>.System, EnumCodes<ReferralKind>.Codes),
     };
 
     /// <summary>Every payload kind, with its consent and without one.</summary>

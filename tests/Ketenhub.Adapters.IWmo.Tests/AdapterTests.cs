@@ -152,15 +152,15 @@ public sealed class AdapterTests : IDisposable
     [Fact]
     public void A_message_type_the_hub_does_not_take_is_refused_naming_it_and_the_types_it_takes()
     {
-        var message = new InboundMessage("POST", string.Empty, IWmoAdapter.XmlContentType, Encoding.UTF8.GetBytes("<Bericht xmlns=\"http://www.istandaarden.nl/ijw/3_2/jw320/schema\"/>"));
+        var message = new InboundMessage("POST", string.Empty, IWmoAdapter.XmlContentType, Encoding.UTF8.GetBytes("<Bericht xmlns=\"http://www.istandaarden.nl/ijw/3_2/jw317/schema\"/>"));
 
         var rejected = Assert.IsType<InboundTranslation.Rejected>(_adapter.TranslateInbound(message, Context(Sdd, Provider)));
         var reply = _adapter.RenderReply(message, new InboundOutcome(rejected.Error, []), Context(Sdd, Provider));
 
-        Assert.Contains("JW320", rejected.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("JW317", rejected.Error.Message, StringComparison.Ordinal);
         Assert.Equal((400, "application/problem+json"), (reply.StatusCode, reply.Payload.ContentType));
         var problem = System.Text.Json.JsonDocument.Parse(reply.Payload.Body).RootElement;
-        Assert.Equal(("IB004", "JW320"), (problem.GetProperty("code").GetString(), problem.GetProperty("received").GetString()));
+        Assert.Equal(("IB004", "JW317"), (problem.GetProperty("code").GetString(), problem.GetProperty("received").GetString()));
         Assert.Equal(Ketenhub.Adapters.IWmo.Inbound.InboundTranslator.Supported, problem.GetProperty("supported").EnumerateArray().Select(e => e.GetString()));
     }
 

@@ -71,6 +71,33 @@ internal static class Fixtures
         },
     };
 
+    /// <summary>A toewijzing the hub issued for an accepted request for one, with the provider's reference.</summary>
+    public static Delivery Allocated(Delivery delivery, string reference = "VOT-2026-0001")
+    {
+        delivery.Referral.AllocationRequest = "referrals/ref_verzoek1";
+        delivery.Referral.AllocationReference = reference;
+        return delivery;
+    }
+
+    /// <summary>A referral update telling <paramref name="requester"/> that the deciding party refused its request for a toewijzing.</summary>
+    public static Delivery DeclinedVerzoek(IWmoParty requester, string reasonCode, string reference = "VOT-2026-0001", long sequence = 4712) => new()
+    {
+        Name = "deliveries/dlv_update",
+        Sequence = sequence,
+        Recipient = requester.Name,
+        CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(Now),
+        ReferralUpdate = new ReferralUpdate
+        {
+            Referral = "referrals/ref_verzoek1",
+            Performer = Sdd.Name,
+            Status = PerformerStatus.Declined,
+            ReasonCode = reasonCode,
+            Service = ServiceKind.IndividualGuidance,
+            Kind = ReferralKind.AllocationRequest,
+            RequesterReference = reference,
+        },
+    };
+
     public static OutboundResult.Message Produce(OutboundRequest request)
     {
         var result = OutboundTranslator.Translate(request);

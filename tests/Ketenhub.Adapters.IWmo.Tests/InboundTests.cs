@@ -310,19 +310,20 @@ public sealed class InboundTests
     public void A_message_in_a_foreign_namespace_or_one_the_adapter_does_not_take_is_refused_with_IB004()
     {
         var foreign = _inbound.Translate(Encoding.UTF8.GetBytes("<Bericht xmlns=\"http://www.istandaarden.nl/iwmo/3_2/wmo323/schema\"/>"), Today);
-        var verzoek = Produce(new OutboundRequest(ReferralDelivery(Sdd, Provider), Adult(), Sdd, Provider, Now));
-        var inbound315 = Read(verzoek.Document);
+        // A 319 goes from a municipality to a provider: the hub writes them and does not take one.
+        var antwoord = OutboundTranslator.Translate(new OutboundRequest(DeclinedVerzoek(Provider, "03"), Adult(), Provider, Provider, Now));
+        var inbound319 = Read(Assert.IsType<OutboundResult.Message>(antwoord).Document);
 
         Assert.Equal(FoutCodes.FunctieNietOndersteund, foreign.Refusal);
-        Assert.Equal(FoutCodes.FunctieNietOndersteund, inbound315.Refusal);
-        Assert.Empty(inbound315.Commands);
+        Assert.Equal(FoutCodes.FunctieNietOndersteund, inbound319.Refusal);
+        Assert.Empty(inbound319.Commands);
 
         // Each names the type it received.
         Assert.Equal("WMO323", foreign.Received);
-        Assert.Equal("WMO315", inbound315.Received);
+        Assert.Equal("WMO319", inbound319.Received);
         Assert.Equal("JW319", _inbound.Translate(Encoding.UTF8.GetBytes("<Bericht xmlns=\"http://www.istandaarden.nl/ijw/3_2/jw319/schema\"/>"), Today).Received);
         Assert.Equal("BerichtCode 417", _inbound.Translate(Encoding.UTF8.GetBytes("<Bericht xmlns=\"urn:elsewhere\"><Header><BerichtCode>417</BerichtCode></Header></Bericht>"), Today).Received);
-        Assert.Equal(["WMO301", "WMO302", "WMO305", "WMO307", "WMO316", "JW301", "JW302", "JW305", "JW307", "JW316"], InboundTranslator.Supported);
+        Assert.Equal(["WMO301", "WMO302", "WMO305", "WMO307", "WMO315", "WMO316", "WMO320", "JW301", "JW302", "JW305", "JW307", "JW315", "JW316", "JW320"], InboundTranslator.Supported);
     }
 
     [Fact]

@@ -71,6 +71,13 @@ public sealed class SchemaTests
             ["JW306"] = Retour(PartnerMessages.Start(IStandaard.IJw, YouthProviderAgb, 5150, Today)),
             ["WMO308"] = Retour(PartnerMessages.Stop(IStandaard.IWmo, ProviderAgb, 4711, Today, Today, "19")),
             ["JW308"] = Retour(PartnerMessages.Stop(IStandaard.IJw, YouthProviderAgb, 5150, Today, Today, "31")),
+            ["WMO301-allocated"] = Produce(new OutboundRequest(Allocated(ReferralDelivery(Provider, Wijkteam)), Adult(), Provider, Wijkteam, Now)).Document,
+            ["WMO316"] = Retour(Produce(new OutboundRequest(Scoped(ReferralDelivery(Wijkteam, Provider)), Adult(), Wijkteam, Provider, Now)).Document),
+            ["JW316"] = Retour(Produce(new OutboundRequest(Scoped(ReferralDelivery(Sdd, YouthProvider)), minor, Sdd, YouthProvider, Now)).Document),
+            ["WMO319"] = Produce(new OutboundRequest(DeclinedVerzoek(Provider, "03"), Adult(), Provider, Provider, Now)).Document,
+            ["JW319"] = Produce(new OutboundRequest(DeclinedVerzoek(YouthProvider, "WJ001-9332"), minor, YouthProvider, YouthProvider, Now)).Document,
+            ["WMO320"] = RetourWriter.Write(IStandaard.IWmo, Bericht.Antwoord, Produce(new OutboundRequest(DeclinedVerzoek(Provider, "03"), Adult(), Provider, Provider, Now)).Document, new Dictionary<XElement, List<string>>(), Today),
+            ["JW320"] = RetourWriter.Write(IStandaard.IJw, Bericht.Antwoord, Produce(new OutboundRequest(DeclinedVerzoek(YouthProvider, "07"), minor, YouthProvider, YouthProvider, Now)).Document, new Dictionary<XElement, List<string>>(), Today),
         };
     }
 

@@ -190,7 +190,9 @@ public abstract record InboundTranslation
     /// contract's mutating requests (for example <see cref="CreateReferralRequest"/>, <see cref="AcceptReferralRequest"/>,
     /// <see cref="DeclineReferralRequest"/>, <see cref="StartReferralRequest"/>, <see cref="EndReferralRequest"/>) with a
     /// <c>request_id</c> derived from the partner's message, so a partner's retry of the same message is
-    /// idempotent at the hub.
+    /// idempotent at the hub. A <see cref="RegisterClientRequest"/> (a partner naming its client by BSN, birth date and
+    /// municipality, as iWmo does) may come first: a later <see cref="CreateReferralRequest"/> whose referral has no
+    /// <c>client</c> is then about the client that registration answered with.
     /// </summary>
     /// <param name="Messages">At least one request.</param>
     public sealed record Requests(IReadOnlyList<IMessage> Messages) : InboundTranslation;

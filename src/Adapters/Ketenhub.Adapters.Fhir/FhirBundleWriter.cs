@@ -318,6 +318,28 @@ public static class FhirBundleWriter
                     }
                 }
 
+                // A request for a toewijzing says so in a category of its own; a care request (the default) writes none.
+                if (referral.Kind == ReferralKind.AllocationRequest && EnumCodes<ReferralKind>.Coding(referral.Kind) is { } kind)
+                {
+                    sr.Category.Add(new CodeableConcept { Coding = [kind] });
+                }
+
+                // The requester's own reference: a placer identifier (HL7 v2-0203 PLAC) assigned by the requester.
+                if (referral.RequesterReference.Length > 0)
+                {
+                    sr.Identifier.Add(new Identifier(Sys("requester-references"), referral.RequesterReference)
+                    {
+                        Type = new CodeableConcept(FhirVocabulary.IdentifierTypes, FhirVocabulary.Placer),
+                        Assigner = requester,
+                    });
+                }
+
+                // A toewijzing the hub issued is based on the request for it.
+                if (referral.AllocationRequest.Length > 0)
+                {
+                    sr.BasedOn.Add(new ResourceReference { Identifier = new Identifier(Sys("referrals"), Names.Id(referral.AllocationRequest)) });
+                }
+
                 if (referral.ProductCode.Length > 0)
                 {
                     sr.Code ??= new CodeableConcept();

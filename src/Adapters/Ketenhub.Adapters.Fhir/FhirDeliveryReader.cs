@@ -194,6 +194,9 @@ public sealed class FhirDeliveryReader(Uri hubBaseUrl)
             ProductCode = sr.Code?.Coding.FirstOrDefault(c => c.System == FhirVocabulary.ProductCodes)?.Code ?? string.Empty,
             Volume = FhirVolume.Read(sr.Quantity),
             RequestedEndDate = FhirFormat.ParseDate((sr.Occurrence as Period)?.End),
+            Kind = sr.Category.Any(c => EnumCodes<ReferralKind>.TryParse(EnumCodes<ReferralKind>.Find(c)?.Code, out var k) && k == ReferralKind.AllocationRequest) ? ReferralKind.AllocationRequest : ReferralKind.Unspecified,
+            RequesterReference = FhirInboundTranslator.PlacerReference(sr) ?? string.Empty,
+            AllocationRequest = sr.BasedOn.Select(b => b.Identifier).FirstOrDefault(i => i?.System == Sys("referrals"))?.Value is { } request ? "referrals/" + request : string.Empty,
         };
         foreach (var category in sr.Category)
         {

@@ -99,6 +99,10 @@ internal sealed class FhirInboundTranslator(AdapterContext context, FhirValidati
         "The message does not conform to FHIR R4 or the hub's profiles (" + FhirConformance.CanonicalBase + "): " + errors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " error(s).",
         errors.Take(FhirValidation.MaxIssues).Select(e => (e.Path, e.Message)));
 
+    /// <summary>The requester's own reference: the value of the ServiceRequest's placer identifier (type PLAC), if any.</summary>
+    internal static string? PlacerReference(ServiceRequest sr) =>
+        sr.Identifier.FirstOrDefault(i => i.Type?.Coding.Any(c => c.System == FhirVocabulary.IdentifierTypes && c.Code == FhirVocabulary.Placer) == true)?.Value;
+
     private CreateReferralRequest? CreateReferral(BundleIndex index, ServiceRequest sr)
     {
         var partnerId = sr.Identifier.FirstOrDefault(i => !string.IsNullOrEmpty(i.System) && !string.IsNullOrEmpty(i.Value));
@@ -141,6 +145,20 @@ internal sealed class FhirInboundTranslator(AdapterContext context, FhirValidati
 
         for (var i = 0; i < sr.Category.Count; i++)
         {
+            if (EnumCodes<ReferralKind>.Find(sr.Category[i]) is { } kindCoding)
+            {
+                if (EnumCodes<ReferralKind>.TryParse(kindCoding.Code, out var kind))
+                {
+                    referral.Kind = kind;
+                }
+                else
+                {
+                    Add($"ServiceRequest.category[{i}]", "UNKNOWN_ENUM_VALUE", "The referral kind code is not in the hub's code system.");
+                }
+
+                continue;
+            }
+
             var coding = EnumCodes<LifeDomain>.Find(sr.Category[i]);
             if (coding is null)
             {
@@ -190,6 +208,8 @@ internal sealed class FhirInboundTranslator(AdapterContext context, FhirValidati
             }
         }
 
+        // The requester's own reference (a placer identifier); the hub checks its length and characters.
+        referral.RequesterReference = PlacerReference(sr) ?? string.Empty;
         if (partnerId is null)
         {
             return null;

@@ -66,6 +66,12 @@ public static class FhirVocabulary
     /// </summary>
     public const string ProductCodes = CodeSystemBase + "product-code";
 
+    /// <summary>HL7 v2 table 0203 (identifier types), whose <c>PLAC</c> marks the placer's (the requester's) own identifier.</summary>
+    public const string IdentifierTypes = "http://terminology.hl7.org/CodeSystem/v2-0203";
+
+    /// <summary>The identifier type of a requester's own reference for a referral (<c>Referral.requester_reference</c>).</summary>
+    public const string Placer = "PLAC";
+
     /// <summary>UCUM, the units of a volume that have one (minute, hour, day) and of its period (day, week, month).</summary>
     public const string Ucum = "http://unitsofmeasure.org";
 

@@ -53,6 +53,12 @@ public enum Bericht
 
     /// <summary>316: retour on a 315.</summary>
     VerzoekOmToewijzingRetour = 316,
+
+    /// <summary>319: antwoordbericht (municipality → provider): a verzoek om toewijzing refused (or under investigation).</summary>
+    Antwoord = 319,
+
+    /// <summary>320: retour on a 319.</summary>
+    AntwoordRetour = 320,
 }
 
 /// <summary>Constants of the two standards: namespaces, berichtcodes, versions.</summary>
@@ -100,6 +106,8 @@ public static class Berichten
         (IStandaard.IWmo, Bericht.StopRetour) => "421",
         (IStandaard.IWmo, Bericht.VerzoekOmToewijzing) => "444",
         (IStandaard.IWmo, Bericht.VerzoekOmToewijzingRetour) => "445",
+        (IStandaard.IWmo, Bericht.Antwoord) => "482",
+        (IStandaard.IWmo, Bericht.AntwoordRetour) => "483",
         (IStandaard.IJw, Bericht.Toewijzing) => "436",
         (IStandaard.IJw, Bericht.ToewijzingRetour) => "437",
         (IStandaard.IJw, Bericht.Start) => "438",
@@ -108,6 +116,8 @@ public static class Berichten
         (IStandaard.IJw, Bericht.StopRetour) => "441",
         (IStandaard.IJw, Bericht.VerzoekOmToewijzing) => "446",
         (IStandaard.IJw, Bericht.VerzoekOmToewijzingRetour) => "447",
+        (IStandaard.IJw, Bericht.Antwoord) => "488",
+        (IStandaard.IJw, Bericht.AntwoordRetour) => "489",
         _ => throw new ArgumentOutOfRangeException(nameof(bericht)),
     };
 
@@ -118,6 +128,7 @@ public static class Berichten
         Bericht.Start => Bericht.StartRetour,
         Bericht.Stop => Bericht.StopRetour,
         Bericht.VerzoekOmToewijzing => Bericht.VerzoekOmToewijzingRetour,
+        Bericht.Antwoord => Bericht.AntwoordRetour,
         _ => throw new ArgumentOutOfRangeException(nameof(bericht), "Only heenberichten have a retour."),
     };
 

@@ -12,9 +12,9 @@ namespace Ketenhub.Adapters.IWmo;
 
 /// <summary>
 /// The iWmo 3.2 / iJw 3.2 adapter behind the hub's adapter contract. Outbound: a referral becomes a 301 for a
-/// performing care provider or a 315 for a deciding municipality-side party (iJw for clients under 18). Inbound:
-/// 301, 305, 307 and the retours 302 and 316 become the hub's requests; each heenbericht is answered with its
-/// retour (302, 306, 308).
+/// performing care provider or a 315 for a deciding municipality-side party (iJw for clients under 18), and a
+/// provider's refused request for a toewijzing a 319. Inbound: 301, 305, 307, a provider's 315 and the retours 302,
+/// 316 and 320 become the hub's requests; each heenbericht is answered with its retour (302, 306, 308, 316).
 /// </summary>
 public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeProvider time) : IPartyAdapter
 {
@@ -34,14 +34,16 @@ public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeP
     {
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(context);
-        if (delivery.PayloadCase != Delivery.PayloadOneofCase.Referral)
+        if (delivery.PayloadCase is not (Delivery.PayloadOneofCase.Referral or Delivery.PayloadOneofCase.ReferralUpdate))
         {
             throw new AdapterException("UNSUPPORTED_PAYLOAD", $"A {delivery.PayloadCase} delivery has no iWmo or iJw message.");
         }
 
         var recipient = directory.FindParty(context.Recipient.Name) ?? IWmoParty.From(context.Recipient, IStandaarden.IWmo);
-        var requesterParty = context.FindParty(delivery.Referral.Requester)
-            ?? throw new AdapterException("UNKNOWN_PARTY", "The referral's requester is not in the context.");
+        // A referral update goes to the referral's requester (or another performer): the recipient stands in for it.
+        var requesterParty = delivery.PayloadCase == Delivery.PayloadOneofCase.ReferralUpdate
+            ? context.Recipient
+            : context.FindParty(delivery.Referral.Requester) ?? throw new AdapterException("UNKNOWN_PARTY", "The referral's requester is not in the context.");
         var requester = directory.FindParty(requesterParty.Name) ?? IWmoParty.From(requesterParty, IStandaarden.None);
         // The recipient's client view travels with the delivery; the directory is the fallback for hosts that do not fill it.
         var client = IWmoClient.From(delivery.ClientDetails) ?? directory.ClientView(delivery, recipient.Name)
@@ -52,6 +54,8 @@ public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeP
         return result switch
         {
             OutboundResult.Message m => new AdapterPayload(XmlContentType, m.ToBytes()),
+            // A payload the standards have no message for is refused as every adapter refuses one.
+            OutboundResult.Failed { Code: IWmoErrors.PayloadNotSupported } f => throw new AdapterException("UNSUPPORTED_PAYLOAD", f.Detail),
             OutboundResult.Failed f => throw new AdapterException(f.Code, f.Detail),
             _ => throw new InvalidOperationException(),
         };

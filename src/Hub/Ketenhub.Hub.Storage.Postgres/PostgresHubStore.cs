@@ -49,7 +49,7 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(WithPreparedStatements(options.ConnectionString));
         try
         {
             using var connection = OpenConnection();
@@ -70,6 +70,27 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
         _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "Hub store writer (PostgreSQL)" };
         _writerThread.Start();
     }
+
+    /// <summary>
+    /// The store runs the same few dozen statements over and over, each a round trip on the writer's one connection:
+    /// without preparation PostgreSQL parses and plans every one of them anew. Unless the connection string asks for
+    /// something else (a Max Auto Prepare above 0), Npgsql prepares a statement on a connection from its second use
+    /// and keeps up to <see cref="AutoPreparedStatements"/> of them per connection.
+    /// </summary>
+    internal static string WithPreparedStatements(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = AutoPreparedStatements;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>More than the store's distinct statements (about 60), so none is pushed out by another.</summary>
+    internal const int AutoPreparedStatements = 128;
 
     /// <summary>How many transactions the writer has committed (for tests of group commit).</summary>
     internal long CommitCount => Volatile.Read(ref _commits);
@@ -266,6 +287,12 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
         }
     }
 
+    private void Savepoint(NpgsqlTransaction transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, _writer, transaction);
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>Runs the batch in one transaction under the write lock, each item in its own savepoint, and commits.</summary>
     private void RunBatch(List<WriteItem> batch)
     {
@@ -280,6 +307,9 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
                 lockCommand.ExecuteNonQuery();
             }
 
+            // Each item runs in its own savepoint. A savepoint's end (release, or roll back and release) goes to the
+            // server with the next item's start, in one round trip; the commit releases the last one.
+            var open = false;
             foreach (var item in batch)
             {
                 if (!item.TryStart())
@@ -288,13 +318,13 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
                 }
 
                 started.Add(item);
-                transaction.Save("item");
+                Savepoint(transaction, open ? "RELEASE SAVEPOINT item; SAVEPOINT item;" : "SAVEPOINT item;");
+                open = true;
                 var session = new PostgresHubSession(_writer, transaction, readOnly: false, _options.DocumentProtector);
                 try
                 {
                     item.Run(session);
                     session.Close();
-                    transaction.Release("item");
                 }
                 catch (Exception error)
                 {
@@ -306,8 +336,8 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
                     }
 
                     item.Fail(StoreErrors.Translate(error));
-                    transaction.Rollback("item");
-                    transaction.Release("item");
+                    Savepoint(transaction, "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item;");
+                    open = false;
                 }
             }
 

@@ -34,7 +34,8 @@ public sealed class ClosedByDefaultTests(ITestOutputHelper output) : IDisposable
     /// The only endpoints open to a caller without a party, by route: gRPC health and reflection (which describes the
     /// public contract), with the catch-alls that answer an unknown method of those services, and the FHIR endpoint's
     /// CapabilityStatement (what the endpoint does, no data), which FHIR client software reads before it identifies, and
-    /// the hub's conformance resources (profiles, code systems, value sets: no data), which a partner's validator resolves.
+    /// the hub's conformance resources (profiles, code systems, value sets: no data), which a partner's validator resolves, and
+    /// the OpenAPI document of the partner routes that are not FHIR (no data).
     /// </summary>
     private static readonly string[] OpenByRoute =
     [
@@ -46,6 +47,7 @@ public sealed class ClosedByDefaultTests(ITestOutputHelper output) : IDisposable
         "/fhir/r4/ValueSet/{id}",
         "/fhir/r4/metadata",
         "/grpc.health.v1.Health/Check",
+        "/openapi.json",
         "/grpc.health.v1.Health/Watch",
         "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
         "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",

@@ -155,6 +155,44 @@ public sealed class PartnerHttpTests : IDisposable
     }
 
     [Fact]
+    public async Task An_http11_client_reads_the_openapi_document_without_identifying_and_it_is_valid_openapi_of_this_version()
+    {
+        var hub = Own(InboundKit.Hub().OnSockets());
+        hub.StartServer();
+        using var http = Http11(hub.PartnerAddress);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi.json") { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal((HttpVersion.Version11, HttpStatusCode.OK), (response.Version, response.StatusCode));
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Ketenhub.Hub.Host.Inbound.PartnerHttp.ApiVersion, Assert.Single(response.Headers.GetValues("API-Version")));
+        var document = new Microsoft.OpenApi.Readers.OpenApiStringReader().Read(await response.Content.ReadAsStringAsync(), out var diagnostic);
+        Assert.Empty(diagnostic.Errors.Select(e => e.Pointer + ": " + e.Message));
+        Assert.Equal(Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_0, diagnostic.SpecificationVersion);
+        Assert.Equal(Ketenhub.Hub.Host.Inbound.PartnerHttp.ApiVersion, document.Info.Version);
+        // Every response of every operation declares the API-Version header, as every answer carries it.
+        Assert.All(document.Paths.Values.SelectMany(p => p.Operations.Values).SelectMany(o => o.Responses.Values), r => Assert.Contains("API-Version", r.Headers.Keys));
+    }
+
+    [Fact]
+    public void The_openapi_document_describes_exactly_the_partner_routes_that_are_not_fhir()
+    {
+        using var hub = InboundKit.Hub();
+        using var stream = typeof(Ketenhub.Hub.Host.Inbound.InboundEndpoints).Assembly.GetManifestResourceStream("Ketenhub.Hub.Inbound.openapi.json")!;
+        var document = new Microsoft.OpenApi.Readers.OpenApiStreamReader().Read(stream, out _);
+        var described = document.Paths.SelectMany(p => p.Value.Operations.Keys.Select(m => m.ToString().ToUpperInvariant() + " " + p.Key));
+
+        var routes = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>(hub.Services).Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Ketenhub.Hub.Host.Inbound.PartnerRoute>() is not null)
+            .Where(e => !e.RoutePattern.RawText!.StartsWith("/fhir/", StringComparison.Ordinal) && e.RoutePattern.RawText != Ketenhub.Hub.Host.Inbound.InboundEndpoints.OpenApiRoute)
+            .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Select(m => m + " " + e.RoutePattern.RawText!.Replace("{**", "{", StringComparison.Ordinal)));
+
+        Assert.Equal(routes.Order(StringComparer.Ordinal), described.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task An_http11_client_reads_the_capability_statement_without_identifying()
     {
         var hub = Own(InboundKit.Hub().OnSockets());

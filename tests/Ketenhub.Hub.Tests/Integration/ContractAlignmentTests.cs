@@ -30,6 +30,7 @@ public sealed class ContractAlignmentTests
         { typeof(D.PerformerStatus), typeof(C.PerformerStatus) },
         { typeof(D.VolumeUnit), typeof(C.VolumeUnit) },
         { typeof(D.VolumeFrequency), typeof(C.VolumeFrequency) },
+        { typeof(D.ReferralKind), typeof(C.ReferralKind) },
         { typeof(D.DeliveryStatus), typeof(C.DeliveryStatus) },
         { typeof(D.TaskKind), typeof(C.TaskKind) },
         { typeof(D.CorrectionTopic), typeof(C.CorrectionTopic) },
@@ -100,7 +101,7 @@ public sealed class ContractAlignmentTests
             .Where(t => t.IsEnum && !t.IsNested && t.Namespace == typeof(C.LifeDomain).Namespace && domainNames.Contains(t.Name))
             .ToList();
 
-        Assert.Equal(22, guarded.Count);
+        Assert.Equal(23, guarded.Count);
         Assert.All(twins, t => Assert.Contains(t, guarded));
     }
 

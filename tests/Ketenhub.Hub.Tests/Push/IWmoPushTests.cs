@@ -240,6 +240,111 @@ public sealed class IWmoPushTests : IAsyncLifetime
         Assert.Equal(1, _partner.Requests);
     }
 
+    [Fact]
+    public async Task AProvidersOwn315_IsAnsweredWith316_AndWhenTheSocialServiceAccepts_TheProviderGetsItsToewijzingAs301WithItsReference()
+    {
+        var (sdd, client, bsn) = await ArrangeAsync(Performer);
+
+        // The provider asks the municipality (0505, decided for by the social service) for a toewijzing for itself.
+        var (status, body) = await PostAsync(Verzoek(bsn, client.BirthDate, "VOT-2026-0042"), "WMO315");
+        Assert.Equal(200, status);
+        var retour = XDocument.Parse(body);
+        Assert.Equal("http://www.istandaarden.nl/iwmo/3_2/wmo316/schema", retour.Root!.Name.NamespaceName);
+        Assert.Empty(SchemaCatalog.Validate(retour, IStandaard.IWmo));
+        Assert.All(retour.Descendants().Where(e => e.Name.LocalName == "RetourCode"), c => Assert.Equal("0200", c.Value));
+
+        // The social service finds the request on its side, as any referral, and accepts it.
+        var request = Assert.Single((await sdd.Referrals.ListReferralsAsync(new ListReferralsRequest { PageSize = 1000 })).Referrals, r => r.RequesterReference == "VOT-2026-0042");
+        Assert.Equal((ReferralKind.AllocationRequest, "parties/" + Performer, ServiceKind.IndividualGuidance, "02A03"), (request.Kind, request.Requester, request.Service, request.ProductCode));
+        await sdd.Referrals.AcceptReferralAsync(new AcceptReferralRequest { RequestId = NewRequestId(), Name = request.Name });
+
+        // The hub issues the toewijzing: the provider's endpoint gets a 301 from the municipality with its own reference.
+        await PushKit.UntilAsync(_hub, () => Task.FromResult(_partner.Stored.Values.Any(m => m.Document.Root!.Name.LocalName == "Bericht" && m.Document.Root.Name.NamespaceName.EndsWith("wmo301/schema", StringComparison.Ordinal))));
+        var toewijzing = Assert.Single(_partner.Stored.Values, m => m.Document.Root!.Name.NamespaceName.EndsWith("wmo301/schema", StringComparison.Ordinal));
+        Assert.Equal(("0505", "98000002", "VOT-2026-0042", bsn), (Single(toewijzing.Document, "Afzender"), Single(toewijzing.Document, "Ontvanger"), Single(toewijzing.Document, "ReferentieAanbieder"), Single(toewijzing.Document, "Bsn")));
+        Assert.Equal("02A03", Single(toewijzing.Document, "Code"));
+
+        // Its 302 without remarks accepts the toewijzing the hub issued (the provider is its performer).
+        var identificatie = Assert.Single(_partner.Stored, m => m.Value == toewijzing).Key;
+        Assert.Equal((200, "OK\n"), await PostRetourAsync(RetourOn(identificatie)));
+        var issued = Assert.Single((await sdd.Referrals.ListReferralsAsync(new ListReferralsRequest { PageSize = 1000 })).Referrals, r => r.AllocationRequest == request.Name);
+        Assert.Equal(PerformerStatus.Accepted, Assert.Single(issued.Performers).Status);
+
+        // The same 315 again is the same message: the same answer, and no second request.
+        Assert.Equal((200, body), await PostAsync(Verzoek(bsn, client.BirthDate, "VOT-2026-0042"), "WMO315"));
+        Assert.Single((await sdd.Referrals.ListReferralsAsync(new ListReferralsRequest { PageSize = 1000 })).Referrals, r => r.RequesterReference == "VOT-2026-0042");
+        Assert.Equal(0, _partner.Invalid);
+    }
+
+    [Fact]
+    public async Task AProvidersOwn315_RefusedByTheSocialService_ReachesTheProviderAsA319_WhichIts320Acknowledges()
+    {
+        var (sdd, client, bsn) = await ArrangeAsync(Performer);
+        Assert.Equal(200, (await PostAsync(Verzoek(bsn, client.BirthDate, "VOT-2026-0043"), "WMO315")).Status);
+        var request = Assert.Single((await sdd.Referrals.ListReferralsAsync(new ListReferralsRequest { PageSize = 1000 })).Referrals, r => r.RequesterReference == "VOT-2026-0043");
+
+        // Declined with WJ759 code 3 (geen contract), written with two digits as the hub writes reason codes.
+        await sdd.Referrals.DeclineReferralAsync(new DeclineReferralRequest { RequestId = NewRequestId(), Name = request.Name, ReasonCode = "03" });
+
+        await PushKit.UntilAsync(_hub, () => Task.FromResult(_partner.Stored.Values.Any(m => m.Document.Root!.Name.NamespaceName.EndsWith("wmo319/schema", StringComparison.Ordinal))));
+        var antwoord = Assert.Single(_partner.Stored, m => m.Value.Document.Root!.Name.NamespaceName.EndsWith("wmo319/schema", StringComparison.Ordinal));
+        Assert.Equal(("VOT-2026-0043", "1", "3"), (Single(antwoord.Value.Document, "ReferentieAanbieder"), Single(antwoord.Value.Document, "VerzoekAntwoord"), Single(antwoord.Value.Document, "RedenAfwijzingVerzoek")));
+        Assert.DoesNotContain(_partner.Stored.Values, m => m.Document.Root!.Name.NamespaceName.EndsWith("wmo301/schema", StringComparison.Ordinal));
+
+        // The 319 waits for its retour (once the hub recorded the partner's receipt); the provider's 320 acknowledges it.
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.AwaitingRetour)).Count == 1);
+        var waiting = Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.AwaitingRetour));
+        var retour = Ketenhub.Adapters.IWmo.Inbound.RetourWriter.Write(IStandaard.IWmo, Bericht.Antwoord, antwoord.Value.Document, new Dictionary<XElement, List<string>>(), DateOnly.FromDateTime(_hub.Clock.GetUtcNow().UtcDateTime));
+        Assert.Equal((200, "OK\n"), await PostAsync(retour, "WMO320"));
+        Assert.Single(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.Acknowledged), d => d.Name == waiting.Name);
+    }
+
+    [Fact]
+    public async Task AProvidersOwn315ForAKnownClientWithOtherFacts_GetsItsCodes_AndNothingIsStored()
+    {
+        var (sdd, client, bsn) = await ArrangeAsync(Performer);
+        var otherBirthDate = Date(client.BirthDate.Year + 1, client.BirthDate.Month, client.BirthDate.Day);
+
+        var (status, body) = await PostAsync(Verzoek(bsn, otherBirthDate, "VOT-2026-0044"), "WMO315");
+
+        Assert.Equal(200, status);
+        var retour = XDocument.Parse(body);
+        var codes = retour.Descendants().Where(e => e.Name.LocalName == "RetourCodes").ToDictionary(e => e.Parent!.Name.LocalName, e => e.Elements().Single().Value);
+        Assert.Equal(("0200", "0001", "0233"), (codes["Header"], codes["Client"], codes["AangevraagdProduct"]));
+        Assert.DoesNotContain((await sdd.Referrals.ListReferralsAsync(new ListReferralsRequest { PageSize = 1000 })).Referrals, r => r.RequesterReference == "VOT-2026-0044");
+    }
+
+    /// <summary>A provider's own WMO315 for the client, as its software writes it (with a product code, volume and end date).</summary>
+    private XDocument Verzoek(string bsn, Google.Type.Date birthDate, string reference)
+    {
+        var provider = new IWmoParty("parties/" + Performer, PartyKind.CareProvider, "Begeleiding Plus", "98000002", [], IStandaarden.IWmo);
+        var municipality = new IWmoParty("parties/sdd", PartyKind.SocialService, "Sociale Dienst Drechtsteden", string.Empty, ["0505"], IStandaarden.IWmo);
+        var now = _hub.Clock.GetUtcNow();
+        var delivery = new Delivery
+        {
+            Name = "deliveries/dlv_provider",
+            Sequence = 77,
+            CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now),
+            Referral = new Referral
+            {
+                Name = "referrals/ref_provider",
+                Requester = provider.Name,
+                Service = ServiceKind.IndividualGuidance,
+                Reason = "Needs help with the household administration.",
+                ProductCode = "02A03",
+                Volume = new SupportVolume { Quantity = 4, Unit = VolumeUnit.Hour, Frequency = VolumeFrequency.PerWeek },
+                RequestedEndDate = Date(2026, 12, 31),
+                Performers = { new ReferralPerformer { Party = municipality.Name } },
+            },
+        };
+        var client = new IWmoClient(bsn, new DateOnly(birthDate.Year, birthDate.Month, birthDate.Day), "0505", "eigen-dossier-17");
+        var message = Assert.IsType<Ketenhub.Adapters.IWmo.Outbound.OutboundResult.Message>(
+            Ketenhub.Adapters.IWmo.Outbound.OutboundTranslator.Translate(new Ketenhub.Adapters.IWmo.Outbound.OutboundRequest(delivery, client, municipality, provider, now)));
+        message.Document.Descendants().Single(e => e.Name.LocalName == "ReferentieAanbieder").Value = reference;
+        message.Document.Descendants().Single(e => e.Name.LocalName == "Identificatie" && e.Parent!.Name.LocalName == "BerichtIdentificatie").Value = "V" + reference[^4..];
+        return message.Document;
+    }
+
     /// <summary>The client's journey as the coach reads it (with the client's consent for coaching).</summary>
     private async Task<IReadOnlyList<JourneyEvent>> JourneyAsync(string client)
     {
@@ -285,13 +390,16 @@ public sealed class IWmoPushTests : IAsyncLifetime
         return Ketenhub.Adapters.IWmo.Inbound.RetourWriter.Write(heen.Standaard, Bericht.Toewijzing, heen.Document, decided, DateOnly.FromDateTime(_hub.Clock.GetUtcNow().UtcDateTime));
     }
 
-    private async Task<(int Status, string Body)> PostRetourAsync(XDocument retour)
+    private Task<(int Status, string Body)> PostRetourAsync(XDocument retour) => PostAsync(retour, "WMO302");
+
+    /// <summary>Posts a message as the provider, to <c>/iwmo/{route}</c>.</summary>
+    private async Task<(int Status, string Body)> PostAsync(XDocument retour, string route)
     {
         var http = _hub.CreateClient();
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _hub.Token(Performer));
         using var content = new StringContent(System.Text.Encoding.UTF8.GetString(IWmoXml.ToBytes(retour)), System.Text.Encoding.UTF8);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
-        using var response = await http.PostAsync(new Uri("/iwmo/WMO302", UriKind.Relative), content);
+        using var response = await http.PostAsync(new Uri("/iwmo/" + route, UriKind.Relative), content);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 }

@@ -26,13 +26,15 @@ public sealed partial class PostgresCluster : IDisposable
     private readonly string _binaries;
     private readonly string? _runAs;
     private readonly string _folder;
+    private readonly bool _durable;
     private int _stopped;
 
-    private PostgresCluster(string binaries, string? runAs, string folder, int port)
+    private PostgresCluster(string binaries, string? runAs, string folder, int port, bool durable)
     {
         _binaries = binaries;
         _runAs = runAs;
         _folder = folder;
+        _durable = durable;
         Port = port;
     }
 
@@ -92,7 +94,12 @@ public sealed partial class PostgresCluster : IDisposable
     }
 
     /// <summary>Starts a cluster of its own (most tests want <see cref="Shared"/>); dispose it to stop it.</summary>
-    public static PostgresCluster Start()
+    /// <param name="durable">
+    /// False (tests): <c>fsync=off</c>, so commits do not wait for the disk; a crash of the machine is not what the tests
+    /// are about. True (the benchmark): <c>fsync=on</c> and <c>synchronous_commit=on</c>, as a production server runs,
+    /// so a commit returns only once its WAL is flushed to the disk.
+    /// </param>
+    public static PostgresCluster Start(bool durable = false)
     {
         var binaries = FindBinaries();
         var runAs = IsRoot() ? ServerUser() : null;
@@ -113,7 +120,7 @@ public sealed partial class PostgresCluster : IDisposable
             for (var attempt = 1; ; attempt++)
             {
                 var port = FreePort();
-                var cluster = new PostgresCluster(binaries, runAs, folder, port);
+                var cluster = new PostgresCluster(binaries, runAs, folder, port, durable);
                 try
                 {
                     cluster.StartServer();
@@ -150,7 +157,8 @@ public sealed partial class PostgresCluster : IDisposable
 
     private void StartServer() =>
         PgCtl("start", "-w", "-t", "60", "-l", Path.Combine(_folder, "server.log"), "-o",
-            $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300");
+            $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {_folder} -c listen_addresses=127.0.0.1 -c max_connections=300 " +
+            (_durable ? "-c fsync=on -c synchronous_commit=on" : "-c fsync=off"));
 
     /// <summary>Stops the server at once and removes its folder.</summary>
     public void Dispose()

@@ -44,6 +44,9 @@ public static class RetourCodes
 
     /// <summary>9379 (TR379): ReferentieAanbieder refereert niet naar een verzoek om toewijzing.</summary>
     public const string ReferentieOnbekend = "9379";
+
+    /// <summary>9347 (TR347): ReferentieAanbieder is not unique for the provider within the legal domain (a 315 product under a reference used for another).</summary>
+    public const string ReferentieNietUniek = "9347";
 }
 
 /// <summary>Fo01 error codes of the message exchange, for refusals that happen before a retour can be written.</summary>

@@ -14,6 +14,13 @@ public interface IIWmoDirectory
     /// <summary>The municipality-side party that exchanges iWmo/iJw for this CBS municipality, or null.</summary>
     IWmoParty? FindMunicipalityParty(string cbsCode);
 
+    /// <summary>
+    /// The party that decides on a toewijzing for this CBS municipality, whatever channel it uses (the municipality itself,
+    /// else its social service, else a wijkteam): where a provider's verzoek om toewijzing goes. Defaults to
+    /// <see cref="FindMunicipalityParty"/>.
+    /// </summary>
+    IWmoParty? FindDecidingParty(string cbsCode) => FindMunicipalityParty(cbsCode);
+
     /// <summary>The adapter's view of a configured party (with the iStandaarden it speaks), or null.</summary>
     IWmoParty? FindParty(string partyName);
 

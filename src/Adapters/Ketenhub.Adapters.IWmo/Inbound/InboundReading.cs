@@ -131,6 +131,7 @@ public sealed class InboundReading
         return (hubReason, command.Request) switch
         {
             (NotAssessed, _) => RetourCodes.NietBeoordeeld,
+            ("REQUEST_ID_REUSED", Contracts.V1.CreateReferralRequest) => RetourCodes.ReferentieNietUniek,
             ("REFERRAL_NOT_FOUND" or "NOT_A_PERFORMER", Contracts.V1.AcceptReferralRequest) => RetourCodes.ReferentieOnbekend,
             ("REFERRAL_NOT_FOUND" or "NOT_A_PERFORMER", _) => RetourCodes.NietGekoppeldAanToewijzing,
             ("ILLEGAL_REFERRAL_STEP", Contracts.V1.StartReferralRequest start) => StartRefused(known, start),

@@ -18,9 +18,11 @@ namespace Ketenhub.Adapters.IWmo.Inbound;
 /// </summary>
 /// <remarks>
 /// What it takes: from a care provider 305 (start → <c>StartReferralRequest</c>) and 307 (stop →
-/// <c>EndReferralRequest</c>), each answered with 306/308; from a municipality 301 (toewijzing on the hub's
-/// 315 → <c>AcceptReferralRequest</c>), answered with 302; and the partner's retours 302 (on the hub's 301; without
-/// remarks it is the provider's acceptance → <c>AcceptReferralRequest</c>) and 316 (on the hub's 315).
+/// <c>EndReferralRequest</c>), each answered with 306/308, and a provider's own 315 (verzoek om toewijzing →
+/// <c>RegisterClientRequest</c> and a <c>CreateReferralRequest</c> per product), answered with 316; from a municipality
+/// 301 (toewijzing on the hub's 315 → <c>AcceptReferralRequest</c>), answered with 302; and the partner's retours 302
+/// (on the hub's 301; without remarks it is the provider's acceptance → <c>AcceptReferralRequest</c>), 316 (on the
+/// hub's 315) and 320 (on the hub's 319).
 /// </remarks>
 public sealed class InboundTranslator(IIWmoDirectory directory)
 {
@@ -45,6 +47,12 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
             return Refused(FoutCodes.FunctieNietOndersteund, [], today, received: ReceivedType(root));
         }
 
+        if (bericht == Bericht.Antwoord)
+        {
+            // A 319 goes from the municipality to a provider: the hub writes them, it does not take them.
+            return Refused(FoutCodes.FunctieNietOndersteund, [], today, received: Name(standaard, bericht));
+        }
+
         var problems = SchemaCatalog.Validate(document, standaard);
         if (problems.Count > 0)
         {
@@ -59,15 +67,9 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
 
         if (Berichten.IsRetour(bericht))
         {
-            return bericht is Bericht.ToewijzingRetour or Bericht.VerzoekOmToewijzingRetour
+            return bericht is Bericht.ToewijzingRetour or Bericht.VerzoekOmToewijzingRetour or Bericht.AntwoordRetour
                 ? ReadRetour(standaard, bericht, document, today)
                 : Refused(FoutCodes.FunctieNietOndersteund, [], today, received: Name(standaard, bericht));
-        }
-
-        if (bericht == Bericht.VerzoekOmToewijzing)
-        {
-            // A provider's own request for a toewijzing has no hub command yet (see docs/adapters.md).
-            return Refused(FoutCodes.FunctieNietOndersteund, [], today, received: Name(standaard, bericht));
         }
 
         var gemeente = bericht == Bericht.Toewijzing ? afzender : ontvanger;
@@ -121,6 +123,16 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
                 break;
             case Bericht.Stop:
                 ReadStops(ns, client, provider, mention, identity, codes, commands);
+                break;
+            case Bericht.VerzoekOmToewijzing:
+                // The verzoek goes to the party that decides for the municipality in Ontvanger, whatever channel it uses.
+                var decider = directory.FindDecidingParty(gemeente);
+                if (decider is null)
+                {
+                    return Refused(FoutCodes.GemeentecodeOnbekend, [], today, standaard, bericht);
+                }
+
+                ReadVerzoeken(ns, b, client, decider, provider, mention, identity, codes, commands);
                 break;
             default:
                 var municipality = directory.FindMunicipalityParty(gemeente);
@@ -216,6 +228,83 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
         }
     }
 
+    /// <summary>
+    /// A provider's verzoek om toewijzing (315): the client is registered by the message's BSN, birth date and the
+    /// municipality in Ontvanger (a client the hub knows answers with its name; one whose stored facts differ is refused,
+    /// <c>CLIENT_FACTS_MISMATCH</c>), then each AangevraagdProduct becomes a request for a toewijzing from the provider to
+    /// the deciding party, with the product's category as the service, its ProductCode, Omvang and ToewijzingEinddatum as
+    /// the referral's scope, its Commentaar as the reason and its ReferentieAanbieder as the provider's reference. The
+    /// request id of a product is derived from the provider and its ReferentieAanbieder, not from the message: TR347 makes
+    /// ReferentieAanbieder unique per provider, so the same product sent again (in any message) gets the answer it got,
+    /// and another product under a used reference is refused with 9347.
+    /// </summary>
+    private static void ReadVerzoeken(XNamespace ns, XNamespace b, XElement client, IWmoParty decider, IWmoParty provider, Mention mention, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
+    {
+        var birth = ToDate(client.Element(ns + "Geboortedatum")!.Element(b + "Datum")!.Value);
+        if (birth is null)
+        {
+            codes[client] = [RetourCodes.TechnischAfgekeurd];
+            return;
+        }
+
+        commands.Add(new InboundCommand(provider.Name, new RegisterClientRequest { RequestId = RequestId(identity, 0), Bsn = mention.Bsn, BirthDate = birth, MunicipalityCode = mention.Gemeente }, client));
+        foreach (var product in client.Element(ns + "AangevraagdeProducten")!.Elements(ns + "AangevraagdProduct"))
+        {
+            var reference = product.Element(ns + "ReferentieAanbieder")!.Value;
+            var categorie = product.Element(ns + "Product")?.Element(b + "Categorie")?.Value;
+            var service = categorie is null ? null : ProductCategories.ServiceOf(categorie, mention.Standaard);
+            var end = product.Element(ns + "ToewijzingEinddatum") is { } e ? ToDate(e.Value) : null;
+            var volume = product.Element(ns + "Omvang") is { } omvang ? Volume(omvang, b) : null;
+            if (service is null || (product.Element(ns + "ToewijzingEinddatum") is not null && end is null) || (product.Element(ns + "Omvang") is not null && volume is null))
+            {
+                // A product without a category the hub maps to a service (or with a unit or frequency it does not carry):
+                // WJ001 has no code for it on a 315, so it is rejected technically (0001), and nothing of it is stored.
+                codes[product] = [RetourCodes.TechnischAfgekeurd];
+                continue;
+            }
+
+            var referral = new Referral
+            {
+                Kind = ReferralKind.AllocationRequest,
+                RequesterReference = reference,
+                Service = service.Value,
+                ProductCode = product.Element(ns + "Product")?.Element(b + "Code")?.Value ?? string.Empty,
+                Volume = volume,
+                RequestedEndDate = end,
+                Reason = product.Element(ns + "Commentaar")?.Value ?? string.Empty,
+                Performers = { new ReferralPerformer { Party = decider.Name } },
+            };
+            commands.Add(new InboundCommand(provider.Name, new CreateReferralRequest { RequestId = RequestId($"{mention.Standaard}|315|{provider.Agb}|{reference}", 0), Referral = referral }, product));
+        }
+    }
+
+    /// <summary>An Omvang as the contract's volume: WJ756 units and WJ757 frequencies the hub carries, else null.</summary>
+    private static SupportVolume? Volume(XElement omvang, XNamespace b)
+    {
+        var unit = omvang.Element(b + "Eenheid")?.Value switch
+        {
+            "01" => VolumeUnit.Minute,
+            "04" => VolumeUnit.Hour,
+            "14" => VolumeUnit.DayAndNight,
+            "16" => VolumeUnit.DayPart,
+            "82" => VolumeUnit.PiecesOutput,
+            "83" => VolumeUnit.Euros,
+            "84" => VolumeUnit.PiecesEffort,
+            _ => VolumeUnit.Unspecified,
+        };
+        var frequency = omvang.Element(b + "Frequentie")?.Value switch
+        {
+            "1" => VolumeFrequency.PerDay,
+            "2" => VolumeFrequency.PerWeek,
+            "4" => VolumeFrequency.PerMonth,
+            "6" => VolumeFrequency.Total,
+            _ => VolumeFrequency.Unspecified,
+        };
+        return unit == VolumeUnit.Unspecified || frequency == VolumeFrequency.Unspecified || !int.TryParse(omvang.Element(b + "Volume")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var quantity)
+            ? null
+            : new SupportVolume { Quantity = quantity, Unit = unit, Frequency = frequency };
+    }
+
     private void ReadToewijzingen(XNamespace ns, XElement client, IWmoParty municipality, IWmoParty provider, Mention mention, string identity, Dictionary<XElement, List<string>> codes, List<InboundCommand> commands)
     {
         var index = 0;
@@ -291,7 +380,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
 
         // The retour comes from the party the hub's message went to: the provider of a 301, the municipality of a 315.
         var ontvanger = header.Element(ns + "Ontvanger")!.Value;
-        var partner = bericht == Bericht.ToewijzingRetour ? directory.FindProvider(ontvanger) : directory.FindMunicipalityParty(ontvanger);
+        var partner = bericht is Bericht.ToewijzingRetour or Bericht.AntwoordRetour ? directory.FindProvider(ontvanger) : directory.FindMunicipalityParty(ontvanger);
         if (partner is null)
         {
             return Refused(FoutCodes.PartijOnbekend, [], today, standaard, bericht);
@@ -313,7 +402,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
                 : new InboundCommand(partner.Name, new RejectDeliveryRequest { RequestId = RequestId(identity, 0), Name = delivery, ReasonCode = "WJ001_" + notOk[0] }, header));
         }
 
-        if (delivery is not null && !received.Accepted)
+        if (delivery is not null && !received.Accepted && bericht != Bericht.AntwoordRetour)
         {
             // A rejecting retour refuses the toewijzing (302) or the verzoek om toewijzing (316): the partner declines the
             // referral with the retour's codes, which reaches the requester as any decline does.
@@ -361,6 +450,12 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
             return true;
         }
 
+        if (bericht == Bericht.AntwoordRetour)
+        {
+            // A 320 carries no client; it answers the 319 it names, which went from the municipality in Afzender.
+            return true;
+        }
+
         if (bericht == Bericht.ToewijzingRetour)
         {
             var afzender = header.Element(ns + "Afzender")!.Value;
@@ -395,7 +490,7 @@ public sealed class InboundTranslator(IIWmoDirectory directory)
     /// <summary>The messages the adapter takes, by name: what a refusal with IB004 lists.</summary>
     public static IReadOnlyList<string> Supported { get; } =
     [
-        .. new[] { IStandaard.IWmo, IStandaard.IJw }.SelectMany(s => new[] { Bericht.Toewijzing, Bericht.ToewijzingRetour, Bericht.Start, Bericht.Stop, Bericht.VerzoekOmToewijzingRetour }.Select(b => Name(s, b))),
+        .. new[] { IStandaard.IWmo, IStandaard.IJw }.SelectMany(s => new[] { Bericht.Toewijzing, Bericht.ToewijzingRetour, Bericht.Start, Bericht.Stop, Bericht.VerzoekOmToewijzing, Bericht.VerzoekOmToewijzingRetour, Bericht.AntwoordRetour }.Select(b => Name(s, b))),
     ];
 
     /// <summary>A message's name, for example <c>WMO305</c> or <c>JW316</c>.</summary>

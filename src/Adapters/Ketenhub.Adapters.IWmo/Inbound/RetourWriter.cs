@@ -7,7 +7,7 @@ using Ketenhub.Adapters.IWmo.Schemas;
 namespace Ketenhub.Adapters.IWmo.Inbound;
 
 /// <summary>
-/// Writes the retour (302, 306, 308, 316) on a heenbericht: the heenbericht's content in the retour's namespace,
+/// Writes the retour (302, 306, 308, 316, 320) on a heenbericht: the heenbericht's content in the retour's namespace,
 /// the retour's own identification in the header, and WJ001 codes on the header and on every berichtklasse.
 /// </summary>
 public static class RetourWriter
@@ -15,7 +15,7 @@ public static class RetourWriter
     /// <summary>The element names that are berichtklassen (they carry their own RetourCodes in the retour).</summary>
     public static IReadOnlySet<string> Klassen { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Client", "Relatie", "Contact", "ToegewezenProduct", "StartProduct", "StopProduct", "AangevraagdProduct",
+        "Client", "Relatie", "Contact", "ToegewezenProduct", "StartProduct", "StopProduct", "AangevraagdProduct", "Antwoord",
     };
 
     /// <summary>
@@ -48,9 +48,10 @@ public static class RetourWriter
             x.E("RetourCodes", headerCodes.Select(c => x.E("RetourCode", c))));
 
         var root = x.E("Bericht", newHeader);
-        if (!headerRejected && source.Element(ns + "Client") is { } client)
+        // The message's body: its Client, or the Antwoord of a 319.
+        if (!headerRejected && (source.Element(ns + "Client") ?? source.Element(ns + "Antwoord")) is { } body)
         {
-            root.Add(Rename(client, x.Ns, codes));
+            root.Add(Rename(body, x.Ns, codes));
         }
 
         var document = new XDocument(new XDeclaration("1.0", "UTF-8", null), root);

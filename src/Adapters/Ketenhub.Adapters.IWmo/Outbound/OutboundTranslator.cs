@@ -9,7 +9,7 @@ using Ketenhub.Contracts.V1;
 namespace Ketenhub.Adapters.IWmo.Outbound;
 
 /// <summary>Everything one outbound translation needs; the translation reads nothing else.</summary>
-/// <param name="Delivery">The committed delivery (its payload must be a referral).</param>
+/// <param name="Delivery">The committed delivery (a referral, or a referral update to its requester).</param>
 /// <param name="Client">What the recipient may know of the client.</param>
 /// <param name="Recipient">The recipient party.</param>
 /// <param name="Requester">The referral's requester.</param>
@@ -25,7 +25,7 @@ public abstract record OutboundResult
 
     /// <summary>A schema-valid message.</summary>
     /// <param name="Standaard">iWmo or iJw.</param>
-    /// <param name="Bericht">301 (toewijzing to a provider) or 315 (verzoek om toewijzing to a municipality).</param>
+    /// <param name="Bericht">301 (toewijzing to a provider), 315 (verzoek om toewijzing to a municipality) or 319 (a refused verzoek, to the provider).</param>
     /// <param name="Identificatie">The message's BerichtIdentificatie/Identificatie.</param>
     /// <param name="Document">The message.</param>
     public sealed record Message(IStandaard Standaard, Bericht Bericht, string Identificatie, XDocument Document) : OutboundResult
@@ -53,6 +53,11 @@ public static class OutboundTranslator
     {
         ArgumentNullException.ThrowIfNull(request);
         var delivery = request.Delivery;
+        if (delivery.PayloadCase == Delivery.PayloadOneofCase.ReferralUpdate)
+        {
+            return TranslateUpdate(request);
+        }
+
         if (delivery.PayloadCase != Delivery.PayloadOneofCase.Referral)
         {
             return new OutboundResult.Failed(IWmoErrors.PayloadNotSupported, $"A {delivery.PayloadCase} delivery has no iWmo or iJw message.");
@@ -125,6 +130,57 @@ public static class OutboundTranslator
         return Build(s, Bericht.Toewijzing, delivery, request, today, Toewijzing);
     }
 
+    /// <summary>
+    /// A referral's lifecycle step. The one the standards carry is a municipality refusing a provider's verzoek om
+    /// toewijzing: the 319 antwoordbericht (VerzoekAntwoord 1, verzoek afgewezen) to the requesting provider, from the
+    /// client's municipality, naming the provider's reference and the WJ759 reason when the decline's reason code is one.
+    /// (An accepted verzoek reaches the provider as the toewijzing the hub issues for it, a 301 of its own.) Other steps
+    /// have no message.
+    /// </summary>
+    private static OutboundResult TranslateUpdate(OutboundRequest request)
+    {
+        var update = request.Delivery.ReferralUpdate;
+        if (update.Kind != ReferralKind.AllocationRequest || update.Status != PerformerStatus.Declined || request.Recipient.Kind != PartyKind.CareProvider)
+        {
+            return new OutboundResult.Failed(IWmoErrors.PayloadNotSupported, "Only a refused verzoek om toewijzing has an iWmo or iJw message among referral updates.");
+        }
+
+        var client = request.Client;
+        if (!CbsMunicipalities.IsKnown(client.MunicipalityCode))
+        {
+            return new OutboundResult.Failed(IWmoErrors.MunicipalityInvalid, "The client's municipality is not a CBS municipality code.");
+        }
+
+        if (!IsAgb(request.Recipient.Agb))
+        {
+            return new OutboundResult.Failed(IWmoErrors.AgbMissing, "An antwoordbericht goes to a care provider, and the recipient has no AGB code.");
+        }
+
+        var today = IWmoXml.DutchDate(request.MessageTime);
+        if (StandaardKeuze.For(client.BirthDate, today, update.Service, request.Recipient.Speaks) is not { } s)
+        {
+            return new OutboundResult.Failed(IWmoErrors.ServiceNotCovered, $"No standard the recipient speaks covers {update.Service} for a client of this age.");
+        }
+
+        var x = new IWmoXml(s, Bericht.Antwoord);
+        var identificatie = Identificatie(request.Delivery);
+        var reference = string.IsNullOrEmpty(update.RequesterReference) ? update.Referral.Replace("referrals/", string.Empty, StringComparison.Ordinal) : update.RequesterReference;
+        var document = new XDocument(
+            new XDeclaration("1.0", "UTF-8", null),
+            x.E(
+                "Bericht",
+                x.Header(client.MunicipalityCode, request.Recipient.Agb, identificatie, today),
+                x.E("Antwoord", x.E("ReferentieAanbieder", reference), x.E("VerzoekAntwoord", "1"), RedenAfwijzing(update.ReasonCode) is { } reden ? x.E("RedenAfwijzingVerzoek", reden) : null)));
+        return Checked(s, Bericht.Antwoord, identificatie, document);
+    }
+
+    /// <summary>
+    /// The WJ759 reason (1 to 9, one digit in the schema) of a decline whose reason code is that code written with two
+    /// digits (<c>01</c>–<c>09</c>, as the hub writes reason codes); null for any other code (a retour's codes, say).
+    /// </summary>
+    public static string? RedenAfwijzing(string? reasonCode) =>
+        reasonCode is { Length: 2 } code && code[0] == '0' && code[1] is >= '1' and <= '9' ? code[1..] : null;
+
     /// <summary>The ToewijzingNummer the adapter gives a referral delivered to a provider: the delivery's sequence (unique in the hub, stable across redeliveries).</summary>
     public static long ToewijzingNummer(Delivery delivery)
     {
@@ -151,6 +207,11 @@ public static class OutboundTranslator
         var document = new XDocument(
             new XDeclaration("1.0", "UTF-8", null),
             x.E("Bericht", x.Header(afzender, ontvanger, identificatie, today), client(x, request, today)));
+        return Checked(s, bericht, identificatie, document);
+    }
+
+    private static OutboundResult.Message Checked(IStandaard s, Bericht bericht, string identificatie, XDocument document)
+    {
         var problems = SchemaCatalog.Validate(document, s);
         if (problems.Count > 0)
         {
@@ -180,8 +241,10 @@ public static class OutboundTranslator
                 "ToegewezenProducten",
                 x.E(
                     "ToegewezenProduct",
-                    // No ReferentieAanbieder: TR379 allows it only in answer to a verzoek om toewijzing.
                     x.E("ToewijzingNummer", ToewijzingNummer(delivery).ToString(CultureInfo.InvariantCulture)),
+                    // TR379: ReferentieAanbieder only in answer to a verzoek om toewijzing, and then the provider's own
+                    // reference for it: the toewijzing the hub issued for an accepted request carries it.
+                    string.IsNullOrEmpty(referral.AllocationReference) ? null : x.E("ReferentieAanbieder", referral.AllocationReference),
                     Product(x, referral),
                     x.E("Toewijzingsdatum", IWmoXml.Date(today)),
                     x.E("Toewijzingstijd", local.ToString("HH:mm:ss", CultureInfo.InvariantCulture)),

@@ -13,7 +13,7 @@ namespace Ketenhub.Adapters.IWmo.Schemas;
 /// </summary>
 /// <remarks>
 /// The official schemas come from the Zorginstituut's release packages. The iWmo retour schemas (WMO302, WMO306,
-/// WMO308, WMO316) are not in the pack the project keeps; they are derived from their iJw twins, which have
+/// WMO308, WMO316, WMO320) are not in the pack the project keeps; they are derived from their iJw twins, which have
 /// the same shape (see the comment at the top of each file).
 /// </remarks>
 public static partial class SchemaCatalog

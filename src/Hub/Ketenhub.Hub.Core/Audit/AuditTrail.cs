@@ -48,7 +48,26 @@ public sealed class AuditNote
         // Where the call stood in its trace (W3C traceparent of the current span), for work it causes later, such as a
         // push to a partner, to continue the same trace. Taken on the call's own thread, when the note is made.
         TraceParent = traceId is not null && Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
+
+        // The calling system's operation, when the call continued a trace that system began (its traceparent): the
+        // parent of the outermost span of this process, which has a remote parent.
+        var root = Activity.Current;
+        while (root?.Parent is { } parent)
+        {
+            root = parent;
+        }
+
+        ForeignSpanId = root is { HasRemoteParent: true, IdFormat: ActivityIdFormat.W3C } && root.ParentSpanId != default ? root.ParentSpanId.ToHexString() : null;
     }
+
+    /// <summary>The span id of the calling system's operation, when the call continued its trace; not audited.</summary>
+    public string? ForeignSpanId { get; private init; }
+
+    /// <summary>When the note was made: the start of the processing it records. Not audited.</summary>
+    public DateTimeOffset Started { get; internal init; }
+
+    /// <summary>The Logboek records of the events appended for this note, written once the write commits.</summary>
+    internal List<ProcessingRecord> Processed { get; } = [];
 
     public string PartyId { get; }
 
@@ -156,7 +175,7 @@ public sealed class AuditNote
     }
 
     /// <summary>A new, empty note of the same call (same actor, origin, event type and action), for calls that touch several clients.</summary>
-    public AuditNote Another() => new(PartyId, Actor, EventType, Action, RequestId, TraceId, Source) { TraceParent = TraceParent };
+    public AuditNote Another() => new(PartyId, Actor, EventType, Action, RequestId, TraceId, Source) { TraceParent = TraceParent, ForeignSpanId = ForeignSpanId, Started = Started };
 
     /// <summary>What the note holds now, to set it back to with <see cref="Rewind"/>.</summary>
     internal Snapshot Mark() => new(Action, ClientId, Refused, RefusalReason, _checks.Count, _purposes.Count, _resources.Count, _followers?.Count ?? 0);
@@ -172,6 +191,13 @@ public sealed class AuditNote
         _purposes.RemoveRange(mark.Purposes, _purposes.Count - mark.Purposes);
         _resources.RemoveRange(mark.Resources, _resources.Count - mark.Resources);
         _followers?.RemoveRange(mark.Followers, _followers.Count - mark.Followers);
+
+        // A run that is run again appends its events again: the records of the earlier run go with them.
+        Processed.Clear();
+        foreach (var follower in Followers)
+        {
+            follower.Processed.Clear();
+        }
     }
 
     internal readonly record struct Snapshot(AuditAction Action, string? ClientId, bool Refused, string? RefusalReason, int Checks, int Purposes, int Resources, int Followers);
@@ -198,7 +224,7 @@ public sealed class AuditNote
 /// the event cannot be written the call fails. A write's event is appended in the write's own transaction; a
 /// read's event is committed durably after the read and before its data is returned. Refusals are recorded too.
 /// </summary>
-public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, TimeProvider time, IAuditCheckpointSource? checkpoints = null)
+public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, TimeProvider time, IAuditCheckpointSource? checkpoints = null, IProcessingLog? processingLog = null)
 {
     /// <summary>The actor of the hub's own scheduled work.</summary>
     public const string HubParty = "ketenhub";
@@ -215,7 +241,7 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         ArgumentNullException.ThrowIfNull(caller);
         var origin = CallOrigin.Current;
         var actor = origin?.Actor is { } a && a.Party.Id == caller.Id ? a : new Actor(caller, null, []);
-        return new AuditNote(caller.Id, actor, eventType, action, key?.RequestId, TraceId(), origin?.Source);
+        return new AuditNote(caller.Id, actor, eventType, action, key?.RequestId, TraceId(), origin?.Source) { Started = time.GetUtcNow() };
     }
 
     /// <summary>
@@ -226,7 +252,7 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     public AuditNote DeliveryNote(Party recipient)
     {
         ArgumentNullException.ThrowIfNull(recipient);
-        return new AuditNote(recipient.Id, new Actor(recipient, null, []), DeliverContent, AuditAction.Read, null, TraceId(), null);
+        return new AuditNote(recipient.Id, new Actor(recipient, null, []), DeliverContent, AuditAction.Read, null, TraceId(), null) { Started = time.GetUtcNow() };
     }
 
     /// <summary>
@@ -239,7 +265,7 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     public AuditNote CitizenNote(Clients.Citizen citizen, string eventType, AuditAction action, RequestKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(citizen);
-        return new AuditNote(CitizenPartyPrefix + PseudonymOf(citizen.ClientId), null, eventType, action, key?.RequestId, TraceId(), CallOrigin.Current?.Source)
+        return new AuditNote(CitizenPartyPrefix + PseudonymOf(citizen.ClientId), null, eventType, action, key?.RequestId, TraceId(), CallOrigin.Current?.Source) { Started = time.GetUtcNow() }
             .About(citizen.ClientId)
             .Check(AuditCheckKind.Authorisation, "CLIENT_SELF");
     }
@@ -249,7 +275,7 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
 
     /// <summary>Starts the note of the hub's own work (scheduled escalations, coming of age, expiry).</summary>
     public AuditNote HubNote(string eventType, AuditAction action) =>
-        new(HubParty, null, eventType, action, null, TraceId(), null);
+        new(HubParty, null, eventType, action, null, TraceId(), null) { Started = time.GetUtcNow() };
 
     /// <summary>The pseudonym the trail uses for a client.</summary>
     public string PseudonymOf(string clientId) => pseudonyms.Of(clientId);
@@ -304,17 +330,21 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         {
             if (!replayable)
             {
-                return await store.WriteAsync(session => Run(session, note, work), cancellationToken).ConfigureAwait(false);
+                var written = await store.WriteAsync(session => Run(session, note, work), cancellationToken).ConfigureAwait(false);
+                Processed(note);
+                return written;
             }
 
             var start = note.Mark();
-            return await store.WriteReplayableAsync(
+            var result = await store.WriteReplayableAsync(
                 session =>
                 {
                     note.Rewind(start);
                     return Run(session, note, work);
                 },
                 cancellationToken).ConfigureAwait(false);
+            Processed(note);
+            return result;
         }
         catch (HubException refusal) when (IsRefusal(refusal, note))
         {
@@ -350,6 +380,7 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         }
 
         await store.WriteAsync(session => Append(session, note, AuditOutcome.Success, null), cancellationToken).ConfigureAwait(false);
+        Processed(note);
         return result;
     }
 
@@ -362,17 +393,44 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
             return Task.CompletedTask;
         }
 
-        return store.WriteAsync(
+        return RecordCoreAsync(notes, cancellationToken);
+    }
+
+    private async Task RecordCoreAsync(IReadOnlyList<AuditNote> notes, CancellationToken cancellationToken)
+    {
+        await store.WriteAsync(
             session =>
             {
                 foreach (var note in notes)
                 {
+                    note.Processed.Clear();
                     Append(session, note, AuditOutcome.Success, null);
                 }
 
                 return true;
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        Processed(notes);
+    }
+
+    /// <summary>
+    /// Writes the Logboek Dataverwerkingen records of <paramref name="notes"/> (and their followers) whose events a write
+    /// appended with <see cref="Append"/>: call it once that write has committed, never inside it, so a record stands
+    /// for a processing that happened. A note without a client records nothing.
+    /// </summary>
+    public void Processed(params IEnumerable<AuditNote> notes)
+    {
+        ArgumentNullException.ThrowIfNull(notes);
+        foreach (var note in notes)
+        {
+            foreach (var record in note.Processed)
+            {
+                processingLog?.Record(record);
+            }
+
+            note.Processed.Clear();
+            Processed(note.Followers);
+        }
     }
 
     /// <summary>Appends the note's event inside a write. Any failure becomes AUDIT_UNAVAILABLE and fails the write.</summary>
@@ -406,6 +464,11 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         catch (Exception ex) when (ex is not HubException and not OperationCanceledException)
         {
             throw AuditUnavailable();
+        }
+
+        if (processingLog is not null && note.ClientId is not null)
+        {
+            note.Processed.Add(new ProcessingRecord(note.EventType, note.ClientId, note.PartyId, outcome, note.Started == default ? auditEvent.Time : note.Started, auditEvent.Time, note.TraceParent, note.ForeignSpanId, auditEvent.Id, [.. note.Purposes]));
         }
 
         if (outcome == AuditOutcome.Success)
@@ -493,7 +556,7 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     public AuditNote NoteFor(Actor actor, string eventType, AuditAction action, RequestKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        return new AuditNote(actor.Party.Id, actor, eventType, action, key?.RequestId, TraceId(), CallOrigin.Current?.Source);
+        return new AuditNote(actor.Party.Id, actor, eventType, action, key?.RequestId, TraceId(), CallOrigin.Current?.Source) { Started = time.GetUtcNow() };
     }
 
     /// <summary>
@@ -501,11 +564,11 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     /// <c>Ketenhub.Hub erase</c>): the actor is the hub's own party (<see cref="HubParty"/>) with <paramref name="user"/>
     /// as the person and <paramref name="role"/> as the role the operator acts in; the source is <c>command-line</c>.
     /// </summary>
-    public static AuditNote OperatorNote(string user, string role, string eventType, AuditAction action)
+    public AuditNote OperatorNote(string user, string role, string eventType, AuditAction action)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(user);
         var hub = new Party(HubParty, PartyKind.Unspecified, "Ketenhub", DeliveryChannel.Unspecified, []);
-        return new AuditNote(HubParty, new Actor(hub, user, [role]), eventType, action, null, TraceId(), "command-line");
+        return new AuditNote(HubParty, new Actor(hub, user, [role]), eventType, action, null, TraceId(), "command-line") { Started = time.GetUtcNow() };
     }
 
     /// <summary>
@@ -524,7 +587,9 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     private async Task RecordRefusalAsync(AuditNote note, HubException refusal)
     {
         // A refusal is recorded even when the caller has gone: the attempt happened.
+        note.Processed.Clear();
         await store.WriteAsync(session => Append(session, note, AuditOutcome.Refused, refusal.Reason), CancellationToken.None).ConfigureAwait(false);
+        Processed(note);
     }
 
     private static string? TraceId() => Activity.Current is { } activity ? activity.TraceId.ToHexString() : null;

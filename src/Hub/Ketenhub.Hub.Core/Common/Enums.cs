@@ -15,6 +15,9 @@ public enum MessageType { Unspecified = 0, Referral = 1, Transition = 2, Signal 
 
 public enum PartyKind { Unspecified = 0, School = 1, SocialService = 2, Municipality = 3, CareProvider = 4, Wijkteam = 5 }
 
+/// <summary>What a referral asks of its performers: care, or a toewijzing for its requester (iWmo/iJw verzoek om toewijzing, 315).</summary>
+public enum ReferralKind { Unspecified = 0, Care = 1, AllocationRequest = 2 }
+
 /// <summary>The unit of a referral's volume (iWmo/iJw <c>Eenheid</c>, WJ756).</summary>
 public enum VolumeUnit { Unspecified = 0, Minute = 1, Hour = 2, DayAndNight = 3, DayPart = 4, PiecesOutput = 5, Euros = 6, PiecesEffort = 7 }
 

@@ -33,6 +33,9 @@ public static class ErrorReasons
     public const string InvalidMunicipalityCode = "INVALID_MUNICIPALITY_CODE";
     public const string InvalidReasonCode = "INVALID_REASON_CODE";
 
+    /// <summary>A request for a toewijzing whose requester or performer does not fit the standard's roles.</summary>
+    public const string AllocationRequestInvalid = "ALLOCATION_REQUEST_INVALID";
+
     // Things that must exist
     public const string UnknownParty = "UNKNOWN_PARTY";
     public const string ClientNotFound = "CLIENT_NOT_FOUND";

@@ -302,7 +302,8 @@ public sealed class DeliveryQueue(
         }
 
         var writesLease = lease is { WritesLeases: true };
-        return await store.WriteReplayableAsync(
+        var disclosed = new Dictionary<string, AuditNote>(StringComparer.Ordinal);
+        var claimed = await store.WriteReplayableAsync(
             session =>
             {
                 // A delivery that a stream of another instance leased since the read is not this claim's: its write (all
@@ -325,6 +326,7 @@ public sealed class DeliveryQueue(
                 // before anything is sent, in the same commit as the attempt counts.
                 var call = audit.Note(caller, AuditTrail.DeliverContent, AuditAction.Read);
                 var notes = new Dictionary<string, AuditNote>(StringComparer.Ordinal);
+                disclosed = notes;
                 foreach (var (_, outbound) in kept)
                 {
                     var delivery = outbound.Delivery;
@@ -346,6 +348,10 @@ public sealed class DeliveryQueue(
                 return (IReadOnlyDictionary<string, DateTimeOffset>)lost;
             },
             cancellationToken).ConfigureAwait(false);
+
+        // The run that committed made the last notes: their disclosures go to the Logboek now that they happened.
+        audit.Processed(disclosed.Values);
+        return claimed;
     }
 
     /// <summary>Waits until the caller may have new deliveries. Take the task before reading, so no wake-up is lost.</summary>
@@ -397,10 +403,12 @@ public sealed class DeliveryQueue(
         await store.WriteReplayableAsync(
             session =>
             {
+                note.Processed.Clear();
                 audit.Append(session, note, AuditOutcome.Success, null);
                 return 0;
             },
             cancellationToken).ConfigureAwait(false);
+        audit.Processed(note);
         return fetched;
     }
 
@@ -660,6 +668,7 @@ public sealed class DeliveryQueue(
                 return changed.Status;
             },
             cancellationToken).ConfigureAwait(false);
+        audit.Processed(note);
         var channel = parties.Find(delivery.Recipient)?.Channel ?? DeliveryChannel.Unspecified;
         if (status == DeliveryStatus.Acknowledged)
         {

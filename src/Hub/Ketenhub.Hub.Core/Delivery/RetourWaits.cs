@@ -64,6 +64,7 @@ public sealed class RetourWaits(IHubStore store, Dispatcher dispatcher, AuditTra
                     return told ?? string.Empty;
                 },
                 cancellationToken).ConfigureAwait(false);
+            audit.Processed(note);
             if (woken is null)
             {
                 continue;

@@ -74,12 +74,15 @@ public sealed partial class ScheduledWork(
         }
     }
 
-    private async Task<int> LoopAsync(Func<IHubSession, (int Count, List<string> Wake)> batch, CancellationToken cancellationToken)
+    private async Task<int> LoopAsync(Func<IHubSession, List<AuditNote>, (int Count, List<string> Wake)> batch, CancellationToken cancellationToken)
     {
         var total = 0;
         while (true)
         {
-            var (count, wake) = await store.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+            // The notes the batch appended; their Logboek records are written once the batch committed.
+            var appended = new List<AuditNote>();
+            var (count, wake) = await store.WriteAsync(session => batch(session, appended), cancellationToken).ConfigureAwait(false);
+            audit.Processed(appended);
             notifier.NotifyReleased(wake.Distinct());
             total += count;
             if (count < BatchSize)
@@ -89,7 +92,7 @@ public sealed partial class ScheduledWork(
         }
     }
 
-    private (int, List<string>) EscalateBatch(IHubSession session)
+    private (int, List<string>) EscalateBatch(IHubSession session, List<AuditNote> appended)
     {
         var now = time.GetUtcNow();
         var wake = new List<string>();
@@ -127,26 +130,30 @@ public sealed partial class ScheduledWork(
 
             wake.Add(record.Recipient);
             session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, JourneyEventType.SignalEscalated, target.Id, signal?.Name, "UNACKNOWLEDGED_BY " + delivery.Recipient));
-            audit.Append(session, audit.HubNote("EscalateSignal", AuditAction.Create).About(client.Id).Resource(delivery.Name).Resource(record.Name).Decided(record.Decision), AuditOutcome.Success, null);
+            var escalation = audit.HubNote("EscalateSignal", AuditAction.Create).About(client.Id).Resource(delivery.Name).Resource(record.Name).Decided(record.Decision);
+            audit.Append(session, escalation, AuditOutcome.Success, null);
+            appended.Add(escalation);
         }
 
         return (due.Count, wake);
     }
 
-    private (int, List<string>) ExpireBatch(IHubSession session)
+    private (int, List<string>) ExpireBatch(IHubSession session, List<AuditNote> appended)
     {
         var now = time.GetUtcNow();
         var expired = session.GetExpiredAwaiting(now, BatchSize);
         foreach (var delivery in expired)
         {
             session.UpdateDelivery(delivery with { Status = DeliveryStatus.Expired, StatusReason = DecisionReasons.ConsentExpired, UpdateTime = now });
-            audit.Append(session, audit.HubNote("ExpireDelivery", AuditAction.Update).About(delivery.ClientId).Resource(delivery.Name), AuditOutcome.Success, null);
+            var expiry = audit.HubNote("ExpireDelivery", AuditAction.Update).About(delivery.ClientId).Resource(delivery.Name);
+            audit.Append(session, expiry, AuditOutcome.Success, null);
+            appended.Add(expiry);
         }
 
         return (expired.Count, []);
     }
 
-    private (int, List<string>) ComingOfAgeBatch(IHubSession session)
+    private (int, List<string>) ComingOfAgeBatch(IHubSession session, List<AuditNote> appended)
     {
         var now = time.GetUtcNow();
         var wake = new List<string>();
@@ -159,7 +166,9 @@ public sealed partial class ScheduledWork(
             var context = ClientContexts.Load(session, client, now);
             wake.AddRange(ConfirmConsentTasks.Ask(session, dispatcher, context, ConfirmConsentTasks.Unconfirmed(consent, context, now), "The client turned 18: the coach goes through the parent's consents with the client.", now));
             wake.AddRange(DeliveryDecisions.ReconsiderClient(session, router, parties, client, now).Wake);
-            audit.Append(session, audit.HubNote("ComingOfAge", AuditAction.Update).About(client.Id), AuditOutcome.Success, null);
+            var comingOfAge = audit.HubNote("ComingOfAge", AuditAction.Update).About(client.Id);
+            audit.Append(session, comingOfAge, AuditOutcome.Success, null);
+            appended.Add(comingOfAge);
         }
 
         return (clients.Count, wake);

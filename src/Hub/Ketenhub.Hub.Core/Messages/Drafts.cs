@@ -25,6 +25,12 @@ public sealed record ReferralDraft(
 
     /// <summary>Until when the support is asked for.</summary>
     public DateOnly? RequestedEndDate { get; init; }
+
+    /// <summary>What the referral asks; unspecified is care.</summary>
+    public ReferralKind Kind { get; init; }
+
+    /// <summary>The requester's own reference (iWmo/iJw <c>ReferentieAanbieder</c>), if any.</summary>
+    public string? RequesterReference { get; init; }
 }
 
 /// <summary>A transition as submitted.</summary>

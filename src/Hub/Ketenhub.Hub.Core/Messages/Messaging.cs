@@ -41,7 +41,7 @@ public sealed partial class Messaging(
 {
     public async Task<ReferralResult> CreateReferralAsync(Party caller, ReferralDraft draft, RequestKey key, CancellationToken cancellationToken)
     {
-        var performers = ValidateReferral(draft, "referral");
+        var performers = ValidateReferral(draft, "referral", caller);
         var note = Submitting(caller, "CreateReferral", key);
         var result = await audit.ReplayableCommandAsync(
             note,
@@ -270,10 +270,20 @@ public sealed partial class Messaging(
                 session.AppendJourneyEvent(new JourneyEvent(0, client.Id, now, ReferralLifecycle.JourneyEventOf(step), caller.Id, referral.Name, Explain.Code(referral.Service)));
 
                 var context = ClientContexts.Load(session, client, now);
+                ReferralResult? issued = null;
+                if (step == ReferralStep.Accept && referral.Kind == ReferralKind.AllocationRequest)
+                {
+                    issued = IssueToewijzing(session, caller, referral, context, now, note);
+                }
+
                 var facts = new RoutingFacts(MessageType.ReferralUpdate, caller.Id, MessageCategories.ForReferralUpdate(), Service: referral.Service, Requester: referral.Requester, Performers: [.. referral.Performers.Select(p => p.PartyId)]);
                 var routed = router.Route(facts, context, now);
-                var update = new ReferralUpdatePayload(referral.Id, caller.Id, updated.Status, updated.ReasonCode, referral.Service);
-                var wake = new List<string>();
+                var update = new ReferralUpdatePayload(referral.Id, caller.Id, updated.Status, updated.ReasonCode, referral.Service)
+                {
+                    Kind = referral.Kind,
+                    RequesterReference = referral.RequesterReference,
+                };
+                var wake = new List<string>(issued?.Wake ?? []);
                 var thin = new ThinNoticePayload(MessageType.ReferralUpdate, caller.Id, referral.LifeDomains.Count > 0 ? referral.LifeDomains[0] : LifeDomain.Unspecified, SignalSeverity.Unspecified);
                 foreach (var decision in routed.Decisions)
                 {
@@ -297,6 +307,29 @@ public sealed partial class Messaging(
             cancellationToken).ConfigureAwait(false);
         notifier.Notify(result.Wake);
         return result;
+    }
+
+    /// <summary>
+    /// The toewijzing for an accepted request for one: a referral from the deciding party to the requesting provider, for the
+    /// same client, service and scope (product code, volume, end date), carrying the request's reason and strengths, which
+    /// the provider wrote, and the provider's reference for the request (its own, else the request's id). It is routed as any referral of the deciding party (consent, rules), in the
+    /// same write as the acceptance, so the provider never sees the acceptance without its toewijzing. Its creation is
+    /// audited in the acceptance's event (the resource and its decisions).
+    /// </summary>
+    private ReferralResult IssueToewijzing(IHubSession session, Party decider, ReferralRecord request, ClientContext context, DateTimeOffset now, AuditNote note)
+    {
+        var provider = parties.Find(request.Requester)
+            ?? throw HubException.Precondition(ErrorReasons.UnknownParty, "The requester of this request for a toewijzing is no longer a configured party.");
+        var draft = new ReferralDraft(null, request.Service, request.Reason, request.LifeDomains, request.Urgency, request.Strengths, [provider.Name])
+        {
+            ProductCode = request.ProductCode,
+            Volume = request.Volume,
+            RequestedEndDate = request.RequestedEndDate,
+            Kind = ReferralKind.Care,
+        };
+        var issued = SubmitReferral(session, decider, Ids.New("ref", time), draft, [provider], context, null, request.RequesterHadRelationship != false, now, note, request);
+        note.Resource(issued.Referral.Name).Decided(issued.Decisions);
+        return issued;
     }
 
     /// <summary>
@@ -412,8 +445,13 @@ public sealed partial class Messaging(
         v.ThrowIfAny();
     }
 
-    private ReferralResult SubmitReferral(IHubSession session, Party caller, string referralId, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, bool requesterHadRelationship, DateTimeOffset now, AuditNote note)
+    private ReferralResult SubmitReferral(IHubSession session, Party caller, string referralId, ReferralDraft draft, IReadOnlyList<Party> performers, ClientContext context, string? transitionId, bool requesterHadRelationship, DateTimeOffset now, AuditNote note, ReferralRecord? allocationRequest = null)
     {
+        if (draft.Kind == ReferralKind.AllocationRequest && !DecidesFor(performers[0], context.Client, now))
+        {
+            throw HubException.Invalid(ErrorReasons.AllocationRequestInvalid, "referral.performers[0].party", "A request for a toewijzing goes to a party that decides for the client's municipality (its municipality, social service or wijkteam), and this performer does not act for it.");
+        }
+
         // One client, one plan: another open referral for the same service is flagged, not refused.
         var open = ClientPlans.Open(session, context.Client.Id, draft.Service);
         if (open.Count > 0)
@@ -440,6 +478,10 @@ public sealed partial class Messaging(
             ProductCode = string.IsNullOrEmpty(draft.ProductCode) ? null : draft.ProductCode,
             Volume = draft.Volume,
             RequestedEndDate = draft.RequestedEndDate,
+            Kind = draft.Kind == ReferralKind.Unspecified ? ReferralKind.Care : draft.Kind,
+            RequesterReference = string.IsNullOrEmpty(draft.RequesterReference) ? null : draft.RequesterReference,
+            AllocationRequestId = allocationRequest?.Id,
+            AllocationReference = allocationRequest is null ? null : allocationRequest.RequesterReference ?? allocationRequest.Id,
         };
         session.InsertReferral(referral);
         session.AppendJourneyEvent(new JourneyEvent(0, context.Client.Id, now, JourneyEventType.ReferralRequested, caller.Id, referral.Name, Explain.Code(draft.Service)));
@@ -507,10 +549,23 @@ public sealed partial class Messaging(
         }
     }
 
-    private List<Party> ValidateReferral(ReferralDraft draft, string field)
+    private List<Party> ValidateReferral(ReferralDraft draft, string field, Party? caller = null)
     {
         var v = new Validator();
         TextRules.CheckEnum(v, draft.Service, field + ".service");
+        TextRules.CheckEnum(v, draft.Kind, field + ".kind", required: false);
+        if (!string.IsNullOrEmpty(draft.RequesterReference))
+        {
+            if (draft.RequesterReference.Length > MaxRequesterReference)
+            {
+                v.Add(ErrorReasons.FieldTooLong, field + ".requester_reference", $"{field}.requester_reference is at most {MaxRequesterReference} characters.", ("maxLength", MaxRequesterReference.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            else if (draft.RequesterReference.Any(c => c < ' ' || c > '~') || string.IsNullOrWhiteSpace(draft.RequesterReference))
+            {
+                v.Add(ErrorReasons.InvalidCharacters, field + ".requester_reference", $"{field}.requester_reference holds printable ASCII characters, not only spaces.");
+            }
+        }
+
         TextRules.CheckEnum(v, draft.Urgency, field + ".urgency", required: false);
         for (var i = 0; i < draft.LifeDomains.Count; i++)
         {
@@ -538,8 +593,51 @@ public sealed partial class Messaging(
             }
         }
 
+        if (draft.Kind == ReferralKind.AllocationRequest && !v.HasErrors)
+        {
+            CheckAllocationRoles(v, draft, performers, field, caller);
+        }
+
         v.ThrowIfAny();
         return performers;
+    }
+
+    /// <summary>The longest requester's reference: the iWmo/iJw <c>ReferentieAanbieder</c> (LDT_Referentie) is 36 characters.</summary>
+    public const int MaxRequesterReference = 36;
+
+    /// <summary>
+    /// A request for a toewijzing has the roles of the iWmo/iJw verzoek om toewijzing (315): a care provider asks the one
+    /// party that decides for the client's municipality. Whether that party acts for the client's municipality is checked
+    /// once the client is read (<see cref="DecidesFor"/>). In a transition the requester is the transition's sender.
+    /// </summary>
+    private static void CheckAllocationRoles(Validator v, ReferralDraft draft, IReadOnlyList<Party> performers, string field, Party? caller)
+    {
+        if (caller is not null && caller.Kind != PartyKind.CareProvider)
+        {
+            v.Add(ErrorReasons.AllocationRequestInvalid, field + ".kind", "A request for a toewijzing comes from a care provider asking it for itself; the caller is not a care provider.");
+        }
+
+        if (draft.PerformerNames.Count != 1)
+        {
+            v.Add(ErrorReasons.AllocationRequestInvalid, field + ".performers", "A request for a toewijzing names one performer: the party that decides for the client's municipality.");
+        }
+        else if (!IsMunicipalitySide(performers[0]))
+        {
+            v.Add(ErrorReasons.AllocationRequestInvalid, field + ".performers[0].party", "A request for a toewijzing goes to a municipality, social service or wijkteam, which decides for the municipality.");
+        }
+    }
+
+    private static bool IsMunicipalitySide(Party party) => party.Kind is PartyKind.Municipality or PartyKind.SocialService or PartyKind.Wijkteam;
+
+    /// <summary>
+    /// Does <paramref name="party"/> decide on a toewijzing for the client now: a municipality, social service or wijkteam
+    /// acting for the municipality the client lives in (Wmo 2015 art. 2.3.5, Jeugdwet art. 2.3: the municipality decides).
+    /// </summary>
+    public static bool DecidesFor(Party party, ClientRecord client, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(party);
+        ArgumentNullException.ThrowIfNull(client);
+        return IsMunicipalitySide(party) && party.MunicipalityCodes.Contains(client.MunicipalityAt(now));
     }
 
     private Party? OptionalParty(Validator v, string? name, string field, bool required = false)

@@ -52,6 +52,21 @@ public sealed record ReferralRecord(
     /// <summary>Until when the support was asked for; null when open-ended.</summary>
     public DateOnly? RequestedEndDate { get; init; }
 
+    /// <summary>What the referral asks: care, or a toewijzing for its requester. Referrals stored before this was recorded are care.</summary>
+    public ReferralKind Kind { get; init; } = ReferralKind.Care;
+
+    /// <summary>The requester's own reference (iWmo/iJw <c>ReferentieAanbieder</c>); null when it gave none.</summary>
+    public string? RequesterReference { get; init; }
+
+    /// <summary>On a toewijzing the hub issued for an accepted request for one: that request's id; null otherwise.</summary>
+    public string? AllocationRequestId { get; init; }
+
+    /// <summary>
+    /// On a toewijzing the hub issued: the requesting provider's reference for its request (its <see cref="RequesterReference"/>,
+    /// else the request's id), which an iWmo/iJw 301 returns as <c>ReferentieAanbieder</c>; null otherwise.
+    /// </summary>
+    public string? AllocationReference { get; init; }
+
     /// <summary>When the hub erased the referral's content (<see cref="Retention.MessageContent"/>); null while it holds it.</summary>
     public DateTimeOffset? ContentEraseTime { get; init; }
 }
@@ -129,4 +144,11 @@ public sealed record CoachTaskPayload(TaskKind Kind, CoachInfo? Coach, IReadOnly
 }
 
 /// <summary>A step in a referral's lifecycle.</summary>
-public sealed record ReferralUpdatePayload(string ReferralId, string Performer, PerformerStatus Status, string? ReasonCode, ServiceKind Service);
+public sealed record ReferralUpdatePayload(string ReferralId, string Performer, PerformerStatus Status, string? ReasonCode, ServiceKind Service)
+{
+    /// <summary>What the referral asks (older stored payloads: care).</summary>
+    public ReferralKind Kind { get; init; } = ReferralKind.Care;
+
+    /// <summary>The requester's own reference for the referral, if it gave one.</summary>
+    public string? RequesterReference { get; init; }
+}

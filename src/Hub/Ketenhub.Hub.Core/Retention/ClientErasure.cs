@@ -99,7 +99,7 @@ public sealed class ClientErasure(AuditTrail audit, IOptions<RetentionOptions> o
     public async Task<ErasureResult> EraseAsOperatorAsync(string officer, string? clientName, ErasureGround ground, CancellationToken cancellationToken)
     {
         var clientId = Validate(clientName, ground, "client");
-        var note = AuditTrail.OperatorNote(officer, ActorRoles.PrivacyOfficer, EventType, AuditAction.Delete).About(clientId).Check(AuditCheckKind.Authorisation, "HOST_OPERATOR");
+        var note = audit.OperatorNote(officer, ActorRoles.PrivacyOfficer, EventType, AuditAction.Delete).About(clientId).Check(AuditCheckKind.Authorisation, "HOST_OPERATOR");
         return await RunAsync(note, ground, () => audit.WriteAsync(note, session => Erase(session, clientId, note, time.GetUtcNow()), cancellationToken)).ConfigureAwait(false);
     }
 

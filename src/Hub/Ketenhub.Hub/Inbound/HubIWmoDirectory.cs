@@ -88,6 +88,13 @@ public sealed class HubIWmoDirectory(PartyDirectory parties, IHubStore store, Ke
                 .OrderBy(p => p.Kind switch { Common.PartyKind.Municipality => 0, Common.PartyKind.SocialService => 1, _ => 2 })
                 .FirstOrDefault());
 
+        public IWmoParty? FindDecidingParty(string cbsCode) =>
+            hub.Adapt(hub._parties.All
+                .Where(p => p.MunicipalityCodes.Contains(cbsCode)
+                    && p.Kind is Common.PartyKind.Municipality or Common.PartyKind.SocialService or Common.PartyKind.Wijkteam)
+                .OrderBy(p => p.Kind switch { Common.PartyKind.Municipality => 0, Common.PartyKind.SocialService => 1, _ => 2 })
+                .FirstOrDefault());
+
         public IWmoParty? FindParty(string partyName) =>
             Ids.PartyId(partyName) is { } id ? hub.Adapt(hub._parties.Find(id)) : null;
 

@@ -64,7 +64,29 @@ public static class InboundEndpoints
 
         app.MapMethods(IWmoBase, ["POST"], (HttpContext http) => HandleAsync(http, DeliveryChannel.Iwmo, string.Empty)).WithMetadata(iwmo, PartnerRoute.Instance);
         app.MapMethods(IWmoBase + "/{**path}", ["POST"], (HttpContext http, string path) => HandleAsync(http, DeliveryChannel.Iwmo, path)).WithMetadata(iwmo, PartnerRoute.Instance);
+
+        // The OpenAPI document of the partner routes that are not FHIR (NL API Design Rules API-51: at openapi.json, in
+        // JSON), open like the CapabilityStatement: it describes the API and holds no data.
+        app.MapGet(OpenApiRoute, (HttpContext http) => WriteOpenApiAsync(http)).WithMetadata(new WebhookFetch.ProblemFormat(), PartnerRoute.Instance).AllowAnonymous();
         return app;
+    }
+
+    /// <summary>Where the OpenAPI document of the partner endpoints is served.</summary>
+    public const string OpenApiRoute = "/openapi.json";
+
+    private static readonly Lazy<byte[]> OpenApiDocument = new(() =>
+    {
+        using var stream = typeof(InboundEndpoints).Assembly.GetManifestResourceStream("Ketenhub.Hub.Inbound.openapi.json")
+            ?? throw new InvalidOperationException("The OpenAPI document is not embedded in the hub's assembly.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+
+    private static Task WriteOpenApiAsync(HttpContext http)
+    {
+        http.Response.ContentType = "application/json";
+        return http.Response.Body.WriteAsync(OpenApiDocument.Value, http.RequestAborted).AsTask();
     }
 
     // The call pipeline (CallPipeline) has identified the caller, taken its rate and set the call's time limit before this
@@ -142,11 +164,23 @@ public static class InboundEndpoints
     private static async Task<InboundOutcome> ExecuteAsync(InboundExecutor executor, Party party, InboundTranslation.Requests requests, RefusalLog refusals, string where, CancellationToken ct)
     {
         var responses = new List<Google.Protobuf.IMessage>();
-        foreach (var request in requests.Messages)
+        string? registered = null;
+        foreach (var message in requests.Messages)
         {
+            var request = message;
+            if (request is Ketenhub.Contracts.V1.CreateReferralRequest { Referral: { Client: "" } } create && registered is not null)
+            {
+                // A referral without a client after a registration is about the client just registered (the adapter
+                // contract's chaining rule: an iWmo verzoek om toewijzing names its client by BSN and birth date only).
+                request = create.Clone();
+                ((Ketenhub.Contracts.V1.CreateReferralRequest)request).Referral.Client = registered;
+            }
+
             try
             {
-                responses.Add(await executor.ExecuteAsync(party, request, ct).ConfigureAwait(false));
+                var response = await executor.ExecuteAsync(party, request, ct).ConfigureAwait(false);
+                responses.Add(response);
+                registered = response is Ketenhub.Contracts.V1.RegisterClientResponse r ? r.Client.Name : registered;
             }
             catch (HubException ex)
             {

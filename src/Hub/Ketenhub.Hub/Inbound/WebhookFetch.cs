@@ -45,7 +45,7 @@ public static class WebhookFetch
     }
 
     /// <summary>A refusal as RFC 9457 problem details, with the hub's reason as <c>code</c>.</summary>
-    private sealed class ProblemFormat : IRefusalFormat
+    internal sealed class ProblemFormat : IRefusalFormat
     {
         public Task WriteAsync(HttpContext http, Google.Rpc.Status refusal)
         {

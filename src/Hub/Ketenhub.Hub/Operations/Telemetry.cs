@@ -1,7 +1,9 @@
 using Grpc.AspNetCore.Server;
+using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Common;
 using Ketenhub.Hub.Configuration;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -21,6 +23,19 @@ public static class Telemetry
     {
         builder.Services.AddOptions<TelemetryOptions>().BindChecked(builder.Configuration, Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<QueueSampler>();
+
+        // The Logboek Dataverwerkingen: one record (span) per processing of a client's data, exported with the traces.
+        builder.Services.AddOptions<LogboekOptions>().BindChecked(builder.Configuration, LogboekOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => ProcessingRegister.Load(HubCoreRegistration.Resolve(sp.GetRequiredService<IOptions<LogboekOptions>>().Value.ActivitiesFile)));
+        builder.Services.AddSingleton(sp =>
+        {
+            var configured = sp.GetRequiredService<IOptions<LogboekOptions>>().Value.SubjectKey;
+            var key = string.IsNullOrEmpty(configured)
+                ? System.Security.Cryptography.HKDF.DeriveKey(System.Security.Cryptography.HashAlgorithmName.SHA256, Convert.FromBase64String(sp.GetRequiredService<IOptions<HubOptions>>().Value.BsnLookupKey), 32, salt: [], info: System.Text.Encoding.UTF8.GetBytes("ketenhub logboek key v1"))
+                : Convert.FromBase64String(configured);
+            return new LogboekSubjects(key);
+        });
+        builder.Services.AddSingleton<IProcessingLog, Logboek>();
         // Over OTLP when the setting or the standard variable names a collector (the exporter reads the variable itself);
         // a malformed setting is a start-up problem (TelemetryOptions), so it is only ever used when it parses.
         var otlp = builder.Configuration[Section + ":" + nameof(TelemetryOptions.OtlpEndpoint)];
@@ -38,7 +53,7 @@ public static class Telemetry
         {
             // The hub's own spans, and ASP.NET Core's span of each request, which takes an incoming traceparent as its
             // parent; nothing else is instrumented, so no URL query or header reaches a span.
-            tracing.AddSource(HubTraces.SourceName, "Microsoft.AspNetCore");
+            tracing.AddSource(HubTraces.SourceName, Logboek.SourceName, "Microsoft.AspNetCore");
             if (exportOtlp)
             {
                 tracing.AddOtlpExporter(Collector);

@@ -125,6 +125,10 @@ public static class ContractMapping
             ? new Contracts.V1.SupportVolume { Quantity = volume.Quantity, Unit = Wire.From<VolumeUnit>(volume.Unit), Frequency = Wire.From<VolumeFrequency>(volume.Frequency) }
             : null,
         RequestedEndDate = Wire.Date(referral.RequestedEndDate),
+        Kind = Wire.From<ReferralKind>(referral.Kind),
+        RequesterReference = referral.RequesterReference ?? string.Empty,
+        AllocationRequest = referral.AllocationRequestId is null ? string.Empty : "referrals/" + referral.AllocationRequestId,
+        AllocationReference = referral.AllocationReference ?? string.Empty,
         ContentEraseTime = referral.ContentEraseTime is { } erased ? Wire.Time(erased) : null,
     };
 
@@ -148,6 +152,8 @@ public static class ContractMapping
                 ? new Ketenhub.Hub.Messages.SupportVolume(volume.Quantity, Wire.To<D.VolumeUnit>(volume.Unit), Wire.To<D.VolumeFrequency>(volume.Frequency))
                 : null,
             RequestedEndDate = Wire.Date(referral.RequestedEndDate, field + ".requested_end_date"),
+            Kind = Wire.To<D.ReferralKind>(referral.Kind),
+            RequesterReference = referral.RequesterReference,
         };
     }
 
@@ -421,6 +427,8 @@ public static class ContractMapping
                     Status = Wire.From<PerformerStatus>(update.Status),
                     ReasonCode = update.ReasonCode ?? string.Empty,
                     Service = Wire.From<ServiceKind>(update.Service),
+                    Kind = Wire.From<ReferralKind>(update.Kind),
+                    RequesterReference = update.RequesterReference ?? string.Empty,
                 };
                 delivery.Coach = ToContract(coach);
                 break;
