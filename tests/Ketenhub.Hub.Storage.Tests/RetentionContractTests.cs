@@ -179,7 +179,7 @@ public abstract partial class HubStoreContractTests
     {
         var store = Open();
         var audit = new AuditTrail(store, new AuditPseudonyms(new byte[32]), TimeProvider.System);
-        var erasure = new ClientErasure(audit, Microsoft.Extensions.Options.Options.Create(new RetentionOptions()), TimeProvider.System);
+        var erasure = new ClientErasure(store, audit, Microsoft.Extensions.Options.Options.Create(new RetentionOptions()), TimeProvider.System);
         var (erased, other) = (Client("cli_erase"), Client("cli_other"));
         var signal = Signal(erased.Id);
         var otherSignal = Signal(other.Id);

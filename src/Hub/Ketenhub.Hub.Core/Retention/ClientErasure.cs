@@ -30,7 +30,11 @@ public enum ErasureGround
 }
 
 /// <summary>What an erasure did: the client (its tombstone's id), when, and how many records it emptied or removed.</summary>
-public sealed record ErasureResult(string ClientId, DateTimeOffset EraseTime, bool AlreadyErased, int Messages, int DeliveryPayloads, int RelatedRecords);
+public sealed record ErasureResult(string ClientId, DateTimeOffset EraseTime, bool AlreadyErased, int Messages, int DeliveryPayloads, int RelatedRecords)
+{
+    /// <summary>Whether the store removed the older versions of what was erased at once (<see cref="IHubStore.ScrubAsync"/>).</summary>
+    public bool Scrubbed { get; init; }
+}
 
 /// <summary>
 /// Erasure of a client at a privacy officer's request (AVG art. 17; docs/privacy.md, "Erasure on request"). In one
@@ -48,7 +52,7 @@ public sealed record ErasureResult(string ClientId, DateTimeOffset EraseTime, bo
 /// client that was erased already succeeds and changes nothing.
 /// </para>
 /// </summary>
-public sealed class ClientErasure(AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider time)
+public sealed class ClientErasure(IHubStore store, AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider time)
 {
     public const string EventType = "EraseClient";
 
@@ -103,19 +107,35 @@ public sealed class ClientErasure(AuditTrail audit, IOptions<RetentionOptions> o
         return await RunAsync(note, ground, () => audit.WriteAsync(note, session => Erase(session, clientId, note, time.GetUtcNow()), cancellationToken)).ConfigureAwait(false);
     }
 
-    private static async Task<ErasureResult> RunAsync(AuditNote note, ErasureGround ground, Func<Task<ErasureResult>> write)
+    private async Task<ErasureResult> RunAsync(AuditNote note, ErasureGround ground, Func<Task<ErasureResult>> write)
     {
         note.Check(AuditCheckKind.LegalBasis, "ERASURE:" + Code(ground));
         try
         {
             var result = await write().ConfigureAwait(false);
             HubMetrics.Erasure(result.AlreadyErased ? "already_erased" : "erased");
-            return result;
+
+            // What was overwritten may still be in older page versions the store keeps (SQLite's WAL): remove them now
+            // rather than at some later checkpoint. When the store is busy the next full checkpoint does it.
+            return result with { Scrubbed = !result.AlreadyErased && await ScrubAsync().ConfigureAwait(false) };
         }
         catch (HubException ex) when (ex.Reason is ErrorReasons.LegalRetentionApplies or ErrorReasons.PrivacyOfficerRoleRequired)
         {
             HubMetrics.Erasure("refused");
             throw;
+        }
+    }
+
+    private async Task<bool> ScrubAsync()
+    {
+        try
+        {
+            return await store.ScrubAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The erasure is committed; only the early removal of older page versions failed.
+            return false;
         }
     }
 

@@ -41,6 +41,14 @@ public interface IHubStore
     /// a page per transaction, after a new key was made active. Safe to run while the hub serves and to repeat.
     /// </summary>
     Task<DocumentResealing> ResealDocumentsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// After an erasure: removes the older versions of pages the store may still keep outside its live data, so what was
+    /// erased is not left there (the SQLite store: every committed page copied into the file and the WAL truncated).
+    /// False when that could not be done now (the store is busy); the next full checkpoint does it. The default does
+    /// nothing: a store without such copies has nothing to remove.
+    /// </summary>
+    Task<bool> ScrubAsync(CancellationToken cancellationToken = default) => Task.FromResult(true);
 }
 
 /// <summary>The outcome of <see cref="IHubStore.ResealDocumentsAsync"/>: documents looked at and rewritten.</summary>

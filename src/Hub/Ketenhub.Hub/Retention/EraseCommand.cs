@@ -55,6 +55,10 @@ public static partial class EraseCommand
             {
                 var code = ClientErasure.Code(ground);
                 LogErased(logger, result.ClientId, result.Messages, result.DeliveryPayloads, result.RelatedRecords, code);
+                if (!result.Scrubbed)
+                {
+                    LogNotScrubbed(logger);
+                }
             }
 
             return Erased;
@@ -73,6 +77,9 @@ public static partial class EraseCommand
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Erased client {ClientId} on ground {Ground}: content of {Messages} messages and {Payloads} delivery payloads erased, {Related} related records removed; the audit trail records it")]
     private static partial void LogErased(ILogger logger, string clientId, int messages, int payloads, int related, string ground);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The store was busy: older page versions of the erased data go at its next full checkpoint (docs/privacy.md, \"On disk\")")]
+    private static partial void LogNotScrubbed(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Client {ClientId} was erased before; nothing changed")]
     private static partial void LogAlreadyErased(ILogger logger, string clientId);
