@@ -44,8 +44,7 @@ public static class Harness
 
     public static async Task<int> RunAsync(string command, Options options)
     {
-        var hubDll = Path.GetFullPath(options.HubDll ?? typeof(Harness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "KetenhubHubDll")?.Value ?? string.Empty);
+        var hubDll = HubDll(options.HubDll);
         if (!File.Exists(hubDll))
         {
             Console.Error.WriteLine($"The hub is not built at '{hubDll}'. Run through `dotnet run -c Release --project benchmarks/Ketenhub.Benchmarks`, or pass --hub-dll.");
@@ -310,8 +309,12 @@ public static class Harness
         return ServerProcess.StartAsync(name, Path.GetDirectoryName(hubDll)!, [dotnet, hubDll], settings);
     }
 
+    /// <summary>The hub to start: <paramref name="given"/>, or the build of src/Hub/Ketenhub.Hub in this configuration.</summary>
+    internal static string HubDll(string? given) => Path.GetFullPath(given ?? typeof(Harness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "KetenhubHubDll")?.Value ?? string.Empty);
+
     /// <summary>Every hub's settings but its port, data folder and store.</summary>
-    private static Dictionary<string, string?> CommonHubSettings(string hubDll, string dataDir)
+    internal static Dictionary<string, string?> CommonHubSettings(string hubDll, string dataDir)
     {
         var hubSettings = new Dictionary<string, string?>
         {
@@ -459,13 +462,13 @@ public static class Harness
         return settings;
     }
 
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
         return File.Exists(candidate) ? candidate : "dotnet";
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -49,6 +49,7 @@ public sealed record Options
                        (c) submit on one hub instance, delivery stream on another
           throughput   only (a)
           latency      only (b) and (c), with the bare server's unary latency as the baseline
+          soak         the database over minutes of load with retention on and off (`soak --help`)
 
         Options (durations in seconds):
           --concurrency N          calls in flight in (a)                      (64)

@@ -35,6 +35,11 @@ public static class Program
             return await BareServer.RunAsync(port.Value, parent);
         }
 
+        if (args.Length > 0 && args[0] == "soak")
+        {
+            return await Soak.RunAsync(args[1..]);
+        }
+
         var command = args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal) ? "all" : args[0];
         if (command is "-h" or "help" || args.Contains("--help"))
         {

@@ -220,6 +220,14 @@ public class IdempotencyTests
         public IReadOnlyList<DeliveryRecord> GetExpiredAwaiting(DateTimeOffset now, int limit) => throw new NotSupportedException();
         public void AppendJourneyEvent(JourneyEvent journeyEvent) => throw new NotSupportedException();
         public IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit) => throw new NotSupportedException();
+        public void UpdateTransition(TransitionRecord transition) => throw new NotSupportedException();
+        public void UpdateSignal(SignalRecord signal) => throw new NotSupportedException();
+        public IReadOnlyList<TransitionRecord> GetTransitionsForClient(string clientId) => throw new NotSupportedException();
+        public IReadOnlyList<MessageKey> ListMessagesContentEnded(DateTimeOffset endedBefore, int limit) => throw new NotSupportedException();
+        public IReadOnlyList<DeliveryRecord> ListDeliveriesContentEnded(DateTimeOffset endedBefore, int limit) => throw new NotSupportedException();
+        public int DeleteRequestsBefore(DateTimeOffset before, int limit) => throw new NotSupportedException();
+        public int DeleteJourneyEventsBefore(DateTimeOffset before, int limit) => throw new NotSupportedException();
+        public int DeleteClientRelations(string clientId) => throw new NotSupportedException();
         public AuditHead? GetAuditHead() => throw new NotSupportedException();
         public void AppendAuditRecord(AuditRecord record) => throw new NotSupportedException();
         public IReadOnlyList<AuditRecord> ListAuditRecords(AuditQuery query) => throw new NotSupportedException();

@@ -91,7 +91,7 @@ public sealed partial class BackupRestoreTests(ITestOutputHelper output)
         hub.Start("--help");
         Assert.Equal(0, await hub.WaitForExitAsync(Timeout));
         var printed = hub.OutputOfRun(1);
-        foreach (var command in new[] { "audit verify", "backup --to FILE", "reencrypt-bsn", "--help" })
+        foreach (var command in new[] { "audit verify", "backup --to FILE", "reencrypt-bsn", "erase --client NAME", "--help" })
         {
             Assert.Contains(command, printed, StringComparison.Ordinal);
         }

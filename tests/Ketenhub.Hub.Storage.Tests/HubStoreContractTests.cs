@@ -11,7 +11,7 @@ namespace Ketenhub.Hub.Storage.Tests;
 /// What every <see cref="IHubStore"/> must do. An implementation's test class derives from this one and
 /// says how to open a store; each test gets a fresh, empty directory that is deleted afterwards.
 /// </summary>
-public abstract class HubStoreContractTests : IAsyncLifetime
+public abstract partial class HubStoreContractTests : IAsyncLifetime
 {
     private static readonly TimeSpan GateTimeout = TimeSpan.FromSeconds(30);
     private readonly List<IHubStore> _stores = [];

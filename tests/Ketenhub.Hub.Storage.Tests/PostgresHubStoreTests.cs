@@ -68,7 +68,7 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         await stores[0].WriteAsync(s => { s.InsertClient(Client()); return 0; });
         Open();
 
-        Assert.Equal([1, 2, 3, 4], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1, 2, 3, 4, 5], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
         Assert.Equal([1L], await QueryAsync<long>("SELECT COUNT(*) FROM clients;"));
     }
 
@@ -91,7 +91,7 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         await using (var connection = new NpgsqlConnection(_database))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("DROP TABLE party_messages; DELETE FROM schema_migrations WHERE version = 4;", connection);
+            await using var command = new NpgsqlCommand(BackToVersion4Postgres + "DROP TABLE party_messages; DELETE FROM schema_migrations WHERE version = 4;", connection);
             await command.ExecuteNonQueryAsync();
         }
 
@@ -108,7 +108,45 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         Assert.Equal([referral.Id], listed[1].Select(p => p.MessageId));
         Assert.Equal([signal.Id], listed[2].Select(p => p.MessageId));
         Assert.Equal([new MessagePosition(signal.CreateTime, signal.Id)], listed[3]);
-        Assert.Equal([1, 2, 3, 4], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1, 2, 3, 4, 5], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
+    }
+
+    [Fact]
+    public async Task ADatabaseOfVersion4_GetsItsRetentionColumnsFilledFromTheDocuments()
+    {
+        var signal = Signal("cli_a");
+        var ackedAt = T0.AddHours(2);
+        var first = Open();
+        await first.WriteAsync(s =>
+        {
+            s.InsertSignal(signal);
+            s.InsertDelivery(NewDelivery("cli_a", messageId: signal.Id) with { Status = DeliveryStatus.Acknowledged, UpdateTime = ackedAt });
+            s.InsertDelivery(NewDelivery("cli_a", messageId: null) with { PayloadKind = PayloadKind.Task, PayloadJson = "{}", Status = DeliveryStatus.Acknowledged, UpdateTime = ackedAt });
+            s.InsertDelivery(NewDelivery("cli_a", messageId: null) with { PayloadKind = PayloadKind.Task, PayloadJson = "{}" });
+            s.AppendJourneyEvent(Journey("cli_a") with { Time = T0.AddDays(1) });
+            return 0;
+        });
+
+        await using (var connection = new NpgsqlConnection(_database))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(BackToVersion4Postgres, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var reopened = Open();
+        var (before, atEnd, payloads, payloadsBefore) = await reopened.ReadAsync(s => (
+            s.ListMessagesContentEnded(ackedAt.AddTicks(-10_000), 10),
+            s.ListMessagesContentEnded(ackedAt.AddTicks(10_000), 10),
+            s.ListDeliveriesContentEnded(ackedAt.AddTicks(10_000), 10),
+            s.ListDeliveriesContentEnded(ackedAt.AddTicks(-10_000), 10)));
+        Assert.Empty(before);
+        Assert.Equal([signal.Id], atEnd.Select(k => k.Id));
+        Assert.Single(payloads);
+        Assert.Empty(payloadsBefore);
+        Assert.Equal(0, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(23), 10)));
+        Assert.Equal(1, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(25), 10)));
+        Assert.Equal([1, 2, 3, 4, 5], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]

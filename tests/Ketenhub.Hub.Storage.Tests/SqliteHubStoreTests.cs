@@ -24,7 +24,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
 
         await using var third = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
         var versions = Query(third.DatabasePath, "SELECT version FROM schema_migrations ORDER BY version;");
-        Assert.Equal([1L, 2L, 3L, 4L], versions);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], versions);
         Assert.Equal(1L, Query(third.DatabasePath, "SELECT COUNT(*) FROM clients;").Single());
     }
 
@@ -48,7 +48,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         }
 
         // Back to version 3: the index and its migration's record gone, the documents sealed as before.
-        Execute(path, "DROP TABLE party_messages; DELETE FROM schema_migrations WHERE version = 4;");
+        Execute(path, BackToVersion4Sqlite + "DROP TABLE party_messages; DELETE FROM schema_migrations WHERE version = 4;");
 
         await using var reopened = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory, DocumentProtector = protector });
         var listed = await reopened.ReadAsync(s => new[]
@@ -63,7 +63,44 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         Assert.Equal([referral.Id], listed[1].Select(p => p.MessageId));
         Assert.Equal([signal.Id], listed[2].Select(p => p.MessageId));
         Assert.Equal([new MessagePosition(signal.CreateTime, signal.Id)], listed[3]);
-        Assert.Equal([1L, 2L, 3L, 4L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
+    }
+
+    [Fact]
+    public async Task ADatabaseOfVersion4_GetsItsRetentionColumnsFilledFromTheDocuments()
+    {
+        var signal = Signal("cli_a");
+        var ackedAt = T0.AddHours(2);
+        string path;
+        await using (var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory }))
+        {
+            path = store.DatabasePath;
+            await store.WriteAsync(s =>
+            {
+                s.InsertSignal(signal);
+                s.InsertDelivery(NewDelivery("cli_a", messageId: signal.Id) with { Status = Ketenhub.Hub.Common.DeliveryStatus.Acknowledged, UpdateTime = ackedAt });
+                s.InsertDelivery(NewDelivery("cli_a", messageId: null) with { PayloadKind = Ketenhub.Hub.Common.PayloadKind.Task, PayloadJson = "{}", Status = Ketenhub.Hub.Common.DeliveryStatus.Acknowledged, UpdateTime = ackedAt });
+                s.InsertDelivery(NewDelivery("cli_a", messageId: null) with { PayloadKind = Ketenhub.Hub.Common.PayloadKind.Task, PayloadJson = "{}" });
+                s.AppendJourneyEvent(Journey("cli_a") with { Time = T0.AddDays(1) });
+                return 0;
+            });
+        }
+
+        Execute(path, BackToVersion4Sqlite);
+
+        await using var reopened = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
+        var (before, atEnd, payloads, payloadsBefore) = await reopened.ReadAsync(s => (
+            s.ListMessagesContentEnded(ackedAt.AddTicks(-10_000), 10),
+            s.ListMessagesContentEnded(ackedAt.AddTicks(10_000), 10),
+            s.ListDeliveriesContentEnded(ackedAt.AddTicks(10_000), 10),
+            s.ListDeliveriesContentEnded(ackedAt.AddTicks(-10_000), 10)));
+        Assert.Empty(before);
+        Assert.Equal([signal.Id], atEnd.Select(k => k.Id));
+        Assert.Single(payloads);
+        Assert.Empty(payloadsBefore);
+        Assert.Equal(0, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(23), 10)));
+        Assert.Equal(1, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(25), 10)));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]

@@ -136,6 +136,28 @@ internal static class TestData
             SignalAckTime = signalAckTime,
         };
 
+    /// <summary>Takes a database of the current schema back to version 4 (before retention's columns), SQLite's form.</summary>
+    public const string BackToVersion4Sqlite = """
+        DROP INDEX ix_requests_time; DROP INDEX ix_requests_client; ALTER TABLE requests DROP COLUMN client_id;
+        DROP INDEX ix_referrals_content; ALTER TABLE referrals DROP COLUMN create_time; ALTER TABLE referrals DROP COLUMN content_erased;
+        DROP INDEX ix_transitions_content; ALTER TABLE transitions DROP COLUMN create_time; ALTER TABLE transitions DROP COLUMN content_erased;
+        DROP INDEX ix_signals_content; ALTER TABLE signals DROP COLUMN create_time; ALTER TABLE signals DROP COLUMN content_erased;
+        DROP INDEX ix_deliveries_payload_ended; ALTER TABLE deliveries DROP COLUMN end_time; ALTER TABLE deliveries DROP COLUMN payload_held;
+        DROP INDEX ix_journey_time; ALTER TABLE journey DROP COLUMN event_time;
+        DELETE FROM schema_migrations WHERE version = 5;
+        """;
+
+    /// <summary>As <see cref="BackToVersion4Sqlite"/>, PostgreSQL's form (dropping a column drops its indexes).</summary>
+    public const string BackToVersion4Postgres = """
+        DROP INDEX ix_requests_time; ALTER TABLE requests DROP COLUMN client_id;
+        ALTER TABLE referrals DROP COLUMN create_time, DROP COLUMN content_erased;
+        ALTER TABLE transitions DROP COLUMN create_time, DROP COLUMN content_erased;
+        ALTER TABLE signals DROP COLUMN create_time, DROP COLUMN content_erased;
+        ALTER TABLE deliveries DROP COLUMN end_time, DROP COLUMN payload_held;
+        ALTER TABLE journey DROP COLUMN event_time;
+        DELETE FROM schema_migrations WHERE version = 5;
+        """;
+
     public static JourneyEvent Journey(string clientId, JourneyEventType type = JourneyEventType.SignalRaised, long sequence = 0) =>
         new(sequence, clientId, T0, type, "social-1", "signals/sig_1", "RENT_ARREARS");
 }

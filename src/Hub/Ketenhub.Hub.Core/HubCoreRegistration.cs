@@ -46,6 +46,12 @@ public static class HubCoreRegistration
             .Validate(o => o.MaxRedeliveryBackoff >= o.RedeliveryBackoff, $"{DeliveryStreamOptions.Section}:{nameof(DeliveryStreamOptions.MaxRedeliveryBackoff)} must not be shorter than {nameof(DeliveryStreamOptions.RedeliveryBackoff)}.")
             .ValidateOnStart();
 
+        services.AddOptions<Retention.RetentionOptions>()
+            .BindChecked(configuration, Retention.RetentionOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.IdempotencyRecords <= o.MessageContent, $"{Retention.RetentionOptions.Section}:{nameof(Retention.RetentionOptions.IdempotencyRecords)} must not be longer than {nameof(Retention.RetentionOptions.MessageContent)}: a stored answer repeats the message's content.")
+            .ValidateOnStart();
+
         services.AddOptions<MonitorOptions>()
             .BindChecked(configuration, MonitorOptions.Section)
             .ValidateDataAnnotations()
@@ -99,6 +105,9 @@ public static class HubCoreRegistration
         services.AddSingleton<RetourWaits>();
         services.AddSingleton<ScheduledWork>();
         services.AddHostedService<ScheduledWorkService>();
+        services.AddSingleton<Retention.RetentionWork>();
+        services.AddSingleton<Retention.ClientErasure>();
+        services.AddHostedService<Retention.RetentionService>();
         return services;
     }
 

@@ -54,12 +54,12 @@ internal sealed class PostgresHubSession : IHubSession
         ArgumentNullException.ThrowIfNull(request);
         Execute(
             """
-            INSERT INTO requests (caller, operation, request_id, body_hash, result_json, create_time)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO requests (caller, operation, request_id, body_hash, result_json, create_time, client_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (caller, operation, request_id) DO UPDATE SET
-                body_hash = excluded.body_hash, result_json = excluded.result_json, create_time = excluded.create_time;
+                body_hash = excluded.body_hash, result_json = excluded.result_json, create_time = excluded.create_time, client_id = excluded.client_id;
             """,
-            caller, operation, requestId, request.BodyHash, Seal(RequestPlace(caller, operation, requestId), Encoding.UTF8.GetBytes(request.ResultJson)), time.UtcTicks);
+            caller, operation, requestId, request.BodyHash, Seal(RequestPlace(caller, operation, requestId), Encoding.UTF8.GetBytes(request.ResultJson)), time.UtcTicks, Text(request.ClientId));
     }
 
     // ----- Clients and roles
@@ -194,14 +194,14 @@ internal sealed class PostgresHubSession : IHubSession
     public void InsertReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        InsertDocument("referrals", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
+        InsertMessage("referrals", referral.Id, referral.ClientId, referral.CreateTime, referral.ContentEraseTime is not null, referral, StoreJson.Default.ReferralRecord);
         IndexReferral(referral);
     }
 
     public void UpdateReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        UpdateDocument("referrals", "referral", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
+        UpdateMessage("referrals", "referral", referral.Id, referral.ClientId, referral.ContentEraseTime is not null, referral, StoreJson.Default.ReferralRecord);
         IndexReferral(referral);
     }
 
@@ -241,7 +241,7 @@ internal sealed class PostgresHubSession : IHubSession
     public void InsertTransition(TransitionRecord transition)
     {
         ArgumentNullException.ThrowIfNull(transition);
-        InsertDocument("transitions", transition.Id, transition.ClientId, transition, StoreJson.Default.TransitionRecord, sealDocument: true);
+        InsertMessage("transitions", transition.Id, transition.ClientId, transition.CreateTime, transition.ContentEraseTime is not null, transition, StoreJson.Default.TransitionRecord);
         IndexMessage(transition.Sender, MessageType.Transition, transition.CreateTime, transition.Id, transition.ClientId);
     }
 
@@ -250,9 +250,24 @@ internal sealed class PostgresHubSession : IHubSession
     public void InsertSignal(SignalRecord signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        InsertDocument("signals", signal.Id, signal.ClientId, signal, StoreJson.Default.SignalRecord, sealDocument: true);
+        InsertMessage("signals", signal.Id, signal.ClientId, signal.CreateTime, signal.ContentEraseTime is not null, signal, StoreJson.Default.SignalRecord);
         IndexMessage(signal.Sender, MessageType.Signal, signal.CreateTime, signal.Id, signal.ClientId);
     }
+
+    public void UpdateTransition(TransitionRecord transition)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        UpdateMessage("transitions", "transition", transition.Id, transition.ClientId, transition.ContentEraseTime is not null, transition, StoreJson.Default.TransitionRecord);
+    }
+
+    public void UpdateSignal(SignalRecord signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        UpdateMessage("signals", "signal", signal.Id, signal.ClientId, signal.ContentEraseTime is not null, signal, StoreJson.Default.SignalRecord);
+    }
+
+    public IReadOnlyList<TransitionRecord> GetTransitionsForClient(string clientId) =>
+        ListSealed("transitions", clientId, StoreJson.Default.TransitionRecord);
 
     public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) =>
         ListSealed("referrals", clientId, StoreJson.Default.ReferralRecord);
@@ -292,12 +307,13 @@ internal sealed class PostgresHubSession : IHubSession
         ArgumentNullException.ThrowIfNull(delivery);
         using var command = Write(
             """
-            INSERT INTO deliveries (id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, json)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO deliveries (id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, end_time, payload_held, json)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             RETURNING sequence;
             """,
             delivery.Id, delivery.Recipient, delivery.ClientId, Text(delivery.MessageId), (int)delivery.Status,
             Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil),
+            Ticks(Retention.MessageContent.EndOf(delivery)), Retention.MessageContent.HoldsPayload(delivery),
             Json(delivery, StoreJson.Default.DeliveryRecord));
         var sequence = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
         if (delivery.MessageId is { } messageId && PartyMessageIndex.TypeOf(delivery.PayloadKind) is { } type)
@@ -320,12 +336,13 @@ internal sealed class PostgresHubSession : IHubSession
         var changed = Execute(
             """
             UPDATE deliveries SET recipient = $1, client_id = $2, message_id = $3, status = $4, ack_deadline = $5,
-                signal_ack_time = $6, escalated = $7, await_until = $8, json = $9
+                signal_ack_time = $6, escalated = $7, await_until = $8, json = $9,
+                end_time = CASE WHEN $11::BIGINT IS NULL THEN NULL ELSE COALESCE(end_time, $11::BIGINT) END, payload_held = $12
             WHERE id = $10;
             """,
             delivery.Recipient, delivery.ClientId, Text(delivery.MessageId), (int)delivery.Status, Ticks(delivery.AckDeadline),
             Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil), Json(delivery, StoreJson.Default.DeliveryRecord),
-            delivery.Id);
+            delivery.Id, Ticks(Retention.MessageContent.EndOf(delivery)), Retention.MessageContent.HoldsPayload(delivery));
         EnsureUpdated(changed, "delivery", delivery.Id);
     }
 
@@ -413,7 +430,7 @@ internal sealed class PostgresHubSession : IHubSession
     public void AppendJourneyEvent(JourneyEvent journeyEvent)
     {
         ArgumentNullException.ThrowIfNull(journeyEvent);
-        Execute("INSERT INTO journey (client_id, json) VALUES ($1, $2);", journeyEvent.ClientId, Json(journeyEvent, StoreJson.Default.JourneyEvent));
+        Execute("INSERT INTO journey (client_id, event_time, json) VALUES ($1, $2, $3);", journeyEvent.ClientId, journeyEvent.Time.UtcTicks, Json(journeyEvent, StoreJson.Default.JourneyEvent));
     }
 
     public IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit)
@@ -424,6 +441,83 @@ internal sealed class PostgresHubSession : IHubSession
             static (e, sequence) => e.Sequence == sequence ? e : e with { Sequence = sequence },
             "SELECT sequence, json FROM journey WHERE client_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3;",
             clientId, afterSequence, (long)limit);
+    }
+
+    // ----- Retention and erasure
+
+    public IReadOnlyList<MessageKey> ListMessagesContentEnded(DateTimeOffset endedBefore, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        using var command = Read(MessagesContentEndedSql, endedBefore.UtcTicks, (long)limit);
+        using var rows = command.ExecuteReader();
+        var list = new List<MessageKey>();
+        while (rows.Read())
+        {
+            list.Add(new MessageKey((MessageType)rows.GetInt32(0), rows.GetString(1)));
+        }
+
+        return list;
+    }
+
+    public IReadOnlyList<DeliveryRecord> ListDeliveriesContentEnded(DateTimeOffset endedBefore, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return QuerySequenced(
+            StoreJson.Default.DeliveryRecord,
+            WithSequence,
+            "SELECT sequence, json FROM deliveries WHERE payload_held AND end_time IS NOT NULL AND end_time <= $1 ORDER BY end_time LIMIT $2;",
+            endedBefore.UtcTicks,
+            (long)limit);
+    }
+
+    public int DeleteRequestsBefore(DateTimeOffset before, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Execute(
+            "DELETE FROM requests WHERE position IN (SELECT position FROM requests WHERE create_time < $1 ORDER BY create_time LIMIT $2);",
+            before.UtcTicks,
+            (long)limit);
+    }
+
+    public int DeleteJourneyEventsBefore(DateTimeOffset before, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Execute(
+            "DELETE FROM journey WHERE sequence IN (SELECT sequence FROM journey WHERE event_time < $1 ORDER BY event_time LIMIT $2);",
+            before.UtcTicks,
+            (long)limit);
+    }
+
+    public int DeleteClientRelations(string clientId)
+    {
+        var removed = 0;
+        foreach (var table in new[] { "roles", "coach_assignments", "consents", "journey", "requests" })
+        {
+            removed += Execute($"DELETE FROM {table} WHERE client_id = $1;", clientId);
+        }
+
+        return removed;
+    }
+
+    // As the SQLite store's: per message table, the messages that still hold content, created at or before the cut-off,
+    // none of whose deliveries is open or ended after it; oldest first over the three tables.
+    private static readonly string MessagesContentEndedSql = BuildMessagesContentEndedSql();
+
+    private static string BuildMessagesContentEndedSql()
+    {
+        static string Part(string table, MessageType type) =>
+            $"""
+            (SELECT {(int)type} AS type, m.id, m.create_time FROM {table} m
+                WHERE NOT m.content_erased AND m.create_time <= $1
+                  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND (d.end_time IS NULL OR d.end_time > $1))
+                ORDER BY m.create_time LIMIT $2)
+            """;
+        return $"""
+            SELECT type, id FROM ({Part("referrals", MessageType.Referral)}
+            UNION ALL {Part("transitions", MessageType.Transition)}
+            UNION ALL {Part("signals", MessageType.Signal)}) AS due
+            ORDER BY create_time, id LIMIT $2;
+            """;
     }
 
     // ----- Audit trail
@@ -625,6 +719,16 @@ internal sealed class PostgresHubSession : IHubSession
         }
 
         return list;
+    }
+
+    // Referrals, transitions and signals: sealed documents with their create time and whether their content was erased.
+    private void InsertMessage<T>(string table, string id, string clientId, DateTimeOffset createTime, bool contentErased, T value, JsonTypeInfo<T> type) =>
+        Execute($"INSERT INTO {table} (id, client_id, create_time, content_erased, json) VALUES ($1, $2, $3, $4, $5);", id, clientId, createTime.UtcTicks, contentErased, Document(table, id, value, type, sealDocument: true));
+
+    private void UpdateMessage<T>(string table, string what, string id, string clientId, bool contentErased, T value, JsonTypeInfo<T> type)
+    {
+        var changed = Execute($"UPDATE {table} SET client_id = $1, content_erased = $2, json = $3 WHERE id = $4;", clientId, contentErased, Document(table, id, value, type, sealDocument: true), id);
+        EnsureUpdated(changed, what, id);
     }
 
     private void InsertDocument<T>(string table, string id, string clientId, T value, JsonTypeInfo<T> type, bool sealDocument = false) =>

@@ -173,6 +173,41 @@ internal static class Schema
             CREATE INDEX ix_party_messages_client ON party_messages (party_id, type, client_id, create_time, message_id);
             """,
             PartyMessages.Fill),
+
+        // Retention and erasure (as the SQLite store's version 5; docs/privacy.md). Existing deliveries and journey
+        // events take their times from their documents (UTC ticks: seconds since 1970 times 10^7 plus the ticks of 1970).
+        new(5, """
+            ALTER TABLE requests ADD COLUMN client_id TEXT COLLATE "C";
+            CREATE INDEX ix_requests_time ON requests (create_time);
+            CREATE INDEX ix_requests_client ON requests (client_id) WHERE client_id IS NOT NULL;
+
+            ALTER TABLE referrals ADD COLUMN create_time BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE referrals ADD COLUMN content_erased BOOLEAN NOT NULL DEFAULT FALSE;
+            UPDATE referrals SET create_time = COALESCE((SELECT MIN(p.create_time) FROM party_messages p WHERE p.message_id = referrals.id), 0);
+            CREATE INDEX ix_referrals_content ON referrals (create_time) WHERE NOT content_erased;
+
+            ALTER TABLE transitions ADD COLUMN create_time BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE transitions ADD COLUMN content_erased BOOLEAN NOT NULL DEFAULT FALSE;
+            UPDATE transitions SET create_time = COALESCE((SELECT MIN(p.create_time) FROM party_messages p WHERE p.message_id = transitions.id), 0);
+            CREATE INDEX ix_transitions_content ON transitions (create_time) WHERE NOT content_erased;
+
+            ALTER TABLE signals ADD COLUMN create_time BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE signals ADD COLUMN content_erased BOOLEAN NOT NULL DEFAULT FALSE;
+            UPDATE signals SET create_time = COALESCE((SELECT MIN(p.create_time) FROM party_messages p WHERE p.message_id = signals.id), 0);
+            CREATE INDEX ix_signals_content ON signals (create_time) WHERE NOT content_erased;
+
+            ALTER TABLE deliveries ADD COLUMN end_time BIGINT;
+            ALTER TABLE deliveries ADD COLUMN payload_held BOOLEAN NOT NULL DEFAULT FALSE;
+            UPDATE deliveries SET
+                payload_held = (json::jsonb ->> 'payloadJson') IS NOT NULL,
+                end_time = CASE WHEN status IN (0, 1, 3, 7) THEN NULL -- 1 PENDING, 3 AWAITING_CONSENT, 7 AWAITING_RETOUR
+                    ELSE (EXTRACT(EPOCH FROM (json::jsonb ->> 'updateTime')::timestamptz) * 10000000)::BIGINT + 621355968000000000 END;
+            CREATE INDEX ix_deliveries_payload_ended ON deliveries (end_time) WHERE payload_held AND end_time IS NOT NULL;
+
+            ALTER TABLE journey ADD COLUMN event_time BIGINT NOT NULL DEFAULT 0;
+            UPDATE journey SET event_time = (EXTRACT(EPOCH FROM (json::jsonb ->> 'time')::timestamptz) * 10000000)::BIGINT + 621355968000000000;
+            CREATE INDEX ix_journey_time ON journey (event_time);
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -80,6 +80,10 @@ internal sealed class ConnectionContext : IDisposable
 
                 // Limits the WAL file kept on disk after it starts over.
                 context.Execute("PRAGMA journal_size_limit = 67108864;");
+
+                // What the hub deletes or overwrites (retention, erasure, every update of a row) is overwritten with zeros in
+                // the file, not left in free space where a copy of the file would still hold it (docs/privacy.md).
+                context.Execute("PRAGMA secure_delete = ON;");
             }
 
             if (role != ConnectionRole.Reader)

@@ -155,6 +155,44 @@ internal static class Schema
             CREATE INDEX ix_party_messages_client ON party_messages (party_id, type, client_id, create_time, message_id);
             """,
             PartyMessages.Fill),
+
+        // Retention and erasure (docs/privacy.md). requests: the client an answer concerned (null when none or unknown) and
+        // their age. Messages: create time and whether their content was erased (the content sits in the sealed document);
+        // existing ones take the create time from the party index. Deliveries: when they ended (null while on their way,
+        // see MessageContent.EndOf) and whether they hold an inline payload; existing ones from their documents (instants
+        // as UTC ticks from julianday: days since 0001-01-01 times 864e9). Journey: the event's time.
+        new(5, """
+            ALTER TABLE requests ADD COLUMN client_id TEXT;
+            CREATE INDEX ix_requests_time ON requests (create_time);
+            CREATE INDEX ix_requests_client ON requests (client_id) WHERE client_id IS NOT NULL;
+
+            ALTER TABLE referrals ADD COLUMN create_time INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE referrals ADD COLUMN content_erased INTEGER NOT NULL DEFAULT 0;
+            UPDATE referrals SET create_time = COALESCE((SELECT MIN(p.create_time) FROM party_messages p WHERE p.message_id = referrals.id), 0);
+            CREATE INDEX ix_referrals_content ON referrals (create_time) WHERE content_erased = 0;
+
+            ALTER TABLE transitions ADD COLUMN create_time INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE transitions ADD COLUMN content_erased INTEGER NOT NULL DEFAULT 0;
+            UPDATE transitions SET create_time = COALESCE((SELECT MIN(p.create_time) FROM party_messages p WHERE p.message_id = transitions.id), 0);
+            CREATE INDEX ix_transitions_content ON transitions (create_time) WHERE content_erased = 0;
+
+            ALTER TABLE signals ADD COLUMN create_time INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE signals ADD COLUMN content_erased INTEGER NOT NULL DEFAULT 0;
+            UPDATE signals SET create_time = COALESCE((SELECT MIN(p.create_time) FROM party_messages p WHERE p.message_id = signals.id), 0);
+            CREATE INDEX ix_signals_content ON signals (create_time) WHERE content_erased = 0;
+
+            ALTER TABLE deliveries ADD COLUMN end_time INTEGER;
+            ALTER TABLE deliveries ADD COLUMN payload_held INTEGER NOT NULL DEFAULT 0;
+            UPDATE deliveries SET
+                payload_held = (json_extract(json, '$.payloadJson') IS NOT NULL),
+                end_time = CASE WHEN status IN (0, 1, 3, 7) THEN NULL -- 1 PENDING, 3 AWAITING_CONSENT, 7 AWAITING_RETOUR
+                    ELSE CAST((julianday(json_extract(json, '$.updateTime')) - 1721425.5) * 864000000000 AS INTEGER) END;
+            CREATE INDEX ix_deliveries_payload_ended ON deliveries (end_time) WHERE payload_held = 1 AND end_time IS NOT NULL;
+
+            ALTER TABLE journey ADD COLUMN event_time INTEGER NOT NULL DEFAULT 0;
+            UPDATE journey SET event_time = CAST((julianday(json_extract(json, '$.time')) - 1721425.5) * 864000000000 AS INTEGER);
+            CREATE INDEX ix_journey_time ON journey (event_time);
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

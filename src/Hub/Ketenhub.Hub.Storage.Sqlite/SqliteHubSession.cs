@@ -59,12 +59,12 @@ internal sealed class SqliteHubSession : IHubSession
         var db = Write();
         db.Execute(
             """
-            INSERT INTO requests (caller, operation, request_id, body_hash, result_json, create_time)
-            VALUES ($caller, $operation, $request_id, $body_hash, $result_json, $create_time)
+            INSERT INTO requests (caller, operation, request_id, body_hash, result_json, create_time, client_id)
+            VALUES ($caller, $operation, $request_id, $body_hash, $result_json, $create_time, $client_id)
             ON CONFLICT (caller, operation, request_id) DO UPDATE SET
-                body_hash = excluded.body_hash, result_json = excluded.result_json, create_time = excluded.create_time;
+                body_hash = excluded.body_hash, result_json = excluded.result_json, create_time = excluded.create_time, client_id = excluded.client_id;
             """,
-            caller, operation, requestId, request.BodyHash, Seal(RequestPlace(caller, operation, requestId), request.ResultJson), time.UtcTicks);
+            caller, operation, requestId, request.BodyHash, Seal(RequestPlace(caller, operation, requestId), request.ResultJson), time.UtcTicks, request.ClientId);
     }
 
     // ----- Clients and roles
@@ -223,14 +223,14 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        InsertDocument("referrals", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
+        InsertMessage("referrals", referral.Id, referral.ClientId, referral.CreateTime, referral.ContentEraseTime is not null, referral, StoreJson.Default.ReferralRecord);
         IndexReferral(referral);
     }
 
     public void UpdateReferral(ReferralRecord referral)
     {
         ArgumentNullException.ThrowIfNull(referral);
-        UpdateDocument("referrals", "referral", referral.Id, referral.ClientId, referral, StoreJson.Default.ReferralRecord, sealDocument: true);
+        UpdateMessage("referrals", "referral", referral.Id, referral.ClientId, referral.ContentEraseTime is not null, referral, StoreJson.Default.ReferralRecord);
         IndexReferral(referral);
     }
 
@@ -271,7 +271,7 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertTransition(TransitionRecord transition)
     {
         ArgumentNullException.ThrowIfNull(transition);
-        InsertDocument("transitions", transition.Id, transition.ClientId, transition, StoreJson.Default.TransitionRecord, sealDocument: true);
+        InsertMessage("transitions", transition.Id, transition.ClientId, transition.CreateTime, transition.ContentEraseTime is not null, transition, StoreJson.Default.TransitionRecord);
         IndexMessage(transition.Sender, MessageType.Transition, transition.CreateTime, transition.Id, transition.ClientId);
     }
 
@@ -281,9 +281,24 @@ internal sealed class SqliteHubSession : IHubSession
     public void InsertSignal(SignalRecord signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        InsertDocument("signals", signal.Id, signal.ClientId, signal, StoreJson.Default.SignalRecord, sealDocument: true);
+        InsertMessage("signals", signal.Id, signal.ClientId, signal.CreateTime, signal.ContentEraseTime is not null, signal, StoreJson.Default.SignalRecord);
         IndexMessage(signal.Sender, MessageType.Signal, signal.CreateTime, signal.Id, signal.ClientId);
     }
+
+    public void UpdateTransition(TransitionRecord transition)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        UpdateMessage("transitions", "transition", transition.Id, transition.ClientId, transition.ContentEraseTime is not null, transition, StoreJson.Default.TransitionRecord);
+    }
+
+    public void UpdateSignal(SignalRecord signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        UpdateMessage("signals", "signal", signal.Id, signal.ClientId, signal.ContentEraseTime is not null, signal, StoreJson.Default.SignalRecord);
+    }
+
+    public IReadOnlyList<TransitionRecord> GetTransitionsForClient(string clientId) =>
+        ListSealed("transitions", clientId, StoreJson.Default.TransitionRecord);
 
     public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) =>
         ListSealed("referrals", clientId, StoreJson.Default.ReferralRecord);
@@ -337,11 +352,12 @@ internal sealed class SqliteHubSession : IHubSession
         var db = Write();
         db.Execute(
             """
-            INSERT INTO deliveries (id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, json)
-            VALUES ($id, $recipient, $client_id, $message_id, $status, $ack_deadline, $signal_ack_time, $escalated, $await_until, $json);
+            INSERT INTO deliveries (id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, end_time, payload_held, json)
+            VALUES ($id, $recipient, $client_id, $message_id, $status, $ack_deadline, $signal_ack_time, $escalated, $await_until, $end_time, $payload_held, $json);
             """,
             delivery.Id, delivery.Recipient, delivery.ClientId, delivery.MessageId, (long)delivery.Status,
             Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), Flag(delivery.Escalated), Ticks(delivery.AwaitUntil),
+            Ticks(Retention.MessageContent.EndOf(delivery)), Flag(Retention.MessageContent.HoldsPayload(delivery)),
             db.Json(delivery, StoreJson.Default.DeliveryRecord));
         var sequence = db.LastInsertRowId;
         if (delivery.MessageId is { } messageId && PartyMessageIndex.TypeOf(delivery.PayloadKind) is { } type)
@@ -368,6 +384,10 @@ internal sealed class SqliteHubSession : IHubSession
         var signalAckTime = Ticks(delivery.SignalAckTime);
         var escalated = Flag(delivery.Escalated);
         var awaitUntil = Ticks(delivery.AwaitUntil);
+        // A delivery that has ended keeps the time it first ended through later updates (an escalation flag, an erased
+        // payload); one that is open again (requeued) has none (end_time on the right of SET is the old value).
+        var endTime = Ticks(Retention.MessageContent.EndOf(delivery));
+        var payloadHeld = Flag(Retention.MessageContent.HoldsPayload(delivery));
 
         // Most updates change only what lives in the JSON (an attempt counted, a reason, a time). An UPDATE that
         // assigns an indexed column rewrites that column's entry in every index holding it, changed or not (eight
@@ -379,19 +399,19 @@ internal sealed class SqliteHubSession : IHubSession
             UPDATE deliveries SET json = $json
             WHERE id = $id AND recipient = $recipient AND client_id = $client_id AND message_id IS $message_id
               AND status = $status AND ack_deadline IS $ack_deadline AND signal_ack_time IS $signal_ack_time
-              AND escalated = $escalated AND await_until IS $await_until;
+              AND escalated = $escalated AND await_until IS $await_until AND payload_held = $payload_held;
             """,
             json, delivery.Id, delivery.Recipient, delivery.ClientId, delivery.MessageId, (long)delivery.Status,
-            ackDeadline, signalAckTime, escalated, awaitUntil);
+            ackDeadline, signalAckTime, escalated, awaitUntil, payloadHeld);
         if (changed == 0)
         {
             changed = db.Execute(
                 """
                 UPDATE deliveries SET status = $status, ack_deadline = $ack_deadline, signal_ack_time = $signal_ack_time,
-                    escalated = $escalated, await_until = $await_until, json = $json
+                    escalated = $escalated, await_until = $await_until, end_time = CASE WHEN $end_time IS NULL THEN NULL ELSE COALESCE(end_time, $end_time) END, payload_held = $payload_held, json = $json
                 WHERE id = $id AND recipient = $recipient AND client_id = $client_id AND message_id IS $message_id;
                 """,
-                (long)delivery.Status, ackDeadline, signalAckTime, escalated, awaitUntil, json,
+                (long)delivery.Status, ackDeadline, signalAckTime, escalated, awaitUntil, endTime, payloadHeld, json,
                 delivery.Id, delivery.Recipient, delivery.ClientId, delivery.MessageId);
         }
 
@@ -401,11 +421,11 @@ internal sealed class SqliteHubSession : IHubSession
                 """
                 UPDATE deliveries SET recipient = $recipient, client_id = $client_id, message_id = $message_id, status = $status,
                     ack_deadline = $ack_deadline, signal_ack_time = $signal_ack_time, escalated = $escalated, await_until = $await_until,
-                    json = $json
+                    end_time = CASE WHEN $end_time IS NULL THEN NULL ELSE COALESCE(end_time, $end_time) END, payload_held = $payload_held, json = $json
                 WHERE id = $id;
                 """,
                 delivery.Recipient, delivery.ClientId, delivery.MessageId, (long)delivery.Status,
-                ackDeadline, signalAckTime, escalated, awaitUntil, json, delivery.Id);
+                ackDeadline, signalAckTime, escalated, awaitUntil, endTime, payloadHeld, json, delivery.Id);
         }
 
         EnsureUpdated(changed, "delivery", delivery.Id);
@@ -522,8 +542,8 @@ internal sealed class SqliteHubSession : IHubSession
         ArgumentNullException.ThrowIfNull(journeyEvent);
         var db = Write();
         db.Execute(
-            "INSERT INTO journey (client_id, json) VALUES ($client_id, $json);",
-            journeyEvent.ClientId, db.Json(journeyEvent, StoreJson.Default.JourneyEvent));
+            "INSERT INTO journey (client_id, event_time, json) VALUES ($client_id, $event_time, $json);",
+            journeyEvent.ClientId, journeyEvent.Time.UtcTicks, db.Json(journeyEvent, StoreJson.Default.JourneyEvent));
     }
 
     public IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit)
@@ -534,6 +554,86 @@ internal sealed class SqliteHubSession : IHubSession
             static (e, sequence) => e.Sequence == sequence ? e : e with { Sequence = sequence },
             "SELECT sequence, json FROM journey WHERE client_id = $client_id AND sequence > $after ORDER BY sequence LIMIT $limit;",
             clientId, afterSequence, limit);
+    }
+
+    // ----- Retention and erasure
+
+    public IReadOnlyList<MessageKey> ListMessagesContentEnded(DateTimeOffset endedBefore, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        using var rows = Read().Query(MessagesContentEndedSql, endedBefore.UtcTicks, limit);
+        var list = new List<MessageKey>();
+        while (rows.Next())
+        {
+            list.Add(new MessageKey((MessageType)rows.Int64(0), rows.Text(1)));
+        }
+
+        return list;
+    }
+
+    public IReadOnlyList<DeliveryRecord> ListDeliveriesContentEnded(DateTimeOffset endedBefore, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+
+        // The partial index ix_deliveries_payload_ended holds exactly these rows, by end time.
+        return Read().QuerySequenced(
+            StoreJson.Default.DeliveryRecord,
+            WithSequence,
+            "SELECT sequence, json FROM deliveries WHERE payload_held = 1 AND end_time IS NOT NULL AND end_time <= $before ORDER BY end_time LIMIT $limit;",
+            endedBefore.UtcTicks,
+            limit);
+    }
+
+    public int DeleteRequestsBefore(DateTimeOffset before, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Write().Execute(
+            "DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests WHERE create_time < $before ORDER BY create_time LIMIT $limit);",
+            before.UtcTicks,
+            limit);
+    }
+
+    public int DeleteJourneyEventsBefore(DateTimeOffset before, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Write().Execute(
+            "DELETE FROM journey WHERE sequence IN (SELECT sequence FROM journey WHERE event_time < $before ORDER BY event_time LIMIT $limit);",
+            before.UtcTicks,
+            limit);
+    }
+
+    public int DeleteClientRelations(string clientId)
+    {
+        var db = Write();
+        _cache?.Forget(clientId);
+        var removed = 0;
+        foreach (var table in new[] { "roles", "coach_assignments", "consents", "journey", "requests" })
+        {
+            removed += db.Execute($"DELETE FROM {table} WHERE client_id = $client_id;", clientId);
+        }
+
+        return removed;
+    }
+
+    // Per message table: the messages that still hold content, created at or before the cut-off, none of whose deliveries
+    // is open or ended after it; oldest first over the three tables.
+    private static readonly string MessagesContentEndedSql = BuildMessagesContentEndedSql();
+
+    private static string BuildMessagesContentEndedSql()
+    {
+        static string Part(string table, MessageType type) =>
+            $"""
+            SELECT * FROM (SELECT {(int)type} AS type, m.id, m.create_time FROM {table} m
+                WHERE m.content_erased = 0 AND m.create_time <= $before
+                  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND (d.end_time IS NULL OR d.end_time > $before))
+                ORDER BY m.create_time LIMIT $limit)
+            """;
+        return $"""
+            SELECT type, id FROM ({Part("referrals", MessageType.Referral)}
+            UNION ALL {Part("transitions", MessageType.Transition)}
+            UNION ALL {Part("signals", MessageType.Signal)})
+            ORDER BY create_time, id LIMIT $limit;
+            """;
     }
 
     // ----- Audit trail
@@ -696,6 +796,24 @@ internal sealed class SqliteHubSession : IHubSession
     {
         var db = Write();
         db.Execute($"INSERT INTO {table} (id, client_id, json) VALUES ($id, $client_id, $json);", id, clientId, sealDocument ? db.SealedJson(value, type, _protector, table + "/" + id) : db.Json(value, type));
+    }
+
+    // Referrals, transitions and signals: sealed documents with their create time and whether their content was erased.
+    private void InsertMessage<T>(string table, string id, string clientId, DateTimeOffset createTime, bool contentErased, T value, JsonTypeInfo<T> type)
+    {
+        var db = Write();
+        db.Execute(
+            $"INSERT INTO {table} (id, client_id, create_time, content_erased, json) VALUES ($id, $client_id, $create_time, $content_erased, $json);",
+            id, clientId, createTime.UtcTicks, Flag(contentErased), db.SealedJson(value, type, _protector, table + "/" + id));
+    }
+
+    private void UpdateMessage<T>(string table, string what, string id, string clientId, bool contentErased, T value, JsonTypeInfo<T> type)
+    {
+        var db = Write();
+        var changed = db.Execute(
+            $"UPDATE {table} SET client_id = $client_id, content_erased = $content_erased, json = $json WHERE id = $id;",
+            clientId, Flag(contentErased), db.SealedJson(value, type, _protector, table + "/" + id), id);
+        EnsureUpdated(changed, what, id);
     }
 
     private void UpdateDocument<T>(string table, string what, string id, string clientId, T value, JsonTypeInfo<T> type, bool sealDocument = false)

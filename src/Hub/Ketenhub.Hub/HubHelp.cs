@@ -12,6 +12,9 @@ public static class HubHelp
                                                                check the audit trail's hash chain and checkpoints, then exit
           Ketenhub.Hub backup --to FILE                        online backup of the SQLite database, safe while the hub serves
           Ketenhub.Hub reencrypt-bsn                           rewrite stored BSNs and sealed documents under the active key
+          Ketenhub.Hub erase --client NAME --ground GROUND --officer USER [--party PARTY]
+                                                               erase a client at a privacy officer's request (AVG art. 17),
+                                                               refused while a legal retention applies; see docs/privacy.md
           Ketenhub.Hub --help                                  this text
 
         Every mode takes the hub's settings (appsettings.json, the environment, --Section:Setting value), for example

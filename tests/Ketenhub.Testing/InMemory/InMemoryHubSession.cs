@@ -7,6 +7,7 @@ using Ketenhub.Hub.Consent;
 using Ketenhub.Hub.Delivery;
 using Ketenhub.Hub.Journeys;
 using Ketenhub.Hub.Messages;
+using Ketenhub.Hub.Retention;
 using Ketenhub.Hub.Storage;
 
 namespace Ketenhub.Testing.InMemory;
@@ -43,13 +44,13 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
     // ----- Idempotency
 
     public StoredRequest? FindRequest(string caller, string operation, string requestId) =>
-        Read().Requests.TryGetValue((caller, operation, requestId), out var stored) ? stored : null;
+        Read().Requests.TryGetValue((caller, operation, requestId), out var stored) ? stored.Request : null;
 
     public void SaveRequest(string caller, string operation, string requestId, StoredRequest request, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(request);
         var state = Write();
-        _state = state with { Requests = state.Requests.SetItem((caller, operation, requestId), request) };
+        _state = state with { Requests = state.Requests.SetItem((caller, operation, requestId), (request, time.UtcTicks)) };
     }
 
     // ----- Clients and roles
@@ -232,6 +233,22 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
         _state = state with { Signals = state.Signals.Insert(signal.Id, signal.ClientId, Copy(signal), "signal") };
     }
 
+    public void UpdateTransition(TransitionRecord transition)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        var state = Write();
+        _state = state with { Transitions = state.Transitions.Update(transition.Id, transition.ClientId, Copy(transition), "transition") };
+    }
+
+    public void UpdateSignal(SignalRecord signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        var state = Write();
+        _state = state with { Signals = state.Signals.Update(signal.Id, signal.ClientId, Copy(signal), "signal") };
+    }
+
+    public IReadOnlyList<TransitionRecord> GetTransitionsForClient(string clientId) => Read().Transitions.ForClient(clientId).Select(Copy).ToList();
+
     public IReadOnlyList<ReferralRecord> GetReferralsForClient(string clientId) => Read().Referrals.ForClient(clientId).Select(Copy).ToList();
 
     public IReadOnlyList<SignalRecord> GetSignalsForClient(string clientId) => Read().Signals.ForClient(clientId).Select(Copy).ToList();
@@ -290,6 +307,7 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
             Deliveries = state.Deliveries.Add(sequence, stored),
             DeliverySequenceById = state.DeliverySequenceById.Add(delivery.Id, sequence),
             LastDeliverySequence = sequence,
+            DeliveryEndTicks = WithEnd(state.DeliveryEndTicks, delivery),
         };
         return Copy(stored);
     }
@@ -307,7 +325,11 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
         var sequence = StoredSequence(state, delivery.Id);
 
         // The sequence is the store's: an update keeps the delivery where it is in its queue, whatever the record says.
-        _state = state with { Deliveries = state.Deliveries.SetItem(sequence, Copy(delivery) with { Sequence = sequence }) };
+        _state = state with
+        {
+            Deliveries = state.Deliveries.SetItem(sequence, Copy(delivery) with { Sequence = sequence }),
+            DeliveryEndTicks = WithEnd(state.DeliveryEndTicks, delivery),
+        };
     }
 
     public DeliveryRecord RequeueDelivery(DeliveryRecord delivery)
@@ -322,6 +344,7 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
             Deliveries = state.Deliveries.Remove(old).Add(next, stored),
             DeliverySequenceById = state.DeliverySequenceById.SetItem(delivery.Id, next),
             LastDeliverySequence = next,
+            DeliveryEndTicks = WithEnd(state.DeliveryEndTicks, delivery),
         };
         return Copy(stored);
     }
@@ -409,6 +432,93 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
             : [];
     }
 
+    // ----- Retention and erasure: the same conditions as the SQL stores' statements.
+
+    public IReadOnlyList<MessageKey> ListMessagesContentEnded(DateTimeOffset endedBefore, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var state = Read();
+        var cut = endedBefore.UtcTicks;
+        var blocked = state.Deliveries.Values
+            .Where(d => d.MessageId is not null && (!state.DeliveryEndTicks.TryGetValue(d.Id, out var end) || end > cut))
+            .Select(d => d.MessageId!)
+            .ToHashSet(StringComparer.Ordinal);
+        IEnumerable<(MessageKey Key, long Time)> messages =
+        [
+            .. state.Referrals.All.Where(r => r.ContentEraseTime is null).Select(r => (new MessageKey(MessageType.Referral, r.Id), r.CreateTime.UtcTicks)),
+            .. state.Transitions.All.Where(t => t.ContentEraseTime is null).Select(t => (new MessageKey(MessageType.Transition, t.Id), t.CreateTime.UtcTicks)),
+            .. state.Signals.All.Where(s => s.ContentEraseTime is null).Select(s => (new MessageKey(MessageType.Signal, s.Id), s.CreateTime.UtcTicks)),
+        ];
+        return messages
+            .Where(m => m.Time <= cut && !blocked.Contains(m.Key.Id))
+            .OrderBy(m => m.Time)
+            .ThenBy(m => m.Key.Id, StringComparer.Ordinal)
+            .Take(limit)
+            .Select(m => m.Key)
+            .ToList();
+    }
+
+    public IReadOnlyList<DeliveryRecord> ListDeliveriesContentEnded(DateTimeOffset endedBefore, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var state = Read();
+        return state.Deliveries.Values
+            .Where(d => MessageContent.HoldsPayload(d) && state.DeliveryEndTicks.TryGetValue(d.Id, out var end) && end <= endedBefore.UtcTicks)
+            .OrderBy(d => state.DeliveryEndTicks[d.Id])
+            .Take(limit)
+            .Select(Copy)
+            .ToList();
+    }
+
+    public int DeleteRequestsBefore(DateTimeOffset before, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var state = Write();
+        var due = state.Requests.Where(r => r.Value.SavedTicks < before.UtcTicks).OrderBy(r => r.Value.SavedTicks).Take(limit).Select(r => r.Key).ToList();
+        _state = state with { Requests = state.Requests.RemoveRange(due) };
+        return due.Count;
+    }
+
+    public int DeleteJourneyEventsBefore(DateTimeOffset before, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var state = Write();
+        var due = state.Journeys.Values.SelectMany(j => j)
+            .Where(e => e.Time.UtcTicks < before.UtcTicks)
+            .OrderBy(e => e.Time.UtcTicks)
+            .Take(limit)
+            .Select(e => e.Sequence)
+            .ToHashSet();
+        var journeys = state.Journeys;
+        foreach (var (clientId, events) in state.Journeys)
+        {
+            var kept = events.RemoveAll(e => due.Contains(e.Sequence));
+            journeys = kept.IsEmpty ? journeys.Remove(clientId) : journeys.SetItem(clientId, kept);
+        }
+
+        _state = state with { Journeys = journeys };
+        return due.Count;
+    }
+
+    public int DeleteClientRelations(string clientId)
+    {
+        var state = Write();
+        var (roles, r) = state.Roles.RemoveClient(clientId);
+        var (coaches, c) = state.CoachAssignments.RemoveClient(clientId);
+        var (consents, k) = state.Consents.RemoveClient(clientId);
+        var journey = state.Journeys.TryGetValue(clientId, out var events) ? events.Count : 0;
+        var requests = state.Requests.Where(q => string.Equals(q.Value.Request.ClientId, clientId, StringComparison.Ordinal)).Select(q => q.Key).ToList();
+        _state = state with
+        {
+            Roles = roles,
+            CoachAssignments = coaches,
+            Consents = consents,
+            Journeys = state.Journeys.Remove(clientId),
+            Requests = state.Requests.RemoveRange(requests),
+        };
+        return r + c + k + journey + requests.Count;
+    }
+
     // ----- Audit trail: append-only. Nothing here changes or removes a record; there is no call that could.
 
     public AuditHead? GetAuditHead()
@@ -464,6 +574,12 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
 
         return Read();
     }
+
+    /// <summary>The delivery's end time kept as the SQL stores keep it: the first end stays; an open delivery has none.</summary>
+    private static ImmutableDictionary<string, long> WithEnd(ImmutableDictionary<string, long> ends, DeliveryRecord delivery) =>
+        MessageContent.EndOf(delivery) is not { } end ? ends.Remove(delivery.Id)
+        : ends.ContainsKey(delivery.Id) ? ends
+        : ends.Add(delivery.Id, end.UtcTicks);
 
     /// <summary>The next delivery sequence: above every sequence given so far (so above every one stored).</summary>
     private static long NextDeliverySequence(StoreState state) => state.LastDeliverySequence + 1;

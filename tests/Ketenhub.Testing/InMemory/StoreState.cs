@@ -17,9 +17,9 @@ internal sealed record StoreState
 {
     public static readonly StoreState Empty = new();
 
-    /// <summary>Stored answers of idempotent requests, by (caller, operation, request id).</summary>
-    public ImmutableDictionary<(string Caller, string Operation, string RequestId), StoredRequest> Requests { get; init; } =
-        ImmutableDictionary<(string, string, string), StoredRequest>.Empty;
+    /// <summary>Stored answers of idempotent requests, by (caller, operation, request id), with the time they were saved.</summary>
+    public ImmutableDictionary<(string Caller, string Operation, string RequestId), (StoredRequest Request, long SavedTicks)> Requests { get; init; } =
+        ImmutableDictionary<(string, string, string), (StoredRequest, long)>.Empty;
 
     /// <summary>Clients by id, in id order (ordinal, as SQLite's binary collation orders the ASCII ids).</summary>
     public ImmutableSortedDictionary<string, ClientRecord> Clients { get; init; } =
@@ -44,6 +44,12 @@ internal sealed record StoreState
     public ImmutableSortedDictionary<long, DeliveryRecord> Deliveries { get; init; } = ImmutableSortedDictionary<long, DeliveryRecord>.Empty;
 
     public ImmutableDictionary<string, long> DeliverySequenceById { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// When each ended delivery first ended (UTC ticks), as the SQL stores keep it in <c>end_time</c>: a later update of an
+    /// ended delivery keeps it; a delivery that is open again has none.
+    /// </summary>
+    public ImmutableDictionary<string, long> DeliveryEndTicks { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
 
     /// <summary>The highest delivery sequence ever given (SQLite's AUTOINCREMENT counter): never given again.</summary>
     public long LastDeliverySequence { get; init; }
@@ -124,6 +130,17 @@ internal sealed class DocumentTable<T>
         }
 
         return new DocumentTable<T>(_byId.SetItem(id, row with { ClientId = clientId, Value = value }), byClient, _lastRowId);
+    }
+
+    /// <summary>Removes the client's documents; returns the table without them and how many went.</summary>
+    public (DocumentTable<T> Table, int Removed) RemoveClient(string clientId)
+    {
+        if (!_byClient.TryGetValue(clientId, out var ids))
+        {
+            return (this, 0);
+        }
+
+        return (new DocumentTable<T>(_byId.RemoveRange(ids.Values), _byClient.Remove(clientId), _lastRowId), ids.Count);
     }
 
     private static ImmutableDictionary<string, ImmutableSortedDictionary<long, string>> AddToClient(

@@ -318,7 +318,7 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
         return session =>
         {
             var now = time.GetUtcNow();
-            return Idempotency.Run(session, note.PartyId, note.EventType, key, now, () => work(session, now));
+            return Idempotency.Run(session, note.PartyId, note.EventType, key, now, () => work(session, now), () => note.ClientId);
         };
     }
 
@@ -553,10 +553,22 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     }
 
     /// <summary>Starts the note of a call by an actor the transport resolved (person and roles included).</summary>
-    public AuditNote NoteFor(Actor actor, string eventType, AuditAction action)
+    public AuditNote NoteFor(Actor actor, string eventType, AuditAction action, RequestKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        return new AuditNote(actor.Party.Id, actor, eventType, action, null, TraceId(), CallOrigin.Current?.Source) { Started = time.GetUtcNow() };
+        return new AuditNote(actor.Party.Id, actor, eventType, action, key?.RequestId, TraceId(), CallOrigin.Current?.Source) { Started = time.GetUtcNow() };
+    }
+
+    /// <summary>
+    /// Starts the note of a command-line mode of the hub run by a named operator on the hub's own host (for example
+    /// <c>Ketenhub.Hub erase</c>): the actor is the hub's own party (<see cref="HubParty"/>) with <paramref name="user"/>
+    /// as the person and <paramref name="role"/> as the role the operator acts in; the source is <c>command-line</c>.
+    /// </summary>
+    public AuditNote OperatorNote(string user, string role, string eventType, AuditAction action)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(user);
+        var hub = new Party(HubParty, PartyKind.Unspecified, "Ketenhub", DeliveryChannel.Unspecified, []);
+        return new AuditNote(HubParty, new Actor(hub, user, [role]), eventType, action, null, TraceId(), "command-line") { Started = time.GetUtcNow() };
     }
 
     /// <summary>

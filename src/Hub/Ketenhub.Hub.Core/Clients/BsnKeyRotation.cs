@@ -29,6 +29,12 @@ public sealed class BsnKeyRotation(IHubStore store, BsnProtector protector, Free
                     var changedInPage = 0;
                     foreach (var client in page)
                     {
+                        if (client.EraseTime is not null)
+                        {
+                            // A tombstone holds no BSN to rewrite.
+                            continue;
+                        }
+
                         var staleNames = client.Representations.Any(r => !names.IsCurrent(System.Text.Encoding.UTF8.GetBytes(r.ProtectedName)));
                         if (protector.IsCurrent(client.ProtectedBsn) && !staleNames)
                         {

@@ -16,7 +16,10 @@ public static class ClientContexts
     public static ClientRecord RequireClient(IHubSession session, string? clientName, string field)
     {
         var id = Ids.Require(clientName, "clients", field);
-        return session.FindClient(id) ?? throw HubException.NotFound(ErrorReasons.ClientNotFound, "The client");
+        var client = session.FindClient(id) ?? throw HubException.NotFound(ErrorReasons.ClientNotFound, "The client");
+
+        // An erased client is a tombstone: its name still resolves, to "erased", and nothing more is done with it.
+        return client.EraseTime is null ? client : throw Retention.ClientErasure.Erased();
     }
 
     /// <summary>The client's school of record now (the party with a current school role), or null.</summary>

@@ -38,6 +38,12 @@ public sealed record ClientRecord(
     /// <summary>The client's recorded legal representatives, current and past (see <see cref="RepresentationRules"/>).</summary>
     public IReadOnlyList<Representation> Representations { get; init; } = [];
 
+    /// <summary>
+    /// When a privacy officer erased the client (<see cref="Retention.ClientErasure"/>): the record is a tombstone that
+    /// keeps only the id, so references to it resolve to "erased"; null for a client that was not erased.
+    /// </summary>
+    public DateTimeOffset? EraseTime { get; init; }
+
     public string Name => "clients/" + Id;
 
     /// <summary>The municipality the client lives in on <paramref name="date"/>: the last residence that began on or before it.</summary>

@@ -143,7 +143,8 @@ public sealed class ClientRegistry(
                     // one now); the facts themselves are the caller's own.
                     var known = relationship is not null || school is not null;
                     return new RegistrationOutcome(new Registration(ClientSummary.From(existing, now), known ? ClientContexts.CurrentSchool(session, existing.Id, now) : null, true), []);
-                });
+                },
+                () => note.ClientId);
                 if (outcome.Registration is null)
                 {
                     // A mismatch (first or repeated): the event records the refusal; the task went with the first.

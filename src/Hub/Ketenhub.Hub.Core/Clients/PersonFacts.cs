@@ -162,7 +162,7 @@ public sealed partial class PersonFacts(
 
         // The BSN leaves the hub for the lookup: that is a processing of its own, audited before it happens.
         var read = audit.HubNote("LookUpPersonFacts", AuditAction.Execute).About(clientId);
-        var bsn = await audit.ReadAsync(read, session => session.FindClient(clientId) is { } c ? bsns.Unprotect(c.Id, c.ProtectedBsn) : null, cancellationToken).ConfigureAwait(false);
+        var bsn = await audit.ReadAsync(read, session => session.FindClient(clientId) is { EraseTime: null } c ? bsns.Unprotect(c.Id, c.ProtectedBsn) : null, cancellationToken).ConfigureAwait(false);
         if (bsn is null)
         {
             return PersonCheckOutcome.Unknown;
@@ -195,7 +195,7 @@ public sealed partial class PersonFacts(
         var now = time.GetUtcNow();
         var today = DutchTime.DateOf(now);
         var client = session.FindClient(clientId);
-        if (client is null)
+        if (client is null || client.EraseTime is not null)
         {
             return (PersonCheckOutcome.Unknown, []);
         }

@@ -79,6 +79,9 @@ public static class ErrorReasons
     public const string AdminRoleRequired = "ADMIN_ROLE_REQUIRED";
     public const string MonitorRoleRequired = "MONITOR_ROLE_REQUIRED";
     public const string ChannelMismatch = "CHANNEL_MISMATCH";
+    public const string PrivacyOfficerRoleRequired = "PRIVACY_OFFICER_ROLE_REQUIRED";
+    public const string LegalRetentionApplies = "LEGAL_RETENTION_APPLIES";
+    public const string ClientErased = "CLIENT_ERASED";
 
     // Capacity
     public const string MessageTooLarge = "MESSAGE_TOO_LARGE";

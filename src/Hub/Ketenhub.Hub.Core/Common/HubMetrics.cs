@@ -33,6 +33,9 @@ public static class HubMetrics
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram("ketenhub.store.commit.duration", "s", "How long a store commit took, by store.", tags: null, advice: Seconds);
     private static readonly Histogram<long> CommitBatch = Meter.CreateHistogram("ketenhub.store.commit.batch_size", "{write}", "Writes committed together, by store.", tags: null, advice: Sizes);
 
+    private static readonly Counter<long> RetentionRemoved = Meter.CreateCounter<long>("ketenhub.retention.removed", "{record}", "Records whose term passed, removed or emptied by the retention work, by kind (message_content, delivery_payload, idempotency_record, journey_event).");
+    private static readonly Counter<long> Erasures = Meter.CreateCounter<long>("ketenhub.erasure.requests", "{request}", "Requests to erase a client, by outcome (erased, already_erased, refused).");
+
     private static Func<IReadOnlyList<QueueSample>> _queues = static () => [];
 
     /// <summary>Where the queue gauges read their values (the hub's sampler); each value as of its last sample.</summary>
@@ -71,6 +74,18 @@ public static class HubMetrics
     public static void Escalated(int count) => Escalations.Add(count);
 
     public static void RateLimitRefusal() => RateLimited.Add(1);
+
+    /// <summary>Counts records the retention work removed; <paramref name="kind"/> is one of a closed set of codes.</summary>
+    public static void Removed(string kind, int count)
+    {
+        if (count > 0)
+        {
+            RetentionRemoved.Add(count, new KeyValuePair<string, object?>("kind", kind));
+        }
+    }
+
+    /// <summary>Counts a request to erase a client by its outcome code.</summary>
+    public static void Erasure(string outcome) => Erasures.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public static void Commit(string store, TimeSpan duration, int writes)
     {

@@ -39,9 +39,11 @@ public static class Idempotency
 
     /// <summary>
     /// Returns the stored result for <paramref name="key"/> if the same request was answered before, or runs
-    /// <paramref name="work"/> and stores its result in the same transaction.
+    /// <paramref name="work"/> and stores its result in the same transaction, with the client the work concerned
+    /// (<paramref name="clientOf"/>, asked after the work) so that erasing that client removes the answer too. Stored
+    /// answers expire (<c>Hub:Retention:IdempotencyRecords</c>): a request id repeated after that is a new request.
     /// </summary>
-    public static T Run<T>(IHubSession session, string caller, string operation, RequestKey key, DateTimeOffset now, Func<T> work)
+    public static T Run<T>(IHubSession session, string caller, string operation, RequestKey key, DateTimeOffset now, Func<T> work, Func<string?>? clientOf = null)
     {
         var stored = session.FindRequest(caller, operation, key.RequestId);
         if (stored is not null)
@@ -56,7 +58,7 @@ public static class Idempotency
         }
 
         var result = work();
-        session.SaveRequest(caller, operation, key.RequestId, new StoredRequest(key.BodyHash, JsonSerializer.Serialize(result, Json)), now);
+        session.SaveRequest(caller, operation, key.RequestId, new StoredRequest(key.BodyHash, JsonSerializer.Serialize(result, Json)) { ClientId = clientOf?.Invoke() }, now);
         return result;
     }
 }

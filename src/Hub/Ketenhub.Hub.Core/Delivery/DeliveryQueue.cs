@@ -756,6 +756,12 @@ public sealed class DeliveryQueue(
 
     internal static object? LoadPayload(IHubSession session, DeliveryRecord delivery, Dictionary<string, object?> cache)
     {
+        if (delivery.PayloadJson is null && delivery.PayloadKind is PayloadKind.ThinNotice or PayloadKind.Task or PayloadKind.ReferralUpdate)
+        {
+            // Erased after its term (docs/privacy.md): the delivery shows its state, without a payload.
+            return null;
+        }
+
         switch (delivery.PayloadKind)
         {
             case PayloadKind.ThinNotice:

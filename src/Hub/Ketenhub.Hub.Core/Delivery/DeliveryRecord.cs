@@ -86,6 +86,12 @@ public sealed record DeliveryRecord
     /// </summary>
     public string? TraceParent { get; init; }
 
+    /// <summary>
+    /// When the hub erased the delivery's inline payload (<see cref="PayloadJson"/>, see <see cref="Retention.MessageContent"/>);
+    /// null while it holds it.
+    /// </summary>
+    public DateTimeOffset? ContentEraseTime { get; init; }
+
     public string Name => "deliveries/" + Id;
 
     public bool IsOpen => Status is DeliveryStatus.Pending or DeliveryStatus.AwaitingConsent or DeliveryStatus.SetAside;

@@ -66,6 +66,9 @@ public sealed record ReferralRecord(
     /// else the request's id), which an iWmo/iJw 301 returns as <c>ReferentieAanbieder</c>; null otherwise.
     /// </summary>
     public string? AllocationReference { get; init; }
+
+    /// <summary>When the hub erased the referral's content (<see cref="Retention.MessageContent"/>); null while it holds it.</summary>
+    public DateTimeOffset? ContentEraseTime { get; init; }
 }
 
 /// <summary>How much support a referral asks for: a quantity in a unit, per period (iWmo/iJw <c>Omvang</c>).</summary>
@@ -108,6 +111,9 @@ public sealed record TransitionRecord(
 
     /// <summary>For a relocation: the municipality the client moves to.</summary>
     public string? NewMunicipalityCode { get; init; }
+
+    /// <summary>When the hub erased the transition's content (<see cref="Retention.MessageContent"/>); null while it holds it.</summary>
+    public DateTimeOffset? ContentEraseTime { get; init; }
 }
 
 /// <summary>A signal (signaal). The description is free text about the client.</summary>
@@ -122,6 +128,9 @@ public sealed record SignalRecord(
     DateTimeOffset CreateTime)
 {
     public string Name => "signals/" + Id;
+
+    /// <summary>When the hub erased the signal's content (<see cref="Retention.MessageContent"/>); null while it holds it.</summary>
+    public DateTimeOffset? ContentEraseTime { get; init; }
 }
 
 /// <summary>A content-free notice: who to contact about which domain.</summary>

@@ -34,7 +34,8 @@ public static class PilotFigures
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(period);
-        return client.CreateTime < period.End
+        // An erased client's facts are gone (docs/privacy.md): the report no longer counts them.
+        return client.EraseTime is null && client.CreateTime < period.End
             && (period.MunicipalityCode is null || client.MunicipalityOn(period.LastDay) == period.MunicipalityCode);
     }
 

@@ -115,30 +115,8 @@ public sealed class PilotMonitor(AuditTrail audit, TimeProvider time, IOptions<M
         }
     }
 
-    // The store keeps no list of a client's transitions; the journey names each one it announced.
-    private static List<TransitionRecord> Transitions(IHubSession session, string clientId)
-    {
-        var transitions = new List<TransitionRecord>();
-        long after = 0;
-        while (true)
-        {
-            var events = session.GetJourney(clientId, after, Page);
-            foreach (var e in events.Where(e => e.Type == JourneyEventType.TransitionAnnounced && e.Resource is not null))
-            {
-                if (Ids.Parse(e.Resource, "transitions") is { } id && session.FindTransition(id) is { } transition && !transitions.Exists(t => t.Id == id))
-                {
-                    transitions.Add(transition);
-                }
-            }
-
-            if (events.Count < Page)
-            {
-                return transitions;
-            }
-
-            after = events[^1].Sequence;
-        }
-    }
+    // From the store, not from the journey: journey events expire (Hub:Retention:JourneyEvents), the transitions stay.
+    private static List<TransitionRecord> Transitions(IHubSession session, string clientId) => [.. session.GetTransitionsForClient(clientId)];
 
     private static List<Delivery.DeliveryRecord> Deliveries(IHubSession session, string clientId)
     {

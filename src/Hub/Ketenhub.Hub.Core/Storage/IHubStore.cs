@@ -41,6 +41,14 @@ public interface IHubStore
     /// a page per transaction, after a new key was made active. Safe to run while the hub serves and to repeat.
     /// </summary>
     Task<DocumentResealing> ResealDocumentsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// After an erasure: removes the older versions of pages the store may still keep outside its live data, so what was
+    /// erased is not left there (the SQLite store: every committed page copied into the file and the WAL truncated).
+    /// False when that could not be done now (the store is busy); the next full checkpoint does it. The default does
+    /// nothing: a store without such copies has nothing to remove.
+    /// </summary>
+    Task<bool> ScrubAsync(CancellationToken cancellationToken = default) => Task.FromResult(true);
 }
 
 /// <summary>The outcome of <see cref="IHubStore.ResealDocumentsAsync"/>: documents looked at and rewritten.</summary>
@@ -49,8 +57,17 @@ public sealed record DocumentResealing(int Examined, int Rewritten);
 /// <summary>A recipient's pending deliveries: how many, and the oldest (first in its queue), if any.</summary>
 public sealed record PendingQueue(int Count, DeliveryRecord? Oldest);
 
-/// <summary>A stored answer to an idempotent request.</summary>
-public sealed record StoredRequest(string BodyHash, string ResultJson);
+/// <summary>
+/// A stored answer to an idempotent request. <see cref="ClientId"/> is the client the request concerned, when it
+/// concerned one, so that erasing the client also removes the answers that repeat its data.
+/// </summary>
+public sealed record StoredRequest(string BodyHash, string ResultJson)
+{
+    public string? ClientId { get; init; }
+}
+
+/// <summary>A referral, transition or signal by type and id.</summary>
+public sealed record MessageKey(MessageType Type, string Id);
 
 /// <summary>Filter for listing deliveries.</summary>
 public sealed record DeliveryQuery(
@@ -224,6 +241,36 @@ public interface IHubSession
     // Journey
     void AppendJourneyEvent(JourneyEvent journeyEvent);
     IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit);
+
+    // Retention and erasure (see Retention/MessageContent for what a message's content is and when a delivery ended)
+    void UpdateTransition(TransitionRecord transition);
+    void UpdateSignal(SignalRecord signal);
+    IReadOnlyList<TransitionRecord> GetTransitionsForClient(string clientId);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> messages that still hold their content (no <c>ContentEraseTime</c>), were created
+    /// at or before <paramref name="endedBefore"/>, and whose deliveries all ended at or before it
+    /// (<see cref="Retention.MessageContent.EndOf"/>; a message without deliveries counts from its create time), oldest first.
+    /// </summary>
+    IReadOnlyList<MessageKey> ListMessagesContentEnded(DateTimeOffset endedBefore, int limit);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> deliveries that still hold an inline payload (<see cref="DeliveryRecord.PayloadJson"/>)
+    /// and ended at or before <paramref name="endedBefore"/>, by end time.
+    /// </summary>
+    IReadOnlyList<DeliveryRecord> ListDeliveriesContentEnded(DateTimeOffset endedBefore, int limit);
+
+    /// <summary>Removes up to <paramref name="limit"/> stored answers of idempotent requests saved before <paramref name="before"/>; returns how many.</summary>
+    int DeleteRequestsBefore(DateTimeOffset before, int limit);
+
+    /// <summary>Removes up to <paramref name="limit"/> journey events (any client) that happened before <paramref name="before"/>; returns how many.</summary>
+    int DeleteJourneyEventsBefore(DateTimeOffset before, int limit);
+
+    /// <summary>
+    /// Removes what the hub keeps about a client besides the client record and the messages: its roles, coach
+    /// assignments, consents, journey events and the stored answers of requests about it. Returns how many rows went.
+    /// </summary>
+    int DeleteClientRelations(string clientId);
 
     // Audit trail: append-only; the store never changes or removes a record.
     /// <summary>The last record of the chain, or null when the trail is empty.</summary>

@@ -17,9 +17,14 @@ public static partial class HubCommandLine
     public static async Task<int> RunAsync(WebApplication app, string command)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ketenhub.Hub.CommandLine");
+        if (command == Retention.EraseCommand.Name)
+        {
+            return await Retention.EraseCommand.RunAsync(app).ConfigureAwait(false);
+        }
+
         if (command != ReencryptBsn)
         {
-            LogUnknown(logger, command, ReencryptBsn);
+            LogUnknown(logger, command, ReencryptBsn + ", " + Retention.EraseCommand.Name);
             return 2;
         }
 

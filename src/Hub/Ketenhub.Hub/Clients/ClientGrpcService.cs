@@ -4,12 +4,28 @@ using Ketenhub.Contracts.V1;
 using Ketenhub.Hub.Audit;
 using Ketenhub.Hub.Clients;
 using Ketenhub.Hub.Host.Transport;
+using Ketenhub.Hub.Retention;
 
 namespace Ketenhub.Hub.Host.Clients;
 
 /// <summary>Registers clients, assigns coaches, reads care teams, journeys and reports.</summary>
-public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentatives representatives, AccessReports accessReports, BsnHasher hasher, PageTokens pageTokens) : ClientService.ClientServiceBase
+public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentatives representatives, AccessReports accessReports, ClientErasure erasure, BsnHasher hasher, PageTokens pageTokens) : ClientService.ClientServiceBase
 {
+    public override async Task<EraseClientResponse> EraseClient(EraseClientRequest request, ServerCallContext context)
+    {
+        var key = Wire.Key(request.RequestId, request);
+        var result = await erasure.EraseAsync(context.Actor(), request.Name, (Hub.Retention.ErasureGround)(int)request.Ground, key, context.CancellationToken);
+        return new EraseClientResponse
+        {
+            Name = "clients/" + result.ClientId,
+            EraseTime = Wire.Time(result.EraseTime),
+            ErasedMessages = result.Messages,
+            ErasedDeliveryPayloads = result.DeliveryPayloads,
+            RemovedRecords = result.RelatedRecords,
+            AlreadyErased = result.AlreadyErased,
+        };
+    }
+
     public override async Task<CreateRepresentativeResponse> CreateRepresentative(CreateRepresentativeRequest request, ServerCallContext context)
     {
         var view = await representatives.RecordAsync(context.Party(), ContractMapping.ToDraft(request.Representative), Wire.Key(request.RequestId, request), context.CancellationToken);

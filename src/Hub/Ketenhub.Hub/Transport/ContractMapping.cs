@@ -129,6 +129,7 @@ public static class ContractMapping
         RequesterReference = referral.RequesterReference ?? string.Empty,
         AllocationRequest = referral.AllocationRequestId is null ? string.Empty : "referrals/" + referral.AllocationRequestId,
         AllocationReference = referral.AllocationReference ?? string.Empty,
+        ContentEraseTime = referral.ContentEraseTime is { } erased ? Wire.Time(erased) : null,
     };
 
     /// <param name="referral">The referral as submitted.</param>
@@ -170,6 +171,7 @@ public static class ContractMapping
         CreateTime = Wire.Time(transition.CreateTime),
         Referrals = { transition.ReferralIds.Select(id => new Referral { Name = "referrals/" + id }) },
         NewMunicipalityCode = transition.NewMunicipalityCode ?? string.Empty,
+        ContentEraseTime = transition.ContentEraseTime is { } erased ? Wire.Time(erased) : null,
     };
 
     /// <summary>A prospective client for explain; null when the request has none.</summary>
@@ -208,6 +210,7 @@ public static class ContractMapping
         Severity = Wire.From<SignalSeverity>(signal.Severity),
         Description = signal.Description,
         CreateTime = Wire.Time(signal.CreateTime),
+        ContentEraseTime = signal.ContentEraseTime is { } erased ? Wire.Time(erased) : null,
     };
 
     public static SignalDraft ToDraft(Signal? signal)
