@@ -77,6 +77,15 @@ public sealed class LogboekTests : IDisposable
         Assert.DoesNotContain(registered.Client.Name["clients/".Length..], subject, StringComparison.Ordinal);
         Assert.StartsWith("cli_", _hub.Services.GetRequiredService<LogboekSubjects>().Decrypt(subject), StringComparison.Ordinal);
         Assert.DoesNotContain(record.TagObjects, t => t.Value is string text && text.Contains(bsn, StringComparison.Ordinal));
+
+        // The NEN 7513 extension: the audit event's action, who acted, the participant (the same encrypted subject) and
+        // the checks that allowed it.
+        Assert.Equal("C", Tag(record, "dpl.nen7513.eventTypeCode"));
+        var user = System.Text.Json.JsonDocument.Parse(Tag(record, "dpl.nen7513.users")).RootElement.EnumerateArray().Single();
+        Assert.Equal(("waakvlam-zorg", true), (user.GetProperty("alternateUserID").GetString(), user.GetProperty("userIsRequestor").GetBoolean()));
+        var participant = System.Text.Json.JsonDocument.Parse(Tag(record, "dpl.nen7513.participants")).RootElement.EnumerateArray().Single();
+        Assert.Equal(subject, participant.GetProperty("participantObjectID").GetString());
+        Assert.Equal(Ketenhub.Hub.Audit.AuditChecks.PartyActsAsItself, Tag(record, "dpl.nen7513.autorisatieProtocol"));
     }
 
     [Fact]

@@ -468,7 +468,13 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
 
         if (processingLog is not null && note.ClientId is not null)
         {
-            note.Processed.Add(new ProcessingRecord(note.EventType, note.ClientId, note.PartyId, outcome, note.Started == default ? auditEvent.Time : note.Started, auditEvent.Time, note.TraceParent, note.ForeignSpanId, auditEvent.Id, [.. note.Purposes]));
+            note.Processed.Add(new ProcessingRecord(note.EventType, note.ClientId, note.PartyId, outcome, note.Started == default ? auditEvent.Time : note.Started, auditEvent.Time, note.TraceParent, note.ForeignSpanId, auditEvent.Id, [.. note.Purposes])
+            {
+                ActionCode = auditEvent.ActionCode,
+                ActorUser = auditEvent.ActorUser,
+                ActorRoles = auditEvent.ActorRoles,
+                Checks = auditEvent.Checks,
+            });
         }
 
         if (outcome == AuditOutcome.Success)

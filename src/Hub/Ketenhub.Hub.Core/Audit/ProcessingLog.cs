@@ -27,7 +27,20 @@ public sealed record ProcessingRecord(
     string? TraceParent,
     string? ForeignSpanId,
     string AuditEventId,
-    IReadOnlyList<string> Purposes);
+    IReadOnlyList<string> Purposes)
+{
+    /// <summary>The audit event's action, its NEN 7513 code (C, R, U, D, E).</summary>
+    public string ActionCode { get; init; } = string.Empty;
+
+    /// <summary>The person who acted for the party, as the party identifies them (no name); null for a system.</summary>
+    public string? ActorUser { get; init; }
+
+    /// <summary>The roles the actor acted in.</summary>
+    public IReadOnlyList<string> ActorRoles { get; init; } = [];
+
+    /// <summary>The checks that allowed the processing (authorisation, relationship, consent, legal basis, rule).</summary>
+    public IReadOnlyList<AuditCheck> Checks { get; init; } = [];
+}
 
 /// <summary>Where the hub writes its Logboek Dataverwerkingen records (the host exports them over OpenTelemetry).</summary>
 public interface IProcessingLog

@@ -54,6 +54,7 @@ public sealed class Logboek(ProcessingRegister register, LogboekSubjects subject
             ["ketenhub.audit_event_id"] = record.AuditEventId,
             ["ketenhub.party"] = record.ActorParty,
         };
+        Nen7513Attributes.Add(tags, record, (string)tags["dpl.core.data_subject_id"]!);
         if (record.ForeignSpanId is { } foreign && parent != default)
         {
             // The call continued a trace another organisation's system began: that system's operation.
@@ -73,6 +74,46 @@ public sealed class Logboek(ProcessingRegister register, LogboekSubjects subject
         // audit event, and so no record).
         activity.SetStatus(record.Outcome == AuditOutcome.Success ? ActivityStatusCode.Ok : ActivityStatusCode.Unset);
         activity.SetEndTime(record.End.UtcDateTime);
+    }
+}
+
+/// <summary>
+/// The NEN 7513 extension of the Logboek (Logius, <c>logboek-extensie-nen7513</c>): the fields of the hub's audit event
+/// that the core attributes do not carry, in the namespace <c>dpl.nen7513</c>. Lists of objects are JSON text, as span
+/// attributes hold no objects. No field names a person: the user is the identifier the party gave, the participant the
+/// encrypted subject.
+/// </summary>
+internal static class Nen7513Attributes
+{
+    public static void Add(ActivityTagsCollection tags, ProcessingRecord record, string subject)
+    {
+        tags["dpl.nen7513.eventTypeCode"] = record.ActionCode;
+        tags["dpl.nen7513.users"] = JsonSerializer.Serialize(new[]
+        {
+            new Dictionary<string, object?>
+            {
+                ["userID"] = record.ActorUser ?? record.ActorParty,
+                ["alternateUserID"] = record.ActorParty,
+                ["userIsRequestor"] = true,
+                ["roleIDCode"] = string.Join(',', record.ActorRoles),
+                ["purposeOfUse"] = string.Join(',', record.Purposes),
+            },
+        });
+        tags["dpl.nen7513.participants"] = JsonSerializer.Serialize(new[]
+        {
+            new Dictionary<string, object?>
+            {
+                ["participantObjectTypeCode"] = "1",
+                ["participantObjectTypeCodeRole"] = "1",
+                ["participantObjectIDTypeCode"] = Logboek.SubjectIdType,
+                ["participantObjectID"] = subject,
+            },
+        });
+        string Of(Ketenhub.Hub.Audit.AuditCheckKind kind) => string.Join(',', record.Checks.Where(c => c.Kind == kind).Select(c => c.Reference));
+        tags["dpl.nen7513.autorisatieProtocol"] = Of(Ketenhub.Hub.Audit.AuditCheckKind.Authorisation);
+        tags["dpl.nen7513.behandelrelatieProtocol"] = Of(Ketenhub.Hub.Audit.AuditCheckKind.Relationship);
+        tags["dpl.nen7513.toestemmingsProfiel"] = Of(Ketenhub.Hub.Audit.AuditCheckKind.Consent);
+        tags["dpl.nen7513.controles"] = string.Join(',', record.Checks.Select(c => c.Kind + ":" + c.Reference));
     }
 }
 
