@@ -222,10 +222,30 @@ public sealed class LogboekSubjects
         _nonces = HKDF.DeriveKey(HashAlgorithmName.SHA256, key, 32, salt: [], info: Encoding.UTF8.GetBytes("ketenhub logboek subject nonce v1"));
     }
 
+    // The same client always gives the same value, so recent ones are kept rather than encrypted again on every record (a
+    // submit and its delivery are two records about one client). Bounded: emptied when full.
+    private const int Remembered = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _recent = new(StringComparer.Ordinal);
+
     /// <summary>The encrypted subject id of the client with hub id <paramref name="clientId"/>.</summary>
     public string Encrypt(string clientId)
     {
         ArgumentNullException.ThrowIfNull(clientId);
+        if (_recent.TryGetValue(clientId, out var known))
+        {
+            return known;
+        }
+
+        if (_recent.Count >= Remembered)
+        {
+            _recent.Clear();
+        }
+
+        return _recent[clientId] = EncryptNew(clientId);
+    }
+
+    private string EncryptNew(string clientId)
+    {
         var plain = Encoding.UTF8.GetBytes(clientId);
         var output = new byte[12 + plain.Length + 16];
         HMACSHA256.HashData(_nonces, plain).AsSpan(0, 12).CopyTo(output);
