@@ -45,13 +45,16 @@ public sealed class ClientGrpcService(ClientRegistry registry, ClientRepresentat
         return new ListRepresentativesResponse { Representatives = { views.Select(ContractMapping.ToContract) } };
     }
 
-    public override async Task<RegisterClientResponse> RegisterClient(RegisterClientRequest request, ServerCallContext context)
+    public override Task<RegisterClientResponse> RegisterClient(RegisterClientRequest request, ServerCallContext context) =>
+        RegisterAsync(registry, hasher, context.Party(), request, context.CancellationToken);
+
+    /// <summary>Registers a client for <paramref name="caller"/>: the call, and a partner's message that names its client by BSN (inbound iWmo).</summary>
+    internal static async Task<RegisterClientResponse> RegisterAsync(ClientRegistry registry, BsnHasher hasher, Ketenhub.Hub.Parties.Party caller, RegisterClientRequest request, CancellationToken cancellationToken)
     {
-        var caller = context.Party();
         // The body holds a BSN: its idempotency hash is keyed, so the stored hash cannot be reversed.
         var key = Common.RequestKey.Create(request.RequestId, hasher.RequestBodyHash(request.ToByteArray()));
         var birthDate = Wire.Date(request.BirthDate, "birth_date", Common.ErrorReasons.InvalidBirthDate);
-        var result = await registry.RegisterAsync(caller, request.Bsn, birthDate, request.MunicipalityCode, request.School, key, context.CancellationToken);
+        var result = await registry.RegisterAsync(caller, request.Bsn, birthDate, request.MunicipalityCode, request.School, key, cancellationToken).ConfigureAwait(false);
         return new RegisterClientResponse { Client = ContractMapping.ToContract(result.Client, result.SchoolId), AlreadyRegistered = result.AlreadyRegistered };
     }
 

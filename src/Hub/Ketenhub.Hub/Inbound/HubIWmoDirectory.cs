@@ -75,25 +75,23 @@ public sealed class HubIWmoDirectory(PartyDirectory parties, IHubStore store, Ke
             bsn => Ketenhub.Adapters.IWmo.Elfproef.IsValidBsn(bsn) && string.Equals(hasher.Hash(bsn), bsnHash, StringComparison.Ordinal));
     }
 
+    /// <summary>The party that decides for the municipality: the municipality itself, else its social service, else a wijkteam.</summary>
+    private Party? Decider(string cbsCode, bool iwmoOnly) =>
+        _parties.All
+            .Where(p => (!iwmoOnly || p.Channel == DomainChannel.Iwmo) && p.MunicipalityCodes.Contains(cbsCode)
+                && p.Kind is Common.PartyKind.Municipality or Common.PartyKind.SocialService or Common.PartyKind.Wijkteam)
+            .OrderBy(p => p.Kind switch { Common.PartyKind.Municipality => 0, Common.PartyKind.SocialService => 1, _ => 2 })
+            .FirstOrDefault();
+
     private sealed class Directory(HubIWmoDirectory hub) : IIWmoDirectory
     {
         public IWmoParty? FindProvider(string agb) =>
             hub.Adapt(hub._parties.All.FirstOrDefault(p => p.Kind == Common.PartyKind.CareProvider && p.Agb == agb));
 
         // The municipality itself first, then the social service, then a wijkteam; only parties that speak iWmo.
-        public IWmoParty? FindMunicipalityParty(string cbsCode) =>
-            hub.Adapt(hub._parties.All
-                .Where(p => p.Channel == DomainChannel.Iwmo && p.MunicipalityCodes.Contains(cbsCode)
-                    && p.Kind is Common.PartyKind.Municipality or Common.PartyKind.SocialService or Common.PartyKind.Wijkteam)
-                .OrderBy(p => p.Kind switch { Common.PartyKind.Municipality => 0, Common.PartyKind.SocialService => 1, _ => 2 })
-                .FirstOrDefault());
+        public IWmoParty? FindMunicipalityParty(string cbsCode) => hub.Adapt(hub.Decider(cbsCode, iwmoOnly: true));
 
-        public IWmoParty? FindDecidingParty(string cbsCode) =>
-            hub.Adapt(hub._parties.All
-                .Where(p => p.MunicipalityCodes.Contains(cbsCode)
-                    && p.Kind is Common.PartyKind.Municipality or Common.PartyKind.SocialService or Common.PartyKind.Wijkteam)
-                .OrderBy(p => p.Kind switch { Common.PartyKind.Municipality => 0, Common.PartyKind.SocialService => 1, _ => 2 })
-                .FirstOrDefault());
+        public IWmoParty? FindDecidingParty(string cbsCode) => hub.Adapt(hub.Decider(cbsCode, iwmoOnly: false));
 
         public IWmoParty? FindParty(string partyName) =>
             Ids.PartyId(partyName) is { } id ? hub.Adapt(hub._parties.Find(id)) : null;

@@ -30,7 +30,7 @@ public sealed class InboundExecutor(ReferralCommands referrals, DeliveryCommands
     private async Task<IMessage> RunAsync(Party caller, IMessage request, CancellationToken cancellationToken) => request switch
     {
         CreateReferralRequest r => await referrals.CreateAsync(caller, r, cancellationToken).ConfigureAwait(false),
-        RegisterClientRequest r => await RegisterAsync(caller, r, cancellationToken).ConfigureAwait(false),
+        RegisterClientRequest r => await ClientGrpcService.RegisterAsync(registry, hasher, caller, r, cancellationToken).ConfigureAwait(false),
         AcceptReferralRequest r => await referrals.AcceptAsync(caller, r, cancellationToken).ConfigureAwait(false),
         DeclineReferralRequest r => await referrals.DeclineAsync(caller, r, cancellationToken).ConfigureAwait(false),
         StartReferralRequest r => await referrals.StartAsync(caller, r, cancellationToken).ConfigureAwait(false),
@@ -41,13 +41,4 @@ public sealed class InboundExecutor(ReferralCommands referrals, DeliveryCommands
         // An adapter asked for something the inbound endpoints do not execute: the hub's fault, not the partner's.
         _ => throw new InvalidOperationException("The adapter produced a request the inbound endpoints do not execute: " + request.Descriptor.Name),
     };
-
-    // As ClientService.RegisterClient: the body holds a BSN, so its idempotency hash is keyed.
-    private async Task<RegisterClientResponse> RegisterAsync(Party caller, RegisterClientRequest request, CancellationToken cancellationToken)
-    {
-        var key = RequestKey.Create(request.RequestId, hasher.RequestBodyHash(request.ToByteArray()));
-        var birthDate = Wire.Date(request.BirthDate, "birth_date", ErrorReasons.InvalidBirthDate);
-        var result = await registry.RegisterAsync(caller, request.Bsn, birthDate, request.MunicipalityCode, request.School, key, cancellationToken).ConfigureAwait(false);
-        return new RegisterClientResponse { Client = ContractMapping.ToContract(result.Client, result.SchoolId), AlreadyRegistered = result.AlreadyRegistered };
-    }
 }
