@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Ketenhub.Contracts.V1;
 
@@ -140,11 +141,16 @@ public sealed class PartyClient(string partyId, CallInvoker invoker, Func<string
     /// <summary>Opens the party's delivery stream with the given request (ack deadline, flow control, mode, heartbeats).</summary>
     public DeliveryTail Tail(StreamDeliveriesRequest request) => new(Deliveries.StreamDeliveries(request));
 
-    /// <summary>Everything currently pending for the party: opens a stream, drains it until quiet, closes it.</summary>
+    /// <summary>
+    /// Everything currently pending for the party: opens a stream that asks for heartbeats, collects until the hub says
+    /// the stream is caught up (every pending delivery sent), then until quiet (for work the hub finishes after the call
+    /// that caused it), and closes it. Waiting for the hub's word rather than a quiet window alone keeps a slow start
+    /// on a loaded machine from reading as "nothing pending".
+    /// </summary>
     public async Task<IReadOnlyList<Delivery>> DrainAsync(TimeSpan? quiet = null, bool acknowledge = false)
     {
-        using var tail = Tail();
-        var received = await tail.CollectUntilQuietAsync(quiet ?? TimeSpan.FromMilliseconds(700));
+        using var tail = Tail(new StreamDeliveriesRequest { HeartbeatInterval = Duration.FromTimeSpan(TimeSpan.FromMinutes(10)), MaxOutstanding = 1000 });
+        var received = await tail.CollectUntilCaughtUpAsync(quiet ?? TimeSpan.FromMilliseconds(700));
         if (acknowledge)
         {
             foreach (var delivery in received)
@@ -189,16 +195,20 @@ public sealed class DeliveryTail : IDisposable
                     }
                 }
 
-                _received.Writer.TryComplete(new StreamEndedException("The hub ended the delivery stream, which it keeps open until the recipient closes it."));
+                var ended = new StreamEndedException("The hub ended the delivery stream, which it keeps open until the recipient closes it.");
+                _received.Writer.TryComplete(ended);
+                _heartbeats.Writer.TryComplete(ended);
             }
             catch (Exception ex) when (Volatile.Read(ref _closing) != 0 && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
                 // The test closed the stream.
                 _received.Writer.TryComplete();
+                _heartbeats.Writer.TryComplete();
             }
             catch (Exception ex)
             {
                 _received.Writer.TryComplete(ex);
+                _heartbeats.Writer.TryComplete(ex);
             }
         });
     }
@@ -221,6 +231,10 @@ public sealed class DeliveryTail : IDisposable
 
             throw new Xunit.Sdk.XunitException("No heartbeat arrived in time.");
         }
+        catch (ChannelClosedException ex)
+        {
+            throw StreamFailed(ex);
+        }
     }
 
     /// <summary>The next delivery; a failed test if none arrives in time (real time: the hub works asynchronously) or the stream fails.</summary>
@@ -242,6 +256,33 @@ public sealed class DeliveryTail : IDisposable
     }
 
     /// <summary>
+    /// On a stream that asked for heartbeats: the deliveries that arrive until a heartbeat says the stream is caught up,
+    /// then until none has come for <paramref name="quiet"/>. No caught-up heartbeat within <paramref name="timeout"/>
+    /// (30 seconds unless given), or a stream that fails, fails the test.
+    /// </summary>
+    public async Task<IReadOnlyList<Delivery>> CollectUntilCaughtUpAsync(TimeSpan quiet, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            while (!(await _heartbeats.Reader.ReadAsync(cts.Token)).CaughtUp)
+            {
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            throw new Xunit.Sdk.XunitException("The delivery stream did not catch up in time.");
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw StreamFailed(ex);
+        }
+
+        // The pump hands over every delivery before the heartbeat that follows it.
+        return await CollectUntilQuietAsync(quiet);
+    }
+
+    /// <summary>
     /// Deliveries that arrive until none has come for <paramref name="quiet"/>. A stream that fails or ends before
     /// then fails the test, so an empty list means the stream was open and quiet, not that it was refused.
     /// </summary>
@@ -250,6 +291,12 @@ public sealed class DeliveryTail : IDisposable
         var list = new List<Delivery>();
         while (true)
         {
+            // What has already arrived is taken first: a read with a spent window would refuse it.
+            while (_received.Reader.TryRead(out var ready))
+            {
+                list.Add(ready);
+            }
+
             using var cts = new CancellationTokenSource(quiet);
             try
             {
