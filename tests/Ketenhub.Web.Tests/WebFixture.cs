@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
 namespace Ketenhub.WebTests;
@@ -23,6 +24,9 @@ public sealed class WebFixture : IAsyncLifetime
     private IPlaywright? _playwright;
 
     public HubProcess Hub { get; } = new();
+
+    /// <summary>Every log record the web app wrote, with its scopes.</summary>
+    public LogRecorder Logs { get; } = new();
 
     /// <summary>The BSN of the demo client Priya (scenario S3).</summary>
     public string PriyaBsn { get; } = Bsns.Next();
@@ -45,6 +49,8 @@ public sealed class WebFixture : IAsyncLifetime
             ["--environment", "Development"],
             builder =>
             {
+                builder.Logging.AddProvider(Logs);
+                builder.Logging.AddFilter<LogRecorder>(null, LogLevel.Debug);
                 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
                 {
                     ["Web:HubAddress"] = Hub.Url,

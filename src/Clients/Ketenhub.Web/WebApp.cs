@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Ketenhub.Client;
 using Ketenhub.Web.Configuration;
 using Ketenhub.Web.Identity;
+using Ketenhub.Web.Logging;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -32,6 +33,7 @@ public static class WebApp
             ContentRootPath = contentRoot,
         });
         configure?.Invoke(builder);
+        WebLogs.UseJsonOutsideDevelopment(builder);
         var services = builder.Services;
 
         services.AddOptions<WebOptions>().Bind(builder.Configuration.GetSection(WebOptions.Section)).ValidateOnStart();
@@ -118,6 +120,7 @@ public static class WebApp
         services.AddSingleton(sp => WebOptionsValidator.TimeZoneInfoOrNull(sp.GetRequiredService<IOptions<WebOptions>>().Value.TimeZone) ?? TimeZoneInfo.Utc);
 
         var app = builder.Build();
+        app.Use(WebLogs.ScopeAsync);
         app.UseExceptionHandler("/Error");
         app.UseStatusCodePagesWithReExecute("/Error", "?status={0}");
         // Sign-in forms post to the app, which redirects to the identity providers: form-action must allow those origins.
