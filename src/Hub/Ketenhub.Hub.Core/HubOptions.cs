@@ -52,4 +52,15 @@ public sealed class HubOptions
     /// <summary>How many deliveries a stream claims per read. <value>The default value is 64.</value></summary>
     [Range(1, 1000)]
     public int StreamBatchSize { get; set; } = 64;
+
+    /// <summary>
+    /// This instance's stable name among the hub instances that share one database (PostgreSQL): lower-case letters,
+    /// digits and hyphens, at most 40, for example the host or pod name. Its delivery streams' leases carry it, so an
+    /// instance that restarts under the same name takes back at once what its earlier run held, instead of waiting for
+    /// those leases to end. Two running instances may not share a name: with PostgreSQL an instance holds its name while
+    /// it runs, and one started under a name in use refuses to start. <value>The default value is none: a new random
+    /// name at every start.</value>
+    /// </summary>
+    [RegularExpression("^[a-z0-9][a-z0-9-]{0,39}$", ErrorMessage = "Hub:InstanceId must be 1 to 40 lower-case letters, digits or hyphens, starting with a letter or digit.")]
+    public string? InstanceId { get; set; }
 }

@@ -15,10 +15,31 @@ public sealed class PostgresScheduleLease(string connectionString) : IScheduleLe
     // The key space of the hub's advisory locks ("KHUB"); migrations and writes use 1 and 2, leases from 0x100 up.
     private const long LeaseBase = 0x4B48_5542_0100;
 
-    public async Task<IAsyncDisposable?> TryAcquireAsync(string work, CancellationToken cancellationToken)
+    // An instance's name (Hub:InstanceId) is held in a key space of its own, apart from the work leases above.
+    private const long InstanceBase = 0x4B48_5549_0000_0000;
+
+    public Task<IAsyncDisposable?> TryAcquireAsync(string work, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(work);
-        var key = KeyOf(work);
+        return TryLockAsync(KeyOf(work), cancellationToken);
+    }
+
+    /// <summary>
+    /// Holds the instance name <paramref name="instanceId"/> while the instance runs; null when another running instance
+    /// holds it. Released when disposed or when the holder's connection ends (the process died).
+    /// </summary>
+    public Task<IAsyncDisposable?> TryHoldInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        return TryLockAsync(InstanceKeyOf(instanceId), cancellationToken);
+    }
+
+    /// <summary>A stable lock key for an instance name.</summary>
+    public static long InstanceKeyOf(string instanceId) =>
+        InstanceBase + BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(instanceId)), 0);
+
+    private async Task<IAsyncDisposable?> TryLockAsync(long key, CancellationToken cancellationToken)
+    {
         NpgsqlConnection? connection = new(connectionString);
         try
         {

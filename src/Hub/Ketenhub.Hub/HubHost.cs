@@ -74,7 +74,12 @@ public static partial class HubHost
             services.AddHostedService<RateUsageSharing>();
 
             // Scheduled work (escalations, expiry, the person facts check) runs on one instance at a time.
-            services.AddSingleton<Ketenhub.Hub.Delivery.IScheduleLease>(new PostgresScheduleLease(postgres.ConnectionString));
+            var locks = new PostgresScheduleLease(postgres.ConnectionString);
+            services.AddSingleton<Ketenhub.Hub.Delivery.IScheduleLease>(locks);
+
+            // A stable instance name (Hub:InstanceId), when given, is held on the database while this instance runs.
+            services.AddSingleton(locks);
+            services.AddHostedService<Ketenhub.Hub.Host.Operations.InstanceName>();
         }
 
         builder.AddKetenhubIdentity();

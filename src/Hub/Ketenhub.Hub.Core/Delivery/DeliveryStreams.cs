@@ -31,13 +31,21 @@ public sealed class DeliveryStreams
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Lease>> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _leases = new(StringComparer.Ordinal);
-    private readonly string _instance = Guid.NewGuid().ToString("N")[..12] + ".";
+    private readonly string _instance;
 
     /// <param name="relay">
     /// The wake-up relay between instances that share the store (PostgreSQL); with it, shared streams write their leases
     /// into the deliveries and pass over those of other instances. Without it (one instance, SQLite) leases stay in-process.
     /// </param>
-    public DeliveryStreams(IDeliveryWakeupRelay? relay = null) => SharesStore = relay is not null;
+    /// <param name="options">
+    /// The hub's settings: with <see cref="HubOptions.InstanceId"/> the streams' tokens start with that stable name, so a
+    /// restarted instance knows the leases of its earlier run as its own (they are free here); without it a random name.
+    /// </param>
+    public DeliveryStreams(IDeliveryWakeupRelay? relay = null, Microsoft.Extensions.Options.IOptions<HubOptions>? options = null)
+    {
+        SharesStore = relay is not null;
+        _instance = (options?.Value.InstanceId is { Length: > 0 } stable ? stable : Guid.NewGuid().ToString("N")[..12]) + ".";
+    }
 
     /// <summary>Whether other hub instances share the store, so that leases are written into the deliveries.</summary>
     public bool SharesStore { get; }
