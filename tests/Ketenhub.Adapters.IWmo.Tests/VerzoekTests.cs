@@ -169,16 +169,16 @@ public sealed class VerzoekTests
     }
 
     [Fact]
-    public void Other_referral_updates_have_no_message()
+    public void Other_referral_updates_are_not_in_the_format()
     {
         var accepted = DeclinedVerzoek(Provider, "03");
         accepted.ReferralUpdate.Status = PerformerStatus.Accepted;
         var care = DeclinedVerzoek(Provider, "03");
         care.ReferralUpdate.Kind = ReferralKind.Care;
 
-        Assert.Equal(IWmoErrors.PayloadNotSupported, Failure(new OutboundRequest(accepted, Adult(), Provider, Provider, Now)));
-        Assert.Equal(IWmoErrors.PayloadNotSupported, Failure(new OutboundRequest(care, Adult(), Provider, Provider, Now)));
-        Assert.Equal(IWmoErrors.PayloadNotSupported, Failure(new OutboundRequest(DeclinedVerzoek(Wijkteam, "03"), Adult(), Wijkteam, Wijkteam, Now)));
+        Assert.Equal(IWmoErrors.NotInFormat, Failure(new OutboundRequest(accepted, Adult(), Provider, Provider, Now)));
+        Assert.Equal(IWmoErrors.NotInFormat, Failure(new OutboundRequest(care, Adult(), Provider, Provider, Now)));
+        Assert.Equal(IWmoErrors.NotInFormat, Failure(new OutboundRequest(DeclinedVerzoek(Wijkteam, "03"), Adult(), Wijkteam, Wijkteam, Now)));
     }
 
     [Theory]

@@ -240,4 +240,13 @@ public sealed class AdapterException : Exception
 
     /// <summary>A stable code for why.</summary>
     public string Reason { get; }
+
+    /// <summary>
+    /// The reason for a delivery the partner's standard deliberately has no message for, because the partner learns the
+    /// same through messages of its own chain (for example a referral's acceptance, which an iWmo municipality learns from
+    /// the provider's start-of-care message). Nothing is sent and nothing is wrong: the hub closes the delivery with this
+    /// reason instead of setting it aside, so it raises no alarm. Any other reason means the delivery could not reach the
+    /// partner and is set aside.
+    /// </summary>
+    public const string NotInFormat = "NOT_IN_FORMAT";
 }

@@ -56,6 +56,7 @@ public sealed class IWmoAdapter(IIWmoDirectory directory, HttpClient http, TimeP
             OutboundResult.Message m => new AdapterPayload(XmlContentType, m.ToBytes()),
             // A payload the standards have no message for is refused as every adapter refuses one.
             OutboundResult.Failed { Code: IWmoErrors.PayloadNotSupported } f => throw new AdapterException("UNSUPPORTED_PAYLOAD", f.Detail),
+            OutboundResult.Failed { Code: IWmoErrors.NotInFormat } f => throw new AdapterException(AdapterException.NotInFormat, f.Detail),
             OutboundResult.Failed f => throw new AdapterException(f.Code, f.Detail),
             _ => throw new InvalidOperationException(),
         };

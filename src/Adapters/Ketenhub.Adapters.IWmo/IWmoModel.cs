@@ -75,6 +75,12 @@ public static class IWmoErrors
     /// <summary>The delivery's payload has no iWmo/iJw counterpart (only referrals do).</summary>
     public const string PayloadNotSupported = "IWMO_PAYLOAD_NOT_SUPPORTED";
 
+    /// <summary>
+    /// A referral update the standards carry by other messages (an acceptance, a start or an end reaches the municipality
+    /// as the provider's own 305 or 307): nothing to send.
+    /// </summary>
+    public const string NotInFormat = "IWMO_NOT_IN_FORMAT";
+
     /// <summary>The recipient is neither a performer of the referral nor a municipality-side party that decides on it.</summary>
     public const string RecipientNotInvolved = "IWMO_RECIPIENT_NOT_INVOLVED";
 

@@ -274,6 +274,13 @@ public sealed class IWmoPushTests : IAsyncLifetime
         Assert.Equal((200, body), await PostAsync(Verzoek(bsn, client.BirthDate, "VOT-2026-0042"), "WMO315"));
         Assert.Single((await sdd.Referrals.ListReferralsAsync(new ListReferralsRequest { PageSize = 1000 })).Referrals, r => r.RequesterReference == "VOT-2026-0042");
         Assert.Equal(0, _partner.Invalid);
+
+        // The update telling the provider its request was accepted has no message of its own (the 301 says it): the hub
+        // closes it unsent, as not in the format; nothing is set aside, so nothing alarms an operator.
+        await PushKit.UntilAsync(_hub, async () => (await PushKit.ListAsync(_hub, Performer, DeliveryStatus.Acknowledged)).Any(d => d.StatusReason == "NOT_IN_FORMAT"));
+        Assert.Empty(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.SetAside));
+        Assert.Empty(await PushKit.ListAsync(_hub, Performer, DeliveryStatus.Pending));
+        Assert.DoesNotContain(_partner.Stored.Values, m => !m.Document.Root!.Name.NamespaceName.EndsWith("wmo301/schema", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -142,7 +142,7 @@ public static class OutboundTranslator
         var update = request.Delivery.ReferralUpdate;
         if (update.Kind != ReferralKind.AllocationRequest || update.Status != PerformerStatus.Declined || request.Recipient.Kind != PartyKind.CareProvider)
         {
-            return new OutboundResult.Failed(IWmoErrors.PayloadNotSupported, "Only a refused verzoek om toewijzing has an iWmo or iJw message among referral updates.");
+            return new OutboundResult.Failed(IWmoErrors.NotInFormat, "Only a refused verzoek om toewijzing has an iWmo or iJw message among referral updates; the partner learns the others from the chain's own messages.");
         }
 
         var client = request.Client;

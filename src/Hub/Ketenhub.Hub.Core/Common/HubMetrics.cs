@@ -27,6 +27,7 @@ public static class HubMetrics
     private static readonly Counter<long> Decisions = Meter.CreateCounter<long>("ketenhub.consent.decisions", "{decision}", "Routing decisions for a recipient of a message, by outcome.");
     private static readonly Counter<long> Acknowledged = Meter.CreateCounter<long>("ketenhub.deliveries.acknowledged", "{delivery}", "Deliveries acknowledged by their recipient or its partner system, by channel.");
     private static readonly Counter<long> SetAside = Meter.CreateCounter<long>("ketenhub.deliveries.set_aside", "{delivery}", "Deliveries set aside, by channel.");
+    private static readonly Counter<long> NotInFormat = Meter.CreateCounter<long>("ketenhub.deliveries.not_in_format", "{delivery}", "Deliveries closed without sending because the pushed partner's standard has no message for them, by channel.");
     private static readonly Histogram<double> AckLatency = Meter.CreateHistogram("ketenhub.delivery.ack_latency", "s", "From a delivery's creation to its acknowledgement, by channel.", tags: null, advice: Seconds);
     private static readonly Counter<long> Escalations = Meter.CreateCounter<long>("ketenhub.escalations", "{escalation}", "Signals escalated because nobody acknowledged them in time.");
     private static readonly Counter<long> RateLimited = Meter.CreateCounter<long>("ketenhub.rate_limit.refusals", "{call}", "Calls refused for the calling party's rate limit or the allowance for unknown callers.");
@@ -68,6 +69,9 @@ public static class HubMetrics
         Acknowledged.Add(1, tag);
         AckLatency.Record(Math.Max(0, sinceCreated.TotalSeconds), tag);
     }
+
+    /// <summary>One delivery closed without sending: the pushed partner's standard has no message for it.</summary>
+    public static void ClosedNotInFormat(DeliveryChannel channel) => NotInFormat.Add(1, new KeyValuePair<string, object?>("channel", Code(channel)));
 
     public static void SetAsideDelivery(DeliveryChannel channel) => SetAside.Add(1, new KeyValuePair<string, object?>("channel", Code(channel)));
 

@@ -621,8 +621,13 @@ public sealed class DeliveryQueue(
     /// <c>PUSH_REJECTED:HTTP_422</c>; <see langword="null"/> leaves it pending for the next attempt.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <param name="awaitRetourFor">When delivered and the partner answers later: how long to wait for that answer.</param>
+    /// <param name="closedReason">
+    /// When delivered: the status reason of a delivery the hub closes for the partner without sending it, because the
+    /// partner's standard has no message for it (<c>NOT_IN_FORMAT</c>). It is closed as acknowledged, counted by
+    /// <see cref="HubMetrics"/> as closed rather than as an acknowledgement, and never set aside.
+    /// </param>
     /// <returns>The delivery's status afterwards, or <see langword="null"/> if it was no longer pending.</returns>
-    public async Task<DeliveryStatus?> RecordPushAsync(DeliveryRecord delivery, bool delivered, string? setAsideReason, CancellationToken cancellationToken, TimeSpan? awaitRetourFor = null)
+    public async Task<DeliveryStatus?> RecordPushAsync(DeliveryRecord delivery, bool delivered, string? setAsideReason, CancellationToken cancellationToken, TimeSpan? awaitRetourFor = null, string? closedReason = null)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         if (!delivered && setAsideReason is null)
@@ -630,7 +635,7 @@ public sealed class DeliveryQueue(
             return DeliveryStatus.Pending;
         }
 
-        var note = audit.HubNote(delivered ? "PushDelivery" : "SetAsideDelivery", AuditAction.Update).About(delivery.ClientId).Resource(delivery.Name);
+        var note = audit.HubNote(closedReason is not null ? "CloseDeliveryNotInFormat" : delivered ? "PushDelivery" : "SetAsideDelivery", AuditAction.Update).About(delivery.ClientId).Resource(delivery.Name);
         var status = await store.WriteAsync(
             session =>
             {
@@ -660,6 +665,7 @@ public sealed class DeliveryQueue(
                         Status = DeliveryStatus.Acknowledged,
                         AckTime = now,
                         SignalAckTime = stored.PayloadKind == PayloadKind.Signal ? stored.SignalAckTime : stored.SignalAckTime ?? now,
+                        StatusReason = closedReason,
                         UpdateTime = now,
                     }
                     : stored with { Status = DeliveryStatus.SetAside, StatusReason = setAsideReason, UpdateTime = now };
@@ -670,7 +676,11 @@ public sealed class DeliveryQueue(
             cancellationToken).ConfigureAwait(false);
         audit.Processed(note);
         var channel = parties.Find(delivery.Recipient)?.Channel ?? DeliveryChannel.Unspecified;
-        if (status == DeliveryStatus.Acknowledged)
+        if (status == DeliveryStatus.Acknowledged && closedReason is not null)
+        {
+            HubMetrics.ClosedNotInFormat(channel);
+        }
+        else if (status == DeliveryStatus.Acknowledged)
         {
             HubMetrics.Acknowledge(channel, time.GetUtcNow() - delivery.CreateTime);
         }

@@ -228,6 +228,15 @@ public sealed partial class PushDispatcher(
             result = new AdapterDeliveryResult.RetryLater(null);
         }
 
+        if (untranslatable == AdapterException.NotInFormat)
+        {
+            // The partner's standard has no message for it and the partner learns the same from its chain's own
+            // messages: closed, not set aside (docs/adapters.md).
+            await queue.RecordPushAsync(sent, delivered: true, null, CancellationToken.None, closedReason: AdapterException.NotInFormat).ConfigureAwait(false);
+            LogNotInFormat(party.Id, sent.Name);
+            return null;
+        }
+
         switch (result)
         {
             case AdapterDeliveryResult.Delivered done:
@@ -293,6 +302,9 @@ public sealed partial class PushDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pushed {Delivery} to party {Party} (attempt {Attempt})")]
     private partial void LogDelivered(string party, string delivery, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {Delivery} to party {Party} closed without sending: the party's standard has no message for it")]
+    private partial void LogNotInFormat(string party, string delivery);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {Delivery} to party {Party} set aside after attempt {Attempt}: {Reason}")]
     private partial void LogSetAside(string party, string delivery, int attempt, string reason);

@@ -370,7 +370,9 @@ public static class ContractMapping
             CreateTime = Wire.Time(record.CreateTime),
             EscalationOf = record.EscalationOf is null ? string.Empty : "deliveries/" + record.EscalationOf,
             StatusReason = record.Status == Hub.Common.DeliveryStatus.SetAside
-                || (record.Status == Hub.Common.DeliveryStatus.Acknowledged && record.StatusReason?.StartsWith(Hub.Delivery.DeliveryQueue.RetourRejectedPrefix + "WJ001_", StringComparison.Ordinal) == true)
+                || (record.Status == Hub.Common.DeliveryStatus.Acknowledged
+                    && (record.StatusReason?.StartsWith(Hub.Delivery.DeliveryQueue.RetourRejectedPrefix + "WJ001_", StringComparison.Ordinal) == true
+                        || record.StatusReason == Ketenhub.Adapters.AdapterException.NotInFormat))
                 ? record.StatusReason ?? string.Empty
                 : string.Empty,
         };
