@@ -262,6 +262,31 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         Assert.Equal(2L, Query(store.DatabasePath, "SELECT COUNT(*) FROM audit_events;").Single());
     }
 
+    [Fact]
+    public async Task AuditEvents_GoOnlyUpToTheRecordedStart_AndTheStartOnlyMovesForward_InTheDatabaseItself()
+    {
+        await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
+        var records = await AppendAuditAsync(store, (T0, "ap_one"), (T0.AddMinutes(1), "ap_one"), (T0.AddMinutes(2), null));
+        Execute(store.DatabasePath, $"INSERT INTO audit_start (id, sequence, hash) VALUES (1, 1, '{records[0].Hash}');");
+
+        foreach (var (sql, refusal) in new[]
+        {
+            ("DELETE FROM audit_events WHERE sequence = 2;", "only events up to the recorded start"),
+            ("UPDATE audit_events SET client_pseudonym = 'ap_x' WHERE sequence = 1;", "append-only"),
+            ("UPDATE audit_start SET sequence = 0;", "only moves forward"),
+            ($"UPDATE audit_start SET sequence = 2, hash = '{records[0].Hash}';", "only moves forward"),
+            ($"INSERT OR REPLACE INTO audit_start (id, sequence, hash) VALUES (1, 1, '{records[0].Hash}');", "only moves forward"),
+            ("DELETE FROM audit_start;", "never removed"),
+        })
+        {
+            var error = Assert.Throws<SqliteException>(() => Execute(store.DatabasePath, sql));
+            Assert.Contains(refusal, error.Message, StringComparison.Ordinal);
+        }
+
+        Execute(store.DatabasePath, "DELETE FROM audit_events WHERE sequence = 1;");
+        Assert.Equal([2L, 3L], Query(store.DatabasePath, "SELECT sequence FROM audit_events ORDER BY sequence;").Cast<long>());
+    }
+
     private static void Execute(string path, string sql)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());

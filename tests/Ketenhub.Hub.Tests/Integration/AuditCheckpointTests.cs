@@ -126,7 +126,7 @@ public sealed class AuditCheckpointTests : IDisposable
     /// </summary>
     private static async Task RebuildChainAsync(string database, int count)
     {
-        Sql(database, "DROP TRIGGER audit_events_append_only_update; DROP TRIGGER audit_events_append_only_delete; DELETE FROM audit_events;");
+        Sql(database, "DROP TRIGGER audit_events_append_only_update; DROP TRIGGER audit_events_prune_to_start; DELETE FROM audit_events;");
         await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = Path.GetDirectoryName(database)! });
         var time = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
         for (var i = 1; i <= count; i++)
@@ -237,7 +237,7 @@ public sealed class AuditCheckpointTests : IDisposable
         var keep = early.Sequence + 2;
 
         // Someone drops the append-only trigger and removes the last events, back to before the newest checkpoint.
-        Sql(DatabasePath, "DROP TRIGGER audit_events_append_only_delete;");
+        Sql(DatabasePath, "DROP TRIGGER audit_events_prune_to_start;");
         Sql(DatabasePath, $"DELETE FROM audit_events WHERE sequence > {keep};");
 
         var (code, output) = await VerifyAsync(_hub.DataDirectory);
