@@ -24,7 +24,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
 
         await using var third = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
         var versions = Query(third.DatabasePath, "SELECT version FROM schema_migrations ORDER BY version;");
-        Assert.Equal([1L, 2L, 3L, 4L, 5L], versions);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], versions);
         Assert.Equal(1L, Query(third.DatabasePath, "SELECT COUNT(*) FROM clients;").Single());
     }
 
@@ -63,7 +63,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         Assert.Equal([referral.Id], listed[1].Select(p => p.MessageId));
         Assert.Equal([signal.Id], listed[2].Select(p => p.MessageId));
         Assert.Equal([new MessagePosition(signal.CreateTime, signal.Id)], listed[3]);
-        Assert.Equal([1L, 2L, 3L, 4L, 5L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         Assert.Empty(payloadsBefore);
         Assert.Equal(0, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(23), 10)));
         Assert.Equal(1, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(25), 10)));
-        Assert.Equal([1L, 2L, 3L, 4L, 5L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]
