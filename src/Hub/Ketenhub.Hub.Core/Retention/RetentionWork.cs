@@ -48,6 +48,9 @@ public sealed partial class RetentionWork(
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    // When the audit trail's start is next looked for with the checkpoint file (see PruneAuditAsync).
+    private DateTimeOffset _auditDue = DateTimeOffset.MinValue;
+
     public void Dispose() => _gate.Dispose();
 
     public async Task<RetentionResult> RunOnceAsync(CancellationToken cancellationToken)
@@ -166,17 +169,28 @@ public sealed partial class RetentionWork(
             return 0;
         }
 
-        var reading = checkpoints?.Read();
-        if (reading is { Altered.Count: > 0 })
+        var now = time.GetUtcNow();
+        var heldPseudonyms = pseudonyms is null ? [] : held.Select(pseudonyms.Of).ToList();
+        var cut = now - term;
+
+        // First the cheap question, a few indexed reads: is any event old enough at all? Only then is the checkpoint
+        // file read (every line's signature checked), and then at most once per thousandth of the term (under two days
+        // for five years), so a long file is not read at every interval; the trail is kept at most that much longer.
+        var target = now < _auditDue ? null : await store.ReadAsync(session => AuditPruning.Start(session, cut, null, heldPseudonyms), cancellationToken).ConfigureAwait(false);
+        if (target is not null && checkpoints is not null)
         {
-            // A checkpoint file that does not verify cannot vouch for a start; audit verify reports it.
-            LogCheckpointsAltered();
-            return 0;
+            _auditDue = now + (term / 1000);
+            var reading = checkpoints.Read();
+            if (reading is { Altered.Count: > 0 })
+            {
+                // A checkpoint file that does not verify cannot vouch for a start; audit verify reports it.
+                LogCheckpointsAltered();
+                return 0;
+            }
+
+            target = await store.ReadAsync(session => AuditPruning.Start(session, cut, reading, heldPseudonyms), cancellationToken).ConfigureAwait(false);
         }
 
-        var heldPseudonyms = pseudonyms is null ? [] : held.Select(pseudonyms.Of).ToList();
-        var cut = time.GetUtcNow() - term;
-        var target = await store.ReadAsync(session => AuditPruning.Start(session, cut, reading, heldPseudonyms), cancellationToken).ConfigureAwait(false);
         if (target is not null)
         {
             await store.WriteAsync(
