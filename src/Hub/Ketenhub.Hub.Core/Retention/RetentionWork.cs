@@ -75,7 +75,7 @@ public sealed partial class RetentionWork(
             var deliveries = await LoopAsync(session => session.DeleteDeliveriesEnded(time.GetUtcNow() - settings.MessageRecords, holds, size), size, "delivery_record", cancellationToken).ConfigureAwait(false);
             var audit = await PruneAuditAsync(settings.AuditEvents, holds, size, cancellationToken).ConfigureAwait(false);
             var result = new RetentionResult(messages, payloads, requests, journey) { MessageRecords = records, DeliveryRecords = deliveries, AuditEvents = audit };
-            if (result.Total > 0)
+            if (messages + payloads + requests + journey > 0)
             {
                 LogRun(messages, payloads, requests, journey);
             }
