@@ -9,10 +9,11 @@ namespace Ketenhub.Benchmarks;
 /// <summary>
 /// The soak check (docs/performance.md, "Soak: the database with retention on and off"): a steady stream of signals
 /// with free text, delivered to a consumer that acknowledges them, for some minutes, once with retention on (short
-/// terms) and once with it off, sampling the SQLite database file and its WAL as it goes. With retention on, the space of
-/// erased content is reused, so the file's growth levels off to what the hub keeps for good (message records without
-/// content, deliveries' states, the audit trail); with it off the file keeps growing with every message's content.
-/// Observed figures, not a test: it prints a table to paste.
+/// terms) and once with it off, sampling the SQLite database file and its WAL as it goes. With retention on, every term
+/// is short (content, stored answers, message and delivery records, journey events, audit events; checkpoints often, so
+/// the audit trail can be cut back to a signed one): once the terms have passed, what goes each interval matches what
+/// comes, SQLite reuses the freed pages, and the file levels off; with it off the file keeps growing. Observed figures,
+/// not a test: it prints a table to paste.
 /// </summary>
 public static class Soak
 {
@@ -28,13 +29,27 @@ public static class Soak
           --text N             characters of free text per signal                   (2000)
           --sample S           seconds between samples                               (15)
           --content-term S     Hub:Retention:MessageContent and IdempotencyRecords   (60)
+          --record-term S      Hub:Retention:MessageRecords (at least content-term)  (60)
+          --journey-term S     Hub:Retention:JourneyEvents                           (60)
+          --audit-term S       Hub:Retention:AuditEvents                             (60)
+          --checkpoints S      Hub:Audit:Checkpoints:Interval (the audit trail is
+                               cut back only to a signed checkpoint)                 (10)
           --interval S         Hub:Retention:Interval                                (10)
           --modes LIST         on, off or on,off                                     (on,off)
           --hub-dll PATH       the hub to start (default: the build of src/Hub/Ketenhub.Hub)
           --out PATH           also write the Markdown table to PATH
         """;
 
-    private sealed record Settings(double Minutes, double Rate, int Text, double Sample, double ContentTerm, double Interval, string[] Modes, string? HubDll, string? Out);
+    private sealed record Settings(double Minutes, double Rate, int Text, double Sample, double ContentTerm, double Interval, string[] Modes, string? HubDll, string? Out)
+    {
+        public double RecordTerm { get; init; } = 60;
+
+        public double JourneyTerm { get; init; } = 60;
+
+        public double AuditTerm { get; init; } = 60;
+
+        public double Checkpoints { get; init; } = 10;
+    }
 
     /// <summary>One sample: when, how many signals were accepted and acknowledged so far, and the files' sizes.</summary>
     private sealed record Point(double Seconds, long Sent, long Acknowledged, long DatabaseBytes, long WalBytes);
@@ -101,11 +116,16 @@ public static class Soak
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}",
             ["Storage__DataDirectory"] = dataDir,
         };
-        var term = TimeSpan.FromSeconds(settings.ContentTerm).ToString("c", CultureInfo.InvariantCulture);
+        static string Span(double seconds) => TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture);
+        var term = Span(settings.ContentTerm);
+        hubSettings["Hub__Audit__Checkpoints__Interval"] = Span(settings.Checkpoints);
         if (mode == "on")
         {
             hubSettings["Hub__Retention__MessageContent"] = term;
             hubSettings["Hub__Retention__IdempotencyRecords"] = term;
+            hubSettings["Hub__Retention__MessageRecords"] = Span(settings.RecordTerm);
+            hubSettings["Hub__Retention__JourneyEvents"] = Span(settings.JourneyTerm);
+            hubSettings["Hub__Retention__AuditEvents"] = Span(settings.AuditTerm);
             hubSettings["Hub__Retention__Interval"] = TimeSpan.FromSeconds(settings.Interval).ToString("c", CultureInfo.InvariantCulture);
             hubSettings["Hub__Retention__BatchSize"] = "1000";
         }
@@ -167,7 +187,7 @@ public static class Soak
                 {
                     points.Add(Sample(database, Seconds(now - start), Interlocked.Read(ref sent), Interlocked.Read(ref acknowledged)));
                     var p = points[^1];
-                    Harness.Log($"  {p.Seconds,5:F0} s: {p.Sent} sent, {p.Acknowledged} acknowledged, database {Mb(p.DatabaseBytes)} MB, WAL {Mb(p.WalBytes)} MB");
+                    Harness.Log($"  {p.Seconds,5:F0} s: {p.Sent} sent, {p.Acknowledged} acknowledged, database {Mb(p.DatabaseBytes)} MB, WAL {Mb(p.WalBytes)} MB, together {Mb(p.DatabaseBytes + p.WalBytes)} MB");
                     nextSample += (long)(settings.Sample * Stopwatch.Frequency);
                 }
 
@@ -299,19 +319,19 @@ public static class Soak
     private static string Table(Settings settings, IReadOnlyList<Run> runs)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Soak: {settings.Rate} signals/s with {settings.Text} characters of free text, acknowledged by their recipient, {settings.Minutes} min per run; retention on: content and stored answers kept {settings.ContentTerm} s after the last delivery ended, work every {settings.Interval} s.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Soak: {settings.Rate} signals/s with {settings.Text} characters of free text, acknowledged by their recipient, {settings.Minutes} min per run; retention on: content and stored answers kept {settings.ContentTerm} s after the last delivery ended, message and delivery records {settings.RecordTerm} s, journey events {settings.JourneyTerm} s, audit events {settings.AuditTerm} s (checkpoints every {settings.Checkpoints} s), work every {settings.Interval} s.");
         text.AppendLine();
         text.Append("| Time (s) |");
         foreach (var run in runs)
         {
-            text.Append(CultureInfo.InvariantCulture, $" Retention {run.Mode}: signals | database (MB) | WAL (MB) |");
+            text.Append(CultureInfo.InvariantCulture, $" Retention {run.Mode}: signals | database (MB) | WAL (MB) | together (MB) |");
         }
 
         text.AppendLine();
         text.Append("| ---: |");
         foreach (var _ in runs)
         {
-            text.Append(" ---: | ---: | ---: |");
+            text.Append(" ---: | ---: | ---: | ---: |");
         }
 
         text.AppendLine();
@@ -325,11 +345,11 @@ public static class Soak
                 if (i < run.Points.Count)
                 {
                     var p = run.Points[i];
-                    text.Append(CultureInfo.InvariantCulture, $" {p.Sent} | {Mb(p.DatabaseBytes)} | {Mb(p.WalBytes)} |");
+                    text.Append(CultureInfo.InvariantCulture, $" {p.Sent} | {Mb(p.DatabaseBytes)} | {Mb(p.WalBytes)} | {Mb(p.DatabaseBytes + p.WalBytes)} |");
                 }
                 else
                 {
-                    text.Append(" | | |");
+                    text.Append(" | | | |");
                 }
             }
 
@@ -344,6 +364,11 @@ public static class Soak
             double Rate(Point a, Point b) => (b.DatabaseBytes - a.DatabaseBytes) / 1_048_576.0 / ((b.Seconds - a.Seconds) / 60);
             double PerSignal(Point a, Point b) => b.Sent == a.Sent ? double.NaN : (double)(b.DatabaseBytes - a.DatabaseBytes) / (b.Sent - a.Sent);
             text.AppendLine(CultureInfo.InvariantCulture, $"- Retention {run.Mode}: the file grew {Rate(first, middle):F2} MB/min in the first half and {Rate(middle, last):F2} MB/min in the second ({PerSignal(first, middle):F0} and {PerSignal(middle, last):F0} bytes per signal); {Mb(run.FinalDatabaseBytes)} MB after a graceful stop; {run.Errors} errors.");
+
+            // The last two minutes, file and WAL together: near zero once every term has passed.
+            var since = run.Points.LastOrDefault(p => p.Seconds <= last.Seconds - 120) ?? first;
+            double Together(Point a, Point b) => (b.DatabaseBytes + b.WalBytes - a.DatabaseBytes - a.WalBytes) / 1_048_576.0 / ((b.Seconds - a.Seconds) / 60);
+            text.AppendLine(CultureInfo.InvariantCulture, $"  File and WAL together: {Mb(last.DatabaseBytes + last.WalBytes)} MB at the end, {Together(since, last):F2} MB/min from {since.Seconds:F0} s to {last.Seconds:F0} s.");
         }
 
         if (runs.Any(r => r.Tables.Count > 0))
@@ -378,6 +403,10 @@ public static class Soak
                 "--sample" => s with { Sample = Real() },
                 "--content-term" => s with { ContentTerm = Real() },
                 "--interval" => s with { Interval = Real() },
+                "--record-term" => s with { RecordTerm = Real() },
+                "--journey-term" => s with { JourneyTerm = Real() },
+                "--audit-term" => s with { AuditTerm = Real() },
+                "--checkpoints" => s with { Checkpoints = Real() },
                 "--modes" => s with { Modes = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--hub-dll" => s with { HubDll = Value() },
                 "--out" => s with { Out = Value() },
@@ -385,9 +414,11 @@ public static class Soak
             };
         }
 
-        if (s.Minutes <= 0 || s.Rate <= 0 || s.Text < 32 || s.Sample <= 0 || s.ContentTerm < 60 || s.Interval < 1 || s.Modes.Length == 0 || s.Modes.Any(m => m is not ("on" or "off")))
+        if (s.Minutes <= 0 || s.Rate <= 0 || s.Text < 32 || s.Sample <= 0 || s.ContentTerm < 60 || s.Interval < 1 || s.Checkpoints < 1
+            || s.RecordTerm < s.ContentTerm || s.JourneyTerm < 60 || s.AuditTerm < 60
+            || s.Modes.Length == 0 || s.Modes.Any(m => m is not ("on" or "off")))
         {
-            throw new ArgumentException("Durations and the rate must be positive, --text at least 32, --content-term at least 60 (the hub's minimum), --modes on, off or on,off.");
+            throw new ArgumentException("Durations and the rate must be positive, --text at least 32, every term at least 60 (the hub's minimum), --record-term not below --content-term, --modes on, off or on,off.");
         }
 
         return s;

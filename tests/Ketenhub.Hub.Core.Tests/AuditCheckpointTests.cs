@@ -147,4 +147,59 @@ public sealed class AuditCheckpointTests : IDisposable
         Assert.Equal(2, result.AlteredLine!.Line);
         Assert.Contains("its signature does not verify", result.Describe(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void APrunedTrail_Verifies_FromAStartASignedCheckpointVouchesFor()
+    {
+        var chain = Chain(10);
+        Checkpoint(chain, 2);
+        var start = Checkpoint(chain, 4);
+        Checkpoint(chain, 8);
+        var reading = AuditCheckpointFile.Read(_folder, _key);
+        var kept = chain.Skip(4).ToList();
+
+        var result = AuditCheckpointCheck.Verify(Pages(kept), reading, start: new AuditStart(4, start.Hash));
+        Assert.True(result.Intact, result.Describe());
+        Assert.Equal((6L, 10L, 2, 1), (result.Checked, result.Head!.Sequence, result.CheckpointsChecked, result.CheckpointsBeforeStart));
+        Assert.Equal(start, result.StartCheckpoint);
+        Assert.Contains("6 events from event 5", result.Describe(), StringComparison.Ordinal);
+        Assert.Contains("Events 1 to 4 were removed by retention; the checkpoint signed at", result.Describe(), StringComparison.Ordinal);
+
+        // Events still there at or before the start (a pruning under way) are not read.
+        Assert.True(AuditCheckpointCheck.Verify(Pages(chain.Skip(2).ToList()), reading, start: new AuditStart(4, start.Hash)).Intact);
+    }
+
+    [Fact]
+    public void AStartNoSignedCheckpointVouchesFor_IsBroken()
+    {
+        var chain = Chain(10);
+        Checkpoint(chain, 4);
+        var reading = AuditCheckpointFile.Read(_folder, _key);
+
+        // Cut at event 5, with a start recorded there by hand: the chain links, but no checkpoint names event 5.
+        var kept = chain.Skip(5).ToList();
+        var result = AuditCheckpointCheck.Verify(Pages(kept), reading, start: new AuditStart(5, chain[4].Hash));
+        Assert.Equal(AuditProblem.UnvouchedStart, result.Problem);
+        Assert.Equal(6, result.FirstBadSequence);
+        Assert.Contains("it starts at event 6 after pruning, but no validly signed checkpoint", result.Describe(), StringComparison.Ordinal);
+
+        // A start whose hash is not the checkpoint's is not vouched for either (and the chain does not link to it).
+        Assert.False(AuditCheckpointCheck.Verify(Pages(chain.Skip(4).ToList()), reading, start: new AuditStart(4, chain[2].Hash)).Intact);
+    }
+
+    [Fact]
+    public void ATrailCutAtItsStartWithoutARecordedStart_IsBroken_AndWithoutCheckpointsTheStartIsSaid()
+    {
+        var chain = Chain(10);
+        Checkpoint(chain, 4);
+        var kept = chain.Skip(4).ToList();
+
+        var cut = AuditCheckpointCheck.Verify(Pages(kept), AuditCheckpointFile.Read(_folder, _key));
+        Assert.Equal(AuditProblem.Missing, cut.Problem);
+        Assert.Equal(1, cut.FirstBadSequence);
+
+        var chainOnly = AuditCheckpointCheck.Verify(Pages(kept), null, start: new AuditStart(4, chain[3].Hash));
+        Assert.True(chainOnly.Intact);
+        Assert.Contains("The trail starts at event 5 after pruning: events 1 to 4 were removed, and no signed checkpoint was checked", chainOnly.Describe(), StringComparison.Ordinal);
+    }
 }

@@ -231,5 +231,11 @@ public class IdempotencyTests
         public AuditHead? GetAuditHead() => throw new NotSupportedException();
         public void AppendAuditRecord(AuditRecord record) => throw new NotSupportedException();
         public IReadOnlyList<AuditRecord> ListAuditRecords(AuditQuery query) => throw new NotSupportedException();
+        public IReadOnlyList<EndedMessage> ListMessageRecordsEnded(DateTimeOffset endedBefore, MessagePosition? after, int limit) => throw new NotSupportedException();
+        public int DeleteMessageRecord(MessageKey key) => throw new NotSupportedException();
+        public int DeleteDeliveriesEnded(DateTimeOffset endedBefore, IReadOnlyCollection<string> keepClients, int limit) => throw new NotSupportedException();
+        public AuditStart? GetAuditStart() => throw new NotSupportedException();
+        public void SetAuditStart(AuditStart start) => throw new NotSupportedException();
+        public int DeleteAuditRecordsToStart(int limit) => throw new NotSupportedException();
     }
 }

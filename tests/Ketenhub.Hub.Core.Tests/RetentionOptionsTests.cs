@@ -17,7 +17,7 @@ public sealed class RetentionOptionsTests
     }
 
     [Fact]
-    public void TheDefaults_AreThirtyDaysOfContent_SevenDaysOfRequestAnswers_TwoYearsOfJourney()
+    public void TheDefaults_AreThirtyDaysOfContent_SevenDaysOfRequestAnswers_TwoYearsOfJourney_OneYearOfRecords_FiveYearsOfAudit()
     {
         using var services = Services();
         var options = services.GetRequiredService<IOptions<RetentionOptions>>().Value;
@@ -25,12 +25,17 @@ public sealed class RetentionOptionsTests
         Assert.Equal(
             (TimeSpan.FromDays(30), TimeSpan.FromDays(7), TimeSpan.FromDays(730), TimeSpan.FromMinutes(10), 100),
             (options.MessageContent, options.IdempotencyRecords, options.JourneyEvents, options.Interval, options.BatchSize));
+        Assert.Equal((TimeSpan.FromDays(365), TimeSpan.FromDays(1827)), (options.MessageRecords, options.AuditEvents));
     }
 
     [Theory]
     [InlineData("MessageContent", "00:00:30")]
     [InlineData("IdempotencyRecords", "00:00:30")]
-    [InlineData("JourneyEvents", "12:00:00")]
+    [InlineData("JourneyEvents", "00:00:30")]
+    [InlineData("MessageRecords", "00:00:30")]
+    [InlineData("MessageRecords", "3651.00:00:00")]
+    [InlineData("AuditEvents", "00:00:30")]
+    [InlineData("AuditEvents", "7306.00:00:00")]
     [InlineData("Interval", "00:00:00")]
     [InlineData("BatchSize", "0")]
     [InlineData("BatchSize", "1001")]
@@ -47,5 +52,21 @@ public sealed class RetentionOptionsTests
         using var services = Services(("MessageContent", "1.00:00:00"), ("IdempotencyRecords", "2.00:00:00"));
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<RetentionOptions>>().Value);
         Assert.Contains("Hub:Retention:IdempotencyRecords", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MessageRecords_MayNotGoBeforeTheirContent()
+    {
+        using var services = Services(("MessageContent", "2.00:00:00"), ("MessageRecords", "1.00:00:00"));
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<RetentionOptions>>().Value);
+        Assert.Contains("Hub:Retention:MessageRecords must not be shorter than MessageContent", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShortTerms_ForASoak_AreAccepted()
+    {
+        using var services = Services(("MessageContent", "00:01:00"), ("IdempotencyRecords", "00:01:00"), ("MessageRecords", "00:01:00"), ("JourneyEvents", "00:01:00"), ("AuditEvents", "00:01:00"));
+        var options = services.GetRequiredService<IOptions<RetentionOptions>>().Value;
+        Assert.Equal(TimeSpan.FromMinutes(1), options.AuditEvents);
     }
 }

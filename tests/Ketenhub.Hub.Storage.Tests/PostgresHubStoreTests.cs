@@ -68,7 +68,7 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         await stores[0].WriteAsync(s => { s.InsertClient(Client()); return 0; });
         Open();
 
-        Assert.Equal([1, 2, 3, 4, 5], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1, 2, 3, 4, 5, 6], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
         Assert.Equal([1L], await QueryAsync<long>("SELECT COUNT(*) FROM clients;"));
     }
 
@@ -108,7 +108,7 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         Assert.Equal([referral.Id], listed[1].Select(p => p.MessageId));
         Assert.Equal([signal.Id], listed[2].Select(p => p.MessageId));
         Assert.Equal([new MessagePosition(signal.CreateTime, signal.Id)], listed[3]);
-        Assert.Equal([1, 2, 3, 4, 5], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1, 2, 3, 4, 5, 6], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         Assert.Empty(payloadsBefore);
         Assert.Equal(0, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(23), 10)));
         Assert.Equal(1, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(25), 10)));
-        Assert.Equal([1, 2, 3, 4, 5], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1, 2, 3, 4, 5, 6], await QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
 
         await using var third = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
         var versions = Query(third.DatabasePath, "SELECT version FROM schema_migrations ORDER BY version;");
-        Assert.Equal([1L, 2L, 3L, 4L, 5L], versions);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], versions);
         Assert.Equal(1L, Query(third.DatabasePath, "SELECT COUNT(*) FROM clients;").Single());
     }
 
@@ -63,7 +63,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         Assert.Equal([referral.Id], listed[1].Select(p => p.MessageId));
         Assert.Equal([signal.Id], listed[2].Select(p => p.MessageId));
         Assert.Equal([new MessagePosition(signal.CreateTime, signal.Id)], listed[3]);
-        Assert.Equal([1L, 2L, 3L, 4L, 5L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         Assert.Empty(payloadsBefore);
         Assert.Equal(0, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(23), 10)));
         Assert.Equal(1, await reopened.WriteAsync(s => s.DeleteJourneyEventsBefore(T0.AddHours(25), 10)));
-        Assert.Equal([1L, 2L, 3L, 4L, 5L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], Query(path, "SELECT version FROM schema_migrations ORDER BY version;"));
     }
 
     [Fact]
@@ -260,6 +260,31 @@ public sealed class SqliteHubStoreTests : HubStoreContractTests
         }
 
         Assert.Equal(2L, Query(store.DatabasePath, "SELECT COUNT(*) FROM audit_events;").Single());
+    }
+
+    [Fact]
+    public async Task AuditEvents_GoOnlyUpToTheRecordedStart_AndTheStartOnlyMovesForward_InTheDatabaseItself()
+    {
+        await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = DataDirectory });
+        var records = await AppendAuditAsync(store, (T0, "ap_one"), (T0.AddMinutes(1), "ap_one"), (T0.AddMinutes(2), null));
+        Execute(store.DatabasePath, $"INSERT INTO audit_start (id, sequence, hash) VALUES (1, 1, '{records[0].Hash}');");
+
+        foreach (var (sql, refusal) in new[]
+        {
+            ("DELETE FROM audit_events WHERE sequence = 2;", "only events up to the recorded start"),
+            ("UPDATE audit_events SET client_pseudonym = 'ap_x' WHERE sequence = 1;", "append-only"),
+            ("UPDATE audit_start SET sequence = 0;", "only moves forward"),
+            ($"UPDATE audit_start SET sequence = 2, hash = '{records[0].Hash}';", "only moves forward"),
+            ($"INSERT OR REPLACE INTO audit_start (id, sequence, hash) VALUES (1, 1, '{records[0].Hash}');", "only moves forward"),
+            ("DELETE FROM audit_start;", "never removed"),
+        })
+        {
+            var error = Assert.Throws<SqliteException>(() => Execute(store.DatabasePath, sql));
+            Assert.Contains(refusal, error.Message, StringComparison.Ordinal);
+        }
+
+        Execute(store.DatabasePath, "DELETE FROM audit_events WHERE sequence = 1;");
+        Assert.Equal([2L, 3L], Query(store.DatabasePath, "SELECT sequence FROM audit_events ORDER BY sequence;").Cast<long>());
     }
 
     private static void Execute(string path, string sql)

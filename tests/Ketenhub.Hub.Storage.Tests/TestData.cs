@@ -136,8 +136,25 @@ internal static class TestData
             SignalAckTime = signalAckTime,
         };
 
+    /// <summary>Takes a database of the current schema back to version 5 (before the terms of the records), SQLite's form.</summary>
+    public const string BackToVersion5Sqlite = """
+        DROP INDEX ix_referrals_records; DROP INDEX ix_transitions_records; DROP INDEX ix_signals_records; DROP INDEX ix_deliveries_unmessaged_ended;
+        DROP TRIGGER audit_events_prune_to_start; DROP TABLE audit_start;
+        CREATE TRIGGER audit_events_append_only_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+        DELETE FROM schema_migrations WHERE version = 6;
+        """;
+
+    /// <summary>As <see cref="BackToVersion5Sqlite"/>, PostgreSQL's form.</summary>
+    public const string BackToVersion5Postgres = """
+        DROP INDEX ix_referrals_records, ix_transitions_records, ix_signals_records, ix_deliveries_unmessaged_ended;
+        DROP TRIGGER audit_events_prune_to_start ON audit_events; DROP FUNCTION audit_events_prune_to_start();
+        DROP TABLE audit_start; DROP FUNCTION audit_start_forward_only();
+        CREATE TRIGGER audit_events_append_only_change BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+        DELETE FROM schema_migrations WHERE version = 6;
+        """;
+
     /// <summary>Takes a database of the current schema back to version 4 (before retention's columns), SQLite's form.</summary>
-    public const string BackToVersion4Sqlite = """
+    public const string BackToVersion4Sqlite = BackToVersion5Sqlite + """
         DROP INDEX ix_requests_time; DROP INDEX ix_requests_client; ALTER TABLE requests DROP COLUMN client_id;
         DROP INDEX ix_referrals_content; ALTER TABLE referrals DROP COLUMN create_time; ALTER TABLE referrals DROP COLUMN content_erased;
         DROP INDEX ix_transitions_content; ALTER TABLE transitions DROP COLUMN create_time; ALTER TABLE transitions DROP COLUMN content_erased;
@@ -148,7 +165,7 @@ internal static class TestData
         """;
 
     /// <summary>As <see cref="BackToVersion4Sqlite"/>, PostgreSQL's form (dropping a column drops its indexes).</summary>
-    public const string BackToVersion4Postgres = """
+    public const string BackToVersion4Postgres = BackToVersion5Postgres + """
         DROP INDEX ix_requests_time; ALTER TABLE requests DROP COLUMN client_id;
         ALTER TABLE referrals DROP COLUMN create_time, DROP COLUMN content_erased;
         ALTER TABLE transitions DROP COLUMN create_time, DROP COLUMN content_erased;

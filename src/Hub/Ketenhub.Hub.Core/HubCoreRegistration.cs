@@ -50,6 +50,7 @@ public static class HubCoreRegistration
             .BindChecked(configuration, Retention.RetentionOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => o.IdempotencyRecords <= o.MessageContent, $"{Retention.RetentionOptions.Section}:{nameof(Retention.RetentionOptions.IdempotencyRecords)} must not be longer than {nameof(Retention.RetentionOptions.MessageContent)}: a stored answer repeats the message's content.")
+            .Validate(o => o.MessageRecords >= o.MessageContent, $"{Retention.RetentionOptions.Section}:{nameof(Retention.RetentionOptions.MessageRecords)} must not be shorter than {nameof(Retention.RetentionOptions.MessageContent)}: a message's record goes after its content.")
             .ValidateOnStart();
 
         services.AddOptions<MonitorOptions>()

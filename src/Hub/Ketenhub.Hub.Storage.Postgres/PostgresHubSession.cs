@@ -576,6 +576,149 @@ internal sealed class PostgresHubSession : IHubSession
         return list;
     }
 
+    // ----- Terms of the records (schema version 6, as the SQLite store's)
+
+    public IReadOnlyList<EndedMessage> ListMessageRecordsEnded(DateTimeOffset endedBefore, MessagePosition? after, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        using var command = Read(MessageRecordsEndedSql, endedBefore.UtcTicks, after?.CreateTime.UtcTicks ?? long.MinValue, after?.MessageId ?? string.Empty, (long)limit);
+        using var rows = command.ExecuteReader();
+        var list = new List<EndedMessage>();
+        while (rows.Read())
+        {
+            list.Add(new EndedMessage(new MessageKey((MessageType)rows.GetInt32(0), rows.GetString(1)), rows.GetString(2), new DateTimeOffset(rows.GetInt64(3), TimeSpan.Zero)));
+        }
+
+        return list;
+    }
+
+    public int DeleteMessageRecord(MessageKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var table = MessageTable(key.Type);
+        long createTime;
+        using (var command = Write($"SELECT create_time FROM {table} WHERE id = $1;", key.Id))
+        {
+            var found = command.ExecuteScalar();
+            if (found is null or DBNull)
+            {
+                return 0;
+            }
+
+            createTime = Convert.ToInt64(found, CultureInfo.InvariantCulture);
+        }
+
+        // The party index rows: the message's own parties and the recipients of its deliveries (as they were indexed).
+        var parties = new HashSet<string>(StringComparer.Ordinal);
+        switch (key.Type)
+        {
+            case MessageType.Referral when FindReferral(key.Id) is { } referral:
+                parties.UnionWith(PartyMessageIndex.PartiesOf(referral));
+                break;
+            case MessageType.Transition when FindTransition(key.Id) is { } transition:
+                parties.Add(transition.Sender);
+                break;
+            case MessageType.Signal when FindSignal(key.Id) is { } signal:
+                parties.Add(signal.Sender);
+                break;
+        }
+
+        using (var command = Read("SELECT DISTINCT recipient FROM deliveries WHERE message_id = $1;", key.Id))
+        using (var rows = command.ExecuteReader())
+        {
+            while (rows.Read())
+            {
+                parties.Add(rows.GetString(0));
+            }
+        }
+
+        var removed = Execute(
+            "DELETE FROM party_messages WHERE party_id = ANY($1) AND type = $2 AND create_time = $3 AND message_id = $4;",
+            parties.ToArray(), (int)key.Type, createTime, key.Id);
+        removed += Execute("DELETE FROM deliveries WHERE message_id = $1;", key.Id);
+        removed += Execute($"DELETE FROM {table} WHERE id = $1;", key.Id);
+        _storedMessages?.Remove((key.Id, key.Type));
+        return removed;
+    }
+
+    public int DeleteDeliveriesEnded(DateTimeOffset endedBefore, IReadOnlyCollection<string> keepClients, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(keepClients);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Execute(
+            """
+            DELETE FROM deliveries WHERE sequence IN (
+                SELECT sequence FROM deliveries
+                WHERE message_id IS NULL AND end_time IS NOT NULL AND end_time <= $1 AND client_id <> ALL($2)
+                ORDER BY end_time LIMIT $3);
+            """,
+            endedBefore.UtcTicks,
+            keepClients.ToArray(),
+            (long)limit);
+    }
+
+    public AuditStart? GetAuditStart()
+    {
+        using var command = Read("SELECT sequence, hash FROM audit_start;");
+        using var rows = command.ExecuteReader();
+        return rows.Read() ? new AuditStart(rows.GetInt64(0), rows.GetString(1)) : null;
+    }
+
+    public void SetAuditStart(AuditStart start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+
+        // The trigger refuses a start that does not move forward or names no stored event with that hash.
+        Execute(
+            "INSERT INTO audit_start (id, sequence, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash;",
+            start.Sequence,
+            start.Hash);
+    }
+
+    public int DeleteAuditRecordsToStart(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Execute(
+            """
+            DELETE FROM audit_events WHERE sequence IN (
+                SELECT sequence FROM audit_events WHERE sequence <= (SELECT sequence FROM audit_start) ORDER BY sequence LIMIT $1);
+            """,
+            (long)limit);
+    }
+
+    private static string MessageTable(MessageType type) => type switch
+    {
+        MessageType.Referral => "referrals",
+        MessageType.Transition => "transitions",
+        MessageType.Signal => "signals",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a message type."),
+    };
+
+    // As the SQLite store's: per message table, the messages whose content is gone, created at or before the cut-off and
+    // after the position, none of whose deliveries is open, ended after the cut-off, or waits for its signal's
+    // acknowledgement; by create time, then id.
+    private static readonly string MessageRecordsEndedSql = BuildMessageRecordsEndedSql();
+
+    private static string BuildMessageRecordsEndedSql()
+    {
+        static string Part(string table, MessageType type) =>
+            $"""
+            (SELECT {(int)type} AS type, m.id, m.client_id, m.create_time FROM {table} m
+                WHERE m.content_erased AND m.create_time <= $1 AND (m.create_time, m.id) > ($2, $3)
+                  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id
+                      AND (d.end_time IS NULL OR d.end_time > $1
+                          OR (d.ack_deadline IS NOT NULL AND d.signal_ack_time IS NULL AND NOT d.escalated
+                              AND d.status NOT IN ({(int)DeliveryStatus.Withheld}, {(int)DeliveryStatus.Expired}))))
+                ORDER BY m.create_time, m.id LIMIT $4)
+            """;
+        return $"""
+            SELECT type, id, client_id, create_time FROM ({Part("referrals", MessageType.Referral)}
+            UNION ALL {Part("transitions", MessageType.Transition)}
+            UNION ALL {Part("signals", MessageType.Signal)}) AS due
+            ORDER BY create_time, id LIMIT $4;
+            """;
+    }
+
     private const string AuditColumns = "SELECT sequence, event_time, client_pseudonym, previous_hash, hash, body FROM audit_events ";
 
     private static readonly string OpenDeliveriesForClientSql =

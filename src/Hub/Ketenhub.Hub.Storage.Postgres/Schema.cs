@@ -208,6 +208,51 @@ internal static class Schema
             UPDATE journey SET event_time = (EXTRACT(EPOCH FROM (json::jsonb ->> 'time')::timestamptz) * 10000000)::BIGINT + 621355968000000000;
             CREATE INDEX ix_journey_time ON journey (event_time);
             """),
+
+        // Terms of the records (as the SQLite store's version 6; docs/privacy.md). The trigger function that refused every
+        // change of an audit event now lets a removal through only up to the recorded start; the start only moves forward,
+        // to an event stored with that hash, and is never removed. TRUNCATE stays refused.
+        new(6, """
+            CREATE INDEX ix_referrals_records ON referrals (create_time, id) WHERE content_erased;
+            CREATE INDEX ix_transitions_records ON transitions (create_time, id) WHERE content_erased;
+            CREATE INDEX ix_signals_records ON signals (create_time, id) WHERE content_erased;
+            CREATE INDEX ix_deliveries_unmessaged_ended ON deliveries (end_time) WHERE message_id IS NULL AND end_time IS NOT NULL;
+
+            CREATE TABLE audit_start (
+                id       INTEGER PRIMARY KEY CHECK (id = 1),
+                sequence BIGINT NOT NULL,
+                hash     TEXT NOT NULL
+            );
+            CREATE FUNCTION audit_start_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    RAISE EXCEPTION 'audit_start is never removed';
+                END IF;
+                IF NEW.id <> 1
+                   OR NEW.sequence <= COALESCE((SELECT sequence FROM audit_start), 0)
+                   OR NOT EXISTS (SELECT 1 FROM audit_events WHERE sequence = NEW.sequence AND hash = NEW.hash) THEN
+                    RAISE EXCEPTION 'audit_start only moves forward, to a stored audit event with its hash';
+                END IF;
+                RETURN NEW;
+            END;
+            $$;
+            CREATE TRIGGER audit_start_forward_only BEFORE INSERT OR UPDATE OR DELETE ON audit_start
+                FOR EACH ROW EXECUTE FUNCTION audit_start_forward_only();
+            CREATE TRIGGER audit_start_truncate BEFORE TRUNCATE ON audit_start
+                FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+
+            CREATE FUNCTION audit_events_prune_to_start() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' AND OLD.sequence <= COALESCE((SELECT sequence FROM audit_start), 0) THEN
+                    RETURN OLD;
+                END IF;
+                RAISE EXCEPTION 'audit_events is append-only: only events up to the recorded start may be removed';
+            END;
+            $$;
+            DROP TRIGGER audit_events_append_only_change ON audit_events;
+            CREATE TRIGGER audit_events_prune_to_start BEFORE UPDATE OR DELETE ON audit_events
+                FOR EACH ROW EXECUTE FUNCTION audit_events_prune_to_start();
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -193,6 +193,39 @@ internal static class Schema
             UPDATE journey SET event_time = CAST((julianday(json_extract(json, '$.time')) - 1721425.5) * 864000000000 AS INTEGER);
             CREATE INDEX ix_journey_time ON journey (event_time);
             """),
+
+        // Terms of the records (docs/privacy.md). Message records whose content is gone, by create time, for the term
+        // of the records; deliveries that carry no message, by end time. The audit trail's start after retention removed
+        // its oldest events (one row: the last removed event's sequence and hash). The trigger that refused every removal
+        // of an audit event now refuses all but those up to the recorded start, and the start only moves forward, to an
+        // event stored with that hash, and is never removed.
+        new(6, """
+            CREATE INDEX ix_referrals_records ON referrals (create_time, id) WHERE content_erased = 1;
+            CREATE INDEX ix_transitions_records ON transitions (create_time, id) WHERE content_erased = 1;
+            CREATE INDEX ix_signals_records ON signals (create_time, id) WHERE content_erased = 1;
+            CREATE INDEX ix_deliveries_unmessaged_ended ON deliveries (end_time) WHERE message_id IS NULL AND end_time IS NOT NULL;
+
+            CREATE TABLE audit_start (
+                id       INTEGER PRIMARY KEY CHECK (id = 1),
+                sequence INTEGER NOT NULL,
+                hash     TEXT NOT NULL
+            );
+            CREATE TRIGGER audit_start_insert BEFORE INSERT ON audit_start
+            WHEN NEW.sequence <= COALESCE((SELECT sequence FROM audit_start), 0)
+              OR NOT EXISTS (SELECT 1 FROM audit_events WHERE sequence = NEW.sequence AND hash = NEW.hash)
+            BEGIN SELECT RAISE(ABORT, 'audit_start only moves forward, to a stored audit event with its hash'); END;
+            CREATE TRIGGER audit_start_update BEFORE UPDATE ON audit_start
+            WHEN NEW.id <> OLD.id OR NEW.sequence <= OLD.sequence
+              OR NOT EXISTS (SELECT 1 FROM audit_events WHERE sequence = NEW.sequence AND hash = NEW.hash)
+            BEGIN SELECT RAISE(ABORT, 'audit_start only moves forward, to a stored audit event with its hash'); END;
+            CREATE TRIGGER audit_start_delete BEFORE DELETE ON audit_start
+            BEGIN SELECT RAISE(ABORT, 'audit_start is never removed'); END;
+
+            DROP TRIGGER audit_events_append_only_delete;
+            CREATE TRIGGER audit_events_prune_to_start BEFORE DELETE ON audit_events
+            WHEN OLD.sequence > COALESCE((SELECT sequence FROM audit_start), 0)
+            BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: only events up to the recorded start may be removed'); END;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -681,6 +681,170 @@ internal sealed class SqliteHubSession : IHubSession
         return list;
     }
 
+    // ----- Terms of the records (schema version 6)
+
+    public IReadOnlyList<EndedMessage> ListMessageRecordsEnded(DateTimeOffset endedBefore, MessagePosition? after, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        using var rows = Read().Query(MessageRecordsEndedSql, endedBefore.UtcTicks, after?.CreateTime.UtcTicks ?? long.MinValue, after?.MessageId ?? string.Empty, limit);
+        var list = new List<EndedMessage>();
+        while (rows.Next())
+        {
+            list.Add(new EndedMessage(new MessageKey((MessageType)rows.Int64(0), rows.Text(1)), rows.Text(2), new DateTimeOffset(rows.Int64(3), TimeSpan.Zero)));
+        }
+
+        return list;
+    }
+
+    public int DeleteMessageRecord(MessageKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var table = MessageTable(key.Type);
+        var db = Write();
+        long createTime;
+        using (var rows = db.Query($"SELECT create_time FROM {table} WHERE id = $id;", key.Id))
+        {
+            if (!rows.Next())
+            {
+                return 0;
+            }
+
+            createTime = rows.Int64(0);
+        }
+
+        // The party index rows: the message's own parties and the recipients of its deliveries (as they were indexed).
+        var parties = new HashSet<string>(StringComparer.Ordinal);
+        switch (key.Type)
+        {
+            case MessageType.Referral when FindReferral(key.Id) is { } referral:
+                parties.UnionWith(PartyMessageIndex.PartiesOf(referral));
+                break;
+            case MessageType.Transition when FindTransition(key.Id) is { } transition:
+                parties.Add(transition.Sender);
+                break;
+            case MessageType.Signal when FindSignal(key.Id) is { } signal:
+                parties.Add(signal.Sender);
+                break;
+        }
+
+        using (var rows = db.Query("SELECT DISTINCT recipient FROM deliveries WHERE message_id = $id;", key.Id))
+        {
+            while (rows.Next())
+            {
+                parties.Add(rows.Text(0));
+            }
+        }
+
+        var removed = 0;
+        foreach (var party in parties)
+        {
+            removed += db.Execute(
+                "DELETE FROM party_messages WHERE party_id = $party AND type = $type AND create_time = $time AND message_id = $id;",
+                party, (long)key.Type, createTime, key.Id);
+        }
+
+        removed += db.Execute("DELETE FROM deliveries WHERE message_id = $id;", key.Id);
+        removed += db.Execute($"DELETE FROM {table} WHERE id = $id;", key.Id);
+        _storedMessages?.Remove((key.Id, key.Type));
+        return removed;
+    }
+
+    public int DeleteDeliveriesEnded(DateTimeOffset endedBefore, IReadOnlyCollection<string> keepClients, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(keepClients);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Write().Execute(
+            """
+            DELETE FROM deliveries WHERE sequence IN (
+                SELECT sequence FROM deliveries
+                WHERE message_id IS NULL AND end_time IS NOT NULL AND end_time <= $before
+                  AND client_id NOT IN (SELECT value FROM json_each($keep))
+                ORDER BY end_time LIMIT $limit);
+            """,
+            endedBefore.UtcTicks,
+            JsonArray(keepClients),
+            limit);
+    }
+
+    public AuditStart? GetAuditStart()
+    {
+        using var rows = Read().Query("SELECT sequence, hash FROM audit_start;");
+        return rows.Next() ? new AuditStart(rows.Int64(0), rows.Text(1)) : null;
+    }
+
+    public void SetAuditStart(AuditStart start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+
+        // The triggers refuse a start that does not move forward or names no stored event with that hash.
+        Write().Execute(
+            "INSERT INTO audit_start (id, sequence, hash) VALUES (1, $sequence, $hash) ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash;",
+            start.Sequence,
+            start.Hash);
+    }
+
+    public int DeleteAuditRecordsToStart(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Write().Execute(
+            """
+            DELETE FROM audit_events WHERE sequence IN (
+                SELECT sequence FROM audit_events WHERE sequence <= (SELECT sequence FROM audit_start) ORDER BY sequence LIMIT $limit);
+            """,
+            limit);
+    }
+
+    /// <summary>Ids as a JSON array, for <c>json_each</c>.</summary>
+    private static string JsonArray(IReadOnlyCollection<string> values)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var value in values)
+            {
+                json.WriteStringValue(value);
+            }
+
+            json.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string MessageTable(MessageType type) => type switch
+    {
+        MessageType.Referral => "referrals",
+        MessageType.Transition => "transitions",
+        MessageType.Signal => "signals",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a message type."),
+    };
+
+    // Per message table: the messages whose content is gone, created at or before the cut-off and after the position,
+    // none of whose deliveries is open, ended after the cut-off, or waits for its signal's acknowledgement; by create time, then id.
+    private static readonly string MessageRecordsEndedSql = BuildMessageRecordsEndedSql();
+
+    private static string BuildMessageRecordsEndedSql()
+    {
+        static string Part(string table, MessageType type) =>
+            $"""
+            SELECT * FROM (SELECT {(int)type} AS type, m.id, m.client_id, m.create_time FROM {table} m
+                WHERE m.content_erased = 1 AND m.create_time <= $before
+                  AND (m.create_time > $after_time OR (m.create_time = $after_time AND m.id > $after_id))
+                  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id
+                      AND (d.end_time IS NULL OR d.end_time > $before
+                          OR (d.ack_deadline IS NOT NULL AND d.signal_ack_time IS NULL AND d.escalated = 0
+                              AND d.status NOT IN ({(int)DeliveryStatus.Withheld}, {(int)DeliveryStatus.Expired}))))
+                ORDER BY m.create_time, m.id LIMIT $limit)
+            """;
+        return $"""
+            SELECT type, id, client_id, create_time FROM ({Part("referrals", MessageType.Referral)}
+            UNION ALL {Part("transitions", MessageType.Transition)}
+            UNION ALL {Part("signals", MessageType.Signal)})
+            ORDER BY create_time, id LIMIT $limit;
+            """;
+    }
+
     private const string AuditColumns = "SELECT sequence, event_time, client_pseudonym, previous_hash, hash, body FROM audit_events ";
 
     private const string AuditAllSql = AuditColumns + "WHERE sequence > $after ORDER BY sequence LIMIT $limit;";

@@ -126,7 +126,7 @@ public sealed class AuditCheckpointTests : IDisposable
     /// </summary>
     private static async Task RebuildChainAsync(string database, int count)
     {
-        Sql(database, "DROP TRIGGER audit_events_append_only_update; DROP TRIGGER audit_events_append_only_delete; DELETE FROM audit_events;");
+        Sql(database, "DROP TRIGGER audit_events_append_only_update; DROP TRIGGER audit_events_prune_to_start; DELETE FROM audit_events;");
         await using var store = new SqliteHubStore(new SqliteStoreOptions { DataDirectory = Path.GetDirectoryName(database)! });
         var time = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
         for (var i = 1; i <= count; i++)
@@ -237,7 +237,7 @@ public sealed class AuditCheckpointTests : IDisposable
         var keep = early.Sequence + 2;
 
         // Someone drops the append-only trigger and removes the last events, back to before the newest checkpoint.
-        Sql(DatabasePath, "DROP TRIGGER audit_events_append_only_delete;");
+        Sql(DatabasePath, "DROP TRIGGER audit_events_prune_to_start;");
         Sql(DatabasePath, $"DELETE FROM audit_events WHERE sequence > {keep};");
 
         var (code, output) = await VerifyAsync(_hub.DataDirectory);
@@ -301,5 +301,69 @@ public sealed class AuditCheckpointTests : IDisposable
 
         Assert.Equal(AuditVerifyCommand.Broken, code);
         Assert.Contains($"names key {forger.KeyId}, not the verifying key", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APrunedTrail_PassesAuditVerify_FromTheStartASignedCheckpointVouchesFor()
+    {
+        _hub.With("Hub:Retention:AuditEvents", "1.00:00:00");
+        await MakeEventsAsync(3);
+        var checkpoint = (await Writer.WriteNowAsync(CancellationToken.None))!;
+        await MakeEventsAsync(1);
+
+        // A day later every event is past the term: the trail is cut back to the checkpointed event, not to its head.
+        _hub.Clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        await _hub.Services.GetRequiredService<Ketenhub.Hub.Retention.RetentionWork>().RunOnceAsync(CancellationToken.None);
+        var store = _hub.Services.GetRequiredService<IHubStore>();
+        Assert.Equal(new AuditStart(checkpoint.Sequence, checkpoint.Hash), await store.ReadAsync(s => s.GetAuditStart()));
+        Assert.Equal(checkpoint.Sequence + 1, (long)Sql(DatabasePath, "SELECT min(sequence) FROM audit_events;")[0][0]!);
+
+        var (code, output) = await VerifyAsync(_hub.DataDirectory);
+        Assert.Equal(AuditVerifyCommand.Intact, code);
+        Assert.Contains($"events from event {checkpoint.Sequence + 1}", output, StringComparison.Ordinal);
+        Assert.Contains($"Events 1 to {checkpoint.Sequence} were removed by retention; the checkpoint signed at", output, StringComparison.Ordinal);
+
+        // Without the checkpoints the command says plainly where the trail starts.
+        var (chainOnly, chainOutput) = await VerifyAsync(_hub.DataDirectory, "--Hub:Audit:Checkpoints:Enabled=false", "--checkpoint-key=");
+        Assert.Equal(AuditVerifyCommand.Intact, chainOnly);
+        Assert.Contains($"The trail starts at event {checkpoint.Sequence + 1} after pruning", chainOutput, StringComparison.Ordinal);
+
+        // A head recorded before the pruning is reported as removed by retention, not as a cut.
+        var (expected, expectedOutput) = await VerifyAsync(_hub.DataDirectory, "--expect-head", $"{checkpoint.Sequence}:{checkpoint.Hash}");
+        Assert.Equal(AuditVerifyCommand.Intact, expected);
+        Assert.Contains($"event {checkpoint.Sequence}, was removed by retention", expectedOutput, StringComparison.Ordinal);
+
+        var result = await Auditor().VerifyAuditTrailAsync(new VerifyAuditTrailRequest());
+        Assert.True(result.Intact, result.Description);
+    }
+
+    [Fact]
+    public async Task ATrailCutAtItsStart_WithoutAStart_OrWithAStartNoCheckpointVouchesFor_IsBroken()
+    {
+        await MakeEventsAsync(3);
+        var checkpoint = (await Writer.WriteNowAsync(CancellationToken.None))!;
+        await MakeEventsAsync(1);
+        var cut = checkpoint.Sequence - 1;
+
+        // The oldest events removed by hand, the trigger dropped: no start is recorded, so the first event is missing.
+        Sql(DatabasePath, "DROP TRIGGER audit_events_prune_to_start;");
+        Sql(DatabasePath, $"DELETE FROM audit_events WHERE sequence <= {cut};");
+        var (code, output) = await VerifyAsync(_hub.DataDirectory);
+        Assert.Equal(AuditVerifyCommand.Broken, code);
+        Assert.Contains("event 1 is missing", output, StringComparison.Ordinal);
+        var (chainOnly, _) = await VerifyAsync(_hub.DataDirectory, "--Hub:Audit:Checkpoints:Enabled=false", "--checkpoint-key=");
+        Assert.Equal(AuditVerifyCommand.Broken, chainOnly);
+
+        // A start written by hand at an event no signed checkpoint names: the chain links on, the checkpoints do not vouch.
+        var hash = (string)Sql(DatabasePath, $"SELECT previous_hash FROM audit_events WHERE sequence = {cut + 1};")[0][0]!;
+        Sql(DatabasePath, "DROP TRIGGER audit_start_insert;");
+        Sql(DatabasePath, $"INSERT INTO audit_start (id, sequence, hash) VALUES (1, {cut}, '{hash}');");
+        (code, output) = await VerifyAsync(_hub.DataDirectory);
+        Assert.Equal(AuditVerifyCommand.Broken, code);
+        Assert.Contains($"it starts at event {cut + 1} after pruning, but no validly signed checkpoint", output, StringComparison.Ordinal);
+
+        var result = await Auditor().VerifyAuditTrailAsync(new VerifyAuditTrailRequest());
+        Assert.False(result.Intact);
+        Assert.Equal(Contracts.V1.AuditProblem.Missing, result.Problem);
     }
 }

@@ -264,7 +264,7 @@ public sealed class AuditTrailTests : IDisposable
         Assert.Equal(0, await AuditVerifyCommand.RunAsync(["--Storage:DataDirectory=" + _hub.DataDirectory], TextWriter.Null));
 
         // Someone with the file drops the append-only triggers and edits the trail by hand.
-        Sql("DROP TRIGGER audit_events_append_only_update; DROP TRIGGER audit_events_append_only_delete;");
+        Sql("DROP TRIGGER audit_events_append_only_update; DROP TRIGGER audit_events_prune_to_start;");
         string IdAt(long sequence)
         {
             using var body = System.Text.Json.JsonDocument.Parse((string)Sql($"SELECT body FROM audit_events WHERE sequence = {sequence};")[0][0]!);
@@ -335,7 +335,7 @@ public sealed class AuditTrailTests : IDisposable
         Assert.Equal(AuditVerifyCommand.Intact, await AuditVerifyCommand.RunAsync(["--Storage:DataDirectory=" + _hub.DataDirectory, "--expect-head", head], TextWriter.Null));
 
         // Someone removes the last events, back to before the recorded head: the chain alone is still intact.
-        Sql("DROP TRIGGER audit_events_append_only_delete;");
+        Sql("DROP TRIGGER audit_events_prune_to_start;");
         Sql($"DELETE FROM audit_events WHERE sequence >= {recorded.HeadSequence - 1};");
         Assert.Equal(AuditVerifyCommand.Intact, await AuditVerifyCommand.RunAsync(["--Storage:DataDirectory=" + _hub.DataDirectory], TextWriter.Null));
         using (var output = new StringWriter())

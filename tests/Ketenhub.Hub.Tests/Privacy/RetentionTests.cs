@@ -28,11 +28,13 @@ public sealed class RetentionTests : IDisposable
     private static readonly TimeSpan ContentTerm = TimeSpan.FromDays(1);
     private static readonly TimeSpan RequestTerm = TimeSpan.FromHours(2);
     private static readonly TimeSpan JourneyTerm = TimeSpan.FromDays(10);
+    private static readonly TimeSpan RecordTerm = TimeSpan.FromDays(5);
 
     private readonly HubFactory _hub = new HubFactory()
         .With("Hub:Retention:MessageContent", ContentTerm.ToString())
         .With("Hub:Retention:IdempotencyRecords", RequestTerm.ToString())
-        .With("Hub:Retention:JourneyEvents", JourneyTerm.ToString());
+        .With("Hub:Retention:JourneyEvents", JourneyTerm.ToString())
+        .With("Hub:Retention:MessageRecords", RecordTerm.ToString());
 
     public void Dispose() => _hub.Dispose();
 
@@ -140,6 +142,35 @@ public sealed class RetentionTests : IDisposable
 
         // The audit trail is never shortened, and it still verifies.
         Assert.True((await AuditEventsAsync()).Count >= auditBefore);
+        Assert.True((await _hub.Services.GetRequiredService<AuditTrail>().VerifyAsync(CancellationToken.None)).Intact);
+    }
+
+    [Fact]
+    public async Task MessageRecords_GoWithTheirDeliveries_ATermAfterEveryDeliveryEnded()
+    {
+        using var removed = new RemovedCounter();
+        var (client, sdd, _) = await CoachedClientAsync();
+        var signal = (await sdd.Signals.CreateSignalAsync(Kit.Signal(client))).Signal;
+        var recipients = (await DeliveriesOfAsync(signal.Name)).Select(d => d.Recipient).Distinct().ToList();
+        foreach (var recipient in recipients)
+        {
+            await _hub.As(recipient).DrainAsync(acknowledge: true);
+        }
+
+        // Within the term the record stays (its content went after its own, shorter term).
+        _hub.Clock.Advance(RecordTerm - TimeSpan.FromHours(1));
+        await RunAsync();
+        Assert.Equal(string.Empty, (await ReadAsync(sdd, signal.Name)).Description);
+        Assert.NotEmpty(await DeliveriesOfAsync(signal.Name));
+
+        _hub.Clock.Advance(TimeSpan.FromHours(2));
+        await RunAsync();
+        var gone = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => ReadAsync(sdd, signal.Name));
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, gone.StatusCode);
+        Assert.Empty(await DeliveriesOfAsync(signal.Name));
+        Assert.True(removed.Of("message_record") >= 1, "no message record counted as removed");
+
+        // The audit trail keeps its own, longer term and still verifies.
         Assert.True((await _hub.Services.GetRequiredService<AuditTrail>().VerifyAsync(CancellationToken.None)).Intact);
     }
 

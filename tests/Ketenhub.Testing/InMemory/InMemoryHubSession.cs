@@ -519,7 +519,7 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
         return r + c + k + journey + requests.Count;
     }
 
-    // ----- Audit trail: append-only. Nothing here changes or removes a record; there is no call that could.
+    // ----- Audit trail: append-only. Nothing here changes a record; only DeleteAuditRecordsToStart removes any, up to the recorded start.
 
     public AuditHead? GetAuditHead()
     {
@@ -535,7 +535,7 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
     {
         ArgumentNullException.ThrowIfNull(record);
         var state = Write();
-        var expected = (state.Audit.IsEmpty ? 0 : state.Audit[^1].Sequence) + 1;
+        var expected = (state.Audit.IsEmpty ? state.AuditStart?.Sequence ?? 0 : state.Audit[^1].Sequence) + 1;
         if (record.Sequence != expected)
         {
             throw new InvalidOperationException(
@@ -558,6 +558,110 @@ internal sealed class InMemoryHubSession(StoreState state, bool readOnly) : IHub
                 && (query.ClientPseudonym is null || string.Equals(r.ClientPseudonym, query.ClientPseudonym, StringComparison.Ordinal)))
             .Take(query.Limit)
             .ToList();
+    }
+
+    // ----- Terms of the records: the same conditions as the SQL stores' statements.
+
+    public IReadOnlyList<EndedMessage> ListMessageRecordsEnded(DateTimeOffset endedBefore, MessagePosition? after, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var state = Read();
+        var cut = endedBefore.UtcTicks;
+        var blocked = state.Deliveries.Values
+            .Where(d => d.MessageId is not null
+                && (!state.DeliveryEndTicks.TryGetValue(d.Id, out var end) || end > cut
+                    || (d.AckDeadline is not null && d.SignalAckTime is null && !d.Escalated && d.Status is not (DeliveryStatus.Withheld or DeliveryStatus.Expired))))
+            .Select(d => d.MessageId!)
+            .ToHashSet(StringComparer.Ordinal);
+        IEnumerable<EndedMessage> messages =
+        [
+            .. state.Referrals.All.Where(r => r.ContentEraseTime is not null).Select(r => new EndedMessage(new MessageKey(MessageType.Referral, r.Id), r.ClientId, r.CreateTime.ToUniversalTime())),
+            .. state.Transitions.All.Where(t => t.ContentEraseTime is not null).Select(t => new EndedMessage(new MessageKey(MessageType.Transition, t.Id), t.ClientId, t.CreateTime.ToUniversalTime())),
+            .. state.Signals.All.Where(g => g.ContentEraseTime is not null).Select(g => new EndedMessage(new MessageKey(MessageType.Signal, g.Id), g.ClientId, g.CreateTime.ToUniversalTime())),
+        ];
+        return messages
+            .Where(m => m.CreateTime.UtcTicks <= cut && !blocked.Contains(m.Key.Id)
+                && (after is null || m.CreateTime.UtcTicks > after.CreateTime.UtcTicks
+                    || (m.CreateTime.UtcTicks == after.CreateTime.UtcTicks && string.CompareOrdinal(m.Key.Id, after.MessageId) > 0)))
+            .OrderBy(m => m.CreateTime.UtcTicks)
+            .ThenBy(m => m.Key.Id, StringComparer.Ordinal)
+            .Take(limit)
+            .ToList();
+    }
+
+    public int DeleteMessageRecord(MessageKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var state = Write();
+        var stored = key.Type switch
+        {
+            MessageType.Referral => state.Referrals.Find(key.Id) is not null,
+            MessageType.Transition => state.Transitions.Find(key.Id) is not null,
+            MessageType.Signal => state.Signals.Find(key.Id) is not null,
+            _ => false,
+        };
+        if (!stored)
+        {
+            return 0;
+        }
+
+        var deliveries = state.Deliveries.Values.Where(d => string.Equals(d.MessageId, key.Id, StringComparison.Ordinal)).ToList();
+        _state = state with
+        {
+            Referrals = key.Type == MessageType.Referral ? state.Referrals.Remove(key.Id) : state.Referrals,
+            Transitions = key.Type == MessageType.Transition ? state.Transitions.Remove(key.Id) : state.Transitions,
+            Signals = key.Type == MessageType.Signal ? state.Signals.Remove(key.Id) : state.Signals,
+            Deliveries = state.Deliveries.RemoveRange(deliveries.Select(d => d.Sequence)),
+            DeliverySequenceById = state.DeliverySequenceById.RemoveRange(deliveries.Select(d => d.Id)),
+            DeliveryEndTicks = state.DeliveryEndTicks.RemoveRange(deliveries.Select(d => d.Id)),
+        };
+        return 1 + deliveries.Count;
+    }
+
+    public int DeleteDeliveriesEnded(DateTimeOffset endedBefore, IReadOnlyCollection<string> keepClients, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(keepClients);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var state = Write();
+        var due = state.Deliveries.Values
+            .Where(d => d.MessageId is null && !keepClients.Contains(d.ClientId)
+                && state.DeliveryEndTicks.TryGetValue(d.Id, out var end) && end <= endedBefore.UtcTicks)
+            .OrderBy(d => state.DeliveryEndTicks[d.Id])
+            .Take(limit)
+            .ToList();
+        _state = state with
+        {
+            Deliveries = state.Deliveries.RemoveRange(due.Select(d => d.Sequence)),
+            DeliverySequenceById = state.DeliverySequenceById.RemoveRange(due.Select(d => d.Id)),
+            DeliveryEndTicks = state.DeliveryEndTicks.RemoveRange(due.Select(d => d.Id)),
+        };
+        return due.Count;
+    }
+
+    public AuditStart? GetAuditStart() => Read().AuditStart;
+
+    /// <summary>Refused as the SQL stores' triggers refuse it: a start that does not move forward or names no stored event with that hash.</summary>
+    public void SetAuditStart(AuditStart start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        var state = Write();
+        if (start.Sequence <= (state.AuditStart?.Sequence ?? 0)
+            || !state.Audit.Any(r => r.Sequence == start.Sequence && string.Equals(r.Hash, start.Hash, StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("audit_start only moves forward, to a stored audit event with its hash.");
+        }
+
+        _state = state with { AuditStart = start };
+    }
+
+    public int DeleteAuditRecordsToStart(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var state = Write();
+        var upTo = state.AuditStart?.Sequence ?? 0;
+        var count = state.Audit.TakeWhile(r => r.Sequence <= upTo).Take(limit).Count();
+        _state = state with { Audit = state.Audit.RemoveRange(0, count) };
+        return count;
     }
 
     // ----- Helpers

@@ -60,8 +60,11 @@ internal sealed record StoreState
 
     public long LastJourneySequence { get; init; }
 
-    /// <summary>The audit chain, in sequence order; only ever appended to.</summary>
+    /// <summary>The audit chain, in sequence order; appended to, and removed from only at its start, up to <see cref="AuditStart"/>.</summary>
     public ImmutableList<AuditRecord> Audit { get; init; } = [];
+
+    /// <summary>Where the audit trail starts after its oldest events were removed; null while none were.</summary>
+    public AuditStart? AuditStart { get; init; }
 }
 
 /// <summary>
@@ -130,6 +133,19 @@ internal sealed class DocumentTable<T>
         }
 
         return new DocumentTable<T>(_byId.SetItem(id, row with { ClientId = clientId, Value = value }), byClient, _lastRowId);
+    }
+
+    /// <summary>Removes one document; returns the table without it (the same table when it is not stored).</summary>
+    public DocumentTable<T> Remove(string id)
+    {
+        if (!_byId.TryGetValue(id, out var row))
+        {
+            return this;
+        }
+
+        var remaining = _byClient[row.ClientId].Remove(row.RowId);
+        var byClient = remaining.IsEmpty ? _byClient.Remove(row.ClientId) : _byClient.SetItem(row.ClientId, remaining);
+        return new DocumentTable<T>(_byId.Remove(id), byClient, _lastRowId);
     }
 
     /// <summary>Removes the client's documents; returns the table without them and how many went.</summary>

@@ -73,6 +73,12 @@ public enum AuditProblem
 
     /// <summary>A line of the checkpoint file is not a checkpoint signed by the hub's key: it was altered.</summary>
     CheckpointAltered,
+
+    /// <summary>
+    /// The trail starts after removed events (<see cref="AuditStart"/>), but no validly signed checkpoint vouches for the
+    /// last removed event with that hash: its oldest events were removed other than by the hub's retention.
+    /// </summary>
+    UnvouchedStart,
 }
 
 /// <summary>The outcome of a verification.</summary>
@@ -103,10 +109,21 @@ public sealed record AuditVerification(long Checked, AuditProblem Problem, long?
     /// <summary>The first line of the checkpoint file that is not validly signed (<see cref="AuditProblem.CheckpointAltered"/>).</summary>
     public AlteredCheckpointLine? AlteredLine { get; init; }
 
+    /// <summary>Where the trail starts after its oldest events were removed by retention; null when none were.</summary>
+    public AuditStart? Start { get; init; }
+
+    /// <summary>The signed checkpoint that vouches for <see cref="Start"/>; null when the start was not checked against checkpoints.</summary>
+    public AuditCheckpoint? StartCheckpoint { get; init; }
+
+    /// <summary>How many valid checkpoints name events removed before <see cref="Start"/> (not checked: their events are gone).</summary>
+    public int CheckpointsBeforeStart { get; init; }
+
     /// <summary>Plain English sentences for an operator.</summary>
     public string Describe() => Problem switch
     {
         AuditProblem.None when Head is null => "The audit trail is empty." + CheckpointSummary(),
+        AuditProblem.None when Start is not null && Head!.Sequence == Start.Sequence => $"The audit trail is intact: it holds no events after event {Start.Sequence}, where it starts after pruning." + StartSummary() + CheckpointSummary(),
+        AuditProblem.None when Start is not null => $"The audit trail is intact: {Checked} events from event {Start.Sequence + 1}, head {Head!.Sequence} {Head.Hash}." + StartSummary() + CheckpointSummary(),
         AuditProblem.None => $"The audit trail is intact: {Checked} events, head {Head!.Sequence} {Head.Hash}." + CheckpointSummary(),
         AuditProblem.Missing => $"The audit trail is broken: event {FirstBadSequence} is missing (the chain continues with event {FirstBadEventId ?? "?"} after it).",
         AuditProblem.Altered => $"The audit trail is broken: event {FirstBadSequence} ({FirstBadEventId ?? "?"}) was altered.",
@@ -117,14 +134,21 @@ public sealed record AuditVerification(long Checked, AuditProblem Problem, long?
             + $"the trail was rebuilt at event {FirstBadSequence} or before{Since()}.",
         AuditProblem.CheckpointAltered => $"The audit checkpoints are broken: line {AlteredLine!.Line} of {CheckpointFile} was altered ({AlteredLine.Problem})."
             + (AlteredLine.ClaimedSequence is { } claimed ? $" It names event {claimed}." : string.Empty),
+        AuditProblem.UnvouchedStart => $"The audit trail is broken: it starts at event {Start!.Sequence + 1} after pruning, but no validly signed checkpoint in {CheckpointFile} vouches for event {Start.Sequence} "
+            + "with the hash the trail starts from; its oldest events were removed other than by the hub's retention.",
         _ => $"The audit trail is broken: event {FirstBadSequence} cannot be read.",
     };
+
+    private string StartSummary() => StartCheckpoint is not null
+        ? $" Events 1 to {Start!.Sequence} were removed by retention; the checkpoint signed at {Time(StartCheckpoint)} vouches for event {Start.Sequence}, where the trail starts."
+        : $" The trail starts at event {Start!.Sequence + 1} after pruning: events 1 to {Start.Sequence} were removed, and no signed checkpoint was checked for where it starts.";
 
     private string CheckpointSummary() => CheckpointFile is null
         ? string.Empty
         : NewestCheckpoint is null
             ? $" No checkpoint was found in {CheckpointFile}, so a rebuilt or cut-back trail cannot be told from it."
-            : $" It matches all {CheckpointsChecked} checkpoints in {CheckpointFile}; the newest vouches for event {NewestCheckpoint.Sequence} (signed at {Time(NewestCheckpoint)}).";
+            : $" It matches all {CheckpointsChecked} checkpoints in {CheckpointFile}; the newest vouches for event {NewestCheckpoint.Sequence} (signed at {Time(NewestCheckpoint)})."
+                + (CheckpointsBeforeStart > 0 ? $" {CheckpointsBeforeStart} older checkpoints name removed events." : string.Empty);
 
     private string Since() => LastGoodCheckpoint is null
         ? " (no earlier checkpoint matches)"
@@ -134,11 +158,14 @@ public sealed record AuditVerification(long Checked, AuditProblem Problem, long?
         checkpoint.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>Walks the chain from the first event and stops at the first bad one.</summary>
-public sealed class AuditVerifier
+/// <summary>
+/// Walks the chain from the first event (or the first after a recorded <see cref="AuditStart"/>, linking to its hash)
+/// and stops at the first bad one.
+/// </summary>
+public sealed class AuditVerifier(AuditStart? start = null)
 {
-    private long _expected = 1;
-    private string _previous = AuditChain.Genesis;
+    private long _expected = (start?.Sequence ?? 0) + 1;
+    private string _previous = start?.Hash ?? AuditChain.Genesis;
     private long _checked;
     private AuditVerification? _failure;
 
@@ -197,17 +224,18 @@ public sealed class AuditVerifier
 
     /// <summary>The verdict over everything checked so far.</summary>
     public AuditVerification Result() =>
-        _failure ?? new AuditVerification(_checked, AuditProblem.None, null, null, _expected > 1 ? new AuditHead(_expected - 1, _previous) : null);
+        (_failure ?? new AuditVerification(_checked, AuditProblem.None, null, null, _expected > 1 ? new AuditHead(_expected - 1, _previous) : null)) with { Start = start };
 
     /// <summary>
-    /// Verifies a whole trail read page by page from <paramref name="pages"/> (after sequence, limit → records);
-    /// <paramref name="checkedRecord"/> sees every record that passed its check.
+    /// Verifies a whole trail read page by page from <paramref name="pages"/> (after sequence, limit → records), from
+    /// <paramref name="start"/> when its oldest events were removed; <paramref name="checkedRecord"/> sees every record
+    /// that passed its check.
     /// </summary>
-    public static AuditVerification Verify(Func<long, int, IReadOnlyList<AuditRecord>> pages, int pageSize = 1000, Action<AuditRecord>? checkedRecord = null)
+    public static AuditVerification Verify(Func<long, int, IReadOnlyList<AuditRecord>> pages, int pageSize = 1000, Action<AuditRecord>? checkedRecord = null, AuditStart? start = null)
     {
         ArgumentNullException.ThrowIfNull(pages);
-        var verifier = new AuditVerifier();
-        long after = 0;
+        var verifier = new AuditVerifier(start);
+        var after = start?.Sequence ?? 0;
         while (true)
         {
             var page = pages(after, pageSize);

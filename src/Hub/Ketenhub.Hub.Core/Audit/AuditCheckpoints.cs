@@ -271,19 +271,32 @@ public static class AuditCheckpointFile
 /// </summary>
 public static class AuditCheckpointCheck
 {
-    /// <summary>Verifies the chain read page by page from <paramref name="pages"/> against <paramref name="checkpoints"/> (null: the chain only).</summary>
-    public static AuditVerification Verify(Func<long, int, IReadOnlyList<AuditRecord>> pages, AuditCheckpointReading? checkpoints, int pageSize = 1000)
+    /// <summary>
+    /// Verifies the chain read page by page from <paramref name="pages"/> against <paramref name="checkpoints"/> (null:
+    /// the chain only), from <paramref name="start"/> when the trail's oldest events were removed: with checkpoints, a
+    /// validly signed one must vouch for the start (<see cref="AuditProblem.UnvouchedStart"/>).
+    /// </summary>
+    public static AuditVerification Verify(Func<long, int, IReadOnlyList<AuditRecord>> pages, AuditCheckpointReading? checkpoints, int pageSize = 1000, AuditStart? start = null)
     {
         ArgumentNullException.ThrowIfNull(pages);
         var wanted = checkpoints?.Checkpoints.Select(c => c.Sequence).ToHashSet() ?? [];
         var hashes = new Dictionary<long, string>();
-        var chain = AuditVerifier.Verify(pages, pageSize, record =>
-        {
-            if (wanted.Contains(record.Sequence))
+        var chain = AuditVerifier.Verify(
+            pages,
+            pageSize,
+            record =>
             {
-                hashes[record.Sequence] = record.Hash;
-            }
-        });
+                if (wanted.Contains(record.Sequence))
+                {
+                    hashes[record.Sequence] = record.Hash;
+                }
+            },
+            start);
+        if (start is not null)
+        {
+            hashes[start.Sequence] = start.Hash;
+        }
+
         return checkpoints is null ? chain : Apply(chain, checkpoints, hashes);
     }
 
@@ -299,9 +312,24 @@ public static class AuditCheckpointCheck
         }
 
         var head = chain.Head?.Sequence ?? 0;
-        var ordered = checkpoints.Checkpoints.OrderBy(c => c.Sequence).ThenBy(c => c.Time).ToList();
-        var newest = ordered.Count == 0 ? null : ordered[^1];
-        var checkedSoFar = chain with { CheckpointFile = checkpoints.File, CheckpointsChecked = ordered.Count, NewestCheckpoint = newest };
+        var start = chain.Start;
+        var all = checkpoints.Checkpoints.OrderBy(c => c.Sequence).ThenBy(c => c.Time).ToList();
+
+        // Checkpoints of events removed before the start are not checked: their events are gone.
+        var ordered = all.Where(c => c.Sequence >= (start?.Sequence ?? 0)).ToList();
+        var newest = all.Count == 0 ? null : all[^1];
+        var checkedSoFar = chain with { CheckpointFile = checkpoints.File, CheckpointsChecked = ordered.Count, NewestCheckpoint = newest, CheckpointsBeforeStart = all.Count - ordered.Count };
+        if (start is not null)
+        {
+            var vouching = ordered.FirstOrDefault(c => c.Sequence == start.Sequence && string.Equals(c.Hash, start.Hash, StringComparison.Ordinal));
+            if (vouching is null)
+            {
+                return checkedSoFar with { Problem = AuditProblem.UnvouchedStart, FirstBadSequence = start.Sequence + 1, Head = null };
+            }
+
+            checkedSoFar = checkedSoFar with { StartCheckpoint = vouching };
+        }
+
         AuditCheckpoint? lastGood = null;
         foreach (var checkpoint in ordered)
         {

@@ -578,13 +578,14 @@ public sealed class AuditTrail(IHubStore store, AuditPseudonyms pseudonyms, Time
     }
 
     /// <summary>
-    /// Checks the whole chain on one read snapshot, from the first event, then against the signed checkpoints (read
+    /// Checks the whole chain on one read snapshot, from the first event (or the recorded start after retention removed
+    /// the oldest events), then against the signed checkpoints (read
     /// first, so each one's event is in the snapshot): see <see cref="AuditCheckpointCheck"/>.
     /// </summary>
     public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken)
     {
         var reading = checkpoints?.Read();
-        return store.ReadAsync(session => AuditCheckpointCheck.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit)), reading), cancellationToken);
+        return store.ReadAsync(session => AuditCheckpointCheck.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit)), reading, start: session.GetAuditStart()), cancellationToken);
     }
 
     private static bool IsRefusal(HubException error, AuditNote note) =>

@@ -34,7 +34,7 @@ public static class HubMetrics
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram("ketenhub.store.commit.duration", "s", "How long a store commit took, by store.", tags: null, advice: Seconds);
     private static readonly Histogram<long> CommitBatch = Meter.CreateHistogram("ketenhub.store.commit.batch_size", "{write}", "Writes committed together, by store.", tags: null, advice: Sizes);
 
-    private static readonly Counter<long> RetentionRemoved = Meter.CreateCounter<long>("ketenhub.retention.removed", "{record}", "Records whose term passed, removed or emptied by the retention work, by kind (message_content, delivery_payload, idempotency_record, journey_event).");
+    private static readonly Counter<long> RetentionRemoved = Meter.CreateCounter<long>("ketenhub.retention.removed", "{record}", "Records whose term passed, removed or emptied by the retention work, by kind (message_content, delivery_payload, idempotency_record, journey_event, message_record, delivery_record, audit_event).");
     private static readonly Counter<long> Erasures = Meter.CreateCounter<long>("ketenhub.erasure.requests", "{request}", "Requests to erase a client, by outcome (erased, already_erased, refused).");
 
     private static Func<IReadOnlyList<QueueSample>> _queues = static () => [];

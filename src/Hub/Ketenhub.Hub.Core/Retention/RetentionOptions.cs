@@ -39,8 +39,27 @@ public sealed class RetentionOptions
     public TimeSpan IdempotencyRecords { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>How long the hub keeps a journey event (coded, without content). <value>The default value is 730 days (two years).</value></summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "7300.00:00:00")]
+    [Range(typeof(TimeSpan), "00:01:00", "7300.00:00:00")]
     public TimeSpan JourneyEvents { get; set; } = TimeSpan.FromDays(730);
+
+    /// <summary>
+    /// How long after every delivery of a message has ended the hub keeps the message's record (its ids, parties,
+    /// states and times, once the content is gone) and its deliveries' records; deliveries that carry no message (a
+    /// notice, a task) are kept as long after they ended. Never removed: a referral that is still open, a transition
+    /// still in effect or named by a referral still kept, the records of a client under a legal hold. Must not be
+    /// shorter than <see cref="MessageContent"/>. <value>The default value is 365 days (one year).</value>
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan MessageRecords { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>
+    /// How long the hub keeps an audit event. The oldest events are removed only up to an event a signed checkpoint
+    /// vouches for (when checkpoints are on), never the trail's last event, never from the first event about a client
+    /// under a legal hold; the trail then starts after the removed events (<c>audit verify</c> says so).
+    /// <value>The default value is 1827 days (five years, NEN 7513).</value>
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7305.00:00:00")]
+    public TimeSpan AuditEvents { get; set; } = TimeSpan.FromDays(1827);
 
     /// <summary>
     /// Clients under a legal hold (a complaint, a court case, an inspection), by the hub's id (<c>cli_…</c>): erasing

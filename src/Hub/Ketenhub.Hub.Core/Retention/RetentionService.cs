@@ -18,6 +18,11 @@ public sealed partial class RetentionService(RetentionWork work, IOptions<Retent
             return;
         }
 
+        if (options.Value.AuditEvents < FiveYears)
+        {
+            LogShortAuditTerm(options.Value.AuditEvents.TotalDays);
+        }
+
         using var timer = new PeriodicTimer(options.Value.Interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
@@ -36,6 +41,12 @@ public sealed partial class RetentionService(RetentionWork work, IOptions<Retent
             }
         }
     }
+
+    // NEN 7513's usual term for the logging of access to client data (docs/privacy.md).
+    private static readonly TimeSpan FiveYears = TimeSpan.FromDays(1826);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub:Retention:AuditEvents is {Days:F1} days, shorter than the five years NEN 7513 usually asks for the logging of access to client data (docs/privacy.md)")]
+    private partial void LogShortAuditTerm(double days);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention is switched off (Hub:Retention:Enabled): the hub removes nothing whose term has passed")]
     private partial void LogDisabled();

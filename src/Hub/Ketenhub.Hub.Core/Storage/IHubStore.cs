@@ -144,6 +144,19 @@ public sealed record AuditRecord(long Sequence, DateTimeOffset Time, string? Cli
 /// <summary>The last event of the audit chain: where the next one links on.</summary>
 public sealed record AuditHead(long Sequence, string Hash);
 
+/// <summary>
+/// Where the audit trail starts after its oldest events were removed (<see cref="IHubSession.SetAuditStart"/>): the
+/// sequence and hash of the last removed event. The trail's first kept event links to <see cref="Hash"/>.
+/// </summary>
+public sealed record AuditStart(long Sequence, string Hash);
+
+/// <summary>A message whose record may have reached its term (<see cref="IHubSession.ListMessageRecordsEnded"/>).</summary>
+public sealed record EndedMessage(MessageKey Key, string ClientId, DateTimeOffset CreateTime)
+{
+    /// <summary>Its place in the listing, to continue after it.</summary>
+    public MessagePosition Position => new(CreateTime, Key.Id);
+}
+
 /// <summary>Filter for reading the audit trail, in chain order. <see cref="Until"/> is exclusive.</summary>
 public sealed record AuditQuery(
     long AfterSequence = 0,
@@ -272,11 +285,44 @@ public interface IHubSession
     /// </summary>
     int DeleteClientRelations(string clientId);
 
-    // Audit trail: append-only; the store never changes or removes a record.
+    // Audit trail: append-only; the store never changes a record, and removes one only up to a recorded start (below).
     /// <summary>The last record of the chain, or null when the trail is empty.</summary>
     AuditHead? GetAuditHead();
     /// <summary>Appends a record at <see cref="AuditRecord.Sequence"/>, which must be the head's sequence plus one.</summary>
     void AppendAuditRecord(AuditRecord record);
     /// <summary>Records matching the query, by sequence.</summary>
     IReadOnlyList<AuditRecord> ListAuditRecords(AuditQuery query);
+
+    // Terms of the records (Retention/RetentionWork, docs/privacy.md): message and delivery records, the audit trail.
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> messages whose content was erased (<c>ContentEraseTime</c>), created at or before
+    /// <paramref name="endedBefore"/>, none of whose deliveries is open, ended after it, or a signal still waiting for its
+    /// acknowledgement (<see cref="IHubSession.GetDueEscalations"/>); after <paramref name="after"/> (null: from the
+    /// first), by create time, then id. Whether a referral is still open or a client held is the caller's check.
+    /// </summary>
+    IReadOnlyList<EndedMessage> ListMessageRecordsEnded(DateTimeOffset endedBefore, MessagePosition? after, int limit);
+
+    /// <summary>Removes a message's record, its deliveries and its rows in the party index; returns how many rows went (0: not stored).</summary>
+    int DeleteMessageRecord(MessageKey key);
+
+    /// <summary>
+    /// Removes up to <paramref name="limit"/> deliveries that carry no message (<see cref="DeliveryRecord.MessageId"/>
+    /// null), ended at or before <paramref name="endedBefore"/>, about a client not in <paramref name="keepClients"/>;
+    /// returns how many.
+    /// </summary>
+    int DeleteDeliveriesEnded(DateTimeOffset endedBefore, IReadOnlyCollection<string> keepClients, int limit);
+
+    /// <summary>Where the audit trail starts after its oldest events were removed; null while none were.</summary>
+    AuditStart? GetAuditStart();
+
+    /// <summary>
+    /// Records that the trail starts after <paramref name="start"/>: the event at its sequence must be stored with its
+    /// hash, and the start may only move forward. Only then may <see cref="DeleteAuditRecordsToStart"/> remove events,
+    /// and only those up to it; the stores refuse any other change or removal of an audit event.
+    /// </summary>
+    void SetAuditStart(AuditStart start);
+
+    /// <summary>Removes up to <paramref name="limit"/> audit events at or before the recorded start, oldest first; returns how many.</summary>
+    int DeleteAuditRecordsToStart(int limit);
 }

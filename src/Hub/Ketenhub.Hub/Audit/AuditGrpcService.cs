@@ -40,8 +40,8 @@ public sealed class AuditGrpcService(AuditTrail trail, PageTokens pageTokens) : 
                 Domain.AuditProblem.BrokenLink => Contracts.V1.AuditProblem.BrokenLink,
 
                 // Checkpoint findings in the contract's terms: a cut tail is a missing event, a rebuilt trail or an
-                // altered checkpoint an alteration; the description says which.
-                Domain.AuditProblem.Truncated => Contracts.V1.AuditProblem.Missing,
+                // altered checkpoint an alteration, a start no checkpoint vouches for missing events; the description says which.
+                Domain.AuditProblem.Truncated or Domain.AuditProblem.UnvouchedStart => Contracts.V1.AuditProblem.Missing,
                 Domain.AuditProblem.Rebuilt or Domain.AuditProblem.CheckpointAltered => Contracts.V1.AuditProblem.Altered,
                 _ => Contracts.V1.AuditProblem.Unreadable,
             },

@@ -10,7 +10,9 @@ namespace Ketenhub.Hub.Host.Audit;
 /// <c>Ketenhub.Hub audit verify</c>: checks the audit trail's hash chain in the hub's database (the same settings
 /// as the hub, so <c>--Storage:DataDirectory &lt;folder&gt;</c> points it elsewhere) without starting the hub, then
 /// checks it against the hub's signed checkpoints (<c>Hub:Audit:Checkpoints</c>): every checkpoint's event must still
-/// be in the chain with the same hash. Prints plain sentences; exit code 0 when the trail is intact, 2 when it is
+/// be in the chain with the same hash. After retention removed the oldest events (<c>Hub:Retention:AuditEvents</c>) the
+/// chain is checked from the recorded start, which a signed checkpoint must vouch for; without checkpoints the output
+/// says at which event the trail starts. Prints plain sentences; exit code 0 when the trail is intact, 2 when it is
 /// broken (it names the first bad event: altered, missing or out of place, the first event removed from the end, or
 /// the event a rebuilt trail no longer matches; or the checkpoint line that was altered), 1 when there is nothing to
 /// check or the command line is wrong.
@@ -114,7 +116,7 @@ public static class AuditVerifyCommand
         await using var closing = (IAsyncDisposable)store;
         var (result, kept) = await store.ReadAsync(session =>
         {
-            var verification = AuditCheckpointCheck.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit)), checkpoints);
+            var verification = AuditCheckpointCheck.Verify((after, limit) => session.ListAuditRecords(new AuditQuery(after, limit)), checkpoints, start: session.GetAuditStart());
             var records = expected is null ? [] : session.ListAuditRecords(new AuditQuery(expected.Sequence - 1, 1));
             return (verification, records.Count > 0 ? records[0] : null);
         }).ConfigureAwait(false);
@@ -131,7 +133,18 @@ public static class AuditVerifyCommand
             return Broken;
         }
 
-        if (expected is not null)
+        if (expected is not null && result.Start is { } start && expected.Sequence <= start.Sequence)
+        {
+            // The head recorded earlier was removed by retention since: only the start itself can still be compared.
+            if (expected.Sequence == start.Sequence && !string.Equals(start.Hash, expected.Hash, StringComparison.OrdinalIgnoreCase))
+            {
+                await output.WriteLineAsync($"The audit trail is broken: event {expected.Sequence}, the head recorded earlier, has another hash than the trail starts from.").ConfigureAwait(false);
+                return Broken;
+            }
+
+            await output.WriteLineAsync($"The head recorded earlier, event {expected.Sequence}, was removed by retention: the trail starts after event {start.Sequence}.").ConfigureAwait(false);
+        }
+        else if (expected is not null)
         {
             if (kept is null || kept.Sequence != expected.Sequence)
             {
