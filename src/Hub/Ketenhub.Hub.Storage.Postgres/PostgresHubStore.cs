@@ -287,13 +287,12 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
         }
     }
 
-    private void Savepoint(NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, _writer, transaction);
-        command.ExecuteNonQuery();
-    }
-
-    /// <summary>Runs the batch in one transaction under the write lock, each item in its own savepoint, and commits.</summary>
+    /// <summary>
+    /// Runs the batch in one transaction under the write lock, each item in its own savepoint, and commits. The
+    /// statements go through a <see cref="WritePipeline"/>: the lock and each savepoint's start and end go to the server
+    /// with the next statements that have to be sent, and an item's statements whose answers it does not need go
+    /// together, before its next read and at its end.
+    /// </summary>
     private void RunBatch(List<WriteItem> batch)
     {
         var started = new List<WriteItem>(batch.Count);
@@ -301,14 +300,11 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
         {
             _writer ??= OpenConnection();
             using var transaction = _writer.BeginTransaction(IsolationLevel.ReadCommitted);
-            using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1);", _writer, transaction))
-            {
-                lockCommand.Parameters.Add(new NpgsqlParameter { Value = Schema.WriteLock });
-                lockCommand.ExecuteNonQuery();
-            }
+            var pipeline = new WritePipeline(_writer, transaction);
+            pipeline.Prefix("SELECT pg_advisory_xact_lock($1);", Schema.WriteLock);
 
             // Each item runs in its own savepoint. A savepoint's end (release, or roll back and release) goes to the
-            // server with the next item's start, in one round trip; the commit releases the last one.
+            // server with the next item's start; the commit releases the last one.
             var open = false;
             foreach (var item in batch)
             {
@@ -318,29 +314,41 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
                 }
 
                 started.Add(item);
-                Savepoint(transaction, open ? "RELEASE SAVEPOINT item; SAVEPOINT item;" : "SAVEPOINT item;");
+                if (open)
+                {
+                    pipeline.Prefix("RELEASE SAVEPOINT item;");
+                }
+
+                pipeline.Prefix("SAVEPOINT item;");
                 open = true;
-                var session = new PostgresHubSession(_writer, transaction, readOnly: false, _options.DocumentProtector);
+                var session = new PostgresHubSession(_writer, transaction, readOnly: false, _options.DocumentProtector, pipeline);
                 try
                 {
                     item.Run(session);
                     session.Close();
+
+                    // The item's last statements, sent before its savepoint is released: a failure is still its own.
+                    session.FinishWrite();
                 }
                 catch (Exception error)
                 {
                     session.Close();
                     if (error is NpgsqlException and not PostgresException)
                     {
-                        // The connection itself failed: the transaction is gone.
+                        // The connection itself failed (or a statement of the writer's own): the transaction is gone.
                         throw;
                     }
 
                     item.Fail(StoreErrors.Translate(error));
-                    Savepoint(transaction, "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item;");
+                    pipeline.DiscardWrite();
+                    pipeline.Prefix("ROLLBACK TO SAVEPOINT item;");
+                    pipeline.Prefix("RELEASE SAVEPOINT item;");
                     open = false;
                 }
             }
 
+            // What is left: the lock if no item sent anything, a failed item's roll back.
+            pipeline.Flush();
             var committing = _time.GetTimestamp();
             using (Common.HubTraces.StartCommit("postgres", started.Select(item => item.Caller), started.Count))
             {
