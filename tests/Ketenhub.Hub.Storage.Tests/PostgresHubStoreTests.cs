@@ -61,6 +61,81 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         return list;
     }
 
+    /// <summary>
+    /// A write's last statements go to the server with the next write's first round trip (or the commit). A statement
+    /// refused there (a duplicate key, an update of a row that is not stored) fails its own write alone, whether it
+    /// shows in the next write's round trip, in that of a write that fails by itself, or at the commit; the writes
+    /// around it, and the audit chain, are as if each statement had gone on its own.
+    /// </summary>
+    [Fact]
+    public async Task RefusedStatementsInAGroup_FailOnlyTheirOwnWrites()
+    {
+        var store = Open();
+        var taken = Client("cli_taken");
+        await store.WriteAsync(s => { s.InsertClient(taken); return 0; });
+        using var gate = new ManualResetEventSlim();
+        var blocker = store.WriteAsync(s => { s.AppendJourneyEvent(Journey("cli_gate")); return gate.Wait(TimeSpan.FromSeconds(30)); });
+        const int Count = 30;
+        var writes = Enumerable.Range(0, Count).Select(i => store.WriteAsync(s =>
+        {
+            var id = $"cli_{i:D2}";
+            if (i != 21)
+            {
+                Assert.Null(s.FindClient(id)); // a read first, as a command's idempotency look-up
+            }
+
+            s.InsertClient(i == 11 ? taken : Client(id));
+            if (i is 7 or Count - 1)
+            {
+                s.UpdateClient(Client("cli_missing"));
+            }
+
+            s.AppendJourneyEvent(Journey(id));
+            if (i == 20)
+            {
+                throw new InvalidTimeZoneException("synthetic failure");
+            }
+
+            var record = AuditChain.Next(s.GetAuditHead(), new AuditEvent
+            {
+                Id = "aud_" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture),
+                Time = T0.AddSeconds(i),
+                EventType = "CreateSignal",
+                Action = AuditAction.Create,
+                ActorParty = "sdd",
+                Outcome = AuditOutcome.Success,
+            });
+            s.AppendAuditRecord(record);
+            return record;
+        })).ToList();
+        gate.Set();
+        Assert.True(await blocker);
+
+        int[] refused = [7, 11, Count - 1];
+        foreach (var i in refused)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => writes[i]);
+        }
+
+        await Assert.ThrowsAsync<InvalidTimeZoneException>(() => writes[20]);
+        var kept = new List<AuditRecord>();
+        for (var i = 0; i < Count; i++)
+        {
+            if (i != 20 && !refused.Contains(i))
+            {
+                kept.Add(await writes[i]);
+            }
+        }
+
+        var (trail, clients) = await store.ReadAsync(s => (
+            s.ListAuditRecords(new AuditQuery(Limit: 100)),
+            Enumerable.Range(0, Count).Where(i => s.FindClient($"cli_{i:D2}") is not null).ToList()));
+        Assert.Equal(kept, trail);
+        Assert.Equal(Enumerable.Range(1, kept.Count).Select(n => (long)n), trail.Select(r => r.Sequence));
+        Assert.True(trail.Zip(trail.Skip(1)).All(p => p.Second.PreviousHash == p.First.Hash));
+        Assert.Equal(Enumerable.Range(0, Count).Where(i => i is not (7 or 11 or 20 or Count - 1)), clients);
+    }
+
     [Fact]
     public async Task InstancesStartingAtOnce_ApplyEachMigrationOnce()
     {

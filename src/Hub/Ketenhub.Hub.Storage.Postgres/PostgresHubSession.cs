@@ -54,26 +54,14 @@ internal sealed class PostgresHubSession : IHubSession
     internal void Close() => _closed = true;
 
     /// <summary>
-    /// After the work returned: sends the write's queued statements and checks them. Throws as the statements would
-    /// have when sent one by one; then the write fails and its savepoint is rolled back. On success, what the write
-    /// knows of the audit chain's head holds for the rest of the transaction.
+    /// After the work returned: hands the write's queued statements and what it knows of the audit chain's head to the
+    /// pipeline. They are sent with the next write's first round trip (or the commit); if one fails then, this write
+    /// alone fails and is rolled back to its savepoint. Throws if the statements of the write before it, sent now, fail
+    /// on a statement of this one.
     /// </summary>
     internal void FinishWrite()
     {
-        if (_pipeline is null)
-        {
-            return;
-        }
-
-        if (_pipeline.HasWriteStatements)
-        {
-            _pipeline.Flush();
-        }
-
-        if (_auditHeadTouched)
-        {
-            _pipeline.KnownAuditHead = _auditHead;
-        }
+        _pipeline?.EndWrite(_auditHeadTouched, _auditHead);
     }
 
     // ----- Idempotency
@@ -620,7 +608,7 @@ internal sealed class PostgresHubSession : IHubSession
         if (_pipeline is not null)
         {
             EnsureOpen();
-            if ((_auditHeadTouched ? _auditHead : _pipeline.KnownAuditHead) is { } known)
+            if ((_auditHeadTouched ? _auditHead : _pipeline.CurrentAuditHead()) is { } known)
             {
                 return known.Head;
             }

@@ -289,9 +289,9 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
 
     /// <summary>
     /// Runs the batch in one transaction under the write lock, each item in its own savepoint, and commits. The
-    /// statements go through a <see cref="WritePipeline"/>: the lock and each savepoint's start and end go to the server
-    /// with the next statements that have to be sent, and an item's statements whose answers it does not need go
-    /// together, before its next read and at its end.
+    /// statements go through a <see cref="WritePipeline"/>: the lock and each savepoint go to the server with the next
+    /// statements that have to be sent; an item's statements whose answers it does not need go together, before its
+    /// next read, or with the next item's first round trip.
     /// </summary>
     private void RunBatch(List<WriteItem> batch)
     {
@@ -301,11 +301,7 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
             _writer ??= OpenConnection();
             using var transaction = _writer.BeginTransaction(IsolationLevel.ReadCommitted);
             var pipeline = new WritePipeline(_writer, transaction);
-            pipeline.Prefix("SELECT pg_advisory_xact_lock($1);", Schema.WriteLock);
-
-            // Each item runs in its own savepoint. A savepoint's end (release, or roll back and release) goes to the
-            // server with the next item's start; the commit releases the last one.
-            var open = false;
+            pipeline.Lock(Schema.WriteLock);
             foreach (var item in batch)
             {
                 if (!item.TryStart())
@@ -314,20 +310,15 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
                 }
 
                 started.Add(item);
-                if (open)
-                {
-                    pipeline.Prefix("RELEASE SAVEPOINT item;");
-                }
-
-                pipeline.Prefix("SAVEPOINT item;");
-                open = true;
+                pipeline.BeginWrite(item);
                 var session = new PostgresHubSession(_writer, transaction, readOnly: false, _options.DocumentProtector, pipeline);
                 try
                 {
                     item.Run(session);
                     session.Close();
 
-                    // The item's last statements, sent before its savepoint is released: a failure is still its own.
+                    // The item's last statements wait for the next item's first round trip (or the commit); a failure
+                    // there is still the item's own (see WritePipeline).
                     session.FinishWrite();
                 }
                 catch (Exception error)
@@ -340,14 +331,11 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
                     }
 
                     item.Fail(StoreErrors.Translate(error));
-                    pipeline.DiscardWrite();
-                    pipeline.Prefix("ROLLBACK TO SAVEPOINT item;");
-                    pipeline.Prefix("RELEASE SAVEPOINT item;");
-                    open = false;
+                    pipeline.FailWrite();
                 }
             }
 
-            // What is left: the lock if no item sent anything, a failed item's roll back.
+            // What is left: the last item's statements, a failed item's roll back, the lock if no item sent anything.
             pipeline.Flush();
             var committing = _time.GetTimestamp();
             using (Common.HubTraces.StartCommit("postgres", started.Select(item => item.Caller), started.Count))
