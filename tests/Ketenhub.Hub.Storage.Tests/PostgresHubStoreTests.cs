@@ -62,6 +62,43 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// A write's client look-up takes a delivery sequence ahead for the write's next delivery insert. The sequences a
+    /// write gives still rise in the order it gives them (a requeue before the insert takes a later one, and the insert
+    /// then asks for its own), and each delivery is stored with the sequence its write was given.
+    /// </summary>
+    [Fact]
+    public async Task DeliverySequencesTakenAhead_RiseInTheOrderTheyAreGiven()
+    {
+        var store = Open();
+        var client = Client("cli_seq");
+        var seeded = await store.WriteAsync(s =>
+        {
+            s.InsertClient(client);
+            return s.InsertDelivery(NewDelivery(client.Id));
+        });
+
+        var writes = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => store.WriteAsync(s =>
+        {
+            Assert.NotNull(s.FindClient(client.Id));
+            var given = new List<long>();
+            if (i % 3 == 0)
+            {
+                given.Add(s.RequeueDelivery(seeded).Sequence);
+            }
+
+            var inserted = new[] { s.InsertDelivery(NewDelivery(client.Id)), s.InsertDelivery(NewDelivery(client.Id)) };
+            given.AddRange(inserted.Select(d => d.Sequence));
+            return (given, inserted);
+        })));
+
+        Assert.All(writes, w => Assert.True(w.given.Zip(w.given.Skip(1)).All(p => p.Second > p.First)));
+        var inserted = writes.SelectMany(w => w.inserted).ToList();
+        Assert.Equal(inserted.Count, inserted.Select(d => d.Sequence).Distinct().Count());
+        var stored = await store.ReadAsync(s => inserted.Select(d => s.FindDelivery(d.Id)?.Sequence).ToList());
+        Assert.Equal(inserted.Select(d => (long?)d.Sequence), stored);
+    }
+
+    /// <summary>
     /// A write's last statements go to the server with the next write's first round trip (or the commit). A statement
     /// refused there (a duplicate key, an update of a row that is not stored) fails its own write alone, whether it
     /// shows in the next write's round trip, after the roll back of a write that failed by itself, or at the commit;

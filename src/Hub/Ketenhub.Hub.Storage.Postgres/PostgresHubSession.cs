@@ -36,6 +36,11 @@ internal sealed class PostgresHubSession : IHubSession
     private bool _auditHeadTouched;
     private AuditHeadState? _auditHead;
 
+    // A delivery sequence a write's client look-up took ahead, for the write's next delivery insert, which then need not
+    // wait for the server's answer. Dropped when another statement takes one first, so that the sequences a write gives
+    // still rise in the order it gives them; one not used is a gap, as a rolled-back insert leaves.
+    private long? _reservedSequence;
+
     // The messages this write stored, with their create time and client, for their deliveries' index rows (as the
     // SQLite store keeps them).
     private Dictionary<(string Id, MessageType Type), (DateTimeOffset Time, string ClientId)>? _storedMessages;
@@ -99,10 +104,11 @@ internal sealed class PostgresHubSession : IHubSession
         }
 
         // A write that looks up a client mostly goes on to read its coach assignments, roles and consents (the
-        // client's context): they come in the same round trip, and serve those reads until the write changes anything.
+        // client's context), and to insert a delivery: the three lists and a delivery sequence come in the same round
+        // trip; the lists serve those reads until the write changes anything.
         EnsureOpen();
         return _pipeline.Query(
-            [(FindClientSql, [clientId]), (CoachAssignmentsSql, [clientId]), (RolesSql, [clientId]), (ConsentsSql, [clientId])],
+            [(FindClientSql, [clientId]), (CoachAssignmentsSql, [clientId]), (RolesSql, [clientId]), (ConsentsSql, [clientId]), (NextSequenceSql, [])],
             rows =>
             {
                 var client = rows.Read() ? Parse(rows.GetString(0), StoreJson.Default.ClientRecord) : null;
@@ -110,6 +116,12 @@ internal sealed class PostgresHubSession : IHubSession
                 var roles = NextList(rows, StoreJson.Default.ClientRole);
                 var consents = NextList(rows, StoreJson.Default.ConsentRecord);
                 _prefetched = new Prefetched(clientId, coach, roles, consents);
+                if (!rows.NextResult() || !rows.Read())
+                {
+                    throw new InvalidOperationException("A query of the batch returned no result.");
+                }
+
+                _reservedSequence = rows.GetInt64(0);
                 return client;
             });
     }
@@ -118,6 +130,7 @@ internal sealed class PostgresHubSession : IHubSession
     private const string CoachAssignmentsSql = "SELECT json FROM coach_assignments WHERE client_id = $1 ORDER BY position;";
     private const string RolesSql = "SELECT json FROM roles WHERE client_id = $1 ORDER BY position;";
     private const string ConsentsSql = "SELECT json FROM consents WHERE client_id = $1 ORDER BY position;";
+    private const string NextSequenceSql = "SELECT nextval('delivery_sequence');";
 
     private static List<T> NextList<T>(NpgsqlDataReader rows, JsonTypeInfo<T> type)
     {
@@ -379,17 +392,35 @@ internal sealed class PostgresHubSession : IHubSession
     {
         ArgumentNullException.ThrowIfNull(delivery);
         EnsureWritable();
-        var sequence = Query(
-            Scalar,
-            """
-            INSERT INTO deliveries (id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, end_time, payload_held, json)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-            RETURNING sequence;
-            """,
-            delivery.Id, delivery.Recipient, delivery.ClientId, Text(delivery.MessageId), (int)delivery.Status,
-            Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil),
-            Ticks(Retention.MessageContent.EndOf(delivery)), Retention.MessageContent.HoldsPayload(delivery),
-            Json(delivery, StoreJson.Default.DeliveryRecord)) ?? throw new InvalidOperationException("The delivery's insert returned no sequence.");
+        long sequence;
+        if (_reservedSequence is { } reserved)
+        {
+            _reservedSequence = null;
+            sequence = reserved;
+            Enqueue(
+                """
+                INSERT INTO deliveries (sequence, id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, end_time, payload_held, json)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+                """,
+                sequence, delivery.Id, delivery.Recipient, delivery.ClientId, Text(delivery.MessageId), (int)delivery.Status,
+                Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil),
+                Ticks(Retention.MessageContent.EndOf(delivery)), Retention.MessageContent.HoldsPayload(delivery),
+                Json(delivery, StoreJson.Default.DeliveryRecord));
+        }
+        else
+        {
+            sequence = Query(
+                Scalar,
+                """
+                INSERT INTO deliveries (id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, end_time, payload_held, json)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                RETURNING sequence;
+                """,
+                delivery.Id, delivery.Recipient, delivery.ClientId, Text(delivery.MessageId), (int)delivery.Status,
+                Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil),
+                Ticks(Retention.MessageContent.EndOf(delivery)), Retention.MessageContent.HoldsPayload(delivery),
+                Json(delivery, StoreJson.Default.DeliveryRecord)) ?? throw new InvalidOperationException("The delivery's insert returned no sequence.");
+        }
         if (delivery.MessageId is { } messageId && PartyMessageIndex.TypeOf(delivery.PayloadKind) is { } type)
         {
             IndexRecipient(delivery.Recipient, messageId, type);
@@ -426,6 +457,7 @@ internal sealed class PostgresHubSession : IHubSession
         ArgumentNullException.ThrowIfNull(delivery);
         UpdateDelivery(delivery);
         EnsureWritable();
+        _reservedSequence = null;
         var sequence = Query(Scalar, "UPDATE deliveries SET sequence = nextval('delivery_sequence') WHERE id = $1 RETURNING sequence;", delivery.Id);
         if (sequence is null)
         {
