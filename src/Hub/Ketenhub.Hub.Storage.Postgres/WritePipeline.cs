@@ -48,9 +48,6 @@ internal sealed class WritePipeline
     /// </summary>
     internal AuditHeadState? KnownAuditHead { get; set; }
 
-    /// <summary>How many round trips this transaction has made (for tests).</summary>
-    internal int RoundTrips { get; private set; }
-
     /// <summary>Queues the write lock, the transaction's first statement.</summary>
     internal void Lock(long key) => _queued.Add(new Statement("SELECT pg_advisory_xact_lock($1);", [key], null, Writer) { ReturnsRows = true });
 
@@ -215,7 +212,6 @@ internal sealed class WritePipeline
                 return refusal is null;
             }
 
-            RoundTrips++;
             int at;
             Exception error;
             try
