@@ -745,6 +745,36 @@ public abstract partial class HubStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WriteWork_ReadsSeeEveryEarlierWriteOfTheSameWork()
+    {
+        var store = Open();
+        var client = Client();
+        var signal = Signal(client.Id);
+
+        var seen = await store.WriteAsync(s =>
+        {
+            s.InsertClient(client);
+            s.InsertRole(Role(client.Id));
+            var roles = s.GetRoles(client.Id).Count;
+            s.InsertConsent(NewConsent(client.Id));
+            var consents = s.GetConsents(client.Id).Count;
+            s.AppendJourneyEvent(Journey(client.Id));
+            var journey = s.GetJourney(client.Id, 0, 10).Count;
+            s.InsertSignal(signal);
+            var found = s.FindSignal(signal.Id) is not null;
+            var indexed = s.ListPartyMessages(new PartyMessageQuery(signal.Sender, MessageType.Signal)).Count;
+            var delivery = s.InsertDelivery(NewDelivery(client.Id));
+            s.UpdateDelivery(delivery with { Status = DeliveryStatus.Acknowledged });
+            var status = s.FindDelivery(delivery.Id)?.Status;
+            s.UpdateClient(client with { ComingOfAgeHandled = true });
+            var listed = s.ListClientsComingOfAge(new DateOnly(2100, 1, 1), 10).Count;
+            return (roles, consents, journey, found, indexed, status, listed);
+        });
+
+        Assert.Equal((1, 1, 1, true, 1, (DeliveryStatus?)DeliveryStatus.Acknowledged, 0), seen);
+    }
+
+    [Fact]
     public async Task FailingWorkInBatch_RollsBackOnlyItself()
     {
         var store = Open();

@@ -61,6 +61,118 @@ public sealed class PostgresHubStoreTests : IAsyncLifetime
         return list;
     }
 
+    /// <summary>
+    /// A write's client look-up takes a delivery sequence ahead for the write's next delivery insert. The sequences a
+    /// write gives still rise in the order it gives them (a requeue before the insert takes a later one, and the insert
+    /// then asks for its own), and each delivery is stored with the sequence its write was given.
+    /// </summary>
+    [Fact]
+    public async Task DeliverySequencesTakenAhead_RiseInTheOrderTheyAreGiven()
+    {
+        var store = Open();
+        var client = Client("cli_seq");
+        var seeded = await store.WriteAsync(s =>
+        {
+            s.InsertClient(client);
+            return s.InsertDelivery(NewDelivery(client.Id));
+        });
+
+        var writes = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => store.WriteAsync(s =>
+        {
+            Assert.NotNull(s.FindClient(client.Id));
+            var given = new List<long>();
+            if (i % 3 == 0)
+            {
+                given.Add(s.RequeueDelivery(seeded).Sequence);
+            }
+
+            var inserted = new[] { s.InsertDelivery(NewDelivery(client.Id)), s.InsertDelivery(NewDelivery(client.Id)) };
+            given.AddRange(inserted.Select(d => d.Sequence));
+            return (given, inserted);
+        })));
+
+        Assert.All(writes, w => Assert.True(w.given.Zip(w.given.Skip(1)).All(p => p.Second > p.First)));
+        var inserted = writes.SelectMany(w => w.inserted).ToList();
+        Assert.Equal(inserted.Count, inserted.Select(d => d.Sequence).Distinct().Count());
+        var stored = await store.ReadAsync(s => inserted.Select(d => s.FindDelivery(d.Id)?.Sequence).ToList());
+        Assert.Equal(inserted.Select(d => (long?)d.Sequence), stored);
+    }
+
+    /// <summary>
+    /// A write's last statements go to the server with the next write's first round trip (or the commit). A statement
+    /// refused there (a duplicate key, an update of a row that is not stored) fails its own write alone, whether it
+    /// shows in the next write's round trip, after the roll back of a write that failed by itself, or at the commit;
+    /// the writes around it, and the audit chain, are as if each statement had gone on its own.
+    /// </summary>
+    [Fact]
+    public async Task RefusedStatementsInAGroup_FailOnlyTheirOwnWrites()
+    {
+        var store = Open();
+        var taken = Client("cli_taken");
+        await store.WriteAsync(s => { s.InsertClient(taken); return 0; });
+        using var gate = new ManualResetEventSlim();
+        var blocker = store.WriteAsync(s => { s.AppendJourneyEvent(Journey("cli_gate")); return gate.Wait(TimeSpan.FromSeconds(30)); });
+        const int Count = 30;
+        var writes = Enumerable.Range(0, Count).Select(i => store.WriteAsync(s =>
+        {
+            var id = $"cli_{i:D2}";
+            if (i != 21)
+            {
+                Assert.Null(s.FindClient(id)); // a read first, as a command's idempotency look-up
+            }
+
+            s.InsertClient(i is 11 or 21 ? taken : Client(id));
+            if (i is 7 or Count - 1)
+            {
+                s.UpdateClient(Client("cli_missing"));
+            }
+
+            s.AppendJourneyEvent(Journey(id));
+            if (i == 20)
+            {
+                throw new InvalidTimeZoneException("synthetic failure");
+            }
+
+            var record = AuditChain.Next(s.GetAuditHead(), new AuditEvent
+            {
+                Id = "aud_" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture),
+                Time = T0.AddSeconds(i),
+                EventType = "CreateSignal",
+                Action = AuditAction.Create,
+                ActorParty = "sdd",
+                Outcome = AuditOutcome.Success,
+            });
+            s.AppendAuditRecord(record);
+            return record;
+        })).ToList();
+        gate.Set();
+        Assert.True(await blocker);
+
+        int[] refused = [7, 11, 21, Count - 1];
+        foreach (var i in refused)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => writes[i]);
+        }
+
+        await Assert.ThrowsAsync<InvalidTimeZoneException>(() => writes[20]);
+        var kept = new List<AuditRecord>();
+        for (var i = 0; i < Count; i++)
+        {
+            if (i != 20 && !refused.Contains(i))
+            {
+                kept.Add(await writes[i]);
+            }
+        }
+
+        var (trail, clients) = await store.ReadAsync(s => (
+            s.ListAuditRecords(new AuditQuery(Limit: 100)),
+            Enumerable.Range(0, Count).Where(i => s.FindClient($"cli_{i:D2}") is not null).ToList()));
+        Assert.Equal(kept, trail);
+        Assert.Equal(Enumerable.Range(1, kept.Count).Select(n => (long)n), trail.Select(r => r.Sequence));
+        Assert.True(trail.Zip(trail.Skip(1)).All(p => p.Second.PreviousHash == p.First.Hash));
+        Assert.Equal(Enumerable.Range(0, Count).Where(i => i is not (7 or 11 or 20 or 21 or Count - 1)), clients);
+    }
+
     [Fact]
     public async Task InstancesStartingAtOnce_ApplyEachMigrationOnce()
     {

@@ -24,35 +24,67 @@ internal sealed class PostgresHubSession : IHubSession
     private readonly bool _readOnly;
     private readonly IDocumentProtector? _protector;
 
+    // A write's statements go through the writer's pipeline (batched round trips); a read has none.
+    private readonly WritePipeline? _pipeline;
+
+    // What a write's FindClient fetched along with the client (its coach assignments, roles and consents), until the
+    // write changes anything.
+    private Prefetched? _prefetched;
+
+    // The audit chain's head as this write left it: untouched (the pipeline's knowledge holds), or changed by this write
+    // (_auditHead then is what it is now, null when it must be read).
+    private bool _auditHeadTouched;
+    private AuditHeadState? _auditHead;
+
+    // A delivery sequence a write's client look-up took ahead, for the write's next delivery insert, which then need not
+    // wait for the server's answer. Dropped when another statement takes one first, so that the sequences a write gives
+    // still rise in the order it gives them; one not used is a gap, as a rolled-back insert leaves.
+    private long? _reservedSequence;
+
     // The messages this write stored, with their create time and client, for their deliveries' index rows (as the
     // SQLite store keeps them).
     private Dictionary<(string Id, MessageType Type), (DateTimeOffset Time, string ClientId)>? _storedMessages;
     private bool _closed;
 
-    internal PostgresHubSession(NpgsqlConnection connection, NpgsqlTransaction transaction, bool readOnly, IDocumentProtector? protector)
+    internal PostgresHubSession(NpgsqlConnection connection, NpgsqlTransaction transaction, bool readOnly, IDocumentProtector? protector, WritePipeline? pipeline = null)
     {
         _connection = connection;
         _transaction = transaction;
         _readOnly = readOnly;
         _protector = protector;
+        _pipeline = readOnly ? null : pipeline;
     }
 
     /// <summary>Ends the session: the work it was given has returned.</summary>
     internal void Close() => _closed = true;
 
+    /// <summary>
+    /// After the work returned: hands the write's queued statements and what it knows of the audit chain's head to the
+    /// pipeline. They are sent with the next write's first round trip (or the commit); if one fails then, this write
+    /// alone fails and is rolled back to its savepoint. Throws if the statements of the write before it, sent now, fail
+    /// on a statement of this one.
+    /// </summary>
+    internal void FinishWrite()
+    {
+        _pipeline?.EndWrite(_auditHeadTouched, _auditHead);
+    }
+
     // ----- Idempotency
 
     public StoredRequest? FindRequest(string caller, string operation, string requestId)
     {
-        using var command = Read("SELECT body_hash, result_json FROM requests WHERE caller = $1 AND operation = $2 AND request_id = $3;", caller, operation, requestId);
-        using var rows = command.ExecuteReader();
-        return rows.Read() ? new StoredRequest(rows.GetString(0), OpenText(rows.GetString(1), RequestPlace(caller, operation, requestId))) : null;
+        return Query(
+            rows => rows.Read() ? new StoredRequest(rows.GetString(0), OpenText(rows.GetString(1), RequestPlace(caller, operation, requestId))) : null,
+            "SELECT body_hash, result_json FROM requests WHERE caller = $1 AND operation = $2 AND request_id = $3;",
+            caller,
+            operation,
+            requestId);
     }
 
     public void SaveRequest(string caller, string operation, string requestId, StoredRequest request, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Execute(
+        Enqueue(
             """
             INSERT INTO requests (caller, operation, request_id, body_hash, result_json, create_time, client_id)
             VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -64,8 +96,59 @@ internal sealed class PostgresHubSession : IHubSession
 
     // ----- Clients and roles
 
-    public ClientRecord? FindClient(string clientId) =>
-        QueryOne(StoreJson.Default.ClientRecord, "SELECT json FROM clients WHERE id = $1;", clientId);
+    public ClientRecord? FindClient(string clientId)
+    {
+        if (_pipeline is null)
+        {
+            return QueryOne(StoreJson.Default.ClientRecord, FindClientSql, clientId);
+        }
+
+        // A write that looks up a client mostly goes on to read its coach assignments, roles and consents (the
+        // client's context), and to insert a delivery: the three lists and a delivery sequence come in the same round
+        // trip; the lists serve those reads until the write changes anything.
+        EnsureOpen();
+        return _pipeline.Query(
+            [(FindClientSql, [clientId]), (CoachAssignmentsSql, [clientId]), (RolesSql, [clientId]), (ConsentsSql, [clientId]), (NextSequenceSql, [])],
+            rows =>
+            {
+                var client = rows.Read() ? Parse(rows.GetString(0), StoreJson.Default.ClientRecord) : null;
+                var coach = NextList(rows, StoreJson.Default.CoachAssignment);
+                var roles = NextList(rows, StoreJson.Default.ClientRole);
+                var consents = NextList(rows, StoreJson.Default.ConsentRecord);
+                _prefetched = new Prefetched(clientId, coach, roles, consents);
+                if (!rows.NextResult() || !rows.Read())
+                {
+                    throw new InvalidOperationException("A query of the batch returned no result.");
+                }
+
+                _reservedSequence = rows.GetInt64(0);
+                return client;
+            });
+    }
+
+    private const string FindClientSql = "SELECT json FROM clients WHERE id = $1;";
+    private const string CoachAssignmentsSql = "SELECT json FROM coach_assignments WHERE client_id = $1 ORDER BY position;";
+    private const string RolesSql = "SELECT json FROM roles WHERE client_id = $1 ORDER BY position;";
+    private const string ConsentsSql = "SELECT json FROM consents WHERE client_id = $1 ORDER BY position;";
+    private const string NextSequenceSql = "SELECT nextval('delivery_sequence');";
+
+    private static List<T> NextList<T>(NpgsqlDataReader rows, JsonTypeInfo<T> type)
+    {
+        if (!rows.NextResult())
+        {
+            throw new InvalidOperationException("A query of the batch returned no result.");
+        }
+
+        var list = new List<T>();
+        while (rows.Read())
+        {
+            list.Add(Parse(rows.GetString(0), type));
+        }
+
+        return list;
+    }
+
+    private sealed record Prefetched(string ClientId, List<CoachAssignment> Coach, List<ClientRole> Roles, List<ConsentRecord> Consents);
 
     public ClientRecord? FindClientByBsnHash(string bsnHash) =>
         QueryOne(StoreJson.Default.ClientRecord, "SELECT json FROM clients WHERE bsn_hash = $1;", bsnHash);
@@ -73,7 +156,7 @@ internal sealed class PostgresHubSession : IHubSession
     public void InsertClient(ClientRecord client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        Execute(
+        Enqueue(
             """
             INSERT INTO clients (id, bsn_hash, birth_date, eighteenth_birthday, coming_of_age_handled, json)
             VALUES ($1, $2, $3, $4, $5, $6);
@@ -85,14 +168,15 @@ internal sealed class PostgresHubSession : IHubSession
     public void UpdateClient(ClientRecord client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var changed = Execute(
+        EnqueueUpdate(
+            "client",
+            client.Id,
             """
             UPDATE clients SET bsn_hash = $1, birth_date = $2, eighteenth_birthday = $3, coming_of_age_handled = $4, json = $5
             WHERE id = $6;
             """,
             client.BsnHash, Date(client.BirthDate), Date(client.EighteenthBirthday), client.ComingOfAgeHandled,
             Json(client, StoreJson.Default.ClientRecord), client.Id);
-        EnsureUpdated(changed, "client", client.Id);
     }
 
     public IReadOnlyList<ClientRecord> ListClientsComingOfAge(DateOnly onOrBefore, int limit)
@@ -116,7 +200,7 @@ internal sealed class PostgresHubSession : IHubSession
     }
 
     public IReadOnlyList<ClientRole> GetRoles(string clientId) =>
-        QueryList(StoreJson.Default.ClientRole, "SELECT json FROM roles WHERE client_id = $1 ORDER BY position;", clientId);
+        Prefetch(clientId) is { } prefetched ? prefetched.Roles : QueryList(StoreJson.Default.ClientRole, RolesSql, clientId);
 
     public void InsertRole(ClientRole role)
     {
@@ -133,7 +217,7 @@ internal sealed class PostgresHubSession : IHubSession
     // ----- Coach
 
     public IReadOnlyList<CoachAssignment> GetCoachAssignments(string clientId) =>
-        QueryList(StoreJson.Default.CoachAssignment, "SELECT json FROM coach_assignments WHERE client_id = $1 ORDER BY position;", clientId);
+        Prefetch(clientId) is { } prefetched ? prefetched.Coach : QueryList(StoreJson.Default.CoachAssignment, CoachAssignmentsSql, clientId);
 
     public IReadOnlyList<CoachAssignment> ListCurrentCoachAssignments(string partyId, string? coachId, string afterClientId, int limit)
     {
@@ -170,7 +254,7 @@ internal sealed class PostgresHubSession : IHubSession
     // ----- Consents
 
     public IReadOnlyList<ConsentRecord> GetConsents(string clientId) =>
-        QueryList(StoreJson.Default.ConsentRecord, "SELECT json FROM consents WHERE client_id = $1 ORDER BY position;", clientId);
+        Prefetch(clientId) is { } prefetched ? prefetched.Consents : QueryList(StoreJson.Default.ConsentRecord, ConsentsSql, clientId);
 
     public ConsentRecord? FindConsent(string consentId) =>
         QueryOne(StoreJson.Default.ConsentRecord, "SELECT json FROM consents WHERE id = $1;", consentId);
@@ -215,7 +299,7 @@ internal sealed class PostgresHubSession : IHubSession
 
     private void IndexMessage(string party, MessageType type, DateTimeOffset createTime, string id, string clientId)
     {
-        Execute(PartyMessages.Insert, party, (int)type, createTime.UtcTicks, id, clientId);
+        Enqueue(PartyMessages.Insert, party, (int)type, createTime.UtcTicks, id, clientId);
         (_storedMessages ??= [])[(id, type)] = (createTime, clientId);
     }
 
@@ -233,7 +317,7 @@ internal sealed class PostgresHubSession : IHubSession
             message = stored;
         }
 
-        Execute(PartyMessages.Insert, recipient, (int)type, message.Time.UtcTicks, messageId, message.ClientId);
+        Enqueue(PartyMessages.Insert, recipient, (int)type, message.Time.UtcTicks, messageId, message.ClientId);
     }
 
     public TransitionRecord? FindTransition(string id) => FindSealed("transitions", id, StoreJson.Default.TransitionRecord);
@@ -280,7 +364,17 @@ internal sealed class PostgresHubSession : IHubSession
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
         var (compare, order) = query.Descending ? ("<", "DESC") : (">", "ASC");
-        using var command = Read(
+        return Query(
+            rows =>
+            {
+                var list = new List<MessagePosition>();
+                while (rows.Read())
+                {
+                    list.Add(new MessagePosition(new DateTimeOffset(rows.GetInt64(0), TimeSpan.Zero), rows.GetString(1)));
+                }
+
+                return list;
+            },
             $"""
             SELECT create_time, message_id FROM party_messages
             WHERE party_id = $1 AND type = $2
@@ -290,14 +384,6 @@ internal sealed class PostgresHubSession : IHubSession
             LIMIT $6;
             """,
             query.PartyId, (int)query.Type, Text(query.ClientId), Ticks(query.After?.CreateTime), Text(query.After?.MessageId), (long)query.Limit);
-        using var rows = command.ExecuteReader();
-        var list = new List<MessagePosition>();
-        while (rows.Read())
-        {
-            list.Add(new MessagePosition(new DateTimeOffset(rows.GetInt64(0), TimeSpan.Zero), rows.GetString(1)));
-        }
-
-        return list;
     }
 
     // ----- Deliveries
@@ -305,17 +391,36 @@ internal sealed class PostgresHubSession : IHubSession
     public DeliveryRecord InsertDelivery(DeliveryRecord delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        using var command = Write(
-            """
-            INSERT INTO deliveries (id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, end_time, payload_held, json)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-            RETURNING sequence;
-            """,
-            delivery.Id, delivery.Recipient, delivery.ClientId, Text(delivery.MessageId), (int)delivery.Status,
-            Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil),
-            Ticks(Retention.MessageContent.EndOf(delivery)), Retention.MessageContent.HoldsPayload(delivery),
-            Json(delivery, StoreJson.Default.DeliveryRecord));
-        var sequence = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        EnsureWritable();
+        long sequence;
+        if (_reservedSequence is { } reserved)
+        {
+            _reservedSequence = null;
+            sequence = reserved;
+            Enqueue(
+                """
+                INSERT INTO deliveries (sequence, id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, end_time, payload_held, json)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+                """,
+                sequence, delivery.Id, delivery.Recipient, delivery.ClientId, Text(delivery.MessageId), (int)delivery.Status,
+                Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil),
+                Ticks(Retention.MessageContent.EndOf(delivery)), Retention.MessageContent.HoldsPayload(delivery),
+                Json(delivery, StoreJson.Default.DeliveryRecord));
+        }
+        else
+        {
+            sequence = Query(
+                Scalar,
+                """
+                INSERT INTO deliveries (id, recipient, client_id, message_id, status, ack_deadline, signal_ack_time, escalated, await_until, end_time, payload_held, json)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                RETURNING sequence;
+                """,
+                delivery.Id, delivery.Recipient, delivery.ClientId, Text(delivery.MessageId), (int)delivery.Status,
+                Ticks(delivery.AckDeadline), Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil),
+                Ticks(Retention.MessageContent.EndOf(delivery)), Retention.MessageContent.HoldsPayload(delivery),
+                Json(delivery, StoreJson.Default.DeliveryRecord)) ?? throw new InvalidOperationException("The delivery's insert returned no sequence.");
+        }
         if (delivery.MessageId is { } messageId && PartyMessageIndex.TypeOf(delivery.PayloadKind) is { } type)
         {
             IndexRecipient(delivery.Recipient, messageId, type);
@@ -333,7 +438,9 @@ internal sealed class PostgresHubSession : IHubSession
     public void UpdateDelivery(DeliveryRecord delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var changed = Execute(
+        EnqueueUpdate(
+            "delivery",
+            delivery.Id,
             """
             UPDATE deliveries SET recipient = $1, client_id = $2, message_id = $3, status = $4, ack_deadline = $5,
                 signal_ack_time = $6, escalated = $7, await_until = $8, json = $9,
@@ -343,21 +450,21 @@ internal sealed class PostgresHubSession : IHubSession
             delivery.Recipient, delivery.ClientId, Text(delivery.MessageId), (int)delivery.Status, Ticks(delivery.AckDeadline),
             Ticks(delivery.SignalAckTime), delivery.Escalated, Ticks(delivery.AwaitUntil), Json(delivery, StoreJson.Default.DeliveryRecord),
             delivery.Id, Ticks(Retention.MessageContent.EndOf(delivery)), Retention.MessageContent.HoldsPayload(delivery));
-        EnsureUpdated(changed, "delivery", delivery.Id);
     }
 
     public DeliveryRecord RequeueDelivery(DeliveryRecord delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         UpdateDelivery(delivery);
-        using var command = Write("UPDATE deliveries SET sequence = nextval('delivery_sequence') WHERE id = $1 RETURNING sequence;", delivery.Id);
-        var sequence = command.ExecuteScalar();
+        EnsureWritable();
+        _reservedSequence = null;
+        var sequence = Query(Scalar, "UPDATE deliveries SET sequence = nextval('delivery_sequence') WHERE id = $1 RETURNING sequence;", delivery.Id);
         if (sequence is null)
         {
             EnsureUpdated(0, "delivery", delivery.Id);
         }
 
-        return delivery with { Sequence = Convert.ToInt64(sequence, CultureInfo.InvariantCulture) };
+        return delivery with { Sequence = sequence!.Value };
     }
 
     public IReadOnlyList<DeliveryRecord> ListDeliveries(DeliveryQuery query)
@@ -392,11 +499,7 @@ internal sealed class PostgresHubSession : IHubSession
 
     public PendingQueue GetPendingQueue(string recipient)
     {
-        long count;
-        using (var command = Read("SELECT COUNT(*) FROM deliveries WHERE recipient = $1 AND status = $2;", recipient, (int)DeliveryStatus.Pending))
-        {
-            count = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
+        var count = Query(Scalar, "SELECT COUNT(*) FROM deliveries WHERE recipient = $1 AND status = $2;", recipient, (int)DeliveryStatus.Pending) ?? 0;
 
         if (count == 0)
         {
@@ -430,7 +533,7 @@ internal sealed class PostgresHubSession : IHubSession
     public void AppendJourneyEvent(JourneyEvent journeyEvent)
     {
         ArgumentNullException.ThrowIfNull(journeyEvent);
-        Execute("INSERT INTO journey (client_id, event_time, json) VALUES ($1, $2, $3);", journeyEvent.ClientId, journeyEvent.Time.UtcTicks, Json(journeyEvent, StoreJson.Default.JourneyEvent));
+        Enqueue("INSERT INTO journey (client_id, event_time, json) VALUES ($1, $2, $3);", journeyEvent.ClientId, journeyEvent.Time.UtcTicks, Json(journeyEvent, StoreJson.Default.JourneyEvent));
     }
 
     public IReadOnlyList<JourneyEvent> GetJourney(string clientId, long afterSequence, int limit)
@@ -448,15 +551,20 @@ internal sealed class PostgresHubSession : IHubSession
     public IReadOnlyList<MessageKey> ListMessagesContentEnded(DateTimeOffset endedBefore, int limit)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        using var command = Read(MessagesContentEndedSql, endedBefore.UtcTicks, (long)limit);
-        using var rows = command.ExecuteReader();
-        var list = new List<MessageKey>();
-        while (rows.Read())
-        {
-            list.Add(new MessageKey((MessageType)rows.GetInt32(0), rows.GetString(1)));
-        }
+        return Query(
+            rows =>
+            {
+                var list = new List<MessageKey>();
+                while (rows.Read())
+                {
+                    list.Add(new MessageKey((MessageType)rows.GetInt32(0), rows.GetString(1)));
+                }
 
-        return list;
+                return list;
+            },
+            MessagesContentEndedSql,
+            endedBefore.UtcTicks,
+            (long)limit);
     }
 
     public IReadOnlyList<DeliveryRecord> ListDeliveriesContentEnded(DateTimeOffset endedBefore, int limit)
@@ -522,11 +630,36 @@ internal sealed class PostgresHubSession : IHubSession
 
     // ----- Audit trail
 
+    /// <remarks>
+    /// In a write, the head is read from the server once per transaction: the writer holds the write lock, so only
+    /// this transaction's own appends move it, and the session (and, once a write succeeds, the pipeline) keeps what
+    /// they made it. A statement of the write that touches the audit trail otherwise makes it read again.
+    /// </remarks>
     public AuditHead? GetAuditHead()
     {
-        using var command = Read("SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1;");
-        using var rows = command.ExecuteReader();
-        return rows.Read() ? new AuditHead(rows.GetInt64(0), rows.GetString(1)) : null;
+        if (_pipeline is not null)
+        {
+            EnsureOpen();
+            if ((_auditHeadTouched ? _auditHead : _pipeline.CurrentAuditHead()) is { } known)
+            {
+                return known.Head;
+            }
+        }
+
+        var head = Query(rows => rows.Read() ? new AuditHead(rows.GetInt64(0), rows.GetString(1)) : null, "SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1;");
+        if (_pipeline is not null)
+        {
+            if (_auditHeadTouched)
+            {
+                _auditHead = new AuditHeadState(head);
+            }
+            else
+            {
+                _pipeline.KnownAuditHead = new AuditHeadState(head);
+            }
+        }
+
+        return head;
     }
 
     /// <remarks>
@@ -537,17 +670,18 @@ internal sealed class PostgresHubSession : IHubSession
     public void AppendAuditRecord(AuditRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var inserted = Execute(
+        var sequence = record.Sequence;
+        Enqueue(
+            inserted => inserted == 0 ? new InvalidOperationException($"Audit record {sequence} does not follow the head of the chain.") : null,
             """
             INSERT INTO audit_events (sequence, event_time, client_pseudonym, previous_hash, hash, body)
             SELECT $1, $2, $3, $4, $5, $6
             WHERE $1 = COALESCE((SELECT MAX(sequence) FROM audit_events), 0) + 1;
             """,
             record.Sequence, record.Time.UtcTicks, Text(record.ClientPseudonym), record.PreviousHash, record.Hash, record.Body);
-        if (inserted == 0)
-        {
-            throw new InvalidOperationException($"Audit record {record.Sequence} does not follow the head of the chain.");
-        }
+
+        // If the insert is refused, the write fails and is rolled back, and what it knew of the head with it.
+        _auditHead = new AuditHeadState(new AuditHead(record.Sequence, record.Hash));
     }
 
     public IReadOnlyList<AuditRecord> ListAuditRecords(AuditQuery query)
@@ -556,24 +690,27 @@ internal sealed class PostgresHubSession : IHubSession
         ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
         var from = query.From?.UtcTicks ?? long.MinValue;
         var until = query.Until?.UtcTicks ?? long.MaxValue;
-        using var command = query.ClientPseudonym is null
-            ? Read(AuditColumns + "WHERE event_time >= $1 AND event_time < $2 AND sequence > $3 ORDER BY sequence LIMIT $4;", from, until, query.AfterSequence, (long)query.Limit)
-            : Read(AuditColumns + "WHERE client_pseudonym = $1 AND event_time >= $2 AND event_time < $3 AND sequence > $4 ORDER BY sequence LIMIT $5;",
-                query.ClientPseudonym, from, until, query.AfterSequence, (long)query.Limit);
-        using var rows = command.ExecuteReader();
-        var list = new List<AuditRecord>();
-        while (rows.Read())
+        static List<AuditRecord> Records(NpgsqlDataReader rows)
         {
-            list.Add(new AuditRecord(
-                rows.GetInt64(0),
-                new DateTimeOffset(rows.GetInt64(1), TimeSpan.Zero),
-                rows.IsDBNull(2) ? null : rows.GetString(2),
-                rows.GetString(3),
-                rows.GetString(4),
-                rows.GetString(5)));
+            var list = new List<AuditRecord>();
+            while (rows.Read())
+            {
+                list.Add(new AuditRecord(
+                    rows.GetInt64(0),
+                    new DateTimeOffset(rows.GetInt64(1), TimeSpan.Zero),
+                    rows.IsDBNull(2) ? null : rows.GetString(2),
+                    rows.GetString(3),
+                    rows.GetString(4),
+                    rows.GetString(5)));
+            }
+
+            return list;
         }
 
-        return list;
+        return query.ClientPseudonym is null
+            ? Query(Records, AuditColumns + "WHERE event_time >= $1 AND event_time < $2 AND sequence > $3 ORDER BY sequence LIMIT $4;", from, until, query.AfterSequence, (long)query.Limit)
+            : Query(Records, AuditColumns + "WHERE client_pseudonym = $1 AND event_time >= $2 AND event_time < $3 AND sequence > $4 ORDER BY sequence LIMIT $5;",
+                query.ClientPseudonym, from, until, query.AfterSequence, (long)query.Limit);
     }
 
     // ----- Terms of the records (schema version 6, as the SQLite store's)
@@ -767,15 +904,21 @@ internal sealed class PostgresHubSession : IHubSession
         var sql = requests
             ? "SELECT position, caller, operation, request_id, result_json FROM requests WHERE position > $1 ORDER BY position LIMIT $2 FOR UPDATE;"
             : $"SELECT position, id, '', '', json FROM {table} WHERE position > $1 ORDER BY position LIMIT $2 FOR UPDATE;";
-        using (var command = Write(sql, afterPosition, (long)limit))
-        using (var rows = command.ExecuteReader())
-        {
-            while (rows.Read())
+        EnsureWritable();
+        Query(
+            rows =>
             {
-                var place = requests ? RequestPlace(rows.GetString(1), rows.GetString(2), rows.GetString(3)) : table + "/" + rows.GetString(1);
-                page.Add((rows.GetInt64(0), place, Encoding.UTF8.GetBytes(rows.GetString(4))));
-            }
-        }
+                while (rows.Read())
+                {
+                    var place = requests ? RequestPlace(rows.GetString(1), rows.GetString(2), rows.GetString(3)) : table + "/" + rows.GetString(1);
+                    page.Add((rows.GetInt64(0), place, Encoding.UTF8.GetBytes(rows.GetString(4))));
+                }
+
+                return page.Count;
+            },
+            sql,
+            afterPosition,
+            (long)limit);
 
         var rewritten = 0;
         foreach (var (position, place, stored) in page)
@@ -786,7 +929,7 @@ internal sealed class PostgresHubSession : IHubSession
             }
 
             var resealed = protector.Protect(place, protector.Unprotect(place, stored).Span);
-            Execute(requests ? "UPDATE requests SET result_json = $1 WHERE position = $2;" : $"UPDATE {table} SET json = $1 WHERE position = $2;", resealed, position);
+            Enqueue(requests ? "UPDATE requests SET result_json = $1 WHERE position = $2;" : $"UPDATE {table} SET json = $1 WHERE position = $2;", resealed, position);
             rewritten++;
         }
 
@@ -798,13 +941,33 @@ internal sealed class PostgresHubSession : IHubSession
     private static readonly Func<DeliveryRecord, long, DeliveryRecord> WithSequence =
         static (d, sequence) => d.Sequence == sequence ? d : d with { Sequence = sequence };
 
-    private NpgsqlCommand Read(string sql, params object?[] args)
+    private void EnsureOpen()
     {
         if (_closed)
         {
             throw new InvalidOperationException("The storage session has ended; use it only inside the work it was given to.");
         }
+    }
 
+    private void EnsureWritable()
+    {
+        if (_readOnly)
+        {
+            throw new InvalidOperationException("A read session cannot write; use IHubStore.WriteAsync.");
+        }
+
+        EnsureOpen();
+    }
+
+    /// <summary>
+    /// A command to run at once, on its own. In a write, the statements queued before it are sent first (a round trip of
+    /// their own): what a command with a need of its own (a reader held open, say) costs; the session's own queries use
+    /// <see cref="Query{T}"/>, which sends them together.
+    /// </summary>
+    private NpgsqlCommand Read(string sql, params object?[] args)
+    {
+        EnsureOpen();
+        _pipeline?.Flush();
         var command = new NpgsqlCommand(sql, _connection, _transaction);
         foreach (var arg in args)
         {
@@ -814,98 +977,155 @@ internal sealed class PostgresHubSession : IHubSession
         return command;
     }
 
-    private NpgsqlCommand Write(string sql, params object?[] args)
+    /// <summary>
+    /// Runs <paramref name="sql"/> (a query, or a write whose returned rows are needed) and hands its rows to
+    /// <paramref name="read"/>; in a write, together with the statements queued before it, in one round trip.
+    /// </summary>
+    private T Query<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
     {
-        if (_readOnly)
+        EnsureOpen();
+        if (_pipeline is null)
         {
-            throw new InvalidOperationException("A read session cannot write; use IHubStore.WriteAsync.");
+            using var command = Read(sql, args);
+            using var rows = command.ExecuteReader();
+            return read(rows);
         }
 
-        return Read(sql, args);
+        if (!sql.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
+        {
+            Changed(sql);
+        }
+
+        return _pipeline.Query([(sql, args)], read);
     }
 
+    private static long? Scalar(NpgsqlDataReader rows) =>
+        rows.Read() && !rows.IsDBNull(0) ? Convert.ToInt64(rows.GetValue(0), CultureInfo.InvariantCulture) : null;
+
+    /// <summary>Runs a write at once (in a write, with the statements queued before it) and returns the rows it changed.</summary>
     private int Execute(string sql, params object?[] args)
     {
-        using var command = Write(sql, args);
-        return command.ExecuteNonQuery();
+        EnsureWritable();
+        Changed(sql);
+        if (_pipeline is null)
+        {
+            using var command = Read(sql, args);
+            return command.ExecuteNonQuery();
+        }
+
+        return _pipeline.Execute(sql, args);
+    }
+
+    /// <summary>Queues a write whose answer is not needed; it goes to the server with the write's next round trip.</summary>
+    private void Enqueue(string sql, params object?[] args) => Enqueue(null, sql, args);
+
+    /// <summary>Queues an update that must change a row; if it changes none, the write fails when it is sent.</summary>
+    private void EnqueueUpdate(string what, string id, string sql, params object?[] args) =>
+        Enqueue(changed => changed == 0 ? NotStored(what, id) : null, sql, args);
+
+    private void Enqueue(Func<int, Exception?>? check, string sql, params object?[] args)
+    {
+        EnsureWritable();
+        Changed(sql);
+        if (_pipeline is null)
+        {
+            using var command = Read(sql, args);
+            if (check?.Invoke(command.ExecuteNonQuery()) is { } refused)
+            {
+                throw refused;
+            }
+
+            return;
+        }
+
+        _pipeline.Enqueue(sql, args, check);
+    }
+
+    /// <summary>The write changes something: what was fetched ahead may no longer hold; and the audit head, if the audit trail is touched.</summary>
+    private void Changed(string sql)
+    {
+        _prefetched = null;
+        if (sql.Contains("audit_events", StringComparison.Ordinal))
+        {
+            _auditHeadTouched = true;
+            _auditHead = null;
+        }
+    }
+
+    private Prefetched? Prefetch(string clientId)
+    {
+        EnsureOpen();
+        return _prefetched is { } prefetched && prefetched.ClientId == clientId ? prefetched : null;
     }
 
     private T? QueryOne<T>(JsonTypeInfo<T> type, string sql, params object?[] args)
-        where T : class
-    {
-        using var command = Read(sql, args);
-        using var rows = command.ExecuteReader();
-        return rows.Read() ? Parse(rows.GetString(0), type) : null;
-    }
+        where T : class =>
+        Query(rows => rows.Read() ? Parse(rows.GetString(0), type) : null, sql, args);
 
-    private List<T> QueryList<T>(JsonTypeInfo<T> type, string sql, params object?[] args)
-    {
-        using var command = Read(sql, args);
-        using var rows = command.ExecuteReader();
-        var list = new List<T>();
-        while (rows.Read())
-        {
-            list.Add(Parse(rows.GetString(0), type));
-        }
+    private List<T> QueryList<T>(JsonTypeInfo<T> type, string sql, params object?[] args) =>
+        Query(
+            rows =>
+            {
+                var list = new List<T>();
+                while (rows.Read())
+                {
+                    list.Add(Parse(rows.GetString(0), type));
+                }
 
-        return list;
-    }
+                return list;
+            },
+            sql,
+            args);
 
-    private List<T> QuerySequenced<T>(JsonTypeInfo<T> type, Func<T, long, T> withSequence, string sql, params object?[] args)
-    {
-        using var command = Read(sql, args);
-        using var rows = command.ExecuteReader();
-        var list = new List<T>();
-        while (rows.Read())
-        {
-            list.Add(withSequence(Parse(rows.GetString(1), type), rows.GetInt64(0)));
-        }
+    private List<T> QuerySequenced<T>(JsonTypeInfo<T> type, Func<T, long, T> withSequence, string sql, params object?[] args) =>
+        Query(
+            rows =>
+            {
+                var list = new List<T>();
+                while (rows.Read())
+                {
+                    list.Add(withSequence(Parse(rows.GetString(1), type), rows.GetInt64(0)));
+                }
 
-        return list;
-    }
+                return list;
+            },
+            sql,
+            args);
 
     // Referrals, transitions and signals: sealed documents with their create time and whether their content was erased.
     private void InsertMessage<T>(string table, string id, string clientId, DateTimeOffset createTime, bool contentErased, T value, JsonTypeInfo<T> type) =>
-        Execute($"INSERT INTO {table} (id, client_id, create_time, content_erased, json) VALUES ($1, $2, $3, $4, $5);", id, clientId, createTime.UtcTicks, contentErased, Document(table, id, value, type, sealDocument: true));
+        Enqueue($"INSERT INTO {table} (id, client_id, create_time, content_erased, json) VALUES ($1, $2, $3, $4, $5);", id, clientId, createTime.UtcTicks, contentErased, Document(table, id, value, type, sealDocument: true));
 
-    private void UpdateMessage<T>(string table, string what, string id, string clientId, bool contentErased, T value, JsonTypeInfo<T> type)
-    {
-        var changed = Execute($"UPDATE {table} SET client_id = $1, content_erased = $2, json = $3 WHERE id = $4;", clientId, contentErased, Document(table, id, value, type, sealDocument: true), id);
-        EnsureUpdated(changed, what, id);
-    }
+    private void UpdateMessage<T>(string table, string what, string id, string clientId, bool contentErased, T value, JsonTypeInfo<T> type) =>
+        EnqueueUpdate(what, id, $"UPDATE {table} SET client_id = $1, content_erased = $2, json = $3 WHERE id = $4;", clientId, contentErased, Document(table, id, value, type, sealDocument: true), id);
 
     private void InsertDocument<T>(string table, string id, string clientId, T value, JsonTypeInfo<T> type, bool sealDocument = false) =>
-        Execute($"INSERT INTO {table} (id, client_id, json) VALUES ($1, $2, $3);", id, clientId, Document(table, id, value, type, sealDocument));
+        Enqueue($"INSERT INTO {table} (id, client_id, json) VALUES ($1, $2, $3);", id, clientId, Document(table, id, value, type, sealDocument));
 
-    private void UpdateDocument<T>(string table, string what, string id, string clientId, T value, JsonTypeInfo<T> type, bool sealDocument = false)
-    {
-        var changed = Execute($"UPDATE {table} SET client_id = $1, json = $2 WHERE id = $3;", clientId, Document(table, id, value, type, sealDocument), id);
-        EnsureUpdated(changed, what, id);
-    }
+    private void UpdateDocument<T>(string table, string what, string id, string clientId, T value, JsonTypeInfo<T> type, bool sealDocument = false) =>
+        EnqueueUpdate(what, id, $"UPDATE {table} SET client_id = $1, json = $2 WHERE id = $3;", clientId, Document(table, id, value, type, sealDocument), id);
 
     private string Document<T>(string table, string id, T value, JsonTypeInfo<T> type, bool sealDocument) =>
         sealDocument ? Seal(table + "/" + id, JsonSerializer.SerializeToUtf8Bytes(value, type)) : Json(value, type);
 
     private T? FindSealed<T>(string table, string id, JsonTypeInfo<T> type)
-        where T : class
-    {
-        using var command = Read($"SELECT json FROM {table} WHERE id = $1;", id);
-        using var rows = command.ExecuteReader();
-        return rows.Read() ? OpenJson(rows.GetString(0), type, table + "/" + id) : null;
-    }
+        where T : class =>
+        Query(rows => rows.Read() ? OpenJson(rows.GetString(0), type, table + "/" + id) : null, $"SELECT json FROM {table} WHERE id = $1;", id);
 
-    private List<T> ListSealed<T>(string table, string clientId, JsonTypeInfo<T> type)
-    {
-        using var command = Read($"SELECT id, json FROM {table} WHERE client_id = $1 ORDER BY position;", clientId);
-        using var rows = command.ExecuteReader();
-        var list = new List<T>();
-        while (rows.Read())
-        {
-            list.Add(OpenJson(rows.GetString(1), type, table + "/" + rows.GetString(0)));
-        }
+    private List<T> ListSealed<T>(string table, string clientId, JsonTypeInfo<T> type) =>
+        Query(
+            rows =>
+            {
+                var list = new List<T>();
+                while (rows.Read())
+                {
+                    list.Add(OpenJson(rows.GetString(1), type, table + "/" + rows.GetString(0)));
+                }
 
-        return list;
-    }
+                return list;
+            },
+            $"SELECT id, json FROM {table} WHERE client_id = $1 ORDER BY position;",
+            clientId);
 
     private string Seal(string place, byte[] utf8Json) =>
         _protector is null ? Encoding.UTF8.GetString(utf8Json) : _protector.Protect(place, utf8Json);
@@ -930,10 +1150,12 @@ internal sealed class PostgresHubSession : IHubSession
     {
         if (changed == 0)
         {
-            // Ids are generated by the hub and carry no personal data.
-            throw new InvalidOperationException($"Cannot update {what} {id}: it is not stored.");
+            throw NotStored(what, id);
         }
     }
+
+    // Ids are generated by the hub and carry no personal data.
+    private static InvalidOperationException NotStored(string what, string id) => new($"Cannot update {what} {id}: it is not stored.");
 
     private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

@@ -287,13 +287,12 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
         }
     }
 
-    private void Savepoint(NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, _writer, transaction);
-        command.ExecuteNonQuery();
-    }
-
-    /// <summary>Runs the batch in one transaction under the write lock, each item in its own savepoint, and commits.</summary>
+    /// <summary>
+    /// Runs the batch in one transaction under the write lock, each item in its own savepoint, and commits. The
+    /// statements go through a <see cref="WritePipeline"/>: the lock and each savepoint go to the server with the next
+    /// statements that have to be sent; an item's statements whose answers it does not need go together, before its
+    /// next read, or with the next item's first round trip.
+    /// </summary>
     private void RunBatch(List<WriteItem> batch)
     {
         var started = new List<WriteItem>(batch.Count);
@@ -301,15 +300,8 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
         {
             _writer ??= OpenConnection();
             using var transaction = _writer.BeginTransaction(IsolationLevel.ReadCommitted);
-            using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1);", _writer, transaction))
-            {
-                lockCommand.Parameters.Add(new NpgsqlParameter { Value = Schema.WriteLock });
-                lockCommand.ExecuteNonQuery();
-            }
-
-            // Each item runs in its own savepoint. A savepoint's end (release, or roll back and release) goes to the
-            // server with the next item's start, in one round trip; the commit releases the last one.
-            var open = false;
+            var pipeline = new WritePipeline(_writer, transaction);
+            pipeline.Lock(Schema.WriteLock);
             foreach (var item in batch)
             {
                 if (!item.TryStart())
@@ -318,29 +310,33 @@ public sealed class PostgresHubStore : IHubStore, IAsyncDisposable
                 }
 
                 started.Add(item);
-                Savepoint(transaction, open ? "RELEASE SAVEPOINT item; SAVEPOINT item;" : "SAVEPOINT item;");
-                open = true;
-                var session = new PostgresHubSession(_writer, transaction, readOnly: false, _options.DocumentProtector);
+                pipeline.BeginWrite(item);
+                var session = new PostgresHubSession(_writer, transaction, readOnly: false, _options.DocumentProtector, pipeline);
                 try
                 {
                     item.Run(session);
                     session.Close();
+
+                    // The item's last statements wait for the next item's first round trip (or the commit); a failure
+                    // there is still the item's own (see WritePipeline).
+                    session.FinishWrite();
                 }
                 catch (Exception error)
                 {
                     session.Close();
                     if (error is NpgsqlException and not PostgresException)
                     {
-                        // The connection itself failed: the transaction is gone.
+                        // The connection itself failed (or a statement of the writer's own): the transaction is gone.
                         throw;
                     }
 
                     item.Fail(StoreErrors.Translate(error));
-                    Savepoint(transaction, "ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item;");
-                    open = false;
+                    pipeline.FailWrite();
                 }
             }
 
+            // What is left: the last item's statements, a failed item's roll back, the lock if no item sent anything.
+            pipeline.Flush();
             var committing = _time.GetTimestamp();
             using (Common.HubTraces.StartCommit("postgres", started.Select(item => item.Caller), started.Count))
             {
