@@ -732,9 +732,10 @@ internal sealed class PostgresHubSession : IHubSession
     public int DeleteMessageRecord(MessageKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        EnsureWritable();
         var table = MessageTable(key.Type);
         long createTime;
-        using (var command = Write($"SELECT create_time FROM {table} WHERE id = $1;", key.Id))
+        using (var command = Read($"SELECT create_time FROM {table} WHERE id = $1;", key.Id))
         {
             var found = command.ExecuteScalar();
             if (found is null or DBNull)
