@@ -734,16 +734,10 @@ internal sealed class PostgresHubSession : IHubSession
         ArgumentNullException.ThrowIfNull(key);
         EnsureWritable();
         var table = MessageTable(key.Type);
-        long createTime;
-        using (var command = Read($"SELECT create_time FROM {table} WHERE id = $1;", key.Id))
+        // With the statements the write has queued, in one round trip.
+        if (Query(Scalar, $"SELECT create_time FROM {table} WHERE id = $1;", key.Id) is not { } createTime)
         {
-            var found = command.ExecuteScalar();
-            if (found is null or DBNull)
-            {
-                return 0;
-            }
-
-            createTime = Convert.ToInt64(found, CultureInfo.InvariantCulture);
+            return 0;
         }
 
         // The party index rows: the message's own parties and the recipients of its deliveries (as they were indexed).
